@@ -1,0 +1,34 @@
+# One command to run, one to test. Both set up their own virtual environment first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint build clean help
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install everything
+
+run: $(STAMP)  ## Start the local cloud (HTTP :3000, WebSocket :3001, AWS endpoint :4566)
+	$(BIN)/solroute up
+
+lint: $(STAMP)  ## Validate and lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template template.yaml
+	$(BIN)/cfn-lint template.yaml
+
+test: lint  ## Lint the template, then run the whole test suite
+	$(BIN)/pytest
+
+build: $(STAMP)  ## sam build (no container needed for python3.11 on x86_64)
+	SAM_CLI_TELEMETRY=0 $(BIN)/sam build
+
+clean:  ## Remove build output and the virtual environment
+	rm -rf .aws-sam $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,39 @@
+"""DLQ consumer: an order whose message was dead-lettered is failed, so none stays stuck."""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from solroute import services
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+REASON = "processing crashed: the order's message was dead-lettered after repeated failed deliveries"
+
+
+def record_handler(record: SQSRecord) -> None:
+    try:
+        order_id = str(json.loads(record.body)["orderId"])
+    except (ValueError, KeyError, TypeError):
+        logger.error("unreadable dead letter dropped", extra={"message_id": record.message_id})
+        return
+    logger.set_correlation_id(order_id)
+    outcome = services.order_executor().give_up(order_id, REASON)
+    if outcome.finished:
+        logger.warning("dead-lettered order marked failed", extra={"order_id": order_id})
+        metrics.add_metric(name="OrdersFailed", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,72 @@
+"""SQS consumer: execute queued orders. Wiring only: the steps live in solroute.logic.execution."""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from solroute import services
+from solroute.logic.execution import Outcome
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+# A batch whose every record waits for a retry is not a function error: each record's
+# visibility was already set for its backoff.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+class RetryLater(Exception):
+    """Marks a record as failed so SQS keeps it; its visibility timeout is the backoff."""
+
+
+def record_handler(record: SQSRecord) -> None:
+    try:
+        _handle(record)
+    except RetryLater:
+        raise
+    except Exception:
+        logger.exception("record failed; SQS will redeliver it", extra={"message_id": record.message_id})
+        raise
+
+
+def _handle(record: SQSRecord) -> None:
+    try:
+        body = json.loads(record.body)
+        order_id = str(body["orderId"])
+    except (ValueError, KeyError, TypeError):
+        logger.error("unreadable message dropped", extra={"message_id": record.message_id, "body": record.body[:200]})
+        return
+    logger.set_correlation_id(order_id)
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    outcome = services.order_executor().process(order_id, receive_count, body.get("notBeforeMs"))
+    if outcome.action == "retry":
+        services.order_queue().retry_later(record.receipt_handle, outcome.delay_seconds)
+        raise RetryLater(f"order {order_id}: retry in {outcome.delay_seconds}s")
+    if outcome.action == "requeue":
+        services.order_queue().send(order_id, outcome.delay_seconds, outcome.not_before_ms)
+        logger.info("waiting for a rate-limit slot", extra={"order_id": order_id, "delay_seconds": outcome.delay_seconds})
+    if outcome.finished:
+        _record_metrics(outcome)
+
+
+def _record_metrics(outcome: Outcome) -> None:
+    order = outcome.order
+    assert order is not None
+    metrics.add_metric(name=f"Orders{order.status.value.capitalize()}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ExecutionLatency", unit=MetricUnit.Milliseconds, value=order.statusAtMs - order.history[0].timestampMs)
+    if order.routing is not None:
+        with single_metric(name="OrdersRouted", unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
+            metric.add_dimension(name="dex", value=order.routing.dex)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

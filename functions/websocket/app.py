@@ -1,0 +1,63 @@
+"""WebSocket API routes: $connect (?orderId=), $disconnect, subscribe, $default."""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from solroute import services
+from solroute.models.errors import InvalidRequest, OrderNotFound
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+CONNECT_REFUSAL = {InvalidRequest: 400, OrderNotFound: 404}
+
+
+def _connect(connection_id: str, event: dict) -> dict:
+    order_id = (event.get("queryStringParameters") or {}).get("orderId")
+    try:
+        services.subscriptions().connect(connection_id, order_id)
+    except (InvalidRequest, OrderNotFound) as error:
+        logger.info("connection refused", extra={"connection_id": connection_id, "reason": error.message})
+        return {"statusCode": CONNECT_REFUSAL[type(error)], "body": error.message}
+    return {"statusCode": 200}
+
+
+def _subscribe(connection_id: str, event: dict) -> dict:
+    try:
+        body = json.loads(event.get("body") or "{}")
+    except ValueError:
+        body = {}
+    wanted = body.get("orderIds") or ([body["orderId"]] if body.get("orderId") else [])
+    order_ids = [str(o) for o in wanted] if isinstance(wanted, list) else [str(wanted)]
+    services.subscriptions().subscribe(connection_id, order_ids)
+    return {"statusCode": 200}
+
+
+def _unknown(connection_id: str, event: dict) -> dict:
+    services.notifier().send(
+        connection_id,
+        {"type": "error", "error": {"code": "UNKNOWN_ACTION", "message": 'send {"action": "subscribe", "orderId": "..."}', "details": {}}},
+    )
+    return {"statusCode": 200}
+
+
+def _disconnect(connection_id: str, event: dict) -> dict:
+    services.subscriptions().disconnect(connection_id)
+    return {"statusCode": 200}
+
+
+ROUTES = {"$connect": _connect, "$disconnect": _disconnect, "subscribe": _subscribe}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    request = event["requestContext"]
+    logger.append_keys(connection_id=request["connectionId"], route=request["routeKey"])
+    return ROUTES.get(request["routeKey"], _unknown)(request["connectionId"], event)

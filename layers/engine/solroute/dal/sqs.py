@@ -1,0 +1,40 @@
+"""SQS adapter for the OrderQueue port."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from solroute.models.errors import QueueUnavailable
+
+MAX_DELAY_SECONDS = 900  # SQS's ceiling for DelaySeconds
+
+
+def message_body(order_id: str, not_before_ms: int | None = None) -> str:
+    body: dict[str, Any] = {"orderId": order_id}
+    if not_before_ms is not None:
+        body["notBeforeMs"] = not_before_ms
+    return json.dumps(body)
+
+
+class SqsOrderQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self.client = client
+        self.queue_url = queue_url
+
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None) -> None:
+        try:
+            self.client.send_message(
+                QueueUrl=self.queue_url,
+                MessageBody=message_body(order_id, not_before_ms),
+                DelaySeconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))),
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise QueueUnavailable("the order queue did not accept the order; try again shortly") from error
+
+    def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
+        self.client.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=int(delay_seconds)
+        )

@@ -1,0 +1,72 @@
+"""Typed domain errors. HTTP status codes are assigned in one place: functions/api/errors.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base for every error the domain raises on purpose."""
+
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidRequest(DomainError):
+    code = "INVALID_REQUEST"
+
+
+class OrderNotFound(DomainError):
+    code = "ORDER_NOT_FOUND"
+
+
+class IdempotencyConflict(DomainError):
+    code = "IDEMPOTENCY_CONFLICT"
+
+
+class QueueUnavailable(DomainError):
+    code = "QUEUE_UNAVAILABLE"
+
+
+class InvalidTransition(DomainError):
+    """The state machine forbids this move (a bug, or a message replayed out of order)."""
+
+    code = "INVALID_TRANSITION"
+
+
+class StaleOrder(DomainError):
+    """A conditional write lost: the order is no longer in the status/seq we read."""
+
+    code = "STALE_ORDER"
+
+
+class AttemptsExhausted(DomainError):
+    code = "ATTEMPTS_EXHAUSTED"
+
+
+class TransientError(DomainError):
+    """Worth retrying with backoff: a venue or RPC hiccup."""
+
+    code = "TRANSIENT_ERROR"
+
+
+class DexUnavailable(TransientError):
+    code = "DEX_UNAVAILABLE"
+
+
+class RpcError(TransientError):
+    code = "RPC_ERROR"
+
+
+class PermanentOrderError(DomainError):
+    """Retrying cannot help: the order fails at once."""
+
+    code = "ORDER_FAILED"
+
+
+class NoLiquidity(PermanentOrderError):
+    code = "NO_LIQUIDITY"

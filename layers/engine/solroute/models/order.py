@@ -1,0 +1,97 @@
+"""The order as the domain sees it, and the pieces recorded on it as it moves."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OrderStatus(str, Enum):
+    PENDING = "pending"
+    ROUTING = "routing"
+    BUILDING = "building"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class HistoryEntry(_Model):
+    status: OrderStatus
+    seq: int
+    timestamp: str  # ISO-8601 UTC, millisecond precision
+    timestampMs: int
+    message: str
+
+
+class Quote(_Model):
+    dex: str
+    poolId: str
+    amountIn: Decimal
+    amountOut: Decimal  # net: after the pool fee and price impact
+    fee: Decimal  # in tokenIn
+    feeRate: Decimal
+    price: Decimal  # amountOut / amountIn
+    priceImpact: Decimal  # fraction of the spot price lost to size
+
+
+class RoutingDecision(_Model):
+    dex: str
+    amountOut: Decimal
+    minAmountOut: Decimal
+    reason: str
+
+
+class SignedSwap(_Model):
+    """The transaction as built: its signature is stored before it is ever sent."""
+
+    signature: str
+    dex: str
+    poolId: str
+    tokenIn: str
+    tokenOut: str
+    amountIn: Decimal
+    quotedAmountOut: Decimal
+    minAmountOut: Decimal
+
+
+class ExecutionResult(_Model):
+    txHash: str
+    dex: str
+    amountOut: Decimal
+    executedPrice: Decimal
+    fee: Decimal
+    slippage: Decimal  # realised: (quoted - executed) / quoted; negative means better than quoted
+
+
+class Order(_Model):
+    orderId: str
+    type: str = "market"
+    tokenIn: str
+    tokenOut: str
+    amountIn: Decimal
+    slippage: Decimal
+    wallet: str | None = None
+    status: OrderStatus = OrderStatus.PENDING
+    seq: int = 1
+    createdAt: str
+    updatedAt: str
+    statusAtMs: int
+    history: list[HistoryEntry] = Field(default_factory=list)
+    attempts: int = 0
+    quotes: list[Quote] = Field(default_factory=list)
+    routing: RoutingDecision | None = None
+    transaction: SignedSwap | None = None
+    execution: ExecutionResult | None = None
+    failureReason: str | None = None
+    # "status" when the last write changed the status: the stream filter keys on it.
+    lastChange: str = "status"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (OrderStatus.CONFIRMED, OrderStatus.FAILED)

@@ -1,0 +1,109 @@
+"""Composition root: build each service once per Lambda container from the settings.
+
+Handlers call these; warm invocations reuse the boto3 clients and thread pools inside.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from solroute.dal.dynamodb import (
+    DynamoChainLedger,
+    DynamoConnectionRepository,
+    DynamoOrderRepository,
+    DynamoRateLimitStore,
+)
+from solroute.dal.sqs import SqsOrderQueue
+from solroute.dal.websocket import ApiGatewayNotifier
+from solroute.dex.chain import SimulatedChain
+from solroute.dex.randomness import Randomness
+from solroute.dex.seeds import DEX_SEEDS
+from solroute.dex.venue import SimulatedDex
+from solroute.logic.broadcast import Broadcaster
+from solroute.logic.clock import Clock
+from solroute.logic.execution import OrderExecutor
+from solroute.logic.orders import OrderQueries
+from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from solroute.logic.routing import Router
+from solroute.logic.submission import OrderSubmission
+from solroute.logic.subscriptions import Subscriptions
+from solroute.settings import settings
+
+# Short timeouts: a slow AWS call should fail and be retried, not eat the function's timeout.
+_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+
+
+@lru_cache(maxsize=None)
+def _dynamodb() -> Any:
+    return boto3.resource("dynamodb", config=_CLIENT_CONFIG)
+
+
+def _table(name: str) -> Any:
+    return _dynamodb().Table(name)
+
+
+@lru_cache(maxsize=1)
+def clock() -> Clock:
+    return Clock()
+
+
+@lru_cache(maxsize=1)
+def order_repository() -> DynamoOrderRepository:
+    return DynamoOrderRepository(_table(settings().orders_table))
+
+
+@lru_cache(maxsize=1)
+def order_queue() -> SqsOrderQueue:
+    return SqsOrderQueue(boto3.client("sqs", config=_CLIENT_CONFIG), settings().orders_queue_url)
+
+
+@lru_cache(maxsize=1)
+def connection_repository() -> DynamoConnectionRepository:
+    return DynamoConnectionRepository(_table(settings().connections_table), lambda: clock().now_ms() // 1000)
+
+
+@lru_cache(maxsize=1)
+def notifier() -> ApiGatewayNotifier:
+    config = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
+    client = boto3.client("apigatewaymanagementapi", endpoint_url=settings().management_endpoint, config=config)
+    return ApiGatewayNotifier(client)
+
+
+@lru_cache(maxsize=1)
+def order_submission() -> OrderSubmission:
+    return OrderSubmission(order_repository(), order_queue(), clock())
+
+
+@lru_cache(maxsize=1)
+def order_queries() -> OrderQueries:
+    return OrderQueries(order_repository())
+
+
+@lru_cache(maxsize=1)
+def order_executor() -> OrderExecutor:
+    config = settings()
+    randomness = Randomness(config.sim_seed)
+    venues = [SimulatedDex(seed, config.simulation, randomness, clock()) for seed in DEX_SEEDS]
+    chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table)), config.simulation, randomness, clock())
+    limiter = RateLimiter(
+        DynamoRateLimitStore(_table(config.rate_limit_table)),
+        TokenBucket(config.rate_limit_per_minute, config.rate_limit_burst),
+        clock(),
+    )
+    return OrderExecutor(
+        order_repository(), Router(venues), chain, limiter, clock(), config.max_attempts, config.backoff_base_seconds
+    )
+
+
+@lru_cache(maxsize=1)
+def broadcaster() -> Broadcaster:
+    return Broadcaster(connection_repository(), notifier())
+
+
+@lru_cache(maxsize=1)
+def subscriptions() -> Subscriptions:
+    return Subscriptions(order_queries(), connection_repository(), notifier(), clock())

@@ -1,0 +1,62 @@
+"""Environment variables, read once into one model. Domain code never reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from functools import lru_cache
+from typing import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from solroute.dex import seeds
+from solroute.dex.simulation import SimulationConfig
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    orders_table: str = Field("", alias="ORDERS_TABLE")
+    connections_table: str = Field("", alias="CONNECTIONS_TABLE")
+    rate_limit_table: str = Field("", alias="RATE_LIMIT_TABLE")
+    chain_table: str = Field("", alias="CHAIN_TABLE")
+    idempotency_table: str = Field("", alias="IDEMPOTENCY_TABLE")
+    orders_queue_url: str = Field("", alias="ORDERS_QUEUE_URL")
+    websocket_url: str = Field("", alias="WEBSOCKET_URL")
+    rate_limit_per_minute: int = Field(100, alias="RATE_LIMIT_PER_MINUTE", ge=0)
+    rate_limit_burst: int = Field(1, alias="RATE_LIMIT_BURST", ge=1)
+    max_attempts: int = Field(3, alias="MAX_ATTEMPTS", ge=1)
+    backoff_base_seconds: float = Field(2.0, alias="BACKOFF_BASE_SECONDS", ge=0)
+    sim_seed: int | None = Field(None, alias="SIM_SEED")
+    sim_quote_delay_ms: int = Field(seeds.QUOTE_DELAY_MS, alias="SIM_QUOTE_DELAY_MS", ge=0)
+    sim_swap_delay_min_ms: int = Field(seeds.SWAP_DELAY_MIN_MS, alias="SIM_SWAP_DELAY_MIN_MS", ge=0)
+    sim_swap_delay_max_ms: int = Field(seeds.SWAP_DELAY_MAX_MS, alias="SIM_SWAP_DELAY_MAX_MS", ge=0)
+    sim_failure_rate: Decimal = Field(seeds.FAILURE_RATE, alias="SIM_FAILURE_RATE", ge=0, le=1)
+    sim_price_drift: Decimal = Field(seeds.PRICE_DRIFT, alias="SIM_PRICE_DRIFT", ge=0, lt=1)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        # An empty variable (a template parameter left blank) means "use the default".
+        return cls.model_validate({k: v for k, v in env.items() if v != ""})
+
+    @property
+    def simulation(self) -> SimulationConfig:
+        return SimulationConfig(
+            seed=self.sim_seed,
+            quote_delay_ms=self.sim_quote_delay_ms,
+            swap_delay_min_ms=self.sim_swap_delay_min_ms,
+            swap_delay_max_ms=max(self.sim_swap_delay_min_ms, self.sim_swap_delay_max_ms),
+            failure_rate=self.sim_failure_rate,
+            price_drift=self.sim_price_drift,
+        )
+
+    @property
+    def management_endpoint(self) -> str:
+        """The @connections endpoint of the WebSocket API (https for wss, http for ws)."""
+        url = self.websocket_url
+        return "https://" + url[len("wss://"):] if url.startswith("wss://") else "http://" + url[len("ws://"):] if url.startswith("ws://") else url
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env(os.environ)

@@ -1,0 +1,197 @@
+"""Read template.yaml: parameters, conditions, resources, functions and their event sources.
+
+The template is the only source of configuration; this module resolves its intrinsic
+functions (Ref, GetAtt, Sub, If, Join, ...) against the names of the local resources.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+PSEUDO = {
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT_ID,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "solroute-local",
+    "AWS::NoValue": None,
+}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !GetAtt, !Sub, ...)."""
+
+
+def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+_SUB_VAR = re.compile(r"\$\{([^}!]+)\}")
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+@dataclass
+class EventSource:
+    name: str
+    type: str  # SQS | DynamoDB | HttpApi
+    properties: dict
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    runtime: str
+    timeout: int
+    memory: int
+    reserved_concurrency: int | None
+    environment: dict
+    layer_dirs: list[Path]
+    events: list[EventSource] = field(default_factory=list)
+
+
+class Template:
+    def __init__(self, path: str | Path, parameter_overrides: Mapping[str, str] | None = None) -> None:
+        self.path = Path(path).resolve()
+        self.root = self.path.parent
+        self.raw = load_yaml(self.path)
+        self.parameters = self._parameters(parameter_overrides or {})
+        self.resources: dict[str, dict] = self.raw.get("Resources", {})
+        self.conditions = {name: self._condition(name) for name in self.raw.get("Conditions", {})}
+
+    def override(self, **parameters: str) -> None:
+        """Change parameter values (as `sam deploy --parameter-overrides` would)."""
+        self.parameters.update(self._parameters({**self.parameters, **parameters}))
+        self.conditions = {name: self._condition(name) for name in self.raw.get("Conditions", {})}
+
+    def _parameters(self, overrides: Mapping[str, str]) -> dict[str, str]:
+        declared = self.raw.get("Parameters", {})
+        unknown = set(overrides) - set(declared)
+        if unknown:
+            raise ValueError(f"unknown template parameter(s): {', '.join(sorted(unknown))}")
+        return {name: str(overrides.get(name, spec.get("Default", ""))) for name, spec in declared.items()}
+
+    def _condition(self, name: str) -> bool:
+        return bool(self.resolve(self.raw["Conditions"][name], lambda *_: None))
+
+    def of_type(self, resource_type: str) -> dict[str, dict]:
+        return {lid: r.get("Properties", {}) for lid, r in self.resources.items() if r.get("Type") == resource_type}
+
+    # ------------------------------------------------------------ intrinsic functions
+    def resolve(self, value: Any, attribute: Callable[[str, str | None], Any]) -> Any:
+        """Resolve intrinsics; ``attribute(logical_id, None)`` answers Ref, and
+        ``attribute(logical_id, "Arn")`` answers GetAtt, for resources."""
+        if isinstance(value, list):
+            return [self.resolve(v, attribute) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) != 1:
+            return {k: self.resolve(v, attribute) for k, v in value.items()}
+        (key, arg), = value.items()
+        if key == "Ref":
+            return self._ref(arg, attribute)
+        if key == "Fn::GetAtt":
+            logical_id, name = arg if isinstance(arg, list) else arg.split(".", 1)
+            return attribute(logical_id, name)
+        if key == "Fn::Sub":
+            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1], attribute))
+            return _SUB_VAR.sub(lambda m: str(self._sub_var(m.group(1), variables, attribute)), text)
+        if key == "Fn::Join":
+            separator, items = arg
+            return separator.join(str(i) for i in self.resolve(items, attribute) if i is not None)
+        if key == "Fn::Select":
+            index, items = self.resolve(arg, attribute)
+            return items[int(index)]
+        if key == "Fn::Split":
+            separator, text = self.resolve(arg, attribute)
+            return text.split(separator)
+        if key == "Fn::If":
+            name, when_true, when_false = arg
+            return self.resolve(when_true if self.conditions[name] else when_false, attribute)
+        if key == "Fn::Equals":
+            left, right = self.resolve(arg, attribute)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self.resolve(arg[0], attribute)
+        if key == "Fn::And":
+            return all(self.resolve(a, attribute) for a in arg)
+        if key == "Fn::Or":
+            return any(self.resolve(a, attribute) for a in arg)
+        if key == "Condition":
+            return self.conditions[arg]
+        if key.startswith("Fn::"):
+            raise ValueError(f"{key} is not supported by the local cloud")
+        return {key: self.resolve(arg, attribute)}
+
+    def _ref(self, name: str, attribute: Callable[[str, str | None], Any]) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in PSEUDO:
+            return PSEUDO[name]
+        return attribute(name, None)
+
+    def _sub_var(self, name: str, variables: dict, attribute: Callable[[str, str | None], Any]) -> Any:
+        if name in variables:
+            return variables[name]
+        if "." in name:
+            logical_id, attr = name.split(".", 1)
+            return attribute(logical_id, attr)
+        return self._ref(name, attribute)
+
+    # ------------------------------------------------------------ functions
+    def functions(self) -> dict[str, FunctionSpec]:
+        defaults = self.raw.get("Globals", {}).get("Function", {})
+        layers = self.of_type("AWS::Serverless::LayerVersion")
+        specs = {}
+        for logical_id, props in self.of_type("AWS::Serverless::Function").items():
+            merged = {**defaults, **props}
+            env = {
+                **defaults.get("Environment", {}).get("Variables", {}),
+                **props.get("Environment", {}).get("Variables", {}),
+            }
+            layer_refs = merged.get("Layers", [])
+            layer_dirs = [
+                self.root / layers[ref["Ref"]]["ContentUri"]
+                for ref in layer_refs
+                if isinstance(ref, dict) and ref.get("Ref") in layers
+            ]
+            events = [
+                EventSource(name, ev["Type"], ev.get("Properties", {})) for name, ev in props.get("Events", {}).items()
+            ]
+            reserved = merged.get("ReservedConcurrentExecutions")
+            specs[logical_id] = FunctionSpec(
+                logical_id=logical_id,
+                code_dir=(self.root / merged["CodeUri"]).resolve(),
+                handler=merged["Handler"],
+                runtime=merged.get("Runtime", "python3.11"),
+                timeout=int(self.resolve(merged.get("Timeout", 3), lambda *_: None)),
+                memory=int(self.resolve(merged.get("MemorySize", 128), lambda *_: None)),
+                reserved_concurrency=int(self.resolve(reserved, lambda *_: None)) if reserved is not None else None,
+                environment=env,
+                layer_dirs=[d.resolve() for d in layer_dirs],
+                events=events,
+            )
+        return specs

@@ -1,0 +1,172 @@
+"""In-memory implementations of the domain's ports, with the adapters' semantics
+(conditional writes, newest-first listing). tests/integration/test_repositories.py runs the
+same contract against both these and the DynamoDB adapters."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from decimal import Decimal
+
+from solroute.dal.ports import ConnectionGone, Page
+from solroute.logic.clock import Clock
+from solroute.models.errors import AttemptsExhausted, InvalidRequest, QueueUnavailable, StaleOrder
+from solroute.models.order import Order
+
+
+class FakeClock(Clock):
+    """Starts at a fixed instant; sleeping advances it at once and is recorded."""
+
+    def __init__(self, start_ms: int = 1_767_225_600_000) -> None:
+        self.ms = start_ms
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        return self.ms
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.ms += int(seconds * 1000)
+
+    def advance(self, seconds: float) -> None:
+        self.ms += int(seconds * 1000)
+
+
+class InMemoryOrders:
+    def __init__(self) -> None:
+        self.items: dict[str, Order] = {}
+        self.writes: list[Order] = []
+        self._lock = threading.Lock()
+
+    def create(self, order: Order) -> None:
+        with self._lock:
+            if order.orderId in self.items:
+                raise StaleOrder("exists")
+            self.items[order.orderId] = order
+            self.writes.append(order)
+
+    def get(self, order_id: str) -> Order | None:
+        return self.items.get(order_id)
+
+    def save_transition(self, before: Order, after: Order) -> None:
+        with self._lock:
+            current = self.items.get(before.orderId)
+            if current is None or current.status != before.status or current.seq != before.seq:
+                raise StaleOrder("moved")
+            self.items[after.orderId] = after
+            self.writes.append(after)
+
+    def record_attempt(self, order_id: str, max_attempts: int) -> Order:
+        with self._lock:
+            current = self.items[order_id]
+            if current.is_final:
+                raise StaleOrder("final")
+            if current.attempts >= max_attempts:
+                raise AttemptsExhausted("exhausted")
+            updated = current.model_copy(update={"attempts": current.attempts + 1, "lastChange": "attempt"})
+            self.items[order_id] = updated
+            return updated
+
+    def list_by_wallet(self, wallet: str, limit: int, cursor: str | None) -> Page:
+        mine = sorted((o for o in self.items.values() if o.wallet == wallet), key=lambda o: (o.createdAt, o.orderId), reverse=True)
+        start = 0
+        if cursor:
+            try:
+                start = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+            except ValueError as error:
+                raise InvalidRequest("bad cursor") from error
+        page = mine[start : start + limit]
+        more = start + limit < len(mine)
+        return Page(page, base64.urlsafe_b64encode(str(start + limit).encode()).decode() if more else None)
+
+
+class InMemoryQueue:
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.sent: list[tuple[str, int, int | None]] = []
+        self.retries: list[tuple[str, int]] = []
+
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None) -> None:
+        if self.fail:
+            raise QueueUnavailable("queue down")
+        self.sent.append((order_id, delay_seconds, not_before_ms))
+
+    def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
+        self.retries.append((receipt_handle, delay_seconds))
+
+
+class InMemoryRateLimitStore:
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[Decimal, int, int]] = {}
+        self.conflicts_to_inject = 0
+
+    def read(self, bucket: str):
+        return self.items.get(bucket)
+
+    def write_if_unchanged(self, bucket: str, tokens, updated_at_ms: int, version: int) -> bool:
+        if self.conflicts_to_inject:
+            self.conflicts_to_inject -= 1
+            current = self.items.get(bucket)
+            self.items[bucket] = (current[0], current[1], current[2] + 1) if current else (Decimal(0), 0, 1)
+            return False
+        current = self.items.get(bucket)
+        if (current[2] if current else 0) != version:
+            return False
+        self.items[bucket] = (Decimal(tokens), updated_at_ms, version + 1)
+        return True
+
+
+class InMemoryLedger:
+    def __init__(self) -> None:
+        self.records: dict[str, dict] = {}
+        self.puts = 0
+
+    def put_if_absent(self, signature: str, record: dict) -> bool:
+        self.puts += 1
+        if signature in self.records:
+            return False
+        self.records[signature] = dict(record)
+        return True
+
+    def get(self, signature: str) -> dict | None:
+        return self.records.get(signature)
+
+
+class InMemoryConnections:
+    def __init__(self, now_seconds=lambda: 0) -> None:
+        self.items: dict[tuple[str, str], int] = {}
+        self.now_seconds = now_seconds
+
+    def add(self, connection_id: str, order_id: str, expires_at: int) -> None:
+        self.items[(connection_id, order_id)] = expires_at
+
+    def remove(self, connection_id: str, order_id: str) -> None:
+        self.items.pop((connection_id, order_id), None)
+
+    def remove_connection(self, connection_id: str) -> int:
+        keys = [k for k in self.items if k[0] == connection_id]
+        for key in keys:
+            del self.items[key]
+        return len(keys)
+
+    def connections_for(self, order_id: str) -> list[str]:
+        return [c for (c, o), exp in self.items.items() if o == order_id and exp > self.now_seconds()]
+
+    def orders_for(self, connection_id: str) -> list[str]:
+        return [o for (c, o), exp in self.items.items() if c == connection_id and exp > self.now_seconds()]
+
+
+class RecordingNotifier:
+    def __init__(self, gone: set[str] | None = None, broken: set[str] | None = None) -> None:
+        self.gone = gone or set()
+        self.broken = broken or set()
+        self.sent: list[tuple[str, dict]] = []
+
+    def send(self, connection_id: str, message: dict) -> None:
+        if connection_id in self.gone:
+            raise ConnectionGone(connection_id)
+        if connection_id in self.broken:
+            raise RuntimeError("connection reset")
+        self.sent.append((connection_id, message))

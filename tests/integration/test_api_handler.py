@@ -1,0 +1,149 @@
+"""The API function driven with events/api_*.json against moto tables and queues."""
+
+import json
+
+import pytest
+
+from tests.integration.conftest import WS_ENDPOINT
+from tests.lambdas import event
+
+WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
+
+
+def body(response):
+    return json.loads(response["body"])
+
+
+def post(api, payload, headers=None):
+    ev = event("api_execute_order.json")
+    ev["body"] = payload if isinstance(payload, str) else json.dumps(payload)
+    ev["headers"].update(headers or {})
+    return api(ev)
+
+
+def queued(cloud):
+    messages = cloud.sqs.receive_message(QueueUrl=cloud.queue_url("OrdersQueue"), MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    return [json.loads(m["Body"])["orderId"] for m in messages]
+
+
+def test_an_order_is_stored_pending_and_queued_once(cloud):
+    api = cloud.fn("ApiFunction")
+    response = api(event("api_execute_order.json"))
+    assert response["statusCode"] == 202
+    accepted = body(response)
+    assert accepted["status"] == "pending"
+    assert accepted["websocketUrl"] == f"{WS_ENDPOINT}/dev?orderId={accepted['orderId']}"
+    item = cloud.table("OrdersTable").get_item(Key={"orderId": accepted["orderId"]})["Item"]
+    assert item["status"] == "pending" and item["amountIn"] == "1.5" and item["wallet"] == WALLET
+    assert queued(cloud) == [accepted["orderId"]]
+
+
+def test_a_json_number_amount_keeps_its_exact_decimal_value(cloud):
+    api = cloud.fn("ApiFunction")
+    response = post(api, '{"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": 0.1, "slippage": 0.005}')
+    order_id = body(response)["orderId"]
+    item = cloud.table("OrdersTable").get_item(Key={"orderId": order_id})["Item"]
+    assert (item["amountIn"], item["slippage"]) == ("0.1", "0.005")
+
+
+def test_bad_input_is_a_400_naming_each_field(cloud):
+    response = cloud.fn("ApiFunction")(event("api_execute_order_invalid.json"))
+    assert response["statusCode"] == 400
+    error = body(response)["error"]
+    assert error["code"] == "INVALID_REQUEST"
+    fields = {d["field"] for d in error["details"]}
+    assert {"amountIn", "price"} <= fields
+    assert "Traceback" not in response["body"]
+    assert queued(cloud) == []
+
+
+@pytest.mark.parametrize(
+    "payload, fragment",
+    [
+        ("{not json", "not valid JSON"),
+        ('["SOL"]', "body"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit"}, "only 'market'"),
+        ({"tokenIn": "SOL", "tokenOut": "SOL", "amountIn": "1"}, "must differ"),
+    ],
+)
+def test_malformed_bodies_are_400_never_500(cloud, payload, fragment):
+    response = post(cloud.fn("ApiFunction"), payload)
+    assert response["statusCode"] == 400, response
+    assert fragment in body(response)["error"]["message"]
+
+
+def test_the_same_idempotency_key_and_body_returns_the_same_order(cloud):
+    api = cloud.fn("ApiFunction")
+    first = api(event("api_execute_order_idempotent.json"))
+    second = api(event("api_execute_order_idempotent.json"))
+    assert first["statusCode"] == second["statusCode"] == 202
+    assert body(first)["orderId"] == body(second)["orderId"]
+    assert cloud.table("OrdersTable").scan()["Count"] == 1
+    assert len(queued(cloud)) == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_409(cloud):
+    api = cloud.fn("ApiFunction")
+    api(event("api_execute_order_idempotent.json"))
+    response = post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "2"}, {"idempotency-key": "order-2026-11-21-0001"})
+    assert response["statusCode"] == 409
+    assert body(response)["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_when_the_queue_refuses_the_order_is_failed_and_the_answer_is_503(cloud):
+    api = cloud.fn("ApiFunction")
+    api.env["ORDERS_QUEUE_URL"] = cloud.queue_url("OrdersQueue") + "-missing"
+    response = api(event("api_execute_order.json"))
+    assert response["statusCode"] == 503
+    assert body(response)["error"]["code"] == "QUEUE_UNAVAILABLE"
+    (item,) = cloud.table("OrdersTable").scan()["Items"]
+    assert item["status"] == "failed" and "could not be queued" in item["failureReason"]
+
+
+def test_get_returns_the_whole_order_and_404_or_400_otherwise(cloud):
+    api = cloud.fn("ApiFunction")
+    order_id = body(api(event("api_execute_order.json")))["orderId"]
+    found = api(event("api_get_order.json", **{"3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60": order_id}))
+    assert found["statusCode"] == 200
+    order = body(found)
+    assert order["orderId"] == order_id and order["history"][0]["status"] == "pending"
+    assert {"quotes", "routing", "execution", "attempts"} <= set(order)
+    assert api(event("api_get_order.json"))["statusCode"] == 404
+    malformed = api(event("api_get_order.json", **{"3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60": "nope"}))
+    assert malformed["statusCode"] == 400 and body(malformed)["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_a_wallets_orders_are_listed_newest_first_page_by_page(cloud):
+    api = cloud.fn("ApiFunction")
+    ids = []
+    for amount in ("1", "2", "3"):
+        ids.append(body(post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": amount, "wallet": WALLET}))["orderId"])
+    post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "9"})  # no wallet: not listed
+    ev = event("api_list_orders.json")
+    ev["queryStringParameters"]["limit"] = "2"
+    first = body(api(ev))
+    assert [o["orderId"] for o in first["orders"]] == ids[::-1][:2] and first["cursor"]
+    ev["queryStringParameters"]["cursor"] = first["cursor"]
+    second = body(api(ev))
+    assert [o["orderId"] for o in second["orders"]] == ids[:1]
+
+
+@pytest.mark.parametrize("query", [{"wallet": "short"}, {}, {"wallet": WALLET, "limit": "0"}, {"wallet": WALLET, "limit": "x"}, {"wallet": WALLET, "cursor": "garbage!"}])
+def test_bad_list_queries_are_400(cloud, query):
+    ev = event("api_list_orders.json")
+    ev["queryStringParameters"] = query
+    response = cloud.fn("ApiFunction")(ev)
+    assert response["statusCode"] == 400, response
+    assert body(response)["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_health_openapi_and_unknown_routes(cloud):
+    api = cloud.fn("ApiFunction")
+    assert body(api(event("api_health.json"))) == {"status": "ok"}
+    ev = event("api_health.json")
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = "/api/openapi.json"
+    spec = body(api(ev))
+    assert "/api/orders/execute" in spec["paths"] and "/api/orders/{orderId}" in spec["paths"]
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = "/nope"
+    missing = api(ev)
+    assert missing["statusCode"] == 404 and body(missing)["error"]["code"] == "ROUTE_NOT_FOUND"

@@ -1,0 +1,115 @@
+"""The consumer function on messages received from the moto queue, as the poller delivers them."""
+
+import json
+import time
+
+import pytest
+
+from localcloud.events import sqs_event
+from tests.lambdas import event
+
+
+def submit(cloud, **fields):
+    ev = event("api_execute_order.json")
+    ev["body"] = json.dumps({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields})
+    return json.loads(cloud.fn("ApiFunction")(ev)["body"])["orderId"]
+
+
+def receive(cloud, wait=0):
+    url = cloud.queue_url("OrdersQueue")
+    result = cloud.sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait, MessageSystemAttributeNames=["All"]
+    )
+    return result.get("Messages", [])
+
+
+def deliver(cloud, consumer, messages):
+    return consumer(sqs_event(messages, cloud.deployed.queues["OrdersQueue"]["arn"]))
+
+
+def order(cloud, order_id):
+    return cloud.table("OrdersTable").get_item(Key={"orderId": order_id}, ConsistentRead=True)["Item"]
+
+
+def test_a_queued_order_is_confirmed_with_quotes_route_and_result(cloud):
+    order_id = submit(cloud)
+    consumer = cloud.fn("OrderConsumerFunction")
+    assert deliver(cloud, consumer, receive(cloud)) == {"batchItemFailures": []}
+    item = order(cloud, order_id)
+    assert item["status"] == "confirmed" and item["attempts"] == 1
+    assert [h["status"] for h in item["history"]] == ["pending", "routing", "building", "submitted", "confirmed"]
+    assert {q["dex"] for q in item["quotes"]} == {"raydium", "meteora"}
+    assert item["execution"]["txHash"] == item["transaction"]["signature"]
+    assert cloud.table("SimulatedChainTable").scan()["Count"] == 1
+
+
+def test_the_sample_event_for_an_unknown_order_is_dropped_not_retried(cloud):
+    assert cloud.fn("OrderConsumerFunction")(event("consumer_sqs.json")) == {"batchItemFailures": []}
+
+
+def test_a_duplicate_delivery_neither_repeats_a_step_nor_swaps_twice(cloud):
+    order_id = submit(cloud)
+    consumer = cloud.fn("OrderConsumerFunction")
+    messages = receive(cloud)
+    deliver(cloud, consumer, messages)
+    before = order(cloud, order_id)
+    deliver(cloud, consumer, messages)
+    assert order(cloud, order_id) == before
+    assert cloud.table("SimulatedChainTable").scan()["Count"] == 1
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["swap-landed-before-crash", "crash-before-send"])
+def test_an_order_left_submitted_by_a_crash_is_settled_without_a_second_swap(cloud, landed):
+    order_id = submit(cloud)
+    consumer = cloud.fn("OrderConsumerFunction")
+    messages = receive(cloud)
+    deliver(cloud, consumer, messages)
+    done = order(cloud, order_id)
+    chain = cloud.table("SimulatedChainTable")
+    # Rewind to the moment after the signature was stored: the consumer died there.
+    submitted = {k: v for k, v in done.items() if k not in ("execution",)}
+    submitted.update(status="submitted", seq=4, history=done["history"][:4])
+    cloud.table("OrdersTable").put_item(Item=submitted)
+    if not landed:
+        chain.delete_item(Key={"signature": done["transaction"]["signature"]})
+    deliver(cloud, consumer, messages)
+    final = order(cloud, order_id)
+    assert final["status"] == "confirmed" and final["seq"] == 5
+    assert chain.scan()["Count"] == 1
+    assert final["execution"]["txHash"] == done["transaction"]["signature"]
+
+
+def test_transient_failures_back_off_through_sqs_then_fail_after_three_attempts(cloud):
+    cloud.template.override(FailureRate="1", BackoffBaseSeconds="1")
+    order_id = submit(cloud)
+    consumer = cloud.fn("OrderConsumerFunction")
+    messages, hidden_for = receive(cloud, wait=20), []
+    for attempt in (1, 2):
+        assert int(messages[0]["Attributes"]["ApproximateReceiveCount"]) == attempt
+        result = deliver(cloud, consumer, messages)
+        assert result["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
+        assert order(cloud, order_id)["attempts"] == attempt
+        started = time.monotonic()
+        assert receive(cloud) == []  # ChangeMessageVisibility hid it for the backoff
+        messages = receive(cloud, wait=10)
+        hidden_for.append(time.monotonic() - started)
+    assert 0.5 <= hidden_for[0] <= 2.5 and 1.5 <= hidden_for[1] <= 4.5  # ~1 s, then ~2 s (base 1 s)
+    assert deliver(cloud, consumer, messages) == {"batchItemFailures": []}
+    item = order(cloud, order_id)
+    assert item["status"] == "failed" and item["attempts"] == 3
+    assert "after 3 attempts" in item["failureReason"]
+
+
+def test_an_order_without_a_rate_limit_token_is_requeued_without_using_an_attempt(cloud):
+    cloud.template.override(RateLimitPerMinute="1")
+    first, second = submit(cloud), submit(cloud)
+    consumer = cloud.fn("OrderConsumerFunction")
+    messages = receive(cloud)
+    assert len(messages) == 2
+    assert deliver(cloud, consumer, messages) == {"batchItemFailures": []}
+    statuses = {oid: order(cloud, oid)["status"] for oid in (first, second)}
+    waiting = next(oid for oid, status in statuses.items() if status == "pending")
+    assert sorted(statuses.values()) == ["confirmed", "pending"]
+    assert order(cloud, waiting)["attempts"] == 0
+    attrs = cloud.sqs.get_queue_attributes(QueueUrl=cloud.queue_url("OrdersQueue"), AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"  # put back with a delay for its slot

@@ -1,0 +1,140 @@
+"""WebSocket routes, the broadcaster and the DLQ function, against moto and (for 410 Gone,
+which moto never answers) a real HTTP server speaking API Gateway's management API."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from urllib.parse import quote
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+from tests.integration.test_consumer_handler import deliver, receive, submit
+from tests.lambdas import event
+
+SAMPLE_ORDER = "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60"
+CONNECTION = "Ab12CdEFIAMCJnQ="
+
+
+def posted(connection_id):
+    """Messages moto's management API received for a connection (it concatenates them)."""
+    connections = apigatewaymanagementapi_backends["123456789012"]["us-east-1"].connections
+    data = connections[quote(connection_id, safe="")].data.decode()  # moto keys by the URL-encoded id
+    decoder, messages, index = json.JSONDecoder(), [], 0
+    while index < len(data):
+        message, index = decoder.raw_decode(data, index)
+        messages.append(message)
+    return messages
+
+
+def subscriptions(cloud):
+    return {(i["connectionId"], i["orderId"]) for i in cloud.table("ConnectionsTable").scan()["Items"]}
+
+
+def test_connect_to_a_real_order_is_accepted_and_recorded(cloud):
+    order_id = submit(cloud)
+    response = cloud.fn("WebSocketFunction")(event("websocket_connect.json", **{SAMPLE_ORDER: order_id}))
+    assert response["statusCode"] == 200
+    assert subscriptions(cloud) == {(CONNECTION, order_id)}
+    (item,) = cloud.table("ConnectionsTable").scan()["Items"]
+    assert item["expiresAt"] > 0
+
+
+@pytest.mark.parametrize("order_id, status", [(SAMPLE_ORDER, 404), ("not-a-uuid", 400)])
+def test_connect_to_an_unknown_or_malformed_order_is_refused(cloud, order_id, status):
+    response = cloud.fn("WebSocketFunction")(event("websocket_connect.json", **{SAMPLE_ORDER: order_id}))
+    assert response["statusCode"] == status
+    assert subscriptions(cloud) == set()
+
+
+def test_subscribe_sends_the_snapshot_with_history_at_once(cloud):
+    order_id = submit(cloud)
+    deliver(cloud, cloud.fn("OrderConsumerFunction"), receive(cloud))
+    assert cloud.fn("WebSocketFunction")(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id}))["statusCode"] == 200
+    (snapshot,) = posted(CONNECTION)
+    assert snapshot["type"] == "snapshot" and snapshot["status"] == "confirmed" and snapshot["seq"] == 5
+    assert [h["status"] for h in snapshot["history"]] == ["pending", "routing", "building", "submitted", "confirmed"]
+    assert subscriptions(cloud) == {(CONNECTION, order_id)}
+
+
+def test_an_unknown_action_gets_an_error_message(cloud):
+    cloud.fn("WebSocketFunction")(event("websocket_default.json"))
+    assert posted(CONNECTION)[0]["error"]["code"] == "UNKNOWN_ACTION"
+
+
+def test_disconnect_removes_the_connections_subscriptions(cloud):
+    order_id = submit(cloud)
+    ws = cloud.fn("WebSocketFunction")
+    ws(event("websocket_connect.json", **{SAMPLE_ORDER: order_id}))
+    assert ws(event("websocket_disconnect.json"))["statusCode"] == 200
+    assert subscriptions(cloud) == set()
+
+
+def test_the_broadcaster_posts_the_sample_status_change_to_subscribers(cloud):
+    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": 4_000_000_000})
+    result = cloud.fn("BroadcasterFunction")(event("broadcaster_stream.json"))
+    assert result == {"batchItemFailures": []}
+    (message,) = posted("c-1")
+    assert message["type"] == "status_update" and message["status"] == "routing" and message["seq"] == 2
+    assert message["timestampMs"] == 1795262400250 and message["message"] == "Comparing Raydium and Meteora quotes"
+
+
+def test_the_broadcaster_ignores_a_write_that_did_not_change_the_status(cloud):
+    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": 4_000_000_000})
+    ev = event("broadcaster_stream.json")
+    ev["Records"][0]["dynamodb"]["OldImage"] = ev["Records"][0]["dynamodb"]["NewImage"]
+    cloud.fn("BroadcasterFunction")(ev)
+    assert "c-1" not in apigatewaymanagementapi_backends["123456789012"]["us-east-1"].connections
+
+
+class _ApiGateway(BaseHTTPRequestHandler):
+    """POST /dev/@connections/{id}: 410 for gone ids, 200 for live ones (as API Gateway)."""
+
+    gone = {"gone-1"}
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        connection_id = self.path.rsplit("/", 1)[-1]
+        self.received.append((connection_id, self.rfile.read(int(self.headers["content-length"]))))
+        status = 410 if connection_id in self.gone else 200
+        body = b'{"message": "Gone"}' if status == 410 else b""
+        self.send_response(status)
+        if status == 410:
+            self.send_header("x-amzn-ErrorType", "GoneException")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def api_gateway():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ApiGateway)
+    _ApiGateway.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"ws://127.0.0.1:{server.server_port}/dev"
+    server.shutdown()
+
+
+def test_a_410_gone_connection_is_deleted_and_the_batch_still_succeeds(cloud, api_gateway):
+    table = cloud.table("ConnectionsTable")
+    for connection_id in ("gone-1", "live-1"):
+        table.put_item(Item={"connectionId": connection_id, "orderId": SAMPLE_ORDER, "expiresAt": 4_000_000_000})
+    broadcaster = cloud.fn("BroadcasterFunction")
+    broadcaster.env["WEBSOCKET_URL"] = api_gateway
+    assert broadcaster(event("broadcaster_stream.json")) == {"batchItemFailures": []}
+    assert sorted(c for c, _ in _ApiGateway.received) == ["gone-1", "live-1"]
+    assert subscriptions(cloud) == {("live-1", SAMPLE_ORDER)}
+
+
+def test_the_dead_letter_function_fails_a_stuck_order_and_leaves_a_final_one(cloud):
+    stuck = submit(cloud)
+    dlq = cloud.fn("DeadLetterFunction")
+    assert dlq(event("dead_letter_sqs.json", **{SAMPLE_ORDER: stuck})) == {"batchItemFailures": []}
+    item = cloud.table("OrdersTable").get_item(Key={"orderId": stuck})["Item"]
+    assert item["status"] == "failed" and item["failureReason"].startswith("processing crashed")
+    assert dlq(event("dead_letter_sqs.json", **{SAMPLE_ORDER: stuck})) == {"batchItemFailures": []}
+    assert cloud.table("OrdersTable").get_item(Key={"orderId": stuck})["Item"]["seq"] == item["seq"]

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import pytest
+
+from solroute.dex.chain import SimulatedChain
+from solroute.dex.randomness import Randomness
+from solroute.dex.seeds import DEX_SEEDS
+from solroute.dex.simulation import SimulationConfig
+from solroute.dex.venue import SimulatedDex
+from solroute.logic.execution import OrderExecutor
+from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from solroute.logic.routing import Router
+from solroute.logic.submission import OrderSubmission
+from solroute.models.requests import ExecuteOrderRequest
+from tests.fakes import FakeClock, InMemoryLedger, InMemoryOrders, InMemoryQueue, InMemoryRateLimitStore
+
+RELIABLE = SimulationConfig(seed=7, failure_rate=Decimal(0))
+
+
+@dataclass
+class Engine:
+    clock: FakeClock
+    orders: InMemoryOrders
+    queue: InMemoryQueue
+    ledger: InMemoryLedger
+    limiter_store: InMemoryRateLimitStore
+    submission: OrderSubmission
+    executor: OrderExecutor
+
+    def submit(self, **fields):
+        body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
+        return self.submission.submit(ExecuteOrderRequest(**body))
+
+
+def build_engine(config: SimulationConfig = RELIABLE, rate_per_minute: int = 100, max_attempts: int = 3) -> Engine:
+    clock = FakeClock()
+    randomness = Randomness(config.seed)
+    orders, queue, ledger, store = InMemoryOrders(), InMemoryQueue(), InMemoryLedger(), InMemoryRateLimitStore()
+    venues = [SimulatedDex(seed, config, randomness, clock) for seed in DEX_SEEDS]
+    executor = OrderExecutor(
+        orders,
+        Router(venues),
+        SimulatedChain(ledger, config, randomness, clock),
+        RateLimiter(store, TokenBucket(rate_per_minute, 1), clock),
+        clock,
+        max_attempts=max_attempts,
+    )
+    return Engine(clock, orders, queue, ledger, store, OrderSubmission(orders, queue, clock), executor)
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return build_engine()
+
+
+@pytest.fixture
+def make_engine():
+    return lambda **kw: build_engine(replace(RELIABLE, **kw.pop("sim", {})), **kw)

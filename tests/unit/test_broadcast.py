@@ -1,0 +1,73 @@
+from solroute.logic.broadcast import Broadcaster, snapshot, status_update
+from solroute.logic.orders import OrderQueries
+from solroute.logic.subscriptions import Subscriptions
+from solroute.models.errors import OrderNotFound
+from tests.fakes import InMemoryConnections, RecordingNotifier
+
+import pytest
+
+
+def _confirmed(engine):
+    order = engine.submit()
+    engine.executor.process(order.orderId)
+    return engine.orders.get(order.orderId)
+
+
+def test_the_status_update_carries_the_written_timestamp_and_the_result(engine):
+    order = _confirmed(engine)
+    message = status_update(order)
+    assert message["type"] == "status_update" and message["status"] == "confirmed" and message["seq"] == 5
+    assert message["timestampMs"] == order.statusAtMs
+    assert message["data"]["txHash"] == order.execution.txHash
+    assert message["data"]["amountOut"] == str(order.execution.amountOut)  # decimal string, not float
+
+
+def test_every_subscriber_gets_it_and_a_gone_or_broken_one_does_not_stop_the_rest(engine):
+    order = _confirmed(engine)
+    connections = InMemoryConnections()
+    for c in ("a", "gone", "broken", "b"):
+        connections.add(c, order.orderId, expires_at=10)
+    notifier = RecordingNotifier(gone={"gone"}, broken={"broken"})
+    report = Broadcaster(connections, notifier).broadcast(order)
+    assert sorted(c for c, _ in notifier.sent) == ["a", "b"]
+    assert (report.sent, report.gone, report.errors) == (2, 1, 1)
+    assert sorted(connections.connections_for(order.orderId)) == ["a", "b", "broken"]
+
+
+def test_expired_subscriptions_are_not_posted_to(engine):
+    order = _confirmed(engine)
+    connections = InMemoryConnections(now_seconds=lambda: 100)
+    connections.add("old", order.orderId, expires_at=99)
+    notifier = RecordingNotifier()
+    Broadcaster(connections, notifier).broadcast(order)
+    assert notifier.sent == []
+
+
+def test_a_late_subscriber_gets_the_snapshot_with_the_whole_history(engine):
+    order = _confirmed(engine)
+    connections, notifier = InMemoryConnections(), RecordingNotifier()
+    subs = Subscriptions(OrderQueries(engine.orders), connections, notifier, engine.clock)
+    subs.connect("c1", order.orderId)
+    subs.subscribe("c1", [])
+    (connection_id, message), = notifier.sent
+    assert message == snapshot(order)
+    assert [h["status"] for h in message["history"]] == ["pending", "routing", "building", "submitted", "confirmed"]
+
+
+def test_connecting_to_an_unknown_order_is_refused_and_subscribing_to_one_is_an_error_message(engine):
+    connections, notifier = InMemoryConnections(), RecordingNotifier()
+    subs = Subscriptions(OrderQueries(engine.orders), connections, notifier, engine.clock)
+    with pytest.raises(OrderNotFound):
+        subs.connect("c1", "00000000-0000-4000-8000-000000000000")
+    subs.subscribe("c1", ["00000000-0000-4000-8000-000000000000"])
+    assert notifier.sent[0][1]["error"]["code"] == "ORDER_NOT_FOUND"
+    assert connections.items == {}
+
+
+def test_disconnect_removes_every_subscription_of_the_connection(engine):
+    a, b = engine.submit(), engine.submit()
+    connections, notifier = InMemoryConnections(), RecordingNotifier()
+    subs = Subscriptions(OrderQueries(engine.orders), connections, notifier, engine.clock)
+    subs.subscribe("c1", [a.orderId, b.orderId])
+    subs.disconnect("c1")
+    assert connections.items == {}

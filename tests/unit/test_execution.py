@@ -1,0 +1,185 @@
+"""The consumer's domain: steps, retries, duplicates, crashes and the rate limit."""
+
+from decimal import Decimal
+
+import pytest
+
+from solroute.models.errors import RpcError
+from solroute.models.order import OrderStatus as S
+
+
+def statuses(engine, order_id):
+    return [h.status for h in engine.orders.get(order_id).history]
+
+
+def test_an_order_walks_every_status_to_confirmed(engine):
+    order = engine.submit()
+    outcome = engine.executor.process(order.orderId)
+    final = engine.orders.get(order.orderId)
+    assert outcome.action == "done" and outcome.finished
+    assert statuses(engine, order.orderId) == [S.PENDING, S.ROUTING, S.BUILDING, S.SUBMITTED, S.CONFIRMED]
+    assert [h.seq for h in final.history] == [1, 2, 3, 4, 5] and final.seq == 5
+    assert {q.dex for q in final.quotes} == {"raydium", "meteora"}
+    assert final.routing.dex == max(final.quotes, key=lambda q: q.amountOut).dex
+    assert final.execution.txHash == final.transaction.signature
+    assert final.execution.amountOut >= final.routing.minAmountOut
+    assert final.attempts == 1
+    assert len(engine.ledger.records) == 1
+
+
+def test_the_simulated_delays_are_spent(make_engine):
+    engine = make_engine(sim={"quote_delay_ms": 200, "swap_delay_min_ms": 2000, "swap_delay_max_ms": 3000})
+    order = engine.submit()
+    engine.executor.process(order.orderId)
+    quote_sleeps = sorted(engine.clock.sleeps)[:2]
+    swap_sleep = max(engine.clock.sleeps)
+    assert all(0.15 <= s <= 0.25 for s in quote_sleeps)
+    assert 2.0 <= swap_sleep <= 3.0
+
+
+def test_a_duplicate_delivery_of_a_final_order_changes_nothing(engine):
+    order = engine.submit()
+    engine.executor.process(order.orderId)
+    writes = len(engine.orders.writes)
+    outcome = engine.executor.process(order.orderId)
+    assert outcome.action == "done" and not outcome.finished
+    assert len(engine.orders.writes) == writes and engine.ledger.puts == 1
+
+
+def test_a_crash_after_the_swap_was_sent_settles_by_lookup_without_a_second_swap(engine):
+    order = engine.submit()
+
+    real_sleep = engine.clock.sleep
+
+    def crash(seconds):  # the Lambda dies while waiting for confirmation, after sending
+        if seconds >= 1:
+            raise SystemExit("container killed")
+        real_sleep(seconds)
+
+    engine.clock.sleep = crash
+    with pytest.raises(SystemExit):
+        engine.executor.process(order.orderId)
+    assert engine.orders.get(order.orderId).status is S.SUBMITTED
+    assert len(engine.ledger.records) == 1 and engine.ledger.puts == 1
+
+    engine.clock.sleep = real_sleep
+    outcome = engine.executor.process(order.orderId, receive_count=2)
+    final = engine.orders.get(order.orderId)
+    assert outcome.finished and final.status is S.CONFIRMED
+    assert engine.ledger.puts == 1, "redelivery must look the swap up, not send it again"
+    assert final.execution.txHash in engine.ledger.records
+
+
+def test_a_send_that_never_landed_is_resent_with_the_same_signature(make_engine):
+    engine = make_engine()
+    order = engine.submit()
+    chain = engine.executor.chain
+    real_send, calls = chain.send, []
+
+    def flaky_send(swap, fee_rate, attempt):
+        calls.append(swap.signature)
+        if len(calls) == 1:
+            raise RpcError("blockhash not found")
+        return real_send(swap, fee_rate, attempt)
+
+    chain.send = flaky_send
+    first = engine.executor.process(order.orderId, receive_count=1)
+    assert first.action == "retry" and 1 <= first.delay_seconds <= 3
+    second = engine.executor.process(order.orderId, receive_count=2)
+    assert second.finished and engine.orders.get(order.orderId).status is S.CONFIRMED
+    assert calls[0] == calls[1] and len(engine.ledger.records) == 1
+
+
+def test_a_stale_message_cannot_move_an_order_backwards(engine):
+    order = engine.submit()
+    engine.executor.process(order.orderId)
+    before = engine.orders.get(order.orderId)
+    engine.executor.process(order.orderId, receive_count=5, not_before_ms=0)
+    assert engine.orders.get(order.orderId) == before
+
+
+def test_transient_failures_back_off_then_fail_after_three_attempts(make_engine):
+    engine = make_engine(sim={"failure_rate": Decimal(1)})
+    order = engine.submit()
+    delays = []
+    for receive_count in (1, 2):
+        outcome = engine.executor.process(order.orderId, receive_count=receive_count)
+        assert outcome.action == "retry"
+        delays.append(outcome.delay_seconds)
+        assert engine.orders.get(order.orderId).status is S.ROUTING
+    assert 1 <= delays[0] <= 3 and 3 <= delays[1] <= 5
+    last = engine.executor.process(order.orderId, receive_count=3)
+    final = engine.orders.get(order.orderId)
+    assert last.action == "done" and last.finished
+    assert final.status is S.FAILED and final.attempts == 3
+    assert "after 3 attempts" in final.failureReason and "quote" in final.failureReason
+
+
+def test_a_fourth_delivery_fails_the_order_without_a_fourth_attempt(make_engine):
+    engine = make_engine(sim={"failure_rate": Decimal(1)}, max_attempts=2)
+    order = engine.submit()
+    engine.executor.process(order.orderId, 1)
+    engine.orders.items[order.orderId] = engine.orders.get(order.orderId).model_copy(update={"attempts": 2})
+    outcome = engine.executor.process(order.orderId, 3)
+    assert outcome.finished and engine.orders.get(order.orderId).failureReason == "gave up after 2 attempts"
+
+
+def test_no_pool_fails_at_once_without_retry(engine):
+    order = engine.submit(tokenIn="7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr")
+    outcome = engine.executor.process(order.orderId)
+    final = engine.orders.get(order.orderId)
+    assert outcome.action == "done" and final.status is S.FAILED and final.attempts == 1
+    assert "no venue can trade" in final.failureReason
+
+
+def test_slippage_protection_fails_the_swap_when_the_price_moves_too_far(make_engine):
+    engine = make_engine(sim={"price_drift": Decimal("0.2")})
+    results = []
+    for i in range(30):
+        order = engine.submit(slippage="0.001")
+        engine.executor.process(order.orderId)
+        results.append(engine.orders.get(order.orderId))
+    failed = [o for o in results if o.status is S.FAILED]
+    confirmed = [o for o in results if o.status is S.CONFIRMED]
+    assert failed and confirmed, "a 20% drift against 0.1% slippage must trip some swaps, not all"
+    for o in failed:
+        assert o.failureReason.startswith("slippage exceeded")
+        assert o.execution.amountOut < o.routing.minAmountOut
+    for o in confirmed:
+        assert o.execution.amountOut >= o.routing.minAmountOut
+
+
+def test_an_order_without_a_token_is_requeued_and_that_is_not_an_attempt(engine):
+    order = engine.submit()
+    for _ in range(3):  # other consumers took this slot and the next two (600 ms apart at 100/min)
+        engine.executor.limiter.acquire()
+    outcome = engine.executor.process(order.orderId)
+    assert outcome.action == "requeue"
+    assert outcome.not_before_ms == engine.clock.now_ms() + 1800 and outcome.delay_seconds == 1
+    assert engine.orders.get(order.orderId).attempts == 0
+    engine.clock.ms = outcome.not_before_ms  # the requeued message comes back at its slot
+    done = engine.executor.process(order.orderId, 1, outcome.not_before_ms)
+    assert done.finished and engine.orders.get(order.orderId).attempts == 1
+
+
+def test_a_slot_less_than_a_second_away_is_waited_for_in_place(engine):
+    order = engine.submit()
+    engine.executor.limiter.acquire()  # the only token is gone; the next comes in 600 ms
+    outcome = engine.executor.process(order.orderId)
+    assert outcome.finished
+    assert engine.clock.sleeps[0] == 0.6
+
+
+def test_give_up_fails_a_stuck_order_and_leaves_a_final_one_alone(engine):
+    stuck, done = engine.submit(), engine.submit()
+    engine.clock.advance(60)
+    engine.executor.process(done.orderId)
+    assert engine.executor.give_up(stuck.orderId, "processing crashed").finished
+    assert engine.orders.get(stuck.orderId).failureReason == "processing crashed"
+    before = engine.orders.get(done.orderId)
+    assert not engine.executor.give_up(done.orderId, "processing crashed").finished
+    assert engine.orders.get(done.orderId) == before
+
+
+def test_a_missing_order_is_dropped(engine):
+    assert engine.executor.process("00000000-0000-4000-8000-000000000000").action == "done"

@@ -1,0 +1,68 @@
+"""Validation of POST /api/orders/execute bodies: a table of good and bad inputs."""
+
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from solroute.models.requests import ExecuteOrderRequest
+
+WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
+JUP_MINT = "JUPyiwrYJFskUPiHa7hkeR8VUtAeFoSYbKedZNsDvCN"
+UNKNOWN_MINT = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": Decimal("1.5")}, {"amountIn": Decimal("1.5"), "slippage": Decimal("0.01")}),
+        ({"tokenIn": "sol", "tokenOut": "usdc", "amountIn": "2"}, {"tokenIn": "SOL", "tokenOut": "USDC"}),
+        ({"tokenIn": "USDC", "tokenOut": JUP_MINT, "amountIn": "10.123456"}, {"tokenOut": "JUP"}),
+        ({"tokenIn": UNKNOWN_MINT, "tokenOut": "SOL", "amountIn": "1"}, {"tokenIn": UNKNOWN_MINT}),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": 3, "slippage": "0.5"}, {"slippage": Decimal("0.5")}),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "0.000000001"}, {"amountIn": Decimal("1E-9")}),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "market", "wallet": WALLET}, {"wallet": WALLET}),
+        ({"tokenIn": "BONK", "tokenOut": "SOL", "amountIn": "1e6"}, {"amountIn": Decimal("1000000")}),
+    ],
+)
+def test_valid_orders_are_accepted_and_normalised(body, expected):
+    request = ExecuteOrderRequest(**body)
+    for field, value in expected.items():
+        assert getattr(request, field) == value
+
+
+@pytest.mark.parametrize(
+    "body, field, fragment",
+    [
+        ({"tokenIn": "SOL", "tokenOut": "SOL", "amountIn": "1"}, None, "must differ"),
+        ({"tokenIn": "SOL", "tokenOut": JUP_MINT[:-6], "amountIn": "1"}, "tokenOut", None),
+        ({"tokenIn": "DOGE", "tokenOut": "SOL", "amountIn": "1"}, "tokenIn", "unknown token"),
+        ({"tokenIn": "0OIl" * 10, "tokenOut": "SOL", "amountIn": "1"}, "tokenIn", "unknown token"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "0"}, "amountIn", "greater than 0"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "-1"}, "amountIn", "greater than 0"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.0000000001"}, "amountIn", "decimal places"),
+        ({"tokenIn": "USDC", "tokenOut": "SOL", "amountIn": "1.0000001"}, "amountIn", "decimal places"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1e13"}, "amountIn", "at most"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "NaN"}, "amountIn", "finite"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "Infinity"}, "amountIn", "finite"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "abc"}, "amountIn", None),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": ""}, "amountIn", "empty"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": 1.5}, "amountIn", "decimal"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": True}, "amountIn", "decimal"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "0"}, "slippage", "0 < slippage"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "0.51"}, "slippage", "0 < slippage"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "-0.1"}, "slippage", None),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit"}, "type", "only 'market'"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "wallet": "not-a-wallet"}, "wallet", "base58"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "price": "5"}, "price", "Extra inputs"),
+        ({"tokenOut": "USDC", "amountIn": "1"}, "tokenIn", "required"),
+    ],
+)
+def test_invalid_orders_are_rejected_with_the_field_named(body, field, fragment):
+    with pytest.raises(ValidationError) as caught:
+        ExecuteOrderRequest(**body)
+    errors = caught.value.errors()
+    if field is not None:
+        assert field in [e["loc"][0] for e in errors if e["loc"]], errors
+    if fragment is not None:
+        assert any(fragment in e["msg"] for e in errors), errors

@@ -1,0 +1,66 @@
+"""The shared token bucket: at most N starts in any rolling minute."""
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solroute.logic.backoff import backoff_seconds
+from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from tests.fakes import FakeClock, InMemoryRateLimitStore
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=5_000), min_size=50, max_size=400))
+def test_no_rolling_minute_ever_holds_more_than_the_rate(gaps_ms):
+    bucket, state, now, starts = TokenBucket(100, 1), None, 0, []
+    for gap in gaps_ms:
+        now += gap
+        state, wait = bucket.reserve(state, now)
+        starts.append(now + wait)
+    starts.sort()
+    for i, t in enumerate(starts):
+        in_window = sum(1 for s in starts[i:] if s < t + 60_000)
+        assert in_window <= 100
+
+
+def test_a_backlog_is_spread_over_consecutive_slots():
+    bucket, state, waits = TokenBucket(100, 1), None, []
+    for _ in range(5):
+        state, wait = bucket.reserve(state, 0)
+        waits.append(wait)
+    assert waits == [0, 600, 1200, 1800, 2400]
+
+
+def test_an_idle_bucket_refills_up_to_its_burst_only():
+    bucket = TokenBucket(60, 3)
+    state, _ = bucket.reserve(None, 0)
+    state, wait = bucket.reserve(state, 3_600_000)  # an hour idle
+    assert wait == 0 and state.tokens == 2  # capped at 3, one taken
+
+
+def test_rate_zero_disables_the_limiter():
+    limiter = RateLimiter(InMemoryRateLimitStore(), TokenBucket(0), FakeClock())
+    assert [limiter.acquire() for _ in range(1000)] == [0] * 1000
+
+
+def test_the_limiter_retries_a_lost_conditional_write():
+    store = InMemoryRateLimitStore()
+    limiter = RateLimiter(store, TokenBucket(100, 1), FakeClock())
+    assert limiter.acquire() == 0
+    store.conflicts_to_inject = 3
+    assert limiter.acquire() > 0
+    tokens, _, version = store.items["orders-started"]
+    assert version == 5 and tokens < 0
+
+
+def test_backoff_doubles_with_jitter():
+    import random
+
+    rng = random.Random(1)
+    for count, nominal in ((1, 2), (2, 4), (3, 8)):
+        delays = {backoff_seconds(count, 2.0, rng) for _ in range(200)}
+        assert min(delays) >= round(nominal * 0.75) and max(delays) <= round(nominal * 1.25)
+        if nominal >= 4:
+            assert len(delays) > 1  # jitter spreads retries out
+    assert backoff_seconds(1, 0) == 1  # never zero: SQS would redeliver at once

@@ -1,0 +1,19 @@
+import pytest
+
+from solroute.models.errors import QueueUnavailable
+from solroute.models.order import OrderStatus as S
+
+
+def test_an_order_is_stored_pending_then_queued(engine):
+    order = engine.submit(wallet="9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM")
+    stored = engine.orders.get(order.orderId)
+    assert stored.status is S.PENDING and stored.seq == 1 and stored.history[0].message == "Order received"
+    assert engine.queue.sent == [(order.orderId, 0, None)]
+
+
+def test_an_order_that_cannot_be_queued_is_failed_not_left_pending(engine):
+    engine.queue.fail = True
+    with pytest.raises(QueueUnavailable):
+        engine.submit()
+    (stored,) = engine.orders.items.values()
+    assert stored.status is S.FAILED and "could not be queued" in stored.failureReason
