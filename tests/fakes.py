@@ -58,14 +58,16 @@ class InMemoryOrders:
             self.items[after.orderId] = after
             self.writes.append(after)
 
-    def record_attempt(self, order_id: str, max_attempts: int) -> Order:
+    def record_attempt(self, order_id: str, max_attempts: int, now_ms: int) -> Order:
         with self._lock:
             current = self.items[order_id]
             if current.is_final:
                 raise StaleOrder("final")
             if current.attempts >= max_attempts:
                 raise AttemptsExhausted("exhausted")
-            updated = current.model_copy(update={"attempts": current.attempts + 1, "lastChange": "attempt"})
+            updated = current.model_copy(
+                update={"attempts": current.attempts + 1, "attemptStartedAtMs": [*current.attemptStartedAtMs, now_ms], "lastChange": "attempt"}
+            )
             self.items[order_id] = updated
             return updated
 

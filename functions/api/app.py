@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Annotated, Any, Callable, Optional
@@ -27,6 +28,8 @@ from solroute.settings import settings
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
+# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
+warnings.filterwarnings("ignore", "No application metrics to publish")
 # JSON numbers become Decimal, never float: "amountIn": 0.1 stays exactly 0.1.
 app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=partial(json.loads, parse_float=Decimal))
 register_error_handlers(app)

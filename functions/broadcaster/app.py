@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -13,6 +14,8 @@ from solroute.models.order import Order
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
+# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
+warnings.filterwarnings("ignore", "No application metrics to publish")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 

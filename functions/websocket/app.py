@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,6 +14,8 @@ from solroute.models.errors import InvalidRequest, OrderNotFound
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
+# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
+warnings.filterwarnings("ignore", "No application metrics to publish")
 
 CONNECT_REFUSAL = {InvalidRequest: 400, OrderNotFound: 404}
 

@@ -98,6 +98,9 @@ def test_transient_failures_back_off_through_sqs_then_fail_after_three_attempts(
     item = order(cloud, order_id)
     assert item["status"] == "failed" and item["attempts"] == 3
     assert "after 3 attempts" in item["failureReason"]
+    starts = [int(t) for t in item["attemptStartedAtMs"]]
+    gaps = [(b - a) / 1000 for a, b in zip(starts, starts[1:])]
+    assert len(starts) == 3 and 0.5 <= gaps[0] <= 2.5 and 1.5 <= gaps[1] <= 4.5
 
 
 def test_an_order_without_a_rate_limit_token_is_requeued_without_using_an_attempt(cloud):

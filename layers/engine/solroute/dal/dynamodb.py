@@ -57,17 +57,22 @@ class DynamoOrderRepository:
                 raise StaleOrder(f"order {before.orderId} is no longer {before.status.value} at seq {before.seq}") from error
             raise
 
-    def record_attempt(self, order_id: str, max_attempts: int) -> Order:
+    def record_attempt(self, order_id: str, max_attempts: int, now_ms: int) -> Order:
         try:
             item = self.table.update_item(
                 Key={"orderId": order_id},
-                UpdateExpression="SET attempts = attempts + :one, lastChange = :attempt",
+                UpdateExpression=(
+                    "SET attempts = attempts + :one, lastChange = :attempt,"
+                    " attemptStartedAtMs = list_append(if_not_exists(attemptStartedAtMs, :none), :now)"
+                ),
                 ConditionExpression="attempts < :max AND NOT #status IN (:confirmed, :failed)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     ":one": 1,
                     ":max": max_attempts,
                     ":attempt": "attempt",
+                    ":none": [],
+                    ":now": [now_ms],
                     ":confirmed": FINAL_STATUSES[0],
                     ":failed": FINAL_STATUSES[1],
                 },

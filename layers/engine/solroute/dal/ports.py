@@ -25,7 +25,7 @@ class OrderRepository(Protocol):
         """Write ``after`` only if the stored order still has ``before``'s status and seq;
         raises StaleOrder otherwise."""
 
-    def record_attempt(self, order_id: str, max_attempts: int) -> Order:
+    def record_attempt(self, order_id: str, max_attempts: int, now_ms: int) -> Order:
         """Atomically add one attempt to a non-final order; raises AttemptsExhausted when
         ``max_attempts`` were already used and StaleOrder when the order is final."""
 

@@ -79,7 +79,7 @@ class OrderExecutor:
                 return waiting
 
         try:
-            order = self.orders.record_attempt(order_id, self.max_attempts)
+            order = self.orders.record_attempt(order_id, self.max_attempts, self.clock.now_ms())
         except AttemptsExhausted:
             return self._finished(self._fail(order_id, f"gave up after {self.max_attempts} attempts"))
         except StaleOrder:

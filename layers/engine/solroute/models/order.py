@@ -84,6 +84,7 @@ class Order(_Model):
     statusAtMs: int
     history: list[HistoryEntry] = Field(default_factory=list)
     attempts: int = 0
+    attemptStartedAtMs: list[int] = Field(default_factory=list)  # one entry per attempt: shows the backoff
     quotes: list[Quote] = Field(default_factory=list)
     routing: RoutingDecision | None = None
     transaction: SignedSwap | None = None

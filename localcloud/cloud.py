@@ -1,0 +1,209 @@
+"""Bring the whole template up on one machine: AWS endpoint, tables and queues, functions,
+HTTP and WebSocket APIs, SQS and DynamoDB Streams event sources."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from aiohttp import web
+from botocore.config import Config
+
+from localcloud.endpoint import MotoServer, wait_until_up
+from localcloud.event_sources import SqsEventSource, StreamEventSource, describe
+from localcloud.http_api import HttpRoute, make_app
+from localcloud.logs import LogPrinter
+from localcloud.resources import Deployed, deploy
+from localcloud.runtime import LocalFunction
+from localcloud.template import REGION, Template
+from localcloud.websocket_api import WebSocketApi
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+
+
+@dataclass
+class CloudConfig:
+    template: Path = DEFAULT_TEMPLATE
+    host: str = "127.0.0.1"
+    http_port: int = 3000
+    ws_port: int = 3001
+    aws_port: int = 4566
+    aws_endpoint: str | None = None  # use this endpoint instead of starting moto
+    parameters: dict[str, str] = field(default_factory=dict)
+    prewarm: bool = True
+    lose_disconnects: bool = False
+
+
+class LocalCloud:
+    def __init__(self, config: CloudConfig, printer: LogPrinter | None = None) -> None:
+        self.config = config
+        self.printer = printer or LogPrinter()
+        self.template = Template(config.template, config.parameters)
+        self.moto: MotoServer | None = None
+        self.endpoint = ""
+        self.functions: dict[str, LocalFunction] = {}
+        self.sources: list[Any] = []
+        self.deployed: Deployed | None = None
+        self.websocket: WebSocketApi | None = None
+        self._runners: list[web.AppRunner] = []
+        self._pool = ThreadPoolExecutor(max_workers=48, thread_name_prefix="aws")
+        self.http_url = ""
+        self.ws_url = ""
+
+    def log(self, text: str, level: str = "INFO") -> None:
+        self.printer.emit("localcloud", None, level, text)
+
+    def _client(self, service: str) -> Any:
+        config = Config(region_name=REGION, retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=64)
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+            aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+            config=config,
+        )
+
+    # ------------------------------------------------------------ start
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.endpoint = self.config.aws_endpoint or ""
+        if self.endpoint:
+            await loop.run_in_executor(self._pool, wait_until_up, self.endpoint)
+            self.log(f"using the AWS endpoint at {self.endpoint}")
+        else:
+            self.moto = MotoServer(self.config.host, self.config.aws_port)
+            self.endpoint = await loop.run_in_executor(self._pool, self.moto.start)
+            self.log(f"started moto at {self.endpoint}")
+
+        http_apis = self.template.of_type("AWS::Serverless::HttpApi")
+        ws_apis = {k: v for k, v in self.template.of_type("AWS::ApiGatewayV2::Api").items() if v.get("ProtocolType") == "WEBSOCKET"}
+        http_port = await self._listen_http()
+        ws_port = await self._listen_websocket(ws_apis)
+        self.http_url = f"http://{self.config.host}:{http_port}"
+        self.ws_url = f"ws://{self.config.host}:{ws_port}"
+        endpoints = {**{k: self.http_url for k in http_apis}, **{k: self.ws_url for k in ws_apis}}
+
+        stage = self.template.parameters.get("StageName", "dev")
+        self.deployed = await loop.run_in_executor(
+            self._pool, lambda: deploy(self.template, self._client("dynamodb"), self._client("sqs"), f"solroute-{stage}", endpoints)
+        )
+        for logical_id, spec in self.template.functions().items():
+            self.functions[logical_id] = LocalFunction(
+                spec=spec,
+                environment=self.deployed.environment(self.template, spec.environment),
+                aws_endpoint=self.endpoint,
+                function_name=self.deployed.function_names[logical_id],
+                log_sink=self.printer,
+            )
+        self.log(f"created {len(self.deployed.tables)} tables and {len(self.deployed.queues)} queues from {self.config.template.name}")
+        if self.config.prewarm:
+            await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
+        await self._start_event_sources()
+
+    def _http_routes(self) -> list[HttpRoute]:
+        routes = []
+        for logical_id, spec in self.template.functions().items():
+            for event in spec.events:
+                if event.type == "HttpApi":
+                    props = event.properties
+                    routes.append(HttpRoute(str(props.get("Method", "ANY")).upper().replace("*", "ANY"), props.get("Path", "/{proxy+}"), logical_id))
+        return routes
+
+    async def _serve(self, app: web.Application, port: int) -> int:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.config.host, port, reuse_address=True)
+        await site.start()
+        self._runners.append(runner)
+        return runner.addresses[0][1]
+
+    async def _listen_http(self) -> int:
+        apis = self.template.of_type("AWS::Serverless::HttpApi")
+        cors = next((p.get("CorsConfiguration") for p in apis.values() if p.get("CorsConfiguration")), None)
+
+        def admin(app: web.Application) -> None:
+            app.router.add_get("/_localcloud/stats", lambda _: web.json_response(self.stats()))
+
+        app = make_app(self._http_routes(), self.functions.__getitem__, cors, next(iter(apis), "httpapi").lower(), admin)
+        return await self._serve(app, self.config.http_port)
+
+    async def _listen_websocket(self, apis: dict[str, dict]) -> int:
+        if not apis:
+            return 0
+        api_id, props = next(iter(apis.items()))
+        routes: dict[str, str] = {}
+        for route in self.template.of_type("AWS::ApiGatewayV2::Route").values():
+            target = self.template.resolve(route.get("Target", ""), lambda lid, attr: lid)
+            integration = self.template.resources.get(target.split("/", 1)[-1], {}).get("Properties", {})
+            uri = self.template.resolve(integration.get("IntegrationUri", ""), lambda lid, attr: f"@{lid}@")
+            function_id = uri.split("@")[1] if "@" in uri else None
+            if function_id:
+                routes[route["RouteKey"]] = function_id
+        stages = self.template.of_type("AWS::ApiGatewayV2::Stage")
+        stage = next((self.template.resolve(s["StageName"], lambda *_: None) for s in stages.values()), "dev")
+        expression = props.get("RouteSelectionExpression", "$request.body.action")
+        self.websocket = WebSocketApi(routes, expression, stage, self.functions.__getitem__, api_id.lower(), self.config.lose_disconnects)
+        self._ws_stage = stage
+        return await self._serve(self.websocket.app(), self.config.ws_port)
+
+    async def _start_event_sources(self) -> None:
+        assert self.deployed is not None
+        sqs, streams = self._client("sqs"), self._client("dynamodbstreams")
+        queues_by_arn = {q["arn"]: q for q in self.deployed.queues.values()}
+        for logical_id, function in self.functions.items():
+            for event in function.spec.events:
+                props = self.template.resolve(event.properties, self.deployed.attribute)
+                if event.type == "SQS":
+                    queue = queues_by_arn[props["Queue"]]
+                    source: Any = SqsEventSource(function, sqs, queue["url"], queue["arn"], props, self._pool)
+                    source.start()
+                elif event.type == "DynamoDB":
+                    source = StreamEventSource(function, streams, props["Stream"], props, self._pool)
+                    await source.start()
+                else:
+                    continue
+                self.sources.append(source)
+                self.log(f"event source: {describe(source)}")
+
+    # ------------------------------------------------------------ status and stop
+    def stats(self) -> dict:
+        return {
+            "functions": {k: f.stats.as_dict() for k, f in self.functions.items()},
+            "websocket": dict(self.websocket.stats) if self.websocket else {},
+            "streamRecordsDiscarded": sum(getattr(s, "discarded", 0) for s in self.sources),
+        }
+
+    def banner(self) -> str:
+        stage = getattr(self, "_ws_stage", "dev")
+        return "\n".join(
+            [
+                "",
+                "  Solroute local cloud is up (template.yaml, no Docker, no AWS account)",
+                f"  HTTP API       {self.http_url}   (POST /api/orders/execute, GET /api/orders/{{id}}, GET /health)",
+                f"  WebSocket API  {self.ws_url}/{stage}?orderId=<id>",
+                f"  AWS endpoint   {self.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
+                f"  Stats          {self.http_url}/_localcloud/stats",
+                "",
+                "  Try:  .venv/bin/solroute submit SOL USDC 1.5     Stop: Ctrl-C",
+                "",
+            ]
+        )
+
+    async def stop(self) -> None:
+        self.log("stopping: draining in-flight invocations")
+        await asyncio.gather(*(s.stop() for s in self.sources), return_exceptions=True)
+        if self.websocket:
+            await self.websocket.close_all()
+        for runner in self._runners:
+            await runner.cleanup()
+        await asyncio.gather(*(f.stop() for f in self.functions.values()), return_exceptions=True)
+        if self.moto:
+            self.moto.stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.log("stopped: " + json.dumps({k: {"invocations": v["invocations"], "errors": v["errors"], "maxInFlight": v["maxInFlight"]} for k, v in self.stats()["functions"].items()}))

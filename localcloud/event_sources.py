@@ -1,0 +1,197 @@
+"""Event source mappings as Lambda runs them: SQS queues and DynamoDB streams."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from localcloud.events import sqs_event, stream_record
+from localcloud.filters import passes
+from localcloud.runtime import Invocation, LocalFunction
+
+log = logging.getLogger("localcloud")
+
+
+def _failed_ids(invocation: Invocation, reports_failures: bool) -> set[str] | None:
+    """The ids of the records to retry; None means the whole batch failed."""
+    if not invocation.ok:
+        return None
+    if not reports_failures or not isinstance(invocation.result, dict):
+        return set()
+    failures = invocation.result.get("batchItemFailures") or []
+    try:
+        return {str(f["itemIdentifier"]) for f in failures}
+    except (TypeError, KeyError):
+        return None  # a malformed response fails the whole batch, as Lambda does
+
+
+class SqsEventSource:
+    """Long-polls a queue and invokes the function with batches, at most
+    ``MaximumConcurrency`` batches at once; deletes only the records that succeeded."""
+
+    def __init__(self, function: LocalFunction, sqs: Any, queue_url: str, queue_arn: str, properties: dict, pool: ThreadPoolExecutor) -> None:
+        self.function = function
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.batch_size = int(properties.get("BatchSize", 10))
+        self.window_s = float(properties.get("MaximumBatchingWindowInSeconds", 0))
+        self.reports_failures = "ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or [])
+        scaling = (properties.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        limits = [int(x) for x in (scaling, function.spec.reserved_concurrency) if x is not None]
+        self.concurrency = min(limits) if limits else 5  # Lambda starts an unbounded SQS mapping with 5 pollers
+        self.pool = pool
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False
+        self.in_flight: set[asyncio.Task] = set()
+
+    def start(self) -> None:
+        # One poller per allowed concurrent batch: a poller waits for its batch's invocation
+        # before it receives again, so no more than `concurrency` batches are ever in flight.
+        self._tasks = [asyncio.create_task(self._poll()) for _ in range(self.concurrency)]
+
+    async def _receive(self, max_messages: int, wait_s: int) -> list[dict]:
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self.pool,
+            lambda: self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=max_messages,
+                WaitTimeSeconds=wait_s,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ),
+        )
+        return result.get("Messages", [])
+
+    async def _batch(self) -> list[dict]:
+        messages = await self._receive(min(10, self.batch_size), 2)
+        deadline = time.monotonic() + self.window_s
+        while messages and len(messages) < self.batch_size and time.monotonic() < deadline and not self._stopping:
+            messages += await self._receive(min(10, self.batch_size - len(messages)), 0)
+        return messages
+
+    async def _poll(self) -> None:
+        while not self._stopping:
+            try:
+                messages = await self._batch()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the endpoint went away or hiccuped
+                log.warning("SQS receive failed for %s: %s", self.function.logical_id, error)
+                await asyncio.sleep(1)
+                continue
+            if not messages:
+                continue
+            task = asyncio.create_task(self._deliver(messages))
+            self.in_flight.add(task)
+            try:
+                await asyncio.shield(task)
+            finally:
+                self.in_flight.discard(task)
+
+    async def _deliver(self, messages: list[dict]) -> None:
+        invocation = await self.function.invoke(sqs_event(messages, self.queue_arn))
+        failed = _failed_ids(invocation, self.reports_failures)
+        if failed is None:
+            return  # whole batch failed: every message reappears after its visibility timeout
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self.pool, lambda: self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries))
+
+    async def stop(self) -> None:
+        """Stop receiving; let the invocations already running finish (drain)."""
+        self._stopping = True
+        if self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class StreamEventSource:
+    """Reads every shard of a DynamoDB stream in order, filters, batches and invokes;
+    a failed batch is retried (from its first failed record) up to MaximumRetryAttempts."""
+
+    IDLE_POLL_S = 0.02
+
+    def __init__(self, function: LocalFunction, streams: Any, stream_arn: str, properties: dict, pool: ThreadPoolExecutor) -> None:
+        self.function = function
+        self.streams = streams
+        self.stream_arn = stream_arn
+        self.batch_size = int(properties.get("BatchSize", 100))
+        self.starting_position = properties.get("StartingPosition", "LATEST")
+        self.max_retries = int(properties.get("MaximumRetryAttempts", -1))
+        self.filter_criteria = properties.get("FilterCriteria")
+        self.reports_failures = "ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or [])
+        self.pool = pool
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._stopping = False
+        self.discarded = 0
+
+    async def _call(self, fn: Any, **kwargs: Any) -> dict:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, lambda: fn(**kwargs))
+
+    async def start(self) -> None:
+        description = await self._call(self.streams.describe_stream, StreamArn=self.stream_arn)
+        for shard in description["StreamDescription"]["Shards"]:
+            iterator = await self._call(
+                self.streams.get_shard_iterator,
+                StreamArn=self.stream_arn,
+                ShardId=shard["ShardId"],
+                ShardIteratorType=self.starting_position,
+            )
+            self._tasks[shard["ShardId"]] = asyncio.create_task(self._read(iterator["ShardIterator"]))
+
+    async def _read(self, iterator: str | None) -> None:
+        pending: list[dict] = []
+        while iterator and not self._stopping:
+            try:
+                result = await self._call(self.streams.get_records, ShardIterator=iterator, Limit=1000)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("stream read failed for %s: %s", self.function.logical_id, error)
+                await asyncio.sleep(0.5)
+                continue
+            iterator = result.get("NextShardIterator")
+            records = [stream_record(r, self.stream_arn) for r in result.get("Records", [])]
+            pending += [r for r in records if passes(self.filter_criteria, r)]
+            while pending:
+                batch, pending = pending[: self.batch_size], pending[self.batch_size :]
+                await self._deliver(batch)
+            if not records:
+                await asyncio.sleep(self.IDLE_POLL_S)
+
+    async def _deliver(self, batch: list[dict]) -> None:
+        retries = 0
+        while batch:
+            invocation = await self.function.invoke({"Records": batch})
+            failed = _failed_ids(invocation, self.reports_failures)
+            if failed is not None and not failed:
+                return
+            if failed:  # retry from the first failed record; the ones before it are done
+                first = next((i for i, r in enumerate(batch) if r["dynamodb"].get("SequenceNumber") in failed), 0)
+                batch = batch[first:]
+            if self.max_retries >= 0 and retries >= self.max_retries:
+                self.discarded += len(batch)
+                self.function.log(invocation.request_id, f"discarding {len(batch)} stream record(s) after {retries} retries")
+                return
+            retries += 1
+            await asyncio.sleep(min(2.0, 0.1 * 2**retries))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+
+def describe(source: Any) -> str:
+    if isinstance(source, SqsEventSource):
+        return f"SQS {source.queue_url.rsplit('/', 1)[-1]} -> {source.function.logical_id} (batch {source.batch_size}, max {source.concurrency} at once)"
+    return f"DynamoDB stream -> {source.function.logical_id} (batch {source.batch_size}, {json.dumps(source.filter_criteria) if source.filter_criteria else 'no filter'})"

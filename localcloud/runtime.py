@@ -1,0 +1,298 @@
+"""Run template functions as Lambda does: warm instances reused, each in its own process
+with its own environment, concurrency capped, Timeout enforced, errors reported."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from localcloud.template import REGION, FunctionSpec
+
+LOG_LINE_LIMIT = 16 * 1024 * 1024
+# Instances initialising at once, per function. Lambda gives each new instance its own CPU;
+# here they share this machine's cores, so a burst waits for the first free instance (warm
+# or newly started) instead of starting dozens of interpreters that starve each other.
+PARALLEL_INITS = max(2, os.cpu_count() or 2)
+INIT_TIMEOUT_SECONDS = 10.0  # Lambda's init phase limit
+# Inherited from the parent environment; everything else a function sees comes from the template.
+_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM if the local cloud dies, so no orphan outlives it."""
+    # Ctrl-C reaches the whole process group; the parent drains and stops its children itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+@dataclass
+class Invocation:
+    request_id: str
+    ok: bool
+    result: Any = None
+    error: dict | None = None
+    duration_ms: float = 0.0
+    cold_start: bool = False
+    init_ms: float = 0.0
+
+
+@dataclass
+class FunctionStats:
+    invocations: int = 0
+    errors: int = 0
+    timeouts: int = 0
+    cold_starts: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    duration_ms_total: float = 0.0
+    init_ms_total: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "invocations": self.invocations,
+            "errors": self.errors,
+            "timeouts": self.timeouts,
+            "coldStarts": self.cold_starts,
+            "inFlight": self.in_flight,
+            "maxInFlight": self.max_in_flight,
+            "durationMsTotal": round(self.duration_ms_total, 1),
+            "initMsTotal": round(self.init_ms_total, 1),
+        }
+
+
+LogSink = Callable[[str, str | None, str], None]
+
+
+class Worker:
+    """One execution environment (a `python -m localcloud.worker` process)."""
+
+    def __init__(self, function: "LocalFunction") -> None:
+        self.function = function
+        self.process: asyncio.subprocess.Process | None = None
+        self.request_id: str | None = None
+        self.init_ms = 0.0
+        self._log_task: asyncio.Task | None = None
+
+    async def start(self) -> dict:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "localcloud.worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.function.process_env(),
+            limit=LOG_LINE_LIMIT,
+            preexec_fn=_die_with_parent,
+        )
+        self._log_task = asyncio.create_task(self._pump_logs())
+        try:
+            ready = json.loads(await asyncio.wait_for(self.process.stdout.readline(), INIT_TIMEOUT_SECONDS) or b"{}")
+        except asyncio.TimeoutError:
+            self.kill()
+            return {"ready": False, "errorType": "Runtime.InitTimeout", "errorMessage": "init took longer than 10 s"}
+        self.init_ms = float(ready.get("initMs", 0))
+        return ready
+
+    async def _pump_logs(self) -> None:
+        assert self.process and self.process.stderr
+        while line := await self.process.stderr.readline():
+            self.function.log(self.request_id, line.decode(errors="replace").rstrip("\n"))
+
+    async def invoke(self, event: Any, request_id: str, timeout_s: float) -> dict:
+        assert self.process and self.process.stdin and self.process.stdout
+        self.request_id = request_id
+        request = {"requestId": request_id, "event": event, "timeoutMs": int(timeout_s * 1000)}
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        await self.process.stdin.drain()
+        line = await asyncio.wait_for(self.process.stdout.readline(), timeout_s)
+        if not line:
+            raise ConnectionError("the function's process exited")
+        return json.loads(line)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    def kill(self) -> None:
+        if self.alive:
+            self.process.kill()
+
+    async def stop(self) -> None:
+        if self.alive:
+            self.process.stdin.close()
+            try:
+                await asyncio.wait_for(self.process.wait(), 2)
+            except asyncio.TimeoutError:
+                self.process.kill()
+        if self._log_task:
+            await asyncio.gather(self._log_task, return_exceptions=True)
+
+
+@dataclass
+class LocalFunction:
+    spec: FunctionSpec
+    environment: dict[str, str]
+    aws_endpoint: str
+    function_name: str
+    log_sink: LogSink
+    concurrency_limit: int | None = None
+    stats: FunctionStats = field(default_factory=FunctionStats)
+
+    def __post_init__(self) -> None:
+        limit = self.concurrency_limit or self.spec.reserved_concurrency or 1000
+        self._slots = asyncio.Semaphore(limit)
+        self._idle: list[Worker] = []
+        self._busy: set[Worker] = set()
+        self._instances = asyncio.Condition()
+        self._starting = 0
+
+    @property
+    def logical_id(self) -> str:
+        return self.spec.logical_id
+
+    def process_env(self) -> dict[str, str]:
+        env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+                "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.spec.memory),
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:0",
+                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+                "LAMBDA_TASK_ROOT": str(self.spec.code_dir),
+                "LOCALCLOUD_LAYERS": os.pathsep.join(str(d) for d in self.spec.layer_dirs),
+                "_HANDLER": self.spec.handler,
+                "PYTHONUNBUFFERED": "1",
+                # No X-Ray daemon runs locally; traces would only produce errors.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+        env.update(self.environment)
+        return env
+
+    def log(self, request_id: str | None, line: str) -> None:
+        self.log_sink(self.logical_id, request_id, line)
+
+    async def prewarm(self) -> None:
+        async with self._instances:
+            self._starting += 1
+        worker, ready = await self._start_worker()
+        if ready.get("ready"):
+            await self._release(worker)
+
+    async def _start_worker(self) -> tuple[Worker, dict]:
+        worker = Worker(self)
+        try:
+            ready = await worker.start()
+        finally:
+            async with self._instances:
+                self._starting -= 1
+                self._instances.notify_all()
+        self.stats.cold_starts += 1
+        self.stats.init_ms_total += worker.init_ms
+        if not ready.get("ready"):
+            self.log(None, f"init failed: {ready.get('errorType')}: {ready.get('errorMessage')}")
+            for frame in (ready.get("stackTrace") or [])[-6:]:
+                self.log(None, frame.rstrip())
+            await worker.stop()
+        return worker, ready
+
+    async def _acquire(self) -> tuple[Worker | None, dict | None]:
+        """A warm instance if one is idle, else a new one (or the first that frees up)."""
+        async with self._instances:
+            while not self._idle and self._starting >= PARALLEL_INITS:
+                await self._instances.wait()
+            if self._idle:
+                return self._idle.pop(), None
+            self._starting += 1
+        return await self._start_worker()
+
+    async def _release(self, worker: Worker) -> None:
+        async with self._instances:
+            if worker.alive:
+                self._idle.append(worker)
+            self._instances.notify_all()
+
+    async def invoke(self, event: Any) -> Invocation:
+        request_id = str(uuid.uuid4())
+        async with self._slots:
+            self.stats.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+            try:
+                return await self._invoke(event, request_id)
+            finally:
+                self.stats.in_flight -= 1
+
+    async def _invoke(self, event: Any, request_id: str) -> Invocation:
+        worker, ready = await self._acquire()
+        cold = ready is not None
+        if cold and not ready.get("ready"):
+            return self._finish(Invocation(request_id, False, error=_error_of(ready), cold_start=True))
+        self._busy.add(worker)
+        try:
+            started = time.perf_counter()
+            try:
+                reply = await worker.invoke(event, request_id, self.spec.timeout)
+            except asyncio.TimeoutError:
+                worker.kill()
+                self.stats.timeouts += 1
+                message = f"{request_id} Task timed out after {self.spec.timeout:.2f} seconds"
+                self.log(request_id, message)
+                error = {"errorType": "Sandbox.Timedout", "errorMessage": message}
+                return self._finish(Invocation(request_id, False, error=error, duration_ms=self.spec.timeout * 1000))
+            except (ConnectionError, ValueError) as crash:
+                worker.kill()
+                error = {"errorType": "Runtime.ExitError", "errorMessage": f"the function's process exited: {crash}"}
+                self.log(request_id, error["errorMessage"])
+                return self._finish(Invocation(request_id, False, error=error))
+            duration = (time.perf_counter() - started) * 1000
+            invocation = Invocation(
+                request_id,
+                bool(reply.get("ok")),
+                result=reply.get("result"),
+                error=None if reply.get("ok") else _error_of(reply),
+                duration_ms=duration,
+                cold_start=cold,
+                init_ms=worker.init_ms if cold else 0.0,
+            )
+            if not invocation.ok:
+                self.log(request_id, f"function error: {invocation.error['errorType']}: {invocation.error['errorMessage']}")
+                for frame in (invocation.error.get("stackTrace") or [])[-6:]:
+                    self.log(request_id, frame.rstrip())
+            return self._finish(invocation)
+        finally:
+            self._busy.discard(worker)
+            worker.request_id = None
+            await self._release(worker)
+
+    def _finish(self, invocation: Invocation) -> Invocation:
+        self.stats.invocations += 1
+        self.stats.duration_ms_total += invocation.duration_ms
+        if not invocation.ok:
+            self.stats.errors += 1
+        return invocation
+
+    async def stop(self) -> None:
+        workers, self._idle = self._idle + list(self._busy), []
+        await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
+
+
+def _error_of(reply: dict) -> dict:
+    return {k: reply.get(k) for k in ("errorType", "errorMessage", "stackTrace") if reply.get(k) is not None}

@@ -1,0 +1,69 @@
+"""One Lambda execution environment: a process that imports one handler and runs it per request.
+
+The parent (localcloud.runtime) speaks JSON lines: requests on stdin, results on the original
+stdout. The function's own prints and logs go to stderr, which the parent prefixes and shows.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+from localcloud.context import LambdaContext
+
+
+def _error(error: BaseException, error_type: str | None = None) -> dict:
+    return {
+        "ok": False,
+        "errorType": error_type or type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": traceback.format_exception(type(error), error, error.__traceback__)[1:],
+    }
+
+
+def main() -> None:
+    results = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # print() inside the function goes to the log stream, not the result channel
+    sys.stdout.reconfigure(line_buffering=True)
+    code_dir = os.environ["LAMBDA_TASK_ROOT"]
+    layers = [p for p in os.environ.get("LOCALCLOUD_LAYERS", "").split(os.pathsep) if p]
+    sys.path[:0] = [code_dir, *layers]
+    os.chdir(code_dir)
+    module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
+    started = time.perf_counter()
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+        ready: dict = {"ready": True, "initMs": round((time.perf_counter() - started) * 1000, 2)}
+    except Exception as error:  # noqa: BLE001 - reported to the caller as Lambda does
+        handler, ready = None, {"ready": False, **_error(error, "Runtime.ImportModuleError")}
+    results.write(json.dumps(ready) + "\n")
+
+    memory = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+    name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", module_name)
+    for line in sys.stdin:
+        request = json.loads(line)
+        if handler is None:
+            results.write(json.dumps(ready) + "\n")
+            continue
+        context = LambdaContext(name, memory, request["timeoutMs"] / 1000, aws_request_id=request["requestId"])
+        os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{request['requestId'][:8]}-{request['requestId'].replace('-', '')[:24]}"
+        try:
+            result = handler(request["event"], context)
+        except Exception as error:  # noqa: BLE001 - an unhandled error is a function error
+            text = json.dumps(_error(error))
+        else:
+            try:
+                text = json.dumps({"ok": True, "result": result})
+            except (TypeError, ValueError) as error:
+                text = json.dumps(_error(error, "Runtime.MarshalError"))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        results.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The whole system on the local cloud, over real HTTP and WebSocket connections."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import aiohttp
+import boto3
+
+from tests.e2e.conftest import get_order, run, submit, wait_final, watch
+
+STATUSES = ["pending", "routing", "building", "submitted", "confirmed"]
+
+
+def test_an_order_streams_every_status_in_order_to_its_subscriber(cloud):
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            accepted = await submit(session, cloud.http)
+            assert accepted["websocketUrl"] == f"{cloud.ws}/dev?orderId={accepted['orderId']}"
+            return accepted, await watch(session, accepted["websocketUrl"], accepted["orderId"])
+
+    accepted, messages = run(scenario())
+    # Subscribed at $connect, a broadcast may arrive before the snapshot the subscribe asked
+    # for; the client merges them by seq. Together they must hold every status exactly.
+    (snapshot,) = [m for m in messages if m["type"] == "snapshot"]
+    updates = [m for m in messages if m["type"] == "status_update"]
+    assert {m["orderId"] for m in messages} == {accepted["orderId"]}
+    seen = {h["seq"]: h["status"] for h in snapshot["history"]}
+    for update in updates:
+        assert seen.setdefault(update["seq"], update["status"]) == update["status"]
+    assert [seen[s] for s in sorted(seen)] == STATUSES and sorted(seen) == [1, 2, 3, 4, 5]
+    seqs = [u["seq"] for u in updates]
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)), "broadcasts arrive in order, once each"
+    assert any(s > snapshot["seq"] for s in seqs), "later statuses must arrive live"
+    final = updates[-1]
+    assert final["status"] == "confirmed" and final["data"]["txHash"] and final["data"]["amountOut"]
+
+
+def test_a_subscriber_that_connects_after_the_fact_gets_the_whole_history(cloud):
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            accepted = await submit(session, cloud.http)
+            await wait_final(session, cloud.http, accepted["orderId"])
+            return await watch(session, accepted["websocketUrl"], accepted["orderId"])
+
+    (snapshot,) = run(scenario())
+    assert [h["status"] for h in snapshot["history"]] == STATUSES
+    assert snapshot["order"]["routing"]["dex"] in ("raydium", "meteora") and len(snapshot["order"]["quotes"]) == 2
+
+
+def test_fifty_orders_at_once_never_run_more_than_ten_consumers(cloud):
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            accepted = await asyncio.gather(*(submit(session, cloud.http, amountIn=str(1 + i)) for i in range(50)))
+            return await asyncio.gather(*(wait_final(session, cloud.http, a["orderId"], 120) for a in accepted))
+
+    finals = run(scenario())
+    assert [o["status"] for o in finals] == ["confirmed"] * 50
+    consumer = cloud.stats()["functions"]["OrderConsumerFunction"]
+    assert consumer["maxInFlight"] == 10, consumer  # reached the cap, never above it
+
+
+def test_transient_failures_retry_with_backoff_then_fail_after_three_attempts(failing_cloud):
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            accepted = await submit(session, failing_cloud.http)
+            messages = await watch(session, accepted["websocketUrl"], accepted["orderId"], timeout=30)
+            return messages, await get_order(session, failing_cloud.http, accepted["orderId"])
+
+    messages, order = run(scenario())
+    assert messages[-1]["status"] == "failed" and "after 3 attempts" in messages[-1]["data"]["reason"]
+    assert order["status"] == "failed" and order["attempts"] == 3
+    starts = order["attemptStartedAtMs"]
+    gaps = [(b - a) / 1000 for a, b in zip(starts, starts[1:])]
+    assert 0.7 <= gaps[0] <= 2.5 and 1.5 <= gaps[1] <= 4.5, gaps  # ~1 s then ~2 s, with jitter
+
+
+def test_a_client_that_drops_its_socket_is_cleaned_up_through_a_410(failing_cloud):
+    connections = boto3.resource(
+        "dynamodb", endpoint_url=failing_cloud.aws, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    ).Table("solroute-dev-ConnectionsTable")
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            accepted = await submit(session, failing_cloud.http)
+            socket = await session.ws_connect(accepted["websocketUrl"])  # subscribed at $connect
+            await socket.close()  # gone; $disconnect is lost (--lose-disconnects)
+            rows = connections.scan()["Items"]
+            stale = [r for r in rows if r["orderId"] == accepted["orderId"]]
+            await wait_final(session, failing_cloud.http, accepted["orderId"], 30)
+            await asyncio.sleep(0.5)  # the final broadcast
+            return stale, [r for r in connections.scan()["Items"] if r["orderId"] == accepted["orderId"]]
+
+    gone_before = failing_cloud.stats()["websocket"]["gone"]
+    stale, remaining = run(scenario())
+    assert len(stale) == 1, "the dropped client's subscription was left behind"
+    assert remaining == [], "the next broadcast's 410 must delete it"
+    assert failing_cloud.stats()["websocket"]["gone"] > gone_before
+
+
+def test_bad_input_answers_clearly_over_the_real_http_server(cloud):
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            results = {}
+            for name, kwargs in {
+                "invalid": {"json": {"tokenIn": "SOL", "tokenOut": "SOL", "amountIn": "-2", "extra": 1}},
+                "not_json": {"data": b"{nope", "headers": {"content-type": "application/json"}},
+                "float_trap": {"json": {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.0000000001"}},
+            }.items():
+                async with session.post(f"{cloud.http}/api/orders/execute", **kwargs) as r:
+                    results[name] = (r.status, await r.json())
+            async with session.get(f"{cloud.http}/api/orders/3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60") as r:
+                results["unknown"] = (r.status, await r.json())
+            async with session.get(f"{cloud.http}/api/orders/x") as r:
+                results["malformed_id"] = (r.status, await r.json())
+            async with session.get(f"{cloud.http}/nowhere") as r:
+                results["no_route"] = (r.status, await r.json())
+            try:
+                await session.ws_connect(f"{cloud.ws}/dev?orderId=3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60")
+                results["ws_unknown"] = 101
+            except aiohttp.WSServerHandshakeError as error:
+                results["ws_unknown"] = error.status
+            return results
+
+    results = run(scenario())
+    for name in ("invalid", "not_json", "float_trap", "malformed_id"):
+        status, body = results[name]
+        assert status == 400 and body["error"]["code"] == "INVALID_REQUEST", (name, body)
+    assert {d["field"] for d in results["invalid"][1]["error"]["details"]} >= {"amountIn", "extra"}
+    assert results["unknown"][0] == 404 and results["unknown"][1]["error"]["code"] == "ORDER_NOT_FOUND"
+    assert results["no_route"][0] == 404
+    assert results["ws_unknown"] == 404
+
+
+def test_the_cli_submits_and_watches_an_order_to_confirmed(cloud):
+    done = subprocess.run(
+        [sys.executable, "-m", "localcloud.cli", "submit", "SOL", "USDC", "2", "--api", cloud.http],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "CONFIRMED" in done.stdout and "confirmed in" in done.stdout
+    order_id = done.stdout.split()[1].rstrip(":")
+    shown = subprocess.run([sys.executable, "-m", "localcloud.cli", "get", order_id, "--api", cloud.http], capture_output=True, text=True, timeout=30)
+    assert json.loads(shown.stdout)["status"] == "confirmed"
+
+
+def test_the_cli_says_clearly_when_the_local_cloud_is_not_running():
+    done = subprocess.run(
+        [sys.executable, "-m", "localcloud.cli", "get", "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60", "--api", "http://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert "not running" in done.stderr and "make run" in done.stderr
