@@ -82,6 +82,7 @@ class Worker:
         self.process: asyncio.subprocess.Process | None = None
         self.request_id: str | None = None
         self.init_ms = 0.0
+        self.killed = False
         self._log_task: asyncio.Task | None = None
 
     async def start(self) -> dict:
@@ -123,11 +124,12 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
+        return self.process is not None and self.process.returncode is None and not self.killed
 
     def kill(self) -> None:
         if self.alive:
             self.process.kill()
+        self.killed = True
 
     async def stop(self) -> None:
         if self.alive:
@@ -136,6 +138,8 @@ class Worker:
                 await asyncio.wait_for(self.process.wait(), 2)
             except asyncio.TimeoutError:
                 self.process.kill()
+        elif self.process is not None and self.process.returncode is None:
+            await self.process.wait()  # reap a killed instance
         if self._log_task:
             await asyncio.gather(self._log_task, return_exceptions=True)
 
@@ -229,6 +233,8 @@ class LocalFunction:
             if worker.alive:
                 self._idle.append(worker)
             self._instances.notify_all()
+        if not worker.alive:
+            asyncio.create_task(worker.stop())
 
     async def invoke(self, event: Any) -> Invocation:
         request_id = str(uuid.uuid4())

@@ -1,0 +1,111 @@
+"""localcloud.runtime runs functions as Lambda does: warm reuse, isolation, timeouts, errors."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from localcloud.runtime import LocalFunction
+from localcloud.template import FunctionSpec
+
+HERE = Path(__file__).parent / "fixture_function"
+
+
+def function(handler: str, timeout: int = 3, env: dict | None = None, reserved: int | None = None, logs: list | None = None) -> LocalFunction:
+    spec = FunctionSpec(handler.replace(".", "_"), HERE, handler, "python3.11", timeout, 128, reserved, {}, [])
+    sink = (lambda fn, rid, line: logs.append((rid, line))) if logs is not None else (lambda *a: None)
+    return LocalFunction(spec, env or {}, "http://127.0.0.1:9", f"test-{handler}", sink)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_a_warm_instance_keeps_its_module_state_and_gets_a_real_context():
+    async def scenario():
+        fn = function("app.count", env={"ONLY_MINE": "yes"})
+        try:
+            return [await fn.invoke({}) for _ in range(3)], fn.stats
+        finally:
+            await fn.stop()
+
+    results, stats = run(scenario())
+    assert [r.result["count"] for r in results] == [1, 2, 3]
+    assert len({r.result["pid"] for r in results}) == 1
+    assert results[0].cold_start and not results[1].cold_start and stats.cold_starts == 1
+    assert results[0].result["env"] == "yes"
+    assert 2000 < results[0].result["remaining"] <= 3000
+    assert results[0].result["request"] == results[0].request_id
+
+
+def test_two_functions_never_share_module_state_or_environment():
+    async def scenario():
+        first, second = function("app.count", env={"ONLY_MINE": "first"}), function("app.count")
+        try:
+            return (await first.invoke({})).result, (await first.invoke({})).result, (await second.invoke({})).result
+        finally:
+            await asyncio.gather(first.stop(), second.stop())
+
+    a1, a2, b1 = run(scenario())
+    assert (a2["count"], b1["count"]) == (2, 1)
+    assert b1["env"] is None and a1["pid"] != b1["pid"]
+
+
+def test_the_timeout_is_enforced_and_the_instance_replaced():
+    async def scenario():
+        logs = []
+        fn = function("app.sleep", timeout=1, logs=logs)
+        try:
+            timed_out = await fn.invoke({"seconds": 5})
+            after = await fn.invoke({"seconds": 0})
+            return timed_out, after, fn.stats, logs
+        finally:
+            await fn.stop()
+
+    timed_out, after, stats, logs = run(scenario())
+    assert not timed_out.ok and timed_out.error["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in timed_out.error["errorMessage"]
+    assert after.ok and after.cold_start and stats.timeouts == 1
+    assert any("timed out" in line for _, line in logs)
+
+
+def test_an_unhandled_error_is_a_function_error_with_its_stack_not_a_hang():
+    async def scenario():
+        logs = []
+        fn = function("app.boom", logs=logs)
+        try:
+            return await asyncio.wait_for(fn.invoke({"why": "bad input"}), 10), logs
+        finally:
+            await fn.stop()
+
+    result, logs = run(scenario())
+    assert not result.ok and result.error["errorType"] == "ValueError"
+    assert result.error["errorMessage"] == "boom: bad input" and result.error["stackTrace"]
+    assert any("function error: ValueError" in line for _, line in logs)
+
+
+@pytest.mark.parametrize("handler, error_type", [("broken.handler", "Runtime.ImportModuleError"), ("app.unserializable", "Runtime.MarshalError")])
+def test_import_and_marshal_failures_are_reported_like_lambda(handler, error_type):
+    async def scenario():
+        fn = function(handler)
+        try:
+            return await fn.invoke({})
+        finally:
+            await fn.stop()
+
+    result = run(scenario())
+    assert not result.ok and result.error["errorType"] == error_type
+
+
+def test_reserved_concurrency_caps_invocations_in_flight():
+    async def scenario():
+        fn = function("app.sleep", reserved=2)
+        try:
+            await fn.prewarm()
+            await asyncio.gather(*(fn.invoke({"seconds": 0.2}) for _ in range(6)))
+            return fn.stats
+        finally:
+            await fn.stop()
+
+    stats = run(scenario())
+    assert stats.max_in_flight == 2 and stats.invocations == 6

@@ -1,0 +1,61 @@
+"""template.yaml states the settings the design depends on; these tests read it directly."""
+
+from pathlib import Path
+
+import pytest
+
+from localcloud.template import Template, load_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = load_yaml(ROOT / "template.yaml")
+TEMPLATE = Template(ROOT / "template.yaml")
+RESOURCES = RAW["Resources"]
+
+
+def _resolve(value):
+    return TEMPLATE.resolve(value, lambda *_: None)
+
+
+def test_the_consumer_is_capped_by_reserved_concurrency_and_maximum_concurrency_alike():
+    consumer = RESOURCES["OrderConsumerFunction"]["Properties"]
+    scaling = consumer["Events"]["Orders"]["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+    assert int(_resolve(consumer["ReservedConcurrentExecutions"])) == int(_resolve(scaling)) == 10
+
+
+def test_the_queue_outlasts_six_consumer_timeouts_and_redrives_after_the_last_attempt():
+    queue = RESOURCES["OrdersQueue"]["Properties"]
+    timeout = RESOURCES["OrderConsumerFunction"]["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["RedrivePolicy"]["maxReceiveCount"] > int(RAW["Parameters"]["MaxAttempts"]["MaxValue"])
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["OrdersDeadLetterQueue", "Arn"]}
+
+
+def test_the_consumer_reports_batch_item_failures():
+    props = RESOURCES["OrderConsumerFunction"]["Properties"]["Events"]["Orders"]["Properties"]
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_every_function_runs_python_3_11_on_x86_64_with_the_engine_layer():
+    globals_ = RAW["Globals"]["Function"]
+    assert (globals_["Runtime"], globals_["Architectures"]) == ("python3.11", ["x86_64"])
+    layer = RESOURCES["EngineLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.11" and layer["Properties"]["ContentUri"] == "layers/engine/"
+
+
+@pytest.mark.parametrize("logical_id", sorted(TEMPLATE.functions()))
+def test_every_function_has_a_sample_event(logical_id):
+    prefix = {
+        "ApiFunction": "api_",
+        "OrderConsumerFunction": "consumer_",
+        "DeadLetterFunction": "dead_letter_",
+        "WebSocketFunction": "websocket_",
+        "BroadcasterFunction": "broadcaster_",
+    }[logical_id]
+    assert list((ROOT / "events").glob(f"{prefix}*.json"))
+    assert (TEMPLATE.functions()[logical_id].code_dir / "app.py").exists()
+
+
+def test_every_websocket_route_has_an_integration_and_a_deployment_dependency():
+    routes = {r["Properties"]["RouteKey"] for r in RESOURCES.values() if r["Type"] == "AWS::ApiGatewayV2::Route"}
+    assert routes == {"$connect", "$disconnect", "subscribe", "$default"}
+    assert len(RESOURCES["WebSocketDeployment"]["DependsOn"]) == len(routes)
