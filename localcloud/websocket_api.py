@@ -194,10 +194,10 @@ class WebSocketApi:
         if request.method == "DELETE":
             await connection.socket.close()
             return web.Response(status=204)
-        info = {
-            "ConnectedAt": _iso(connection.connected_at),
-            "Identity": {"SourceIp": connection.source_ip, "UserAgent": connection.user_agent},
-            "LastActiveAt": _iso(connection.last_active_at),
+        info = {  # the wire names of API Gateway's GetConnection response
+            "connectedAt": _iso(connection.connected_at),
+            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+            "lastActiveAt": _iso(connection.last_active_at),
         }
         return web.json_response(info)
 

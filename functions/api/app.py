@@ -43,6 +43,7 @@ def _accepted(order_id: str, status: str) -> dict:
 def _submit(request: dict) -> dict:
     order = services.order_submission().submit(ExecuteOrderRequest.model_validate(request["body"]))
     logger.set_correlation_id(order.orderId)
+    logger.info("order accepted", extra={"order_id": order.orderId, "pair": f"{order.tokenIn}->{order.tokenOut}", "amount_in": str(order.amountIn)})
     metrics.add_metric(name="OrdersSubmitted", unit=MetricUnit.Count, value=1)
     return _accepted(order.orderId, order.status.value)
 

@@ -45,15 +45,16 @@ class RunningCloud:
             return f.read()
 
 
-def start_cloud(params: list[str], *flags: str) -> RunningCloud:
+def start_cloud(params: list[str], *flags: str, use_env_endpoint: bool = False) -> RunningCloud:
     http_port, ws_port, aws_port = free_port(), free_port(), free_port()
     log = tempfile.NamedTemporaryFile("w", prefix="localcloud-", suffix=".log", delete=False)
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env = {k: v for k, v in os.environ.items() if use_env_endpoint or k != "AWS_ENDPOINT_URL"}
     args = [sys.executable, "-m", "localcloud.cli", "up", "--http-port", str(http_port), "--ws-port", str(ws_port), "--aws-port", str(aws_port)]
     for p in params:
         args += ["--param", p]
     process = subprocess.Popen([*args, *flags], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    cloud = RunningCloud(process, f"http://127.0.0.1:{http_port}", f"ws://127.0.0.1:{ws_port}", f"http://127.0.0.1:{aws_port}", log.name)
+    aws = env["AWS_ENDPOINT_URL"] if use_env_endpoint else f"http://127.0.0.1:{aws_port}"
+    cloud = RunningCloud(process, f"http://127.0.0.1:{http_port}", f"ws://127.0.0.1:{ws_port}", aws, log.name)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

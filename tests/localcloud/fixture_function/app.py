@@ -22,3 +22,7 @@ def boom(event, context):
 
 def unserializable(event, context):
     return {"when": object()}
+
+
+def echo(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": __import__("json").dumps(event)}

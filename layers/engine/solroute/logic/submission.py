@@ -52,7 +52,6 @@ class OrderSubmission:
         except QueueUnavailable as error:
             self._fail_unqueued(order, error)
             raise
-        logger.info("order accepted", extra={"order_id": order.orderId, "pair": f"{order.tokenIn}->{order.tokenOut}"})
         return order
 
     def _fail_unqueued(self, order: Order, error: QueueUnavailable) -> None:
