@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint build clean help
+.PHONY: install run test lint build bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,6 +26,9 @@ lint: $(STAMP)  ## Validate and lint template.yaml
 
 test: lint  ## Lint the template, then run the whole test suite
 	$(BIN)/pytest
+
+bench: $(STAMP)  ## Run every benchmark profile (about 12 minutes); results in bench/results/
+	$(BIN)/python -m bench $(PROFILES)
 
 build: $(STAMP)  ## sam build (no container needed for python3.11 on x86_64)
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam build

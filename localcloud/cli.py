@@ -56,6 +56,7 @@ async def _up(args: argparse.Namespace) -> int:
         parameters=_parameters(args.param),
         prewarm=not args.no_prewarm,
         lose_disconnects=args.lose_disconnects,
+        meter=args.meter,
     )
     cloud = LocalCloud(config, LogPrinter(show_metrics=args.show_metrics, quiet=args.quiet))
     stop = asyncio.Event()
@@ -246,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-prewarm", action="store_true", help="do not start one warm instance per function at start-up")
     up.add_argument("--show-metrics", action="store_true", help="show the functions' EMF metric lines in the log")
     up.add_argument("--quiet", action="store_true", help="show no function logs")
+    up.add_argument("--meter", action="store_true",
+                    help="count AWS calls, DynamoDB request units, simulated waits and log bytes per function "
+                    "(shown at /_localcloud/stats; used by the cost benchmark)")  # fmt: skip
     up.add_argument("--lose-disconnects", action="store_true",
                     help="fault injection: never deliver $disconnect (API Gateway only promises best effort), so stale "
                     "connections are cleaned up by 410 Gone")  # fmt: skip

@@ -19,6 +19,7 @@ from localcloud.endpoint import MotoServer, wait_until_up
 from localcloud.event_sources import SqsEventSource, StreamEventSource, describe
 from localcloud.http_api import HttpRoute, make_app
 from localcloud.logs import LogPrinter
+from localcloud.meter import Meter
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import LocalFunction
 from localcloud.template import REGION, Template
@@ -38,6 +39,7 @@ class CloudConfig:
     parameters: dict[str, str] = field(default_factory=dict)
     prewarm: bool = True
     lose_disconnects: bool = False
+    meter: bool = False  # count AWS calls, request units, sleeps and log bytes (cost benchmark)
 
 
 class LocalCloud:
@@ -55,6 +57,9 @@ class LocalCloud:
         self._pool = ThreadPoolExecutor(max_workers=48, thread_name_prefix="aws")
         self.http_url = ""
         self.ws_url = ""
+        self.http_requests = 0
+        # The event sources' own calls (SQS receives and deletes are billed to the account).
+        self.poller_meter = Meter().install() if config.meter else None
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -100,6 +105,7 @@ class LocalCloud:
                 aws_endpoint=self.endpoint,
                 function_name=self.deployed.function_names[logical_id],
                 log_sink=self.printer,
+                meter=self.config.meter,
             )
         self.log(f"created {len(self.deployed.tables)} tables and {len(self.deployed.queues)} queues from {self.config.template.name}")
         if self.config.prewarm:
@@ -130,7 +136,18 @@ class LocalCloud:
         def admin(app: web.Application) -> None:
             app.router.add_get("/_localcloud/stats", lambda _: web.json_response(self.stats()))
 
-        app = make_app(self._http_routes(), self.functions.__getitem__, cors, next(iter(apis), "httpapi").lower(), admin)
+        def count(app: web.Application) -> None:
+            admin(app)
+
+            @web.middleware
+            async def counting(request: web.Request, handler: Any) -> web.StreamResponse:
+                if not request.path.startswith("/_localcloud/"):
+                    self.http_requests += 1
+                return await handler(request)
+
+            app.middlewares.append(counting)
+
+        app = make_app(self._http_routes(), self.functions.__getitem__, cors, next(iter(apis), "httpapi").lower(), count)
         return await self._serve(app, self.config.http_port)
 
     async def _listen_websocket(self, apis: dict[str, dict]) -> int:
@@ -177,6 +194,8 @@ class LocalCloud:
             "functions": {k: f.stats.as_dict() for k, f in self.functions.items()},
             "websocket": dict(self.websocket.stats) if self.websocket else {},
             "streamRecordsDiscarded": sum(getattr(s, "discarded", 0) for s in self.sources),
+            "httpRequests": self.http_requests,
+            "eventSourceUsage": dict(self.poller_meter.calls) if self.poller_meter else {},
         }
 
     def banner(self) -> str:

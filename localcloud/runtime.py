@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from localcloud.meter import merge
 from localcloud.template import REGION, FunctionSpec
 
 LOG_LINE_LIMIT = 16 * 1024 * 1024
@@ -57,6 +58,8 @@ class FunctionStats:
     max_in_flight: int = 0
     duration_ms_total: float = 0.0
     init_ms_total: float = 0.0
+    log_bytes: int = 0
+    usage: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -68,6 +71,8 @@ class FunctionStats:
             "maxInFlight": self.max_in_flight,
             "durationMsTotal": round(self.duration_ms_total, 1),
             "initMsTotal": round(self.init_ms_total, 1),
+            "logBytes": self.log_bytes,
+            "usage": self.usage,
         }
 
 
@@ -109,6 +114,7 @@ class Worker:
     async def _pump_logs(self) -> None:
         assert self.process and self.process.stderr
         while line := await self.process.stderr.readline():
+            self.function.stats.log_bytes += len(line)
             self.function.log(self.request_id, line.decode(errors="replace").rstrip("\n"))
 
     async def invoke(self, event: Any, request_id: str, timeout_s: float) -> dict:
@@ -152,6 +158,7 @@ class LocalFunction:
     function_name: str
     log_sink: LogSink
     concurrency_limit: int | None = None
+    meter: bool = False
     stats: FunctionStats = field(default_factory=FunctionStats)
 
     def __post_init__(self) -> None:
@@ -186,6 +193,7 @@ class LocalFunction:
                 "PYTHONUNBUFFERED": "1",
                 # No X-Ray daemon runs locally; traces would only produce errors.
                 "POWERTOOLS_TRACE_DISABLED": "true",
+                "LOCALCLOUD_METER": "1" if self.meter else "0",
             }
         )
         env.update(self.environment)
@@ -269,6 +277,8 @@ class LocalFunction:
                 self.log(request_id, error["errorMessage"])
                 return self._finish(Invocation(request_id, False, error=error))
             duration = (time.perf_counter() - started) * 1000
+            if "meter" in reply:
+                self.stats.usage = merge(self.stats.usage, reply["meter"])
             invocation = Invocation(
                 request_id,
                 bool(reply.get("ok")),

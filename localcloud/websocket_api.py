@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ class WebSocketApi:
         self.api_id = api_id
         self.connections: dict[str, Connection] = {}
         self._tasks: set[asyncio.Task] = set()
-        self.stats = {"connected": 0, "refused": 0, "messagesIn": 0, "messagesOut": 0, "gone": 0}
+        self.stats = {"connected": 0, "refused": 0, "messagesIn": 0, "messagesOut": 0, "gone": 0, "connectionSeconds": 0.0, "connectionMinutesBilled": 0}
 
     # ------------------------------------------------------------ events
     def _context(self, request: web.Request, connection_id: str, route_key: str, event_type: str) -> dict:
@@ -136,6 +137,9 @@ class WebSocketApi:
                     close_code = 1006
         finally:
             self.connections.pop(connection_id, None)
+            lasted = time.time() - connection.connected_at
+            self.stats["connectionSeconds"] += lasted
+            self.stats["connectionMinutesBilled"] += max(1, math.ceil(lasted / 60))
             await self._on_disconnect(request, connection_id, socket.close_code or close_code)
         return socket
 

@@ -14,6 +14,7 @@ import time
 import traceback
 
 from localcloud.context import LambdaContext
+from localcloud.meter import Meter
 
 
 def _error(error: BaseException, error_type: str | None = None) -> dict:
@@ -34,6 +35,7 @@ def main() -> None:
     sys.path[:0] = [code_dir, *layers]
     os.chdir(code_dir)
     module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
+    meter = Meter().install() if os.environ.get("LOCALCLOUD_METER") == "1" else None
     started = time.perf_counter()
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
@@ -60,6 +62,8 @@ def main() -> None:
                 text = json.dumps({"ok": True, "result": result})
             except (TypeError, ValueError) as error:
                 text = json.dumps(_error(error, "Runtime.MarshalError"))
+        if meter is not None:
+            text = text[:-1] + ', "meter": ' + json.dumps(meter.take()) + "}"
         sys.stdout.flush()
         sys.stderr.flush()
         results.write(text + "\n")

@@ -1,0 +1,1 @@
+"""Benchmarks of the order engine on the local cloud (`make bench`)."""

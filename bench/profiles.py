@@ -1,0 +1,245 @@
+"""The benchmark profiles. Each returns (summary, charts data) and never asserts a speed:
+it reports numbers, and fails only when the run itself broke (lost or unfinished orders)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from bench import charts, cost
+from bench.loadgen import InFlightSampler, LoadGenerator, OrderTrace, burst, poisson
+from bench.stats import max_in_window, min_in_full_windows, rate_per_minute, summary
+from localcloud.process import RunningCloud
+from localcloud.template import Template
+
+ROOT = Path(__file__).resolve().parents[1]
+CONSUMER = "OrderConsumerFunction"
+ZERO_DELAYS = ["QuoteDelayMs=0", "SwapDelayMinMs=0", "SwapDelayMaxMs=0", "FailureRate=0"]
+
+
+def order_body(index: int) -> dict:
+    return {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": str(1 + index % 50), "slippage": "0.01"}
+
+
+@dataclass
+class Profile:
+    name: str
+    description: str
+    params: list[str]
+    run: Callable[["Context"], Awaitable[dict]]
+    flags: tuple[str, ...] = ()
+    needs_cloud: bool = True
+
+
+@dataclass
+class Context:
+    cloud: RunningCloud | None
+    out_dir: Path
+    profile: Profile
+    quick: bool = False
+
+    def chart(self, suffix: str) -> Path:
+        return self.out_dir / f"{self.profile.name}-{suffix}.png"
+
+
+def _broken(traces: list[OrderTrace]) -> list[str]:
+    problems = [f"order {t.index} ({t.order_id}): {t.error}" for t in traces if t.error]
+    problems += [f"order {t.index} ({t.order_id}): not final" for t in traces if not t.error and t.final_status is None]
+    return problems
+
+
+async def _drive(ctx: Context, offsets: list[float], timeout_s: float) -> tuple[list[OrderTrace], list[tuple[float, int]], dict]:
+    assert ctx.cloud is not None
+    sampler = InFlightSampler(f"{ctx.cloud.http}/_localcloud/stats", CONSUMER)
+    sampler.start()
+    traces = await LoadGenerator(ctx.cloud.http, order_body, timeout_s).run(offsets)
+    await sampler.stop()
+    return traces, sampler.samples, await asyncio.to_thread(ctx.cloud.stats)
+
+
+def _finals(traces: list[OrderTrace]) -> dict:
+    counts: dict[str, int] = {}
+    for t in traces:
+        counts[t.final_status or "unfinished"] = counts.get(t.final_status or "unfinished", 0) + 1
+    return counts
+
+
+# ------------------------------------------------------------------ seed
+async def run_seed(ctx: Context) -> dict:
+    count = 60 if ctx.quick else 300
+    traces, samples, stats = await _drive(ctx, burst(count), timeout_s=600)
+    start_ms = min(t.offered_ms for t in traces)
+    confirmed_s = [(t.final_ms - start_ms) / 1000 for t in traces if t.final_status == "confirmed"]
+    started_s = [(t.written("routing") - start_ms) / 1000 for t in traces if t.written("routing")]
+    backlog_end = max(started_s) if started_s else 0.0  # the last order left the queue here
+    first = min(confirmed_s) if confirmed_s else 0.0
+    e2e = [t.submit_to_final_ms for t in traces if t.final_status == "confirmed"]
+    charts.confirmed_over_time(ctx.chart("confirmed"), "seed: orders confirmed over time", confirmed_s, 100)
+    charts.in_flight(ctx.chart("inflight"), "seed: consumer invocations in flight", samples, 10)
+    charts.latency_cdfs(ctx.chart("latency"), "seed: submit -> confirmed", {"submit -> confirmed": e2e})
+    return {
+        "orders": count,
+        "finals": _finals(traces),
+        "confirmedMaxPerRolling60s": max_in_window(confirmed_s, 60),
+        "confirmedMinPerFull60sWhileBacklogged": min_in_full_windows(confirmed_s, 60, first, backlog_end + 3),
+        "startedMaxPerRolling60s": max_in_window(started_s, 60),
+        "confirmedPerMinuteSustained": _round(rate_per_minute(confirmed_s)),
+        "maxConsumerInFlight": stats["functions"][CONSUMER]["maxInFlight"],
+        "submitToConfirmedMs": summary(e2e),
+        "problems": _broken(traces),
+    }
+
+
+# ------------------------------------------------------------------ steady
+async def run_steady(ctx: Context) -> dict:
+    offsets = poisson(90, 60 if ctx.quick else 180, seed=2026)
+    traces, samples, stats = await _drive(ctx, offsets, timeout_s=120)
+    done = [t for t in traces if t.final_status == "confirmed"]
+    e2e = [t.submit_to_final_ms for t in done]
+    waiting = [t.written("routing") - t.written("pending") for t in done if t.written("routing") and t.written("pending")]
+    working = [t.written("confirmed") - t.written("routing") for t in done if t.written("routing")]
+    charts.latency_cdfs(ctx.chart("latency"), "steady: 90/min Poisson", {"submit -> confirmed": e2e, "waiting (queued)": waiting, "working (routing -> confirmed)": working})
+    return {
+        "ordersOffered": len(offsets),
+        "finals": _finals(traces),
+        "submitToConfirmedMs": summary(e2e),
+        "waitingMs": summary(waiting),
+        "workingMs": summary(working),
+        "maxConsumerInFlight": stats["functions"][CONSUMER]["maxInFlight"],
+        "problems": _broken(traces),
+    }
+
+
+# ------------------------------------------------------------------ overhead
+async def run_overhead(ctx: Context) -> dict:
+    count = 100 if ctx.quick else 400
+    traces, samples, stats = await _drive(ctx, burst(count), timeout_s=300)
+    done = [t for t in traces if t.final_status == "confirmed"]
+    span_min = (max(t.final_ms for t in done) - min(t.offered_ms for t in traces)) / 60000 if done else 0
+    live = [received - written for t in done for written, received, is_live in t.statuses.values() if is_live]
+    post = [t.post_ms for t in traces if t.post_ms is not None]
+    e2e = [t.submit_to_final_ms for t in done]
+    charts.latency_cdfs(ctx.chart("latency"), "overhead: the engine's own cost", {"POST": post, "submit -> confirmed": e2e, "status written -> received": live})
+    charts.in_flight(ctx.chart("inflight"), "overhead: consumer invocations in flight", samples, 10)
+    return {
+        "orders": count,
+        "finals": _finals(traces),
+        "ordersPerMinute": _round(len(done) / span_min if span_min else None),
+        "postMs": summary(post),
+        "submitToConfirmedMs": summary(e2e),
+        "statusWrittenToReceivedMs": summary(live),
+        "invocations": {k: v["invocations"] for k, v in stats["functions"].items()},
+        "problems": _broken(traces),
+    }
+
+
+# ------------------------------------------------------------------ coldstart
+_IMPORT_PROBE = """
+import importlib, os, sys, time
+started = time.perf_counter()
+code_dir, layers, handler = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path[:0] = [code_dir, *[p for p in layers.split(os.pathsep) if p]]
+os.chdir(code_dir)
+module, _, name = handler.rpartition('.')
+getattr(importlib.import_module(module), name)
+print((time.perf_counter() - started) * 1000)
+"""
+_BOTO3_PROBE = "import time; s = time.perf_counter(); import boto3; print((time.perf_counter() - s) * 1000)"
+
+
+def _probe(args: list[str], env: dict) -> float:
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, timeout=60, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+async def run_coldstart(ctx: Context) -> dict:
+    from localcloud.resources import Deployed
+    from localcloud.runtime import LocalFunction
+
+    rounds = 5 if ctx.quick else 15
+    template = Template(ROOT / "template.yaml")
+    deployed = Deployed(prefix="bench", api_endpoints={"WebSocketApi": "ws://127.0.0.1:1"})
+    functions = {}
+    for logical_id, spec in template.functions().items():
+        fn = LocalFunction(spec, deployed.environment(template, spec.environment), "http://127.0.0.1:1", logical_id, lambda *a: None)
+        functions[logical_id] = (spec, fn.process_env())
+    base_env = next(iter(functions.values()))[1]
+    times: dict[str, list[float]] = {"import boto3": [], **{k: [] for k in functions}}
+    for _ in range(rounds):  # interleaved, so machine noise hits every column alike
+        times["import boto3"].append(await asyncio.to_thread(_probe, ["-c", _BOTO3_PROBE], base_env))
+        for logical_id, (spec, env) in functions.items():
+            layers = ":".join(str(d) for d in spec.layer_dirs)
+            times[logical_id].append(await asyncio.to_thread(_probe, ["-c", _IMPORT_PROBE, str(spec.code_dir), layers, spec.handler], env))
+    medians = {k: round(statistics.median(v), 1) for k, v in times.items()}
+    boto3_ms = medians["import boto3"]
+    charts.bars(ctx.chart("medians"), f"coldstart: median of {rounds} fresh interpreters", medians, "milliseconds", ("1.25 x import boto3", 1.25 * boto3_ms))
+    return {
+        "rounds": rounds,
+        "medianMs": medians,
+        "ratioToBoto3": {k: round(v / boto3_ms, 2) for k, v in medians.items() if k != "import boto3"},
+        "problems": [],
+    }
+
+
+# ------------------------------------------------------------------ cost
+async def run_cost(ctx: Context) -> dict:
+    count = 40 if ctx.quick else 150
+    traces, _, stats = await _drive(ctx, burst(count), timeout_s=300)
+    finished = sum(1 for t in traces if t.final_status)
+    memory = {k: s.memory for k, s in Template(ROOT / "template.yaml").functions().items()}
+    lines = cost.cost_lines(stats, finished, memory)
+    table = [
+        {"item": line.item, "perOrder": round(line.per_order, 6), "unit": line.unit, "unitPrice": line.unit_price,
+         "dollarsPer1MOrders": round(line.dollars_per_million, 3), "note": line.note}
+        for line in lines
+    ]  # fmt: skip
+    waiting = cost.simulated_waiting(stats, finished, memory)
+    charts.bars(ctx.chart("items"), "cost: US$ per 1M orders (us-east-1 list prices)", {r["item"]: r["dollarsPer1MOrders"] for r in table}, "US$ per 1M orders", ("target $8 total", 8.0))
+    calls: dict[str, float] = {}
+    for f in stats["functions"].values():
+        for key, n in f.get("usage", {}).get("calls", {}).items():
+            calls[key] = calls.get(key, 0) + n
+    for key, n in stats.get("eventSourceUsage", {}).items():
+        calls[f"{key} (event source)"] = calls.get(f"{key} (event source)", 0) + n
+    return {
+        "orders": finished,
+        "finals": _finals(traces),
+        "lines": table,
+        "totalDollarsPer1MOrders": round(cost.total(lines), 2),
+        "simulatedWaitingDollarsPer1MOrders": round(waiting, 2),
+        "awsCallsPerOrder": {k: round(v / finished, 3) for k, v in sorted(calls.items())},
+        "problems": _broken(traces),
+    }
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile("seed", "seed delays, 10 concurrent, 100/min, 300 orders offered at once", [], run_seed),
+        Profile("steady", "seed delays, 90 orders/min Poisson for 3 minutes", [], run_steady),
+        Profile("overhead", "no simulated delays or failures, rate limit off: the engine's own cost", [*ZERO_DELAYS, "RateLimitPerMinute=0"], run_overhead),
+        Profile("coldstart", "fresh interpreter to handler ready, per function, vs import boto3", [], run_coldstart, needs_cloud=False),
+        Profile("cost", "AWS calls, invocations and messages per order, priced", ["RateLimitPerMinute=0"], run_cost, ("--meter",)),
+    )
+}
+
+
+def headline(name: str, result: dict) -> list[tuple[str, Any]]:
+    """The few numbers a profile prints."""
+    pick = {
+        "seed": ["finals", "confirmedMaxPerRolling60s", "confirmedMinPerFull60sWhileBacklogged", "confirmedPerMinuteSustained", "maxConsumerInFlight", "submitToConfirmedMs"],
+        "steady": ["finals", "submitToConfirmedMs", "waitingMs", "workingMs"],
+        "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs"],
+        "coldstart": ["medianMs", "ratioToBoto3"],
+        "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],
+    }[name]
+    return [(k, result.get(k)) for k in pick]
