@@ -55,7 +55,7 @@ def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int]) -> list[Cost
     sqs_calls = sum(n for u in usage for k, n in u.get("calls", {}).items() if k.startswith("sqs."))
     sqs_calls += sum(n for k, n in stats.get("eventSourceUsage", {}).items() if k.startswith("sqs."))
     lines.append(CostLine("SQS requests", sqs_calls / orders, "requests", PRICES["sqs_request"], "sends, visibility changes, and the event source's receives and deletes"))
-    stream_reads = sum(n for k, n in stats.get("eventSourceUsage", {}).items() if k.startswith("dynamodbstreams."))
+    stream_reads = sum(n for k, n in stats.get("eventSourceUsage", {}).items() if k.startswith("dynamodb-streams."))
     lines.append(CostLine("DynamoDB Streams reads", stream_reads / orders, "GetRecords", PRICES["dynamodb_streams_lambda_read"], "free for Lambda triggers"))
     log_gb = sum(f.get("logBytes", 0) for f in functions.values()) / 1e9
     lines.append(CostLine("CloudWatch Logs ingestion", log_gb / orders, "GB", PRICES["cloudwatch_logs_gb"], "JSON logs and EMF metrics"))

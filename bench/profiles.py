@@ -92,6 +92,7 @@ async def run_seed(ctx: Context) -> dict:
         "maxConsumerInFlight": stats["functions"][CONSUMER]["maxInFlight"],
         "submitToConfirmedMs": summary(e2e),
         "problems": _broken(traces),
+        "samples": {"startedS": sorted(round(s, 3) for s in started_s), "confirmedS": sorted(round(s, 3) for s in confirmed_s)},
     }
 
 

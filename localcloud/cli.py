@@ -22,6 +22,7 @@ import aiohttp
 
 from localcloud.cloud import DEFAULT_TEMPLATE, CloudConfig, LocalCloud
 from localcloud.logs import LogPrinter
+from localcloud.runtime import DEFAULT_MAX_INSTANCES
 
 DEFAULT_API = os.environ.get("SOLROUTE_API_URL", "http://127.0.0.1:3000")
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
@@ -57,6 +58,7 @@ async def _up(args: argparse.Namespace) -> int:
         prewarm=not args.no_prewarm,
         lose_disconnects=args.lose_disconnects,
         meter=args.meter,
+        max_instances=args.max_instances,
     )
     cloud = LocalCloud(config, LogPrinter(show_metrics=args.show_metrics, quiet=args.quiet))
     stop = asyncio.Event()
@@ -244,6 +246,9 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--aws-port", type=int, default=4566, help="port for the moto AWS endpoint (default 4566; unused with AWS_ENDPOINT_URL)")
     up.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="template parameter override, repeatable (e.g. --param SwapDelayMinMs=200 --param RateLimitPerMinute=0)")  # fmt: skip
+    up.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES,
+                    help=f"warm instances per function (default {DEFAULT_MAX_INSTANCES}; a function's reserved concurrency "
+                    "raises it); Lambda would scale further, but here every instance shares this machine's cores")  # fmt: skip
     up.add_argument("--no-prewarm", action="store_true", help="do not start one warm instance per function at start-up")
     up.add_argument("--show-metrics", action="store_true", help="show the functions' EMF metric lines in the log")
     up.add_argument("--quiet", action="store_true", help="show no function logs")

@@ -21,7 +21,7 @@ from localcloud.http_api import HttpRoute, make_app
 from localcloud.logs import LogPrinter
 from localcloud.meter import Meter
 from localcloud.resources import Deployed, deploy
-from localcloud.runtime import LocalFunction
+from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.template import REGION, Template
 from localcloud.websocket_api import WebSocketApi
 
@@ -39,6 +39,7 @@ class CloudConfig:
     parameters: dict[str, str] = field(default_factory=dict)
     prewarm: bool = True
     lose_disconnects: bool = False
+    max_instances: int = DEFAULT_MAX_INSTANCES  # warm instances per function on this machine
     meter: bool = False  # count AWS calls, request units, sleeps and log bytes (cost benchmark)
 
 
@@ -106,6 +107,7 @@ class LocalCloud:
                 function_name=self.deployed.function_names[logical_id],
                 log_sink=self.printer,
                 meter=self.config.meter,
+                max_instances=self.config.max_instances,
             )
         self.log(f"created {len(self.deployed.tables)} tables and {len(self.deployed.queues)} queues from {self.config.template.name}")
         if self.config.prewarm:

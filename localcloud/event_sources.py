@@ -49,10 +49,16 @@ class SqsEventSource:
         self._stopping = False
         self.in_flight: set[asyncio.Task] = set()
 
+    # moto's long poll wakes on a newly sent message, or else only once a second, so a
+    # message that becomes visible later (a delay, a backoff, a visibility timeout) could sit
+    # for up to a second. One poller therefore short-polls this often while idle; the
+    # others long-poll, as Lambda's pollers do.
+    IDLE_SHORT_POLL_S = 0.05
+
     def start(self) -> None:
         # One poller per allowed concurrent batch: a poller waits for its batch's invocation
         # before it receives again, so no more than `concurrency` batches are ever in flight.
-        self._tasks = [asyncio.create_task(self._poll()) for _ in range(self.concurrency)]
+        self._tasks = [asyncio.create_task(self._poll(short=i == 0)) for i in range(self.concurrency)]
 
     async def _receive(self, max_messages: int, wait_s: int) -> list[dict]:
         loop = asyncio.get_running_loop()
@@ -68,17 +74,17 @@ class SqsEventSource:
         )
         return result.get("Messages", [])
 
-    async def _batch(self) -> list[dict]:
-        messages = await self._receive(min(10, self.batch_size), 2)
+    async def _batch(self, short: bool) -> list[dict]:
+        messages = await self._receive(min(10, self.batch_size), 0 if short else 2)
         deadline = time.monotonic() + self.window_s
         while messages and len(messages) < self.batch_size and time.monotonic() < deadline and not self._stopping:
             messages += await self._receive(min(10, self.batch_size - len(messages)), 0)
         return messages
 
-    async def _poll(self) -> None:
+    async def _poll(self, short: bool) -> None:
         while not self._stopping:
             try:
-                messages = await self._batch()
+                messages = await self._batch(short)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the endpoint went away or hiccuped
@@ -86,6 +92,8 @@ class SqsEventSource:
                 await asyncio.sleep(1)
                 continue
             if not messages:
+                if short:
+                    await asyncio.sleep(self.IDLE_SHORT_POLL_S)
                 continue
             task = asyncio.create_task(self._deliver(messages))
             self.in_flight.add(task)

@@ -22,6 +22,11 @@ LOG_LINE_LIMIT = 16 * 1024 * 1024
 # here they share this machine's cores, so a burst waits for the first free instance (warm
 # or newly started) instead of starting dozens of interpreters that starve each other.
 PARALLEL_INITS = max(2, os.cpu_count() or 2)
+# Warm instances per function. Lambda would scale out further, but every instance here is a
+# process on this machine's cores: beyond a few, more instances only add cold starts and
+# contention. Invocations beyond it wait for a free instance (reserved concurrency, when
+# larger, still decides how many may be in flight).
+DEFAULT_MAX_INSTANCES = 8
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's init phase limit
 # Inherited from the parent environment; everything else a function sees comes from the template.
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
@@ -159,6 +164,7 @@ class LocalFunction:
     log_sink: LogSink
     concurrency_limit: int | None = None
     meter: bool = False
+    max_instances: int = DEFAULT_MAX_INSTANCES
     stats: FunctionStats = field(default_factory=FunctionStats)
 
     def __post_init__(self) -> None:
@@ -168,6 +174,8 @@ class LocalFunction:
         self._busy: set[Worker] = set()
         self._instances = asyncio.Condition()
         self._starting = 0
+        # A function that must run N at once (reserved concurrency) gets N instances.
+        self._instance_cap = max(self.max_instances, self.spec.reserved_concurrency or 0)
 
     @property
     def logical_id(self) -> str:
@@ -210,12 +218,14 @@ class LocalFunction:
             await self._release(worker)
 
     async def _start_worker(self) -> tuple[Worker, dict]:
-        worker = Worker(self)
+        worker, ready = Worker(self), {}
         try:
             ready = await worker.start()
         finally:
             async with self._instances:
                 self._starting -= 1
+                if ready.get("ready"):
+                    self._busy.add(worker)  # counted as an instance from here on, until released
                 self._instances.notify_all()
         self.stats.cold_starts += 1
         self.stats.init_ms_total += worker.init_ms
@@ -229,15 +239,21 @@ class LocalFunction:
     async def _acquire(self) -> tuple[Worker | None, dict | None]:
         """A warm instance if one is idle, else a new one (or the first that frees up)."""
         async with self._instances:
-            while not self._idle and self._starting >= PARALLEL_INITS:
+            while not self._idle and (self._starting >= PARALLEL_INITS or self._count() >= self._instance_cap):
                 await self._instances.wait()
             if self._idle:
-                return self._idle.pop(), None
+                worker = self._idle.pop()
+                self._busy.add(worker)
+                return worker, None
             self._starting += 1
         return await self._start_worker()
 
+    def _count(self) -> int:
+        return len(self._idle) + len(self._busy) + self._starting
+
     async def _release(self, worker: Worker) -> None:
         async with self._instances:
+            self._busy.discard(worker)
             if worker.alive:
                 self._idle.append(worker)
             self._instances.notify_all()
@@ -259,7 +275,6 @@ class LocalFunction:
         cold = ready is not None
         if cold and not ready.get("ready"):
             return self._finish(Invocation(request_id, False, error=_error_of(ready), cold_start=True))
-        self._busy.add(worker)
         try:
             started = time.perf_counter()
             try:
@@ -294,7 +309,6 @@ class LocalFunction:
                     self.log(request_id, frame.rstrip())
             return self._finish(invocation)
         finally:
-            self._busy.discard(worker)
             worker.request_id = None
             await self._release(worker)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import warnings
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,23 +17,28 @@ metrics = Metrics()
 tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def record_handler(record: DynamoDBRecord) -> None:
-    new_image = record.dynamodb.new_image if record.dynamodb else None
-    if not new_image:
-        return
-    old_image = record.dynamodb.old_image or {}
-    if old_image.get("seq") == new_image.get("seq"):
-        return  # not a status change (the event source's filter should already drop these)
-    order = Order.model_validate(new_image)
-    logger.set_correlation_id(order.orderId)
-    services.broadcaster().broadcast(order)
+def _status_changes(event: dict) -> list[tuple[str, Order]]:
+    changes = []
+    for raw in event.get("Records", []):
+        record = DynamoDBRecord(raw)
+        new_image = record.dynamodb.new_image if record.dynamodb else None
+        if not new_image:
+            continue
+        if (record.dynamodb.old_image or {}).get("seq") == new_image.get("seq"):
+            continue  # not a status change (the event source's filter should already drop these)
+        changes.append((record.dynamodb.sequence_number, Order.model_validate(new_image)))
+    return changes
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    changes = _status_changes(event)
+    report, failed = services.broadcaster().broadcast_all([order for _, order in changes])
+    if report.gone:
+        metrics.add_metric(name="ConnectionsGone", unit=MetricUnit.Count, value=report.gone)
+    # Stream batches retry from the lowest failed sequence number, so order is kept.
+    return {"batchItemFailures": [{"itemIdentifier": seq} for seq, order in changes if order.orderId in failed]}

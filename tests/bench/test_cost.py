@@ -14,7 +14,7 @@ def _stats():
         },
         "websocket": {"messagesIn": 100, "messagesOut": 500, "connectionMinutesBilled": 100},
         "httpRequests": 100,
-        "eventSourceUsage": {"sqs.ReceiveMessage": 120, "sqs.DeleteMessageBatch": 100, "dynamodbstreams.GetRecords": 5000},
+        "eventSourceUsage": {"sqs.ReceiveMessage": 120, "sqs.DeleteMessageBatch": 100, "dynamodb-streams.GetRecords": 5000},
     }
 
 

@@ -11,10 +11,10 @@ from localcloud.template import FunctionSpec
 HERE = Path(__file__).parent / "fixture_function"
 
 
-def function(handler: str, timeout: int = 3, env: dict | None = None, reserved: int | None = None, logs: list | None = None) -> LocalFunction:
+def function(handler: str, timeout: int = 3, env: dict | None = None, reserved: int | None = None, logs: list | None = None, max_instances: int = 8) -> LocalFunction:
     spec = FunctionSpec(handler.replace(".", "_"), HERE, handler, "python3.11", timeout, 128, reserved, {}, [])
     sink = (lambda fn, rid, line: logs.append((rid, line))) if logs is not None else (lambda *a: None)
-    return LocalFunction(spec, env or {}, "http://127.0.0.1:9", f"test-{handler}", sink)
+    return LocalFunction(spec, env or {}, "http://127.0.0.1:9", f"test-{handler}", sink, max_instances=max_instances)
 
 
 def run(coroutine):
@@ -109,3 +109,31 @@ def test_reserved_concurrency_caps_invocations_in_flight():
 
     stats = run(scenario())
     assert stats.max_in_flight == 2 and stats.invocations == 6
+
+
+def test_instances_are_capped_and_invocations_beyond_wait_for_a_free_one():
+    async def scenario():
+        fn = function("app.count", max_instances=2)
+        try:
+            results = await asyncio.gather(*(fn.invoke({}) for _ in range(12)))
+            return results, fn.stats
+        finally:
+            await fn.stop()
+
+    results, stats = run(scenario())
+    assert all(r.ok for r in results) and stats.cold_starts == 2
+    assert len({r.result["pid"] for r in results}) == 2
+    assert sorted(r.result["count"] for r in results)[-1] >= 6  # the two instances shared the work
+
+
+def test_reserved_concurrency_above_the_cap_still_gets_its_instances():
+    async def scenario():
+        fn = function("app.sleep", reserved=4, max_instances=2)
+        try:
+            await asyncio.gather(*(fn.invoke({"seconds": 0.5}) for _ in range(4)))
+            return fn.stats
+        finally:
+            await fn.stop()
+
+    stats = run(scenario())
+    assert stats.cold_starts == 4 and stats.max_in_flight == 4

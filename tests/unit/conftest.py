@@ -30,6 +30,15 @@ class Engine:
     submission: OrderSubmission
     executor: OrderExecutor
 
+    def run(self, order_id: str, receive_count: int = 1):
+        """Process an order as the queue would: each requeue comes back at its not-before
+        time. Returns every outcome, the last one final."""
+        outcomes = [self.executor.process(order_id, receive_count)]
+        while outcomes[-1].action == "requeue":
+            self.clock.ms = max(self.clock.ms, outcomes[-1].not_before_ms)
+            outcomes.append(self.executor.process(order_id, 1, outcomes[-1].not_before_ms))
+        return outcomes
+
     def submit(self, **fields):
         body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
         return self.submission.submit(ExecuteOrderRequest(**body))

@@ -9,7 +9,7 @@ import pytest
 
 def _confirmed(engine):
     order = engine.submit()
-    engine.executor.process(order.orderId)
+    engine.run(order.orderId)
     return engine.orders.get(order.orderId)
 
 
@@ -71,3 +71,28 @@ def test_disconnect_removes_every_subscription_of_the_connection(engine):
     subs.subscribe("c1", [a.orderId, b.orderId])
     subs.disconnect("c1")
     assert connections.items == {}
+
+
+def test_a_batch_is_grouped_by_order_and_each_orders_statuses_arrive_in_seq_order(engine):
+    order = _confirmed(engine)
+    steps = [order.model_copy(update={"status": h.status, "seq": h.seq, "history": order.history[: h.seq]}) for h in order.history]
+    connections, notifier = InMemoryConnections(), RecordingNotifier()
+    connections.add("c1", order.orderId, expires_at=10)
+    lookups = []
+    real = connections.connections_for
+    connections.connections_for = lambda oid: lookups.append(oid) or real(oid)
+    report, failed = Broadcaster(connections, notifier).broadcast_all(list(reversed(steps)))
+    assert [m["seq"] for _, m in notifier.sent] == [1, 2, 3, 4, 5]
+    assert lookups == [order.orderId] and report.sent == 5 and failed == set()
+
+
+def test_an_order_whose_subscribers_cannot_be_looked_up_is_reported_for_retry(engine):
+    order = _confirmed(engine)
+    connections, notifier = InMemoryConnections(), RecordingNotifier()
+
+    def broken(order_id):
+        raise RuntimeError("table unavailable")
+
+    connections.connections_for = broken
+    _, failed = Broadcaster(connections, notifier).broadcast_all([order])
+    assert failed == {order.orderId}

@@ -14,9 +14,9 @@ def statuses(engine, order_id):
 
 def test_an_order_walks_every_status_to_confirmed(engine):
     order = engine.submit()
-    outcome = engine.executor.process(order.orderId)
+    outcomes = engine.run(order.orderId)
     final = engine.orders.get(order.orderId)
-    assert outcome.action == "done" and outcome.finished
+    assert [o.action for o in outcomes] == ["requeue", "done"] and outcomes[-1].finished
     assert statuses(engine, order.orderId) == [S.PENDING, S.ROUTING, S.BUILDING, S.SUBMITTED, S.CONFIRMED]
     assert [h.seq for h in final.history] == [1, 2, 3, 4, 5] and final.seq == 5
     assert {q.dex for q in final.quotes} == {"raydium", "meteora"}
@@ -27,19 +27,23 @@ def test_an_order_walks_every_status_to_confirmed(engine):
     assert len(engine.ledger.records) == 1
 
 
-def test_the_simulated_delays_are_spent(make_engine):
+def test_quotes_are_waited_for_and_the_confirmation_through_the_queue(make_engine):
     engine = make_engine(sim={"quote_delay_ms": 200, "swap_delay_min_ms": 2000, "swap_delay_max_ms": 3000})
     order = engine.submit()
-    engine.executor.process(order.orderId)
-    quote_sleeps = sorted(engine.clock.sleeps)[:2]
-    swap_sleep = max(engine.clock.sleeps)
-    assert all(0.15 <= s <= 0.25 for s in quote_sleeps)
-    assert 2.0 <= swap_sleep <= 3.0
+    first = engine.executor.process(order.orderId)
+    assert all(0.15 <= s <= 0.25 for s in engine.clock.sleeps) and len(engine.clock.sleeps) == 2  # both quotes
+    assert first.action == "requeue" and 2000 <= first.not_before_ms - engine.clock.now_ms() <= 3000
+    assert first.delay_seconds == (first.not_before_ms - engine.clock.now_ms()) // 1000
+    assert engine.orders.get(order.orderId).status is S.SUBMITTED
+    engine.clock.ms += first.delay_seconds * 1000  # SQS gives it back after whole seconds
+    second = engine.executor.process(order.orderId, 1, first.not_before_ms)
+    assert second.finished and 0 <= engine.clock.sleeps[-1] < 1  # the sub-second rest, waited in place
+    assert engine.orders.get(order.orderId).attempts == 1, "settling is not an attempt"
 
 
 def test_a_duplicate_delivery_of_a_final_order_changes_nothing(engine):
     order = engine.submit()
-    engine.executor.process(order.orderId)
+    engine.run(order.orderId)
     writes = len(engine.orders.writes)
     outcome = engine.executor.process(order.orderId)
     assert outcome.action == "done" and not outcome.finished
@@ -48,26 +52,24 @@ def test_a_duplicate_delivery_of_a_final_order_changes_nothing(engine):
 
 def test_a_crash_after_the_swap_was_sent_settles_by_lookup_without_a_second_swap(engine):
     order = engine.submit()
+    ledger, real_put = engine.ledger, engine.ledger.put_if_absent
 
-    real_sleep = engine.clock.sleep
+    def land_then_crash(signature, record):  # the container dies right after the swap landed
+        real_put(signature, record)
+        raise SystemExit("container killed")
 
-    def crash(seconds):  # the Lambda dies while waiting for confirmation, after sending
-        if seconds >= 1:
-            raise SystemExit("container killed")
-        real_sleep(seconds)
-
-    engine.clock.sleep = crash
+    ledger.put_if_absent = land_then_crash
     with pytest.raises(SystemExit):
         engine.executor.process(order.orderId)
     assert engine.orders.get(order.orderId).status is S.SUBMITTED
-    assert len(engine.ledger.records) == 1 and engine.ledger.puts == 1
+    assert len(ledger.records) == 1 and ledger.puts == 1
 
-    engine.clock.sleep = real_sleep
-    outcome = engine.executor.process(order.orderId, receive_count=2)
+    ledger.put_if_absent = real_put
+    outcomes = engine.run(order.orderId, receive_count=2)
     final = engine.orders.get(order.orderId)
-    assert outcome.finished and final.status is S.CONFIRMED
-    assert engine.ledger.puts == 1, "redelivery must look the swap up, not send it again"
-    assert final.execution.txHash in engine.ledger.records
+    assert outcomes[-1].finished and final.status is S.CONFIRMED
+    assert ledger.puts == 1, "redelivery must look the swap up, not send it again"
+    assert final.execution.txHash in ledger.records and final.attempts == 1
 
 
 def test_a_send_that_never_landed_is_resent_with_the_same_signature(make_engine):
@@ -85,14 +87,14 @@ def test_a_send_that_never_landed_is_resent_with_the_same_signature(make_engine)
     chain.send = flaky_send
     first = engine.executor.process(order.orderId, receive_count=1)
     assert first.action == "retry" and 1 <= first.delay_seconds <= 3
-    second = engine.executor.process(order.orderId, receive_count=2)
-    assert second.finished and engine.orders.get(order.orderId).status is S.CONFIRMED
+    second = engine.run(order.orderId, receive_count=2)
+    assert second[-1].finished and engine.orders.get(order.orderId).status is S.CONFIRMED
     assert calls[0] == calls[1] and len(engine.ledger.records) == 1
 
 
 def test_a_stale_message_cannot_move_an_order_backwards(engine):
     order = engine.submit()
-    engine.executor.process(order.orderId)
+    engine.run(order.orderId)
     before = engine.orders.get(order.orderId)
     engine.executor.process(order.orderId, receive_count=5, not_before_ms=0)
     assert engine.orders.get(order.orderId) == before
@@ -137,7 +139,7 @@ def test_slippage_protection_fails_the_swap_when_the_price_moves_too_far(make_en
     results = []
     for i in range(30):
         order = engine.submit(slippage="0.001")
-        engine.executor.process(order.orderId)
+        engine.run(order.orderId)
         results.append(engine.orders.get(order.orderId))
     failed = [o for o in results if o.status is S.FAILED]
     confirmed = [o for o in results if o.status is S.CONFIRMED]
@@ -158,22 +160,21 @@ def test_an_order_without_a_token_is_requeued_and_that_is_not_an_attempt(engine)
     assert outcome.not_before_ms == engine.clock.now_ms() + 1800 and outcome.delay_seconds == 1
     assert engine.orders.get(order.orderId).attempts == 0
     engine.clock.ms = outcome.not_before_ms  # the requeued message comes back at its slot
-    done = engine.executor.process(order.orderId, 1, outcome.not_before_ms)
-    assert done.finished and engine.orders.get(order.orderId).attempts == 1
+    assert engine.executor.process(order.orderId, 1, outcome.not_before_ms).action == "requeue"  # started: now settling
+    assert engine.orders.get(order.orderId).attempts == 1
 
 
 def test_a_slot_less_than_a_second_away_is_waited_for_in_place(engine):
     order = engine.submit()
     engine.executor.limiter.acquire()  # the only token is gone; the next comes in 600 ms
-    outcome = engine.executor.process(order.orderId)
-    assert outcome.finished
+    assert engine.run(order.orderId)[-1].finished
     assert engine.clock.sleeps[0] == 0.6
 
 
 def test_give_up_fails_a_stuck_order_and_leaves_a_final_one_alone(engine):
     stuck, done = engine.submit(), engine.submit()
     engine.clock.advance(60)
-    engine.executor.process(done.orderId)
+    engine.run(done.orderId)
     assert engine.executor.give_up(stuck.orderId, "processing crashed").finished
     assert engine.orders.get(stuck.orderId).failureReason == "processing crashed"
     before = engine.orders.get(done.orderId)

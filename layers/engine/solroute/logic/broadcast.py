@@ -65,23 +65,49 @@ class BroadcastReport:
 
 
 class Broadcaster:
+    """Posts status changes to subscribers. A batch is grouped by order: one subscriber
+    lookup per order, orders in parallel, each order's statuses in seq order."""
+
     def __init__(self, connections: ConnectionRepository, notifier: Notifier, max_parallel: int = 8) -> None:
         self.connections = connections
         self.notifier = notifier
         self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="post")
 
     def broadcast(self, order: Order) -> BroadcastReport:
-        message = status_update(order)
+        return self._broadcast_order([order])
+
+    def broadcast_all(self, changes: list[Order]) -> tuple[BroadcastReport, set[str]]:
+        """Broadcast every change; returns the totals and the ids of orders whose
+        subscribers could not be looked up (to be retried)."""
+        by_order: dict[str, list[Order]] = {}
+        for order in changes:
+            by_order.setdefault(order.orderId, []).append(order)
+        total, failed = BroadcastReport(), set()
+        futures = {order_id: self._pool.submit(self._broadcast_order, sorted(updates, key=lambda o: o.seq)) for order_id, updates in by_order.items()}
+        for order_id, future in futures.items():
+            try:
+                report = future.result()
+            except Exception:
+                logger.exception("could not broadcast; the batch will retry this order", extra={"order_id": order_id})
+                failed.add(order_id)
+                continue
+            total.sent, total.gone, total.errors = total.sent + report.sent, total.gone + report.gone, total.errors + report.errors
+        return total, failed
+
+    def _broadcast_order(self, updates: list[Order]) -> BroadcastReport:
         report = BroadcastReport()
-        connection_ids = self.connections.connections_for(order.orderId)
-        for connection_id, outcome in zip(connection_ids, self._pool.map(lambda c: self._post(c, message), connection_ids)):
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome == "gone":
-                self.connections.remove_connection(connection_id)
-        logger.info(
-            "status broadcast",
-            extra={"order_id": order.orderId, "status": order.status.value, "seq": order.seq, **report.__dict__},
-        )
+        live = self.connections.connections_for(updates[0].orderId)
+        for order in updates:
+            message = status_update(order)
+            for connection_id in list(live):
+                outcome = self._post(connection_id, message)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if outcome == "gone":
+                    self.connections.remove_connection(connection_id)
+                    live.remove(connection_id)
+            # Routine broadcasts are DEBUG (a line per status per order adds up); trouble is not.
+            log = logger.warning if report.errors else logger.info if report.gone else logger.debug
+            log("status broadcast", extra={"order_id": order.orderId, "status": order.status.value, "seq": order.seq, **report.__dict__})
         return report
 
     def _post(self, connection_id: str, message: dict) -> str:

@@ -7,6 +7,10 @@ delivery can neither move the order backwards nor run a step twice. The swap's s
 stored (building -> submitted) before the swap is sent; an order found in ``submitted`` is
 settled by looking the signature up on the chain, and resending the same signed swap, which
 the chain deduplicates, never by building a second one.
+
+Waiting for a landed swap to become final costs Lambda time and does no work, so when
+finality is a second or more away the message is put back with that delay and a later,
+short delivery settles the order (settling is not an attempt).
 """
 
 from __future__ import annotations
@@ -45,6 +49,11 @@ class Outcome:
     finished: bool = False  # this delivery moved the order to a final status
 
 
+class _SettleLater(Exception):
+    def __init__(self, final_at_ms: int) -> None:
+        self.final_at_ms = final_at_ms
+
+
 class OrderExecutor:
     def __init__(
         self,
@@ -77,6 +86,10 @@ class OrderExecutor:
             waiting = self._wait_for_start_slot(not_before_ms)
             if waiting:
                 return waiting
+        elif order.status is S.SUBMITTED:
+            settled = self._settle_landed(order)
+            if settled:
+                return settled
 
         try:
             order = self.orders.record_attempt(order_id, self.max_attempts, self.clock.now_ms())
@@ -84,10 +97,12 @@ class OrderExecutor:
             return self._finished(self._fail(order_id, f"gave up after {self.max_attempts} attempts"))
         except StaleOrder:
             return Outcome("done", self.orders.get(order_id))
-        logger.info("attempt started", extra={"order_id": order_id, "attempt": order.attempts, "status": order.status.value})
+        logger.debug("attempt started", extra={"order_id": order_id, "attempt": order.attempts, "status": order.status.value})
 
         try:
             return self._finished(self._advance(order))
+        except _SettleLater as later:
+            return self._requeue_until(later.final_at_ms)
         except StaleOrder:
             logger.info("another delivery moved the order; leaving it to that one", extra={"order_id": order_id})
             return Outcome("done", self.orders.get(order_id))
@@ -103,9 +118,30 @@ class OrderExecutor:
             return Outcome("done", order)
         return self._finished(self._fail(order_id, reason))
 
+    def _settle_landed(self, order: Order) -> Outcome | None:
+        """An order whose swap already landed is settled by lookup, without an attempt."""
+        assert order.transaction is not None
+        receipt = self.chain.lookup(order.transaction.signature)
+        if receipt is None:
+            return None  # never landed (a crash before sending, or an RPC error): resend it
+        logger.debug("swap found on chain; settling without sending", extra={"order_id": order.orderId, "tx": receipt.signature})
+        try:
+            return self._finished(self._finalize(order, receipt))
+        except _SettleLater as later:
+            return self._requeue_until(later.final_at_ms)
+        except StaleOrder:
+            return Outcome("done", self.orders.get(order.orderId))
+
+    def _requeue_until(self, final_at_ms: int) -> Outcome:
+        remaining_ms = final_at_ms - self.clock.now_ms()
+        return Outcome("requeue", delay_seconds=max(1, remaining_ms // 1000), not_before_ms=final_at_ms)
+
     @staticmethod
     def _finished(order: Order | None) -> Outcome:
-        return Outcome("done", order, finished=order is not None and order.is_final)
+        finished = order is not None and order.is_final
+        if finished:
+            _log_final(order)
+        return Outcome("done", order, finished=finished)
 
     def _wait_for_start_slot(self, not_before_ms: int | None) -> Outcome | None:
         if not_before_ms is None:
@@ -156,12 +192,16 @@ class OrderExecutor:
     def _settle(self, order: Order) -> Order:
         swap = order.transaction
         assert swap is not None
-        receipt = self.chain.lookup(swap.signature)
-        if receipt is None:
-            receipt = self.chain.send(swap, self._fee_rate(order), order.attempts)
-        else:
-            logger.info("swap already on chain; settling without sending", extra={"order_id": order.orderId, "tx": swap.signature})
-            self.clock.sleep(max(0, receipt.landedAtMs + receipt.confirmAfterMs - self.clock.now_ms()) / 1000)
+        receipt = self.chain.lookup(swap.signature) or self.chain.send(swap, self._fee_rate(order), order.attempts)
+        return self._finalize(order, receipt)
+
+    def _finalize(self, order: Order, receipt: ChainReceipt) -> Order:
+        """Record the swap's outcome once it is final; raises _SettleLater when that is a
+        second or more away (SQS delays are whole seconds: a shorter wait happens here)."""
+        remaining_ms = receipt.final_at_ms - self.clock.now_ms()
+        if remaining_ms >= 1000:
+            raise _SettleLater(receipt.final_at_ms)
+        self.clock.sleep(max(0, remaining_ms) / 1000)
         if receipt.status == "failed":
             reason = receipt.error or "swap failed on chain"
             return self._move(order, S.FAILED, f"Swap failed: {reason}", failureReason=reason, execution=self._result(receipt))
@@ -187,7 +227,7 @@ class OrderExecutor:
     def _move(self, order: Order, target: OrderStatus, message: str, **fields: object) -> Order:
         after = transition(order, target, message, self.clock, **fields)
         self.orders.save_transition(order, after)
-        logger.info(message, extra={"order_id": order.orderId, "status": target.value, "seq": after.seq})
+        logger.debug(message, extra={"order_id": order.orderId, "status": target.value, "seq": after.seq})
         return after
 
     def _fail(self, order_id: str, reason: str) -> Order | None:
@@ -201,3 +241,18 @@ class OrderExecutor:
             except StaleOrder:
                 continue
         return self.orders.get(order_id)
+
+
+def _log_final(order: Order) -> None:
+    """One line per order that says what happened to it: each step with its offset."""
+    start = order.history[0].timestampMs
+    timeline = " ".join(f"{h.status.value}+{h.timestampMs - start}ms" for h in order.history)
+    extra: dict = {"order_id": order.orderId, "status": order.status.value, "attempts": order.attempts, "timeline": timeline}
+    if order.routing:
+        extra.update(dex=order.routing.dex, route=order.routing.reason)
+    if order.execution:
+        extra.update(amount_out=str(order.execution.amountOut), tx=order.execution.txHash)
+    if order.status is S.FAILED:
+        logger.warning(f"order failed: {order.failureReason}", extra=extra)
+    else:
+        logger.info(f"order {order.status.value}: {order.history[-1].message}", extra=extra)

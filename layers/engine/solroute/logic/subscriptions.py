@@ -30,7 +30,7 @@ class Subscriptions:
         if order_id is not None:
             self.queries.get(order_id)
             self.connections.add(connection_id, order_id, self._expires_at())
-        logger.info("connected", extra={"connection_id": connection_id, "order_id": order_id})
+        logger.debug("connected", extra={"connection_id": connection_id, "order_id": order_id})
 
     def subscribe(self, connection_id: str, order_ids: list[str]) -> None:
         """Follow these orders (or, with none named, those given at connect) and send each
@@ -50,7 +50,7 @@ class Subscriptions:
 
     def disconnect(self, connection_id: str) -> None:
         removed = self.connections.remove_connection(connection_id)
-        logger.info("disconnected", extra={"connection_id": connection_id, "subscriptions_removed": removed})
+        logger.debug("disconnected", extra={"connection_id": connection_id, "subscriptions_removed": removed})
 
     def _send(self, connection_id: str, message: dict) -> None:
         try:
