@@ -153,8 +153,8 @@ def test_slippage_protection_fails_the_swap_when_the_price_moves_too_far(make_en
 
 def test_an_order_without_a_token_is_requeued_and_that_is_not_an_attempt(engine):
     order = engine.submit()
-    for _ in range(3):  # other consumers took this slot and the next two (600 ms apart at 100/min)
-        engine.executor.limiter.acquire()
+    for _ in range(3):  # other consumers reserved this slot and the next two (600 ms apart at 100/min)
+        engine.executor.limiter.reserve()
     outcome = engine.executor.process(order.orderId)
     assert outcome.action == "requeue"
     assert outcome.not_before_ms == engine.clock.now_ms() + 1800 and outcome.delay_seconds == 1
@@ -166,9 +166,20 @@ def test_an_order_without_a_token_is_requeued_and_that_is_not_an_attempt(engine)
 
 def test_a_slot_less_than_a_second_away_is_waited_for_in_place(engine):
     order = engine.submit()
-    engine.executor.limiter.acquire()  # the only token is gone; the next comes in 600 ms
+    engine.executor.limiter.reserve()  # the only slot is taken; the next comes in 600 ms
     assert engine.run(order.orderId)[-1].finished
     assert engine.clock.sleeps[0] == 0.6
+
+
+def test_orders_delivered_late_and_together_still_start_a_token_apart(make_engine):
+    engine = make_engine(sim={"quote_delay_ms": 0, "swap_delay_min_ms": 0, "swap_delay_max_ms": 0})
+    late = engine.clock.now_ms() - 30_000  # their reserved slots passed long ago
+    orders = [engine.submit() for _ in range(3)]
+    outcomes = [engine.executor.process(o.orderId, 1, late) for o in orders]
+    starts = [engine.orders.get(o.orderId).history[1].timestampMs for o in orders[:2]]
+    assert outcomes[0].finished and outcomes[1].finished
+    assert starts[1] - starts[0] >= 600, "the second waited in place for the next token"
+    assert outcomes[2].action == "requeue" or engine.orders.get(orders[2].orderId).history[1].timestampMs - starts[1] >= 600
 
 
 def test_give_up_fails_a_stuck_order_and_leaves_a_final_one_alone(engine):

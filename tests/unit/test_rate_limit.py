@@ -12,7 +12,7 @@ from tests.fakes import FakeClock, InMemoryRateLimitStore
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=5_000), min_size=50, max_size=400))
-def test_no_rolling_minute_ever_holds_more_than_the_rate(gaps_ms):
+def test_reserved_slots_never_put_more_than_the_rate_in_a_rolling_minute(gaps_ms):
     bucket, state, now, starts = TokenBucket(100, 1), None, 0, []
     for gap in gaps_ms:
         now += gap
@@ -22,6 +22,43 @@ def test_no_rolling_minute_ever_holds_more_than_the_rate(gaps_ms):
     for i, t in enumerate(starts):
         in_window = sum(1 for s in starts[i:] if s < t + 60_000)
         assert in_window <= 100
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3_000), min_size=50, max_size=400))
+def test_actual_starts_never_exceed_the_rate_however_late_and_bunched_orders_arrive(gaps_ms):
+    """Orders arrive whenever their messages happen to be delivered (here: bunches of
+    arbitrary gaps); each starts only with a token from the strict bucket."""
+    bucket, state, now, starts = TokenBucket(100, 1), None, 0, []
+    waiting = 0
+    for gap in gaps_ms:
+        now += gap
+        waiting += 1
+        while waiting:
+            new_state, wait = bucket.take(state, now)
+            if new_state is None:
+                break  # the rest wait (in place, or requeued) until a token is due
+            state, waiting = new_state, waiting - 1
+            starts.append(now)
+    for i, t in enumerate(starts):
+        assert sum(1 for s in starts[i:] if s < t + 60_000) <= 100
+
+
+def test_the_strict_bucket_says_how_long_until_a_token_without_taking_one():
+    bucket = TokenBucket(100, 1)
+    state, wait = bucket.take(None, 0)
+    assert wait == 0
+    assert bucket.take(state, 100) == (None, 500)
+    assert bucket.take(state, 100) == (None, 500), "asking twice takes nothing"
+    assert bucket.take(state, 600)[1] == 0
+
+
+def test_a_61_second_window_spaces_100_starts_610_ms_apart():
+    bucket, state, waits = TokenBucket(100, 1, 61), None, []
+    for _ in range(3):
+        state, wait = bucket.reserve(state, 0)
+        waits.append(wait)
+    assert waits == [0, 610, 1220]
 
 
 def test_a_backlog_is_spread_over_consecutive_slots():
@@ -41,16 +78,16 @@ def test_an_idle_bucket_refills_up_to_its_burst_only():
 
 def test_rate_zero_disables_the_limiter():
     limiter = RateLimiter(InMemoryRateLimitStore(), TokenBucket(0), FakeClock())
-    assert [limiter.acquire() for _ in range(1000)] == [0] * 1000
+    assert [limiter.reserve() + limiter.try_start() for _ in range(1000)] == [0] * 1000
 
 
 def test_the_limiter_retries_a_lost_conditional_write():
     store = InMemoryRateLimitStore()
     limiter = RateLimiter(store, TokenBucket(100, 1), FakeClock())
-    assert limiter.acquire() == 0
+    assert limiter.reserve() == 0
     store.conflicts_to_inject = 3
-    assert limiter.acquire() > 0
-    tokens, _, version = store.items["orders-started"]
+    assert limiter.reserve() > 0
+    tokens, _, version = store.items["orders-reserved"]
     assert version == 5 and tokens < 0
 
 

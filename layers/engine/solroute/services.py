@@ -91,7 +91,7 @@ def order_executor() -> OrderExecutor:
     chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table)), config.simulation, randomness, clock())
     limiter = RateLimiter(
         DynamoRateLimitStore(_table(config.rate_limit_table)),
-        TokenBucket(config.rate_limit_per_minute, config.rate_limit_burst),
+        TokenBucket(config.rate_limit_per_minute, config.rate_limit_burst, config.rate_limit_window_seconds),
         clock(),
     )
     return OrderExecutor(

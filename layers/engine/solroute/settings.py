@@ -25,6 +25,7 @@ class Settings(BaseModel):
     websocket_url: str = Field("", alias="WEBSOCKET_URL")
     rate_limit_per_minute: int = Field(100, alias="RATE_LIMIT_PER_MINUTE", ge=0)
     rate_limit_burst: int = Field(1, alias="RATE_LIMIT_BURST", ge=1)
+    rate_limit_window_seconds: int = Field(60, alias="RATE_LIMIT_WINDOW_SECONDS", ge=1)
     max_attempts: int = Field(3, alias="MAX_ATTEMPTS", ge=1)
     backoff_base_seconds: float = Field(2.0, alias="BACKOFF_BASE_SECONDS", ge=0)
     sim_seed: int | None = Field(None, alias="SIM_SEED")

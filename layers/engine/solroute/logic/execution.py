@@ -144,16 +144,19 @@ class OrderExecutor:
         return Outcome("done", order, finished=finished)
 
     def _wait_for_start_slot(self, not_before_ms: int | None) -> Outcome | None:
-        if not_before_ms is None:
-            wait_ms = self.limiter.acquire()
+        """None once the order may start now; else how to put it back (not an attempt)."""
+        if not_before_ms is None:  # first delivery: reserve a slot, spreading a backlog
+            not_before_ms = self.clock.now_ms() + self.limiter.reserve()
+        while True:
+            remaining_ms = not_before_ms - self.clock.now_ms()
+            if remaining_ms >= 1000:  # SQS delays are whole seconds: wait the rest here
+                return Outcome("requeue", delay_seconds=remaining_ms // 1000, not_before_ms=not_before_ms)
+            if remaining_ms > 0:
+                self.clock.sleep(remaining_ms / 1000)
+            wait_ms = self.limiter.try_start()
             if wait_ms == 0:
                 return None
             not_before_ms = self.clock.now_ms() + wait_ms
-        remaining_ms = not_before_ms - self.clock.now_ms()
-        if remaining_ms >= 1000:  # SQS delays are whole seconds: wait the rest here
-            return Outcome("requeue", delay_seconds=remaining_ms // 1000, not_before_ms=not_before_ms)
-        self.clock.sleep(max(0, remaining_ms) / 1000)
-        return None
 
     def _retry_or_fail(self, order_id: str, attempt: int, receive_count: int, error: Exception) -> Outcome:
         reason = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
