@@ -53,6 +53,7 @@ async def _up(args: argparse.Namespace) -> int:
         http_port=args.http_port,
         ws_port=args.ws_port,
         aws_port=args.aws_port,
+        sqs_port=args.sqs_port,
         aws_endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
         parameters=_parameters(args.param),
         prewarm=not args.no_prewarm,
@@ -244,6 +245,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--http-port", type=int, default=3000, help="HTTP API port (default 3000; 0 picks a free one)")
     up.add_argument("--ws-port", type=int, default=3001, help="WebSocket API port (default 3001; 0 picks a free one)")
     up.add_argument("--aws-port", type=int, default=4566, help="port for the moto AWS endpoint (default 4566; unused with AWS_ENDPOINT_URL)")
+    up.add_argument("--sqs-port", type=int, default=4567, help="port of the local cloud's SQS (default 4567; unused with AWS_ENDPOINT_URL)")
     up.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="template parameter override, repeatable (e.g. --param SwapDelayMinMs=200 --param RateLimitPerMinute=0)")  # fmt: skip
     up.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +17,10 @@ from aiohttp import web
 from botocore.config import Config
 
 from localcloud.endpoint import MotoServer, wait_until_up
-from localcloud.event_sources import SqsEventSource, StreamEventSource, describe
+from localcloud.event_sources import EndpointQueue, InProcessQueue, SqsEventSource, StreamEventSource, describe
 from localcloud.http_api import HttpRoute, make_app
 from localcloud.logs import LogPrinter
-from localcloud.meter import Meter
+from localcloud.sqs import LocalSqs
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.template import REGION, Template
@@ -35,7 +36,8 @@ class CloudConfig:
     http_port: int = 3000
     ws_port: int = 3001
     aws_port: int = 4566
-    aws_endpoint: str | None = None  # use this endpoint instead of starting moto
+    sqs_port: int = 4567
+    aws_endpoint: str | None = None  # use this endpoint instead of starting moto (and our SQS)
     parameters: dict[str, str] = field(default_factory=dict)
     prewarm: bool = True
     lose_disconnects: bool = False
@@ -59,8 +61,8 @@ class LocalCloud:
         self.http_url = ""
         self.ws_url = ""
         self.http_requests = 0
-        # The event sources' own calls (SQS receives and deletes are billed to the account).
-        self.poller_meter = Meter().install() if config.meter else None
+        self.sqs: LocalSqs | None = None
+        self.sqs_endpoint = ""
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -69,7 +71,7 @@ class LocalCloud:
         config = Config(region_name=REGION, retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=64)
         return boto3.client(
             service,
-            endpoint_url=self.endpoint,
+            endpoint_url=self.sqs_endpoint if service == "sqs" and self.sqs_endpoint else self.endpoint,
             aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
             aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
             config=config,
@@ -85,7 +87,10 @@ class LocalCloud:
         else:
             self.moto = MotoServer(self.config.host, self.config.aws_port)
             self.endpoint = await loop.run_in_executor(self._pool, self.moto.start)
-            self.log(f"started moto at {self.endpoint}")
+            self.sqs = LocalSqs()
+            sqs_port = await self._serve(self.sqs.app(), self.config.sqs_port)
+            self.sqs_endpoint = self.sqs.base_url = f"http://{self.config.host}:{sqs_port}"
+            self.log(f"started moto at {self.endpoint} (DynamoDB, DynamoDB Streams) and SQS at {self.sqs_endpoint}")
 
         http_apis = self.template.of_type("AWS::Serverless::HttpApi")
         ws_apis = {k: v for k, v in self.template.of_type("AWS::ApiGatewayV2::Api").items() if v.get("ProtocolType") == "WEBSOCKET"}
@@ -100,9 +105,12 @@ class LocalCloud:
             self._pool, lambda: deploy(self.template, self._client("dynamodb"), self._client("sqs"), f"solroute-{stage}", endpoints)
         )
         for logical_id, spec in self.template.functions().items():
+            environment = self.deployed.environment(self.template, spec.environment)
+            if self.sqs_endpoint:  # boto3 sends SQS calls here and everything else to moto
+                environment = {"AWS_ENDPOINT_URL_SQS": self.sqs_endpoint, **environment}
             self.functions[logical_id] = LocalFunction(
                 spec=spec,
-                environment=self.deployed.environment(self.template, spec.environment),
+                environment=environment,
                 aws_endpoint=self.endpoint,
                 function_name=self.deployed.function_names[logical_id],
                 log_sink=self.printer,
@@ -180,7 +188,8 @@ class LocalCloud:
                 props = self.template.resolve(event.properties, self.deployed.attribute)
                 if event.type == "SQS":
                     queue = queues_by_arn[props["Queue"]]
-                    source: Any = SqsEventSource(function, sqs, queue["url"], queue["arn"], props, self._pool)
+                    client = InProcessQueue(self.sqs, queue["url"]) if self.sqs else EndpointQueue(sqs, queue["url"], self._pool)
+                    source: Any = SqsEventSource(function, client, queue["arn"], props)
                     source.start()
                 elif event.type == "DynamoDB":
                     source = StreamEventSource(function, streams, props["Stream"], props, self._pool)
@@ -197,7 +206,7 @@ class LocalCloud:
             "websocket": dict(self.websocket.stats) if self.websocket else {},
             "streamRecordsDiscarded": sum(getattr(s, "discarded", 0) for s in self.sources),
             "httpRequests": self.http_requests,
-            "eventSourceUsage": dict(self.poller_meter.calls) if self.poller_meter else {},
+            "eventSourceUsage": dict(sum((s.calls for s in self.sources), Counter())),
         }
 
     def banner(self) -> str:
@@ -209,6 +218,7 @@ class LocalCloud:
                 f"  HTTP API       {self.http_url}   (POST /api/orders/execute, GET /api/orders/{{id}}, GET /health)",
                 f"  WebSocket API  {self.ws_url}/{stage}?orderId=<id>",
                 f"  AWS endpoint   {self.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
+                *([f"  SQS endpoint   {self.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if self.sqs_endpoint else []),
                 f"  Stats          {self.http_url}/_localcloud/stats",
                 "",
                 "  Try:  .venv/bin/solroute submit SOL USDC 1.5     Stop: Ctrl-C",

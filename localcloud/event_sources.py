@@ -6,12 +6,14 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from localcloud.events import sqs_event, stream_record
 from localcloud.filters import passes
 from localcloud.runtime import Invocation, LocalFunction
+from localcloud.sqs import LocalSqs
 
 log = logging.getLogger("localcloud")
 
@@ -29,14 +31,54 @@ def _failed_ids(invocation: Invocation, reports_failures: bool) -> set[str] | No
         return None  # a malformed response fails the whole batch, as Lambda does
 
 
+class EndpointQueue:
+    """A queue behind an SQS endpoint (LocalStack, a moto server, AWS), through boto3."""
+
+    # moto's long poll wakes on a newly sent message, or else only once a second, so a
+    # message that becomes visible later (a delay, a backoff) could sit for up to a second.
+    # One poller therefore short-polls this often while idle; the others long-poll.
+    idle_short_poll_s: float | None = 0.05
+
+    def __init__(self, client: Any, url: str, pool: ThreadPoolExecutor) -> None:
+        self.client, self.url, self.pool = client, url, pool
+
+    async def receive(self, max_messages: int, wait_s: int) -> list[dict]:
+        call = lambda: self.client.receive_message(  # noqa: E731
+            QueueUrl=self.url, MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_s,
+            MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"],
+        )  # fmt: skip
+        return (await asyncio.get_running_loop().run_in_executor(self.pool, call)).get("Messages", [])
+
+    async def delete(self, handles: list[str]) -> None:
+        entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]
+        await asyncio.get_running_loop().run_in_executor(self.pool, lambda: self.client.delete_message_batch(QueueUrl=self.url, Entries=entries))
+
+
+class InProcessQueue:
+    """A queue of the local cloud's own SQS, called directly (its long poll is exact)."""
+
+    idle_short_poll_s: float | None = None
+
+    def __init__(self, sqs: LocalSqs, url: str) -> None:
+        self.sqs, self.url = sqs, url
+
+    async def receive(self, max_messages: int, wait_s: int) -> list[dict]:
+        request = {"QueueUrl": self.url, "MaxNumberOfMessages": max_messages, "WaitTimeSeconds": wait_s,
+                   "MessageSystemAttributeNames": ["All"], "MessageAttributeNames": ["All"]}  # fmt: skip
+        return (await self.sqs.ReceiveMessage(request)).get("Messages", [])
+
+    async def delete(self, handles: list[str]) -> None:
+        await self.sqs.DeleteMessageBatch({"QueueUrl": self.url, "Entries": [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]})
+
+
 class SqsEventSource:
     """Long-polls a queue and invokes the function with batches, at most
     ``MaximumConcurrency`` batches at once; deletes only the records that succeeded."""
 
-    def __init__(self, function: LocalFunction, sqs: Any, queue_url: str, queue_arn: str, properties: dict, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, function: LocalFunction, queue: EndpointQueue | InProcessQueue, queue_arn: str, properties: dict) -> None:
         self.function = function
-        self.sqs = sqs
-        self.queue_url = queue_url
+        self.queue = queue
+        self.queue_url = queue.url
         self.queue_arn = queue_arn
         self.batch_size = int(properties.get("BatchSize", 10))
         self.window_s = float(properties.get("MaximumBatchingWindowInSeconds", 0))
@@ -44,47 +86,32 @@ class SqsEventSource:
         scaling = (properties.get("ScalingConfig") or {}).get("MaximumConcurrency")
         limits = [int(x) for x in (scaling, function.spec.reserved_concurrency) if x is not None]
         self.concurrency = min(limits) if limits else 5  # Lambda starts an unbounded SQS mapping with 5 pollers
-        self.pool = pool
+        self.calls: Counter[str] = Counter()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
         self.in_flight: set[asyncio.Task] = set()
 
-    # moto's long poll wakes on a newly sent message, or else only once a second, so a
-    # message that becomes visible later (a delay, a backoff, a visibility timeout) could sit
-    # for up to a second. One poller therefore short-polls this often while idle; the
-    # others long-poll, as Lambda's pollers do.
-    IDLE_SHORT_POLL_S = 0.05
-
     def start(self) -> None:
         # One poller per allowed concurrent batch: a poller waits for its batch's invocation
         # before it receives again, so no more than `concurrency` batches are ever in flight.
-        self._tasks = [asyncio.create_task(self._poll(short=i == 0)) for i in range(self.concurrency)]
+        short = self.queue.idle_short_poll_s
+        self._tasks = [asyncio.create_task(self._poll(short if i == 0 else None)) for i in range(self.concurrency)]
 
     async def _receive(self, max_messages: int, wait_s: int) -> list[dict]:
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            self.pool,
-            lambda: self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=max_messages,
-                WaitTimeSeconds=wait_s,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            ),
-        )
-        return result.get("Messages", [])
+        self.calls["sqs.ReceiveMessage"] += 1
+        return await self.queue.receive(max_messages, wait_s)
 
-    async def _batch(self, short: bool) -> list[dict]:
-        messages = await self._receive(min(10, self.batch_size), 0 if short else 2)
+    async def _batch(self, short_poll_s: float | None) -> list[dict]:
+        messages = await self._receive(min(10, self.batch_size), 0 if short_poll_s else 2)
         deadline = time.monotonic() + self.window_s
         while messages and len(messages) < self.batch_size and time.monotonic() < deadline and not self._stopping:
             messages += await self._receive(min(10, self.batch_size - len(messages)), 0)
         return messages
 
-    async def _poll(self, short: bool) -> None:
+    async def _poll(self, short_poll_s: float | None) -> None:
         while not self._stopping:
             try:
-                messages = await self._batch(short)
+                messages = await self._batch(short_poll_s)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the endpoint went away or hiccuped
@@ -92,8 +119,8 @@ class SqsEventSource:
                 await asyncio.sleep(1)
                 continue
             if not messages:
-                if short:
-                    await asyncio.sleep(self.IDLE_SHORT_POLL_S)
+                if short_poll_s:
+                    await asyncio.sleep(short_poll_s)
                 continue
             task = asyncio.create_task(self._deliver(messages))
             self.in_flight.add(task)
@@ -107,11 +134,10 @@ class SqsEventSource:
         failed = _failed_ids(invocation, self.reports_failures)
         if failed is None:
             return  # whole batch failed: every message reappears after its visibility timeout
-        done = [m for m in messages if m["MessageId"] not in failed]
+        done = [m["ReceiptHandle"] for m in messages if m["MessageId"] not in failed]
         if done:
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self.pool, lambda: self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries))
+            self.calls["sqs.DeleteMessageBatch"] += 1
+            await self.queue.delete(done)
 
     async def stop(self) -> None:
         """Stop receiving; let the invocations already running finish (drain)."""
@@ -142,8 +168,10 @@ class StreamEventSource:
         self._tasks: dict[str, asyncio.Task] = {}
         self._stopping = False
         self.discarded = 0
+        self.calls: Counter[str] = Counter()
 
     async def _call(self, fn: Any, **kwargs: Any) -> dict:
+        self.calls["dynamodb-streams." + "".join(part.capitalize() for part in fn.__name__.split("_"))] += 1
         return await asyncio.get_running_loop().run_in_executor(self.pool, lambda: fn(**kwargs))
 
     async def start(self) -> None:

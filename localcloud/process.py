@@ -27,6 +27,7 @@ class RunningCloud:
     ws: str
     aws: str
     log_path: str
+    sqs: str = ""
 
     def stats(self) -> dict:
         with urllib.request.urlopen(f"{self.http}/_localcloud/stats", timeout=5) as r:
@@ -38,15 +39,16 @@ class RunningCloud:
 
 
 def start_cloud(params: list[str], *flags: str, use_env_endpoint: bool = False, timeout_s: float = 60) -> RunningCloud:
-    http_port, ws_port, aws_port = free_port(), free_port(), free_port()
+    http_port, ws_port, aws_port, sqs_port = free_port(), free_port(), free_port(), free_port()
     log = tempfile.NamedTemporaryFile("w", prefix="localcloud-", suffix=".log", delete=False)
     env = {k: v for k, v in os.environ.items() if use_env_endpoint or k != "AWS_ENDPOINT_URL"}
-    args = [sys.executable, "-m", "localcloud.cli", "up", "--http-port", str(http_port), "--ws-port", str(ws_port), "--aws-port", str(aws_port)]
+    args = [sys.executable, "-m", "localcloud.cli", "up", "--http-port", str(http_port), "--ws-port", str(ws_port), "--aws-port", str(aws_port), "--sqs-port", str(sqs_port)]
     for p in params:
         args += ["--param", p]
     process = subprocess.Popen([*args, *flags], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     aws = env["AWS_ENDPOINT_URL"] if use_env_endpoint else f"http://127.0.0.1:{aws_port}"
-    cloud = RunningCloud(process, f"http://127.0.0.1:{http_port}", f"ws://127.0.0.1:{ws_port}", aws, log.name)
+    sqs = aws if use_env_endpoint else f"http://127.0.0.1:{sqs_port}"
+    cloud = RunningCloud(process, f"http://127.0.0.1:{http_port}", f"ws://127.0.0.1:{ws_port}", aws, log.name, sqs)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:

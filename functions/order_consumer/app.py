@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -16,6 +17,8 @@ from solroute.logic.execution import Outcome
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
+# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
+warnings.filterwarnings("ignore", "No application metrics to publish")
 # A batch whose every record waits for a retry is not a function error: each record's
 # visibility was already set for its backoff.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -50,7 +53,7 @@ def _handle(record: SQSRecord) -> None:
         raise RetryLater(f"order {order_id}: retry in {outcome.delay_seconds}s")
     if outcome.action == "requeue":
         services.order_queue().send(order_id, outcome.delay_seconds, outcome.not_before_ms)
-        logger.info("waiting for a rate-limit slot", extra={"order_id": order_id, "delay_seconds": outcome.delay_seconds})
+        logger.debug("waiting for a rate-limit slot", extra={"order_id": order_id, "delay_seconds": outcome.delay_seconds})
     if outcome.finished:
         _record_metrics(outcome)
 
