@@ -39,7 +39,8 @@ def wait_until_up(url: str, timeout_s: float = 20.0, process: subprocess.Popen |
 
 
 class MotoServer:
-    """moto's server in a child process: it gets its own core, and dies with us."""
+    """moto's DynamoDB and DynamoDB Streams in a child process: it gets its own core, and
+    dies with us (localcloud.moto_dynamodb)."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
@@ -55,13 +56,13 @@ class MotoServer:
             )
         env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true", "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            [sys.executable, "-m", "localcloud.moto_dynamodb", self.host, str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
             preexec_fn=_die_with_parent,
         )
-        wait_until_up(f"{self.url}/moto-api/", process=self.process)
+        wait_until_up(f"{self.url}/", process=self.process)
         return self.url
 
     def stop(self) -> None:

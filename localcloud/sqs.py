@@ -219,9 +219,14 @@ class LocalSqs:
         target = next((q for q in self.queues.values() if q.arn == parsed.get("deadLetterTargetArn")), None)
         return target, int(parsed["maxReceiveCount"])
 
-    async def _notify(self, queue: Queue) -> None:
+    async def _notify(self, queue: Queue, waiters: int | None = None) -> None:
+        """Wake long polls: one per new message is enough (waking all costs every poller a
+        pointless round); a visibility change or a dead letter wakes them all."""
         async with queue.changed:
-            queue.changed.notify_all()
+            if waiters is None:
+                queue.changed.notify_all()
+            else:
+                queue.changed.notify(waiters)
 
     # ------------------------------------------------------------ API (request dict -> response dict)
     async def CreateQueue(self, r: dict) -> dict:  # noqa: N802 - the API's operation names
@@ -261,7 +266,8 @@ class LocalSqs:
         if delay is not None and not 0 <= int(delay) <= 900:
             raise SqsError("InvalidParameterValue", "DelaySeconds must be between 0 and 900")
         message = queue.send(r["MessageBody"], delay, r.get("MessageAttributes") or {})
-        await self._notify(queue)
+        if not delay:  # a delayed message wakes a poller through the timer instead
+            await self._notify(queue, 1)
         out = {"MessageId": message.message_id, "MD5OfMessageBody": hashlib.md5(message.body.encode()).hexdigest()}  # noqa: S324
         if message.attributes:
             out["MD5OfMessageAttributes"] = md5_of_attributes(message.attributes)

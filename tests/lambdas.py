@@ -26,6 +26,11 @@ def event(name: str, **replace: str) -> dict:
     return json.loads(text)
 
 
+def stored(item: dict) -> dict:
+    """A stored order item as one dict: top-level attributes and its JSON document."""
+    return {**{k: v for k, v in item.items() if k != "doc"}, **json.loads(item.get("doc", "{}"))}
+
+
 def reset_caches() -> None:
     settings.settings.cache_clear()
     for value in vars(services).values():

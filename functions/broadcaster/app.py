@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solroute import services
+from solroute.dal.dynamodb import item_to_order
 from solroute.models.order import Order
 
 logger = Logger()
@@ -24,11 +25,9 @@ def _status_changes(event: dict) -> list[tuple[str, Order]]:
     for raw in event.get("Records", []):
         record = DynamoDBRecord(raw)
         new_image = record.dynamodb.new_image if record.dynamodb else None
-        if not new_image:
-            continue
-        if (record.dynamodb.old_image or {}).get("seq") == new_image.get("seq"):
-            continue  # not a status change (the event source's filter should already drop these)
-        changes.append((record.dynamodb.sequence_number, Order.model_validate(new_image)))
+        if not new_image or new_image.get("lastChange") != "status":
+            continue  # not a status change (the event source's filter already drops these)
+        changes.append((record.dynamodb.sequence_number, item_to_order(new_image)))
     return changes
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.integration.conftest import WS_ENDPOINT
-from tests.lambdas import event
+from tests.lambdas import event, stored
 
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 
@@ -33,7 +33,7 @@ def test_an_order_is_stored_pending_and_queued_once(cloud):
     accepted = body(response)
     assert accepted["status"] == "pending"
     assert accepted["websocketUrl"] == f"{WS_ENDPOINT}/dev?orderId={accepted['orderId']}"
-    item = cloud.table("OrdersTable").get_item(Key={"orderId": accepted["orderId"]})["Item"]
+    item = stored(cloud.table("OrdersTable").get_item(Key={"orderId": accepted["orderId"]})["Item"])
     assert item["status"] == "pending" and item["amountIn"] == "1.5" and item["wallet"] == WALLET
     assert queued(cloud) == [accepted["orderId"]]
 
@@ -42,7 +42,7 @@ def test_a_json_number_amount_keeps_its_exact_decimal_value(cloud):
     api = cloud.fn("ApiFunction")
     response = post(api, '{"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": 0.1, "slippage": 0.005}')
     order_id = body(response)["orderId"]
-    item = cloud.table("OrdersTable").get_item(Key={"orderId": order_id})["Item"]
+    item = stored(cloud.table("OrdersTable").get_item(Key={"orderId": order_id})["Item"])
     assert (item["amountIn"], item["slippage"]) == ("0.1", "0.005")
 
 
@@ -96,7 +96,7 @@ def test_when_the_queue_refuses_the_order_is_failed_and_the_answer_is_503(cloud)
     response = api(event("api_execute_order.json"))
     assert response["statusCode"] == 503
     assert body(response)["error"]["code"] == "QUEUE_UNAVAILABLE"
-    (item,) = cloud.table("OrdersTable").scan()["Items"]
+    (item,) = map(stored, cloud.table("OrdersTable").scan()["Items"])
     assert item["status"] == "failed" and "could not be queued" in item["failureReason"]
 
 

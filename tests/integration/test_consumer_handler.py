@@ -6,7 +6,9 @@ import time
 import pytest
 
 from localcloud.events import sqs_event
-from tests.lambdas import event
+from solroute.dal.dynamodb import item_to_order, order_to_item
+from solroute.models.order import OrderStatus
+from tests.lambdas import event, stored
 
 
 def submit(cloud, **fields):
@@ -28,7 +30,7 @@ def deliver(cloud, consumer, messages):
 
 
 def order(cloud, order_id):
-    return cloud.table("OrdersTable").get_item(Key={"orderId": order_id}, ConsistentRead=True)["Item"]
+    return stored(cloud.table("OrdersTable").get_item(Key={"orderId": order_id}, ConsistentRead=True)["Item"])
 
 
 def test_a_queued_order_is_confirmed_with_quotes_route_and_result(cloud):
@@ -67,9 +69,9 @@ def test_an_order_left_submitted_by_a_crash_is_settled_without_a_second_swap(clo
     done = order(cloud, order_id)
     chain = cloud.table("SimulatedChainTable")
     # Rewind to the moment after the signature was stored: the consumer died there.
-    submitted = {k: v for k, v in done.items() if k not in ("execution",)}
-    submitted.update(status="submitted", seq=4, history=done["history"][:4])
-    cloud.table("OrdersTable").put_item(Item=submitted)
+    final = item_to_order(cloud.table("OrdersTable").get_item(Key={"orderId": order_id})["Item"])
+    submitted = final.model_copy(update={"status": OrderStatus.SUBMITTED, "seq": 4, "history": final.history[:4], "execution": None})
+    cloud.table("OrdersTable").put_item(Item=order_to_item(submitted))
     if not landed:
         chain.delete_item(Key={"signature": done["transaction"]["signature"]})
     deliver(cloud, consumer, messages)

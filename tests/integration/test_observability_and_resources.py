@@ -25,7 +25,7 @@ def test_submission_and_execution_emit_emf_metrics(cloud, capsys):
 def test_tables_and_queues_carry_the_templates_properties(cloud):
     client = cloud.dynamodb.meta.client
     orders = client.describe_table(TableName=cloud.deployed.tables["OrdersTable"]["name"])["Table"]
-    assert orders["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert orders["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     assert [g["IndexName"] for g in orders["GlobalSecondaryIndexes"]] == ["byWallet"]
     connections = cloud.deployed.tables["ConnectionsTable"]["name"]
     assert client.describe_time_to_live(TableName=connections)["TimeToLiveDescription"]["AttributeName"] == "expiresAt"

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
 from tests.integration.test_consumer_handler import deliver, receive, submit
-from tests.lambdas import event
+from tests.lambdas import event, stored
 
 SAMPLE_ORDER = "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60"
 CONNECTION = "Ab12CdEFIAMCJnQ="
@@ -82,7 +82,7 @@ def test_the_broadcaster_posts_the_sample_status_change_to_subscribers(cloud):
 def test_the_broadcaster_ignores_a_write_that_did_not_change_the_status(cloud):
     cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": 4_000_000_000})
     ev = event("broadcaster_stream.json")
-    ev["Records"][0]["dynamodb"]["OldImage"] = ev["Records"][0]["dynamodb"]["NewImage"]
+    ev["Records"][0]["dynamodb"]["NewImage"]["lastChange"] = {"S": "attempt"}
     cloud.fn("BroadcasterFunction")(ev)
     assert "c-1" not in apigatewaymanagementapi_backends["123456789012"]["us-east-1"].connections
 
@@ -134,7 +134,7 @@ def test_the_dead_letter_function_fails_a_stuck_order_and_leaves_a_final_one(clo
     stuck = submit(cloud)
     dlq = cloud.fn("DeadLetterFunction")
     assert dlq(event("dead_letter_sqs.json", **{SAMPLE_ORDER: stuck})) == {"batchItemFailures": []}
-    item = cloud.table("OrdersTable").get_item(Key={"orderId": stuck})["Item"]
+    item = stored(cloud.table("OrdersTable").get_item(Key={"orderId": stuck})["Item"])
     assert item["status"] == "failed" and item["failureReason"].startswith("processing crashed")
     assert dlq(event("dead_letter_sqs.json", **{SAMPLE_ORDER: stuck})) == {"batchItemFailures": []}
     assert cloud.table("OrdersTable").get_item(Key={"orderId": stuck})["Item"]["seq"] == item["seq"]

@@ -23,14 +23,26 @@ def _conditional_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+# Attributes DynamoDB itself looks at: the key, the wallet index, conditions, the stream
+# filter, the attempt counter. Everything else travels in one JSON document attribute: a
+# nested history/quotes/result tree as typed maps costs every reader (SDKs, streams, the
+# local moto) far more to encode and decode, and DynamoDB never needs to look inside it.
+TOP_LEVEL = ("orderId", "status", "seq", "wallet", "createdAt", "statusAtMs", "attempts", "attemptStartedAtMs", "lastChange")
+
+
 def order_to_item(order: Order) -> dict:
-    # JSON mode keeps every Decimal as its exact decimal string; None is left out so that
-    # an order without a wallet stays out of the wallet index.
-    return {k: v for k, v in order.model_dump(mode="json").items() if v is not None}
+    # JSON mode keeps every Decimal as its exact decimal string; a missing wallet is left
+    # out so the order stays out of the wallet index.
+    data = order.model_dump(mode="json")
+    item = {k: data.pop(k) for k in TOP_LEVEL if data.get(k) is not None}
+    item["doc"] = json.dumps({k: v for k, v in data.items() if v is not None and k not in TOP_LEVEL}, separators=(",", ":"))
+    return item
 
 
 def item_to_order(item: dict) -> Order:
-    return Order.model_validate(item)
+    data = {k: v for k, v in item.items() if k != "doc"}
+    data.update(json.loads(item["doc"]))
+    return Order.model_validate(data)
 
 
 class DynamoOrderRepository:

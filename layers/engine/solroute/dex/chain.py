@@ -59,8 +59,9 @@ class SimulatedChain:
         if Randomness.chance(attempt_rng, self.config.failure_rate):
             raise RpcError("RPC node rejected sendTransaction (blockhash not found); nothing landed")
         receipt = self._execute(swap, fee_rate)
-        self.ledger.put_if_absent(swap.signature, receipt.model_dump(mode="json"))
-        return self.lookup(swap.signature) or receipt
+        if self.ledger.put_if_absent(swap.signature, receipt.model_dump(mode="json")):
+            return receipt
+        return self.lookup(swap.signature) or receipt  # sent before: the first landing stands
 
     def _execute(self, swap: SignedSwap, fee_rate: Decimal) -> ChainReceipt:
         rng = self.randomness.rng(swap.signature, "execute")

@@ -42,8 +42,10 @@ class Subscriptions:
             return
         for order_id in targets:
             try:
-                self.queries.get(order_id)
+                self.queries.get(order_id)  # refuse unknown orders before subscribing to them
                 self.connections.add(connection_id, order_id, self._expires_at())
+                # Read again after subscribing: a change written in between is then either in
+                # this snapshot or in a broadcast, never in neither.
                 self._send(connection_id, snapshot(self.queries.get(order_id)))
             except DomainError as error:
                 self._send(connection_id, _error(error.code, error.message, {"orderId": order_id}))
