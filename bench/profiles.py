@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from bench import charts, cost
+from bench import charts, cost, cpu
 from bench.loadgen import InFlightSampler, LoadGenerator, OrderTrace, burst, poisson
 from bench.stats import max_in_window, min_in_full_windows, rate_per_minute, summary
 from localcloud.process import RunningCloud
@@ -119,7 +119,9 @@ async def run_steady(ctx: Context) -> dict:
 # ------------------------------------------------------------------ overhead
 async def run_overhead(ctx: Context) -> dict:
     count = 100 if ctx.quick else 400
+    before = cpu.snapshot()
     traces, samples, stats = await _drive(ctx, burst(count), timeout_s=300)
+    used = cpu.per_kind(before, cpu.snapshot())
     done = [t for t in traces if t.final_status == "confirmed"]
     span_min = (max(t.final_ms for t in done) - min(t.offered_ms for t in traces)) / 60000 if done else 0
     live = [received - written for t in done for written, received, is_live in t.statuses.values() if is_live]
@@ -135,6 +137,8 @@ async def run_overhead(ctx: Context) -> dict:
         "submitToConfirmedMs": summary(e2e),
         "statusWrittenToReceivedMs": summary(live),
         "invocations": {k: v["invocations"] for k, v in stats["functions"].items()},
+        "cpuMsPerOrder": {k: round(v / count * 1000, 1) for k, v in used.most_common()},
+        "cpuMsPerOrderTotal": round(sum(used.values()) / count * 1000, 1),
         "problems": _broken(traces),
     }
 
@@ -239,7 +243,7 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
     pick = {
         "seed": ["finals", "confirmedMaxPerRolling60s", "confirmedMinPerFull60sWhileBacklogged", "confirmedPerMinuteSustained", "maxConsumerInFlight", "submitToConfirmedMs"],
         "steady": ["finals", "submitToConfirmedMs", "waitingMs", "workingMs"],
-        "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs"],
+        "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs", "cpuMsPerOrder", "cpuMsPerOrderTotal"],
         "coldstart": ["medianMs", "ratioToBoto3"],
         "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],
     }[name]

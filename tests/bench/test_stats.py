@@ -60,3 +60,12 @@ def test_an_order_trace_derives_its_latencies():
     trace.statuses["routing"] = (1100, 1110, True)
     assert trace.post_ms == 40 and trace.submit_to_final_ms == 3000 and trace.written("routing") == 1100
     assert trace.written("building") is None
+
+
+def test_cpu_per_kind_counts_only_what_was_used_in_between():
+    from bench.cpu import per_kind
+
+    before = {"1": ("moto", 10.0), "2": ("function: api", 1.0)}
+    after = {"1": ("moto", 12.5), "2": ("function: api", 1.5), "3": ("function: api", 0.25)}
+    used = per_kind(before, after)
+    assert used == {"moto": 2.5, "function: api": 0.75}

@@ -53,12 +53,46 @@ def test_the_strict_bucket_says_how_long_until_a_token_without_taking_one():
     assert bucket.take(state, 600)[1] == 0
 
 
-def test_a_61_second_window_spaces_100_starts_610_ms_apart():
-    bucket, state, waits = TokenBucket(100, 1, 61), None, []
+def test_a_61_5_second_window_spaces_100_starts_615_ms_apart():
+    bucket, state, waits = TokenBucket(100, 1, Decimal("61.5")), None, []
     for _ in range(3):
         state, wait = bucket.reserve(state, 0)
         waits.append(wait)
-    assert waits == [0, 610, 1220]
+    assert waits == [0, 615, 1230]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3_000), min_size=50, max_size=400), st.integers(0, 60))
+def test_the_strict_buckets_headroom_absorbs_lateness_but_never_allows_two_at_once(gaps_ms, lateness_ms):
+    bucket = TokenBucket(100, 1, Decimal("61.5")).strict()
+    state, now, starts = None, 0, []
+    for gap in gaps_ms:
+        now += gap + lateness_ms
+        new_state, wait = bucket.take(state, now)
+        if new_state is None:
+            now += wait
+            new_state, wait = bucket.take(state, now)
+        state = new_state
+        starts.append(now)
+    assert all(b - a >= 615 * 0.9 - 1 for a, b in zip(starts, starts[1:])), "never two starts closer than 0.9 tokens"
+    for i, t in enumerate(starts):
+        assert sum(1 for s in starts[i:] if s < t + 60_000) <= 98
+        assert sum(1 for s in starts[i:] if s < t + 61_000) <= 100
+
+
+def test_late_starts_do_not_push_every_later_start_back():
+    """Each start 40 ms after its slot: with headroom the schedule keeps its pace."""
+    bucket = TokenBucket(100, 1, Decimal("61.5")).strict()
+    state, slot, starts = None, 0, []
+    for _ in range(200):
+        now = max(slot + 40, starts[-1] + 1 if starts else 0)
+        new_state, wait = bucket.take(state, now)
+        if new_state is None:
+            now += wait
+            new_state, _ = bucket.take(state, now)
+        state, slot = new_state, slot + 615
+        starts.append(now)
+    assert starts[-1] - (199 * 615) < 700, "the lag stays bounded instead of growing by 40 ms a start"
 
 
 def test_a_backlog_is_spread_over_consecutive_slots():

@@ -24,7 +24,7 @@ from solroute.dal.ports import OrderRepository
 from solroute.dex.chain import ChainReceipt, SimulatedChain
 from solroute.logic.backoff import backoff_seconds
 from solroute.logic.clock import Clock
-from solroute.logic.rate_limit import RateLimiter
+from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy
 from solroute.logic.routing import Router
 from solroute.logic.state_machine import transition
 from solroute.models.errors import AttemptsExhausted, PermanentOrderError, StaleOrder
@@ -47,6 +47,12 @@ class Outcome:
     delay_seconds: int = 0
     not_before_ms: int | None = None
     finished: bool = False  # this delivery moved the order to a final status
+
+
+# An order that must wait longer than this for its start token goes back on the queue
+# rather than hold a consumer: when many orders are due at once, sleeping consumers would
+# starve the deliveries that settle swaps.
+MAX_IN_PLACE_WAIT_MS = 250
 
 
 class _SettleLater(Exception):
@@ -83,7 +89,10 @@ class OrderExecutor:
             return Outcome("done", order)
 
         if order.status is S.PENDING and order.attempts == 0:
-            waiting = self._wait_for_start_slot(not_before_ms)
+            try:
+                waiting = self._wait_for_start_slot(not_before_ms)
+            except RateLimiterBusy:
+                return Outcome("requeue", delay_seconds=1, not_before_ms=not_before_ms)
             if waiting:
                 return waiting
         elif order.status is S.SUBMITTED:
@@ -147,16 +156,20 @@ class OrderExecutor:
         """None once the order may start now; else how to put it back (not an attempt)."""
         if not_before_ms is None:  # first delivery: reserve a slot, spreading a backlog
             not_before_ms = self.clock.now_ms() + self.limiter.reserve()
-        while True:
-            remaining_ms = not_before_ms - self.clock.now_ms()
-            if remaining_ms >= 1000:  # SQS delays are whole seconds: wait the rest here
-                return Outcome("requeue", delay_seconds=remaining_ms // 1000, not_before_ms=not_before_ms)
-            if remaining_ms > 0:
-                self.clock.sleep(remaining_ms / 1000)
+        remaining_ms = not_before_ms - self.clock.now_ms()
+        if remaining_ms >= 1000:  # SQS delays are whole seconds: wait the rest here
+            return Outcome("requeue", delay_seconds=remaining_ms // 1000, not_before_ms=not_before_ms)
+        if remaining_ms > 0:
+            self.clock.sleep(remaining_ms / 1000)
+        for _ in range(3):
             wait_ms = self.limiter.try_start()
             if wait_ms == 0:
                 return None
-            not_before_ms = self.clock.now_ms() + wait_ms
+            if wait_ms > MAX_IN_PLACE_WAIT_MS:
+                break
+            self.clock.sleep(wait_ms / 1000)
+        # Other due orders are ahead: give the consumer back (settlements need it) and retry.
+        return Outcome("requeue", delay_seconds=max(1, wait_ms // 1000), not_before_ms=self.clock.now_ms() + wait_ms)
 
     def _retry_or_fail(self, order_id: str, attempt: int, receive_count: int, error: Exception) -> Outcome:
         reason = getattr(error, "message", None) or f"{type(error).__name__}: {error}"

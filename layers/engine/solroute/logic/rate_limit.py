@@ -10,11 +10,16 @@ Two token buckets share one DynamoDB table, each changed by an atomic conditiona
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 
 from solroute.dal.ports import RateLimitStore
 from solroute.logic.clock import Clock
+
+
+class RateLimiterBusy(RuntimeError):
+    """Too many consumers wrote the bucket at once; try again shortly."""
 
 
 @dataclass(frozen=True)
@@ -23,11 +28,18 @@ class BucketState:
     updated_at_ms: int
 
 
+# A start happens a few ms after its slot (delivery, the write itself). A bucket holding
+# exactly one token throws away the refill while it sits full, so each late start would push
+# every later one back and the lag would only grow. The strict bucket holds this much more,
+# which absorbs ~10% of a token interval of lateness and still never allows two starts at once.
+STRICT_HEADROOM = Decimal("0.1")
+
+
 @dataclass(frozen=True)
 class TokenBucket:
     rate: int  # tokens per window
-    burst: int = 1
-    window_seconds: int = 60
+    burst: Decimal = Decimal(1)
+    window_seconds: Decimal = Decimal(60)
 
     @property
     def enabled(self) -> bool:
@@ -35,7 +47,10 @@ class TokenBucket:
 
     @property
     def ms_per_token(self) -> Decimal:
-        return Decimal(self.window_seconds * 1000) / self.rate
+        return Decimal(self.window_seconds) * 1000 / self.rate
+
+    def strict(self) -> "TokenBucket":
+        return TokenBucket(self.rate, Decimal(self.burst) + STRICT_HEADROOM, self.window_seconds)
 
     def _refilled(self, state: BucketState | None, now_ms: int) -> Decimal:
         if state is None:
@@ -75,7 +90,7 @@ class RateLimiter:
         will be there without taking anything."""
         if not self.bucket.enabled:
             return 0
-        return self._update(f"{self.name}-started", self.bucket.take)
+        return self._update(f"{self.name}-started", self.bucket.strict().take)
 
     def _update(self, key: str, step, max_tries: int = 25) -> int:  # noqa: ANN001 - one of the bucket's methods
         for _ in range(max_tries):
@@ -89,4 +104,5 @@ class RateLimiter:
                 return wait_ms
             if self.store.write_if_unchanged(key, new_state.tokens, new_state.updated_at_ms, version):
                 return wait_ms
-        raise RuntimeError(f"rate limiter bucket '{key}' stayed contended for {max_tries} tries")
+            self.clock.sleep(random.uniform(0.002, 0.02))  # another consumer wrote first: back off a little
+        raise RateLimiterBusy(f"rate limiter bucket '{key}' stayed contended for {max_tries} tries")(f"rate limiter bucket '{key}' stayed contended for {max_tries} tries")
