@@ -12,21 +12,26 @@ import matplotlib.pyplot as plt  # noqa: E402
 from bench.stats import cdf  # noqa: E402
 
 
+def _finish(fig, ax, path: Path, title: str, xlabel: str, legend: dict | None = None, grid_axis: str = "both") -> Path:
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis=grid_axis)
+    if legend is not None:
+        ax.legend(**legend)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def latency_cdfs(path: Path, title: str, series: dict[str, list[float]]) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
     for label, values in series.items():
         if values:
             xs, ys = cdf(values)
             ax.plot(xs, ys, label=f"{label} (n={len(values)})")
-    ax.set_xlabel("milliseconds")
     ax.set_ylabel("fraction of orders")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, path, title, "milliseconds", {})
 
 
 def confirmed_over_time(path: Path, title: str, confirm_s: list[float], rate_per_minute: float | None) -> Path:
@@ -35,15 +40,8 @@ def confirmed_over_time(path: Path, title: str, confirm_s: list[float], rate_per
     ax.step(xs, range(1, len(xs) + 1), where="post", label="orders confirmed")
     if rate_per_minute and xs:
         ax.plot([xs[0], xs[-1]], [1, 1 + (xs[-1] - xs[0]) * rate_per_minute / 60], "--", label=f"{rate_per_minute:.0f} per minute")
-    ax.set_xlabel("seconds since the first order was offered")
     ax.set_ylabel("orders confirmed")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, path, title, "seconds since the first order was offered", {})
 
 
 def in_flight(path: Path, title: str, samples: list[tuple[float, int]], cap: int) -> Path:
@@ -53,14 +51,7 @@ def in_flight(path: Path, title: str, samples: list[tuple[float, int]], cap: int
         ax.step([(t - t0) / 1000 for t, _ in samples], [n for _, n in samples], where="post", label="consumer invocations in flight")
     ax.axhline(cap, color="red", linestyle="--", label=f"cap {cap}")
     ax.set_ylim(0, cap + 3)
-    ax.set_xlabel("seconds")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, path, title, "seconds", {"loc": "lower right"})
 
 
 def bars(path: Path, title: str, values: dict[str, float], xlabel: str, reference: tuple[str, float] | None = None) -> Path:
@@ -69,12 +60,5 @@ def bars(path: Path, title: str, values: dict[str, float], xlabel: str, referenc
     ax.barh(names, [values[n] for n in names])
     if reference:
         ax.axvline(reference[1], color="red", linestyle="--", label=reference[0])
-        ax.legend()
     ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
-    ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, path, title, xlabel, {} if reference else None, grid_axis="x")

@@ -143,11 +143,8 @@ class LocalCloud:
         apis = self.template.of_type("AWS::Serverless::HttpApi")
         cors = next((p.get("CorsConfiguration") for p in apis.values() if p.get("CorsConfiguration")), None)
 
-        def admin(app: web.Application) -> None:
+        def extra(app: web.Application) -> None:
             app.router.add_get("/_localcloud/stats", lambda _: web.json_response(self.stats()))
-
-        def count(app: web.Application) -> None:
-            admin(app)
 
             @web.middleware
             async def counting(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -157,7 +154,7 @@ class LocalCloud:
 
             app.middlewares.append(counting)
 
-        app = make_app(self._http_routes(), self.functions.__getitem__, cors, next(iter(apis), "httpapi").lower(), count)
+        app = make_app(self._http_routes(), self.functions.__getitem__, cors, next(iter(apis), "httpapi").lower(), extra)
         return await self._serve(app, self.config.http_port)
 
     async def _listen_websocket(self, apis: dict[str, dict]) -> int:

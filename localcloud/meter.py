@@ -87,17 +87,17 @@ class Meter:
             self._local.params = {}
 
     def _after_call(self, event_name: str, parsed: dict, model: Any, **_: Any) -> None:
-        self._count(event_name, model.name, getattr(self._local, "params", {}) or {}, parsed or {}, failed=False)
+        self._count(event_name, model.name, getattr(self._local, "params", {}) or {}, parsed or {})
 
     def _after_error(self, event_name: str, model: Any, **_: Any) -> None:
-        self._count(event_name, model.name, getattr(self._local, "params", {}) or {}, {}, failed=True)
+        self._count(event_name, model.name, getattr(self._local, "params", {}) or {}, {})
 
-    def _count(self, event_name: str, operation: str, params: dict, parsed: dict, failed: bool) -> None:
+    def _count(self, event_name: str, operation: str, params: dict, parsed: dict) -> None:
         service = event_name.split(".")[1]
         wru = rru = 0.0
         if service == "dynamodb":
             try:
-                wru, rru = self._units(operation, params, parsed, failed)
+                wru, rru = self._units(operation, params, parsed)
             except Exception:  # noqa: BLE001 - measuring must never break the function
                 wru = rru = 0.0
         with self._lock:
@@ -106,7 +106,7 @@ class Meter:
             self.rru += rru
 
     @staticmethod
-    def _units(operation: str, params: dict, parsed: dict, failed: bool) -> tuple[float, float]:
+    def _units(operation: str, params: dict, parsed: dict) -> tuple[float, float]:
         if operation in _WRITE_OPS:
             size = item_size(params.get("Item") or parsed.get("Attributes") or params.get("Key"))
             return float(max(1, math.ceil(size / 1024))), 0.0

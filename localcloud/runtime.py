@@ -162,14 +162,12 @@ class LocalFunction:
     aws_endpoint: str
     function_name: str
     log_sink: LogSink
-    concurrency_limit: int | None = None
     meter: bool = False
     max_instances: int = DEFAULT_MAX_INSTANCES
     stats: FunctionStats = field(default_factory=FunctionStats)
 
     def __post_init__(self) -> None:
-        limit = self.concurrency_limit or self.spec.reserved_concurrency or 1000
-        self._slots = asyncio.Semaphore(limit)
+        self._slots = asyncio.Semaphore(self.spec.reserved_concurrency or 1000)
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._instances = asyncio.Condition()

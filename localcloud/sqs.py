@@ -11,6 +11,7 @@ maxReceiveCount receives, long polling, batch operations, queue attributes.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import heapq
 import json
@@ -48,7 +49,7 @@ def md5_of_attributes(attributes: dict) -> str:
         digest.update(struct.pack("!I", len(data_type.encode())) + data_type.encode())
         if "BinaryValue" in value:
             raw = value["BinaryValue"]
-            raw = raw if isinstance(raw, bytes) else __import__("base64").b64decode(raw)
+            raw = raw if isinstance(raw, bytes) else base64.b64decode(raw)
             digest.update(b"\x02" + struct.pack("!I", len(raw)) + raw)
         else:
             raw = value["StringValue"].encode()
@@ -257,7 +258,8 @@ class LocalSqs:
 
     async def PurgeQueue(self, r: dict) -> dict:  # noqa: N802
         queue = self._queue(r["QueueUrl"])
-        queue.messages.clear(), queue.by_handle.clear(), queue.ready.clear(), queue.timers.clear()
+        for collection in (queue.messages, queue.by_handle, queue.ready, queue.timers):
+            collection.clear()
         return {}
 
     async def SendMessage(self, r: dict) -> dict:  # noqa: N802

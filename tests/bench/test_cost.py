@@ -55,8 +55,8 @@ def test_dynamodb_item_sizes_and_request_units_follow_the_billing_rules():
     assert item_size({"n": {"N": "12345"}}) == 1 + 4
     meter = Meter()
     big = {"k": {"S": "x" * 1500}}
-    assert meter._units("PutItem", {"Item": big}, {}, False) == (2.0, 0.0)  # 1.5 KB: two started KB
-    assert meter._units("GetItem", {"ConsistentRead": True}, {"Item": big}, False) == (0.0, 1.0)
-    assert meter._units("GetItem", {}, {"Item": big}, False) == (0.0, 0.5)
-    assert meter._units("Query", {}, {"Items": [big] * 3}, False) == (0.0, 1.0)  # 4.5 KB eventually consistent
-    assert meter._units("BatchWriteItem", {"RequestItems": {"t": [{"DeleteRequest": {}}, {"PutRequest": {"Item": big}}]}}, {}, False) == (3.0, 0.0)
+    assert meter._units("PutItem", {"Item": big}, {}) == (2.0, 0.0)  # 1.5 KB: two started KB
+    assert meter._units("GetItem", {"ConsistentRead": True}, {"Item": big}) == (0.0, 1.0)
+    assert meter._units("GetItem", {}, {"Item": big}) == (0.0, 0.5)
+    assert meter._units("Query", {}, {"Items": [big] * 3}) == (0.0, 1.0)  # 4.5 KB eventually consistent
+    assert meter._units("BatchWriteItem", {"RequestItems": {"t": [{"DeleteRequest": {}}, {"PutRequest": {"Item": big}}]}}, {}) == (3.0, 0.0)
