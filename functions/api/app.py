@@ -1,27 +1,33 @@
-"""HTTP API: submit, read and list orders. Wiring only: the rules live in the layer."""
+"""HTTP API: submit, read and list orders. Wiring and the HTTP edge only (reading the body, the
+OpenAPI document): the rules live in the layer."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import warnings
-from decimal import Decimal
-from functools import lru_cache, partial
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Callable, Optional
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from http_errors import register_error_handlers
+from http_errors import UnsupportedMediaType, error_responses, register_error_handlers
 
 from solroute import services
+from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, order_view
+from solroute.models.errors import InvalidRequest
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
 from solroute.settings import settings
 
@@ -30,14 +36,21 @@ metrics = Metrics()
 tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
-# JSON numbers become Decimal, never float: "amountIn": 0.1 stays exactly 0.1.
-app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=partial(json.loads, parse_float=Decimal))
+# Validation is switched on per route: the GET routes let powertools check their query and path,
+# the POST route reads its own body (powertools' body validation runs before any of our code and
+# turns bad media types, deep nesting, huge integers or bad UTF-8 into 500s).
+app = APIGatewayHttpResolver()
 register_error_handlers(app)
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body", expires_after_seconds=24 * 3600)
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+JSON_MEDIA_TYPE = content_types.APPLICATION_JSON
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # the cursors we issue are unpadded base64url
+EXAMPLE_WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 
 
 def _accepted(order_id: str, status: str) -> dict:
-    return {"orderId": order_id, "status": status, "websocketUrl": f"{settings().websocket_url}?orderId={order_id}"}
+    accepted = OrderAccepted(orderId=order_id, status=status, websocketUrl=f"{settings().websocket_url}?orderId={order_id}")
+    return accepted.model_dump(mode="json")
 
 
 def _submit(request: dict) -> dict:
@@ -54,40 +67,114 @@ def _submit_once() -> Callable[..., dict]:
     return idempotent_function(_submit, data_keyword_argument="request", persistence_store=store, config=IDEMPOTENCY)
 
 
-@app.post("/api/orders/execute", summary="Submit a market order")
-def execute_order(
-    order: Annotated[ExecuteOrderRequest, Body()],
-    idempotency_key: Annotated[Optional[str], Header(alias="idempotency-key", max_length=128)] = None,
-) -> Response[dict]:
-    request: dict[str, Any] = {"key": idempotency_key, "body": order.model_dump(mode="json")}
-    accepted = _submit_once()(request=request) if idempotency_key else _submit(request=request)
-    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=accepted)
+def _reject_constant(name: str) -> Any:
+    raise InvalidRequest(f"request body has {name}, which is not a JSON number; send amounts as decimals such as 1.5")
 
 
-@app.get("/api/orders/<orderId>", summary="One order with its history, quotes, route and result")
-def get_order(orderId: str) -> dict:  # noqa: N803 - the path parameter's public name
+def json_object_body(event: BaseProxyEvent) -> dict[str, Any]:
+    """The request body as a JSON object; anything else is a 415 or a 400 that says what is wrong."""
+    media_type = (event.headers.get("content-type") or JSON_MEDIA_TYPE).split(";")[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE:  # media types are case-insensitive (RFC 9110 8.3.1)
+        raise UnsupportedMediaType(
+            f"the body must be JSON sent with the header Content-Type: application/json, not {media_type}",
+            {"contentType": media_type},
+        )
+    text = event.body or ""
+    if event.is_base64_encoded:  # API Gateway base64-encodes a body it does not treat as text
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidRequest("request body is not UTF-8 text; send the order as a JSON object in UTF-8") from None
+    if not text.strip():
+        raise InvalidRequest("request body is empty; send the order as a JSON object")
+    try:
+        # Every JSON number becomes a Decimal: "amountIn": 0.1 stays exactly 0.1, and a number of
+        # any length is read (and then refused by the field's range) instead of overflowing int().
+        body = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        where = {"line": error.lineno, "column": error.colno}
+        raise InvalidRequest(f"request body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}", where) from None
+    except RecursionError:
+        raise InvalidRequest("request body is nested too deeply; the order is one flat JSON object") from None
+    except InvalidOperation:
+        raise InvalidRequest("request body has a number whose exponent is out of range") from None
+    if not isinstance(body, dict):
+        kind = "an array" if isinstance(body, list) else "a single value"
+        raise InvalidRequest(f"request body must be one JSON object with the order's fields, not {kind}")
+    return body
+
+
+def _idempotency_key(event: BaseProxyEvent) -> str | None:
+    key = event.headers.get("idempotency-key")
+    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        problem = f"must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
+        raise InvalidRequest(f"invalid request: Idempotency-Key: {problem}", [{"field": "Idempotency-Key", "message": problem}])
+    return key or None
+
+
+@app.post("/api/orders/execute", summary="Submit a market order", responses={
+    202: {"description": "Accepted: the order is pending; follow it over the WebSocket", "content": {JSON_MEDIA_TYPE: {"model": OrderAccepted}}},
+    **error_responses(400, 409, 415, 503),
+})
+def execute_order() -> Response[dict]:
+    order = ExecuteOrderRequest.model_validate(json_object_body(app.current_event))
+    key = _idempotency_key(app.current_event)
+    request: dict[str, Any] = {"key": key, "body": order.model_dump(mode="json")}
+    accepted = _submit_once()(request=request) if key else _submit(request=request)
+    return Response(status_code=202, content_type=JSON_MEDIA_TYPE, body=accepted)
+
+
+@app.get("/api/orders/<orderId>", summary="One order with its history, quotes, route and result", enable_validation=True,
+         responses={200: {"description": "The order"}, **error_responses(400, 404, 503)})
+def get_order(orderId: str) -> OrderView:  # noqa: N803 - the path parameter's public name
     logger.set_correlation_id(orderId)
-    return services.order_queries().get(orderId).model_dump(mode="json", exclude={"lastChange"})
+    return order_view(services.order_queries().get(orderId))
 
 
-@app.get("/api/orders", summary="A wallet's orders, newest first")
+@app.get("/api/orders", summary="A wallet's orders, newest first", enable_validation=True,
+         responses={200: {"description": "One page of orders"}, **error_responses(400, 503)})
 def list_orders(
-    wallet: Annotated[str, Query(min_length=1)],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
-) -> dict:
+    wallet: Annotated[str, Query(min_length=1, max_length=44, description="the wallet's base58 address", examples=[EXAMPLE_WALLET])],
+    limit: Annotated[int, Query(ge=1, le=100, description="orders per page")] = 20,
+    cursor: Annotated[Optional[str], Query(max_length=2048, pattern=CURSOR_PATTERN, description="the previous page's cursor")] = None,
+) -> OrderPage:
     page = services.order_queries().list(ListOrdersQuery(wallet=wallet, limit=limit, cursor=cursor))
-    return {"orders": [o.model_dump(mode="json", exclude={"lastChange"}) for o in page.orders], "cursor": page.cursor}
+    return OrderPage(orders=[order_view(o) for o in page.orders], cursor=page.cursor)
 
 
 @app.get("/health", summary="Liveness")
-def health() -> dict:
-    return {"status": "ok"}
+def health() -> Health:
+    return Health(status="ok")
 
 
 @app.get("/api/openapi.json", summary="This API's OpenAPI document")
-def openapi() -> Response[str]:
-    return Response(200, content_types.APPLICATION_JSON, app.get_openapi_json_schema(title="Solroute order API", version="1.0.0"))
+def openapi() -> Response[dict]:
+    return Response(200, JSON_MEDIA_TYPE, openapi_document())
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    """powertools' document, plus what it cannot see: the POST body and header are read by our code."""
+    document = json.loads(app.get_openapi_json_schema(title="Solroute order API", version="1.0.0"))
+    schemas = document["components"]["schemas"]
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):  # powertools' 422 bodies
+        schemas.pop(unused, None)
+    request_schema = ExecuteOrderRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(request_schema.pop("$defs", {}))
+    schemas["ExecuteOrderRequest"] = request_schema
+    submit = document["paths"]["/api/orders/execute"]["post"]
+    submit["requestBody"] = {
+        "required": True,
+        "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ExecuteOrderRequest"}}},
+    }
+    submit["parameters"] = [{
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "the same key with the same body returns the same order; with another body, 409",
+        "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
+    }]
+    return document
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,66 +1,172 @@
-"""The one place where domain errors become HTTP responses.
+"""The one place where errors become HTTP responses, and where the OpenAPI document learns them.
 
-Every error body is {"error": {"code", "message", "details"}}. Bad input is a 4xx and never
-shows internals; anything unexpected is a 500 with a generic message (the log has the rest).
+Every error body is {"error": {"code", "message", "details"}}. Bad input is a 4xx and says, in
+words a trader understands, which field is wrong and what is allowed; it never shows parser
+wording, internals or raw control characters. Anything unexpected is a 500 with a generic
+message (the log has the rest).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, QueueUnavailable
+from solroute.models.api import ErrorBody
+from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, QueueUnavailable, TransientError
+from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
 
 logger = Logger(child=True)
 
-HTTP_STATUS: dict[type[DomainError], int] = {InvalidRequest: 400, OrderNotFound: 404, QueueUnavailable: 503}
+
+class UnsupportedMediaType(InvalidRequest):
+    """The body is not sent as JSON: the request is refused before it is read."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+# The most specific class in an error's MRO decides its status; unlisted DomainErrors are 500.
+HTTP_STATUS: dict[type[DomainError], int] = {
+    InvalidRequest: 400,
+    UnsupportedMediaType: 415,
+    OrderNotFound: 404,
+    TransientError: 503,  # a store, venue or RPC hiccup: the same request may succeed shortly
+    QueueUnavailable: 503,
+}
+RETRY_AFTER_SECONDS = 1
+
+DESCRIPTIONS = {
+    400: "Invalid input: `details` lists each field at fault and what is allowed",
+    404: "No such order",
+    409: "This Idempotency-Key was used with another body, or its order is still being accepted",
+    415: "The body was not sent as `Content-Type: application/json`",
+    503: "Temporarily unavailable: retry after `Retry-After` seconds",
+}
+
+# Models a trader fills in: their validation errors are a 400 (any other model's are our bug, a 500).
+_REQUEST_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in (ExecuteOrderRequest, ListOrdersQuery)}
+_LOCATIONS = ("body", "query", "path", "header")
+MAX_MESSAGE_LENGTH = 600  # messages quote what was sent; a megabyte of it helps nobody
+
+# What is wrong, by pydantic error type, in our words (ctx values fill the braces).
+_PROBLEMS = {
+    "missing": "is required",
+    "string_type": "must be a string",
+    "string_too_short": "must be at least {min_length} characters",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_pattern_mismatch": "has characters that are not allowed here",
+    "decimal_parsing": 'must be a decimal number, such as 1.5 or "1.5"',
+    "decimal_type": 'must be a decimal number, such as 1.5 or "1.5"',
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be greater than {gt}",
+    "less_than": "must be less than {lt}",
+    "bool_parsing": "must be true or false",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+}
+
+
+def printable(text: str) -> str:
+    """At most MAX_MESSAGE_LENGTH characters of the text, with control, format, surrogate and
+    unassigned characters escaped as \\uXXXX (they could corrupt a terminal or a log line)."""
+    if len(text) > MAX_MESSAGE_LENGTH:
+        text = text[: MAX_MESSAGE_LENGTH - 1] + "…"
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c).startswith("C") else c for c in text)
+
+
+def _printable_details(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(k)): _printable_details(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_details(v) for v in value]
+    return value
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
-    body = {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+    body = {"error": {"code": code, "message": printable(message), "details": _printable_details(details if details is not None else {})}}
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
-def _field_errors(errors: list[dict]) -> list[dict]:
-    out = []
-    for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
-        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-        if error.get("type") == "json_invalid":
-            message = "request body is not valid JSON"
-        elif error.get("type") == "extra_forbidden":
-            message = "unknown field"
-        elif error.get("type") == "missing":
-            message = "field required"
-        out.append({"field": ".".join(loc) or "body", "message": message})
-    return out
+def _problem(error: dict, model: type[BaseModel] | None) -> dict:
+    loc = [str(part) for part in error.get("loc", ()) if part not in _LOCATIONS]
+    field = ".".join(loc) or "body"
+    kind = error.get("type", "")
+    if kind in ("value_error", "assertion_error"):  # our own validators: their words are for traders
+        message = str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    elif kind == "extra_forbidden":
+        known = ", ".join(model.model_fields) if model else ""
+        message = f"is not a field of this request; the fields are {known}" if known else "is not a field of this request"
+    elif kind == "missing" and model and field in model.model_fields and model.model_fields[field].description:
+        message = f"is required ({model.model_fields[field].description})"
+    elif kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
+        message = "must not be empty"
+    else:
+        message = _PROBLEMS.get(kind, "has a value that is not allowed").format(**(error.get("ctx") or {}))
+    return {"field": field, "message": message}
+
+
+def invalid_input(errors: list[dict], model: type[BaseModel] | None = None) -> Response:
+    details = [_problem(error, model) for error in errors]
+    summary = "; ".join(d["message"] if d["field"] == "body" else f"{d['field']}: {d['message']}" for d in details)
+    return error_response(400, "INVALID_REQUEST", f"invalid request: {summary}", details)
+
+
+def internal_error() -> Response:
+    logger.exception("unhandled error")
+    return error_response(500, "INTERNAL_ERROR", "internal error; the request id is in the logs")
+
+
+def http_status(error: DomainError) -> int:
+    return next((HTTP_STATUS[cls] for cls in type(error).__mro__ if cls in HTTP_STATUS), 500)
+
+
+def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI `responses` entries for these error statuses, all with the error body."""
+    documented: dict[int, OpenAPIResponse] = {}
+    for status in statuses:
+        documented[status] = {"description": DESCRIPTIONS[status], "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
+        if status == 503:
+            documented[status]["headers"] = {
+                "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
+            }
+    return documented
 
 
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _request_invalid(error: RequestValidationError) -> Response:
-        details = _field_errors(list(error.errors()))
-        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        return error_response(400, "INVALID_REQUEST", f"invalid request: {summary}", details)
+        errors = list(error.errors())
+        if any(tuple(e.get("loc", ()))[:1] == ("response",) for e in errors):  # powertools checked our answer
+            return internal_error()
+        return invalid_input(errors)
 
     @app.exception_handler(ValidationError)
     def _model_invalid(error: ValidationError) -> Response:
-        details = _field_errors(error.errors(include_input=False))
-        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        return error_response(400, "INVALID_REQUEST", f"invalid request: {summary}", details)
+        if error.title not in _REQUEST_MODELS:
+            return internal_error()
+        return invalid_input(error.errors(include_input=False), _REQUEST_MODELS[error.title])
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response:
-        status = next((s for cls, s in HTTP_STATUS.items() if isinstance(error, cls)), 500)
+        status = http_status(error)
         if status >= 500:
             logger.error("request failed", extra={"code": error.code, "reason": error.message})
         return error_response(status, error.code, error.message, error.details)
@@ -81,5 +187,4 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(_: Exception) -> Response:
-        logger.exception("unhandled error")
-        return error_response(500, "INTERNAL_ERROR", "internal error; the request id is in the logs")
+        return internal_error()

@@ -137,13 +137,72 @@ def test_bad_list_queries_are_400(cloud, query):
     assert body(response)["error"]["code"] == "INVALID_REQUEST"
 
 
+def get_path(api, path):
+    ev = event("api_health.json")
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
+    return api(ev)
+
+
 def test_health_openapi_and_unknown_routes(cloud):
     api = cloud.fn("ApiFunction")
     assert body(api(event("api_health.json"))) == {"status": "ok"}
-    ev = event("api_health.json")
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = "/api/openapi.json"
-    spec = body(api(ev))
+    spec = body(get_path(api, "/api/openapi.json"))
     assert "/api/orders/execute" in spec["paths"] and "/api/orders/{orderId}" in spec["paths"]
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = "/nope"
-    missing = api(ev)
+    missing = get_path(api, "/nope")
     assert missing["statusCode"] == 404 and body(missing)["error"]["code"] == "ROUTE_NOT_FOUND"
+
+
+def test_the_openapi_document_lists_the_answers_each_operation_really_gives(cloud):
+    spec = body(get_path(cloud.fn("ApiFunction"), "/api/openapi.json"))
+    statuses = {f"{method.upper()} {path}": set(op["responses"]) for path, ops in spec["paths"].items() for method, op in ops.items()}
+    assert statuses == {
+        "POST /api/orders/execute": {"202", "400", "409", "415", "503"},
+        "GET /api/orders/{orderId}": {"200", "400", "404", "503"},
+        "GET /api/orders": {"200", "400", "503"},
+        "GET /health": {"200"},
+        "GET /api/openapi.json": {"200"},
+    }
+    assert "422" not in json.dumps(spec["paths"]) and "HTTPValidationError" not in json.dumps(spec)
+
+
+def test_the_openapi_document_types_every_body(cloud):
+    spec = body(get_path(cloud.fn("ApiFunction"), "/api/openapi.json"))
+    schemas = spec["components"]["schemas"]
+
+    def schema_of(path, method, status):
+        return spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+
+    assert schema_of("/api/orders/execute", "post", "202") == {"$ref": "#/components/schemas/OrderAccepted"}
+    assert schema_of("/api/orders/{orderId}", "get", "200") == {"$ref": "#/components/schemas/OrderView"}
+    assert schema_of("/api/orders", "get", "200") == {"$ref": "#/components/schemas/OrderPage"}
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for status, answer in op["responses"].items():
+                if status >= "400":
+                    assert schema_of(path, method, status) == {"$ref": "#/components/schemas/ErrorBody"}, (path, status)
+                if status == "503":
+                    assert "Retry-After" in answer["headers"]
+    assert set(schemas["ErrorInfo"]["required"]) == {"code", "message", "details"}
+    assert "lastChange" not in schemas["OrderView"]["properties"]
+    assert schemas["OrderView"]["properties"]["amountIn"]["type"] == "string"
+
+
+def test_the_openapi_document_describes_the_order_body_and_idempotency_header(cloud):
+    spec = body(get_path(cloud.fn("ApiFunction"), "/api/openapi.json"))
+    submit = spec["paths"]["/api/orders/execute"]["post"]
+    assert submit["requestBody"]["required"] is True
+    assert submit["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ExecuteOrderRequest"}
+    request = spec["components"]["schemas"]["ExecuteOrderRequest"]
+    assert set(request["required"]) == {"tokenIn", "tokenOut", "amountIn"}
+    assert request["additionalProperties"] is False
+    assert [(p["name"], p["in"]) for p in submit["parameters"]] == [("Idempotency-Key", "header")]
+
+
+def test_an_order_read_back_never_shows_store_only_fields(cloud):
+    api = cloud.fn("ApiFunction")
+    order_id = body(api(event("api_execute_order.json")))["orderId"]
+    order = body(api(event("api_get_order.json", **{"3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60": order_id})))
+    assert "lastChange" not in order
+    listed = body(api(event("api_list_orders.json")))["orders"]
+    assert [o["orderId"] for o in listed] == [order_id]
+    assert "lastChange" not in listed[0]

@@ -1,0 +1,68 @@
+"""What the HTTP API answers, typed: the OpenAPI document is generated from these models, so it
+describes the real responses, and the handlers return them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from solroute.models.order import Order, OrderStatus
+
+# Order fields that exist for the store only: the stream filter reads lastChange.
+_STORE_ONLY_FIELDS = {"lastChange"}
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class OrderAccepted(_Answer):
+    """202 to POST /api/orders/execute."""
+
+    orderId: str
+    status: OrderStatus = Field(examples=["pending"])
+    websocketUrl: str = Field(description="connect, then send {\"action\": \"subscribe\"} to follow the order")
+
+
+# An order as GET answers it: Order's own fields (so the two cannot drift), less the store-only ones.
+OrderView: type[Order] = create_model(  # type: ignore[call-overload]
+    "OrderView",
+    __config__=Order.model_config,
+    __doc__="One order with its history, quotes, route and result. Amounts are decimal strings.",
+    **{name: (info.annotation, info) for name, info in Order.model_fields.items() if name not in _STORE_ONLY_FIELDS},
+)
+
+
+def order_view(order: Order) -> Order:
+    return OrderView.model_validate(order.model_dump(exclude=_STORE_ONLY_FIELDS))
+
+
+class OrderPage(_Answer):
+    """200 to GET /api/orders: newest first."""
+
+    orders: list[OrderView]  # type: ignore[valid-type]
+    cursor: str | None = Field(description="pass it as ?cursor= for the next page; null on the last page")
+
+
+class FieldProblem(_Answer):
+    field: str = Field(description='the field, query parameter or header at fault; "body" for the request as a whole')
+    message: str
+
+
+class ErrorInfo(_Answer):
+    code: str = Field(examples=["INVALID_REQUEST"], description="stable, for programs")
+    message: str = Field(description="for people: what is wrong and what is allowed")
+    details: list[FieldProblem] | dict[str, Any] = Field(
+        description="one entry per field for invalid input; otherwise what the error concerns (may be empty)"
+    )
+
+
+class ErrorBody(_Answer):
+    """Every error: {"error": {"code", "message", "details"}}."""
+
+    error: ErrorInfo
+
+
+class Health(_Answer):
+    status: Literal["ok"]
