@@ -105,7 +105,8 @@ def deploy(template: Template, dynamodb: Any, sqs: Any, prefix: str, api_endpoin
     queues = template.of_type("AWS::SQS::Queue")
     for logical_id, props in queues.items():
         name = f"{prefix}-{logical_id}" + (".fifo" if props.get("FifoQueue") else "")
-        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k]) for k in _QUEUE_ATTRIBUTES if k in props}
+        values = {k: template.resolve(props[k], deployed.attribute) for k in _QUEUE_ATTRIBUTES if k in props}
+        attributes = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         deployed.queues[logical_id] = {"name": name, "url": url, "arn": arn}

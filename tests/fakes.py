@@ -1,6 +1,6 @@
 """In-memory implementations of the domain's ports, with the adapters' semantics
-(conditional writes, newest-first listing). tests/integration/test_repositories.py runs the
-same contract against both these and the DynamoDB adapters."""
+(conditional writes, newest-first listing). tests/contract/ runs the same contract against
+both these and the DynamoDB adapters on moto."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import base64
 import threading
 from decimal import Decimal
 
-from solroute.dal.ports import ConnectionGone, Page
+from solroute.dal.ports import ConnectionGone, Page, attempt_refused
 from solroute.logic.clock import Clock
-from solroute.models.errors import AttemptsExhausted, InvalidRequest, QueueUnavailable, StaleOrder
-from solroute.models.order import Order
+from solroute.models.errors import DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder
+from solroute.models.order import Order, OrderStatus
 
 
 class FakeClock(Clock):
@@ -35,6 +35,8 @@ class FakeClock(Clock):
 
 
 class InMemoryOrders:
+    """The OrderRepository contract (tests/contract checks it against the DynamoDB adapter)."""
+
     def __init__(self) -> None:
         self.items: dict[str, Order] = {}
         self.writes: list[Order] = []
@@ -43,7 +45,7 @@ class InMemoryOrders:
     def create(self, order: Order) -> None:
         with self._lock:
             if order.orderId in self.items:
-                raise StaleOrder("exists")
+                raise DuplicateOrder(f"order {order.orderId} already exists")
             self.items[order.orderId] = order
             self.writes.append(order)
 
@@ -55,33 +57,50 @@ class InMemoryOrders:
             current = self.items.get(before.orderId)
             if current is None or current.status != before.status or current.seq != before.seq:
                 raise StaleOrder("moved")
-            self.items[after.orderId] = after
-            self.writes.append(after)
-
-    def record_attempt(self, order_id: str, max_attempts: int, now_ms: int) -> Order:
-        with self._lock:
-            current = self.items[order_id]
-            if current.is_final:
-                raise StaleOrder("final")
-            if current.attempts >= max_attempts:
-                raise AttemptsExhausted("exhausted")
-            updated = current.model_copy(
-                update={"attempts": current.attempts + 1, "attemptStartedAtMs": [*current.attemptStartedAtMs, now_ms], "lastChange": "attempt"}
+            # Like the adapter's UpdateItem: the attempt counter stays as stored.
+            stored = after.model_copy(
+                update={"attempts": current.attempts, "attemptStartedAtMs": current.attemptStartedAtMs, "lastChange": "status"}
             )
-            self.items[order_id] = updated
+            self.items[after.orderId] = stored
+            self.writes.append(stored)
+
+    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, start_deadline_ms: int | None = None) -> Order:
+        with self._lock:
+            current = self.items.get(order.orderId)
+            if current is None or current.is_final or (current.status, current.seq) != (order.status, order.seq) or current.attempts >= max_attempts:
+                raise attempt_refused(order, current, max_attempts)
+            update = {"attempts": current.attempts + 1, "attemptStartedAtMs": [*current.attemptStartedAtMs, now_ms], "lastChange": "attempt"}
+            if start_deadline_ms is not None:
+                update["startDeadlineMs"] = start_deadline_ms
+            self.items[order.orderId] = updated = current.model_copy(update=update)
             return updated
+
+    def extend_start_deadline(self, order: Order, start_deadline_ms: int) -> bool:
+        with self._lock:
+            current = self.items.get(order.orderId)
+            if current is None or current.status is not OrderStatus.PENDING or current.seq != order.seq:
+                return False
+            self.items[order.orderId] = current.model_copy(update={"startDeadlineMs": start_deadline_ms, "lastChange": "deadline"})
+            return True
+
+    def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:
+        due = [o for o in self.items.values() if o.status is OrderStatus.PENDING and o.startDeadlineMs is not None and o.startDeadlineMs <= now_ms]
+        return [o.orderId for o in sorted(due, key=lambda o: o.startDeadlineMs)][:limit]
 
     def list_by_wallet(self, wallet: str, limit: int, cursor: str | None) -> Page:
         mine = sorted((o for o in self.items.values() if o.wallet == wallet), key=lambda o: (o.createdAt, o.orderId), reverse=True)
         start = 0
         if cursor:
             try:
-                start = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+                owner, _, offset = base64.urlsafe_b64decode(cursor.encode()).decode().rpartition(":")
+                start = int(offset)
             except ValueError as error:
-                raise InvalidRequest("bad cursor") from error
+                raise InvalidRequest("cursor is not one this API issued", {"cursor": cursor}) from error
+            if owner != wallet:
+                raise InvalidRequest("cursor is not one this API issued for this wallet", {"cursor": cursor})
         page = mine[start : start + limit]
         more = start + limit < len(mine)
-        return Page(page, base64.urlsafe_b64encode(str(start + limit).encode()).decode() if more else None)
+        return Page(page, base64.urlsafe_b64encode(f"{wallet}:{start + limit}".encode()).decode() if more else None)
 
 
 class InMemoryQueue:
@@ -124,16 +143,22 @@ class InMemoryLedger:
     def __init__(self) -> None:
         self.records: dict[str, dict] = {}
         self.puts = 0
+        self._lock = threading.Lock()
 
     def put_if_absent(self, signature: str, record: dict) -> bool:
-        self.puts += 1
-        if signature in self.records:
-            return False
-        self.records[signature] = dict(record)
-        return True
+        with self._lock:
+            self.puts += 1
+            if signature in self.records:
+                return False
+            self.records[signature] = dict(record)
+            return True
 
     def get(self, signature: str) -> dict | None:
         return self.records.get(signature)
+
+    def landed(self) -> dict[str, dict]:
+        """The swaps that landed (tombstones of expired transactions left out)."""
+        return {s: r for s, r in self.records.items() if r.get("status") != "expired"}
 
 
 class InMemoryConnections:

@@ -13,6 +13,7 @@ from solroute import services
 from solroute.dal.dynamodb import item_to_order
 from solroute.models.order import Order
 
+services.check_environment()
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()

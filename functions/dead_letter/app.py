@@ -1,4 +1,7 @@
-"""DLQ consumer: an order whose message was dead-lettered is failed, so none stays stuck."""
+"""DLQ consumer: an order whose message was dead-lettered is settled, so none stays stuck.
+
+It is failed, unless its swap had landed: then what the chain says is recorded (and when the
+swap is not final yet, the order goes back on the orders queue to be settled by lookup)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solroute import services
 
+services.check_environment()
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
@@ -30,9 +34,12 @@ def record_handler(record: SQSRecord) -> None:
         return
     logger.set_correlation_id(order_id)
     outcome = services.order_executor().give_up(order_id, REASON)
-    if outcome.finished:
-        logger.warning("dead-lettered order marked failed", extra={"order_id": order_id})
-        metrics.add_metric(name="OrdersFailed", unit=MetricUnit.Count, value=1)
+    outcome.apply(services.order_queue(), order_id, record.receipt_handle)
+    if outcome.action == "requeue":
+        logger.warning("dead-lettered order's swap had landed; settling it once final", extra={"order_id": order_id})
+    elif outcome.finished:
+        logger.warning(f"dead-lettered order is {outcome.order.status.value}", extra={"order_id": order_id})
+        metrics.add_metric(name=f"Orders{outcome.order.status.value.capitalize()}", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from solroute import services
 from solroute.logic.execution import Outcome
 
+services.check_environment()
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
@@ -48,12 +49,10 @@ def _handle(record: SQSRecord) -> None:
     logger.set_correlation_id(order_id)
     receive_count = int(record.attributes.approximate_receive_count or 1)
     outcome = services.order_executor().process(order_id, receive_count, body.get("notBeforeMs"))
-    if outcome.action == "retry":
-        services.order_queue().retry_later(record.receipt_handle, outcome.delay_seconds)
+    if not outcome.apply(services.order_queue(), order_id, record.receipt_handle):
         raise RetryLater(f"order {order_id}: retry in {outcome.delay_seconds}s")
     if outcome.action == "requeue":
-        services.order_queue().send(order_id, outcome.delay_seconds, outcome.not_before_ms)
-        logger.debug("waiting for a rate-limit slot", extra={"order_id": order_id, "delay_seconds": outcome.delay_seconds})
+        logger.debug("order waits on the queue", extra={"order_id": order_id, "delay_seconds": outcome.delay_seconds})
     if outcome.finished:
         _record_metrics(outcome)
 

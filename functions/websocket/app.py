@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from solroute import services
 from solroute.models.errors import InvalidRequest, OrderNotFound
 
+services.check_environment()
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()

@@ -26,7 +26,9 @@ def test_tables_and_queues_carry_the_templates_properties(cloud):
     client = cloud.dynamodb.meta.client
     orders = client.describe_table(TableName=cloud.deployed.tables["OrdersTable"]["name"])["Table"]
     assert orders["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
-    assert [g["IndexName"] for g in orders["GlobalSecondaryIndexes"]] == ["byWallet"]
+    indexes = {g["IndexName"]: g for g in orders["GlobalSecondaryIndexes"]}
+    assert sorted(indexes) == ["byWallet", "pendingByStartDeadline"]
+    assert indexes["pendingByStartDeadline"]["Projection"]["ProjectionType"] == "KEYS_ONLY"
     connections = cloud.deployed.tables["ConnectionsTable"]["name"]
     assert client.describe_time_to_live(TableName=connections)["TimeToLiveDescription"]["AttributeName"] == "expiresAt"
     attrs = cloud.sqs.get_queue_attributes(QueueUrl=cloud.queue_url("OrdersQueue"), AttributeNames=["All"])["Attributes"]

@@ -20,6 +20,7 @@ from solroute.dal.dynamodb import (
 from solroute.dal.sqs import SqsOrderQueue
 from solroute.dal.websocket import ApiGatewayNotifier
 from solroute.dex.chain import SimulatedChain
+from solroute.dex.faults import FaultPlan
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.venue import SimulatedDex
@@ -31,6 +32,7 @@ from solroute.logic.rate_limit import RateLimiter, TokenBucket
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
+from solroute.logic.sweeper import Sweeper
 from solroute.settings import settings
 
 # Short timeouts: a slow AWS call should fail and be retried, not eat the function's timeout.
@@ -51,31 +53,51 @@ def clock() -> Clock:
     return Clock()
 
 
+def check_environment() -> None:
+    """Read and validate the function's environment now (at init): a bad value, such as an
+    unknown fault point, fails the function at start-up instead of on its first order."""
+    settings()
+    faults()
+
+
+@lru_cache(maxsize=1)
+def faults() -> FaultPlan:
+    """Chaos mode (template parameter FaultInjection); no faults unless it names some."""
+    return FaultPlan.parse(settings().fault_injection, Randomness(settings().sim_seed))
+
+
+@lru_cache(maxsize=1)
+def _sqs() -> Any:
+    return boto3.client("sqs", config=_CLIENT_CONFIG)
+
+
 @lru_cache(maxsize=1)
 def order_repository() -> DynamoOrderRepository:
-    return DynamoOrderRepository(_table(settings().orders_table))
+    return DynamoOrderRepository(_table(settings().orders_table), faults())
 
 
 @lru_cache(maxsize=1)
 def order_queue() -> SqsOrderQueue:
-    return SqsOrderQueue(boto3.client("sqs", config=_CLIENT_CONFIG), settings().orders_queue_url)
+    return SqsOrderQueue(_sqs(), settings().orders_queue_url)
 
 
 @lru_cache(maxsize=1)
 def connection_repository() -> DynamoConnectionRepository:
-    return DynamoConnectionRepository(_table(settings().connections_table), lambda: clock().now_ms() // 1000)
+    return DynamoConnectionRepository(_table(settings().connections_table), lambda: clock().now_ms() // 1000, faults())
 
 
 @lru_cache(maxsize=1)
 def notifier() -> ApiGatewayNotifier:
     config = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
     client = boto3.client("apigatewaymanagementapi", endpoint_url=settings().management_endpoint, config=config)
-    return ApiGatewayNotifier(client)
+    return ApiGatewayNotifier(client, faults())
 
 
 @lru_cache(maxsize=1)
 def order_submission() -> OrderSubmission:
-    return OrderSubmission(order_repository(), order_queue(), clock())
+    # Only the API's SendMessage honours the sqs-send-error fault; consumers' requeues do not.
+    queue = SqsOrderQueue(_sqs(), settings().orders_queue_url, faults())
+    return OrderSubmission(order_repository(), queue, clock(), start_timeout_ms=settings().start_timeout_seconds * 1000)
 
 
 @lru_cache(maxsize=1)
@@ -87,16 +109,29 @@ def order_queries() -> OrderQueries:
 def order_executor() -> OrderExecutor:
     config = settings()
     randomness = Randomness(config.sim_seed)
-    venues = [SimulatedDex(seed, config.simulation, randomness, clock()) for seed in DEX_SEEDS]
-    chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table)), config.simulation, randomness, clock())
+    venues = [SimulatedDex(seed, config.simulation, randomness, clock(), faults()) for seed in DEX_SEEDS]
+    chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table), faults()), config.simulation, randomness, clock(), faults())
     limiter = RateLimiter(
-        DynamoRateLimitStore(_table(config.rate_limit_table)),
+        DynamoRateLimitStore(_table(config.rate_limit_table), faults()),
         TokenBucket(config.rate_limit_per_minute, config.rate_limit_burst, config.rate_limit_window_seconds),
         clock(),
     )
     return OrderExecutor(
-        order_repository(), Router(venues), chain, limiter, clock(), config.max_attempts, config.backoff_base_seconds
+        order_repository(),
+        Router(venues),
+        chain,
+        limiter,
+        clock(),
+        max_attempts=config.max_attempts,
+        backoff_base_seconds=config.backoff_base_seconds,
+        attempt_timeout_ms=config.attempt_timeout_seconds * 1000,
+        start_timeout_ms=config.start_timeout_seconds * 1000,
     )
+
+
+@lru_cache(maxsize=1)
+def sweeper() -> Sweeper:
+    return Sweeper(order_repository(), clock())
 
 
 @lru_cache(maxsize=1)

@@ -7,9 +7,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from solroute.dex import seeds
+from solroute.dex.faults import FaultPlan
 from solroute.dex.simulation import SimulationConfig
 
 
@@ -27,6 +28,9 @@ class Settings(BaseModel):
     rate_limit_burst: Decimal = Field(Decimal(1), alias="RATE_LIMIT_BURST", ge=1)
     rate_limit_window_seconds: Decimal = Field(Decimal(60), alias="RATE_LIMIT_WINDOW_SECONDS", gt=0)
     max_attempts: int = Field(3, alias="MAX_ATTEMPTS", ge=1)
+    attempt_timeout_seconds: int = Field(30, alias="ATTEMPT_TIMEOUT_SECONDS", ge=1)
+    start_timeout_seconds: int = Field(300, alias="START_TIMEOUT_SECONDS", ge=1)
+    fault_injection: str = Field("", alias="FAULT_INJECTION")
     backoff_base_seconds: float = Field(2.0, alias="BACKOFF_BASE_SECONDS", ge=0)
     sim_seed: int | None = Field(None, alias="SIM_SEED")
     sim_quote_delay_ms: int = Field(seeds.QUOTE_DELAY_MS, alias="SIM_QUOTE_DELAY_MS", ge=0)
@@ -34,6 +38,12 @@ class Settings(BaseModel):
     sim_swap_delay_max_ms: int = Field(seeds.SWAP_DELAY_MAX_MS, alias="SIM_SWAP_DELAY_MAX_MS", ge=0)
     sim_failure_rate: Decimal = Field(seeds.FAILURE_RATE, alias="SIM_FAILURE_RATE", ge=0, le=1)
     sim_price_drift: Decimal = Field(seeds.PRICE_DRIFT, alias="SIM_PRICE_DRIFT", ge=0, lt=1)
+
+    @field_validator("fault_injection")
+    @classmethod
+    def _known_faults(cls, value: str) -> str:
+        FaultPlan.parse(value)  # fail at start-up, not at the first fault
+        return value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":

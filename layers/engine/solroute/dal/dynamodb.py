@@ -8,96 +8,179 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from solroute.dal.ports import Page
-from solroute.models.errors import AttemptsExhausted, InvalidRequest, StaleOrder
-from solroute.models.order import Order
+from solroute.dal.ports import Page, attempt_refused
+from solroute.dex.faults import NO_FAULTS, FaultPlan
+from solroute.models.errors import DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy
+from solroute.models.order import Order, OrderStatus
 
 WALLET_INDEX = "byWallet"
 ORDER_INDEX = "byOrder"
+START_DEADLINE_INDEX = "pendingByStartDeadline"
+# Only pending orders carry this key, so the index holds exactly the orders the sweeper watches.
+SWEEP_KEY, PENDING = "sweepKey", "pending"
 FINAL_STATUSES = ("confirmed", "failed")
+# Error codes DynamoDB answers when it sheds load; boto3 has already retried them.
+THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"}
 
 
 def _conditional_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+class _Table:
+    """A boto3 Table whose throttling and connection errors arrive as StoreBusy (a transient
+    domain error), and which raises the chaos fault ``dynamodb-throttle`` when told to."""
+
+    def __init__(self, table: Any, faults: FaultPlan) -> None:
+        self._table, self._faults = table, faults
+        self.name = getattr(table, "name", "table")
+
+    def __getattr__(self, operation: str) -> Any:
+        call = getattr(self._table, operation)
+        if operation == "batch_writer":
+            return call
+
+        def guarded(**kwargs: Any) -> Any:
+            if self._faults.fires("dynamodb-throttle", self.name, operation):
+                raise ClientError(
+                    {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "chaos: dynamodb-throttle"}}, operation
+                )
+            return call(**kwargs)
+
+        def translated(**kwargs: Any) -> Any:
+            try:
+                return guarded(**kwargs)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in THROTTLING:
+                    raise StoreBusy(f"DynamoDB is throttling {operation} on {self.name}; try again shortly") from error
+                raise
+            except BotoCoreError as error:
+                raise StoreBusy(f"DynamoDB did not answer {operation}: {error}") from error
+
+        return translated
+
+
 # Attributes DynamoDB itself looks at: the key, the wallet index, conditions, the stream
-# filter, the attempt counter. Everything else travels in one JSON document attribute: a
-# nested history/quotes/result tree as typed maps costs every reader (SDKs, streams, the
-# local moto) far more to encode and decode, and DynamoDB never needs to look inside it.
-TOP_LEVEL = ("orderId", "status", "seq", "wallet", "createdAt", "statusAtMs", "attempts", "attemptStartedAtMs", "lastChange")
+# filter, the attempt counter, the sweeper's index. Everything else travels in one JSON
+# document attribute: a nested history/quotes/result tree as typed maps costs every reader
+# (SDKs, streams, the local moto) far more to encode and decode, and DynamoDB never needs to
+# look inside it.
+TOP_LEVEL = (
+    "orderId", "status", "seq", "wallet", "createdAt", "statusAtMs", "attempts", "attemptStartedAtMs", "lastChange", "startDeadlineMs",
+)  # fmt: skip
+# What a status change writes; the attempt counter belongs to record_attempt alone.
+TRANSITION_FIELDS = ("status", "seq", "statusAtMs", "lastChange", "doc")
 
 
 def order_to_item(order: Order) -> dict:
-    # JSON mode keeps every Decimal as its exact decimal string; a missing wallet is left
-    # out so the order stays out of the wallet index.
+    # JSON mode writes every amount as its exact plain decimal string; a missing wallet is
+    # left out so the order stays out of the wallet index.
     data = order.model_dump(mode="json")
     item = {k: data.pop(k) for k in TOP_LEVEL if data.get(k) is not None}
     item["doc"] = json.dumps({k: v for k, v in data.items() if v is not None and k not in TOP_LEVEL}, separators=(",", ":"))
+    if "startDeadlineMs" in item and order.status is OrderStatus.PENDING:
+        item[SWEEP_KEY] = PENDING
     return item
 
 
 def item_to_order(item: dict) -> Order:
-    data = {k: v for k, v in item.items() if k != "doc"}
+    data = {k: v for k, v in item.items() if k not in ("doc", SWEEP_KEY)}
     data.update(json.loads(item["doc"]))
     return Order.model_validate(data)
 
 
 class DynamoOrderRepository:
-    def __init__(self, table: Any) -> None:
-        self.table = table
+    def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
 
     def create(self, order: Order) -> None:
-        self.table.put_item(Item=order_to_item(order), ConditionExpression="attribute_not_exists(orderId)")
+        try:
+            self.table.put_item(Item=order_to_item(order), ConditionExpression="attribute_not_exists(orderId)")
+        except ClientError as error:
+            if _conditional_failed(error):
+                raise DuplicateOrder(f"order {order.orderId} already exists") from error
+            raise
 
     def get(self, order_id: str) -> Order | None:
         item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
         return item_to_order(item) if item else None
 
     def save_transition(self, before: Order, after: Order) -> None:
+        item = order_to_item(after)
+        names = {f"#{k}": k for k in TRANSITION_FIELDS}
+        values: dict[str, Any] = {f":{k}": item[k] for k in TRANSITION_FIELDS}
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in TRANSITION_FIELDS)
+        if before.status is OrderStatus.PENDING and after.status is not OrderStatus.PENDING:
+            names.update({"#deadline": "startDeadlineMs", "#sweep": SWEEP_KEY})
+            expression += " REMOVE #deadline, #sweep"
+        values.update({":before_status": before.status.value, ":before_seq": before.seq})
         try:
-            self.table.put_item(
-                Item=order_to_item(after),
-                ConditionExpression="#status = :status AND seq = :seq",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":status": before.status.value, ":seq": before.seq},
+            self.table.update_item(
+                Key={"orderId": before.orderId},
+                UpdateExpression=expression,
+                ConditionExpression="#status = :before_status AND #seq = :before_seq",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if _conditional_failed(error):
                 raise StaleOrder(f"order {before.orderId} is no longer {before.status.value} at seq {before.seq}") from error
             raise
 
-    def record_attempt(self, order_id: str, max_attempts: int, now_ms: int) -> Order:
+    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, start_deadline_ms: int | None = None) -> Order:
+        expression = (
+            "SET attempts = attempts + :one, lastChange = :attempt,"
+            " attemptStartedAtMs = list_append(if_not_exists(attemptStartedAtMs, :none), :now)"
+        )
+        values: dict[str, Any] = {
+            ":one": 1, ":max": max_attempts, ":attempt": "attempt", ":none": [], ":now": [now_ms],
+            ":status": order.status.value, ":seq": order.seq, ":confirmed": FINAL_STATUSES[0], ":failed": FINAL_STATUSES[1],
+        }  # fmt: skip
+        if start_deadline_ms is not None:
+            expression += ", startDeadlineMs = :deadline"
+            values[":deadline"] = start_deadline_ms
         try:
             item = self.table.update_item(
-                Key={"orderId": order_id},
-                UpdateExpression=(
-                    "SET attempts = attempts + :one, lastChange = :attempt,"
-                    " attemptStartedAtMs = list_append(if_not_exists(attemptStartedAtMs, :none), :now)"
-                ),
-                ConditionExpression="attempts < :max AND NOT #status IN (:confirmed, :failed)",
+                Key={"orderId": order.orderId},
+                UpdateExpression=expression,
+                ConditionExpression="#status = :status AND seq = :seq AND attempts < :max AND NOT #status IN (:confirmed, :failed)",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":one": 1,
-                    ":max": max_attempts,
-                    ":attempt": "attempt",
-                    ":none": [],
-                    ":now": [now_ms],
-                    ":confirmed": FINAL_STATUSES[0],
-                    ":failed": FINAL_STATUSES[1],
-                },
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
-            current = self.get(order_id)
-            if current is not None and not current.is_final:
-                raise AttemptsExhausted(f"order {order_id} used its {max_attempts} attempts") from error
-            raise StaleOrder(f"order {order_id} is already final") from error
+            raise attempt_refused(order, self.get(order.orderId), max_attempts) from error
         return item_to_order(item)
+
+    def extend_start_deadline(self, order: Order, start_deadline_ms: int) -> bool:
+        try:
+            self.table.update_item(
+                Key={"orderId": order.orderId},
+                # Not a status change: lastChange keeps the stream filter from broadcasting it.
+                UpdateExpression="SET startDeadlineMs = :deadline, lastChange = :deadline_change",
+                ConditionExpression="#status = :pending AND seq = :seq",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":deadline": start_deadline_ms, ":deadline_change": "deadline", ":pending": PENDING, ":seq": order.seq},
+            )
+            return True
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+
+    def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:
+        result = self.table.query(
+            IndexName=START_DEADLINE_INDEX,
+            KeyConditionExpression="#sweep = :pending AND startDeadlineMs <= :now",
+            ExpressionAttributeNames={"#sweep": SWEEP_KEY},
+            ExpressionAttributeValues={":pending": PENDING, ":now": now_ms},
+            Limit=limit,
+        )
+        return [item["orderId"] for item in result.get("Items", [])]
 
     def list_by_wallet(self, wallet: str, limit: int, cursor: str | None) -> Page:
         kwargs: dict[str, Any] = {
@@ -131,8 +214,8 @@ def _decode_cursor(cursor: str, wallet: str) -> dict:
 
 
 class DynamoConnectionRepository:
-    def __init__(self, table: Any, now_seconds: Any) -> None:
-        self.table = table
+    def __init__(self, table: Any, now_seconds: Any, faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
         self.now_seconds = now_seconds
 
     def add(self, connection_id: str, order_id: str, expires_at: int) -> None:
@@ -173,8 +256,8 @@ class DynamoConnectionRepository:
 
 
 class DynamoRateLimitStore:
-    def __init__(self, table: Any) -> None:
-        self.table = table
+    def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
 
     def read(self, bucket: str) -> tuple[Decimal, int, int] | None:
         item = self.table.get_item(Key={"bucket": bucket}, ConsistentRead=True).get("Item")
@@ -202,8 +285,8 @@ class DynamoRateLimitStore:
 
 
 class DynamoChainLedger:
-    def __init__(self, table: Any) -> None:
-        self.table = table
+    def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
 
     def put_if_absent(self, signature: str, record: dict) -> bool:
         try:

@@ -4,9 +4,12 @@ tests use the in-memory ones in solroute.dal.memory."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
-from solroute.models.order import Order
+from solroute.models.chain import ChainReceipt
+from solroute.models.errors import AttemptsExhausted, OrderNotFound, StaleOrder
+from solroute.models.order import Order, SignedSwap
 
 
 @dataclass(frozen=True)
@@ -17,20 +20,39 @@ class Page:
 
 class OrderRepository(Protocol):
     def create(self, order: Order) -> None:
-        """Insert a new order; fails if the id exists."""
+        """Insert a new order; raises DuplicateOrder if the id exists."""
 
     def get(self, order_id: str) -> Order | None: ...
 
     def save_transition(self, before: Order, after: Order) -> None:
-        """Write ``after`` only if the stored order still has ``before``'s status and seq;
-        raises StaleOrder otherwise."""
+        """Write ``after``'s status change only if the stored order still has ``before``'s
+        status and seq (raises StaleOrder otherwise). The attempt counter is left as stored,
+        and leaving ``pending`` clears the start deadline."""
 
-    def record_attempt(self, order_id: str, max_attempts: int, now_ms: int) -> Order:
-        """Atomically add one attempt to a non-final order; raises AttemptsExhausted when
-        ``max_attempts`` were already used and StaleOrder when the order is final."""
+    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, start_deadline_ms: int | None = None) -> Order:
+        """Atomically add one attempt, only if the stored order still has ``order``'s status
+        and seq and fewer than ``max_attempts`` attempts (see attempt_refused for what it
+        raises otherwise); optionally moves the start deadline of a pending order."""
+
+    def extend_start_deadline(self, order: Order, start_deadline_ms: int) -> bool:
+        """Move a pending order's start deadline; False if it is no longer pending at that seq."""
+
+    def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:
+        """Ids of pending orders whose start deadline is at or before ``now_ms``."""
 
     def list_by_wallet(self, wallet: str, limit: int, cursor: str | None) -> Page:
-        """Newest first; raises InvalidRequest for a cursor it did not issue."""
+        """Newest first; raises InvalidRequest for a cursor it did not issue for this wallet."""
+
+
+def attempt_refused(expected: Order, current: Order | None, max_attempts: int) -> Exception:
+    """Why record_attempt refused, judged from the order as it is now."""
+    if current is None:
+        return OrderNotFound(f"no order with id {expected.orderId}", {"orderId": expected.orderId})
+    if current.is_final:
+        return StaleOrder(f"order {expected.orderId} is already {current.status.value}")
+    if (current.status, current.seq) != (expected.status, expected.seq):
+        return StaleOrder(f"order {expected.orderId} moved from {expected.status.value} to {current.status.value}")
+    return AttemptsExhausted(f"order {expected.orderId} used its {max_attempts} attempts")
 
 
 class OrderQueue(Protocol):
@@ -48,6 +70,20 @@ class RateLimitStore(Protocol):
     def write_if_unchanged(self, bucket: str, tokens: Any, updated_at_ms: int, version: int) -> bool:
         """Store the new state as ``version + 1`` only if the stored version is still ``version``
         (0: the bucket must not exist yet); False if somebody wrote in between."""
+
+
+class Chain(Protocol):
+    """Where swaps land. Sending the same signed swap twice lands it once."""
+
+    def lookup(self, signature: str) -> ChainReceipt | None:
+        """The landed transaction's receipt; None if it has not landed (or never will)."""
+
+    def send(self, swap: SignedSwap, fee_rate: Decimal, attempt: int) -> ChainReceipt:
+        """Land the swap; raises a TransientError when nothing landed, and
+        TransactionExpired when it can no longer land."""
+
+    def expire(self, signature: str, now_ms: int) -> ChainReceipt | None:
+        """Make sure the transaction never lands from now on; its receipt if it already had."""
 
 
 class ChainLedger(Protocol):

@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.models.errors import QueueUnavailable
 
 MAX_DELAY_SECONDS = 900  # SQS's ceiling for DelaySeconds
@@ -20,11 +21,14 @@ def message_body(order_id: str, not_before_ms: int | None = None) -> str:
 
 
 class SqsOrderQueue:
-    def __init__(self, client: Any, queue_url: str) -> None:
+    def __init__(self, client: Any, queue_url: str, faults: FaultPlan = NO_FAULTS) -> None:
         self.client = client
         self.queue_url = queue_url
+        self.faults = faults
 
     def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None) -> None:
+        if self.faults.fires("sqs-send-error", order_id):
+            raise QueueUnavailable("the order queue did not accept the order (chaos: sqs-send-error); try again shortly")
         try:
             self.client.send_message(
                 QueueUrl=self.queue_url,

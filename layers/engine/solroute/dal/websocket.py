@@ -8,13 +8,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from solroute.dal.ports import ConnectionGone
+from solroute.dex.faults import NO_FAULTS, FaultPlan
 
 
 class ApiGatewayNotifier:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, faults: FaultPlan = NO_FAULTS) -> None:
         self.client = client
+        self.faults = faults
 
     def send(self, connection_id: str, message: dict) -> None:
+        if self.faults.fires("ws-gone", connection_id):
+            raise ConnectionGone(connection_id)  # chaos: as if API Gateway answered 410
         try:
             self.client.post_to_connection(ConnectionId=connection_id, Data=json.dumps(message).encode())
         except ClientError as error:

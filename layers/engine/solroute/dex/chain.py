@@ -3,65 +3,70 @@
 Like Solana it deduplicates by signature: sending the same signed swap twice lands it once.
 Landed transactions are kept in a ledger (a port: DynamoDB in Lambda, a dict in unit tests) so
 any consumer instance can look a transaction up after another one crashed.
+
+A transaction that has not landed can be expired: from then on it never lands. On Solana this
+is waiting until the transaction's blockhash is too old (lastValidBlockHeight, about a minute);
+here a tombstone in the ledger does it at once and atomically: whichever of "land" and "expire"
+writes the signature first wins, so the engine can always learn the one true outcome.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from solroute.dex.pools import quantize_down
+from solroute.dal.ports import ChainLedger
+from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.dex.randomness import Randomness
 from solroute.dex.simulation import SimulationConfig
 from solroute.logic.clock import Clock
-from solroute.dal.ports import ChainLedger
-from solroute.models.errors import RpcError
+from solroute.models.amounts import plain, quantize_down
+from solroute.models.chain import ChainReceipt
+from solroute.models.errors import RpcError, TransactionExpired
 from solroute.models.order import SignedSwap
 from solroute.models.tokens import resolve_token
 
-
-class ChainReceipt(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    signature: str
-    status: Literal["success", "failed"]
-    dex: str
-    amountIn: Decimal
-    amountOut: Decimal  # what the swap delivers (or would have, when it failed)
-    executedPrice: Decimal
-    fee: Decimal
-    slippage: Decimal  # realised vs. the quote
-    error: str | None = None
-    landedAtMs: int
-    confirmAfterMs: int  # simulated time from landing to finality
-
-    @property
-    def final_at_ms(self) -> int:
-        return self.landedAtMs + self.confirmAfterMs
+EXPIRED = "expired"  # the ledger's tombstone status: this signature never lands
 
 
 class SimulatedChain:
-    def __init__(self, ledger: ChainLedger, config: SimulationConfig, randomness: Randomness, clock: Clock) -> None:
+    def __init__(
+        self, ledger: ChainLedger, config: SimulationConfig, randomness: Randomness, clock: Clock, faults: FaultPlan = NO_FAULTS
+    ) -> None:
         self.ledger = ledger
         self.config = config
         self.randomness = randomness
         self.clock = clock
+        self.faults = faults
 
     def lookup(self, signature: str) -> ChainReceipt | None:
+        """The landed transaction's receipt; None if it has not landed (or never will)."""
         record = self.ledger.get(signature)
-        return ChainReceipt.model_validate(record) if record else None
+        return _receipt(record)
 
     def send(self, swap: SignedSwap, fee_rate: Decimal, attempt: int) -> ChainReceipt:
         """Land the swap (once per signature). Its receipt says when it will be final."""
+        self.faults.crash_if("crash-before-send", swap.signature, attempt)
         attempt_rng = self.randomness.rng(swap.signature, "send", attempt)
-        if Randomness.chance(attempt_rng, self.config.failure_rate):
+        if Randomness.chance(attempt_rng, self.config.failure_rate) or self.faults.fires("send-rpc-error", swap.signature, attempt):
             raise RpcError("RPC node rejected sendTransaction (blockhash not found); nothing landed")
         receipt = self._execute(swap, fee_rate)
-        if self.ledger.put_if_absent(swap.signature, receipt.model_dump(mode="json")):
-            return receipt
-        return self.lookup(swap.signature) or receipt  # sent before: the first landing stands
+        if not self.ledger.put_if_absent(swap.signature, receipt.model_dump(mode="json")):
+            receipt = self._first_landing(swap.signature)  # sent before: the first landing stands
+        self.faults.crash_if("crash-after-send", swap.signature, attempt)
+        return receipt
+
+    def expire(self, signature: str, now_ms: int) -> ChainReceipt | None:
+        """Make sure the transaction can never land from now on. Returns its receipt if it
+        had already landed (that outcome stands), None if it never landed and now never will."""
+        if self.ledger.put_if_absent(signature, {"status": EXPIRED, "expiredAtMs": now_ms}):
+            return None
+        return self.lookup(signature)
+
+    def _first_landing(self, signature: str) -> ChainReceipt:
+        receipt = self.lookup(signature)
+        if receipt is None:
+            raise TransactionExpired("the swap's transaction expired before it landed; nothing was swapped")
+        return receipt
 
     def _execute(self, swap: SignedSwap, fee_rate: Decimal) -> ChainReceipt:
         rng = self.randomness.rng(swap.signature, "execute")
@@ -79,7 +84,13 @@ class SimulatedChain:
             executedPrice=(out / swap.amountIn).quantize(Decimal("1e-12")),
             fee=swap.amountIn * fee_rate,
             slippage=slippage,
-            error=f"slippage exceeded: would receive {out}, minimum {swap.minAmountOut}" if failed else None,
+            error=f"slippage exceeded: would receive {plain(out)}, minimum {plain(swap.minAmountOut)}" if failed else None,
             landedAtMs=self.clock.now_ms(),
             confirmAfterMs=int(confirm_ms),
         )
+
+
+def _receipt(record: dict | None) -> ChainReceipt | None:
+    if not record or record.get("status") == EXPIRED:
+        return None
+    return ChainReceipt.model_validate(record)

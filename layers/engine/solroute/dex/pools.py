@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from solroute.dex.seeds import DexSeed
+from solroute.models.amounts import quantize_down
 from solroute.models.errors import NoLiquidity
 from solroute.models.tokens import Token
-
-
-def quantize_down(amount: Decimal, decimals: int) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
 
 
 @dataclass(frozen=True)

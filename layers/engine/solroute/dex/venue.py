@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
+from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.dex.pools import pool_for
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DexSeed
@@ -16,11 +17,14 @@ from solroute.models.tokens import b58encode, resolve_token
 
 
 class SimulatedDex:
-    def __init__(self, seed: DexSeed, config: SimulationConfig, randomness: Randomness, clock: Clock) -> None:
+    def __init__(
+        self, seed: DexSeed, config: SimulationConfig, randomness: Randomness, clock: Clock, faults: FaultPlan = NO_FAULTS
+    ) -> None:
         self.seed = seed
         self.config = config
         self.randomness = randomness
         self.clock = clock
+        self.faults = faults
 
     @property
     def name(self) -> str:
@@ -33,6 +37,8 @@ class SimulatedDex:
         self.clock.sleep(float(delay_ms) / 1000)
         if Randomness.chance(rng, self.config.failure_rate):
             raise DexUnavailable(f"{self.seed.display_name} quote API did not answer")
+        if self.faults.fires("quote-timeout", order.orderId, order.attempts, self.seed.name):
+            raise DexUnavailable(f"{self.seed.display_name} quote API timed out")
         pool = pool_for(self.seed, resolve_token(order.tokenIn), resolve_token(order.tokenOut))
         factor = Randomness.uniform(rng, *self.seed.price_band)
         pq = pool.quote(order.amountIn, factor)

@@ -6,11 +6,15 @@ Every step is a conditional write on the status and seq just read, so a duplicat
 delivery can neither move the order backwards nor run a step twice. The swap's signature is
 stored (building -> submitted) before the swap is sent; an order found in ``submitted`` is
 settled by looking the signature up on the chain, and resending the same signed swap, which
-the chain deduplicates, never by building a second one.
+the chain deduplicates, never by building a second one. An order in ``submitted`` is failed
+only after the chain has shown that its swap never landed and now never will (see give_up):
+a swap that landed is the truth, whatever went wrong around it.
 
 Waiting for a landed swap to become final costs Lambda time and does no work, so when
 finality is a second or more away the message is put back with that delay and a later,
 short delivery settles the order (settling is not an attempt).
+
+The guarantees this keeps are written down in docs/guarantees.md.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from decimal import Decimal
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import OrderRepository
-from solroute.dex.chain import ChainReceipt, SimulatedChain
+from solroute.dal.ports import Chain, OrderQueue, OrderRepository
 from solroute.logic.backoff import backoff_seconds
 from solroute.logic.clock import Clock
 from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy
 from solroute.logic.routing import Router
 from solroute.logic.state_machine import transition
+from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
+from solroute.models.amounts import plain
+from solroute.models.chain import ChainReceipt
 from solroute.models.errors import AttemptsExhausted, PermanentOrderError, StaleOrder
 from solroute.models.order import ExecutionResult, Order, OrderStatus
 
@@ -39,7 +45,8 @@ class Outcome:
     """What the consumer must do with the message.
 
     done: delete it. retry: leave it on the queue, visible again in ``delay_seconds``.
-    requeue: the order waits for a rate-limit slot; queue it anew (not an attempt).
+    requeue: the order waits (for a rate-limit slot, or for its swap to be final); queue it
+    anew with that delay (not an attempt).
     """
 
     action: str
@@ -47,6 +54,16 @@ class Outcome:
     delay_seconds: int = 0
     not_before_ms: int | None = None
     finished: bool = False  # this delivery moved the order to a final status
+
+    def apply(self, queue: OrderQueue, order_id: str, receipt_handle: str) -> bool:
+        """Carry the outcome out on the queue; True when the received message is done with
+        (delete it), False when it must stay to come back after its new visibility timeout."""
+        if self.action == "retry":
+            queue.retry_later(receipt_handle, self.delay_seconds)
+            return False
+        if self.action == "requeue":
+            queue.send(order_id, self.delay_seconds, self.not_before_ms)
+        return True
 
 
 # An order that must wait longer than this for its start token goes back on the queue
@@ -65,11 +82,13 @@ class OrderExecutor:
         self,
         orders: OrderRepository,
         router: Router,
-        chain: SimulatedChain,
+        chain: Chain,
         limiter: RateLimiter,
         clock: Clock,
         max_attempts: int = 3,
         backoff_base_seconds: float = 2.0,
+        attempt_timeout_ms: int = 30_000,
+        start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
     ) -> None:
         self.orders = orders
         self.router = router
@@ -78,8 +97,16 @@ class OrderExecutor:
         self.clock = clock
         self.max_attempts = max_attempts
         self.backoff_base_seconds = backoff_base_seconds
+        self.attempt_timeout_ms = attempt_timeout_ms  # how long another delivery's attempt may still be running
+        self.start_timeout_ms = start_timeout_ms  # a pending order not started by then is failed by the sweeper
 
     def process(self, order_id: str, receive_count: int = 1, not_before_ms: int | None = None) -> Outcome:
+        try:
+            return self._process(order_id, receive_count, not_before_ms)
+        except Exception as error:  # a throttled read or write between attempts: nothing started
+            return self._retry(order_id, receive_count, error)
+
+    def _process(self, order_id: str, receive_count: int, not_before_ms: int | None) -> Outcome:
         order = self.orders.get(order_id)
         if order is None:
             logger.warning("queued order does not exist; dropping message", extra={"order_id": order_id})
@@ -90,9 +117,9 @@ class OrderExecutor:
 
         if order.status is S.PENDING and order.attempts == 0:
             try:
-                waiting = self._wait_for_start_slot(not_before_ms)
+                waiting = self._wait_for_start_slot(order, not_before_ms)
             except RateLimiterBusy:
-                return Outcome("requeue", delay_seconds=1, not_before_ms=not_before_ms)
+                waiting = self._requeue_pending(order, 1000)
             if waiting:
                 return waiting
         elif order.status is S.SUBMITTED:
@@ -100,11 +127,14 @@ class OrderExecutor:
             if settled:
                 return settled
 
+        now_ms = self.clock.now_ms()
+        deadline = now_ms + self.start_timeout_ms if order.status is S.PENDING else None
         try:
-            order = self.orders.record_attempt(order_id, self.max_attempts, self.clock.now_ms())
+            order = self.orders.record_attempt(order, self.max_attempts, now_ms, deadline)
         except AttemptsExhausted:
-            return self._finished(self._fail(order_id, f"gave up after {self.max_attempts} attempts"))
+            return self._attempts_used_up(order)
         except StaleOrder:
+            logger.info("another delivery moved the order; leaving it to that one", extra={"order_id": order_id})
             return Outcome("done", self.orders.get(order_id))
         logger.debug("attempt started", extra={"order_id": order_id, "attempt": order.attempts, "status": order.status.value})
 
@@ -116,16 +146,46 @@ class OrderExecutor:
             logger.info("another delivery moved the order; leaving it to that one", extra={"order_id": order_id})
             return Outcome("done", self.orders.get(order_id))
         except PermanentOrderError as error:
-            return self._finished(self._fail(order_id, error.message))
-        except Exception as error:  # transient venue/RPC errors and anything unexpected alike
-            return self._retry_or_fail(order_id, order.attempts, receive_count, error)
+            return self.give_up(order_id, error.message)
+        except Exception as error:  # transient venue/RPC/store errors and anything unexpected alike
+            return self._retry_or_give_up(order_id, order.attempts, receive_count, error)
 
     def give_up(self, order_id: str, reason: str) -> Outcome:
-        """Fail an order that processing abandoned (used for dead-lettered messages)."""
-        order = self.orders.get(order_id)
-        if order is None or order.is_final:
-            return Outcome("done", order)
-        return self._finished(self._fail(order_id, reason))
+        """Fail an order that processing abandoned, from whatever status it is in now (the
+        last attempt failed, the attempts are used up, or its message was dead-lettered).
+
+        An order in ``submitted`` is failed only once the chain has shown that its swap never
+        landed and now never will; if the swap did land, its outcome is recorded instead, so
+        a client whose swap was paid is never told ``failed``."""
+        for _ in range(3):  # re-read after losing a race with another delivery
+            order = self.orders.get(order_id)
+            if order is None or order.is_final:
+                return Outcome("done", order)
+            try:
+                if order.status is S.SUBMITTED:
+                    assert order.transaction is not None
+                    receipt = self.chain.expire(order.transaction.signature, self.clock.now_ms())
+                    if receipt is not None:
+                        logger.warning("the abandoned order's swap had landed; recording what the chain says", extra={"order_id": order_id})
+                        return self._finished(self._finalize(order, receipt))
+                return self._finished(self._move(order, S.FAILED, f"Order failed: {reason}", failureReason=reason))
+            except _SettleLater as later:
+                return self._requeue_until(later.final_at_ms)
+            except StaleOrder:
+                continue
+        return Outcome("done", self.orders.get(order_id))
+
+    def _attempts_used_up(self, order: Order) -> Outcome:
+        """Another delivery may still be running the last attempt (a duplicate message):
+        let it finish rather than expire a swap it is about to land."""
+        order = self.orders.get(order.orderId) or order  # the attempt that used the last one is not in our copy
+        last_start = order.attemptStartedAtMs[-1] if order.attemptStartedAtMs else 0
+        running_for_ms = self.clock.now_ms() - last_start
+        if running_for_ms < self.attempt_timeout_ms:
+            delay = (self.attempt_timeout_ms - running_for_ms) // 1000 + 1
+            logger.info("attempts used up but the last may still run; checking again later", extra={"order_id": order.orderId})
+            return Outcome("retry", order, delay_seconds=delay)
+        return self.give_up(order.orderId, f"gave up after {self.max_attempts} attempts")
 
     def _settle_landed(self, order: Order) -> Outcome | None:
         """An order whose swap already landed is settled by lookup, without an attempt."""
@@ -145,20 +205,19 @@ class OrderExecutor:
         remaining_ms = final_at_ms - self.clock.now_ms()
         return Outcome("requeue", delay_seconds=max(1, remaining_ms // 1000), not_before_ms=final_at_ms)
 
-    @staticmethod
-    def _finished(order: Order | None) -> Outcome:
+    def _finished(self, order: Order | None) -> Outcome:
         finished = order is not None and order.is_final
         if finished:
             _log_final(order)
         return Outcome("done", order, finished=finished)
 
-    def _wait_for_start_slot(self, not_before_ms: int | None) -> Outcome | None:
+    def _wait_for_start_slot(self, order: Order, not_before_ms: int | None) -> Outcome | None:
         """None once the order may start now; else how to put it back (not an attempt)."""
         if not_before_ms is None:  # first delivery: reserve a slot, spreading a backlog
             not_before_ms = self.clock.now_ms() + self.limiter.reserve()
         remaining_ms = not_before_ms - self.clock.now_ms()
         if remaining_ms >= 1000:  # SQS delays are whole seconds: wait the rest here
-            return Outcome("requeue", delay_seconds=remaining_ms // 1000, not_before_ms=not_before_ms)
+            return self._requeue_pending(order, remaining_ms, not_before_ms)
         if remaining_ms > 0:
             self.clock.sleep(remaining_ms / 1000)
         for _ in range(3):
@@ -169,13 +228,30 @@ class OrderExecutor:
                 break
             self.clock.sleep(wait_ms / 1000)
         # Other due orders are ahead: give the consumer back (settlements need it) and retry.
-        return Outcome("requeue", delay_seconds=max(1, wait_ms // 1000), not_before_ms=self.clock.now_ms() + wait_ms)
+        return self._requeue_pending(order, wait_ms)
 
-    def _retry_or_fail(self, order_id: str, attempt: int, receive_count: int, error: Exception) -> Outcome:
-        reason = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+    def _requeue_pending(self, order: Order, wait_ms: int, not_before_ms: int | None = None) -> Outcome:
+        """Put a pending order back to wait for its slot, moving its start deadline when the
+        wait reaches towards it (so the sweeper never fails an order that is only queued)."""
+        not_before_ms = not_before_ms if not_before_ms is not None else self.clock.now_ms() + wait_ms
+        if order.startDeadlineMs is not None and not_before_ms + self.start_timeout_ms // 2 > order.startDeadlineMs:
+            self.orders.extend_start_deadline(order, not_before_ms + self.start_timeout_ms)
+        return Outcome("requeue", delay_seconds=max(1, wait_ms // 1000), not_before_ms=not_before_ms)
+
+    def _retry(self, order_id: str, receive_count: int, error: Exception) -> Outcome:
+        delay = backoff_seconds(receive_count, self.backoff_base_seconds)
+        logger.warning(
+            "delivery failed before an attempt started; retrying with backoff",
+            extra={"order_id": order_id, "retry_in_seconds": delay, "error": _reason(error)},
+            exc_info=not isinstance(getattr(error, "code", None), str),
+        )
+        return Outcome("retry", delay_seconds=delay)
+
+    def _retry_or_give_up(self, order_id: str, attempt: int, receive_count: int, error: Exception) -> Outcome:
+        reason = _reason(error)
         if attempt >= self.max_attempts:
             logger.error("attempt failed; no attempts left", extra={"order_id": order_id, "attempt": attempt, "error": reason})
-            return self._finished(self._fail(order_id, f"{reason} (after {attempt} attempts)"))
+            return self.give_up(order_id, f"{reason} (after {attempt} attempts)")
         delay = backoff_seconds(receive_count, self.backoff_base_seconds)
         logger.warning(
             "attempt failed; retrying with backoff",
@@ -222,7 +298,7 @@ class OrderExecutor:
             reason = receipt.error or "swap failed on chain"
             return self._move(order, S.FAILED, f"Swap failed: {reason}", failureReason=reason, execution=self._result(receipt))
         result = self._result(receipt)
-        return self._move(order, S.CONFIRMED, f"Confirmed: {result.amountOut} {order.tokenOut} on {result.dex.capitalize()}", execution=result)
+        return self._move(order, S.CONFIRMED, f"Confirmed: {plain(result.amountOut)} {order.tokenOut} on {result.dex.capitalize()}", execution=result)
 
     @staticmethod
     def _fee_rate(order: Order) -> Decimal:
@@ -246,18 +322,6 @@ class OrderExecutor:
         logger.debug(message, extra={"order_id": order.orderId, "status": target.value, "seq": after.seq})
         return after
 
-    def _fail(self, order_id: str, reason: str) -> Order | None:
-        """Mark the order failed from whatever status it is in now (re-read on a lost race)."""
-        for _ in range(3):
-            order = self.orders.get(order_id)
-            if order is None or order.is_final:
-                return order
-            try:
-                return self._move(order, S.FAILED, f"Order failed: {reason}", failureReason=reason)
-            except StaleOrder:
-                continue
-        return self.orders.get(order_id)
-
 
 def _log_final(order: Order) -> None:
     """One line per order that says what happened to it: each step with its offset."""
@@ -267,8 +331,12 @@ def _log_final(order: Order) -> None:
     if order.routing:
         extra.update(dex=order.routing.dex, route=order.routing.reason)
     if order.execution:
-        extra.update(amount_out=str(order.execution.amountOut), tx=order.execution.txHash)
+        extra.update(amount_out=plain(order.execution.amountOut), tx=order.execution.txHash)
     if order.status is S.FAILED:
         logger.warning(f"order failed: {order.failureReason}", extra=extra)
     else:
         logger.info(f"order {order.status.value}: {order.history[-1].message}", extra=extra)
+
+
+def _reason(error: Exception) -> str:
+    return getattr(error, "message", None) or f"{type(error).__name__}: {error}"

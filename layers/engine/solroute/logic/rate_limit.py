@@ -105,4 +105,4 @@ class RateLimiter:
             if self.store.write_if_unchanged(key, new_state.tokens, new_state.updated_at_ms, version):
                 return wait_ms
             self.clock.sleep(random.uniform(0.002, 0.02))  # another consumer wrote first: back off a little
-        raise RateLimiterBusy(f"rate limiter bucket '{key}' stayed contended for {max_tries} tries")(f"rate limiter bucket '{key}' stayed contended for {max_tries} tries")
+        raise RateLimiterBusy(f"rate limiter bucket '{key}' stayed contended for {max_tries} tries")

@@ -8,7 +8,7 @@ from typing import Protocol, Sequence
 
 from aws_lambda_powertools import Logger
 
-from solroute.dex.pools import quantize_down
+from solroute.models.amounts import plain, quantize_down, smallest_unit
 from solroute.models.errors import DexUnavailable, NoLiquidity, PermanentOrderError
 from solroute.models.order import Order, Quote, RoutingDecision, SignedSwap
 from solroute.models.tokens import resolve_token
@@ -38,13 +38,14 @@ def choose_route(quotes: Sequence[Quote], slippage: Decimal, out_decimals: int, 
         runner_up = max(others, key=lambda q: q.amountOut)
         edge = (best.amountOut - runner_up.amountOut) / runner_up.amountOut * 100 if runner_up.amountOut else Decimal(0)
         reason = (
-            f"{_display(best.dex)} returns {best.amountOut} vs {_display(runner_up.dex)} {runner_up.amountOut}"
+            f"{_display(best.dex)} returns {plain(best.amountOut)} vs {_display(runner_up.dex)} {plain(runner_up.amountOut)}"
             f" (+{edge.quantize(Decimal('0.001'))}%) after fees and price impact"
         )
     else:
         missing = ", ".join(_display(n) for n in unavailable) or "no other venue"
         reason = f"only {_display(best.dex)} quoted ({missing} unavailable)"
-    min_out = quantize_down(best.amountOut * (1 - slippage), out_decimals)
+    # Never accept less than one base unit: a swap that pays nothing must fail, not confirm.
+    min_out = max(quantize_down(best.amountOut * (1 - slippage), out_decimals), smallest_unit(out_decimals))
     return RoutingDecision(dex=best.dex, amountOut=best.amountOut, minAmountOut=min_out, reason=reason)
 
 
@@ -70,5 +71,12 @@ class Router:
             if all(isinstance(e, PermanentOrderError) for e in failures.values()):
                 raise NoLiquidity(f"no venue can trade {order.tokenIn}->{order.tokenOut}: " + "; ".join(map(str, failures.values())))
             raise DexUnavailable("no venue returned a quote: " + "; ".join(map(str, failures.values())))
-        decision = choose_route(quotes, order.slippage, resolve_token(order.tokenOut).decimals, list(failures))
-        return quotes, decision
+        decimals = resolve_token(order.tokenOut).decimals
+        usable = [q for q in quotes if q.amountOut >= smallest_unit(decimals)]
+        if not usable:  # a quote of zero is no liquidity for this size: fail before sending anything
+            raise NoLiquidity(
+                f"no liquidity for {plain(order.amountIn)} {order.tokenIn}: every venue quotes less than"
+                f" {plain(smallest_unit(decimals))} {order.tokenOut} (the smallest amount of {order.tokenOut})"
+            )
+        unavailable = [*failures, *(q.dex for q in quotes if q not in usable)]
+        return quotes, choose_route(usable, order.slippage, decimals, unavailable)

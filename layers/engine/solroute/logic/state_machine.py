@@ -43,6 +43,7 @@ def transition(order: Order, target: OrderStatus, message: str, clock: Clock, **
             "statusAtMs": now_ms,
             "history": [*order.history, entry],
             "lastChange": "status",
+            "startDeadlineMs": None,  # only a pending order has one, and no transition leads to pending
             **fields,
         }
     )

@@ -9,8 +9,9 @@ from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import OrderQueue, OrderRepository
 from solroute.logic.clock import Clock
+from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
 from solroute.logic.state_machine import transition
-from solroute.models.errors import QueueUnavailable, StaleOrder
+from solroute.models.errors import QueueUnavailable
 from solroute.models.order import HistoryEntry, Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
 
@@ -23,12 +24,18 @@ def new_order_id() -> str:
 
 class OrderSubmission:
     def __init__(
-        self, orders: OrderRepository, queue: OrderQueue, clock: Clock, new_id: Callable[[], str] = new_order_id
+        self,
+        orders: OrderRepository,
+        queue: OrderQueue,
+        clock: Clock,
+        new_id: Callable[[], str] = new_order_id,
+        start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
     ) -> None:
         self.orders = orders
         self.queue = queue
         self.clock = clock
         self.new_id = new_id
+        self.start_timeout_ms = start_timeout_ms
 
     def submit(self, request: ExecuteOrderRequest) -> Order:
         now_ms = self.clock.now_ms()
@@ -45,6 +52,9 @@ class OrderSubmission:
             updatedAt=stamp,
             statusAtMs=now_ms,
             history=[HistoryEntry(status=OrderStatus.PENDING, seq=1, timestamp=stamp, timestampMs=now_ms, message="Order received")],
+            # If this process dies between storing and queueing the order, or the queue and
+            # the database both refuse below, the sweeper fails the order after this.
+            startDeadlineMs=now_ms + self.start_timeout_ms,
         )
         self.orders.create(order)
         try:
@@ -55,11 +65,16 @@ class OrderSubmission:
         return order
 
     def _fail_unqueued(self, order: Order, error: QueueUnavailable) -> None:
-        # Never leave an order pending that no consumer will ever see.
+        # Never leave an order pending that no consumer will ever see. If this write fails too,
+        # the order still never executes: the sweeper fails it at its start deadline.
         reason = f"could not be queued for execution: {error.message}"
         failed = transition(order, OrderStatus.FAILED, "Order could not be queued", self.clock, failureReason=reason)
         try:
             self.orders.save_transition(order, failed)
-        except StaleOrder:
-            logger.warning("order moved while failing it after a queue error", extra={"order_id": order.orderId})
+        except Exception as write_error:  # noqa: BLE001 - the client is told 503 either way
+            logger.error(
+                "could not fail the unqueued order; the sweeper will at its start deadline",
+                extra={"order_id": order.orderId, "error": str(write_error), "start_deadline_ms": order.startDeadlineMs},
+            )
+            return
         logger.error("order failed: queue unavailable", extra={"order_id": order.orderId, "reason": reason})

@@ -24,6 +24,12 @@ class OrderNotFound(DomainError):
     code = "ORDER_NOT_FOUND"
 
 
+class DuplicateOrder(DomainError):
+    """An order with this id is already stored."""
+
+    code = "DUPLICATE_ORDER"
+
+
 class IdempotencyConflict(DomainError):
     code = "IDEMPOTENCY_CONFLICT"
 
@@ -62,6 +68,12 @@ class RpcError(TransientError):
     code = "RPC_ERROR"
 
 
+class StoreBusy(TransientError):
+    """The database throttled a request (DynamoDB's ProvisionedThroughputExceeded and kin)."""
+
+    code = "STORE_BUSY"
+
+
 class PermanentOrderError(DomainError):
     """Retrying cannot help: the order fails at once."""
 
@@ -70,3 +82,9 @@ class PermanentOrderError(DomainError):
 
 class NoLiquidity(PermanentOrderError):
     code = "NO_LIQUIDITY"
+
+
+class TransactionExpired(PermanentOrderError):
+    """The swap's transaction can no longer land (on Solana: its blockhash expired)."""
+
+    code = "TRANSACTION_EXPIRED"

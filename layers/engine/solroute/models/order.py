@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from solroute.models.amounts import Amount
 
 
 class OrderStatus(str, Enum):
@@ -32,18 +33,18 @@ class HistoryEntry(_Model):
 class Quote(_Model):
     dex: str
     poolId: str
-    amountIn: Decimal
-    amountOut: Decimal  # net: after the pool fee and price impact
-    fee: Decimal  # in tokenIn
-    feeRate: Decimal
-    price: Decimal  # amountOut / amountIn
-    priceImpact: Decimal  # fraction of the spot price lost to size
+    amountIn: Amount
+    amountOut: Amount  # net: after the pool fee and price impact
+    fee: Amount  # in tokenIn
+    feeRate: Amount
+    price: Amount  # amountOut / amountIn
+    priceImpact: Amount  # fraction of the spot price lost to size
 
 
 class RoutingDecision(_Model):
     dex: str
-    amountOut: Decimal
-    minAmountOut: Decimal
+    amountOut: Amount
+    minAmountOut: Amount
     reason: str
 
 
@@ -55,18 +56,18 @@ class SignedSwap(_Model):
     poolId: str
     tokenIn: str
     tokenOut: str
-    amountIn: Decimal
-    quotedAmountOut: Decimal
-    minAmountOut: Decimal
+    amountIn: Amount
+    quotedAmountOut: Amount
+    minAmountOut: Amount
 
 
 class ExecutionResult(_Model):
     txHash: str
     dex: str
-    amountOut: Decimal
-    executedPrice: Decimal
-    fee: Decimal
-    slippage: Decimal  # realised: (quoted - executed) / quoted; negative means better than quoted
+    amountOut: Amount
+    executedPrice: Amount
+    fee: Amount
+    slippage: Amount  # realised: (quoted - executed) / quoted; negative means better than quoted
 
 
 class Order(_Model):
@@ -74,8 +75,8 @@ class Order(_Model):
     type: str = "market"
     tokenIn: str
     tokenOut: str
-    amountIn: Decimal
-    slippage: Decimal
+    amountIn: Amount
+    slippage: Amount
     wallet: str | None = None
     status: OrderStatus = OrderStatus.PENDING
     seq: int = 1
@@ -90,6 +91,9 @@ class Order(_Model):
     transaction: SignedSwap | None = None
     execution: ExecutionResult | None = None
     failureReason: str | None = None
+    # While pending: if the order has not started by then, the sweeper fails it (it was never
+    # queued, or its queue message is gone). Cleared when the order leaves pending.
+    startDeadlineMs: int | None = None
     # "status" when the last write changed the status: the stream filter keys on it.
     lastChange: str = "status"
 

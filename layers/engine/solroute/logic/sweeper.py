@@ -1,0 +1,63 @@
+"""The sweeper: fail pending orders that missed their start deadline.
+
+Every order is stored ``pending`` with a start deadline before it is queued. The queue and its
+dead-letter function look after every order whose message exists; the sweeper looks after
+those whose message does not: the API died between storing and queueing an order, or the queue
+refused it and the write that should have failed the order failed too. Such an order never
+started, so nothing was swapped, and failing it is the truth; re-queueing it instead could
+execute an order whose client was told it failed (and may have sent it again).
+
+Consumers move the deadline when an order must wait long for a rate-limit slot, and when an
+attempt starts on a pending order, so an order that is merely queued is never swept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+
+from solroute.dal.ports import OrderRepository
+from solroute.logic.clock import Clock
+from solroute.logic.state_machine import transition
+from solroute.models.errors import StaleOrder
+from solroute.models.order import OrderStatus
+
+logger = Logger(child=True)
+
+# Must exceed the queue's visibility timeout: an attempt that crashed on a pending order comes
+# back after it, and moves the deadline again.
+DEFAULT_START_TIMEOUT_MS = 300_000
+
+
+@dataclass
+class SweepReport:
+    examined: int = 0
+    failed: int = 0
+
+
+class Sweeper:
+    def __init__(self, orders: OrderRepository, clock: Clock, batch_size: int = 100) -> None:
+        self.orders = orders
+        self.clock = clock
+        self.batch_size = batch_size
+
+    def sweep(self) -> SweepReport:
+        report = SweepReport()
+        now_ms = self.clock.now_ms()
+        for order_id in self.orders.pending_past_deadline(now_ms, self.batch_size):
+            report.examined += 1
+            order = self.orders.get(order_id)
+            if order is None or order.status is not OrderStatus.PENDING or (order.startDeadlineMs or now_ms + 1) > now_ms:
+                continue  # started, or its deadline moved, since the index was read
+            seconds = (now_ms - order.history[0].timestampMs) // 1000
+            reason = f"not started {seconds} s after it was accepted: it never reached the execution queue; nothing was swapped"
+            try:
+                self.orders.save_transition(order, transition(order, OrderStatus.FAILED, f"Order failed: {reason}", self.clock, failureReason=reason))
+            except StaleOrder:
+                continue  # a consumer started it just now
+            report.failed += 1
+            logger.warning(f"order failed: {reason}", extra={"order_id": order_id, "status": "failed", "start_deadline_ms": order.startDeadlineMs})
+        if report.examined:
+            logger.info("sweep done", extra={"examined": report.examined, "failed": report.failed})
+        return report

@@ -1,0 +1,258 @@
+"""One contract, two implementations: every port test runs against the in-memory fake the
+unit tests use and against the DynamoDB adapter on moto (tables created from template.yaml).
+A fake that drifts from its adapter makes the unit tests, the fault matrix and the race tests
+prove nothing; this suite keeps them honest."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from localcloud.resources import deploy
+from localcloud.template import Template
+from solroute.dal.dynamodb import DynamoChainLedger, DynamoConnectionRepository, DynamoOrderRepository, DynamoRateLimitStore
+from solroute.logic.clock import Clock
+from solroute.logic.state_machine import transition
+from solroute.models.errors import AttemptsExhausted, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder
+from solroute.models.order import HistoryEntry, Order, OrderStatus
+from tests.fakes import FakeClock, InMemoryConnections, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore
+from tests.lambdas import ROOT
+
+S = OrderStatus
+WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
+OTHER_WALLET = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
+
+
+@pytest.fixture(scope="module")
+def moto_tables():
+    with mock_aws():
+        template = Template(ROOT / "template.yaml")
+        kwargs = {"region_name": "us-east-1", "aws_access_key_id": "t", "aws_secret_access_key": "t"}
+        deployed = deploy(template, boto3.client("dynamodb", **kwargs), boto3.client("sqs", **kwargs), "contract", {})
+        resource = boto3.resource("dynamodb", **kwargs)
+        yield lambda logical_id: resource.Table(deployed.tables[logical_id]["name"])
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def impl(request, moto_tables):
+    return request.param, moto_tables
+
+
+@pytest.fixture
+def orders(impl):
+    kind, tables = impl
+    return InMemoryOrders() if kind == "fake" else DynamoOrderRepository(tables("OrdersTable"))
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+_counter = iter(range(10**9))
+
+
+def new_order(clock: Clock, wallet: str | None = WALLET, deadline_ms: int | None = None, created_offset_ms: int = 0) -> Order:
+    now = clock.now_ms() + created_offset_ms
+    stamp = clock.iso(now)
+    return Order(
+        orderId=f"00000000-0000-4000-8000-{next(_counter):012d}",
+        tokenIn="SOL",
+        tokenOut="USDC",
+        amountIn=Decimal("0.0000001"),
+        slippage=Decimal("0.01"),
+        wallet=wallet,
+        createdAt=stamp,
+        updatedAt=stamp,
+        statusAtMs=now,
+        history=[HistoryEntry(status=S.PENDING, seq=1, timestamp=stamp, timestampMs=now, message="Order received")],
+        startDeadlineMs=deadline_ms,
+    )
+
+
+def step(order: Order, target: OrderStatus, clock: Clock) -> Order:
+    return transition(order, target, f"to {target.value}", clock)
+
+
+# ------------------------------------------------------------------ orders
+def test_an_order_reads_back_exactly_as_written(orders, clock):
+    order = new_order(clock, deadline_ms=123)
+    orders.create(order)
+    assert orders.get(order.orderId) == order
+    assert orders.get(order.orderId).amountIn == Decimal("0.0000001")
+
+
+def test_creating_an_existing_id_is_refused(orders, clock):
+    order = new_order(clock)
+    orders.create(order)
+    with pytest.raises(DuplicateOrder):
+        orders.create(order)
+
+
+def test_an_unknown_id_reads_as_none(orders):
+    assert orders.get("00000000-0000-4000-8000-ffffffffffff") is None
+
+
+def test_a_transition_is_written_only_from_the_status_and_seq_it_was_read_at(orders, clock):
+    order = new_order(clock)
+    orders.create(order)
+    routing = step(order, S.ROUTING, clock)
+    orders.save_transition(order, routing)
+    with pytest.raises(StaleOrder):
+        orders.save_transition(order, step(order, S.FAILED, clock))  # read before the move
+    assert orders.get(order.orderId).status is S.ROUTING
+
+
+def test_a_transition_of_an_unknown_order_is_stale(orders, clock):
+    ghost = new_order(clock)
+    with pytest.raises(StaleOrder):
+        orders.save_transition(ghost, step(ghost, S.ROUTING, clock))
+
+
+def test_a_transition_keeps_the_attempts_recorded_since_the_order_was_read(orders, clock):
+    """Defect 4: a step written from an older copy must not put the attempt counter back."""
+    order = new_order(clock)
+    orders.create(order)
+    read_by_a = orders.get(order.orderId)
+    orders.record_attempt(read_by_a, 3, 1)
+    routing = step(read_by_a, S.ROUTING, clock)  # still says attempts=0
+    orders.save_transition(read_by_a, routing)
+    stored = orders.get(order.orderId)
+    assert (stored.status, stored.attempts, stored.attemptStartedAtMs) == (S.ROUTING, 1, [1])
+
+
+def test_an_attempt_counts_only_against_the_state_it_was_read_in(orders, clock):
+    order = new_order(clock)
+    orders.create(order)
+    first = orders.record_attempt(order, 3, 10, start_deadline_ms=99)
+    assert (first.attempts, first.attemptStartedAtMs, first.startDeadlineMs) == (1, [10], 99)
+    orders.save_transition(order, step(order, S.ROUTING, clock))
+    with pytest.raises(StaleOrder):
+        orders.record_attempt(order, 3, 11)  # the order moved on since this copy was read
+    assert orders.get(order.orderId).attempts == 1
+
+
+def test_attempts_stop_at_the_maximum(orders, clock):
+    order = new_order(clock)
+    orders.create(order)
+    orders.record_attempt(order, 2, 1)
+    orders.record_attempt(order, 2, 2)
+    with pytest.raises(AttemptsExhausted):
+        orders.record_attempt(order, 2, 3)
+    assert orders.get(order.orderId).attempts == 2
+
+
+def test_no_attempt_starts_on_a_final_or_unknown_order(orders, clock):
+    order = new_order(clock)
+    orders.create(order)
+    orders.save_transition(order, step(order, S.FAILED, clock))
+    with pytest.raises(StaleOrder):
+        orders.record_attempt(orders.get(order.orderId), 3, 1)
+    with pytest.raises(OrderNotFound):
+        orders.record_attempt(new_order(clock), 3, 1)
+
+
+def test_the_sweeper_sees_pending_orders_past_their_deadline_and_nothing_else(orders, clock):
+    due_late, due_early, later = new_order(clock, deadline_ms=200), new_order(clock, deadline_ms=100), new_order(clock, deadline_ms=10_000)
+    started, no_deadline = new_order(clock, deadline_ms=50), new_order(clock)
+    for order in (due_late, due_early, later, started, no_deadline):
+        orders.create(order)
+    orders.save_transition(started, step(started, S.ROUTING, clock))
+    assert orders.get(started.orderId).startDeadlineMs is None, "leaving pending clears the deadline"
+    due = [i for i in orders.pending_past_deadline(5_000, 100) if i in {o.orderId for o in (due_late, due_early, later, started, no_deadline)}]
+    assert due == [due_early.orderId, due_late.orderId]
+
+
+def test_a_pending_orders_deadline_moves_only_while_it_is_pending(orders, clock):
+    order = new_order(clock, deadline_ms=100)
+    orders.create(order)
+    assert orders.extend_start_deadline(order, 9_000) is True
+    assert orders.get(order.orderId).startDeadlineMs == 9_000
+    assert order.orderId not in orders.pending_past_deadline(5_000, 100)
+    orders.save_transition(order, step(order, S.ROUTING, clock))
+    assert orders.extend_start_deadline(order, 20_000) is False
+
+
+def test_a_wallets_orders_come_newest_first_a_page_at_a_time(orders, clock):
+    wallet = f"So1{next(_counter):0>41}"[:44].replace("0", "1")
+    mine = [new_order(clock, wallet=wallet, created_offset_ms=i * 1000) for i in range(5)]
+    for order in mine:
+        orders.create(order)
+    orders.create(new_order(clock, wallet=OTHER_WALLET))
+    seen, cursor = [], None
+    while True:
+        page = orders.list_by_wallet(wallet, 2, cursor)
+        seen += [o.orderId for o in page.orders]
+        if not page.cursor:
+            break
+        cursor = page.cursor
+    assert seen == [o.orderId for o in reversed(mine)]
+
+
+def test_a_cursor_is_honoured_only_for_the_wallet_it_was_issued_for(orders, clock):
+    for i in range(3):
+        orders.create(new_order(clock, wallet=WALLET, created_offset_ms=i))
+    cursor = orders.list_by_wallet(WALLET, 1, None).cursor
+    assert cursor
+    with pytest.raises(InvalidRequest):
+        orders.list_by_wallet(OTHER_WALLET, 1, cursor)
+    with pytest.raises(InvalidRequest):
+        orders.list_by_wallet(WALLET, 1, "not-a-cursor!")
+
+
+# ------------------------------------------------------------------ the chain's ledger
+@pytest.fixture
+def ledger(impl):
+    kind, tables = impl
+    return InMemoryLedger() if kind == "fake" else DynamoChainLedger(tables("SimulatedChainTable"))
+
+
+def test_a_signature_lands_once(ledger):
+    signature = f"sig{next(_counter)}"
+    assert ledger.put_if_absent(signature, {"status": "success", "amountOut": "1.5"}) is True
+    assert ledger.put_if_absent(signature, {"status": "failed", "amountOut": "9"}) is False
+    record = ledger.get(signature)
+    assert (record["status"], record["amountOut"]) == ("success", "1.5")
+    assert ledger.get(f"sig{next(_counter)}") is None
+
+
+# ------------------------------------------------------------------ rate limit buckets
+@pytest.fixture
+def buckets(impl):
+    kind, tables = impl
+    return InMemoryRateLimitStore() if kind == "fake" else DynamoRateLimitStore(tables("RateLimitTable"))
+
+
+def test_a_bucket_is_written_only_over_the_version_that_was_read(buckets):
+    name = f"bucket{next(_counter)}"
+    assert buckets.read(name) is None
+    assert buckets.write_if_unchanged(name, Decimal("0.5"), 10, 0) is True
+    assert buckets.write_if_unchanged(name, Decimal("0.1"), 11, 0) is False, "version 0 means: must not exist yet"
+    tokens, updated, version = buckets.read(name)
+    assert (Decimal(tokens), int(updated), int(version)) == (Decimal("0.5"), 10, 1)
+    assert buckets.write_if_unchanged(name, Decimal("0.2"), 12, 1) is True
+    assert buckets.write_if_unchanged(name, Decimal("0.3"), 13, 1) is False
+
+
+# ------------------------------------------------------------------ WebSocket subscriptions
+@pytest.fixture
+def connections(impl):
+    kind, tables = impl
+    now = lambda: 1_000  # noqa: E731
+    return InMemoryConnections(now) if kind == "fake" else DynamoConnectionRepository(tables("ConnectionsTable"), now)
+
+
+def test_subscriptions_are_found_both_ways_and_expire(connections):
+    c1, c2, order = f"c{next(_counter)}", f"c{next(_counter)}", f"o{next(_counter)}"
+    connections.add(c1, order, 2_000)
+    connections.add(c2, order, 500)  # expired: TTL deletion lags, so it must read as gone
+    connections.add(c1, f"{order}-b", 2_000)
+    assert connections.connections_for(order) == [c1]
+    assert sorted(connections.orders_for(c1)) == sorted([order, f"{order}-b"])
+    connections.remove(c1, f"{order}-b")
+    assert connections.orders_for(c1) == [order]
+    assert connections.remove_connection(c1) == 1
+    assert connections.connections_for(order) == []

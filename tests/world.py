@@ -1,0 +1,340 @@
+"""A whole engine in memory, on a fake clock: the API's submission, an SQS queue with its
+visibility timeouts, receive counts and redrive, the consumer, the dead-letter function and
+the sweeper, all calling the real domain code. Faults are injected at the ports (a store call
+throttled, the process dying before or after a call) and at the simulation's fault points.
+``check_guarantees`` asserts G1-G6 of docs/guarantees.md against the chain's ledger."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+from solroute.dex.chain import SimulatedChain
+from solroute.dex.faults import FaultPlan
+from solroute.dex.randomness import Randomness
+from solroute.dex.seeds import DEX_SEEDS
+from solroute.dex.simulation import SimulationConfig
+from solroute.dex.venue import SimulatedDex
+from solroute.logic.execution import OrderExecutor
+from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from solroute.logic.routing import Router
+from solroute.logic.state_machine import TRANSITIONS
+from solroute.logic.submission import OrderSubmission
+from solroute.logic.sweeper import Sweeper
+from solroute.models.amounts import smallest_unit
+from solroute.models.errors import QueueUnavailable, StoreBusy
+from solroute.models.order import Order, OrderStatus
+from solroute.models.requests import ExecuteOrderRequest
+from solroute.models.tokens import resolve_token
+from tests.fakes import FakeClock, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore
+
+S = OrderStatus
+VISIBILITY_MS = 180_000  # template.yaml: QueueVisibilityTimeout
+MAX_RECEIVES = 5  # template.yaml: maxReceiveCount
+SWEEP_EVERY_MS = 60_000  # template.yaml: rate(1 minute)
+START_TIMEOUT_MS = 300_000  # template.yaml: StartTimeout
+DLQ_REASON = "processing crashed: the order's message was dead-lettered after repeated failed deliveries"
+
+
+class Crash(BaseException):
+    """The process died (a Lambda crash, a kill, a timeout): nothing after it runs."""
+
+
+# ---------------------------------------------------------------- faults at the ports
+@dataclass
+class Fault:
+    """Fire ``kind`` on calls number ``first`` .. ``first + times - 1`` of ``operation``."""
+
+    operation: str  # "orders.save_transition", "ledger.put_if_absent", "limiter.read", ...
+    kind: str  # "throttle" (raises StoreBusy), "crash-before", "crash-after"
+    first: int = 1
+    times: int = 1
+
+    def hits(self, nth: int) -> bool:
+        return self.first <= nth < self.first + self.times
+
+
+class Calls:
+    """Counts calls per operation, fires the faults, and lets race tests pause a thread."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.log: list[str] = []
+        self.faults: list[Fault] = []
+        self.pause: Callable[[str], None] = lambda operation: None
+        self._lock = threading.Lock()
+
+    def before(self, operation: str) -> int:
+        self.pause(operation)
+        with self._lock:
+            nth = self.counts[operation] = self.counts.get(operation, 0) + 1
+            self.log.append(operation)
+        for fault in self.faults:
+            if fault.operation == operation and fault.hits(nth):
+                if fault.kind == "throttle":
+                    raise StoreBusy(f"injected: {operation} throttled")
+                if fault.kind == "crash-before":
+                    raise Crash(f"injected: died before {operation}")
+        return nth
+
+    def after(self, operation: str, nth: int) -> None:
+        for fault in self.faults:
+            if fault.operation == operation and fault.kind == "crash-after" and fault.hits(nth):
+                raise Crash(f"injected: died after {operation}")
+
+
+class Instrumented:
+    """Wraps a port: every public method call goes through ``calls``."""
+
+    def __init__(self, name: str, target: Any, calls: Calls) -> None:
+        self._name, self._target, self._calls = name, target, calls
+
+    def __getattr__(self, attribute: str) -> Any:
+        value = getattr(self._target, attribute)
+        if attribute.startswith("_") or not callable(value):
+            return value
+        operation = f"{self._name}.{attribute}"
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            nth = self._calls.before(operation)
+            result = value(*args, **kwargs)
+            self._calls.after(operation, nth)
+            return result
+
+        return call
+
+
+# ---------------------------------------------------------------- SQS on the fake clock
+@dataclass(order=True)
+class _Message:
+    visible_at: int
+    message_id: int
+    order_id: str = field(compare=False)
+    not_before_ms: int | None = field(compare=False, default=None)
+    receive_count: int = field(compare=False, default=0)
+    deleted: bool = field(compare=False, default=False)
+
+
+class SimQueue:
+    """An OrderQueue with SQS's semantics on the fake clock: delays, visibility timeouts,
+    ChangeMessageVisibility, ApproximateReceiveCount and redrive after MAX_RECEIVES."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.heap: list[_Message] = []
+        self.by_handle: dict[str, _Message] = {}
+        self.dead_letters: list[_Message] = []
+        self.fail_sends = 0  # the next n sends raise QueueUnavailable
+        self._ids = itertools.count(1)
+
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None) -> None:
+        if self.fail_sends:
+            self.fail_sends -= 1
+            raise QueueUnavailable("the order queue did not accept the order")
+        self._push(_Message(self.clock.now_ms() + delay_seconds * 1000, next(self._ids), order_id, not_before_ms))
+
+    def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
+        message = self.by_handle[receipt_handle]
+        message.visible_at = self.clock.now_ms() + delay_seconds * 1000
+        heapq.heapify(self.heap)
+
+    def _push(self, message: _Message) -> None:
+        heapq.heappush(self.heap, message)
+        self.by_handle[str(message.message_id)] = message
+
+    def receive(self) -> _Message | None:
+        """The next visible message (now hidden for the visibility timeout), or None."""
+        while self.heap and (self.heap[0].deleted or self.heap[0] in self.dead_letters):
+            heapq.heappop(self.heap)
+        if not self.heap or self.heap[0].visible_at > self.clock.now_ms():
+            return None
+        message = self.heap[0]
+        if message.receive_count >= MAX_RECEIVES:  # redrive: the next receive moves it to the DLQ
+            heapq.heappop(self.heap)
+            self.dead_letters.append(message)
+            return self.receive()
+        message.receive_count += 1
+        message.visible_at = self.clock.now_ms() + VISIBILITY_MS
+        heapq.heapify(self.heap)
+        return message
+
+    def delete(self, message: _Message) -> None:
+        message.deleted = True
+
+    def next_visible_ms(self) -> int | None:
+        live = [m.visible_at for m in self.heap if not m.deleted]
+        return min(live) if live else None
+
+
+# ---------------------------------------------------------------- the engine
+class World:
+    def __init__(
+        self,
+        config: SimulationConfig | None = None,
+        faults: list[Fault] | None = None,
+        fault_plan: str = "",
+        rate_per_minute: int = 0,
+        max_attempts: int = 3,
+    ) -> None:
+        config = config or SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0)
+        self.clock = FakeClock()
+        self.calls = Calls()
+        self.calls.faults = list(faults or [])
+        self.orders = InMemoryOrders()
+        self.ledger = InMemoryLedger()
+        self.limiter_store = InMemoryRateLimitStore()
+        self.queue = SimQueue(self.clock)
+        self.attempt_history: dict[str, list[int]] = {}
+        randomness = Randomness(config.seed)
+        plan = FaultPlan.parse(fault_plan, randomness, crash=_raise_crash)
+        orders = Instrumented("orders", _AttemptWatcher(self.orders, self.attempt_history), self.calls)
+        venues = [SimulatedDex(seed, config, randomness, self.clock, plan) for seed in DEX_SEEDS]
+        chain = SimulatedChain(Instrumented("ledger", self.ledger, self.calls), config, randomness, self.clock, plan)
+        limiter = RateLimiter(Instrumented("limiter", self.limiter_store, self.calls), TokenBucket(rate_per_minute, 1), self.clock)
+        self.executor = OrderExecutor(
+            orders, Router(venues), chain, limiter, self.clock, max_attempts=max_attempts, start_timeout_ms=START_TIMEOUT_MS
+        )
+        self.submission = OrderSubmission(orders, self.queue, self.clock, start_timeout_ms=START_TIMEOUT_MS)
+        self.sweeper = Sweeper(orders, self.clock)
+        self.accepted: list[str] = []
+        self.refused = 0
+        self.crashes = 0
+        self._next_sweep = self.clock.now_ms() + SWEEP_EVERY_MS
+
+    def submit(self, **fields: Any) -> str | None:
+        """POST an order; its id if accepted (202), None if refused (503)."""
+        body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
+        try:
+            order = self.submission.submit(ExecuteOrderRequest(**body))
+        except (QueueUnavailable, StoreBusy):
+            self.refused += 1
+            return None
+        except Crash:
+            self.crashes += 1
+            return None
+        self.accepted.append(order.orderId)
+        return order.orderId
+
+    def deliver(self, message: _Message) -> None:
+        """One consumer invocation, as functions/order_consumer/app.py runs it."""
+        try:
+            outcome = self.executor.process(message.order_id, message.receive_count, message.not_before_ms)
+            if outcome.apply(self.queue, message.order_id, str(message.message_id)):
+                self.queue.delete(message)
+        except (Crash, Exception):  # noqa: BLE001 - a failed record: SQS shows it again later
+            self.crashes += 1  # the message comes back after its visibility timeout
+
+    def dead_letter(self, message: _Message) -> bool:
+        """The dead-letter function, as functions/dead_letter/app.py runs it."""
+        try:
+            outcome = self.executor.give_up(message.order_id, DLQ_REASON)
+            outcome.apply(self.queue, message.order_id, str(message.message_id))
+            return True
+        except (Crash, Exception):  # noqa: BLE001 - a failed record stays on the dead-letter queue
+            self.crashes += 1
+            return False
+
+    def run(self, horizon_ms: int = 3_600_000) -> None:
+        """Deliver, redrive, dead-letter and sweep until nothing is left to do."""
+        end = self.clock.now_ms() + horizon_ms
+        while self.clock.now_ms() < end:
+            if message := self.queue.receive():
+                self.deliver(message)
+                continue
+            if self.queue.dead_letters:
+                dead = self.queue.dead_letters.pop(0)
+                if not self.dead_letter(dead):
+                    self.queue.dead_letters.append(dead)
+                    self.clock.advance(30)  # the DLQ's own visibility timeout
+                continue
+            if self.clock.now_ms() >= self._next_sweep:
+                self._sweep()
+                continue
+            if self._settled():
+                return
+            upcoming = [t for t in (self.queue.next_visible_ms(), self._next_sweep) if t is not None]
+            self.clock.ms = max(self.clock.now_ms() + 1, min(upcoming))
+
+    def _sweep(self) -> None:
+        self._next_sweep = self.clock.now_ms() + SWEEP_EVERY_MS
+        try:
+            self.sweeper.sweep()
+        except (Crash, StoreBusy):
+            self.crashes += 1
+
+    def _settled(self) -> bool:
+        return self.queue.next_visible_ms() is None and all(o.is_final for o in self.orders.items.values())
+
+
+class _AttemptWatcher:
+    """Records every attempt count an order is stored with (G4: they never go down)."""
+
+    def __init__(self, orders: InMemoryOrders, history: dict[str, list[int]]) -> None:
+        self._orders, self._history = orders, history
+
+    def __getattr__(self, attribute: str) -> Any:
+        value = getattr(self._orders, attribute)
+        if attribute not in ("create", "save_transition", "record_attempt", "extend_start_deadline"):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = value(*args, **kwargs)
+            for order_id, order in self._orders.items.items():
+                seen = self._history.setdefault(order_id, [])
+                if not seen or seen[-1] != order.attempts:
+                    seen.append(order.attempts)
+            return result
+
+        return call
+
+
+def _raise_crash(point: str) -> None:
+    raise Crash(f"chaos: {point}")
+
+
+# ---------------------------------------------------------------- the guarantees
+def check_guarantees(world: World, max_attempts: int = 3, bound_ms: int | None = None) -> None:
+    """G1-G6 (docs/guarantees.md), judged against the chain's ledger."""
+    orders = world.orders.items
+    landed = world.ledger.landed()
+    by_signature = {o.transaction.signature: o for o in orders.values() if o.transaction}
+    for signature in landed:
+        assert signature in by_signature, "G2: a swap landed whose signature no order stored first"
+    for order_id in orders:  # accepted or not: an order the API stored must end too
+        order = orders[order_id]
+        # G3: every accepted order is final (within the bound, when one is given).
+        assert order.is_final, f"G3: order stuck in {order.status.value}: {_story(order)}"
+        if bound_ms is not None:
+            assert order.statusAtMs - order.history[0].timestampMs <= bound_ms, f"G3: final after the bound: {_story(order)}"
+        # G1 and G2: the final status is what the chain says; at most one swap per order.
+        record = landed.get(order.transaction.signature) if order.transaction else None
+        if record is None:
+            assert order.status is S.FAILED, f"G1: confirmed without a landed swap: {_story(order)}"
+        elif record["status"] == "success":
+            assert order.status is S.CONFIRMED, f"G1: the swap landed but the order is {order.status.value}: {_story(order)}"
+            assert order.execution.txHash == order.transaction.signature
+            assert order.execution.amountOut == Decimal(record["amountOut"])
+        else:
+            assert order.status is S.FAILED, f"G1: {_story(order)}"
+            assert order.failureReason == record["error"], f"G1: failed without the chain's reason: {_story(order)}"
+        # G4: attempts never go down, and no more than max_attempts start.
+        seen = world.attempt_history.get(order_id, [0])
+        assert seen == sorted(seen), f"G4: attempts went down: {seen}"
+        assert order.attempts <= max_attempts and len(order.attemptStartedAtMs) == order.attempts, f"G4: {_story(order)}"
+        # G5: the history is one path through the state machine.
+        statuses = [h.status for h in order.history]
+        assert statuses[0] is S.PENDING and len(set(statuses)) == len(statuses), f"G5: {_story(order)}"
+        assert all(b in TRANSITIONS[a] for a, b in zip(statuses, statuses[1:])), f"G5: {_story(order)}"
+        assert [h.seq for h in order.history] == list(range(1, len(statuses) + 1)) == list(range(1, order.seq + 1)), f"G5: {_story(order)}"
+        # G6: no order confirms with less than one unit of the output token.
+        if order.status is S.CONFIRMED:
+            assert order.execution.amountOut >= smallest_unit(resolve_token(order.tokenOut).decimals), f"G6: {_story(order)}"
+
+
+def _story(order: Order) -> str:
+    steps = " > ".join(f"{h.status.value}({h.message})" for h in order.history)
+    return f"{order.orderId} attempts={order.attempts}: {steps}"
