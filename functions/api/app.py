@@ -31,6 +31,7 @@ from solroute.models.errors import InvalidRequest
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
 from solroute.settings import settings
 
+services.check_environment()
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()

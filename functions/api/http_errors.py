@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from pydantic import BaseModel, ValidationError
@@ -180,6 +181,11 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(IdempotencyAlreadyInProgressError)
     def _in_progress(_: Exception) -> Response:
         return error_response(409, "IDEMPOTENCY_IN_PROGRESS", "an order with this Idempotency-Key is still being accepted; retry shortly")
+
+    @app.exception_handler(IdempotencyPersistenceLayerError)
+    def _idempotency_store_down(error: Exception) -> Response:
+        logger.error("idempotency store failed", extra={"reason": str(error)})
+        return error_response(503, "STORE_BUSY", "the order store is busy; retry shortly with the same Idempotency-Key")
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:

@@ -199,3 +199,36 @@ def test_an_internal_model_that_fails_validation_is_our_bug_a_500_not_a_400(clou
 
     monkeypatch.setattr(services, "order_queries", lambda: Corrupt())
     assert_error(api(event("api_get_order.json")), 500, "INTERNAL_ERROR")
+
+
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("amountIn", "1e-999999999", "decimal places"),  # would be a gigabyte written out in full
+        ("amountIn", "1.0000000000000000000000000000000000001", "decimal places"),  # normalize() rounds this to 1
+        ("slippage", "1e-999999", "decimal places"),
+    ],
+)
+def test_amounts_with_absurd_precision_are_a_400_not_a_500(cloud, field, value, words):
+    error = assert_error(post(cloud.fn("ApiFunction"), {**ORDER, field: value}), 400, "INVALID_REQUEST")
+    assert words in error["message"] and error["details"][0]["field"] == field
+    assert queued(cloud) == []
+
+
+def test_a_cursor_that_decodes_to_deep_nesting_is_a_400(cloud):
+    ev = event("api_list_orders.json")
+    ev["queryStringParameters"]["cursor"] = base64.urlsafe_b64encode(b"[" * 1500).decode().rstrip("=")
+    assert_error(cloud.fn("ApiFunction")(ev), 400, "INVALID_REQUEST")
+
+
+def test_a_throttled_idempotency_store_is_a_503(cloud, monkeypatch):
+    from aws_lambda_powertools.utilities.idempotency.persistence.dynamodb import DynamoDBPersistenceLayer
+    from botocore.exceptions import ClientError
+
+    def throttled(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem")
+
+    monkeypatch.setattr(DynamoDBPersistenceLayer, "_put_record", throttled)
+    response = cloud.fn("ApiFunction")(event("api_execute_order_idempotent.json"))
+    assert_error(response, 503, "STORE_BUSY")
+    assert response["headers"]["Retry-After"] == "1"

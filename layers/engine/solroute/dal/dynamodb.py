@@ -204,7 +204,7 @@ def _encode_cursor(key: dict) -> str:
 def _decode_cursor(cursor: str, wallet: str) -> dict:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as error:
         raise InvalidRequest("cursor is not one this API issued", {"cursor": cursor}) from error
     if not isinstance(key, dict) or set(key) != {"orderId", "wallet", "createdAt"} or key.get("wallet") != wallet:
         raise InvalidRequest("cursor is not one this API issued for this wallet", {"cursor": cursor})

@@ -14,6 +14,24 @@ def plain(amount: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def decimal_places(amount: Decimal) -> int:
+    """Digits after the point that matter, counted exactly (normalize() rounds to the context's
+    28 digits, so 1.0000000000000000000000000000000000001 would count as 0 places)."""
+    _, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):
+        return 0  # not finite: refused elsewhere
+    return max(0, -(exponent + _trailing_zeros(digits)))
+
+
+def _trailing_zeros(digits: tuple[int, ...]) -> int:
+    count = 0
+    for digit in reversed(digits[1:]):
+        if digit:
+            break
+        count += 1
+    return count
+
+
 def quantize_down(amount: Decimal, decimals: int) -> Decimal:
     return amount.quantize(smallest_unit(decimals), rounding=ROUND_DOWN)
 

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from solroute.models.amounts import decimal_places
 from solroute.models.tokens import UNKNOWN_MINT_DECIMALS, is_solana_address, resolve_token
 
 MAX_AMOUNT_IN = Decimal("1000000000000")  # 1e12 tokens: beyond any pool we hold
 MAX_SLIPPAGE = Decimal("0.5")
 DEFAULT_SLIPPAGE = Decimal("0.01")
+SLIPPAGE_DECIMALS = 6
 SUPPORTED_ORDER_TYPES = ("market",)
 
 
@@ -48,6 +50,8 @@ class ExecuteOrderRequest(BaseModel):
     def _slippage_range(cls, value: Decimal) -> Decimal:
         if not Decimal(0) < value <= MAX_SLIPPAGE:
             raise ValueError(f"must be a fraction with 0 < slippage <= {MAX_SLIPPAGE} (0.01 is 1%)")
+        if decimal_places(value) > SLIPPAGE_DECIMALS:
+            raise ValueError(f"has more than {SLIPPAGE_DECIMALS} decimal places (0.000001 is 0.0001%)")
         return value
 
     @field_validator("type")
@@ -73,7 +77,7 @@ class ExecuteOrderRequest(BaseModel):
             raise ValueError(f"must be at most {MAX_AMOUNT_IN}")
         token_in = info.data.get("tokenIn")
         decimals = resolve_token(token_in).decimals if token_in else UNKNOWN_MINT_DECIMALS
-        if -amount.normalize().as_tuple().exponent > decimals:
+        if decimal_places(amount) > decimals:
             raise ValueError(f"has more than {decimals} decimal places, the most {token_in} allows")
         return amount
 
