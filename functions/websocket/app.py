@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solroute import services
-from solroute.models.errors import InvalidRequest, OrderNotFound
+from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TransientError
 
 services.check_environment()
 logger = Logger()
@@ -18,16 +18,18 @@ tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
 
-CONNECT_REFUSAL = {InvalidRequest: 400, OrderNotFound: 404}
+# A refused handshake's status, by the most specific class of the error (a throttled store: retry).
+CONNECT_REFUSAL: dict[type[DomainError], int] = {InvalidRequest: 400, OrderNotFound: 404, TransientError: 503}
 
 
 def _connect(connection_id: str, event: dict) -> dict:
     order_id = (event.get("queryStringParameters") or {}).get("orderId")
     try:
         services.subscriptions().connect(connection_id, order_id)
-    except (InvalidRequest, OrderNotFound) as error:
-        logger.info("connection refused", extra={"connection_id": connection_id, "reason": error.message})
-        return {"statusCode": CONNECT_REFUSAL[type(error)], "body": error.message}
+    except tuple(CONNECT_REFUSAL) as error:
+        status = next(CONNECT_REFUSAL[cls] for cls in type(error).__mro__ if cls in CONNECT_REFUSAL)
+        logger.info("connection refused", extra={"connection_id": connection_id, "reason": error.message, "status": status})
+        return {"statusCode": status, "body": error.message}
     return {"statusCode": 200}
 
 

@@ -159,3 +159,11 @@ def test_an_unknown_fault_point_fails_the_function_at_start_up(cloud, function):
     cloud.template.override(FaultInjection="meteor-strike=1")
     with pytest.raises(ValueError, match="unknown fault point 'meteor-strike'"):
         cloud.fn(function)
+
+
+def test_a_throttled_connect_is_refused_with_503_not_500(cloud):
+    order_id = submit(cloud)
+    cloud.template.override(FaultInjection="dynamodb-throttle=1")
+    connect = event("websocket_connect.json")
+    connect["queryStringParameters"] = {"orderId": order_id}
+    assert cloud.fn("WebSocketFunction")(connect)["statusCode"] == 503
