@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import ConnectionGone, ConnectionRepository, Notifier
+from solroute.models.errors import TransientError
 from solroute.models.order import Order, OrderStatus
 
 logger = Logger(child=True)
@@ -87,8 +88,10 @@ class Broadcaster:
         for order_id, future in futures.items():
             try:
                 report = future.result()
-            except Exception:
-                logger.exception("could not broadcast; the batch will retry this order", extra={"order_id": order_id})
+            except Exception as error:
+                # A throttled lookup is routine under load: a warning, without a stack trace.
+                log = logger.warning if isinstance(error, TransientError) else logger.exception
+                log("could not broadcast; the batch will retry this order", extra={"order_id": order_id, "error": str(error)})
                 failed.add(order_id)
                 continue
             total.sent, total.gone, total.errors = total.sent + report.sent, total.gone + report.gone, total.errors + report.errors
