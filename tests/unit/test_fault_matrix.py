@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from solroute.dex.faults import FaultPlan
 from solroute.dex.simulation import SimulationConfig
 from tests.world import Fault, World, check_guarantees
 
@@ -35,8 +36,6 @@ def _clean_calls(rate_per_minute: int) -> list[tuple[str, int]]:
 
 
 STEPS = _clean_calls(rate_per_minute=100)
-# On the last attempt: the first two attempts' quotes time out (attempt labels 0 and 1).
-LAST_ATTEMPT = "quote-timeout"
 
 
 def test_the_matrix_covers_every_kind_of_step():
@@ -142,9 +141,7 @@ def test_a_process_that_dies_between_storing_and_queueing_an_order_leaves_nothin
     assert sorted(o.status.value for o in world.orders.items.values()) == ["confirmed", "failed"]
 
 
-def _quotes_fail_for(order_id: str, attempts: int):
-    from solroute.dex.faults import FaultPlan
-
+def _quotes_fail_for(order_id: str, attempts: int) -> FaultPlan:
     class FirstAttemptsTimeOut(FaultPlan):
         def fires(self, point: str, *labels: object) -> bool:
             return point == "quote-timeout" and labels[0] == order_id and labels[1] <= attempts

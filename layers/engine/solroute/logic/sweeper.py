@@ -42,22 +42,30 @@ class Sweeper:
         self.clock = clock
         self.batch_size = batch_size
 
-    def sweep(self) -> SweepReport:
+    def sweep(self, max_batches: int = 10) -> SweepReport:
         report = SweepReport()
         now_ms = self.clock.now_ms()
-        for order_id in self.orders.pending_past_deadline(now_ms, self.batch_size):
-            report.examined += 1
-            order = self.orders.get(order_id)
-            if order is None or order.status is not OrderStatus.PENDING or (order.startDeadlineMs or now_ms + 1) > now_ms:
-                continue  # started, or its deadline moved, since the index was read
-            seconds = (now_ms - order.history[0].timestampMs) // 1000
-            reason = f"not started {seconds} s after it was accepted: it never reached the execution queue; nothing was swapped"
-            try:
-                self.orders.save_transition(order, transition(order, OrderStatus.FAILED, f"Order failed: {reason}", self.clock, failureReason=reason))
-            except StaleOrder:
-                continue  # a consumer started it just now
-            report.failed += 1
-            logger.warning(f"order failed: {reason}", extra={"order_id": order_id, "status": "failed", "start_deadline_ms": order.startDeadlineMs})
+        for _ in range(max_batches):  # a full batch may mean more are due
+            due = self.orders.pending_past_deadline(now_ms, self.batch_size)
+            failed_before = report.failed
+            for order_id in due:
+                report.examined += 1
+                report.failed += self._fail_if_still_due(order_id, now_ms)
+            if len(due) < self.batch_size or report.failed == failed_before:
+                break
         if report.examined:
             logger.info("sweep done", extra={"examined": report.examined, "failed": report.failed})
         return report
+
+    def _fail_if_still_due(self, order_id: str, now_ms: int) -> int:
+        order = self.orders.get(order_id)
+        if order is None or order.status is not OrderStatus.PENDING or order.startDeadlineMs is None or order.startDeadlineMs > now_ms:
+            return 0  # started, or its deadline moved, since the index was read (the index lags)
+        seconds = (now_ms - order.history[0].timestampMs) // 1000
+        reason = f"not started {seconds} s after it was accepted: it never reached the execution queue; nothing was swapped"
+        try:
+            self.orders.save_transition(order, transition(order, OrderStatus.FAILED, f"Order failed: {reason}", self.clock, failureReason=reason))
+        except StaleOrder:
+            return 0  # a consumer started it just now
+        logger.warning(f"order failed: {reason}", extra={"order_id": order_id, "status": "failed", "start_deadline_ms": order.startDeadlineMs})
+        return 1

@@ -1,0 +1,37 @@
+"""The sweeper fails pending orders past their start deadline, and nothing else."""
+
+from solroute.logic.sweeper import Sweeper
+from solroute.models.order import OrderStatus as S
+
+
+def test_only_pending_orders_past_their_deadline_are_failed(engine):
+    stale, fresh, started = engine.submit(), engine.submit(), engine.submit()
+    engine.run(started.orderId)
+    engine.orders.items[stale.orderId] = stale.model_copy(update={"startDeadlineMs": engine.clock.now_ms() - 1})
+    report = Sweeper(engine.orders, engine.clock).sweep()
+    assert (report.examined, report.failed) == (1, 1)
+    swept = engine.orders.get(stale.orderId)
+    assert swept.status is S.FAILED and "never reached the execution queue" in swept.failureReason
+    assert swept.startDeadlineMs is None, "a final order leaves the sweeper's index"
+    assert engine.orders.get(fresh.orderId).status is S.PENDING
+    assert engine.orders.get(started.orderId).status is S.CONFIRMED
+
+
+def test_more_than_a_batch_of_due_orders_is_swept_in_one_run(engine):
+    due = [engine.submit() for _ in range(25)]
+    engine.clock.advance(301)
+    report = Sweeper(engine.orders, engine.clock, batch_size=10).sweep()
+    assert report.failed == 25
+    assert {engine.orders.get(o.orderId).status for o in due} == {S.FAILED}
+
+
+def test_an_order_waiting_long_for_its_rate_limit_slot_is_not_swept(make_engine):
+    engine = make_engine(rate_per_minute=1)
+    waiting = engine.submit()
+    for _ in range(10):  # other consumers reserved the next ten slots: a ten-minute backlog
+        engine.executor.limiter.reserve()
+    outcome = engine.executor.process(waiting.orderId)
+    assert outcome.action == "requeue" and outcome.not_before_ms - engine.clock.now_ms() >= 9 * 60_000
+    engine.clock.ms = outcome.not_before_ms - 1_000  # long past the deadline it was accepted with
+    assert Sweeper(engine.orders, engine.clock).sweep().failed == 0
+    assert engine.orders.get(waiting.orderId).startDeadlineMs == outcome.not_before_ms + 300_000
