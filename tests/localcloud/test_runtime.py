@@ -137,3 +137,54 @@ def test_reserved_concurrency_above_the_cap_still_gets_its_instances():
 
     stats = run(scenario())
     assert stats.cold_starts == 4 and stats.max_in_flight == 4
+
+
+# Lambda's init limit is 10 s; the tests shrink it so a "slow" init takes 2 s, not 11.
+@pytest.fixture
+def init_limit_1s(monkeypatch):
+    monkeypatch.setattr("localcloud.runtime.INIT_TIMEOUT_SECONDS", 1.0)
+
+
+def test_an_init_beyond_the_limit_is_retried_within_the_first_invocations_timeout(init_limit_1s):
+    async def scenario():
+        logs = []
+        fn = function("slow_init.count", timeout=10, env={"INIT_SLEEP_S": "2"}, logs=logs)
+        try:
+            return await fn.invoke({}), await fn.invoke({}), logs
+        finally:
+            await fn.stop()
+
+    first, second, logs = run(scenario())
+    assert first.ok and first.cold_start, first.error
+    assert first.result["remaining"] <= 9000, "the init beyond the limit is taken from the first invocation's Timeout"
+    assert second.ok and not second.cold_start and second.result["remaining"] > 9000
+    assert any("Phase: init Status: timeout" in line for _, line in logs)
+
+
+def test_the_handler_gets_only_what_the_suppressed_init_left_of_the_timeout(init_limit_1s):
+    async def scenario():
+        fn = function("slow_init.sleep", timeout=3, env={"INIT_SLEEP_S": "2"})
+        try:
+            return await fn.invoke({"seconds": 2.5})  # 2.5 s < Timeout, but the init took over 1 s of it
+        finally:
+            await fn.stop()
+
+    result = run(scenario())
+    assert not result.ok and result.error["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 3.00 seconds" in result.error["errorMessage"]
+
+
+def test_an_init_longer_than_the_limit_plus_the_timeout_times_out_the_invocation(init_limit_1s):
+    async def scenario():
+        fn = function("slow_init.count", timeout=1, env={"INIT_SLEEP_S": "60"})
+        try:
+            started = asyncio.get_running_loop().time()
+            result = await fn.invoke({})
+            return result, asyncio.get_running_loop().time() - started, fn.stats
+        finally:
+            await fn.stop()
+
+    result, waited, stats = run(scenario())
+    assert not result.ok and result.error["errorType"] == "Sandbox.Timedout" and result.cold_start
+    assert stats.timeouts == 1
+    assert waited < 30, "given up after the init limit plus the Timeout, not after the whole init"
