@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import time
 import uuid
@@ -16,6 +17,7 @@ from aiohttp import web
 from localcloud.runtime import LocalFunction
 from localcloud.template import ACCOUNT_ID
 
+log = logging.getLogger("localcloud")
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+json|[^;]*\+xml)")
 
 
@@ -58,8 +60,8 @@ def _http_date(epoch_ms: int) -> str:
 
 async def build_event(request: web.Request, route: HttpRoute, path_parameters: dict, api_id: str) -> dict:
     raw = await request.read()
-    content_type = request.headers.get("content-type", "")
-    is_text = not raw or bool(_TEXT_TYPES.match(content_type.lower()))
+    text = _as_text(raw, request.headers.get("content-type", ""))
+    is_text = not raw or text is not None
     headers: dict[str, str] = {}
     for name, value in request.headers.items():
         key = name.lower()
@@ -104,8 +106,21 @@ async def build_event(request: web.Request, route: HttpRoute, path_parameters: d
     if path_parameters:
         event["pathParameters"] = path_parameters
     if raw:
-        event["body"] = raw.decode() if is_text else base64.b64encode(raw).decode()
+        event["body"] = text if text is not None else base64.b64encode(raw).decode()
     return event
+
+
+def _as_text(raw: bytes, content_type: str) -> str | None:
+    """The body as text when API Gateway passes it as text: a text content type whose bytes
+    are UTF-8. Anything else (binary types, or bytes that are not UTF-8 whatever the client
+    claims) is binary, passed base64-encoded with isBase64Encoded true.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html"""
+    if not _TEXT_TYPES.match(content_type.lower()):
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def to_http_response(result: Any) -> web.Response:
@@ -171,7 +186,21 @@ def make_app(
         response.headers["apigw-requestid"] = event["requestContext"]["requestId"]
         return response
 
-    app = web.Application(client_max_size=10 * 1024 * 1024)
+    @web.middleware
+    async def gateway_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+        """API Gateway answers its own errors in JSON; so does the local cloud, whatever went wrong."""
+        try:
+            return await handler(request)
+        except web.HTTPException as error:
+            if error.status < 400:
+                raise
+            return _json_error(error.status, error.reason)
+        except Exception:  # noqa: BLE001 - a bug here must not become a plain-text 500
+            log.exception("HTTP API: %s %s failed in the local cloud", request.method, request.path)
+            return _json_error(500, "Internal Server Error")
+
+    # API Gateway's HTTP API payload limit is 10 MB.
+    app = web.Application(client_max_size=10 * 1024 * 1024, middlewares=[gateway_errors])
     if extra:
         extra(app)
     app.router.add_route("*", "/{tail:.*}", handle)

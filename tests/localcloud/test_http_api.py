@@ -2,12 +2,14 @@
 
 import asyncio
 import base64
+import json
 
 import aiohttp
 from aiohttp import web
 
 from localcloud.http_api import HttpRoute, make_app
 from tests.localcloud.test_runtime import function
+from tests.localcloud.test_runtime import run as run_async
 
 
 def test_a_request_becomes_a_payload_2_event():
@@ -48,3 +50,57 @@ def test_a_request_becomes_a_payload_2_event():
     assert cors == "*"
     assert missing == (404, {"message": "Not Found"})
     assert preflight == (204, "POST")
+
+
+def test_a_body_that_is_not_utf8_is_passed_base64_encoded_whatever_its_content_type():
+    async def scenario():
+        fn = function("app.echo")
+        app = make_app([HttpRoute("POST", "/items", "echo")], lambda _: fn, None, "api1")
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        answers = {}
+        try:
+            async with aiohttp.ClientSession() as session:
+                for content_type in ("application/json", "text/plain; charset=utf-8", None):
+                    headers = {"content-type": content_type} if content_type else {"content-type": ""}
+                    async with session.post(f"{base}/items", data=b'{"a": "\xff\xfe"}', headers=headers) as r:
+                        answers[content_type] = (r.status, r.content_type, await r.read())
+            return answers
+        finally:
+            await runner.cleanup()
+            await fn.stop()
+
+    for content_type, (status, answered_type, body) in run_async(scenario()).items():
+        assert (status, answered_type) == (200, "application/json"), (content_type, body)
+        event = json.loads(body)
+        assert event["isBase64Encoded"] is True, content_type
+        assert base64.b64decode(event["body"]) == b'{"a": "\xff\xfe"}'
+
+
+def test_the_local_cloud_answers_its_own_errors_in_json_like_api_gateway():
+    def no_function(_):
+        raise RuntimeError("a bug in the local cloud")
+
+    async def scenario():
+        app = make_app([HttpRoute("POST", "/items", "missing")], no_function, None, "api1")
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.post(f"{base}/items", data=b"{}") as r:
+                    broken = (r.status, r.content_type, await r.json())
+                async with session.post(f"{base}/items", data=b"x" * (10 * 1024 * 1024 + 1)) as r:
+                    too_large = (r.status, r.content_type)
+            return broken, too_large
+        finally:
+            await runner.cleanup()
+
+    broken, too_large = run_async(scenario())
+    assert broken == (500, "application/json", {"message": "Internal Server Error"})
+    assert too_large == (413, "application/json")
