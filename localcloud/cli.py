@@ -54,6 +54,7 @@ async def _up(args: argparse.Namespace) -> int:
         ws_port=args.ws_port,
         aws_port=args.aws_port,
         sqs_port=args.sqs_port,
+        lambda_port=args.lambda_port,
         aws_endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
         parameters=_parameters(args.param),
         prewarm=not args.no_prewarm,
@@ -246,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--ws-port", type=int, default=3001, help="WebSocket API port (default 3001; 0 picks a free one)")
     up.add_argument("--aws-port", type=int, default=4566, help="port for the moto AWS endpoint (default 4566; unused with AWS_ENDPOINT_URL)")
     up.add_argument("--sqs-port", type=int, default=4567, help="port of the local cloud's SQS (default 4567; unused with AWS_ENDPOINT_URL)")
+    up.add_argument("--lambda-port", type=int, default=4568,
+                    help="port of the Lambda Invoke API, to run any function on demand with boto3 / aws cli (default 4568; 0 picks a free one)")  # fmt: skip
     up.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="template parameter override, repeatable (e.g. --param SwapDelayMinMs=200 --param RateLimitPerMinute=0)")  # fmt: skip
     up.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES,

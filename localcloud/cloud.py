@@ -1,5 +1,5 @@
 """Bring the whole template up on one machine: AWS endpoint, tables and queues, functions,
-HTTP and WebSocket APIs, SQS and DynamoDB Streams event sources."""
+HTTP and WebSocket APIs, the Lambda Invoke API, SQS, DynamoDB Streams and schedule event sources."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ import boto3
 from aiohttp import web
 from botocore.config import Config
 
+from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
 from localcloud.endpoint import MotoServer, wait_until_up
 from localcloud.event_sources import EndpointQueue, InProcessQueue, SqsEventSource, StreamEventSource, describe
 from localcloud.http_api import HttpRoute, make_app
+from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
+from localcloud.schedules import ScheduleEventSource, schedule_of
 from localcloud.sqs import LocalSqs
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
@@ -37,6 +40,7 @@ class CloudConfig:
     ws_port: int = 3001
     aws_port: int = 4566
     sqs_port: int = 4567
+    lambda_port: int = 4568  # the Lambda Invoke API
     aws_endpoint: str | None = None  # use this endpoint instead of starting moto (and our SQS)
     parameters: dict[str, str] = field(default_factory=dict)
     prewarm: bool = True
@@ -63,6 +67,8 @@ class LocalCloud:
         self.http_requests = 0
         self.sqs: LocalSqs | None = None
         self.sqs_endpoint = ""
+        self.lambda_endpoint = ""
+        self.invokers: dict[str, AsyncInvoker] = {}  # asynchronous invocation, per function
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -98,6 +104,8 @@ class LocalCloud:
         ws_port = await self._listen_websocket(ws_apis)
         self.http_url = f"http://{self.config.host}:{http_port}"
         self.ws_url = f"ws://{self.config.host}:{ws_port}"
+        lambda_api = LambdaApi(self.functions, self._invoker)
+        self.lambda_endpoint = f"http://{self.config.host}:{await self._serve(lambda_api.app(), self.config.lambda_port)}"
         endpoints = {**{k: self.http_url for k in http_apis}, **{k: self.ws_url for k in ws_apis}}
 
         stage = self.template.parameters.get("StageName", "dev")
@@ -106,7 +114,10 @@ class LocalCloud:
         )
         for logical_id, spec in self.template.functions().items():
             environment = self.deployed.environment(self.template, spec.environment)
-            if self.sqs_endpoint:  # boto3 sends SQS calls here and everything else to moto
+            # boto3 sends Lambda calls (and SQS calls, unless the endpoint is LocalStack's) to the
+            # local cloud itself, everything else to the AWS endpoint.
+            environment = {"AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint, **environment}
+            if self.sqs_endpoint:
                 environment = {"AWS_ENDPOINT_URL_SQS": self.sqs_endpoint, **environment}
             self.functions[logical_id] = LocalFunction(
                 spec=spec,
@@ -121,6 +132,19 @@ class LocalCloud:
         if self.config.prewarm:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
         await self._start_event_sources()
+
+    def _invoker(self, logical_id: str) -> AsyncInvoker:
+        if logical_id not in self.invokers:
+            self.invokers[logical_id] = AsyncInvoker(self.functions[logical_id], self._async_retries(logical_id))
+        return self.invokers[logical_id]
+
+    def _async_retries(self, logical_id: str) -> int:
+        """EventInvokeConfig.MaximumRetryAttempts of a function (or the Globals), else Lambda's default."""
+        function = self.template.of_type("AWS::Serverless::Function")[logical_id]
+        defaults = self.template.raw.get("Globals", {}).get("Function", {})
+        config = function.get("EventInvokeConfig") or defaults.get("EventInvokeConfig") or {}
+        retries = self.template.resolve(config.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES), lambda *_: None)
+        return int(retries)
 
     def _http_routes(self) -> list[HttpRoute]:
         routes = []
@@ -191,10 +215,15 @@ class LocalCloud:
                 elif event.type == "DynamoDB":
                     source = StreamEventSource(function, streams, props["Stream"], props, self._pool)
                     await source.start()
+                elif event.type in ("Schedule", "ScheduleV2"):
+                    schedule = schedule_of(logical_id, event.name, event.type, props, self.deployed.prefix)
+                    source = ScheduleEventSource(schedule, self._invoker(logical_id))
+                    source.start()
                 else:
                     continue
                 self.sources.append(source)
-                self.log(f"event source: {describe(source)}")
+                not_run = isinstance(source, ScheduleEventSource) and source.schedule.unsupported
+                self.log(f"event source: {describe(source)}", "WARNING" if not_run else "INFO")
 
     # ------------------------------------------------------------ status and stop
     def stats(self) -> dict:
@@ -211,10 +240,11 @@ class LocalCloud:
         return "\n".join(
             [
                 "",
-                "  Solroute local cloud is up (template.yaml, no Docker, no AWS account)",
+                f"  Solroute local cloud is up ({self.config.template.name}, no Docker, no AWS account)",
                 f"  HTTP API       {self.http_url}   (POST /api/orders/execute, GET /api/orders/{{id}}, GET /health)",
                 f"  WebSocket API  {self.ws_url}/{stage}?orderId=<id>",
                 f"  AWS endpoint   {self.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
+                f"  Lambda API     {self.lambda_endpoint}   (AWS_ENDPOINT_URL_LAMBDA; invoke any function by name, logical id or ARN)",
                 *([f"  SQS endpoint   {self.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if self.sqs_endpoint else []),
                 f"  Stats          {self.http_url}/_localcloud/stats",
                 "",
@@ -226,6 +256,7 @@ class LocalCloud:
     async def stop(self) -> None:
         self.log("stopping: draining in-flight invocations")
         await asyncio.gather(*(s.stop() for s in self.sources), return_exceptions=True)
+        await asyncio.gather(*(i.stop() for i in self.invokers.values()), return_exceptions=True)
         if self.websocket:
             await self.websocket.close_all()
         for runner in self._runners:

@@ -228,6 +228,8 @@ class StreamEventSource:
 
 
 def describe(source: Any) -> str:
+    if hasattr(source, "describe"):
+        return source.describe()
     if isinstance(source, SqsEventSource):
         return f"SQS {source.queue_url.rsplit('/', 1)[-1]} -> {source.function.logical_id} (batch {source.batch_size}, max {source.concurrency} at once)"
     return f"DynamoDB stream -> {source.function.logical_id} (batch {source.batch_size}, {json.dumps(source.filter_criteria) if source.filter_criteria else 'no filter'})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ class RunningCloud:
     aws: str
     log_path: str
     sqs: str = ""
+    lambda_endpoint: str = ""  # the Lambda Invoke API: boto3.client("lambda", endpoint_url=...)
 
     def stats(self) -> dict:
         with urllib.request.urlopen(f"{self.http}/_localcloud/stats", timeout=5) as r:
@@ -38,26 +40,41 @@ class RunningCloud:
             return f.read()
 
 
-def start_cloud(params: list[str], *flags: str, use_env_endpoint: bool = False, timeout_s: float = 60) -> RunningCloud:
-    http_port, ws_port, aws_port, sqs_port = free_port(), free_port(), free_port(), free_port()
+def start_cloud(params: list[str], *flags: str, use_env_endpoint: bool = False, timeout_s: float = 180) -> RunningCloud:
+    """Start `solroute up`; its servers pick their own free ports (port 0, no race with other
+    processes), read back from its banner. moto is a separate process and gets a free port.
+    The deadline is generous: on a loaded machine every function's first init is slow."""
+    aws_port = free_port()
     log = tempfile.NamedTemporaryFile("w", prefix="localcloud-", suffix=".log", delete=False)
     env = {k: v for k, v in os.environ.items() if use_env_endpoint or k != "AWS_ENDPOINT_URL"}
-    args = [sys.executable, "-m", "localcloud.cli", "up", "--http-port", str(http_port), "--ws-port", str(ws_port), "--aws-port", str(aws_port), "--sqs-port", str(sqs_port)]
+    ports = ["--http-port", "0", "--ws-port", "0", "--sqs-port", "0", "--lambda-port", "0", "--aws-port", str(aws_port)]
+    args = [sys.executable, "-m", "localcloud.cli", "up", *ports]
     for p in params:
         args += ["--param", p]
     process = subprocess.Popen([*args, *flags], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     aws = env["AWS_ENDPOINT_URL"] if use_env_endpoint else f"http://127.0.0.1:{aws_port}"
-    sqs = aws if use_env_endpoint else f"http://127.0.0.1:{sqs_port}"
-    cloud = RunningCloud(process, f"http://127.0.0.1:{http_port}", f"ws://127.0.0.1:{ws_port}", aws, log.name, sqs)
+    cloud = RunningCloud(process, "", "", aws, log.name)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"solroute up exited with {process.returncode}:\n{cloud.log()}")
-        if "local cloud is up" in cloud.log():
+        text = cloud.log()
+        if "local cloud is up" in text:
+            cloud.http = _banner_url(text, "HTTP API")
+            cloud.ws = re.match(r"ws://[^/]+", _banner_url(text, "WebSocket API")).group(0)  # without /{stage}?...
+            cloud.lambda_endpoint = _banner_url(text, "Lambda API")
+            cloud.sqs = aws if use_env_endpoint else _banner_url(text, "SQS endpoint")
             return cloud
         time.sleep(0.1)
     stop_cloud(cloud)
     raise TimeoutError(f"solroute up did not come up in {timeout_s:.0f} s:\n{cloud.log()}")
+
+
+def _banner_url(log: str, label: str) -> str:
+    found = re.search(rf"^  {re.escape(label)} +(\S+)", log, re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"no {label} in the banner of solroute up:\n{log}")
+    return found.group(1)
 
 
 def stop_cloud(cloud: RunningCloud, timeout_s: float = 30) -> int:

@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import aiohttp
 import boto3
@@ -16,6 +18,7 @@ from botocore.exceptions import ClientError
 from tests.e2e.conftest import FAST, free_port, run, start_cloud, stop_cloud, submit, wait_final
 
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _aws(cloud, service, **kwargs):
@@ -96,3 +99,46 @@ def test_an_existing_aws_endpoint_is_used_instead_of_starting_moto():
         del os.environ["AWS_ENDPOINT_URL"]
         moto.terminate()
         moto.wait(10)
+
+
+def test_the_lambda_api_runs_any_function_of_the_template_on_demand(cloud):
+    client = _aws(cloud, "lambda", endpoint_url=cloud.lambda_endpoint)
+    health = (ROOT / "events" / "api_health.json").read_text()
+    for name in ("solroute-dev-ApiFunction", "ApiFunction", "arn:aws:lambda:us-east-1:123456789012:function:solroute-dev-ApiFunction"):
+        answer = client.invoke(FunctionName=name, Payload=health)
+        assert answer["StatusCode"] == 200 and "FunctionError" not in answer, name
+        assert json.loads(answer["Payload"].read())["statusCode"] == 200, name
+    with pytest.raises(ClientError) as missing:
+        client.invoke(FunctionName="solroute-dev-NoSuchFunction")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_schedules_run_as_eventbridge_rules_and_their_functions_can_be_run_at_once():
+    cloud = start_cloud([], "--template", str(ROOT / "tests" / "localcloud" / "fixture_template.yaml"))
+    try:
+        log = cloud.log()
+        assert "event source: Schedule rate(1 minute) -> CountFunction (Scheduled Event every 60 s)" in log
+        assert "event source: ScheduleV2 rate(2 hours) -> CountFunction (its Input every 7200 s)" in log
+        assert "event source: Schedule rate(5 minutes) -> CountFunction (disabled)" in log
+        assert "WARNING event source: Schedule cron(0 3 * * ? *) -> CountFunction (NOT RUN:" in log
+        client = _aws(cloud, "lambda", endpoint_url=cloud.lambda_endpoint)
+        accepted = client.invoke(FunctionName="CountFunction", InvocationType="Event", Payload=b"{}")
+        assert accepted["StatusCode"] == 202
+        deadline = time.monotonic() + 30
+        while cloud.stats()["functions"]["CountFunction"]["invocations"] < 1:
+            assert time.monotonic() < deadline, "the Event invocation never ran"
+            time.sleep(0.1)
+    finally:
+        assert stop_cloud(cloud) == 0, cloud.log()[-3000:]
+
+
+def test_a_body_that_is_not_utf8_is_passed_on_never_a_local_cloud_500(cloud):
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            body = b'{"tokenIn": "\xff\xfe", "tokenOut": "USDC", "amountIn": "1"}'
+            async with session.post(f"{cloud.http}/api/orders/execute", data=body, headers={"content-type": "application/json"}) as r:
+                return r.status, r.content_type, await r.read()
+
+    status, content_type, body = run(scenario())
+    assert content_type == "application/json", body  # the function answered (base64 body), not the local cloud
+    assert status < 500, body

@@ -1,5 +1,6 @@
 """A tiny function for the runtime's own tests (not part of the application)."""
 
+import json
 import os
 import time
 
@@ -25,4 +26,12 @@ def unserializable(event, context):
 
 
 def echo(event, context):
-    return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": __import__("json").dumps(event)}
+    return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(event)}
+
+
+def record(event, context):
+    """Appends the event to the file RECORD_TO names: a test reads what the function was given."""
+    with open(os.environ["RECORD_TO"], "a") as f:
+        f.write(json.dumps({"event": event, "request": context.aws_request_id}) + "\n")
+    return "recorded"
+
