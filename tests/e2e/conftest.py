@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Awaitable, Callable, TypeVar
 
 import aiohttp
 import pytest
 
 from localcloud.process import free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
+
+T = TypeVar("T")
 
 # Short simulated delays keep the suite fast; the seed keeps prices reproducible.
 FAST = ["QuoteDelayMs=20", "SwapDelayMinMs=200", "SwapDelayMaxMs=300", "FailureRate=0", "SimulationSeed=3", "RateLimitPerMinute=0"]
@@ -59,8 +62,12 @@ async def wait_final(session: aiohttp.ClientSession, http: str, order_id: str, t
     raise AssertionError(f"order {order_id} not final after {timeout} s")
 
 
-async def watch(session: aiohttp.ClientSession, url: str, order_id: str, timeout: float = 60) -> list[dict]:
-    """Connect, subscribe, and collect messages until the order is final."""
+async def watch(
+    session: aiohttp.ClientSession, url: str, order_id: str, timeout: float = 60, until_snapshot: bool = False
+) -> list[dict]:
+    """Connect, subscribe, and collect messages until the order is final (and, with
+    ``until_snapshot``, until the subscription's snapshot has come too: a broadcast of the final
+    status can arrive before it, as the client merges them by seq)."""
     messages = []
     async with session.ws_connect(url) as socket:
         await socket.send_str(json.dumps({"action": "subscribe", "orderId": order_id}))
@@ -69,5 +76,39 @@ async def watch(session: aiohttp.ClientSession, url: str, order_id: str, timeout
             message = await socket.receive(timeout=max(0.1, deadline - time.monotonic()))
             assert message.type == aiohttp.WSMsgType.TEXT, message
             messages.append(json.loads(message.data))
-            if messages[-1].get("status") in ("confirmed", "failed"):
+            final = any(m.get("status") in ("confirmed", "failed") for m in messages)
+            if final and (not until_snapshot or any(m.get("type") == "snapshot" for m in messages)):
                 return messages
+
+
+CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED)
+
+
+async def receive_until(
+    socket: aiohttp.ClientWebSocketResponse, wanted: Callable[[aiohttp.WSMessage], bool], timeout: float = 30
+) -> aiohttp.WSMessage:
+    """The first frame that is ``wanted``, skipping the others: a subscribed socket gets status
+    updates at any moment, so no test may assume which frame comes next."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no wanted frame within {timeout} s")
+        frame = await socket.receive(timeout=remaining)
+        if wanted(frame):
+            return frame
+        assert frame.type not in CLOSED, f"the socket closed while waiting: {frame}"
+
+
+def json_frame(frame: aiohttp.WSMessage) -> dict:
+    return json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else {}
+
+
+async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float = 30, interval: float = 0.1) -> T:
+    """Fetch until ``done(value)`` or the deadline; returns the last value (assert on it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await fetch()
+        if done(value) or time.monotonic() >= deadline:
+            return value
+        await asyncio.sleep(interval)

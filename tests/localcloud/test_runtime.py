@@ -126,16 +126,18 @@ def test_instances_are_capped_and_invocations_beyond_wait_for_a_free_one():
     assert sorted(r.result["count"] for r in results)[-1] >= 6  # the two instances shared the work
 
 
-def test_reserved_concurrency_above_the_cap_still_gets_its_instances():
+def test_reserved_concurrency_above_the_cap_still_gets_its_instances(tmp_path):
     async def scenario():
-        fn = function("app.sleep", reserved=4, max_instances=2)
+        fn = function("app.rendezvous", timeout=60, reserved=4, max_instances=2)
         try:
-            await asyncio.gather(*(fn.invoke({"seconds": 0.5}) for _ in range(4)))
-            return fn.stats
+            event = {"dir": str(tmp_path), "parties": 4, "timeout": 30}
+            return await asyncio.gather(*(fn.invoke(event) for _ in range(4))), fn.stats
         finally:
             await fn.stop()
 
-    stats = run(scenario())
+    results, stats = run(scenario())
+    assert all(r.ok and r.result["met"] for r in results), "four invocations must run at once"
+    assert len({r.result["pid"] for r in results}) == 4
     assert stats.cold_starts == 4 and stats.max_in_flight == 4
 
 

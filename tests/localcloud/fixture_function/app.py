@@ -35,3 +35,13 @@ def record(event, context):
         f.write(json.dumps({"event": event, "request": context.aws_request_id}) + "\n")
     return "recorded"
 
+
+def rendezvous(event, context):
+    """Waits until `parties` invocations are running at once (each leaves a file in `dir`), up to
+    `timeout` seconds: proof that that many instances ran together, whatever the machine's load."""
+    here = os.path.join(event["dir"], str(os.getpid()))
+    open(here, "w").close()
+    deadline = time.monotonic() + event["timeout"]
+    while len(os.listdir(event["dir"])) < event["parties"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return {"met": len(os.listdir(event["dir"])) >= event["parties"], "pid": os.getpid()}
