@@ -172,8 +172,8 @@ class InMemoryConnections:
     def remove(self, connection_id: str, order_id: str) -> None:
         self.items.pop((connection_id, order_id), None)
 
-    def remove_connection(self, connection_id: str) -> int:
-        keys = [k for k in self.items if k[0] == connection_id]
+    def remove_connection(self, connection_id: str, expiring_before: int | None = None) -> int:
+        keys = [k for k, exp in self.items.items() if k[0] == connection_id and (expiring_before is None or exp < expiring_before)]
         for key in keys:
             del self.items[key]
         return len(keys)

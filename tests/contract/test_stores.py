@@ -256,3 +256,11 @@ def test_subscriptions_are_found_both_ways_and_expire(connections):
     assert connections.orders_for(c1) == [order]
     assert connections.remove_connection(c1) == 1
     assert connections.connections_for(order) == []
+
+
+def test_only_the_older_subscriptions_of_a_connection_are_removed_when_asked(connections):
+    connection, old, new = f"c{next(_counter)}", f"o{next(_counter)}", f"o{next(_counter)}"
+    connections.add(connection, old, 1_500)
+    connections.add(connection, new, 1_900)
+    assert connections.remove_connection(connection, expiring_before=1_800) == 1
+    assert connections.orders_for(connection) == [new]

@@ -96,3 +96,18 @@ def test_an_order_whose_subscribers_cannot_be_looked_up_is_reported_for_retry(en
     connections.connections_for = broken
     _, failed = Broadcaster(connections, notifier).broadcast_all([order])
     assert failed == {order.orderId}
+
+
+def test_a_410_during_connect_does_not_remove_the_subscription_just_made(engine):
+    """API Gateway answers 410 to a post while the client's $connect is still running; that
+    client is about to be connected, so its fresh subscription must survive."""
+    from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
+
+    order, now = _confirmed(engine), 1_000_000
+    connections = InMemoryConnections(now_seconds=lambda: now)
+    connections.add("connecting", order.orderId, expires_at=now - 2 + CONNECTION_TTL_SECONDS)  # subscribed 2 s ago
+    connections.add("long-gone", order.orderId, expires_at=now - 600 + CONNECTION_TTL_SECONDS)  # 10 minutes ago
+    notifier = RecordingNotifier(gone={"connecting", "long-gone"})
+    report = Broadcaster(connections, notifier, now_seconds=lambda: now).broadcast(order)
+    assert report.gone == 2
+    assert connections.connections_for(order.orderId) == ["connecting"]

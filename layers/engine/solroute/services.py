@@ -136,7 +136,7 @@ def sweeper() -> Sweeper:
 
 @lru_cache(maxsize=1)
 def broadcaster() -> Broadcaster:
-    return Broadcaster(connection_repository(), notifier())
+    return Broadcaster(connection_repository(), notifier(), now_seconds=lambda: clock().now_ms() // 1000)
 
 
 @lru_cache(maxsize=1)

@@ -224,8 +224,9 @@ class DynamoConnectionRepository:
     def remove(self, connection_id: str, order_id: str) -> None:
         self.table.delete_item(Key={"connectionId": connection_id, "orderId": order_id})
 
-    def remove_connection(self, connection_id: str) -> int:
-        order_ids = self.orders_for(connection_id, include_expired=True)
+    def remove_connection(self, connection_id: str, expiring_before: int | None = None) -> int:
+        items = self._query(KeyConditionExpression="connectionId = :c", ExpressionAttributeValues={":c": connection_id})
+        order_ids = [i["orderId"] for i in items if expiring_before is None or int(i.get("expiresAt", 0)) < expiring_before]
         with self.table.batch_writer() as batch:
             for order_id in order_ids:
                 batch.delete_item(Key={"connectionId": connection_id, "orderId": order_id})

@@ -101,8 +101,9 @@ class Subscription:
 class ConnectionRepository(Protocol):
     def add(self, connection_id: str, order_id: str, expires_at: int) -> None: ...
 
-    def remove_connection(self, connection_id: str) -> int:
-        """Delete every subscription of the connection; returns how many."""
+    def remove_connection(self, connection_id: str, expiring_before: int | None = None) -> int:
+        """Delete the connection's subscriptions (only those expiring before ``expiring_before``,
+        epoch seconds, when given: the older ones); returns how many."""
 
     def remove(self, connection_id: str, order_id: str) -> None: ...
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Callable
 
 from aws_lambda_powertools import Logger
 
@@ -13,6 +15,13 @@ from solroute.models.order import Order, OrderStatus
 
 logger = Logger(child=True)
 S = OrderStatus
+
+CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes WebSocket connections after 2 hours
+# A post to a connection whose $connect has not returned yet answers 410 as well, although the
+# client is about to be connected. Subscriptions made this recently survive a 410: a connection
+# that is really gone loses them at the next broadcast, its $disconnect or their TTL.
+# ($connect must answer within API Gateway's 29 s integration timeout.)
+CONNECT_GRACE_SECONDS = 30
 
 
 def status_data(order: Order) -> dict:
@@ -69,9 +78,16 @@ class Broadcaster:
     """Posts status changes to subscribers. A batch is grouped by order: one subscriber
     lookup per order, orders in parallel, each order's statuses in seq order."""
 
-    def __init__(self, connections: ConnectionRepository, notifier: Notifier, max_parallel: int = 8) -> None:
+    def __init__(
+        self,
+        connections: ConnectionRepository,
+        notifier: Notifier,
+        max_parallel: int = 8,
+        now_seconds: Callable[[], int] = lambda: int(time.time()),
+    ) -> None:
         self.connections = connections
         self.notifier = notifier
+        self.now_seconds = now_seconds
         self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="post")
 
     def broadcast(self, order: Order) -> BroadcastReport:
@@ -106,7 +122,8 @@ class Broadcaster:
                 outcome = self._post(connection_id, message)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if outcome == "gone":
-                    self.connections.remove_connection(connection_id)
+                    subscribed_before = self.now_seconds() - CONNECT_GRACE_SECONDS
+                    self.connections.remove_connection(connection_id, expiring_before=subscribed_before + CONNECTION_TTL_SECONDS)
                     live.remove(connection_id)
             # Routine broadcasts are DEBUG (a line per status per order adds up); trouble is not.
             log = logger.warning if report.errors else logger.info if report.gone else logger.debug

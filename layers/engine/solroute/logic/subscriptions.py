@@ -5,14 +5,13 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import ConnectionGone, ConnectionRepository, Notifier
-from solroute.logic.broadcast import snapshot
+from solroute.logic.broadcast import CONNECTION_TTL_SECONDS, snapshot
 from solroute.logic.clock import Clock
 from solroute.logic.orders import OrderQueries
 from solroute.models.errors import DomainError
 
 logger = Logger(child=True)
 
-CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes WebSocket connections after 2 hours
 
 
 class Subscriptions:
