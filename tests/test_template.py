@@ -24,8 +24,12 @@ def test_the_consumer_is_capped_by_reserved_concurrency_and_maximum_concurrency_
 
 def test_the_queue_outlasts_six_consumer_timeouts_and_redrives_after_the_last_attempt():
     queue = RESOURCES["OrdersQueue"]["Properties"]
-    timeout = RESOURCES["OrderConsumerFunction"]["Properties"]["Timeout"]
-    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeout"}
+    assert RESOURCES["OrderConsumerFunction"]["Properties"]["Timeout"] == {"Ref": "ConsumerTimeout"}
+    defaults = {name: int(spec["Default"]) for name, spec in RAW["Parameters"].items() if name in ("QueueVisibilityTimeout", "ConsumerTimeout", "StartTimeout")}
+    assert defaults["QueueVisibilityTimeout"] >= 6 * defaults["ConsumerTimeout"]
+    # A pending attempt that crashed comes back after the visibility timeout; the sweeper must not beat it.
+    assert defaults["StartTimeout"] > defaults["QueueVisibilityTimeout"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] > int(RAW["Parameters"]["MaxAttempts"]["MaxValue"])
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["OrdersDeadLetterQueue", "Arn"]}
 
@@ -50,6 +54,7 @@ def test_every_function_has_a_sample_event(logical_id):
         "DeadLetterFunction": "dead_letter_",
         "WebSocketFunction": "websocket_",
         "BroadcasterFunction": "broadcaster_",
+        "SweeperFunction": "sweeper_",
     }[logical_id]
     assert list((ROOT / "events").glob(f"{prefix}*.json"))
     assert (TEMPLATE.functions()[logical_id].code_dir / "app.py").exists()

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
 from localcloud.events import sqs_event
+from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 from tests.integration.test_consumer_handler import deliver, order, receive, submit
 from tests.lambdas import event, stored
+
+# Expiry of a subscription made a minute ago (a 410 spares only the last few seconds' ones).
+SUBSCRIBED_A_MINUTE_AGO = int(time.time()) - 60 + CONNECTION_TTL_SECONDS
 
 
 class ProcessDied(BaseException):
@@ -149,7 +154,7 @@ def test_a_gone_connection_under_chaos_is_forgotten_and_the_batch_succeeds(cloud
     cloud.template.override(FaultInjection="ws-gone=1")
     table = cloud.table("ConnectionsTable")
     sample = "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60"
-    table.put_item(Item={"connectionId": "c-1", "orderId": sample, "expiresAt": 4_000_000_000})
+    table.put_item(Item={"connectionId": "c-1", "orderId": sample, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
     assert cloud.fn("BroadcasterFunction")(event("broadcaster_stream.json")) == {"batchItemFailures": []}
     assert table.scan()["Items"] == []
 

@@ -3,17 +3,21 @@ which moto never answers) a real HTTP server speaking API Gateway's management A
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from urllib.parse import quote
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
+from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 from tests.integration.test_consumer_handler import deliver, receive, submit
 from tests.lambdas import event, stored
 
 SAMPLE_ORDER = "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60"
 CONNECTION = "Ab12CdEFIAMCJnQ="
+# Expiry of a subscription made a minute ago (a 410 spares only the last few seconds' ones).
+SUBSCRIBED_A_MINUTE_AGO = int(time.time()) - 60 + CONNECTION_TTL_SECONDS
 
 
 def posted(connection_id):
@@ -71,7 +75,7 @@ def test_disconnect_removes_the_connections_subscriptions(cloud):
 
 
 def test_the_broadcaster_posts_the_sample_status_change_to_subscribers(cloud):
-    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": 4_000_000_000})
+    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
     result = cloud.fn("BroadcasterFunction")(event("broadcaster_stream.json"))
     assert result == {"batchItemFailures": []}
     (message,) = posted("c-1")
@@ -80,7 +84,7 @@ def test_the_broadcaster_posts_the_sample_status_change_to_subscribers(cloud):
 
 
 def test_the_broadcaster_ignores_a_write_that_did_not_change_the_status(cloud):
-    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": 4_000_000_000})
+    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
     ev = event("broadcaster_stream.json")
     ev["Records"][0]["dynamodb"]["NewImage"]["lastChange"] = {"S": "attempt"}
     cloud.fn("BroadcasterFunction")(ev)
@@ -122,7 +126,7 @@ def api_gateway():
 def test_a_410_gone_connection_is_deleted_and_the_batch_still_succeeds(cloud, api_gateway):
     table = cloud.table("ConnectionsTable")
     for connection_id in ("gone-1", "live-1"):
-        table.put_item(Item={"connectionId": connection_id, "orderId": SAMPLE_ORDER, "expiresAt": 4_000_000_000})
+        table.put_item(Item={"connectionId": connection_id, "orderId": SAMPLE_ORDER, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
     broadcaster = cloud.fn("BroadcasterFunction")
     broadcaster.env["WEBSOCKET_URL"] = api_gateway
     assert broadcaster(event("broadcaster_stream.json")) == {"batchItemFailures": []}

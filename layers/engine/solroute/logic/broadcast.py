@@ -20,8 +20,8 @@ CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes WebSocket connections
 # A post to a connection whose $connect has not returned yet answers 410 as well, although the
 # client is about to be connected. Subscriptions made this recently survive a 410: a connection
 # that is really gone loses them at the next broadcast, its $disconnect or their TTL.
-# ($connect must answer within API Gateway's 29 s integration timeout.)
-CONNECT_GRACE_SECONDS = 30
+# (The subscription is written at the very end of $connect, so the window is short.)
+CONNECT_GRACE_SECONDS = 10
 
 
 def status_data(order: Order) -> dict:
