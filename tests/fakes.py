@@ -55,12 +55,9 @@ class InMemoryOrders:
     def save_transition(self, before: Order, after: Order) -> None:
         with self._lock:
             current = self.items.get(before.orderId)
-            if current is None or current.status != before.status or current.seq != before.seq:
+            if current is None or (current.status, current.seq, current.attempts) != (before.status, before.seq, before.attempts):
                 raise StaleOrder("moved")
-            # Like the adapter's UpdateItem: the attempt counter stays as stored.
-            stored = after.model_copy(
-                update={"attempts": current.attempts, "attemptStartedAtMs": current.attemptStartedAtMs, "lastChange": "status"}
-            )
+            stored = after.model_copy(update={"attempts": current.attempts, "attemptStartedAtMs": current.attemptStartedAtMs, "lastChange": "status"})
             self.items[after.orderId] = stored
             self.writes.append(stored)
 

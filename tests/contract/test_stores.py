@@ -112,14 +112,15 @@ def test_a_transition_of_an_unknown_order_is_stale(orders, clock):
         orders.save_transition(ghost, step(ghost, S.ROUTING, clock))
 
 
-def test_a_transition_keeps_the_attempts_recorded_since_the_order_was_read(orders, clock):
+def test_a_transition_from_a_copy_read_before_an_attempt_cannot_put_the_counter_back(orders, clock):
     """Defect 4: a step written from an older copy must not put the attempt counter back."""
     order = new_order(clock)
     orders.create(order)
     read_by_a = orders.get(order.orderId)
-    orders.record_attempt(read_by_a, 3, 1)
-    routing = step(read_by_a, S.ROUTING, clock)  # still says attempts=0
-    orders.save_transition(read_by_a, routing)
+    read_by_b = orders.record_attempt(read_by_a, 3, 1)  # another delivery starts an attempt
+    with pytest.raises(StaleOrder):
+        orders.save_transition(read_by_a, step(read_by_a, S.ROUTING, clock))  # a still says attempts=0
+    orders.save_transition(read_by_b, step(read_by_b, S.ROUTING, clock))
     stored = orders.get(order.orderId)
     assert (stored.status, stored.attempts, stored.attemptStartedAtMs) == (S.ROUTING, 1, [1])
 
@@ -129,9 +130,9 @@ def test_an_attempt_counts_only_against_the_state_it_was_read_in(orders, clock):
     orders.create(order)
     first = orders.record_attempt(order, 3, 10, start_deadline_ms=99)
     assert (first.attempts, first.attemptStartedAtMs, first.startDeadlineMs) == (1, [10], 99)
-    orders.save_transition(order, step(order, S.ROUTING, clock))
+    orders.save_transition(first, step(first, S.ROUTING, clock))
     with pytest.raises(StaleOrder):
-        orders.record_attempt(order, 3, 11)  # the order moved on since this copy was read
+        orders.record_attempt(first, 3, 11)  # the order moved on since this copy was read
     assert orders.get(order.orderId).attempts == 1
 
 

@@ -89,7 +89,9 @@ def assert_truthful(cloud, item):
     ["crash-after-send=1", "crash-before-send=0.5", "send-rpc-error=0.5", "quote-timeout=0.5", "dynamodb-throttle=0.2"],
 )
 def test_the_consumer_under_chaos_ends_every_order_truthfully(cloud, crashes, faults):
-    cloud.template.override(FaultInjection=faults, BackoffBaseSeconds="0")
+    # ConsumerTimeout 3 s: a delivery that finds the attempts used up waits that long (not 30 s)
+    # for the last attempt to finish; drive() waits up to 5 s for a delayed message.
+    cloud.template.override(FaultInjection=faults, BackoffBaseSeconds="0", ConsumerTimeout="3")
     order_id = submit(cloud)
     item = drive(cloud, cloud.fn("OrderConsumerFunction"), order_id)
     assert_truthful(cloud, item)

@@ -25,9 +25,9 @@ class OrderRepository(Protocol):
     def get(self, order_id: str) -> Order | None: ...
 
     def save_transition(self, before: Order, after: Order) -> None:
-        """Write ``after``'s status change only if the stored order still has ``before``'s
-        status and seq (raises StaleOrder otherwise). The attempt counter is left as stored,
-        and leaving ``pending`` clears the start deadline."""
+        """Write ``after`` only if the stored order still has ``before``'s status, seq and
+        attempt count (raises StaleOrder otherwise), so an older copy can neither move the order
+        backwards nor put its attempt counter back. Leaving ``pending`` clears the start deadline."""
 
     def record_attempt(self, order: Order, max_attempts: int, now_ms: int, start_deadline_ms: int | None = None) -> Order:
         """Atomically add one attempt, only if the stored order still has ``order``'s status
