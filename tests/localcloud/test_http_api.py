@@ -12,15 +12,19 @@ from tests.localcloud.test_runtime import function
 from tests.localcloud.test_runtime import run as run_async
 
 
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve the app on a free loopback port; the caller cleans the runner up."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
 def test_a_request_becomes_a_payload_2_event():
     async def scenario():
         fn = function("app.echo")
         app = make_app([HttpRoute("POST", "/items/{id}", "echo")], lambda _: fn, {"AllowOrigins": ["*"], "AllowMethods": ["POST"]}, "api1")
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        runner, base = await serve(app)
         try:
             async with aiohttp.ClientSession() as session:
                 headers = {"X-Custom": "A", "Cookie": "a=1; b=2", "Origin": "http://x", "content-type": "application/octet-stream"}
@@ -56,11 +60,7 @@ def test_a_body_that_is_not_utf8_is_passed_base64_encoded_whatever_its_content_t
     async def scenario():
         fn = function("app.echo")
         app = make_app([HttpRoute("POST", "/items", "echo")], lambda _: fn, None, "api1")
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        runner, base = await serve(app)
         answers = {}
         try:
             async with aiohttp.ClientSession() as session:
@@ -86,11 +86,7 @@ def test_the_local_cloud_answers_its_own_errors_in_json_like_api_gateway():
 
     async def scenario():
         app = make_app([HttpRoute("POST", "/items", "missing")], no_function, None, "api1")
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        runner, base = await serve(app)
         try:
             async with aiohttp.ClientSession() as session:
                 async with session.post(f"{base}/items", data=b"{}") as r:
