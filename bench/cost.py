@@ -50,8 +50,16 @@ def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int]) -> list[Cost
     lines.append(CostLine("WebSocket messages", messages / orders, "messages", PRICES["websocket_message"], "sent and received (up to 32 KB each)"))
     lines.append(CostLine("WebSocket connection minutes", ws.get("connectionMinutesBilled", 0) / orders, "minutes", PRICES["websocket_connection_minute"]))
     usage = [f.get("usage", {}) for f in functions.values()]
-    lines.append(CostLine("DynamoDB writes", sum(u.get("wru", 0) for u in usage) / orders, "WRU", PRICES["dynamodb_wru"], "1 per started KB of item"))
-    lines.append(CostLine("DynamoDB reads", sum(u.get("rru", 0) for u in usage) / orders, "RRU", PRICES["dynamodb_rru"]))
+    billed = stats.get("dynamodbUsage") or {}
+    if billed:  # measured at the endpoint, with the items before and after each write
+        wru, rru = sum(billed.get("wru", {}).values()), sum(billed.get("rru", {}).values())
+        wru_note = "per started KB of the larger of the item before and after, index writes included; " + _by_table(billed.get("wru", {}), orders)
+        rru_note = _by_table(billed.get("rru", {}), orders)
+    else:  # estimated in the functions from what they sent and got back
+        wru, rru = sum(u.get("wru", 0) for u in usage), sum(u.get("rru", 0) for u in usage)
+        wru_note, rru_note = "1 per started KB of item (estimated by the caller)", ""
+    lines.append(CostLine("DynamoDB writes", wru / orders, "WRU", PRICES["dynamodb_wru"], wru_note))
+    lines.append(CostLine("DynamoDB reads", rru / orders, "RRU", PRICES["dynamodb_rru"], rru_note))
     sqs_calls = sum(n for u in usage for k, n in u.get("calls", {}).items() if k.startswith("sqs."))
     sqs_calls += sum(n for k, n in stats.get("eventSourceUsage", {}).items() if k.startswith("sqs."))
     lines.append(CostLine("SQS requests", sqs_calls / orders, "requests", PRICES["sqs_request"], "sends, visibility changes, and the event source's receives and deletes"))
@@ -60,6 +68,10 @@ def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int]) -> list[Cost
     log_gb = sum(f.get("logBytes", 0) for f in functions.values()) / 1e9
     lines.append(CostLine("CloudWatch Logs ingestion", log_gb / orders, "GB", PRICES["cloudwatch_logs_gb"], "JSON logs and EMF metrics"))
     return lines
+
+
+def _by_table(units: dict[str, float], orders: int) -> str:
+    return ", ".join(f"{table.rsplit('-', 1)[-1]}: {n / orders:.2f}" for table, n in sorted(units.items()))
 
 
 def total(lines: list[CostLine]) -> float:

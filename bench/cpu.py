@@ -20,8 +20,10 @@ def _kind(cmdline: str, environ: str) -> str | None:
     return None
 
 
-def snapshot() -> dict[str, tuple[str, float]]:
-    """pid -> (kind, CPU seconds so far) for every local-cloud process."""
+def snapshot(session: int | None = None) -> dict[str, tuple[str, float]]:
+    """pid -> (kind, CPU seconds so far) for every local-cloud process; with ``session``, only
+    the processes of that session (the cloud under test: `start_cloud` makes it a session
+    leader, and moto and every function instance stay in its session), not other people's."""
     out = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -36,6 +38,8 @@ def snapshot() -> dict[str, tuple[str, float]]:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
+            continue
+        if session is not None and int(fields[3]) != session:
             continue
         kind = _kind(cmdline, environ)
         if kind:

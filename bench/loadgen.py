@@ -28,6 +28,8 @@ class OrderTrace:
     offered_ms: float
     posted_ms: float | None = None
     accepted_ms: float | None = None
+    ws_opened_ms: float | None = None  # the WebSocket handshake done ($connect answered)
+    ws_open_ms: float | None = None  # how long the handshake took
     http_status: int | None = None
     order_id: str | None = None
     final_status: str | None = None
@@ -64,6 +66,7 @@ def poisson(rate_per_minute: float, duration_s: float, seed: int) -> list[float]
 
 class LoadGenerator:
     def __init__(self, api: str, order_body: Callable[[int], dict], timeout_s: float, post_concurrency: int = 64) -> None:
+        """``post_concurrency`` is the number of clients: at most that many POSTs at once."""
         self.api = api
         self.order_body = order_body
         self.timeout_s = timeout_s
@@ -76,6 +79,14 @@ class LoadGenerator:
             traces = [OrderTrace(i, 0.0) for i in range(len(offsets_s))]
             tasks = [asyncio.create_task(self._one(session, trace, start + offset)) for trace, offset in zip(traces, offsets_s)]
             await asyncio.gather(*tasks)
+        return traces
+
+    async def run_one_at_a_time(self, count: int) -> list[OrderTrace]:
+        """One client, one order at a time: each order is offered once the last is final."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
+            traces = [OrderTrace(i, 0.0) for i in range(count)]
+            for trace in traces:
+                await self._one(session, trace, time.monotonic())
         return traces
 
     async def _one(self, session: aiohttp.ClientSession, trace: OrderTrace, at: float) -> None:
@@ -99,7 +110,10 @@ class LoadGenerator:
             trace.error = f"{type(error).__name__}: {error}"
 
     async def _watch(self, session: aiohttp.ClientSession, url: str, trace: OrderTrace) -> None:
+        opening = now_ms()
         async with session.ws_connect(url) as socket:
+            trace.ws_opened_ms = now_ms()
+            trace.ws_open_ms = trace.ws_opened_ms - opening
             await socket.send_str(json.dumps({"action": "subscribe", "orderId": trace.order_id}))
             async for message in socket:
                 if message.type != aiohttp.WSMsgType.TEXT:

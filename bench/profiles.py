@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 
 from bench import charts, cost, cpu
 from bench.loadgen import InFlightSampler, LoadGenerator, OrderTrace, burst, poisson
-from bench.stats import max_in_window, min_in_full_windows, rate_per_minute, summary
+from bench.stats import max_in_window, min_in_full_windows, percentile, rate_per_minute, sliding_log_starts, summary
 from localcloud.process import RunningCloud
 from localcloud.template import Template
 
@@ -53,11 +53,11 @@ def _broken(traces: list[OrderTrace]) -> list[str]:
     return problems
 
 
-async def _drive(ctx: Context, offsets: list[float], timeout_s: float) -> tuple[list[OrderTrace], list[tuple[float, int]], dict]:
+async def _drive(ctx: Context, offsets: list[float], timeout_s: float, clients: int = 64) -> tuple[list[OrderTrace], list[tuple[float, int]], dict]:
     assert ctx.cloud is not None
     sampler = InFlightSampler(f"{ctx.cloud.http}/_localcloud/stats", CONSUMER)
     sampler.start()
-    traces = await LoadGenerator(ctx.cloud.http, order_body, timeout_s).run(offsets)
+    traces = await LoadGenerator(ctx.cloud.http, order_body, timeout_s, clients).run(offsets)
     await sampler.stop()
     return traces, sampler.samples, await asyncio.to_thread(ctx.cloud.stats)
 
@@ -104,11 +104,15 @@ async def run_steady(ctx: Context) -> dict:
     e2e = [t.submit_to_final_ms for t in done]
     waiting = [t.written("routing") - t.written("pending") for t in done if t.written("routing") and t.written("pending")]
     working = [t.written("confirmed") - t.written("routing") for t in done if t.written("routing")]
-    charts.latency_cdfs(ctx.chart("latency"), "steady: 90/min Poisson", {"submit -> confirmed": e2e, "waiting (queued)": waiting, "working (routing -> confirmed)": working})
+    ideal = _ideal_limiter(done, limit=100, window_s=60)
+    ours_p99, ideal_p99 = percentile(e2e, 99), percentile(ideal, 99)
+    charts.latency_cdfs(ctx.chart("latency"), "steady: 90/min Poisson", {"submit -> confirmed": e2e, "ideal limiter, same arrivals": ideal, "waiting (queued)": waiting, "working (routing -> confirmed)": working})
     return {
         "ordersOffered": len(offsets),
         "finals": _finals(traces),
         "submitToConfirmedMs": summary(e2e),
+        "idealLimiterSubmitToConfirmedMs": summary(ideal),
+        "p99OverIdealLimiter": round(ours_p99 / ideal_p99, 3) if ours_p99 and ideal_p99 else None,
         "waitingMs": summary(waiting),
         "workingMs": summary(working),
         "maxConsumerInFlight": stats["functions"][CONSUMER]["maxInFlight"],
@@ -116,12 +120,29 @@ async def run_steady(ctx: Context) -> dict:
     }
 
 
+def _ideal_limiter(done: list[OrderTrace], limit: int, window_s: float) -> list[float]:
+    """Submit -> confirmed as the most permissive limiter that keeps the rule would give it, on
+    the same arrivals: each order starts when a sliding log of starts lets it (never before it
+    was accepted), then takes the time our engine took to work it (routing -> confirmed) and
+    deliver it (confirmed written -> received). Only queueing for the rule is added."""
+    accepted = [t for t in done if t.written("pending") and t.written("routing") and t.written("confirmed")]
+    accepted.sort(key=lambda t: t.written("pending"))
+    starts = sliding_log_starts([t.written("pending") for t in accepted], limit, window_s * 1000)
+    out = []
+    for t, start in zip(accepted, starts):
+        work = t.written("confirmed") - t.written("routing")
+        deliver = t.final_ms - t.written("confirmed")
+        out.append((t.written("pending") - t.posted_ms) + (start - t.written("pending")) + work + deliver)
+    return out
+
+
 # ------------------------------------------------------------------ overhead
 async def run_overhead(ctx: Context) -> dict:
     count = 100 if ctx.quick else 400
-    before = cpu.snapshot()
+    session = ctx.cloud.process.pid
+    before = cpu.snapshot(session)
     traces, samples, stats = await _drive(ctx, burst(count), timeout_s=300)
-    used = cpu.per_kind(before, cpu.snapshot())
+    used = cpu.per_kind(before, cpu.snapshot(session))
     done = [t for t in traces if t.final_status == "confirmed"]
     span_min = (max(t.final_ms for t in done) - min(t.offered_ms for t in traces)) / 60000 if done else 0
     live = [received - written for t in done for written, received, is_live in t.statuses.values() if is_live]
@@ -140,6 +161,74 @@ async def run_overhead(ctx: Context) -> dict:
         "cpuMsPerOrder": {k: round(v / count * 1000, 1) for k, v in used.most_common()},
         "cpuMsPerOrderTotal": round(sum(used.values()) / count * 1000, 1),
         "problems": _broken(traces),
+    }
+
+
+# ------------------------------------------------------------------ latency
+HOPS = ("pending", "routing", "building", "submitted", "confirmed")
+
+
+async def run_latency(ctx: Context) -> dict:
+    assert ctx.cloud is not None
+    count = 15 if ctx.quick else 60
+    traces = await LoadGenerator(ctx.cloud.http, order_body, 60).run_one_at_a_time(count + 1)
+    traces = traces[1:]  # the first order meets cold function instances; the rest are warm
+    done = [t for t in traces if t.final_status == "confirmed"]
+    post = [t.post_ms for t in done]
+    e2e = [t.submit_to_final_ms for t in done]
+    queued = [t.written("routing") - t.written("pending") for t in done]
+    working = [t.written("confirmed") - t.written("routing") for t in done]
+    delivered = {s: [t.statuses[s][1] - t.statuses[s][0] for t in done if s in t.statuses and t.statuses[s][2]] for s in HOPS}
+    charts.latency_cdfs(ctx.chart("latency"), "latency: one order at a time, zero delays", {"POST": post, "submit -> confirmed": e2e, "queued -> consumer started": queued})
+    return {
+        "orders": count,
+        "finals": _finals(traces),
+        "postMs": summary(post),
+        "submitToFinalMs": summary(e2e),
+        "wsOpenMs": summary([t.ws_open_ms for t in done if t.ws_open_ms is not None]),
+        "queuedToConsumerStartMs": summary(queued),
+        "routingToConfirmedWrittenMs": summary(working),
+        "statusWrittenToReceivedMs": {s: summary(v) for s, v in delivered.items()},
+        "problems": _broken(traces),
+    }
+
+
+# ------------------------------------------------------------------ load
+async def run_load(ctx: Context) -> dict:
+    count = 50 if ctx.quick else 150
+    traces, _, stats = await _drive(ctx, burst(count), timeout_s=600, clients=20)
+    start_ms = min(t.offered_ms for t in traces)
+    confirmed = [t for t in traces if t.final_status == "confirmed"]
+    post = [t.post_ms for t in traces if t.post_ms is not None]
+    ws_open = [t.ws_open_ms for t in traces if t.ws_open_ms is not None]
+    consumer = stats["functions"][CONSUMER]["invocations"]
+    charts.latency_cdfs(ctx.chart("latency"), "load: 150 orders from 20 clients, seed defaults", {"POST": post, "WebSocket open": ws_open})
+    return {
+        "orders": count,
+        "clients": 20,
+        "finals": _finals(traces),
+        "postMs": summary(post),
+        "wsOpenMs": summary(ws_open),
+        "firstConfirmedAfterS": round((min(t.final_ms for t in confirmed) - start_ms) / 1000, 2) if confirmed else None,
+        "consumerInvocationsPerOrder": round(consumer / count, 2),
+        "problems": _broken(traces),
+    }
+
+
+# ------------------------------------------------------------------ idle
+async def run_idle(ctx: Context) -> dict:
+    assert ctx.cloud is not None
+    seconds = 20 if ctx.quick else 60
+    session = ctx.cloud.process.pid
+    await asyncio.sleep(5)  # let start-up settle (prewarmed instances, first polls)
+    before = cpu.snapshot(session)
+    await asyncio.sleep(seconds)
+    used = cpu.per_kind(before, cpu.snapshot(session))
+    return {
+        "seconds": seconds,
+        "coresUsed": round(sum(used.values()) / seconds, 4),
+        "coresUsedByKind": {k: round(v / seconds, 4) for k, v in used.most_common()},
+        "problems": [],
     }
 
 
@@ -232,6 +321,9 @@ PROFILES: dict[str, Profile] = {
         Profile("seed", "seed delays, 10 concurrent, 100/min, 300 orders offered at once", [], run_seed),
         Profile("steady", "seed delays, 90 orders/min Poisson for 3 minutes", [], run_steady),
         Profile("overhead", "no simulated delays or failures, rate limit off: the engine's own cost", [*ZERO_DELAYS, "RateLimitPerMinute=0"], run_overhead),
+        Profile("latency", "no simulated delays or failures, rate limit off: one order at a time, each hop", [*ZERO_DELAYS, "RateLimitPerMinute=0"], run_latency),
+        Profile("load", "seed delays and limits, 150 orders from 20 clients at once", [], run_load),
+        Profile("idle", "the local cloud with no traffic: CPU it uses on its own", [], run_idle),
         Profile("coldstart", "fresh interpreter to handler ready, per function, vs import boto3", [], run_coldstart, needs_cloud=False),
         Profile("cost", "AWS calls, invocations and messages per order, priced", ["RateLimitPerMinute=0"], run_cost, ("--meter",)),
     )
@@ -242,7 +334,10 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
     """The few numbers a profile prints."""
     pick = {
         "seed": ["finals", "confirmedMaxPerRolling60s", "confirmedMinPerFull60sWhileBacklogged", "confirmedPerMinuteSustained", "maxConsumerInFlight", "submitToConfirmedMs"],
-        "steady": ["finals", "submitToConfirmedMs", "waitingMs", "workingMs"],
+        "steady": ["finals", "submitToConfirmedMs", "idealLimiterSubmitToConfirmedMs", "p99OverIdealLimiter", "waitingMs", "workingMs"],
+        "latency": ["finals", "postMs", "submitToFinalMs", "wsOpenMs", "queuedToConsumerStartMs", "routingToConfirmedWrittenMs", "statusWrittenToReceivedMs"],
+        "load": ["finals", "postMs", "wsOpenMs", "firstConfirmedAfterS", "consumerInvocationsPerOrder"],
+        "idle": ["coresUsed", "coresUsedByKind"],
         "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs", "cpuMsPerOrder", "cpuMsPerOrderTotal"],
         "coldstart": ["medianMs", "ratioToBoto3"],
         "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],

@@ -68,3 +68,17 @@ def cdf(values: Sequence[float]) -> tuple[list[float], list[float]]:
     ordered = sorted(values)
     n = len(ordered)
     return ordered, [(i + 1) / n for i in range(n)]
+
+
+def sliding_log_starts(arrivals: Sequence[float], limit: int, window: float) -> list[float]:
+    """When each order would start under the most permissive limiter that keeps "at most
+    ``limit`` starts in any rolling ``window``": a sliding log of starts. An order starts at
+    its arrival, or, when the last ``limit`` starts all lie within one window of that, as soon
+    as the oldest of them leaves the window. Returned in arrival order."""
+    starts: list[float] = []
+    for arrival in sorted(arrivals):
+        start = arrival
+        if len(starts) >= limit:
+            start = max(start, starts[-limit] + window)
+        starts.append(start)
+    return starts

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.loadgen import OrderTrace, burst, poisson
-from bench.stats import cdf, max_in_window, min_in_full_windows, percentile, rate_per_minute, summary
+from bench.stats import cdf, max_in_window, min_in_full_windows, percentile, rate_per_minute, sliding_log_starts, summary
 
 
 def test_percentiles_interpolate_between_ranks():
@@ -68,3 +68,31 @@ def test_cpu_per_kind_counts_only_what_was_used_in_between():
     after = {"1": ("moto", 12.5), "2": ("function: api", 1.5), "3": ("function: api", 0.25)}
     used = per_kind(before, after)
     assert used == {"moto": 2.5, "function: api": 0.75}
+
+
+def test_the_ideal_limiter_starts_at_once_until_a_window_is_full_then_as_the_oldest_start_leaves():
+    starts = sliding_log_starts([0, 0, 0, 10, 70], limit=2, window=60)
+    assert starts == [0, 0, 60, 60, 120]
+
+
+@given(st.lists(st.floats(0, 600, allow_nan=False), max_size=300))
+def test_the_ideal_limiter_never_starts_early_and_never_breaks_the_rule(arrivals):
+    starts = sliding_log_starts(arrivals, limit=100, window=60)
+    assert all(s >= a for s, a in zip(starts, sorted(arrivals)))
+    assert max_in_window(starts, 60) <= 100
+
+
+def test_cpu_snapshot_of_a_session_sees_only_that_sessions_processes():
+    import os
+    import subprocess
+    import sys
+
+    from bench.cpu import snapshot
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()", "localcloud.cli up"], stdin=subprocess.PIPE, start_new_session=True)
+    try:
+        mine = snapshot(child.pid)
+        assert set(mine) == {str(child.pid)}
+        assert str(child.pid) not in snapshot(os.getsid(0))
+    finally:
+        child.communicate(b"")
