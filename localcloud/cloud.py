@@ -91,7 +91,7 @@ class LocalCloud:
             await loop.run_in_executor(self._pool, wait_until_up, self.endpoint)
             self.log(f"using the AWS endpoint at {self.endpoint}")
         else:
-            self.moto = MotoServer(self.config.host, self.config.aws_port)
+            self.moto = MotoServer(self.config.host, self.config.aws_port, meter=self.config.meter)
             self.endpoint = await loop.run_in_executor(self._pool, self.moto.start)
             self.sqs = LocalSqs()
             sqs_port = await self._serve(self.sqs.app(), self.config.sqs_port)
@@ -233,7 +233,17 @@ class LocalCloud:
             "streamRecordsDiscarded": sum(getattr(s, "discarded", 0) for s in self.sources),
             "httpRequests": self.http_requests,
             "eventSourceUsage": dict(sum((s.calls for s in self.sources), Counter())),
+            # Request units as DynamoDB would bill them, measured at the endpoint (see dynamodb_bill).
+            "dynamodbUsage": self._dynamodb_usage(),
         }
+
+    def _dynamodb_usage(self) -> dict:
+        if not (self.moto and self.config.meter):
+            return {}
+        try:
+            return self.moto.usage()
+        except OSError:  # stopped
+            return {}
 
     def banner(self) -> str:
         stage = getattr(self, "_ws_stage", "dev")
@@ -242,7 +252,7 @@ class LocalCloud:
                 "",
                 f"  Solroute local cloud is up ({self.config.template.name}, no Docker, no AWS account)",
                 f"  HTTP API       {self.http_url}   (POST /api/orders/execute, GET /api/orders/{{id}}, GET /health)",
-                f"  WebSocket API  {self.ws_url}/{stage}?orderId=<id>",
+                f"  WebSocket API  {self.ws_url}/{stage}   (send {{\"action\": \"subscribe\", \"orderId\": \"<id>\"}})",
                 f"  AWS endpoint   {self.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
                 f"  Lambda API     {self.lambda_endpoint}   (AWS_ENDPOINT_URL_LAMBDA; invoke any function by name, logical id or ARN)",
                 *([f"  SQS endpoint   {self.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if self.sqs_endpoint else []),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -42,9 +43,10 @@ class MotoServer:
     """moto's DynamoDB and DynamoDB Streams in a child process: it gets its own core, and
     dies with us (localcloud.moto_dynamodb)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, meter: bool = False) -> None:
         self.host = host
         self.port = port
+        self.meter = meter
         self.url = f"http://{host}:{port}"
         self.process: subprocess.Popen | None = None
 
@@ -56,7 +58,7 @@ class MotoServer:
             )
         env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true", "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "localcloud.moto_dynamodb", self.host, str(self.port)],
+            [sys.executable, "-m", "localcloud.moto_dynamodb", self.host, str(self.port), *(["--meter"] if self.meter else [])],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
@@ -64,6 +66,11 @@ class MotoServer:
         )
         wait_until_up(f"{self.url}/", process=self.process)
         return self.url
+
+    def usage(self) -> dict:
+        """What DynamoDB would bill so far (request units by table; with ``meter`` only)."""
+        with urllib.request.urlopen(f"{self.url}/_localcloud/usage", timeout=5) as response:
+            return json.loads(response.read())
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

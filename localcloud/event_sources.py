@@ -10,7 +10,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from localcloud.events import sqs_event, stream_record
+from localcloud.events import STREAM_WAIT_HEADER, sqs_event, stream_record
 from localcloud.filters import passes
 from localcloud.runtime import Invocation, LocalFunction
 from localcloud.sqs import LocalSqs
@@ -151,9 +151,15 @@ class SqsEventSource:
 
 class StreamEventSource:
     """Reads every shard of a DynamoDB stream in order, filters, batches and invokes;
-    a failed batch is retried (from its first failed record) up to MaximumRetryAttempts."""
+    a failed batch is retried (from its first failed record) up to MaximumRetryAttempts.
 
-    IDLE_POLL_S = 0.02
+    Lambda polls each shard four times a second. Against the local cloud's own endpoint a read
+    of an idle shard is a long poll (see localcloud.moto_dynamodb): it answers the moment a
+    record is written, and an idle table costs nothing. Against another endpoint, which answers
+    at once, an empty read is followed by Lambda's quarter-second pause."""
+
+    IDLE_POLL_S = 0.25
+    LONG_POLL_MS = 10_000
 
     def __init__(self, function: LocalFunction, streams: Any, stream_arn: str, properties: dict, pool: ThreadPoolExecutor) -> None:
         self.function = function
@@ -166,9 +172,14 @@ class StreamEventSource:
         self.reports_failures = "ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or [])
         self.pool = pool
         self._tasks: dict[str, asyncio.Task] = {}
+        self._polling: set[str] = set()  # shards whose reader is waiting in GetRecords
         self._stopping = False
         self.discarded = 0
         self.calls: Counter[str] = Counter()
+        streams.meta.events.register("before-send.dynamodb-streams.GetRecords", self._ask_for_long_poll)
+
+    def _ask_for_long_poll(self, request: Any, **_: Any) -> None:
+        request.headers[STREAM_WAIT_HEADER] = str(self.LONG_POLL_MS)
 
     async def _call(self, fn: Any, **kwargs: Any) -> dict:
         self.calls["dynamodb-streams." + "".join(part.capitalize() for part in fn.__name__.split("_"))] += 1
@@ -183,11 +194,20 @@ class StreamEventSource:
                 ShardId=shard["ShardId"],
                 ShardIteratorType=self.starting_position,
             )
-            self._tasks[shard["ShardId"]] = asyncio.create_task(self._read(iterator["ShardIterator"]))
+            task = asyncio.create_task(self._read(shard["ShardId"], iterator["ShardIterator"]))
+            task.add_done_callback(self._report_crash)
+            self._tasks[shard["ShardId"]] = task
 
-    async def _read(self, iterator: str | None) -> None:
+    def _report_crash(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            log.error("stream reader for %s stopped: %s: %s", self.function.logical_id, type(error).__name__, error)
+
+    async def _read(self, shard_id: str, iterator: str | None) -> None:
         pending: list[dict] = []
         while iterator and not self._stopping:
+            started = time.monotonic()
+            self._polling.add(shard_id)
             try:
                 result = await self._call(self.streams.get_records, ShardIterator=iterator, Limit=1000)
             except asyncio.CancelledError:
@@ -196,14 +216,16 @@ class StreamEventSource:
                 log.warning("stream read failed for %s: %s", self.function.logical_id, error)
                 await asyncio.sleep(0.5)
                 continue
+            finally:
+                self._polling.discard(shard_id)
             iterator = result.get("NextShardIterator")
             records = [stream_record(r, self.stream_arn) for r in result.get("Records", [])]
             pending += [r for r in records if passes(self.filter_criteria, r)]
             while pending:
                 batch, pending = pending[: self.batch_size], pending[self.batch_size :]
                 await self._deliver(batch)
-            if not records:
-                await asyncio.sleep(self.IDLE_POLL_S)
+            if not records and time.monotonic() - started < self.IDLE_POLL_S:
+                await asyncio.sleep(self.IDLE_POLL_S)  # the endpoint does not long-poll
 
     async def _deliver(self, batch: list[dict]) -> None:
         retries = 0
@@ -223,7 +245,11 @@ class StreamEventSource:
             await asyncio.sleep(min(2.0, 0.1 * 2**retries))
 
     async def stop(self) -> None:
+        """Stop reading; a batch being delivered finishes first (drain), a long poll is dropped."""
         self._stopping = True
+        for shard_id, task in self._tasks.items():
+            if shard_id in self._polling:
+                task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from localcloud.template import REGION
+
+# Sent by the local stream event source with GetRecords: the local endpoint may hold an empty
+# read this many ms until a record arrives (localcloud.moto_dynamodb). Other endpoints ignore it.
+STREAM_WAIT_HEADER = "x-localcloud-wait-ms"
 
 
 def sqs_record(message: dict, queue_arn: str) -> dict:
@@ -26,12 +31,24 @@ def sqs_event(messages: list[dict], queue_arn: str) -> dict:
     return {"Records": [sqs_record(m, queue_arn) for m in messages]}
 
 
+def _json_typed(value: Any) -> Any:
+    """Typed attribute values as Lambda's event carries them: binaries (bytes from the SDK)
+    as base64 text."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _json_typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_typed(v) for v in value]
+    return value
+
+
 def stream_record(record: dict, stream_arn: str) -> dict:
     """One record of a DynamoDB Streams event, from a GetRecords result record."""
     out: dict[str, Any] = {k: record[k] for k in ("eventID", "eventName", "eventVersion", "eventSource", "awsRegion") if k in record}
     out.setdefault("eventSource", "aws:dynamodb")
     out.setdefault("awsRegion", REGION)
-    out["dynamodb"] = dict(record["dynamodb"])
+    out["dynamodb"] = {k: _json_typed(v) if k in ("Keys", "NewImage", "OldImage") else v for k, v in record["dynamodb"].items()}
     created = out["dynamodb"].get("ApproximateCreationDateTime")
     if created is not None and not isinstance(created, (int, float)):
         out["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())

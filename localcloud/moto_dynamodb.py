@@ -1,40 +1,136 @@
 """moto's DynamoDB and DynamoDB Streams, served lean for the local cloud.
 
-`python -m moto.server` routes every request by matching it against every service's URL
-patterns and logs each request through a locked handler; under load those two alone took a
-quarter of its CPU. The local cloud needs two services from moto (SQS is its own), so this
-serves exactly those: dispatch by the X-Amz-Target prefix, no request log, no CORS layer.
+`python -m moto.server` puts Flask and werkzeug's development server (a thread per request,
+HTTP parsed in Python, every service's URL patterns matched in turn) in front of moto's
+handlers; that front took over half of the CPU of each call. The local cloud needs two
+services from moto (SQS is its own), so this serves exactly those: an aiohttp server (its HTTP
+parser is C) that hands each request straight to moto's handler, by the X-Amz-Target prefix.
+
+One event loop serves every request, one after another: moto's tables have no locks, and
+this way each request is atomic, as DynamoDB makes each single-item write (a conditional
+write can never interleave with another write of the same item).
+
+Two things only the local cloud asks for:
+- ``GetRecords`` with the header ``x-localcloud-wait-ms`` waits up to that long for a record
+  when the shard has none (a long poll), so the stream event source wakes the moment a record
+  is written and costs nothing while the table is idle. Lambda's own poller reads each shard
+  four times a second on AWS; AWS clients never send the header and get DynamoDB's answer.
+- ``GET /_localcloud/usage``: what DynamoDB would bill (with ``--meter``; see dynamodb_bill).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import sys
+from typing import Any
 
 os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")  # read when moto's settings load
 
-from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from aiohttp import web  # noqa: E402
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.core.exceptions import ServiceException  # noqa: E402
+from moto.core.request import Request  # noqa: E402
+from moto.dynamodb.models import dynamodb_backends  # noqa: E402
+from moto.dynamodb.models.table import StreamShard  # noqa: E402
+from moto.dynamodb.responses import DynamoHandler  # noqa: E402
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler  # noqa: E402
+
+from localcloud.dynamodb_bill import DynamoDbBill  # noqa: E402
+from localcloud.events import STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
+
+MAX_WAIT_MS = 20_000
+REGION = "us-east-1"
 
 
-class QuietRequestHandler(MotoRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:
-        pass
+class StreamWriteSignal:
+    """Wakes long-polling GetRecords calls when any stream gets a record."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        original = StreamShard.add
+
+        def add(shard: StreamShard, old: Any, new: Any) -> None:
+            original(shard, old, new)
+            self._event.set()
+
+        StreamShard.add = add  # type: ignore[method-assign]
+
+    async def wait(self, timeout_s: float) -> None:
+        self._event.clear()
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout_s)
+        except asyncio.TimeoutError:
+            pass
 
 
-def application() -> object:
-    dynamodb, streams = create_backend_app("dynamodb"), create_backend_app("dynamodbstreams")
+def _serve(handler: Any, request: web.Request, body: bytes) -> tuple[int, dict, bytes]:
+    url = f"http://{request.host}{request.path_qs}"
+    headers = dict(request.headers)
+    try:
+        status, response_headers, content = handler.dispatch(Request.from_primitives("POST", url, headers, body), url, headers)
+    except ServiceException as error:  # moto raises some errors instead of answering them
+        status, response_headers, content = error.code, {"content-type": "application/x-amz-json-1.0"}, error.to_json()
+    if isinstance(content, str):
+        content = content.encode()
+    return int(status), {k: str(v) for k, v in (response_headers or {}).items() if k.lower() not in ("content-length", "server", "date")}, content
 
-    def dispatch(environ: dict, start_response: object) -> object:
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        return (streams if target.startswith("DynamoDBStreams") else dynamodb)(environ, start_response)
 
-    return dispatch
+def application(meter: bool = False) -> web.Application:
+    bill = DynamoDbBill(lambda name: dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(name)) if meter else None
+    signal: list[StreamWriteSignal] = []
+
+    async def on_startup(app: web.Application) -> None:
+        signal.append(StreamWriteSignal())
+
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.read()
+        target = request.headers.get("x-amz-target", "")
+        operation = target.rpartition(".")[2]
+        if target.startswith("DynamoDBStreams"):
+            status, headers, content = _serve(DynamoDBStreamsHandler, request, body)
+            wait_ms = min(MAX_WAIT_MS, int(request.headers.get(WAIT_HEADER, "0") or 0))
+            empty = json.loads(content) if operation == "GetRecords" and wait_ms > 0 and status == 200 else {}
+            if "NextShardIterator" in empty and not empty.get("Records"):
+                await signal[0].wait(wait_ms / 1000)
+                # moto retires an iterator once read: read on from the one it handed back.
+                body = json.dumps({**json.loads(body), "ShardIterator": empty["NextShardIterator"]}).encode()
+                status, headers, content = _serve(DynamoDBStreamsHandler, request, body)
+            return web.Response(status=status, headers=headers, body=content)
+        if bill is None:
+            status, headers, content = _serve(DynamoHandler, request, body)
+            return web.Response(status=status, headers=headers, body=content)
+        try:
+            parsed = json.loads(body or b"{}")
+        except ValueError:
+            parsed = {}
+        olds = bill.before(operation, parsed)
+        status, headers, content = _serve(DynamoHandler, request, body)
+        try:
+            answer = json.loads(content or b"{}")
+        except ValueError:
+            answer = {}
+        bill.after(operation, parsed, olds, status, answer)
+        return web.Response(status=status, headers=headers, body=content)
+
+    async def usage(_: web.Request) -> web.Response:
+        return web.json_response(bill.report() if bill else {})
+
+    async def root(_: web.Request) -> web.Response:
+        return web.json_response({"status": "running", "services": ["dynamodb", "dynamodbstreams"]})
+
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    app.on_startup.append(on_startup)
+    app.router.add_get("/_localcloud/usage", usage)
+    app.router.add_get("/", root)
+    app.router.add_post("/{tail:.*}", handle)
+    return app
 
 
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
-    make_server(host, port, application(), threaded=True, request_handler=QuietRequestHandler).serve_forever()
+    web.run_app(application(meter="--meter" in sys.argv[3:]), host=host, port=port, access_log=None, print=None, handle_signals=True)
 
 
 if __name__ == "__main__":
