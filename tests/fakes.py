@@ -8,9 +8,9 @@ import base64
 import threading
 from decimal import Decimal
 
-from solroute.dal.ports import ConnectionGone, Page, attempt_refused
+from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, attempt_refused
 from solroute.logic.clock import Clock
-from solroute.models.errors import DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder
+from solroute.models.errors import DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
 from solroute.models.order import Order, OrderStatus
 
 
@@ -158,6 +158,35 @@ class InMemoryLedger:
         return {s: r for s, r in self.records.items() if r.get("status") != "expired"}
 
 
+class InMemorySubscribers:
+    """The SubscriberStore contract, on the fake order store's orders (as the adapter keeps
+    them on the order items)."""
+
+    def __init__(self, orders: InMemoryOrders, now_seconds=lambda: 0) -> None:
+        self.orders = orders
+        self.items: dict[str, dict[str, int]] = {}  # order id -> connection id -> expires at
+        self.now_seconds = now_seconds
+
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int) -> Order | None:
+        order = self.orders.get(order_id)
+        if order is None or order.is_final:
+            return order
+        subscribers = self.items.setdefault(order_id, {})
+        if len(subscribers) >= MAX_SUBSCRIBERS and connection_id not in subscribers:
+            raise TooManySubscribers(f"order {order_id} already has {MAX_SUBSCRIBERS} subscribers")
+        subscribers[connection_id] = expires_at
+        return order
+
+    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
+        subscribers = self.items.get(order_id, {})
+        if connection_id in subscribers and (expiring_before is None or subscribers[connection_id] < expiring_before):
+            del subscribers[connection_id]
+
+    def of(self, order_id: str) -> tuple[str, ...]:
+        """The live subscribers, as a status write's stream image would carry them."""
+        return tuple(sorted(c for c, exp in self.items.get(order_id, {}).items() if exp > self.now_seconds()))
+
+
 class InMemoryConnections:
     def __init__(self, now_seconds=lambda: 0) -> None:
         self.items: dict[tuple[str, str], int] = {}
@@ -165,18 +194,6 @@ class InMemoryConnections:
 
     def add(self, connection_id: str, order_id: str, expires_at: int) -> None:
         self.items[(connection_id, order_id)] = expires_at
-
-    def remove(self, connection_id: str, order_id: str) -> None:
-        self.items.pop((connection_id, order_id), None)
-
-    def remove_connection(self, connection_id: str, expiring_before: int | None = None) -> int:
-        keys = [k for k, exp in self.items.items() if k[0] == connection_id and (expiring_before is None or exp < expiring_before)]
-        for key in keys:
-            del self.items[key]
-        return len(keys)
-
-    def connections_for(self, order_id: str) -> list[str]:
-        return [c for (c, o), exp in self.items.items() if o == order_id and exp > self.now_seconds()]
 
     def orders_for(self, connection_id: str) -> list[str]:
         return [o for (c, o), exp in self.items.items() if c == connection_id and exp > self.now_seconds()]

@@ -13,6 +13,7 @@ from localcloud.context import LambdaContext
 from localcloud.resources import Deployed
 from localcloud.template import Template
 from solroute import services, settings
+from solroute.dal.dynamodb import item_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -28,7 +29,7 @@ def event(name: str, **replace: str) -> dict:
 
 def stored(item: dict) -> dict:
     """A stored order item as one dict: top-level attributes and its JSON document."""
-    return {**{k: v for k, v in item.items() if k != "doc"}, **json.loads(item.get("doc", "{}"))}
+    return item_fields(item)
 
 
 def reset_caches() -> None:

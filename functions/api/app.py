@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Any, Callable, Optional
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from http_errors import UnsupportedMediaType, error_responses, register_error_handlers
 
-from solroute import services
+from solroute import services, tracing
 from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, order_view
 from solroute.models.errors import InvalidRequest
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
@@ -34,7 +34,6 @@ from solroute.settings import settings
 services.check_environment()
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
 # Validation is switched on per route: the GET routes let powertools check their query and path,
@@ -50,7 +49,7 @@ EXAMPLE_WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 
 
 def _accepted(order_id: str, status: str) -> dict:
-    accepted = OrderAccepted(orderId=order_id, status=status, websocketUrl=f"{settings().websocket_url}?orderId={order_id}")
+    accepted = OrderAccepted(orderId=order_id, status=status, websocketUrl=settings().websocket_url)
     return accepted.model_dump(mode="json")
 
 
@@ -180,7 +179,7 @@ def openapi_document() -> dict:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     IDEMPOTENCY.register_lambda_context(context)
     return app.resolve(event, context)

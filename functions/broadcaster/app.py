@@ -4,41 +4,42 @@ from __future__ import annotations
 
 import warnings
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solroute import services
-from solroute.dal.dynamodb import item_to_order
-from solroute.models.order import Order
+from solroute import services, tracing
+from solroute.dal.dynamodb import item_to_order, subscribers_in
+from solroute.logic.broadcast import StatusChange
 
 services.check_environment()
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
 
 
-def _status_changes(event: dict) -> list[tuple[str, Order]]:
+def _status_changes(event: dict) -> list[tuple[str, StatusChange]]:
     changes = []
+    now_seconds = services.clock().now_ms() // 1000
     for raw in event.get("Records", []):
         record = DynamoDBRecord(raw)
         new_image = record.dynamodb.new_image if record.dynamodb else None
         if not new_image or new_image.get("lastChange") != "status":
             continue  # not a status change (the event source's filter already drops these)
-        changes.append((record.dynamodb.sequence_number, item_to_order(new_image)))
+        change = StatusChange(item_to_order(new_image), tuple(subscribers_in(new_image, now_seconds)))
+        changes.append((record.dynamodb.sequence_number, change))
     return changes
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     changes = _status_changes(event)
-    report, failed = services.broadcaster().broadcast_all([order for _, order in changes])
+    report, failed = services.broadcaster().broadcast_all([change for _, change in changes])
     if report.gone:
         metrics.add_metric(name="ConnectionsGone", unit=MetricUnit.Count, value=report.gone)
     # Stream batches retry from the lowest failed sequence number, so order is kept.
-    return {"batchItemFailures": [{"itemIdentifier": seq} for seq, order in changes if order.orderId in failed]}
+    return {"batchItemFailures": [{"itemIdentifier": seq} for seq, change in changes if change.order.orderId in failed]}

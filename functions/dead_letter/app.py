@@ -8,18 +8,17 @@ from __future__ import annotations
 import json
 import warnings
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solroute import services
+from solroute import services, tracing
 
 services.check_environment()
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -44,6 +43,6 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import warnings
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solroute import services
+from solroute import services, tracing
 
 services.check_environment()
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     report = services.sweeper().sweep()
     if report.failed:

@@ -1,25 +1,28 @@
-"""WebSocket API routes: $connect (?orderId=), $disconnect, subscribe, $default."""
+"""WebSocket API routes: $connect (?orderId=), subscribe, $default.
+
+No $disconnect route: subscriptions live on the order items and expire with the connection;
+one whose connection is gone is removed at the next status (410). A $disconnect invocation
+per connection would cost a Lambda request and writes for nothing the engine needs."""
 
 from __future__ import annotations
 
 import json
 import warnings
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solroute import services
-from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TransientError
+from solroute import services, tracing
+from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TooManySubscribers, TransientError
 
 services.check_environment()
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
 warnings.filterwarnings("ignore", "No application metrics to publish")
 
 # A refused handshake's status, by the most specific class of the error (a throttled store: retry).
-CONNECT_REFUSAL: dict[type[DomainError], int] = {InvalidRequest: 400, OrderNotFound: 404, TransientError: 503}
+CONNECT_REFUSAL: dict[type[DomainError], int] = {InvalidRequest: 400, OrderNotFound: 404, TooManySubscribers: 429, TransientError: 503}
 
 
 def _connect(connection_id: str, event: dict) -> dict:
@@ -52,17 +55,12 @@ def _unknown(connection_id: str, event: dict) -> dict:
     return {"statusCode": 200}
 
 
-def _disconnect(connection_id: str, event: dict) -> dict:
-    services.subscriptions().disconnect(connection_id)
-    return {"statusCode": 200}
-
-
-ROUTES = {"$connect": _connect, "$disconnect": _disconnect, "subscribe": _subscribe}
+ROUTES = {"$connect": _connect, "subscribe": _subscribe}
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = event["requestContext"]
     logger.append_keys(connection_id=request["connectionId"], route=request["routeKey"])

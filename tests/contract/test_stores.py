@@ -13,12 +13,20 @@ from moto import mock_aws
 
 from localcloud.resources import deploy
 from localcloud.template import Template
-from solroute.dal.dynamodb import DynamoChainLedger, DynamoConnectionRepository, DynamoOrderRepository, DynamoRateLimitStore
+from solroute.dal.dynamodb import (
+    DynamoChainLedger,
+    DynamoConnectionRepository,
+    DynamoOrderRepository,
+    DynamoRateLimitStore,
+    DynamoSubscribers,
+    subscribers_in,
+)
+from solroute.dal.ports import MAX_SUBSCRIBERS
 from solroute.logic.clock import Clock
 from solroute.logic.state_machine import transition
-from solroute.models.errors import AttemptsExhausted, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder
+from solroute.models.errors import AttemptsExhausted, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
 from solroute.models.order import HistoryEntry, Order, OrderStatus
-from tests.fakes import FakeClock, InMemoryConnections, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore
+from tests.fakes import FakeClock, InMemoryConnections, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers
 from tests.lambdas import ROOT
 
 S = OrderStatus
@@ -246,22 +254,73 @@ def connections(impl):
     return InMemoryConnections(now) if kind == "fake" else DynamoConnectionRepository(tables("ConnectionsTable"), now)
 
 
-def test_subscriptions_are_found_both_ways_and_expire(connections):
+def test_the_orders_a_connection_named_at_connect_are_found_until_they_expire(connections):
     c1, c2, order = f"c{next(_counter)}", f"c{next(_counter)}", f"o{next(_counter)}"
     connections.add(c1, order, 2_000)
     connections.add(c2, order, 500)  # expired: TTL deletion lags, so it must read as gone
     connections.add(c1, f"{order}-b", 2_000)
-    assert connections.connections_for(order) == [c1]
     assert sorted(connections.orders_for(c1)) == sorted([order, f"{order}-b"])
-    connections.remove(c1, f"{order}-b")
-    assert connections.orders_for(c1) == [order]
-    assert connections.remove_connection(c1) == 1
-    assert connections.connections_for(order) == []
+    assert connections.orders_for(c2) == []
 
 
-def test_only_the_older_subscriptions_of_a_connection_are_removed_when_asked(connections):
-    connection, old, new = f"c{next(_counter)}", f"o{next(_counter)}", f"o{next(_counter)}"
-    connections.add(connection, old, 1_500)
-    connections.add(connection, new, 1_900)
-    assert connections.remove_connection(connection, expiring_before=1_800) == 1
-    assert connections.orders_for(connection) == [new]
+class _Subscribers:
+    """The store, and what a status write's stream image says about its subscribers."""
+
+    def __init__(self, store, carried):
+        self.store, self.carried = store, carried
+
+
+@pytest.fixture
+def subscribers(impl, orders):
+    kind, tables = impl
+    if kind == "fake":
+        store = InMemorySubscribers(orders, now_seconds=lambda: 1_000)
+        return _Subscribers(store, store.of)
+    table = tables("OrdersTable")
+    return _Subscribers(DynamoSubscribers(table), lambda order_id: tuple(subscribers_in(table.get_item(Key={"orderId": order_id})["Item"], 1_000)))
+
+
+def test_a_subscription_returns_the_order_and_travels_with_every_later_status_write(orders, subscribers, clock):
+    order = new_order(clock)
+    orders.create(order)
+    subscribed = subscribers.store.subscribe("c1", order.orderId, 2_000)
+    assert subscribed.model_dump(exclude={"lastChange"}) == order.model_dump(exclude={"lastChange"})
+    subscribers.store.subscribe("c2", order.orderId, 900)  # expired by now: not carried
+    routing = transition(order, S.ROUTING, "routing", clock)
+    orders.save_transition(order, routing)
+    assert subscribers.carried(order.orderId) == ("c1",)
+    assert orders.get(order.orderId) == routing.model_copy(update={"lastChange": "status"})
+
+
+def test_an_unknown_order_cannot_be_subscribed_to_and_a_final_one_is_returned_without_a_subscription(orders, subscribers, clock):
+    assert subscribers.store.subscribe("c1", f"00000000-0000-4000-8000-{next(_counter):012d}", 2_000) is None
+    order = new_order(clock)
+    orders.create(order)
+    failed = transition(order, S.FAILED, "failed", clock, failureReason="x")
+    orders.save_transition(order, failed)
+    assert subscribers.store.subscribe("c1", order.orderId, 2_000).status is S.FAILED
+    assert subscribers.carried(order.orderId) == ()
+
+
+def test_an_order_keeps_at_most_max_subscribers_but_one_of_them_may_renew(orders, subscribers, clock):
+    order = new_order(clock)
+    orders.create(order)
+    for i in range(MAX_SUBSCRIBERS):
+        subscribers.store.subscribe(f"c{i}", order.orderId, 2_000)
+    with pytest.raises(TooManySubscribers):
+        subscribers.store.subscribe("one-too-many", order.orderId, 2_000)
+    subscribers.store.subscribe("c0", order.orderId, 3_000)
+    assert len(subscribers.carried(order.orderId)) == MAX_SUBSCRIBERS
+
+
+def test_only_an_older_subscription_is_removed_when_asked_for_older_ones(orders, subscribers, clock):
+    order = new_order(clock)
+    orders.create(order)
+    subscribers.store.subscribe("old", order.orderId, 1_500)
+    subscribers.store.subscribe("new", order.orderId, 1_900)
+    subscribers.store.unsubscribe("old", order.orderId, expiring_before=1_800)
+    subscribers.store.unsubscribe("new", order.orderId, expiring_before=1_800)
+    subscribers.store.unsubscribe("never-subscribed", order.orderId)
+    assert subscribers.carried(order.orderId) == ("new",)
+    subscribers.store.unsubscribe("new", order.orderId)
+    assert subscribers.carried(order.orderId) == ()

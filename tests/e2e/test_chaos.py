@@ -13,6 +13,7 @@ import aiohttp
 import boto3
 import pytest
 
+from solroute.dal.dynamodb import item_fields
 from solroute.logic.state_machine import TRANSITIONS
 from solroute.models.order import OrderStatus
 from tests.e2e.conftest import FAST, run, start_cloud, stop_cloud
@@ -48,7 +49,7 @@ def _scan(table) -> list[dict]:
 
 
 def _orders(cloud) -> dict[str, dict]:
-    return {i["orderId"]: {**{k: v for k, v in i.items() if k != "doc"}, **json.loads(i["doc"])} for i in _scan(_table(cloud, "OrdersTable"))}
+    return {i["orderId"]: item_fields(i) for i in _scan(_table(cloud, "OrdersTable"))}
 
 
 async def _submit_all(cloud) -> list[tuple[int, dict]]:

@@ -23,7 +23,7 @@ def test_an_order_streams_every_status_in_order_to_its_subscriber(cloud):
             # is open; on a very slow machine it may be: then watch another one.
             for _ in range(3):
                 accepted = await submit(session, cloud.http)
-                assert accepted["websocketUrl"] == f"{cloud.ws}/dev?orderId={accepted['orderId']}"
+                assert accepted["websocketUrl"] == f"{cloud.ws}/dev"
                 messages = await watch(session, accepted["websocketUrl"], accepted["orderId"], until_snapshot=True)
                 if any(m["type"] == "status_update" and m["status"] == "confirmed" for m in messages):
                     return accepted, messages
@@ -89,19 +89,19 @@ def test_transient_failures_retry_with_backoff_then_fail_after_three_attempts(fa
 
 
 def test_a_client_that_drops_its_socket_is_cleaned_up_through_a_410(failing_cloud):
-    connections = boto3.resource(
+    orders = boto3.resource(
         "dynamodb", endpoint_url=failing_cloud.aws, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
-    ).Table("solroute-dev-ConnectionsTable")
+    ).Table("solroute-dev-OrdersTable")
 
-    async def subscriptions(order_id: str) -> list[dict]:
-        return [r for r in (await asyncio.to_thread(connections.scan))["Items"] if r["orderId"] == order_id]
+    async def subscribers(order_id: str) -> dict:
+        return (await asyncio.to_thread(orders.get_item, Key={"orderId": order_id}))["Item"]["subs"]
 
     async def a_running_order_with_a_subscriber(session: aiohttp.ClientSession) -> tuple[dict, aiohttp.ClientWebSocketResponse]:
         # The order must still be running when its subscriber drops (its attempts and backoff
         # take seconds); on a very slow machine it may already be final: then take another.
         for _ in range(3):
             accepted = await submit(session, failing_cloud.http)
-            socket = await session.ws_connect(accepted["websocketUrl"])
+            socket = await session.ws_connect(f"{accepted['websocketUrl']}?orderId={accepted['orderId']}")
             # Subscribed at $connect; the subscribe action's snapshot says the order is still running.
             await socket.send_str(json.dumps({"action": "subscribe"}))
             snapshot = json_frame(await receive_until(socket, lambda f: json_frame(f).get("type") == "snapshot"))
@@ -113,19 +113,23 @@ def test_a_client_that_drops_its_socket_is_cleaned_up_through_a_410(failing_clou
     async def scenario():
         async with aiohttp.ClientSession() as session:
             accepted, socket = await a_running_order_with_a_subscriber(session)
-            subscribed = await subscriptions(accepted["orderId"])
+            order_id = accepted["orderId"]
+            subscribed = await subscribers(order_id)
             # A 410 spares subscriptions made in the last few seconds (their $connect may still be
-            # running); this client subscribed a minute ago, as far as the table says.
-            row = subscribed[0]
-            await asyncio.to_thread(connections.put_item, Item={**row, "expiresAt": int(row["expiresAt"]) - 60})
-            await socket.close()  # gone, and $disconnect is lost (--lose-disconnects): only a 410 removes the row
-            await wait_final(session, failing_cloud.http, accepted["orderId"], 60)
-            return subscribed, await poll(lambda: subscriptions(accepted["orderId"]), lambda rows: rows == [])
+            # running); this client subscribed a minute ago, as far as the order item says.
+            (connection_id, expires_at), = subscribed.items()
+            await asyncio.to_thread(
+                orders.update_item, Key={"orderId": order_id}, UpdateExpression="SET subs.#c = :e",
+                ExpressionAttributeNames={"#c": connection_id}, ExpressionAttributeValues={":e": int(expires_at) - 60},
+            )  # fmt: skip
+            await socket.close()  # gone (there is no $disconnect route): only a 410 removes the subscriber
+            await wait_final(session, failing_cloud.http, order_id, 60)
+            return subscribed, await poll(lambda: subscribers(order_id), lambda subs: subs == {})
 
     gone_before = failing_cloud.stats()["websocket"]["gone"]
     subscribed, remaining = run(scenario())
     assert len(subscribed) == 1, "the client's subscription"
-    assert remaining == [], "a broadcast's 410 must delete it"
+    assert remaining == {}, "a broadcast's 410 must remove it"
     assert failing_cloud.stats()["websocket"]["gone"] > gone_before
 
 

@@ -32,7 +32,7 @@ def test_an_order_is_stored_pending_and_queued_once(cloud):
     assert response["statusCode"] == 202
     accepted = body(response)
     assert accepted["status"] == "pending"
-    assert accepted["websocketUrl"] == f"{WS_ENDPOINT}/dev?orderId={accepted['orderId']}"
+    assert accepted["websocketUrl"] == f"{WS_ENDPOINT}/dev"
     item = stored(cloud.table("OrdersTable").get_item(Key={"orderId": accepted["orderId"]})["Item"])
     assert item["status"] == "pending" and item["amountIn"] == "1.5" and item["wallet"] == WALLET
     assert queued(cloud) == [accepted["orderId"]]

@@ -153,12 +153,14 @@ def test_the_sweeper_fails_a_pending_order_past_its_deadline_and_only_that_one(c
 
 
 def test_a_gone_connection_under_chaos_is_forgotten_and_the_batch_succeeds(cloud):
+    order_id = submit(cloud)
+    table = cloud.table("OrdersTable")
+    table.update_item(Key={"orderId": order_id}, UpdateExpression="SET subs = :s", ExpressionAttributeValues={":s": {"c-1": SUBSCRIBED_A_MINUTE_AGO}})
     cloud.template.override(FaultInjection="ws-gone=1")
-    table = cloud.table("ConnectionsTable")
-    sample = "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60"
-    table.put_item(Item={"connectionId": "c-1", "orderId": sample, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
-    assert cloud.fn("BroadcasterFunction")(event("broadcaster_stream.json")) == {"batchItemFailures": []}
-    assert table.scan()["Items"] == []
+    ev = event("broadcaster_stream.json", **{"3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60": order_id})
+    ev["Records"][0]["dynamodb"]["NewImage"]["subs"] = {"M": {"c-1": {"N": str(SUBSCRIBED_A_MINUTE_AGO)}}}
+    assert cloud.fn("BroadcasterFunction")(ev) == {"batchItemFailures": []}
+    assert table.get_item(Key={"orderId": order_id})["Item"]["subs"] == {}
 
 
 @pytest.mark.parametrize("function", ["ApiFunction", "OrderConsumerFunction", "DeadLetterFunction", "SweeperFunction", "BroadcasterFunction", "WebSocketFunction"])

@@ -32,13 +32,27 @@ def posted(connection_id):
 
 
 def subscriptions(cloud):
+    """What connections named at $connect (for a later subscribe that names none)."""
     return {(i["connectionId"], i["orderId"]) for i in cloud.table("ConnectionsTable").scan()["Items"]}
 
 
-def test_connect_to_a_real_order_is_accepted_and_recorded(cloud):
+def subscribers(cloud, order_id):
+    """Who follows the order: kept on its item, so each status write carries them."""
+    return set(cloud.table("OrdersTable").get_item(Key={"orderId": order_id})["Item"]["subs"])
+
+
+def stream_event(subs):
+    """The sample stream record, with these subscribers on the order's image (subscribed a minute ago)."""
+    ev = event("broadcaster_stream.json")
+    ev["Records"][0]["dynamodb"]["NewImage"]["subs"] = {"M": {c: {"N": str(SUBSCRIBED_A_MINUTE_AGO)} for c in subs}}
+    return ev
+
+
+def test_connect_to_a_real_order_is_accepted_and_subscribes_at_once(cloud):
     order_id = submit(cloud)
     response = cloud.fn("WebSocketFunction")(event("websocket_connect.json", **{SAMPLE_ORDER: order_id}))
     assert response["statusCode"] == 200
+    assert subscribers(cloud, order_id) == {CONNECTION}
     assert subscriptions(cloud) == {(CONNECTION, order_id)}
     (item,) = cloud.table("ConnectionsTable").scan()["Items"]
     assert item["expiresAt"] > 0
@@ -58,7 +72,15 @@ def test_subscribe_sends_the_snapshot_with_history_at_once(cloud):
     (snapshot,) = posted(CONNECTION)
     assert snapshot["type"] == "snapshot" and snapshot["status"] == "confirmed" and snapshot["seq"] == 5
     assert [h["status"] for h in snapshot["history"]] == ["pending", "routing", "building", "submitted", "confirmed"]
-    assert subscriptions(cloud) == {(CONNECTION, order_id)}
+    assert subscribers(cloud, order_id) == set(), "a final order changes no more: nobody need follow it"
+
+
+def test_subscribing_to_a_live_order_records_the_subscriber_on_the_order(cloud):
+    order_id = submit(cloud)
+    assert cloud.fn("WebSocketFunction")(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id}))["statusCode"] == 200
+    (snapshot,) = posted(CONNECTION)
+    assert snapshot["status"] == "pending"
+    assert subscribers(cloud, order_id) == {CONNECTION}
 
 
 def test_an_unknown_action_gets_an_error_message(cloud):
@@ -66,17 +88,8 @@ def test_an_unknown_action_gets_an_error_message(cloud):
     assert posted(CONNECTION)[0]["error"]["code"] == "UNKNOWN_ACTION"
 
 
-def test_disconnect_removes_the_connections_subscriptions(cloud):
-    order_id = submit(cloud)
-    ws = cloud.fn("WebSocketFunction")
-    ws(event("websocket_connect.json", **{SAMPLE_ORDER: order_id}))
-    assert ws(event("websocket_disconnect.json"))["statusCode"] == 200
-    assert subscriptions(cloud) == set()
-
-
 def test_the_broadcaster_posts_the_sample_status_change_to_subscribers(cloud):
-    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
-    result = cloud.fn("BroadcasterFunction")(event("broadcaster_stream.json"))
+    result = cloud.fn("BroadcasterFunction")(stream_event(["c-1"]))
     assert result == {"batchItemFailures": []}
     (message,) = posted("c-1")
     assert message["type"] == "status_update" and message["status"] == "routing" and message["seq"] == 2
@@ -84,8 +97,7 @@ def test_the_broadcaster_posts_the_sample_status_change_to_subscribers(cloud):
 
 
 def test_the_broadcaster_ignores_a_write_that_did_not_change_the_status(cloud):
-    cloud.table("ConnectionsTable").put_item(Item={"connectionId": "c-1", "orderId": SAMPLE_ORDER, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
-    ev = event("broadcaster_stream.json")
+    ev = stream_event(["c-1"])
     ev["Records"][0]["dynamodb"]["NewImage"]["lastChange"] = {"S": "attempt"}
     cloud.fn("BroadcasterFunction")(ev)
     assert "c-1" not in apigatewaymanagementapi_backends["123456789012"]["us-east-1"].connections
@@ -123,15 +135,20 @@ def api_gateway():
     server.shutdown()
 
 
-def test_a_410_gone_connection_is_deleted_and_the_batch_still_succeeds(cloud, api_gateway):
-    table = cloud.table("ConnectionsTable")
+def test_a_410_gone_connection_is_unsubscribed_and_the_batch_still_succeeds(cloud, api_gateway):
+    order_id = submit(cloud)
+    ws = cloud.fn("WebSocketFunction")
     for connection_id in ("gone-1", "live-1"):
-        table.put_item(Item={"connectionId": connection_id, "orderId": SAMPLE_ORDER, "expiresAt": SUBSCRIBED_A_MINUTE_AGO})
+        ws(event("websocket_connect.json", **{SAMPLE_ORDER: order_id, CONNECTION: connection_id}))
+    table = cloud.table("OrdersTable")
+    table.update_item(Key={"orderId": order_id}, UpdateExpression="SET subs = :s", ExpressionAttributeValues={":s": {"gone-1": SUBSCRIBED_A_MINUTE_AGO, "live-1": SUBSCRIBED_A_MINUTE_AGO}})
     broadcaster = cloud.fn("BroadcasterFunction")
     broadcaster.env["WEBSOCKET_URL"] = api_gateway
-    assert broadcaster(event("broadcaster_stream.json")) == {"batchItemFailures": []}
+    ev = stream_event(["gone-1", "live-1"])
+    ev["Records"][0]["dynamodb"]["NewImage"]["orderId"] = {"S": order_id}
+    assert broadcaster(ev) == {"batchItemFailures": []}
     assert sorted(c for c, _ in _ApiGateway.received) == ["gone-1", "live-1"]
-    assert subscriptions(cloud) == {("live-1", SAMPLE_ORDER)}
+    assert subscribers(cloud, order_id) == {"live-1"}
 
 
 def test_the_dead_letter_function_fails_a_stuck_order_and_leaves_a_final_one(cloud):

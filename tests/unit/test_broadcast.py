@@ -1,8 +1,7 @@
-from solroute.logic.broadcast import Broadcaster, snapshot, status_update
-from solroute.logic.orders import OrderQueries
+from solroute.logic.broadcast import Broadcaster, StatusChange, snapshot, status_update
 from solroute.logic.subscriptions import Subscriptions
 from solroute.models.errors import OrderNotFound
-from tests.fakes import InMemoryConnections, RecordingNotifier
+from tests.fakes import InMemoryConnections, InMemorySubscribers, RecordingNotifier
 
 import pytest
 
@@ -22,31 +21,32 @@ def test_the_status_update_carries_the_written_timestamp_and_the_result(engine):
     assert message["data"]["amountOut"] == str(order.execution.amountOut)  # decimal string, not float
 
 
+def _subscribers(engine, now=0):
+    return InMemorySubscribers(engine.orders, now_seconds=lambda: now)
+
+
 def test_every_subscriber_gets_it_and_a_gone_or_broken_one_does_not_stop_the_rest(engine):
     order = _confirmed(engine)
-    connections = InMemoryConnections()
-    for c in ("a", "gone", "broken", "b"):
-        connections.add(c, order.orderId, expires_at=10)
+    subscribers = _subscribers(engine)
+    subscribers.items[order.orderId] = {c: 10 for c in ("a", "gone", "broken", "b")}
     notifier = RecordingNotifier(gone={"gone"}, broken={"broken"})
-    report = Broadcaster(connections, notifier).broadcast(order)
+    report = Broadcaster(subscribers, notifier).broadcast(StatusChange(order, subscribers.of(order.orderId)))
     assert sorted(c for c, _ in notifier.sent) == ["a", "b"]
     assert (report.sent, report.gone, report.errors) == (2, 1, 1)
-    assert sorted(connections.connections_for(order.orderId)) == ["a", "b", "broken"]
+    assert subscribers.of(order.orderId) == ("a", "b", "broken")
 
 
-def test_expired_subscriptions_are_not_posted_to(engine):
+def test_the_subscribers_come_from_the_change_itself_so_broadcasting_reads_nothing(engine):
     order = _confirmed(engine)
-    connections = InMemoryConnections(now_seconds=lambda: 100)
-    connections.add("old", order.orderId, expires_at=99)
     notifier = RecordingNotifier()
-    Broadcaster(connections, notifier).broadcast(order)
-    assert notifier.sent == []
+    Broadcaster(None, notifier).broadcast(StatusChange(order, ("x", "y")))  # no store to read
+    assert [c for c, _ in notifier.sent] == ["x", "y"]
 
 
 def test_a_late_subscriber_gets_the_snapshot_with_the_whole_history(engine):
     order = _confirmed(engine)
     connections, notifier = InMemoryConnections(), RecordingNotifier()
-    subs = Subscriptions(OrderQueries(engine.orders), connections, notifier, engine.clock)
+    subs = Subscriptions(_subscribers(engine), connections, notifier, engine.clock)
     subs.connect("c1", order.orderId)
     subs.subscribe("c1", [])
     (connection_id, message), = notifier.sent
@@ -54,9 +54,38 @@ def test_a_late_subscriber_gets_the_snapshot_with_the_whole_history(engine):
     assert [h["status"] for h in message["history"]] == ["pending", "routing", "building", "submitted", "confirmed"]
 
 
+def test_a_final_order_is_not_subscribed_to_since_nothing_will_change(engine):
+    order = _confirmed(engine)
+    subscribers = _subscribers(engine)
+    Subscriptions(subscribers, InMemoryConnections(), RecordingNotifier(), engine.clock).subscribe("c1", [order.orderId])
+    assert subscribers.of(order.orderId) == ()
+
+
+def test_a_live_order_is_subscribed_to_and_the_snapshot_is_the_order_as_subscribed(engine):
+    order = engine.submit()
+    subscribers, notifier = _subscribers(engine), RecordingNotifier()
+    Subscriptions(subscribers, InMemoryConnections(), notifier, engine.clock).subscribe("c1", [order.orderId])
+    assert subscribers.of(order.orderId) == ("c1",)
+    assert notifier.sent == [("c1", snapshot(order))]
+
+
+def test_an_order_keeps_a_bounded_number_of_subscribers(engine):
+    from solroute.dal.ports import MAX_SUBSCRIBERS
+
+    order = engine.submit()
+    subscribers, notifier = _subscribers(engine), RecordingNotifier()
+    subs = Subscriptions(subscribers, InMemoryConnections(), notifier, engine.clock)
+    for i in range(MAX_SUBSCRIBERS + 1):
+        subs.subscribe(f"c{i}", [order.orderId])
+    subs.subscribe("c0", [order.orderId])  # one already subscribed may subscribe again
+    assert len(subscribers.of(order.orderId)) == MAX_SUBSCRIBERS
+    codes = [m.get("error", {}).get("code") for _, m in notifier.sent]
+    assert codes.count("TOO_MANY_SUBSCRIBERS") == 1 and codes[-1] is None
+
+
 def test_connecting_to_an_unknown_order_is_refused_and_subscribing_to_one_is_an_error_message(engine):
     connections, notifier = InMemoryConnections(), RecordingNotifier()
-    subs = Subscriptions(OrderQueries(engine.orders), connections, notifier, engine.clock)
+    subs = Subscriptions(_subscribers(engine), connections, notifier, engine.clock)
     with pytest.raises(OrderNotFound):
         subs.connect("c1", "00000000-0000-4000-8000-000000000000")
     subs.subscribe("c1", ["00000000-0000-4000-8000-000000000000"])
@@ -64,37 +93,25 @@ def test_connecting_to_an_unknown_order_is_refused_and_subscribing_to_one_is_an_
     assert connections.items == {}
 
 
-def test_disconnect_removes_every_subscription_of_the_connection(engine):
-    a, b = engine.submit(), engine.submit()
-    connections, notifier = InMemoryConnections(), RecordingNotifier()
-    subs = Subscriptions(OrderQueries(engine.orders), connections, notifier, engine.clock)
-    subs.subscribe("c1", [a.orderId, b.orderId])
-    subs.disconnect("c1")
-    assert connections.items == {}
-
-
 def test_a_batch_is_grouped_by_order_and_each_orders_statuses_arrive_in_seq_order(engine):
     order = _confirmed(engine)
     steps = [order.model_copy(update={"status": h.status, "seq": h.seq, "history": order.history[: h.seq]}) for h in order.history]
-    connections, notifier = InMemoryConnections(), RecordingNotifier()
-    connections.add("c1", order.orderId, expires_at=10)
-    lookups = []
-    real = connections.connections_for
-    connections.connections_for = lambda oid: lookups.append(oid) or real(oid)
-    report, failed = Broadcaster(connections, notifier).broadcast_all(list(reversed(steps)))
+    notifier = RecordingNotifier()
+    report, failed = Broadcaster(_subscribers(engine), notifier).broadcast_all([StatusChange(s, ("c1",)) for s in reversed(steps)])
     assert [m["seq"] for _, m in notifier.sent] == [1, 2, 3, 4, 5]
-    assert lookups == [order.orderId] and report.sent == 5 and failed == set()
+    assert report.sent == 5 and failed == set()
 
 
-def test_an_order_whose_subscribers_cannot_be_looked_up_is_reported_for_retry(engine):
+def test_an_order_whose_gone_subscriber_cannot_be_removed_is_reported_for_retry(engine):
     order = _confirmed(engine)
-    connections, notifier = InMemoryConnections(), RecordingNotifier()
 
-    def broken(order_id):
-        raise RuntimeError("table unavailable")
+    class Broken:
+        def unsubscribe(self, *args, **kwargs):
+            raise RuntimeError("table unavailable")
 
-    connections.connections_for = broken
-    _, failed = Broadcaster(connections, notifier).broadcast_all([order])
+    other = engine.submit()
+    changes = [StatusChange(order, ("gone",)), StatusChange(other, ("c1",))]
+    _, failed = Broadcaster(Broken(), RecordingNotifier(gone={"gone"})).broadcast_all(changes)
     assert failed == {order.orderId}
 
 
@@ -103,11 +120,13 @@ def test_a_410_during_connect_does_not_remove_the_subscription_just_made(engine)
     client is about to be connected, so its fresh subscription must survive."""
     from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 
-    order, now = _confirmed(engine), 1_000_000
-    connections = InMemoryConnections(now_seconds=lambda: now)
-    connections.add("connecting", order.orderId, expires_at=now - 2 + CONNECTION_TTL_SECONDS)  # subscribed 2 s ago
-    connections.add("long-gone", order.orderId, expires_at=now - 600 + CONNECTION_TTL_SECONDS)  # 10 minutes ago
+    order, now = engine.submit(), 1_000_000
+    subscribers = _subscribers(engine, now)
+    subscribers.items[order.orderId] = {
+        "connecting": now - 2 + CONNECTION_TTL_SECONDS,  # subscribed 2 s ago
+        "long-gone": now - 600 + CONNECTION_TTL_SECONDS,  # 10 minutes ago
+    }
     notifier = RecordingNotifier(gone={"connecting", "long-gone"})
-    report = Broadcaster(connections, notifier, now_seconds=lambda: now).broadcast(order)
+    report = Broadcaster(subscribers, notifier, now_seconds=lambda: now).broadcast(StatusChange(order, subscribers.of(order.orderId)))
     assert report.gone == 2
-    assert connections.connections_for(order.orderId) == ["connecting"]
+    assert subscribers.of(order.orderId) == ("connecting",)

@@ -16,6 +16,7 @@ from solroute.dal.dynamodb import (
     DynamoConnectionRepository,
     DynamoOrderRepository,
     DynamoRateLimitStore,
+    DynamoSubscribers,
 )
 from solroute.dal.sqs import SqsOrderQueue
 from solroute.dal.websocket import ApiGatewayNotifier
@@ -82,6 +83,11 @@ def order_queue() -> SqsOrderQueue:
 
 
 @lru_cache(maxsize=1)
+def subscriber_store() -> DynamoSubscribers:
+    return DynamoSubscribers(_table(settings().orders_table), faults())
+
+
+@lru_cache(maxsize=1)
 def connection_repository() -> DynamoConnectionRepository:
     return DynamoConnectionRepository(_table(settings().connections_table), lambda: clock().now_ms() // 1000, faults())
 
@@ -136,9 +142,9 @@ def sweeper() -> Sweeper:
 
 @lru_cache(maxsize=1)
 def broadcaster() -> Broadcaster:
-    return Broadcaster(connection_repository(), notifier(), now_seconds=lambda: clock().now_ms() // 1000)
+    return Broadcaster(subscriber_store(), notifier(), now_seconds=lambda: clock().now_ms() // 1000)
 
 
 @lru_cache(maxsize=1)
 def subscriptions() -> Subscriptions:
-    return Subscriptions(order_queries(), connection_repository(), notifier(), clock())
+    return Subscriptions(subscriber_store(), connection_repository(), notifier(), clock())

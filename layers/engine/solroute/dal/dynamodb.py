@@ -5,18 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import zlib
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from solroute.dal.ports import Page, attempt_refused
+from solroute.dal.ports import MAX_SUBSCRIBERS, Page, attempt_refused
 from solroute.dex.faults import NO_FAULTS, FaultPlan
-from solroute.models.errors import DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy
+from solroute.models.errors import DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
 from solroute.models.order import Order, OrderStatus
 
 WALLET_INDEX = "byWallet"
-ORDER_INDEX = "byOrder"
 START_DEADLINE_INDEX = "pendingByStartDeadline"
 # Only pending orders carry this key, so the index holds exactly the orders the sweeper watches.
 SWEEP_KEY, PENDING = "sweepKey", "pending"
@@ -63,13 +63,29 @@ class _Table:
 
 
 # Attributes DynamoDB itself looks at: the key, the wallet index, conditions, the stream
-# filter, the attempt counter, the sweeper's index. Everything else travels in one JSON
-# document attribute: a nested history/quotes/result tree as typed maps costs every reader
-# (SDKs, streams, the local moto) far more to encode and decode, and DynamoDB never needs to
-# look inside it.
+# filter, the attempt counter, the sweeper's index. Everything else travels in one document
+# attribute, JSON compressed with zlib (DynamoDB's own advice for large attributes): a nested
+# history/quotes/result tree as typed maps costs every reader (SDKs, streams, the local moto)
+# far more to encode and decode, DynamoDB never looks inside it, and compressed it keeps a
+# finished order under 1 KB (1 write unit per status change instead of 3).
 TOP_LEVEL = (
     "orderId", "status", "seq", "wallet", "createdAt", "statusAtMs", "attempts", "attemptStartedAtMs", "lastChange", "startDeadlineMs",
 )  # fmt: skip
+# The order's WebSocket subscribers: connection id -> when the subscription expires (epoch s).
+SUBSCRIBERS = "subs"
+
+
+def _pack(data: dict) -> bytes:
+    return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+
+
+def _unpack(doc: Any) -> dict:
+    raw = getattr(doc, "value", doc)  # boto3 wraps binary attributes in Binary
+    if isinstance(raw, str):
+        if raw.startswith("{"):  # an item written before documents were compressed
+            return json.loads(raw)
+        raw = base64.b64decode(raw)  # a stream record carries a binary attribute as base64 text
+    return json.loads(zlib.decompress(raw))
 
 
 def order_to_item(order: Order) -> dict:
@@ -77,16 +93,24 @@ def order_to_item(order: Order) -> dict:
     # left out so the order stays out of the wallet index.
     data = order.model_dump(mode="json")
     item = {k: data.pop(k) for k in TOP_LEVEL if data.get(k) is not None}
-    item["doc"] = json.dumps({k: v for k, v in data.items() if v is not None and k not in TOP_LEVEL}, separators=(",", ":"))
+    item["doc"] = _pack({k: v for k, v in data.items() if v is not None and k not in TOP_LEVEL})
     if "startDeadlineMs" in item and order.status is OrderStatus.PENDING:
         item[SWEEP_KEY] = PENDING
     return item
 
 
+def item_fields(item: dict) -> dict:
+    """A stored order item as one dict: its top-level attributes and its document's fields."""
+    return {**{k: v for k, v in item.items() if k != "doc"}, **_unpack(item["doc"])}
+
+
 def item_to_order(item: dict) -> Order:
-    data = {k: v for k, v in item.items() if k not in ("doc", SWEEP_KEY)}
-    data.update(json.loads(item["doc"]))
-    return Order.model_validate(data)
+    return Order.model_validate({k: v for k, v in item_fields(item).items() if k not in (SWEEP_KEY, SUBSCRIBERS)})
+
+
+def subscribers_in(item: dict, now_seconds: int) -> list[str]:
+    """The live subscribers an order item (or its stream image) names."""
+    return sorted(c for c, expires_at in (item.get(SUBSCRIBERS) or {}).items() if int(expires_at) > now_seconds)
 
 
 class DynamoOrderRepository:
@@ -95,7 +119,7 @@ class DynamoOrderRepository:
 
     def create(self, order: Order) -> None:
         try:
-            self.table.put_item(Item=order_to_item(order), ConditionExpression="attribute_not_exists(orderId)")
+            self.table.put_item(Item={**order_to_item(order), SUBSCRIBERS: {}}, ConditionExpression="attribute_not_exists(orderId)")
         except ClientError as error:
             if _conditional_failed(error):
                 raise DuplicateOrder(f"order {order.orderId} already exists") from error
@@ -106,16 +130,24 @@ class DynamoOrderRepository:
         return item_to_order(item) if item else None
 
     def save_transition(self, before: Order, after: Order) -> None:
-        # The whole item, conditioned on every field that changes outside status changes: the
-        # attempt counter too, so a copy read before another delivery's attempt cannot put the
-        # counter back. (A conditional PutItem costs what an UpdateItem does on DynamoDB, which
-        # bills either by the larger item; the local cloud's moto parses one ~7x faster.)
+        # Only what a status change changes, conditioned on every field that changes outside
+        # status changes: the attempt counter too, so a copy read before another delivery's
+        # attempt cannot put the counter back. An update, not a put: the subscribers on the
+        # item are the WebSocket function's to change, and stay as they are.
+        item = order_to_item(after)
+        expression = "SET #status = :to, seq = :to_seq, statusAtMs = :at, doc = :doc, lastChange = :status_change"
+        if "startDeadlineMs" not in item and before.startDeadlineMs is not None:
+            expression += f" REMOVE startDeadlineMs, {SWEEP_KEY}"
         try:
-            self.table.put_item(
-                Item=order_to_item(after.model_copy(update={"attempts": before.attempts, "attemptStartedAtMs": before.attemptStartedAtMs})),
+            self.table.update_item(
+                Key={"orderId": after.orderId},
+                UpdateExpression=expression,
                 ConditionExpression="#status = :status AND seq = :seq AND attempts = :attempts",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":status": before.status.value, ":seq": before.seq, ":attempts": before.attempts},
+                ExpressionAttributeValues={
+                    ":status": before.status.value, ":seq": before.seq, ":attempts": before.attempts,
+                    ":to": item["status"], ":to_seq": item["seq"], ":at": item["statusAtMs"], ":doc": item["doc"], ":status_change": "status",
+                },  # fmt: skip
             )
         except ClientError as error:
             if _conditional_failed(error):
@@ -206,6 +238,57 @@ def _decode_cursor(cursor: str, wallet: str) -> dict:
     return key
 
 
+class DynamoSubscribers:
+    """Subscriptions kept on the order items (see SubscriberStore)."""
+
+    def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
+
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int) -> Order | None:
+        try:
+            item = self.table.update_item(
+                Key={"orderId": order_id},
+                # Not a status change: lastChange keeps the stream filter from broadcasting it.
+                UpdateExpression=f"SET {SUBSCRIBERS}.#connection = :expires, lastChange = :subscribed",
+                ConditionExpression=(
+                    f"attribute_exists(orderId) AND NOT #status IN (:confirmed, :failed)"
+                    f" AND (size({SUBSCRIBERS}) < :max OR attribute_exists({SUBSCRIBERS}.#connection))"
+                ),
+                ExpressionAttributeNames={"#connection": connection_id, "#status": "status"},
+                ExpressionAttributeValues={
+                    ":expires": expires_at, ":subscribed": "subscribers", ":max": MAX_SUBSCRIBERS,
+                    ":confirmed": FINAL_STATUSES[0], ":failed": FINAL_STATUSES[1],
+                },  # fmt: skip
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as error:
+            if not _conditional_failed(error):
+                raise
+            item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
+            if item is None or item.get("status") in FINAL_STATUSES:
+                return item_to_order(item) if item else None
+            raise TooManySubscribers(f"order {order_id} already has {MAX_SUBSCRIBERS} subscribers", {"orderId": order_id}) from error
+        return item_to_order(item)
+
+    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
+        condition = f"attribute_exists({SUBSCRIBERS}.#connection)"
+        values: dict[str, Any] = {":unsubscribed": "subscribers"}
+        if expiring_before is not None:
+            condition = f"{SUBSCRIBERS}.#connection < :before"
+            values[":before"] = expiring_before
+        try:
+            self.table.update_item(
+                Key={"orderId": order_id},
+                UpdateExpression=f"REMOVE {SUBSCRIBERS}.#connection SET lastChange = :unsubscribed",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#connection": connection_id},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if not _conditional_failed(error):
+                raise
+
+
 class DynamoConnectionRepository:
     def __init__(self, table: Any, now_seconds: Any, faults: FaultPlan = NO_FAULTS) -> None:
         self.table = _Table(table, faults)
@@ -214,39 +297,17 @@ class DynamoConnectionRepository:
     def add(self, connection_id: str, order_id: str, expires_at: int) -> None:
         self.table.put_item(Item={"connectionId": connection_id, "orderId": order_id, "expiresAt": expires_at})
 
-    def remove(self, connection_id: str, order_id: str) -> None:
-        self.table.delete_item(Key={"connectionId": connection_id, "orderId": order_id})
-
-    def remove_connection(self, connection_id: str, expiring_before: int | None = None) -> int:
-        items = self._query(KeyConditionExpression="connectionId = :c", ExpressionAttributeValues={":c": connection_id})
-        order_ids = [i["orderId"] for i in items if expiring_before is None or int(i.get("expiresAt", 0)) < expiring_before]
-        with self.table.batch_writer() as batch:
-            for order_id in order_ids:
-                batch.delete_item(Key={"connectionId": connection_id, "orderId": order_id})
-        return len(order_ids)
-
-    def orders_for(self, connection_id: str, include_expired: bool = False) -> list[str]:
-        items = self._query(KeyConditionExpression="connectionId = :c", ExpressionAttributeValues={":c": connection_id})
-        return [i["orderId"] for i in items if include_expired or self._live(i)]
-
-    def connections_for(self, order_id: str) -> list[str]:
-        items = self._query(
-            IndexName=ORDER_INDEX, KeyConditionExpression="orderId = :o", ExpressionAttributeValues={":o": order_id}
-        )
-        return [i["connectionId"] for i in items if self._live(i)]
-
-    def _live(self, item: dict) -> bool:
-        # TTL deletes lag behind expiry (up to days): an expired item is treated as gone.
-        return int(item.get("expiresAt", 0)) > self.now_seconds()
-
-    def _query(self, **kwargs: Any) -> list[dict]:
+    def orders_for(self, connection_id: str) -> list[str]:
         items: list[dict] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": "connectionId = :c", "ExpressionAttributeValues": {":c": connection_id}}
         while True:
             result = self.table.query(**kwargs)
             items.extend(result.get("Items", []))
             if "LastEvaluatedKey" not in result:
-                return items
+                break
             kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+        # TTL deletes lag behind expiry (up to days): an expired item is treated as gone.
+        return [i["orderId"] for i in items if int(i.get("expiresAt", 0)) > self.now_seconds()]
 
 
 class DynamoRateLimitStore:

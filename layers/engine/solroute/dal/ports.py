@@ -92,22 +92,31 @@ class ChainLedger(Protocol):
     def get(self, signature: str) -> dict | None: ...
 
 
-@dataclass(frozen=True)
-class Subscription:
-    connection_id: str
-    order_id: str
+# Subscribers an order keeps at most: each one lives on the order's item and makes every
+# later status write of it bigger (DynamoDB bills a write per started KB of the item).
+MAX_SUBSCRIBERS = 10
+
+
+class SubscriberStore(Protocol):
+    """Who follows an order. The subscriptions live on the order's own item, so every status
+    write carries them to the broadcaster in the stream record: no lookup per status."""
+
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int) -> Order | None:
+        """Add the subscription and return the order as it is right after it (the snapshot:
+        every later status reaches this subscriber); None if there is no such order. A final
+        order is returned without subscribing (nothing will change). Raises TooManySubscribers
+        when MAX_SUBSCRIBERS others still follow the order."""
+
+    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
+        """Remove the subscription; when ``expiring_before`` (epoch seconds) is given, only if
+        it expires before that (it was made earlier than a grace period ago)."""
 
 
 class ConnectionRepository(Protocol):
+    """The order a connection named in its $connect query (?orderId=), for a later subscribe
+    frame that names none. Items expire with the connection (TTL)."""
+
     def add(self, connection_id: str, order_id: str, expires_at: int) -> None: ...
-
-    def remove_connection(self, connection_id: str, expiring_before: int | None = None) -> int:
-        """Delete the connection's subscriptions (only those expiring before ``expiring_before``,
-        epoch seconds, when given: the older ones); returns how many."""
-
-    def remove(self, connection_id: str, order_id: str) -> None: ...
-
-    def connections_for(self, order_id: str) -> list[str]: ...
 
     def orders_for(self, connection_id: str) -> list[str]: ...
 

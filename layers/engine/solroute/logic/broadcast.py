@@ -9,7 +9,7 @@ from typing import Callable
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import ConnectionGone, ConnectionRepository, Notifier
+from solroute.dal.ports import ConnectionGone, Notifier, SubscriberStore
 from solroute.models.errors import TransientError
 from solroute.models.order import Order, OrderStatus
 
@@ -55,6 +55,14 @@ def status_update(order: Order) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """A status written, with the subscribers the order had at that write (from its item)."""
+
+    order: Order
+    subscribers: tuple[str, ...] = ()
+
+
 def snapshot(order: Order) -> dict:
     dump = order.model_dump(mode="json", exclude={"lastChange"})
     return {
@@ -75,37 +83,41 @@ class BroadcastReport:
 
 
 class Broadcaster:
-    """Posts status changes to subscribers. A batch is grouped by order: one subscriber
-    lookup per order, orders in parallel, each order's statuses in seq order."""
+    """Posts status changes to subscribers: orders in parallel, each order's statuses in seq
+    order. Each change names its subscribers, so broadcasting reads nothing."""
 
     def __init__(
         self,
-        connections: ConnectionRepository,
+        subscribers: SubscriberStore,
         notifier: Notifier,
         max_parallel: int = 8,
         now_seconds: Callable[[], int] = lambda: int(time.time()),
     ) -> None:
-        self.connections = connections
+        self.subscribers = subscribers
         self.notifier = notifier
         self.now_seconds = now_seconds
         self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="post")
 
-    def broadcast(self, order: Order) -> BroadcastReport:
-        return self._broadcast_order([order])
+    def broadcast(self, change: StatusChange) -> BroadcastReport:
+        return self._broadcast_order([change])
 
-    def broadcast_all(self, changes: list[Order]) -> tuple[BroadcastReport, set[str]]:
-        """Broadcast every change; returns the totals and the ids of orders whose
-        subscribers could not be looked up (to be retried)."""
-        by_order: dict[str, list[Order]] = {}
-        for order in changes:
-            by_order.setdefault(order.orderId, []).append(order)
+    def broadcast_all(self, changes: list[StatusChange]) -> tuple[BroadcastReport, set[str]]:
+        """Broadcast every change; returns the totals and the ids of orders whose broadcast
+        failed (to be retried)."""
+        by_order: dict[str, list[StatusChange]] = {}
+        for change in changes:
+            by_order.setdefault(change.order.orderId, []).append(change)
         total, failed = BroadcastReport(), set()
-        futures = {order_id: self._pool.submit(self._broadcast_order, sorted(updates, key=lambda o: o.seq)) for order_id, updates in by_order.items()}
+        if len(by_order) == 1:  # the usual batch: no thread hop
+            (order_id, updates), = by_order.items()
+            futures = {order_id: _Done(self._broadcast_order, sorted(updates, key=lambda c: c.order.seq))}
+        else:
+            futures = {order_id: self._pool.submit(self._broadcast_order, sorted(updates, key=lambda c: c.order.seq)) for order_id, updates in by_order.items()}
         for order_id, future in futures.items():
             try:
                 report = future.result()
             except Exception as error:
-                # A throttled lookup is routine under load: a warning, without a stack trace.
+                # A throttled write is routine under load: a warning, without a stack trace.
                 log = logger.warning if isinstance(error, TransientError) else logger.exception
                 log("could not broadcast; the batch will retry this order", extra={"order_id": order_id, "error": str(error)})
                 failed.add(order_id)
@@ -113,18 +125,20 @@ class Broadcaster:
             total.sent, total.gone, total.errors = total.sent + report.sent, total.gone + report.gone, total.errors + report.errors
         return total, failed
 
-    def _broadcast_order(self, updates: list[Order]) -> BroadcastReport:
-        report = BroadcastReport()
-        live = self.connections.connections_for(updates[0].orderId)
-        for order in updates:
+    def _broadcast_order(self, updates: list[StatusChange]) -> BroadcastReport:
+        report, gone = BroadcastReport(), set()
+        for change in updates:
+            order = change.order
             message = status_update(order)
-            for connection_id in list(live):
+            for connection_id in change.subscribers:
+                if connection_id in gone:
+                    continue
                 outcome = self._post(connection_id, message)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if outcome == "gone":
+                    gone.add(connection_id)
                     subscribed_before = self.now_seconds() - CONNECT_GRACE_SECONDS
-                    self.connections.remove_connection(connection_id, expiring_before=subscribed_before + CONNECTION_TTL_SECONDS)
-                    live.remove(connection_id)
+                    self.subscribers.unsubscribe(connection_id, order.orderId, expiring_before=subscribed_before + CONNECTION_TTL_SECONDS)
             # Routine broadcasts are DEBUG (a line per status per order adds up); trouble is not.
             log = logger.warning if report.errors else logger.info if report.gone else logger.debug
             log("status broadcast", extra={"order_id": order.orderId, "status": order.status.value, "seq": order.seq, **report.__dict__})
@@ -135,8 +149,18 @@ class Broadcaster:
             self.notifier.send(connection_id, message)
             return "sent"
         except ConnectionGone:
-            logger.info("connection gone; removing it", extra={"connection_id": connection_id})
+            logger.info("connection gone; removing its subscription", extra={"connection_id": connection_id})
             return "gone"
         except Exception:  # one bad connection must never fail or stall the batch
             logger.exception("post to connection failed", extra={"connection_id": connection_id})
             return "errors"
+
+
+class _Done:
+    """A call run here and now, with a future's result()."""
+
+    def __init__(self, fn: Callable, *args: object) -> None:
+        self._fn, self._args = fn, args
+
+    def result(self) -> BroadcastReport:
+        return self._fn(*self._args)

@@ -128,7 +128,11 @@ class OrderExecutor:
                 return settled
 
         now_ms = self.clock.now_ms()
-        deadline = now_ms + self.start_timeout_ms if order.status is S.PENDING else None
+        deadline = None
+        if order.status is S.PENDING and (order.startDeadlineMs or 0) < now_ms + self.start_timeout_ms // 2:
+            # The attempt may die before the order leaves pending: keep the sweeper's deadline
+            # ahead of it. (Usually it still is: moving it would cost index writes for nothing.)
+            deadline = now_ms + self.start_timeout_ms
         try:
             order = self.orders.record_attempt(order, self.max_attempts, now_ms, deadline)
         except AttemptsExhausted:
@@ -282,10 +286,12 @@ class OrderExecutor:
         raise AssertionError(f"no step from {order.status}")
 
     def _settle(self, order: Order) -> Order:
+        # No lookup first: either this attempt just stored the signature, or _settle_landed
+        # has just looked it up. Sending is idempotent (the chain deduplicates by signature and
+        # answers with the first landing), so a duplicate delivery sending too is harmless.
         swap = order.transaction
         assert swap is not None
-        receipt = self.chain.lookup(swap.signature) or self.chain.send(swap, self._fee_rate(order), order.attempts)
-        return self._finalize(order, receipt)
+        return self._finalize(order, self.chain.send(swap, self._fee_rate(order), order.attempts))
 
     def _finalize(self, order: Order, receipt: ChainReceipt) -> Order:
         """Record the swap's outcome once it is final; raises _SettleLater when that is a

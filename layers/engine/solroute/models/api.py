@@ -22,7 +22,7 @@ class OrderAccepted(_Answer):
 
     orderId: str
     status: OrderStatus = Field(examples=["pending"])
-    websocketUrl: str = Field(description="connect, then send {\"action\": \"subscribe\"} to follow the order")
+    websocketUrl: str = Field(description="connect, then send {\"action\": \"subscribe\", \"orderId\": \"...\"} to follow the order")
 
 
 # An order as GET answers it: Order's own fields (so the two cannot drift), less the store-only ones.

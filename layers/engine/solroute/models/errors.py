@@ -30,6 +30,12 @@ class DuplicateOrder(DomainError):
     code = "DUPLICATE_ORDER"
 
 
+class TooManySubscribers(DomainError):
+    """An order has as many live WebSocket subscribers as it may keep."""
+
+    code = "TOO_MANY_SUBSCRIBERS"
+
+
 class IdempotencyConflict(DomainError):
     code = "IDEMPOTENCY_CONFLICT"
 
