@@ -27,7 +27,7 @@ lint: $(STAMP)  ## Validate and lint template.yaml
 test: lint  ## Lint the template, then run the whole test suite
 	$(BIN)/pytest
 
-bench: $(STAMP)  ## Run every benchmark profile (about 12 minutes); results in bench/results/
+bench: $(STAMP)  ## Run every benchmark profile (about 15 minutes); results in bench/results/
 	$(BIN)/python -m bench $(PROFILES)
 
 build: $(STAMP)  ## sam build (no container needed for python3.11 on x86_64)

@@ -293,7 +293,7 @@ async def run_cost(ctx: Context) -> dict:
         for line in lines
     ]  # fmt: skip
     waiting = cost.simulated_waiting(stats, finished, memory)
-    charts.bars(ctx.chart("items"), "cost: US$ per 1M orders (us-east-1 list prices)", {r["item"]: r["dollarsPer1MOrders"] for r in table}, "US$ per 1M orders", ("target $8 total", 8.0))
+    charts.bars(ctx.chart("items"), "cost: US$ per 1M orders (us-east-1 list prices)", {r["item"]: r["dollarsPer1MOrders"] for r in table}, "US$ per 1M orders", ("target $16 total", 16.0))
     calls: dict[str, float] = {}
     for f in stats["functions"].values():
         for key, n in f.get("usage", {}).get("calls", {}).items():
