@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud.endpoint import wait_until_up
-from tests.e2e.conftest import CLOSED, FAST, free_port, json_frame, poll, receive_until, run, start_cloud, stop_cloud, submit, wait_final
+from tests.e2e.conftest import CLOSED, FAST, free_port, json_frame, receive_until, run, start_cloud, stop_cloud, submit, wait_final
 
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 ROOT = Path(__file__).resolve().parents[2]
