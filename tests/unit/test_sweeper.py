@@ -35,3 +35,36 @@ def test_an_order_waiting_long_for_its_rate_limit_slot_is_not_swept(make_engine)
     engine.clock.ms = outcome.not_before_ms - 1_000  # long past the deadline it was accepted with
     assert Sweeper(engine.orders, engine.clock).sweep().failed == 0
     assert engine.orders.get(waiting.orderId).startDeadlineMs == outcome.not_before_ms + 300_000
+
+
+def _attempt_that_dies_while_pending(engine, order_id):
+    """The attempt starts (its counter is written), then its first status write fails."""
+    from solroute.models.errors import StoreBusy
+
+    real = engine.orders.save_transition
+
+    def fails_once(before, after):
+        engine.orders.save_transition = real
+        raise StoreBusy("throttled")
+
+    engine.orders.save_transition = fails_once
+    assert engine.executor.process(order_id).action == "retry"
+    order = engine.orders.get(order_id)
+    assert (order.status.value, order.attempts) == ("pending", 1)
+    return order
+
+
+def test_an_attempt_on_a_pending_order_near_its_deadline_moves_the_deadline_a_whole_start_timeout_on(engine):
+    order = engine.submit()
+    engine.clock.advance(200)  # the deadline (submission + 300 s) is now 100 s away: under half
+    dying = _attempt_that_dies_while_pending(engine, order.orderId)
+    assert dying.startDeadlineMs == engine.clock.now_ms() + 300_000
+
+
+def test_an_attempt_started_soon_after_submission_leaves_the_deadline_alone(engine):
+    order = engine.submit()
+    engine.clock.advance(10)
+    dying = _attempt_that_dies_while_pending(engine, order.orderId)
+    assert dying.startDeadlineMs == order.startDeadlineMs  # still 290 s ahead: no index write needed
+    engine.clock.advance(289)
+    assert Sweeper(engine.orders, engine.clock).sweep().failed == 0
