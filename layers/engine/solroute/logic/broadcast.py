@@ -107,23 +107,29 @@ class Broadcaster:
         by_order: dict[str, list[StatusChange]] = {}
         for change in changes:
             by_order.setdefault(change.order.orderId, []).append(change)
+        ordered = {order_id: sorted(updates, key=lambda c: c.order.seq) for order_id, updates in by_order.items()}
+        # The usual batch holds one order: run it here, without a thread hop.
+        run = map if len(ordered) == 1 else self._pool.map
         total, failed = BroadcastReport(), set()
-        if len(by_order) == 1:  # the usual batch: no thread hop
-            (order_id, updates), = by_order.items()
-            futures = {order_id: _Done(self._broadcast_order, sorted(updates, key=lambda c: c.order.seq))}
-        else:
-            futures = {order_id: self._pool.submit(self._broadcast_order, sorted(updates, key=lambda c: c.order.seq)) for order_id, updates in by_order.items()}
-        for order_id, future in futures.items():
-            try:
-                report = future.result()
-            except Exception as error:
+        for order_id, outcome in zip(ordered, run(self._try_order, ordered.values())):
+            if isinstance(outcome, Exception):
                 # A throttled write is routine under load: a warning, without a stack trace.
-                log = logger.warning if isinstance(error, TransientError) else logger.exception
-                log("could not broadcast; the batch will retry this order", extra={"order_id": order_id, "error": str(error)})
+                transient = isinstance(outcome, TransientError)
+                (logger.warning if transient else logger.error)(
+                    "could not broadcast; the batch will retry this order",
+                    extra={"order_id": order_id, "error": str(outcome)},
+                    exc_info=None if transient else outcome,
+                )
                 failed.add(order_id)
                 continue
-            total.sent, total.gone, total.errors = total.sent + report.sent, total.gone + report.gone, total.errors + report.errors
+            total.sent, total.gone, total.errors = total.sent + outcome.sent, total.gone + outcome.gone, total.errors + outcome.errors
         return total, failed
+
+    def _try_order(self, updates: list[StatusChange]) -> BroadcastReport | Exception:
+        try:
+            return self._broadcast_order(updates)
+        except Exception as error:  # reported per order by broadcast_all
+            return error
 
     def _broadcast_order(self, updates: list[StatusChange]) -> BroadcastReport:
         report, gone = BroadcastReport(), set()
@@ -155,12 +161,3 @@ class Broadcaster:
             logger.exception("post to connection failed", extra={"connection_id": connection_id})
             return "errors"
 
-
-class _Done:
-    """A call run here and now, with a future's result()."""
-
-    def __init__(self, fn: Callable, *args: object) -> None:
-        self._fn, self._args = fn, args
-
-    def result(self) -> BroadcastReport:
-        return self._fn(*self._args)
