@@ -117,22 +117,21 @@ class InMemoryQueue:
 
 class InMemoryRateLimitStore:
     def __init__(self) -> None:
-        self.items: dict[str, tuple[Decimal, int, int]] = {}
+        self.items: dict[str, tuple[bytes, int]] = {}
         self.conflicts_to_inject = 0
 
-    def read(self, bucket: str):
-        return self.items.get(bucket)
+    def read(self, key: str):
+        return self.items.get(key)
 
-    def write_if_unchanged(self, bucket: str, tokens, updated_at_ms: int, version: int) -> bool:
-        if self.conflicts_to_inject:
+    def write_if_unchanged(self, key: str, state: bytes, version: int) -> bool:
+        current = self.items.get(key)
+        if self.conflicts_to_inject:  # another consumer wrote just before us
             self.conflicts_to_inject -= 1
-            current = self.items.get(bucket)
-            self.items[bucket] = (current[0], current[1], current[2] + 1) if current else (Decimal(0), 0, 1)
+            self.items[key] = (current[0], current[1] + 1) if current else (b"", 1)
             return False
-        current = self.items.get(bucket)
-        if (current[2] if current else 0) != version:
+        if (current[1] if current else 0) != version:
             return False
-        self.items[bucket] = (Decimal(tokens), updated_at_ms, version + 1)
+        self.items[key] = (bytes(state), version + 1)
         return True
 
 

@@ -20,7 +20,7 @@ from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
 from solroute.logic.execution import OrderExecutor
-from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.state_machine import TRANSITIONS
 from solroute.logic.submission import OrderSubmission
@@ -194,7 +194,7 @@ class World:
         orders = Instrumented("orders", _AttemptWatcher(self.orders, self.attempt_history), self.calls)
         venues = [SimulatedDex(seed, config, randomness, self.clock, plan) for seed in DEX_SEEDS]
         chain = SimulatedChain(Instrumented("ledger", self.ledger, self.calls), config, randomness, self.clock, plan)
-        limiter = RateLimiter(Instrumented("limiter", self.limiter_store, self.calls), TokenBucket(rate_per_minute, 1), self.clock)
+        limiter = RateLimiter(Instrumented("limiter", self.limiter_store, self.calls), SlidingLog(rate_per_minute), self.clock)
         self.executor = OrderExecutor(
             orders, Router(venues), chain, limiter, self.clock, max_attempts=max_attempts, start_timeout_ms=START_TIMEOUT_MS
         )

@@ -235,15 +235,15 @@ def buckets(impl):
     return InMemoryRateLimitStore() if kind == "fake" else DynamoRateLimitStore(tables("RateLimitTable"))
 
 
-def test_a_bucket_is_written_only_over_the_version_that_was_read(buckets):
-    name = f"bucket{next(_counter)}"
-    assert buckets.read(name) is None
-    assert buckets.write_if_unchanged(name, Decimal("0.5"), 10, 0) is True
-    assert buckets.write_if_unchanged(name, Decimal("0.1"), 11, 0) is False, "version 0 means: must not exist yet"
-    tokens, updated, version = buckets.read(name)
-    assert (Decimal(tokens), int(updated), int(version)) == (Decimal("0.5"), 10, 1)
-    assert buckets.write_if_unchanged(name, Decimal("0.2"), 12, 1) is True
-    assert buckets.write_if_unchanged(name, Decimal("0.3"), 13, 1) is False
+def test_the_limiter_state_is_written_only_over_the_version_that_was_read(buckets):
+    key = f"limiter{next(_counter)}"
+    assert buckets.read(key) is None
+    assert buckets.write_if_unchanged(key, b"\x00first", 0) is True
+    assert buckets.write_if_unchanged(key, b"second", 0) is False, "version 0 means: must not exist yet"
+    assert buckets.read(key) == (b"\x00first", 1), "binary state comes back as bytes, byte for byte"
+    assert buckets.write_if_unchanged(key, b"third", 1) is True
+    assert buckets.write_if_unchanged(key, b"fourth", 1) is False
+    assert buckets.read(key) == (b"third", 2)
 
 
 # ------------------------------------------------------------------ WebSocket subscriptions

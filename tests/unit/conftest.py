@@ -11,7 +11,7 @@ from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
 from solroute.logic.execution import OrderExecutor
-from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.models.requests import ExecuteOrderRequest
@@ -53,7 +53,7 @@ def build_engine(config: SimulationConfig = RELIABLE, rate_per_minute: int = 100
         orders,
         Router(venues),
         SimulatedChain(ledger, config, randomness, clock),
-        RateLimiter(store, TokenBucket(rate_per_minute, 1), clock),
+        RateLimiter(store, SlidingLog(rate_per_minute), clock),
         clock,
         max_attempts=max_attempts,
     )

@@ -153,38 +153,50 @@ def test_slippage_protection_fails_the_swap_when_the_price_moves_too_far(make_en
         assert o.execution.amountOut >= o.routing.minAmountOut
 
 
-def test_an_order_without_a_token_is_requeued_and_that_is_not_an_attempt(engine):
+def test_an_order_without_a_slot_is_requeued_for_it_and_that_is_not_an_attempt(engine):
     order = engine.submit()
-    for _ in range(3):  # other consumers reserved this slot and the next two (600 ms apart at 100/min)
-        engine.executor.limiter.reserve()
+    for _ in range(100):  # other consumers started 100 orders this minute
+        assert engine.executor.limiter.reserve().started
     outcome = engine.executor.process(order.orderId)
     assert outcome.action == "requeue"
-    assert outcome.not_before_ms == engine.clock.now_ms() + 1800 and outcome.delay_seconds == 1
+    assert outcome.not_before_ms == engine.clock.now_ms() + 60_000 and outcome.delay_seconds == 60
     assert engine.orders.get(order.orderId).attempts == 0
     engine.clock.ms = outcome.not_before_ms  # the requeued message comes back at its slot
     assert engine.executor.process(order.orderId, 1, outcome.not_before_ms).action == "requeue"  # started: now settling
     assert engine.orders.get(order.orderId).attempts == 1
 
 
+def test_an_order_arriving_after_a_quiet_minute_starts_at_once_in_the_same_write(engine):
+    writes = []
+    real = engine.executor.limiter.store.write_if_unchanged
+    engine.executor.limiter.store.write_if_unchanged = lambda *a: writes.append(a) or real(*a)
+    order = engine.submit()
+    engine.run(order.orderId)
+    assert engine.orders.get(order.orderId).status.value == "confirmed"
+    assert len(writes) == 1 and engine.clock.sleeps[:1] != [0.6], "one limiter write and no waiting"
+
+
 def test_a_slot_less_than_a_second_away_is_waited_for_in_place(engine):
     order = engine.submit()
-    engine.executor.limiter.reserve()  # the only slot is taken; the next comes in 600 ms
+    for _ in range(100):
+        engine.executor.limiter.reserve()
+    engine.clock.advance(59.4)  # the oldest of the last 100 starts leaves the minute in 600 ms
     assert engine.run(order.orderId)[-1].finished
     assert engine.clock.sleeps[0] == 0.6
 
 
-def test_orders_delivered_late_and_together_still_start_a_token_apart(make_engine):
-    engine = make_engine(sim={"quote_delay_ms": 0, "swap_delay_min_ms": 0, "swap_delay_max_ms": 0})
+def test_orders_delivered_late_and_together_never_start_more_than_the_rule_allows(make_engine):
+    engine = make_engine(rate_per_minute=1, sim={"quote_delay_ms": 0, "swap_delay_min_ms": 0, "swap_delay_max_ms": 0})
     late = engine.clock.now_ms() - 30_000  # their reserved slots passed long ago
     first, second = engine.submit(), engine.submit()
     assert engine.executor.process(first.orderId, 1, late).finished
     started = engine.orders.get(first.orderId).history[1].timestampMs
     again = engine.executor.process(second.orderId, 1, late)
-    assert again.action == "requeue", "a due order that must wait for its token gives the consumer back"
-    assert again.not_before_ms - started >= 540 and engine.orders.get(second.orderId).attempts == 0
+    assert again.action == "requeue", "a due order the rule holds back gives the consumer back"
+    assert again.not_before_ms - started >= 60_000 and engine.orders.get(second.orderId).attempts == 0
     engine.clock.ms = again.not_before_ms
     assert engine.executor.process(second.orderId, 1, again.not_before_ms).finished
-    assert engine.orders.get(second.orderId).history[1].timestampMs - started >= 540
+    assert engine.orders.get(second.orderId).history[1].timestampMs - started >= 60_000
 
 
 def test_give_up_fails_a_stuck_order_and_leaves_a_final_one_alone(engine):

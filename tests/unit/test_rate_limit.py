@@ -1,133 +1,135 @@
-"""The shared token bucket: at most N starts in any rolling minute."""
+"""The shared sliding log: at most N starts in any rolling minute, and no waiting it does not need."""
 
-from decimal import Decimal
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solroute.logic.backoff import backoff_seconds
-from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from solroute.logic.rate_limit import LogState, RateLimiter, SlidingLog
 from tests.fakes import FakeClock, InMemoryRateLimitStore
+
+
+def _most_in_a_window(times, window_ms=60_000):
+    times = sorted(times)
+    return max((sum(1 for s in times[i:] if s < t + window_ms) for i, t in enumerate(times)), default=0)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=5_000), min_size=50, max_size=400))
 def test_reserved_slots_never_put_more_than_the_rate_in_a_rolling_minute(gaps_ms):
-    bucket, state, now, starts = TokenBucket(100, 1), None, 0, []
+    log, state, now, slots = SlidingLog(100), LogState(), 0, []
     for gap in gaps_ms:
         now += gap
-        state, wait = bucket.reserve(state, now)
-        starts.append(now + wait)
-    starts.sort()
-    for i, t in enumerate(starts):
-        in_window = sum(1 for s in starts[i:] if s < t + 60_000)
-        assert in_window <= 100
+        state, slot, _ = log.reserve(state, now)
+        assert slot >= now
+        slots.append(slot)
+    assert _most_in_a_window(slots) <= 100
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=3_000), min_size=50, max_size=400))
-def test_actual_starts_never_exceed_the_rate_however_late_and_bunched_orders_arrive(gaps_ms):
-    """Orders arrive whenever their messages happen to be delivered (here: bunches of
-    arbitrary gaps); each starts only with a token from the strict bucket."""
-    bucket, state, now, starts = TokenBucket(100, 1), None, 0, []
-    waiting = 0
+def test_reserved_slots_are_the_most_permissive_schedule_that_keeps_the_rule(gaps_ms):
+    """Each slot is as early as the rule allows: the (N+1)-th slot of any run is exactly a
+    window after the first, and nothing waits while the last window holds fewer than N."""
+    log, state, now = SlidingLog(100), LogState(), 0
+    slots = []
     for gap in gaps_ms:
         now += gap
-        waiting += 1
-        while waiting:
-            new_state, wait = bucket.take(state, now)
-            if new_state is None:
-                break  # the rest wait (in place, or requeued) until a token is due
-            state, waiting = new_state, waiting - 1
-            starts.append(now)
-    for i, t in enumerate(starts):
-        assert sum(1 for s in starts[i:] if s < t + 60_000) <= 100
-
-
-def test_the_strict_bucket_says_how_long_until_a_token_without_taking_one():
-    bucket = TokenBucket(100, 1)
-    state, wait = bucket.take(None, 0)
-    assert wait == 0
-    assert bucket.take(state, 100) == (None, 500)
-    assert bucket.take(state, 100) == (None, 500), "asking twice takes nothing"
-    assert bucket.take(state, 600)[1] == 0
-
-
-def test_a_61_5_second_window_spaces_100_starts_615_ms_apart():
-    bucket, state, waits = TokenBucket(100, 1, Decimal("61.5")), None, []
-    for _ in range(3):
-        state, wait = bucket.reserve(state, 0)
-        waits.append(wait)
-    assert waits == [0, 615, 1230]
+        state, slot, _ = log.reserve(state, now)
+        ideal = now if len(slots) < 100 else max(now, slots[-100] + 60_000)
+        assert slot == ideal
+        slots.append(slot)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=3_000), min_size=50, max_size=400), st.integers(0, 60))
-def test_the_strict_buckets_headroom_absorbs_lateness_but_never_allows_two_at_once(gaps_ms, lateness_ms):
-    bucket = TokenBucket(100, 1, Decimal("61.5")).strict()
-    state, now, starts = None, 0, []
+@given(st.lists(st.integers(min_value=0, max_value=3_000), min_size=50, max_size=400), st.integers(0, 5_000))
+def test_real_starts_never_break_the_rule_however_late_and_bunched_orders_arrive(gaps_ms, lateness_ms):
+    """Orders reach a consumer whenever their messages happen to be delivered (arbitrary
+    gaps, each some time after its slot); each starts only when the log of real starts
+    allows it, and otherwise waits."""
+    log, state, now, starts, waiting = SlidingLog(100, 61_500), LogState(), 0, [], 0
+    rng = random.Random(len(gaps_ms))
     for gap in gaps_ms:
-        now += gap + lateness_ms
-        new_state, wait = bucket.take(state, now)
-        if new_state is None:
-            now += wait
-            new_state, wait = bucket.take(state, now)
-        state = new_state
-        starts.append(now)
-    assert all(b - a >= 615 * 0.9 - 1 for a, b in zip(starts, starts[1:])), "never two starts closer than 0.9 tokens"
-    for i, t in enumerate(starts):
-        assert sum(1 for s in starts[i:] if s < t + 60_000) <= 98
-        assert sum(1 for s in starts[i:] if s < t + 61_000) <= 100
+        now += gap + rng.randint(0, lateness_ms)
+        waiting += 1
+        while waiting:
+            new_state, wait = log.start(state, now)
+            if new_state is None:
+                assert wait > 0
+                break  # the rest wait (in place, or requeued) until the rule allows
+            state, waiting = new_state, waiting - 1
+            starts.append(now)
+    assert _most_in_a_window(starts) <= 100
 
 
-def test_late_starts_do_not_push_every_later_start_back():
-    """Each start 40 ms after its slot: with headroom the schedule keeps its pace."""
-    bucket = TokenBucket(100, 1, Decimal("61.5")).strict()
-    state, slot, starts = None, 0, []
-    for _ in range(200):
-        now = max(slot + 40, starts[-1] + 1 if starts else 0)
-        new_state, wait = bucket.take(state, now)
-        if new_state is None:
-            now += wait
-            new_state, _ = bucket.take(state, now)
-        state, slot = new_state, slot + 615
-        starts.append(now)
-    assert starts[-1] - (199 * 615) < 700, "the lag stays bounded instead of growing by 40 ms a start"
+def test_a_quiet_minute_lets_a_burst_start_at_once_then_the_next_order_waits_for_the_oldest():
+    log, state = SlidingLog(100, 61_500), LogState()
+    for i in range(100):
+        state, slot, started = log.reserve(state, 1_000 + i)
+        assert (slot, started) == (1_000 + i, True)
+    state, slot, started = log.reserve(state, 5_000)
+    assert (slot, started) == (1_000 + 61_500, False), "a backlog's slot is a window after the slot it replaces"
 
 
-def test_a_backlog_is_spread_over_consecutive_slots():
-    bucket, state, waits = TokenBucket(100, 1), None, []
-    for _ in range(5):
-        state, wait = bucket.reserve(state, 0)
-        waits.append(wait)
-    assert waits == [0, 600, 1200, 1800, 2400]
+def test_a_late_order_waits_for_the_real_starts_not_only_for_its_slot():
+    log, state = SlidingLog(1, 61_500), LogState()
+    state, _, started = log.reserve(state, 0)  # A starts at once
+    state, slot_b, _ = log.reserve(state, 1_000)
+    assert started and slot_b == 61_500
+    state, _ = log.start(state, 70_000)  # B was delivered 8.5 s after its slot
+    state, slot_c, started = log.reserve(state, 62_000)
+    assert slot_c == 123_000 and not started
+    assert log.start(state, slot_c) == (None, 7_000), "C's slot came, but B started only 53 s ago"
+    assert log.start(state, 130_000)[1] == 0
 
 
-def test_an_idle_bucket_refills_up_to_its_burst_only():
-    bucket = TokenBucket(60, 3)
-    state, _ = bucket.reserve(None, 0)
-    state, wait = bucket.reserve(state, 3_600_000)  # an hour idle
-    assert wait == 0 and state.tokens == 2  # capped at 3, one taken
+def test_the_state_fits_one_write_unit_and_round_trips():
+    log, state = SlidingLog(100, 61_500), LogState()
+    now = 1_790_000_000_000
+    for i in range(250):
+        state, _, _ = log.reserve(state, now + i * 10)
+    data = state.pack()
+    assert len(data) < 1000 - 40, "item key, version and attribute names must fit beside it"
+    assert LogState.unpack(data) == state
+    assert LogState.unpack(None) == LogState() == LogState.unpack(b"")
+
+
+def test_times_older_than_a_window_are_dropped():
+    log, state = SlidingLog(100, 61_500), LogState()
+    state, _, _ = log.reserve(state, 0)
+    state, _, _ = log.reserve(state, 10 * 60_000)
+    assert state.reserved == (600_000,) and state.started == (600_000,)
 
 
 def test_rate_zero_disables_the_limiter():
-    limiter = RateLimiter(InMemoryRateLimitStore(), TokenBucket(0), FakeClock())
-    assert [limiter.reserve() + limiter.try_start() for _ in range(1000)] == [0] * 1000
+    limiter = RateLimiter(InMemoryRateLimitStore(), SlidingLog(0), FakeClock())
+    assert all(limiter.reserve().started for _ in range(1000))
+    assert [limiter.try_start() for _ in range(1000)] == [0] * 1000
 
 
 def test_the_limiter_retries_a_lost_conditional_write():
-    store = InMemoryRateLimitStore()
-    limiter = RateLimiter(store, TokenBucket(100, 1), FakeClock())
-    assert limiter.reserve() == 0
+    store, clock = InMemoryRateLimitStore(), FakeClock()
+    limiter = RateLimiter(store, SlidingLog(1), clock)
+    first = clock.now_ms()
+    assert limiter.reserve().started
     store.conflicts_to_inject = 3
-    assert limiter.reserve() > 0
-    tokens, _, version = store.items["orders-reserved"]
-    assert version == 5 and tokens < 0
+    reservation = limiter.reserve()
+    assert not reservation.started and reservation.slot_ms == first + 60_000
+    assert len(clock.sleeps) == 3, "it backed off a little before each retry"
+    _, version = store.items["orders"]
+    assert version == 5
+
+
+def test_a_clock_behind_what_another_consumer_stored_never_writes_the_past():
+    store, clock = InMemoryRateLimitStore(), FakeClock()
+    ahead = RateLimiter(store, SlidingLog(1), FakeClock(start_ms=clock.now_ms() + 5_000))
+    assert ahead.reserve().started
+    reservation = RateLimiter(store, SlidingLog(1), clock).reserve()
+    assert reservation.slot_ms == clock.now_ms() + 5_000 + 60_000
 
 
 def test_backoff_doubles_with_jitter_even_on_the_first_retry():
-    import random
-
     rng = random.Random(1)
     for count, (low, high) in ((1, (1, 3)), (2, (2, 6)), (3, (4, 12))):
         delays = [backoff_seconds(count, 2.0, rng) for _ in range(300)]

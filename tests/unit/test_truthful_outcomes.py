@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from solroute.logic.backoff import backoff_seconds
-from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy, TokenBucket
+from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy, SlidingLog
 from solroute.models.errors import QueueUnavailable, StoreBusy
 from solroute.models.order import OrderStatus as S
 from tests.fakes import FakeClock, InMemoryRateLimitStore
@@ -21,7 +21,7 @@ SCIENTIFIC = re.compile(r"(?<![\w-])-?\d+(\.\d+)?[eE][-+]?\d+(?![\w-])")  # a nu
 
 
 class AlwaysContended(InMemoryRateLimitStore):
-    def write_if_unchanged(self, bucket, tokens, updated_at_ms, version):
+    def write_if_unchanged(self, key, state, version):
         return False  # another consumer always wrote first
 
 
@@ -44,7 +44,7 @@ def _land_then_crash(engine):
 
 # 1. -----------------------------------------------------------------------------------
 def test_a_rate_limiter_that_stays_contended_raises_its_own_error_not_a_type_error():
-    limiter = RateLimiter(AlwaysContended(), TokenBucket(100, 1), FakeClock())
+    limiter = RateLimiter(AlwaysContended(), SlidingLog(100), FakeClock())
     with pytest.raises(RateLimiterBusy, match="stayed contended for 25 tries"):
         limiter.try_start()
 

@@ -29,7 +29,7 @@ from solroute.logic.broadcast import Broadcaster
 from solroute.logic.clock import Clock
 from solroute.logic.execution import OrderExecutor
 from solroute.logic.orders import OrderQueries
-from solroute.logic.rate_limit import RateLimiter, TokenBucket
+from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
@@ -119,7 +119,7 @@ def order_executor() -> OrderExecutor:
     chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table), faults()), config.simulation, randomness, clock(), faults())
     limiter = RateLimiter(
         DynamoRateLimitStore(_table(config.rate_limit_table), faults()),
-        TokenBucket(config.rate_limit_per_minute, config.rate_limit_burst, config.rate_limit_window_seconds),
+        SlidingLog(config.rate_limit_per_minute, int(config.rate_limit_window_seconds * 1000)),
         clock(),
     )
     return OrderExecutor(

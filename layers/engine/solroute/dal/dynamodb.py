@@ -311,14 +311,20 @@ class DynamoConnectionRepository:
 
 
 class DynamoRateLimitStore:
+    """The limiter's state as one binary attribute on the item keyed ``bucket`` (the table's
+    key name from its token-bucket days)."""
+
     def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
         self.table = _Table(table, faults)
 
-    def read(self, bucket: str) -> tuple[Decimal, int, int] | None:
-        item = self.table.get_item(Key={"bucket": bucket}, ConsistentRead=True).get("Item")
-        return (Decimal(item["tokens"]), int(item["updatedAtMs"]), int(item["version"])) if item else None
+    def read(self, key: str) -> tuple[bytes, int] | None:
+        item = self.table.get_item(Key={"bucket": key}, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        state = item.get("state", b"")
+        return bytes(getattr(state, "value", state)), int(item["version"])
 
-    def write_if_unchanged(self, bucket: str, tokens: Decimal, updated_at_ms: int, version: int) -> bool:
+    def write_if_unchanged(self, key: str, state: bytes, version: int) -> bool:
         condition = (
             {"ConditionExpression": "attribute_not_exists(#bucket)", "ExpressionAttributeNames": {"#bucket": "bucket"}}
             if version == 0
@@ -329,9 +335,7 @@ class DynamoRateLimitStore:
             }
         )
         try:
-            self.table.put_item(
-                Item={"bucket": bucket, "tokens": str(tokens), "updatedAtMs": updated_at_ms, "version": version + 1}, **condition
-            )
+            self.table.put_item(Item={"bucket": key, "state": state, "version": version + 1}, **condition)
             return True
         except ClientError as error:
             if _conditional_failed(error):

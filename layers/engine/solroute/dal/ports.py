@@ -64,12 +64,12 @@ class OrderQueue(Protocol):
 
 
 class RateLimitStore(Protocol):
-    def read(self, bucket: str) -> tuple[Any, int, int] | None:
-        """(tokens, updatedAtMs, version) or None when the bucket was never used."""
+    def read(self, key: str) -> tuple[bytes, int] | None:
+        """(state, version) or None when the limiter was never used."""
 
-    def write_if_unchanged(self, bucket: str, tokens: Any, updated_at_ms: int, version: int) -> bool:
+    def write_if_unchanged(self, key: str, state: bytes, version: int) -> bool:
         """Store the new state as ``version + 1`` only if the stored version is still ``version``
-        (0: the bucket must not exist yet); False if somebody wrote in between."""
+        (0: the key must not exist yet); False if somebody wrote in between."""
 
 
 class Chain(Protocol):

@@ -66,10 +66,11 @@ class Outcome:
         return True
 
 
-# An order that must wait longer than this for its start token goes back on the queue
+# An order that must wait longer than this for the rule to let it start goes back on the queue
 # rather than hold a consumer: when many orders are due at once, sleeping consumers would
-# starve the deliveries that settle swaps.
-MAX_IN_PLACE_WAIT_MS = 250
+# starve the deliveries that settle swaps. (SQS delays are whole seconds: a wait under one
+# is cheaper here than a round trip through the queue.)
+MAX_IN_PLACE_WAIT_MS = 1000
 
 
 class _SettleLater(Exception):
@@ -217,8 +218,11 @@ class OrderExecutor:
 
     def _wait_for_start_slot(self, order: Order, not_before_ms: int | None) -> Outcome | None:
         """None once the order may start now; else how to put it back (not an attempt)."""
-        if not_before_ms is None:  # first delivery: reserve a slot, spreading a backlog
-            not_before_ms = self.clock.now_ms() + self.limiter.reserve()
+        if not_before_ms is None:  # first delivery: take a slot (and the start, when it is now)
+            reservation = self.limiter.reserve()
+            if reservation.started:
+                return None
+            not_before_ms = reservation.slot_ms
         remaining_ms = not_before_ms - self.clock.now_ms()
         if remaining_ms >= 1000:  # SQS delays are whole seconds: wait the rest here
             return self._requeue_pending(order, remaining_ms, not_before_ms)
@@ -231,7 +235,8 @@ class OrderExecutor:
             if wait_ms > MAX_IN_PLACE_WAIT_MS:
                 break
             self.clock.sleep(wait_ms / 1000)
-        # Other due orders are ahead: give the consumer back (settlements need it) and retry.
+        # Real starts ran late and the rule holds this one back for longer: give the consumer
+        # back (settlements need it) and retry.
         return self._requeue_pending(order, wait_ms)
 
     def _requeue_pending(self, order: Order, wait_ms: int, not_before_ms: int | None = None) -> Outcome:

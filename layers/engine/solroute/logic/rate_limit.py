@@ -1,108 +1,155 @@
-"""Start orders at a limited rate across every consumer: at most N per window.
+"""Start orders at a limited rate across every consumer: at most N starts in any rolling minute.
 
-Two token buckets share one DynamoDB table, each changed by an atomic conditional write:
-- "reserved" may go into debt: an order that finds it empty is given the next free slot,
-  so a backlog is spread over future slots instead of spinning on an empty bucket;
-- "started" never does: an order takes a token from it at the moment it really starts, so
-  orders delivered late (a busy queue, a slow poll) cannot start in a bunch.
+The limiter is a sliding log, the most permissive rule that keeps "at most N in any rolling
+window": an order may start as soon as the N-th most recent start has left the window. A
+token bucket with a burst of one would also keep the rule, but it spaces every start a
+window/N apart even when the last minute was quiet, so orders arriving at random (a Poisson
+90 a minute) queue behind each other for seconds that the rule does not ask for.
+
+One DynamoDB item holds two logs, each the last N times (changed by one conditional write):
+- ``reserved``: the slot each order was given when first delivered. A backlog is spread over
+  future slots (slot = the N-th last slot + the window), so an order waits on the queue for
+  its slot instead of spinning on a full log. Slots are spaced by ``window_ms``, which may be
+  a little longer than the rule's minute: that margin absorbs late starts and the spread of
+  swap times, so confirmations as the client sees them keep the rule too;
+- ``started``: when orders really started. An order starts only if the rule holds over the
+  real starts (the N-th last start is a full ``rule_ms`` ago), so orders delivered late (a
+  busy queue, a slow poll) can never start in a bunch that breaks it.
+An order whose slot is now takes both in the same write: one read and one write per start.
 """
 
 from __future__ import annotations
 
-import math
 import random
+import struct
 from dataclasses import dataclass
-from decimal import Decimal
 
 from solroute.dal.ports import RateLimitStore
 from solroute.logic.clock import Clock
 
+RULE_MS = 60_000  # the rule: at most N starts in any rolling 60 s
+
 
 class RateLimiterBusy(RuntimeError):
-    """Too many consumers wrote the bucket at once; try again shortly."""
+    """Too many consumers wrote the log at once; try again shortly."""
 
 
 @dataclass(frozen=True)
-class BucketState:
-    tokens: Decimal
-    updated_at_ms: int
+class LogState:
+    """The last N reserved slots and the last N real starts (epoch ms, ascending), and the
+    latest clock that wrote them (a consumer whose clock is behind never writes the past)."""
 
+    reserved: tuple[int, ...] = ()
+    started: tuple[int, ...] = ()
+    clock_ms: int = 0
 
-# A start happens a few ms after its slot (delivery, the write itself). A bucket holding
-# exactly one token throws away the refill while it sits full, so each late start would push
-# every later one back and the lag would only grow. The strict bucket holds this much more,
-# which absorbs ~10% of a token interval of lateness and still never allows two starts at once.
-STRICT_HEADROOM = Decimal("0.1")
+    _HEADER = struct.Struct("<qqHH")
+
+    def pack(self) -> bytes:
+        """Compact binary: the clock, a base time and 32-bit offsets from it (200 times fit
+        in 0.8 KB: one write unit)."""
+        times = self.reserved + self.started
+        base = min(times, default=self.clock_ms)
+        header = self._HEADER.pack(self.clock_ms, base, len(self.reserved), len(self.started))
+        return header + struct.pack(f"<{len(times)}I", *(t - base for t in times))
+
+    @classmethod
+    def unpack(cls, data: bytes | None) -> "LogState":
+        if not data:
+            return cls()
+        clock_ms, base, n_reserved, n_started = cls._HEADER.unpack_from(data)
+        offsets = struct.unpack_from(f"<{n_reserved + n_started}I", data, cls._HEADER.size)
+        times = tuple(base + o for o in offsets)
+        return cls(times[:n_reserved], times[n_reserved:], clock_ms)
 
 
 @dataclass(frozen=True)
-class TokenBucket:
-    rate: int  # tokens per window
-    burst: Decimal = Decimal(1)
-    window_seconds: Decimal = Decimal(60)
+class SlidingLog:
+    limit: int  # starts per rolling minute (0: no limit)
+    window_ms: int = RULE_MS  # how far apart the slots of a backlog are (>= the rule's minute)
+    rule_ms: int = RULE_MS
 
     @property
     def enabled(self) -> bool:
-        return self.rate > 0
+        return self.limit > 0
 
-    @property
-    def ms_per_token(self) -> Decimal:
-        return Decimal(self.window_seconds) * 1000 / self.rate
+    def _keep(self, times: tuple[int, ...], now_ms: int) -> tuple[int, ...]:
+        """The last N times; those older than a window can no longer hold anything back."""
+        horizon = now_ms - max(self.window_ms, self.rule_ms)
+        return tuple(t for t in times[-self.limit :] if t > horizon)
 
-    def strict(self) -> "TokenBucket":
-        return TokenBucket(self.rate, Decimal(self.burst) + STRICT_HEADROOM, self.window_seconds)
+    def slot(self, state: LogState, now_ms: int) -> int:
+        """The first slot from now that keeps N slots in any window."""
+        if len(state.reserved) < self.limit:
+            return now_ms
+        return max(now_ms, state.reserved[-self.limit] + self.window_ms)
 
-    def _refilled(self, state: BucketState | None, now_ms: int) -> Decimal:
-        if state is None:
-            return Decimal(self.burst)
-        elapsed = max(0, now_ms - state.updated_at_ms)
-        return min(Decimal(self.burst), state.tokens + Decimal(elapsed) / self.ms_per_token)
+    def start_wait(self, state: LogState, now_ms: int) -> int:
+        """Ms until an order may really start (0: now)."""
+        if len(state.started) < self.limit:
+            return 0
+        return max(0, state.started[-self.limit] + self.rule_ms - now_ms)
 
-    def reserve(self, state: BucketState | None, now_ms: int) -> tuple[BucketState, int]:
-        """Take a token even on credit; returns the new state and ms until the token is due."""
-        tokens = self._refilled(state, now_ms) - 1
-        wait_ms = 0 if tokens >= 0 else math.ceil(-tokens * self.ms_per_token)
-        return BucketState(tokens.quantize(Decimal("1e-9")), now_ms), wait_ms
+    def reserve(self, state: LogState, now_ms: int) -> tuple[LogState, int, bool]:
+        """Give the next order its slot; start it in the same write when the slot is now and
+        the rule allows. Returns the new state, the slot, and whether the order started."""
+        slot = self.slot(state, now_ms)
+        reserved = self._keep(state.reserved + (slot,), now_ms)
+        started = state.started
+        starts_now = slot <= now_ms and self.start_wait(state, now_ms) == 0
+        if starts_now:
+            started = started + (now_ms,)
+        return LogState(reserved, self._keep(started, now_ms), max(state.clock_ms, now_ms)), slot, starts_now
 
-    def take(self, state: BucketState | None, now_ms: int) -> tuple[BucketState | None, int]:
-        """Take a token only if one is here now: (new state, 0), or (None, ms until one is)."""
-        tokens = self._refilled(state, now_ms)
-        if tokens >= 1:
-            return BucketState((tokens - 1).quantize(Decimal("1e-9")), now_ms), 0
-        return None, max(1, math.ceil((1 - tokens) * self.ms_per_token))
+    def start(self, state: LogState, now_ms: int) -> tuple[LogState | None, int]:
+        """Record a start now: (new state, 0), or (None, ms until the rule allows one)."""
+        wait_ms = self.start_wait(state, now_ms)
+        if wait_ms:
+            return None, wait_ms
+        started = self._keep(state.started + (now_ms,), now_ms)
+        return LogState(self._keep(state.reserved, now_ms), started, max(state.clock_ms, now_ms)), 0
+
+
+@dataclass(frozen=True)
+class Reservation:
+    slot_ms: int  # when the order may start (epoch ms)
+    started: bool  # it started in the same write: go ahead now
 
 
 class RateLimiter:
-    def __init__(self, store: RateLimitStore, bucket: TokenBucket, clock: Clock, name: str = "orders") -> None:
+    def __init__(self, store: RateLimitStore, log: SlidingLog, clock: Clock, name: str = "orders") -> None:
         self.store = store
-        self.bucket = bucket
+        self.log = log
         self.clock = clock
         self.name = name
 
-    def reserve(self) -> int:
-        """Reserve a start slot; ms until it (0: now)."""
-        if not self.bucket.enabled:
-            return 0
-        return self._update(f"{self.name}-reserved", self.bucket.reserve)
+    def reserve(self) -> Reservation:
+        """Give a newly delivered order its start slot, starting it at once when it may."""
+        if not self.log.enabled:
+            return Reservation(self.clock.now_ms(), True)
+        return self._update(lambda state, now: self._reserved(state, now))
 
     def try_start(self) -> int:
-        """Take the token that lets an order start now (0), or say how many ms until one
-        will be there without taking anything."""
-        if not self.bucket.enabled:
+        """Record that an order starts now (0), or say how many ms until it may, recording
+        nothing."""
+        if not self.log.enabled:
             return 0
-        return self._update(f"{self.name}-started", self.bucket.strict().take)
+        return self._update(self.log.start)
 
-    def _update(self, key: str, step, max_tries: int = 25) -> int:  # noqa: ANN001 - one of the bucket's methods
+    def _reserved(self, state: LogState, now_ms: int) -> tuple[LogState, Reservation]:
+        new_state, slot, started = self.log.reserve(state, now_ms)
+        return new_state, Reservation(slot, started)
+
+    def _update(self, step, max_tries: int = 25):  # noqa: ANN001, ANN202 - step is one of the log's methods
         for _ in range(max_tries):
-            stored = self.store.read(key)
-            state = BucketState(Decimal(stored[0]), int(stored[1])) if stored else None
-            version = int(stored[2]) if stored else 0
+            data, version = self.store.read(self.name) or (None, 0)
+            state = LogState.unpack(data)
             # Never let the clock run backwards against what another consumer stored.
-            now_ms = max(self.clock.now_ms(), state.updated_at_ms if state else 0)
-            new_state, wait_ms = step(state, now_ms)
+            now_ms = max(self.clock.now_ms(), state.clock_ms)
+            new_state, answer = step(state, now_ms)
             if new_state is None:
-                return wait_ms
-            if self.store.write_if_unchanged(key, new_state.tokens, new_state.updated_at_ms, version):
-                return wait_ms
+                return answer
+            if self.store.write_if_unchanged(self.name, new_state.pack(), version):
+                return answer
             self.clock.sleep(random.uniform(0.002, 0.02))  # another consumer wrote first: back off a little
-        raise RateLimiterBusy(f"rate limiter bucket '{key}' stayed contended for {max_tries} tries")
+        raise RateLimiterBusy(f"rate limiter log '{self.name}' stayed contended for {max_tries} tries")
