@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from localcloud.lambda_constants import INIT_TIMEOUT_S
 from localcloud.meter import merge
 from localcloud.template import REGION, FunctionSpec
 
@@ -27,13 +28,9 @@ PARALLEL_INITS = max(2, os.cpu_count() or 2)
 # contention. Invocations beyond it wait for a free instance (reserved concurrency, when
 # larger, still decides how many may be in flight).
 DEFAULT_MAX_INSTANCES = 8
-# Lambda's init phase limit. An init that takes longer is not an error on AWS: Lambda retries it
-# within the first invocation ("suppressed init"), bounded by the function's Timeout, so an
-# init may take up to INIT_TIMEOUT_SECONDS + Timeout, and what it takes beyond the limit is
-# taken from that first invocation's Timeout. On a loaded machine inits are slow, and failing
-# them here made start-up answer 500s and fail SQS batches that AWS would have run.
-# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html (Init phase)
-INIT_TIMEOUT_SECONDS = 10.0
+# What Worker.start answers when the process was not ready in time (the invocation's error type
+# when the time was the invocation's own).
+INIT_TIMED_OUT = "Sandbox.Timedout"
 # Inherited from the parent environment; everything else a function sees comes from the template.
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
 
@@ -93,8 +90,9 @@ LogSink = Callable[[str, str | None, str], None]
 class Worker:
     """One execution environment (a `python -m localcloud.worker` process)."""
 
-    def __init__(self, function: "LocalFunction") -> None:
+    def __init__(self, function: "LocalFunction", suppressed_init: bool = False) -> None:
         self.function = function
+        self.suppressed_init = suppressed_init  # its init ran within an invocation's Timeout
         self.process: asyncio.subprocess.Process | None = None
         self.request_id: str | None = None
         self.init_ms = 0.0  # the import, as the worker measured it
@@ -103,8 +101,8 @@ class Worker:
         self._log_task: asyncio.Task | None = None
 
     async def start(self, timeout_s: float) -> dict:
-        """Start the process and wait for its init: the init phase (INIT_TIMEOUT_SECONDS), then
-        as a suppressed init up to ``timeout_s`` in all. ``init_s`` says how long it took."""
+        """Start the process and wait up to ``timeout_s`` for its init; past that, kill it.
+        ``init_s`` says how long it took."""
         started = time.monotonic()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -119,20 +117,13 @@ class Worker:
         )
         self._log_task = asyncio.create_task(self._pump_logs())
         reading = asyncio.ensure_future(self.process.stdout.readline())
-        done, _ = await asyncio.wait({reading}, timeout=INIT_TIMEOUT_SECONDS)
-        if not done:
-            self.function.log(
-                None,
-                f"INIT_REPORT Init Duration: {INIT_TIMEOUT_SECONDS * 1000:.2f} ms Phase: init Status: timeout "
-                f"(continuing as a suppressed init, within the first invocation's Timeout)",
-            )
-            done, _ = await asyncio.wait({reading}, timeout=max(0.0, timeout_s - INIT_TIMEOUT_SECONDS))
+        done, _ = await asyncio.wait({reading}, timeout=timeout_s)
         self.init_s = time.monotonic() - started
         if not done:
             reading.cancel()
             self.kill()
             message = f"init did not finish within {timeout_s:.2f} seconds"
-            return {"ready": False, "errorType": "Sandbox.Timedout", "errorMessage": message}
+            return {"ready": False, "errorType": INIT_TIMED_OUT, "errorMessage": message}
         ready = json.loads(reading.result() or b"{}")
         self.init_ms = float(ready.get("initMs", 0))
         return ready
@@ -185,6 +176,7 @@ class LocalFunction:
     log_sink: LogSink
     meter: bool = False
     max_instances: int = DEFAULT_MAX_INSTANCES
+    init_timeout_s: float = INIT_TIMEOUT_S  # Lambda's init phase limit (tests shorten it)
     stats: FunctionStats = field(default_factory=FunctionStats)
 
     def __post_init__(self) -> None:
@@ -231,16 +223,38 @@ class LocalFunction:
         self.log_sink(self.logical_id, request_id, line)
 
     async def prewarm(self) -> None:
+        """Start an instance before any invocation. Its init has the init phase's limit only: one
+        that times out is dropped, and the first invocation starts its own."""
         async with self._instances:
             self._starting += 1
-        worker, ready = await self._start_worker()
+        worker, ready = await self._start_worker(for_invocation=False)
         if ready.get("ready"):
             await self._release(worker)
 
-    async def _start_worker(self) -> tuple[Worker, dict]:
-        worker, ready = Worker(self), {}
+    async def _init(self, for_invocation: bool) -> tuple[Worker, dict]:
+        """The init phase, limited to ``init_timeout_s``. One that times out is, for an invocation,
+        retried from the start within that invocation's Timeout, as Lambda does (a "suppressed
+        init"): a slow init on a loaded machine is not a failed invocation, but the retried init and
+        the handler must then fit in Timeout together."""
+        worker = Worker(self)
+        ready = await worker.start(self.init_timeout_s)
+        if ready.get("errorType") != INIT_TIMED_OUT:
+            return worker, ready
+        self.log(None, f"INIT_REPORT Init Duration: {self.init_timeout_s * 1000:.2f} ms Phase: init Status: timeout")
+        await worker.stop()
+        if not for_invocation:
+            return worker, ready
+        self.stats.cold_starts += 1  # the init that timed out; the retried one is counted by the caller
+        worker = Worker(self, suppressed_init=True)
+        ready = await worker.start(self.spec.timeout)
+        if ready.get("errorType") == INIT_TIMED_OUT:
+            self.log(None, f"INIT_REPORT Init Duration: {worker.init_s * 1000:.2f} ms Phase: invoke Status: timeout")
+        return worker, ready
+
+    async def _start_worker(self, for_invocation: bool = True) -> tuple[Worker, dict]:
+        ready: dict = {}
         try:
-            ready = await worker.start(INIT_TIMEOUT_SECONDS + self.spec.timeout)
+            worker, ready = await self._init(for_invocation)
         finally:
             async with self._instances:
                 self._starting -= 1
@@ -296,11 +310,11 @@ class LocalFunction:
         worker, ready = await self._acquire()
         cold = ready is not None
         if cold and not ready.get("ready"):
-            if ready.get("errorType") == "Sandbox.Timedout":
+            if ready.get("errorType") == INIT_TIMED_OUT:
                 return self._timed_out(request_id, cold=True)
             return self._finish(Invocation(request_id, False, error=_error_of(ready), cold_start=True))
-        # A suppressed init (beyond INIT_TIMEOUT_SECONDS) ran in this invocation's time.
-        suppressed_init_s = max(0.0, worker.init_s - INIT_TIMEOUT_SECONDS) if cold else 0.0
+        # A retried (suppressed) init ran in this invocation's time.
+        suppressed_init_s = worker.init_s if cold and worker.suppressed_init else 0.0
         try:
             started = time.perf_counter()
             try:

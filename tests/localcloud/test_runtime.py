@@ -5,16 +5,19 @@ from pathlib import Path
 
 import pytest
 
+from localcloud.lambda_constants import INIT_TIMEOUT_S
 from localcloud.runtime import LocalFunction
 from localcloud.template import FunctionSpec
 
 HERE = Path(__file__).parent / "fixture_function"
 
 
-def function(handler: str, timeout: int = 3, env: dict | None = None, reserved: int | None = None, logs: list | None = None, max_instances: int = 8) -> LocalFunction:
+def function(
+    handler: str, timeout: int = 3, env: dict | None = None, reserved: int | None = None, logs: list | None = None, max_instances: int = 8, init_timeout_s: float = INIT_TIMEOUT_S
+) -> LocalFunction:
     spec = FunctionSpec(handler.replace(".", "_"), HERE, handler, "python3.11", timeout, 128, reserved, {}, [])
     sink = (lambda fn, rid, line: logs.append((rid, line))) if logs is not None else (lambda *a: None)
-    return LocalFunction(spec, env or {}, "http://127.0.0.1:9", f"test-{handler}", sink, max_instances=max_instances)
+    return LocalFunction(spec, env or {}, "http://127.0.0.1:9", f"test-{handler}", sink, max_instances=max_instances, init_timeout_s=init_timeout_s)
 
 
 def run(coroutine):
@@ -142,15 +145,43 @@ def test_reserved_concurrency_above_the_cap_still_gets_its_instances(tmp_path):
 
 
 # Lambda's init limit is 10 s; the tests shrink it so a "slow" init takes 2 s, not 11.
-@pytest.fixture
-def init_limit_1s(monkeypatch):
-    monkeypatch.setattr("localcloud.runtime.INIT_TIMEOUT_SECONDS", 1.0)
+SHORT_INIT_LIMIT_S = 1.0
 
 
-def test_an_init_beyond_the_limit_is_retried_within_the_first_invocations_timeout(init_limit_1s):
+def test_a_timed_out_init_is_run_again_from_the_start_not_waited_for(tmp_path):
+    """Lambda retries the init phase (a fresh one) within the first invocation: the module's code
+    runs twice, and the second init is taken from the Timeout."""
+
+    async def scenario():
+        fn = function("slow_init.count", timeout=10, env={"INIT_SLEEP_S": "1.5", "INIT_MARKER_DIR": str(tmp_path)}, init_timeout_s=SHORT_INIT_LIMIT_S)
+        try:
+            return await fn.invoke({})
+        finally:
+            await fn.stop()
+
+    result = run(scenario())
+    assert result.ok and result.cold_start, result.error
+    assert len(list(tmp_path.iterdir())) == 2, "the init that timed out, then the retried init"
+    assert result.result["remaining"] <= 10_000 - 1500, "the retried init ran within the invocation's Timeout"
+
+
+def test_a_retried_init_longer_than_the_timeout_times_the_invocation_out():
+    async def scenario():
+        # 2.5 s: within the limit plus the Timeout (what a waited-for init would get), not within the Timeout
+        fn = function("slow_init.count", timeout=2, env={"INIT_SLEEP_S": "2.5"}, init_timeout_s=SHORT_INIT_LIMIT_S)
+        try:
+            return await fn.invoke({})
+        finally:
+            await fn.stop()
+
+    result = run(scenario())
+    assert not result.ok and result.error["errorType"] == "Sandbox.Timedout"
+
+
+def test_an_init_beyond_the_limit_is_retried_within_the_first_invocations_timeout():
     async def scenario():
         logs = []
-        fn = function("slow_init.count", timeout=10, env={"INIT_SLEEP_S": "2"}, logs=logs)
+        fn = function("slow_init.count", timeout=10, env={"INIT_SLEEP_S": "2"}, logs=logs, init_timeout_s=SHORT_INIT_LIMIT_S)
         try:
             return await fn.invoke({}), await fn.invoke({}), logs
         finally:
@@ -163,9 +194,9 @@ def test_an_init_beyond_the_limit_is_retried_within_the_first_invocations_timeou
     assert any("Phase: init Status: timeout" in line for _, line in logs)
 
 
-def test_the_handler_gets_only_what_the_suppressed_init_left_of_the_timeout(init_limit_1s):
+def test_the_handler_gets_only_what_the_suppressed_init_left_of_the_timeout():
     async def scenario():
-        fn = function("slow_init.sleep", timeout=3, env={"INIT_SLEEP_S": "2"})
+        fn = function("slow_init.sleep", timeout=3, env={"INIT_SLEEP_S": "2"}, init_timeout_s=SHORT_INIT_LIMIT_S)
         try:
             return await fn.invoke({"seconds": 2.5})  # 2.5 s < Timeout, but the init took over 1 s of it
         finally:
@@ -176,9 +207,9 @@ def test_the_handler_gets_only_what_the_suppressed_init_left_of_the_timeout(init
     assert "Task timed out after 3.00 seconds" in result.error["errorMessage"]
 
 
-def test_an_init_longer_than_the_limit_plus_the_timeout_times_out_the_invocation(init_limit_1s):
+def test_an_init_longer_than_the_limit_plus_the_timeout_times_out_the_invocation():
     async def scenario():
-        fn = function("slow_init.count", timeout=1, env={"INIT_SLEEP_S": "60"})
+        fn = function("slow_init.count", timeout=1, env={"INIT_SLEEP_S": "60"}, init_timeout_s=SHORT_INIT_LIMIT_S)
         try:
             started = asyncio.get_running_loop().time()
             result = await fn.invoke({})
