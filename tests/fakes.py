@@ -8,7 +8,7 @@ import base64
 import threading
 from decimal import Decimal
 
-from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, attempt_refused
+from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, attempt_refused, counted_attempt
 from solroute.logic.clock import Clock
 from solroute.models.errors import DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
 from solroute.models.order import Order, OrderStatus
@@ -61,16 +61,16 @@ class InMemoryOrders:
             self.items[after.orderId] = stored
             self.writes.append(stored)
 
-    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, start_deadline_ms: int | None = None) -> Order:
+    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, moving_to: Order | None = None) -> Order:
         with self._lock:
             current = self.items.get(order.orderId)
-            if current is None or current.is_final or (current.status, current.seq) != (order.status, order.seq) or current.attempts >= max_attempts:
+            refused = current is None or current.is_final or (current.status, current.seq) != (order.status, order.seq)
+            if refused or current.attempts >= max_attempts or (moving_to is not None and current.attempts != order.attempts):
                 raise attempt_refused(order, current, max_attempts)
-            update = {"attempts": current.attempts + 1, "attemptStartedAtMs": [*current.attemptStartedAtMs, now_ms], "lastChange": "attempt"}
-            if start_deadline_ms is not None:
-                update["startDeadlineMs"] = start_deadline_ms
-            self.items[order.orderId] = updated = current.model_copy(update=update)
-            return updated
+            self.items[order.orderId] = stored = counted_attempt(current, now_ms, moving_to)
+            if moving_to is not None:
+                self.writes.append(stored)
+            return stored
 
     def extend_start_deadline(self, order: Order, start_deadline_ms: int) -> bool:
         with self._lock:

@@ -136,12 +136,35 @@ def test_a_transition_from_a_copy_read_before_an_attempt_cannot_put_the_counter_
 def test_an_attempt_counts_only_against_the_state_it_was_read_in(orders, clock):
     order = new_order(clock)
     orders.create(order)
-    first = orders.record_attempt(order, 3, 10, start_deadline_ms=99)
-    assert (first.attempts, first.attemptStartedAtMs, first.startDeadlineMs) == (1, [10], 99)
+    first = orders.record_attempt(order, 3, 10)
+    assert (first.attempts, first.attemptStartedAtMs) == (1, [10])
     orders.save_transition(first, step(first, S.ROUTING, clock))
     with pytest.raises(StaleOrder):
         orders.record_attempt(first, 3, 11)  # the order moved on since this copy was read
     assert orders.get(order.orderId).attempts == 1
+
+
+def test_an_attempt_and_the_step_it_begins_are_one_write(orders, clock):
+    order = new_order(clock, deadline_ms=5_000)
+    orders.create(order)
+    routing = step(order, S.ROUTING, clock)
+    started = orders.record_attempt(order, 3, 10, moving_to=routing)
+    stored = orders.get(order.orderId)
+    assert stored == started
+    assert (stored.status, stored.seq, stored.attempts, stored.attemptStartedAtMs) == (S.ROUTING, order.seq + 1, 1, [10])
+    assert stored.startDeadlineMs is None and order.orderId not in orders.pending_past_deadline(10**12, 100), "left pending: out of the sweeper's index"
+    with pytest.raises(StaleOrder):
+        orders.record_attempt(order, 3, 11, moving_to=routing)  # a duplicate delivery's copy: still pending
+    assert orders.get(order.orderId).attempts == 1
+
+
+def test_a_combined_attempt_from_a_copy_with_an_older_counter_is_refused_as_stale(orders, clock):
+    order = new_order(clock)
+    orders.create(order)
+    counted = orders.record_attempt(order, 3, 10)  # an attempt that did not move the order
+    with pytest.raises(StaleOrder):
+        orders.record_attempt(order, 3, 11, moving_to=step(order, S.ROUTING, clock))
+    assert orders.get(order.orderId) == counted
 
 
 def test_attempts_stop_at_the_maximum(orders, clock):

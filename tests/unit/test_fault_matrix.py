@@ -41,7 +41,9 @@ STEPS = _clean_calls(rate_per_minute=100)
 def test_the_matrix_covers_every_kind_of_step():
     operations = {operation for operation, _ in STEPS}
     assert {"orders.create", "orders.record_attempt", "orders.save_transition", "ledger.put_if_absent", "limiter.write_if_unchanged"} <= operations
-    assert sum(1 for op, _ in STEPS if op == "orders.save_transition") == 4, "pending>routing>building>submitted>confirmed"
+    # pending>routing is the attempt's own write; routing>building>submitted>confirmed follow
+    assert sum(1 for op, _ in STEPS if op == "orders.record_attempt") == 1
+    assert sum(1 for op, _ in STEPS if op == "orders.save_transition") == 3, "routing>building>submitted>confirmed"
 
 
 @pytest.mark.parametrize("times", [1, 6], ids=["once", "six-times"])

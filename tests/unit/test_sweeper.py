@@ -37,34 +37,23 @@ def test_an_order_waiting_long_for_its_rate_limit_slot_is_not_swept(make_engine)
     assert engine.orders.get(waiting.orderId).startDeadlineMs == outcome.not_before_ms + 300_000
 
 
-def _attempt_that_dies_while_pending(engine, order_id):
-    """The attempt starts (its counter is written), then its first status write fails."""
+def test_an_attempt_whose_first_write_fails_leaves_the_order_pending_with_no_attempt_and_its_deadline(engine):
+    """The attempt and the pending order's first step are one write: if it fails, nothing
+    changed, so the sweeper's deadline still holds and the retry starts attempt 1."""
     from solroute.models.errors import StoreBusy
 
-    real = engine.orders.save_transition
+    order = engine.submit()
+    real = engine.orders.record_attempt
 
-    def fails_once(before, after):
-        engine.orders.save_transition = real
+    def fails_once(*args, **kwargs):
+        engine.orders.record_attempt = real
         raise StoreBusy("throttled")
 
-    engine.orders.save_transition = fails_once
-    assert engine.executor.process(order_id).action == "retry"
-    order = engine.orders.get(order_id)
-    assert (order.status.value, order.attempts) == ("pending", 1)
-    return order
+    engine.orders.record_attempt = fails_once
+    assert engine.executor.process(order.orderId).action == "retry"
+    stored = engine.orders.get(order.orderId)
+    assert (stored.status.value, stored.attempts, stored.startDeadlineMs) == ("pending", 0, order.startDeadlineMs)
+    engine.run(order.orderId)
+    assert engine.orders.get(order.orderId).attempts == 1
 
 
-def test_an_attempt_on_a_pending_order_near_its_deadline_moves_the_deadline_a_whole_start_timeout_on(engine):
-    order = engine.submit()
-    engine.clock.advance(200)  # the deadline (submission + 300 s) is now 100 s away: under half
-    dying = _attempt_that_dies_while_pending(engine, order.orderId)
-    assert dying.startDeadlineMs == engine.clock.now_ms() + 300_000
-
-
-def test_an_attempt_started_soon_after_submission_leaves_the_deadline_alone(engine):
-    order = engine.submit()
-    engine.clock.advance(10)
-    dying = _attempt_that_dies_while_pending(engine, order.orderId)
-    assert dying.startDeadlineMs == order.startDeadlineMs  # still 290 s ahead: no index write needed
-    engine.clock.advance(289)
-    assert Sweeper(engine.orders, engine.clock).sweep().failed == 0

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from solroute.dal.ports import MAX_SUBSCRIBERS, Page, attempt_refused
+from solroute.dal.ports import MAX_SUBSCRIBERS, Page, attempt_refused, counted_attempt
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.models.errors import DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
 from solroute.models.order import Order, OrderStatus
@@ -154,32 +154,40 @@ class DynamoOrderRepository:
                 raise StaleOrder(f"order {before.orderId} is no longer {before.status.value} at seq {before.seq}") from error
             raise
 
-    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, start_deadline_ms: int | None = None) -> Order:
-        expression = (
-            "SET attempts = attempts + :one, lastChange = :attempt,"
-            " attemptStartedAtMs = list_append(if_not_exists(attemptStartedAtMs, :none), :now)"
-        )
+    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, moving_to: Order | None = None) -> Order:
+        expression = "SET attempts = attempts + :one, attemptStartedAtMs = list_append(if_not_exists(attemptStartedAtMs, :none), :now)"
+        condition = "#status = :status AND seq = :seq AND attempts < :max AND NOT #status IN (:confirmed, :failed)"
         values: dict[str, Any] = {
-            ":one": 1, ":max": max_attempts, ":attempt": "attempt", ":none": [], ":now": [now_ms],
+            ":one": 1, ":max": max_attempts, ":none": [], ":now": [now_ms],
             ":status": order.status.value, ":seq": order.seq, ":confirmed": FINAL_STATUSES[0], ":failed": FINAL_STATUSES[1],
         }  # fmt: skip
-        if start_deadline_ms is not None:
-            expression += ", startDeadlineMs = :deadline"
-            values[":deadline"] = start_deadline_ms
+        if moving_to is None:
+            # Not a status change: lastChange keeps the stream filter from broadcasting it.
+            expression += ", lastChange = :attempt"
+            values[":attempt"] = "attempt"
+        else:  # the status change this attempt begins, in the same write
+            item = order_to_item(moving_to)
+            expression += ", #status = :to, seq = :to_seq, statusAtMs = :at, doc = :doc, lastChange = :status_change"
+            if "startDeadlineMs" not in item and order.startDeadlineMs is not None:
+                expression += f" REMOVE startDeadlineMs, {SWEEP_KEY}"
+            condition += " AND attempts = :attempts"  # the counter returned below is exact
+            values.update({
+                ":attempts": order.attempts, ":to": item["status"], ":to_seq": item["seq"], ":at": item["statusAtMs"],
+                ":doc": item["doc"], ":status_change": "status",
+            })  # fmt: skip
         try:
-            item = self.table.update_item(
+            self.table.update_item(
                 Key={"orderId": order.orderId},
                 UpdateExpression=expression,
-                ConditionExpression="#status = :status AND seq = :seq AND attempts < :max AND NOT #status IN (:confirmed, :failed)",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
+            )
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
             raise attempt_refused(order, self.get(order.orderId), max_attempts) from error
-        return item_to_order(item)
+        return counted_attempt(order, now_ms, moving_to)
 
     def extend_start_deadline(self, order: Order, start_deadline_ms: int) -> bool:
         try:

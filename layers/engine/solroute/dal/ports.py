@@ -29,10 +29,12 @@ class OrderRepository(Protocol):
         attempt count (raises StaleOrder otherwise), so an older copy can neither move the order
         backwards nor put its attempt counter back. Leaving ``pending`` clears the start deadline."""
 
-    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, start_deadline_ms: int | None = None) -> Order:
+    def record_attempt(self, order: Order, max_attempts: int, now_ms: int, moving_to: Order | None = None) -> Order:
         """Atomically add one attempt, only if the stored order still has ``order``'s status
         and seq and fewer than ``max_attempts`` attempts (see attempt_refused for what it
-        raises otherwise); optionally moves the start deadline of a pending order."""
+        raises otherwise). With ``moving_to``, the status change the attempt begins is made
+        in the same write (one call, one write unit: a pending order's first step). Returns
+        the order as stored."""
 
     def extend_start_deadline(self, order: Order, start_deadline_ms: int) -> bool:
         """Move a pending order's start deadline; False if it is no longer pending at that seq."""
@@ -44,6 +46,15 @@ class OrderRepository(Protocol):
         """Newest first; raises InvalidRequest for a cursor it did not issue for this wallet."""
 
 
+def counted_attempt(before: Order, now_ms: int, moving_to: Order | None) -> Order:
+    """The order as record_attempt stores it: ``before`` (or the step it begins) with one more
+    attempt."""
+    return (moving_to or before).model_copy(update={
+        "attempts": before.attempts + 1, "attemptStartedAtMs": [*before.attemptStartedAtMs, now_ms],
+        "lastChange": "status" if moving_to else "attempt",
+    })  # fmt: skip
+
+
 def attempt_refused(expected: Order, current: Order | None, max_attempts: int) -> Exception:
     """Why record_attempt refused, judged from the order as it is now."""
     if current is None:
@@ -52,6 +63,8 @@ def attempt_refused(expected: Order, current: Order | None, max_attempts: int) -
         return StaleOrder(f"order {expected.orderId} is already {current.status.value}")
     if (current.status, current.seq) != (expected.status, expected.seq):
         return StaleOrder(f"order {expected.orderId} moved from {expected.status.value} to {current.status.value}")
+    if current.attempts < max_attempts:  # another delivery counted an attempt since this copy was read
+        return StaleOrder(f"order {expected.orderId} has {current.attempts} attempts, not {expected.attempts}")
     return AttemptsExhausted(f"order {expected.orderId} used its {max_attempts} attempts")
 
 

@@ -38,6 +38,7 @@ from solroute.models.order import ExecutionResult, Order, OrderStatus
 
 logger = Logger(child=True)
 S = OrderStatus
+ROUTING_MESSAGE = "Comparing Raydium and Meteora quotes"
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,11 @@ class OrderExecutor:
                 return settled
 
         now_ms = self.clock.now_ms()
-        deadline = None
-        if order.status is S.PENDING and (order.startDeadlineMs or 0) < now_ms + self.start_timeout_ms // 2:
-            # The attempt may die before the order leaves pending: keep the sweeper's deadline
-            # ahead of it. (Usually it still is: moving it would cost index writes for nothing.)
-            deadline = now_ms + self.start_timeout_ms
+        # A pending order's attempt and its first step are one write: an attempt can never
+        # die between the two and leave a pending order with an attempt counted.
+        moving_to = transition(order, S.ROUTING, ROUTING_MESSAGE, self.clock) if order.status is S.PENDING else None
         try:
-            order = self.orders.record_attempt(order, self.max_attempts, now_ms, deadline)
+            order = self.orders.record_attempt(order, self.max_attempts, now_ms, moving_to)
         except AttemptsExhausted:
             return self._attempts_used_up(order)
         except StaleOrder:
@@ -275,8 +274,8 @@ class OrderExecutor:
         return order
 
     def _step(self, order: Order) -> Order:
-        if order.status is S.PENDING:
-            return self._move(order, S.ROUTING, "Comparing Raydium and Meteora quotes")
+        if order.status is S.PENDING:  # a pending order with an attempt counted: written before 2026-11-24
+            return self._move(order, S.ROUTING, ROUTING_MESSAGE)
         if order.status is S.ROUTING:
             quotes, decision = self.router.route(order)
             message = f"Routing to {decision.dex.capitalize()}: {decision.reason}"
