@@ -42,9 +42,10 @@ def _print(name: str, result: dict, seconds: float) -> None:
         print(f"  PROBLEM {problem}")
 
 
-async def run_profile(name: str, out_dir: Path, quick: bool) -> dict:
+async def run_profile(name: str, out_dir: Path, quick: bool, overrides: list[str] | None = None) -> dict:
     profile = PROFILES[name]
-    cloud = await asyncio.to_thread(start_cloud, profile.params, "--quiet", *profile.flags) if profile.needs_cloud else None
+    params = [*profile.params, *(overrides or [])]  # later ones win
+    cloud = await asyncio.to_thread(start_cloud, params, "--quiet", *profile.flags) if profile.needs_cloud else None
     try:
         started = time.monotonic()
         result = await profile.run(Context(cloud, out_dir, profile, quick))
@@ -58,7 +59,7 @@ async def run_profile(name: str, out_dir: Path, quick: bool) -> dict:
     document = {
         "profile": name,
         "description": profile.description,
-        "templateParameters": profile.params,
+        "templateParameters": params,
         "quick": quick,
         "finishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "seconds": round(seconds, 1),
@@ -75,12 +76,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("profiles", nargs="*", choices=[*PROFILES, []], metavar="PROFILE", help=f"any of: {', '.join(PROFILES)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer orders and rounds: a smoke run, not a result")
     parser.add_argument("--out", default=str(RESULTS), help=f"where results and charts go (default {RESULTS})")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="a template parameter for every profile's cloud, after the profile's own (repeatable), e.g. --param RateLimitMinGapMs=0",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    bad = [p for p in args.param if "=" not in p]
+    if bad:
+        parser.error(f"--param takes NAME=VALUE, not {bad[0]!r}")
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     broken = []
     for name in args.profiles or list(PROFILES):
-        result = asyncio.run(run_profile(name, out_dir, args.quick))
+        result = asyncio.run(run_profile(name, out_dir, args.quick, args.param))
         if result.get("problems"):
             broken.append(name)
     if broken:

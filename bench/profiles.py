@@ -210,9 +210,18 @@ async def run_load(ctx: Context) -> dict:
         "postMs": summary(post),
         "wsOpenMs": summary(ws_open),
         "firstConfirmedAfterS": round((min(t.final_ms for t in confirmed) - start_ms) / 1000, 2) if confirmed else None,
+        "firstConfirmedHopsS": _hops(min(confirmed, key=lambda t: t.final_ms), start_ms) if confirmed else None,
         "consumerInvocationsPerOrder": round(consumer / count, 2),
         "problems": _broken(traces),
     }
+
+
+def _hops(trace: OrderTrace, start_ms: float) -> dict[str, float | None]:
+    """Where one order's time went, each point in seconds from the start of the run."""
+    points = {"posted": trace.posted_ms, "accepted": trace.accepted_ms, "wsOpened": trace.ws_opened_ms}
+    points.update({f"{status}Written": written for status, (written, _, _) in trace.statuses.items()})
+    points["finalReceived"] = trace.final_ms
+    return {k: None if v is None else round((v - start_ms) / 1000, 3) for k, v in points.items()}
 
 
 # ------------------------------------------------------------------ idle
@@ -336,7 +345,7 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "seed": ["finals", "confirmedMaxPerRolling60s", "confirmedMinPerFull60sWhileBacklogged", "confirmedPerMinuteSustained", "maxConsumerInFlight", "submitToConfirmedMs"],
         "steady": ["finals", "submitToConfirmedMs", "idealLimiterSubmitToConfirmedMs", "p99OverIdealLimiter", "waitingMs", "workingMs"],
         "latency": ["finals", "postMs", "submitToFinalMs", "wsOpenMs", "queuedToConsumerStartMs", "routingToConfirmedWrittenMs", "statusWrittenToReceivedMs"],
-        "load": ["finals", "postMs", "wsOpenMs", "firstConfirmedAfterS", "consumerInvocationsPerOrder"],
+        "load": ["finals", "postMs", "wsOpenMs", "firstConfirmedAfterS", "firstConfirmedHopsS", "consumerInvocationsPerOrder"],
         "idle": ["coresUsed", "coresUsedByKind"],
         "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs", "cpuMsPerOrder", "cpuMsPerOrderTotal"],
         "coldstart": ["medianMs", "ratioToBoto3"],

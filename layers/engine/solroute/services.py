@@ -119,7 +119,7 @@ def order_executor() -> OrderExecutor:
     chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table), faults()), config.simulation, randomness, clock(), faults())
     limiter = RateLimiter(
         DynamoRateLimitStore(_table(config.rate_limit_table), faults()),
-        SlidingLog(config.rate_limit_per_minute, int(config.rate_limit_window_seconds * 1000)),
+        SlidingLog(config.rate_limit_per_minute, int(config.rate_limit_window_seconds * 1000), min_gap_ms=config.rate_limit_min_gap_ms),
         clock(),
     )
     return OrderExecutor(

@@ -26,6 +26,7 @@ class Settings(BaseModel):
     websocket_url: str = Field("", alias="WEBSOCKET_URL")
     rate_limit_per_minute: int = Field(100, alias="RATE_LIMIT_PER_MINUTE", ge=0)
     rate_limit_window_seconds: Decimal = Field(Decimal(60), alias="RATE_LIMIT_WINDOW_SECONDS", ge=60)
+    rate_limit_min_gap_ms: int = Field(0, alias="RATE_LIMIT_MIN_GAP_MS", ge=0)
     max_attempts: int = Field(3, alias="MAX_ATTEMPTS", ge=1)
     attempt_timeout_seconds: int = Field(30, alias="ATTEMPT_TIMEOUT_SECONDS", ge=1)
     start_timeout_seconds: int = Field(300, alias="START_TIMEOUT_SECONDS", ge=1)

@@ -68,6 +68,10 @@ class SlidingLog:
     limit: int  # starts per rolling minute (0: no limit)
     window_ms: int = RULE_MS  # how far apart the slots of a backlog are (>= the rule's minute)
     rule_ms: int = RULE_MS
+    # The least time between two slots. 0 is the pure sliding log (up to N at once after a
+    # quiet minute); window/N paces every start evenly, as a token bucket with a burst of one.
+    # Between the two, a burst is let through at up to window/gap times the rate.
+    min_gap_ms: int = 0
 
     @property
     def enabled(self) -> bool:
@@ -80,15 +84,18 @@ class SlidingLog:
 
     def slot(self, state: LogState, now_ms: int) -> int:
         """The first slot from now that keeps N slots in any window."""
+        slot = now_ms if not state.reserved else max(now_ms, state.reserved[-1] + self.min_gap_ms)
         if len(state.reserved) < self.limit:
-            return now_ms
-        return max(now_ms, state.reserved[-self.limit] + self.window_ms)
+            return slot
+        return max(slot, state.reserved[-self.limit] + self.window_ms)
 
     def start_wait(self, state: LogState, now_ms: int) -> int:
-        """Ms until an order may really start (0: now)."""
-        if len(state.started) < self.limit:
-            return 0
-        return max(0, state.started[-self.limit] + self.rule_ms - now_ms)
+        """Ms until an order may really start (0: now). Real starts keep the rule, and most of
+        the gap: a start a little late must not push every later one back."""
+        wait = 0 if not state.started else state.started[-1] + self.min_gap_ms * 9 // 10 - now_ms
+        if len(state.started) >= self.limit:
+            wait = max(wait, state.started[-self.limit] + self.rule_ms - now_ms)
+        return max(0, wait)
 
     def reserve(self, state: LogState, now_ms: int) -> tuple[LogState, int, bool]:
         """Give the next order its slot; start it in the same write when the slot is now and
