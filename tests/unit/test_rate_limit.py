@@ -84,6 +84,30 @@ def test_a_late_order_waits_for_the_real_starts_not_only_for_its_slot():
     assert log.start(state, 130_000)[1] == 0
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2_000), min_size=20, max_size=300), st.sampled_from([300, 615]))
+def test_a_least_gap_spaces_slots_and_still_keeps_the_rule(gaps_ms, gap):
+    log, state, now, slots = SlidingLog(100, 61_500, min_gap_ms=gap), LogState(), 0, []
+    for step in gaps_ms:
+        now += step
+        state, slot, _ = log.reserve(state, now)
+        slots.append(slot)
+    assert all(b - a >= gap for a, b in zip(slots, slots[1:]))
+    assert _most_in_a_window(slots) <= 100
+
+
+def test_with_a_least_gap_a_burst_starts_at_that_pace_not_all_at_once():
+    log, state = SlidingLog(100, 61_500, min_gap_ms=300), LogState()
+    slots = []
+    for _ in range(5):
+        state, slot, _ = log.reserve(state, 0)
+        slots.append(slot)
+    assert slots == [0, 300, 600, 900, 1200]
+    state, _ = log.start(state, 1_200)
+    assert log.start(state, 1_200 + 269) == (None, 1), "real starts keep 90% of the gap"
+    assert log.start(state, 1_200 + 270)[1] == 0
+
+
 def test_the_state_fits_one_write_unit_and_round_trips():
     log, state = SlidingLog(100, 61_500), LogState()
     now = 1_790_000_000_000
