@@ -18,12 +18,12 @@ from botocore.config import Config
 
 from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
 from localcloud.endpoint import MotoServer, wait_until_up
-from localcloud.event_sources import EndpointQueue, InProcessQueue, SqsEventSource, StreamEventSource, describe
+from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
 from localcloud.http_api import HttpRoute, make_app
 from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
 from localcloud.schedules import ScheduleEventSource, schedule_of
-from localcloud.sqs import LocalSqs
+from localcloud.services.sqs import LocalSqs
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.template import REGION, Template
@@ -57,7 +57,7 @@ class LocalCloud:
         self.moto: MotoServer | None = None
         self.endpoint = ""
         self.functions: dict[str, LocalFunction] = {}
-        self.sources: list[Any] = []
+        self.sources: list[EventSource] = []
         self.deployed: Deployed | None = None
         self.websocket: WebSocketApi | None = None
         self._runners: list[web.AppRunner] = []
@@ -210,29 +210,26 @@ class LocalCloud:
                 if event.type == "SQS":
                     queue = queues_by_arn[props["Queue"]]
                     client = InProcessQueue(self.sqs, queue["url"]) if self.sqs else EndpointQueue(sqs, queue["url"], self._pool)
-                    source: Any = SqsEventSource(function, client, queue["arn"], props)
-                    source.start()
+                    source: EventSource = SqsEventSource(function, client, queue["arn"], props)
                 elif event.type == "DynamoDB":
                     source = StreamEventSource(function, streams, props["Stream"], props, self._pool)
-                    await source.start()
                 elif event.type in ("Schedule", "ScheduleV2"):
                     schedule = schedule_of(logical_id, event.name, event.type, props, self.deployed.prefix)
                     source = ScheduleEventSource(schedule, self._invoker(logical_id))
-                    source.start()
                 else:
                     continue
+                await source.start()
                 self.sources.append(source)
-                not_run = isinstance(source, ScheduleEventSource) and source.schedule.unsupported
-                self.log(f"event source: {describe(source)}", "WARNING" if not_run else "INFO")
+                self.log(f"event source: {source.describe()}", "WARNING" if source.unsupported else "INFO")
 
     # ------------------------------------------------------------ status and stop
     def stats(self) -> dict:
         return {
             "functions": {k: f.stats.as_dict() for k, f in self.functions.items()},
             "websocket": dict(self.websocket.stats) if self.websocket else {},
-            "streamRecordsDiscarded": sum(getattr(s, "discarded", 0) for s in self.sources),
+            "streamRecordsDiscarded": sum(s.stats().records_discarded for s in self.sources),
             "httpRequests": self.http_requests,
-            "eventSourceUsage": dict(sum((s.calls for s in self.sources), Counter())),
+            "eventSourceUsage": dict(sum((s.stats().calls for s in self.sources), Counter())),
             # Request units as DynamoDB would bill them, measured at the endpoint (see dynamodb_bill).
             "dynamodbUsage": self._dynamodb_usage(),
         }

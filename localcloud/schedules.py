@@ -12,12 +12,12 @@ import asyncio
 import json
 import re
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from localcloud.async_invoke import AsyncInvoker
+from localcloud.event_sources.base import SourceStats
 from localcloud.template import ACCOUNT_ID, REGION
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+([a-z]+)\s*\)$")
@@ -118,14 +118,21 @@ class ScheduleEventSource:
         self.invoker = invoker
         self.function = invoker.function
         self.fired = 0
-        self.calls: Counter[str] = Counter()  # scheduled events make no billed event-source calls
+        self._stats = SourceStats()  # scheduled events make no billed event-source calls
         self._task: asyncio.Task | None = None
 
     @property
     def runs(self) -> bool:
         return self.schedule.enabled and self.schedule.period_s is not None
 
-    def start(self) -> None:
+    @property
+    def unsupported(self) -> str | None:
+        return self.schedule.unsupported
+
+    def stats(self) -> SourceStats:
+        return self._stats
+
+    async def start(self) -> None:
         if self.runs:
             self._task = asyncio.create_task(self._tick())
 

@@ -85,7 +85,7 @@ def test_a_schedule_invokes_its_function_every_period_and_stop_drains(tmp_path):
         schedule = Schedule("app_record", "Schedule", "rate(1 minute)", "arn:aws:events:us-east-1:123456789012:rule/r", True, None, period_s=0.3)
         source = ScheduleEventSource(schedule, invoker)
         try:
-            source.start()
+            await source.start()
             await _until(lambda: len(_recorded(record)) >= 2)
             await source.stop()
             await invoker.stop()
@@ -104,7 +104,7 @@ def test_a_disabled_schedule_never_fires():
     async def scenario():
         fn = function("app.count")
         source = ScheduleEventSource(Schedule("app_count", "Schedule", "rate(1 minute)", "arn:r", False, None, period_s=0.01), AsyncInvoker(fn))
-        source.start()
+        await source.start()
         await source.stop()
         await fn.stop()
         return source

@@ -1,0 +1,248 @@
+"""Event source mappings as Lambda runs them: which records a batch response deletes or retries,
+and how a stream batch that fails is split, retried and given up on. The functions run as real
+processes; a stream is read from the local cloud's own DynamoDB endpoint."""
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import pytest
+
+from localcloud.endpoint import MotoServer
+from localcloud.event_sources import InProcessQueue, SqsEventSource, StreamEventSource
+from localcloud.process import free_port
+from localcloud.services.sqs import LocalSqs
+from tests.localcloud.test_runtime import function, run
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
+REPORTS_FAILURES = {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
+
+
+async def _until(condition, timeout_s: float = 30) -> None:
+    """Wait for a condition (polled), failing after a generous deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
+
+
+def _logged(path) -> list[list[str]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+# ---------------------------------------------------------------- SQS
+class OneBatchQueue:
+    """The queue behind an SQS source: hands out one batch, then long-polls empty; keeps what the
+    source deletes."""
+
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
+    idle_short_poll_s = None
+
+    def __init__(self, messages: list[dict]) -> None:
+        self._batch = messages
+        self.deleted: list[str] = []
+
+    async def receive(self, max_messages: int, wait_s: int) -> list[dict]:
+        batch, self._batch = self._batch, []
+        if not batch:
+            await asyncio.sleep(wait_s)  # an empty long poll
+        return batch
+
+    async def delete(self, handles: list[str]) -> None:
+        self.deleted += handles
+
+
+def _message(message_id: str, asks: dict) -> dict:
+    body = json.dumps(asks)
+    return {"MessageId": message_id, "ReceiptHandle": f"handle-{message_id}", "Body": body, "Attributes": {"ApproximateReceiveCount": "1"}}
+
+
+def _deliver_one_batch(tmp_path, asks: dict, properties: dict) -> list[str]:
+    """Two messages (m1 asks for the response) in one batch; the receipt handles deleted after it."""
+
+    async def scenario():
+        fn = function("batches.queue", env={"LOG_TO": str(tmp_path / "batches.jsonl")})
+        queue = OneBatchQueue([_message("m1", asks), _message("m2", {})])
+        source = SqsEventSource(fn, queue, QUEUE_ARN, properties)
+        await source.start()
+        try:
+            await _until(lambda: fn.stats.invocations >= 1)
+            await source.stop()  # the batch being delivered finishes first
+            return queue.deleted
+        finally:
+            await fn.stop()
+
+    return run(scenario())
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"batchItemFailures": [{"itemIdentifier": "not-in-the-batch"}]},
+        {"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "not-in-the-batch"}]},
+        {"batchItemFailures": [{"itemIdentifier": ""}]},
+        {"batchItemFailures": [{"itemIdentifier": None}]},
+        {"batchItemFailures": [{"id": "m2"}]},
+        {"batchItemFailures": "m2"},
+        "not an EventResponse",
+    ],
+    ids=["unknown-id", "one-unknown-id", "empty-id", "null-id", "bad-key-name", "not-a-list", "not-an-object"],
+)
+def test_an_invalid_batch_response_fails_the_whole_batch_and_deletes_nothing(tmp_path, response):
+    assert _deliver_one_batch(tmp_path, {"answer": response}, REPORTS_FAILURES) == []
+
+
+def test_a_function_error_deletes_nothing(tmp_path):
+    assert _deliver_one_batch(tmp_path, {"raise": "bad input"}, REPORTS_FAILURES) == []
+
+
+@pytest.mark.parametrize(
+    "response, deleted",
+    [
+        ({"batchItemFailures": [{"itemIdentifier": "m2"}]}, ["handle-m1"]),
+        ({"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}, []),
+        ({"batchItemFailures": []}, ["handle-m1", "handle-m2"]),
+        ({"batchItemFailures": None}, ["handle-m1", "handle-m2"]),
+        ({}, ["handle-m1", "handle-m2"]),
+        (None, ["handle-m1", "handle-m2"]),
+    ],
+    ids=["one-failed", "all-failed", "empty-list", "null-list", "empty-response", "null-response"],
+)
+def test_a_valid_batch_response_deletes_every_message_it_does_not_name(tmp_path, response, deleted):
+    assert _deliver_one_batch(tmp_path, {"answer": response}, REPORTS_FAILURES) == deleted
+
+
+def test_without_report_batch_item_failures_the_response_is_not_read(tmp_path):
+    response = {"batchItemFailures": [{"itemIdentifier": "not-in-the-batch"}]}
+    assert _deliver_one_batch(tmp_path, {"answer": response}, {}) == ["handle-m1", "handle-m2"]
+
+
+def test_a_batch_failed_by_its_response_reappears_after_the_visibility_timeout_and_runs_again(tmp_path):
+    """Through the local SQS: nothing is deleted, the message comes back once its visibility
+    timeout is over, and the second delivery (which succeeds) deletes it."""
+    log = tmp_path / "batches.jsonl"
+    asks = {"answer": {"batchItemFailures": [{"itemIdentifier": "not-in-the-batch"}]}, "answerOnRedelivery": None}
+
+    async def scenario():
+        sqs = LocalSqs("http://127.0.0.1:9")
+        url = (await sqs.CreateQueue({"QueueName": "orders", "Attributes": {"VisibilityTimeout": "1"}}))["QueueUrl"]
+        await sqs.SendMessage({"QueueUrl": url, "MessageBody": json.dumps(asks)})
+        fn = function("batches.queue", env={"LOG_TO": str(log)})
+        source = SqsEventSource(fn, InProcessQueue(sqs, url), QUEUE_ARN, REPORTS_FAILURES)
+        await source.start()
+        try:
+            await _until(lambda: fn.stats.invocations >= 2)
+            await source.stop()
+            attributes = await sqs.GetQueueAttributes({"QueueUrl": url, "AttributeNames": ["All"]})
+            return source.stats(), attributes["Attributes"]
+        finally:
+            await fn.stop()
+
+    stats, attributes = run(scenario())
+    assert len(_logged(log)) == 2 and _logged(log)[0] == _logged(log)[1], "the same message, delivered twice"
+    assert (stats.batches, stats.failed_batches) == (2, 1)
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+
+
+# ---------------------------------------------------------------- DynamoDB streams
+KEYS = {"region_name": "us-east-1", "aws_access_key_id": "t", "aws_secret_access_key": "t"}
+
+
+@pytest.fixture(scope="module")
+def dynamodb():
+    server = MotoServer("127.0.0.1", free_port())
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+_tables = iter(range(1_000_000))
+
+
+def _table_with(url: str, items: list[dict]) -> str:
+    """A new table holding ``items`` (written in this order); its stream's ARN."""
+    client = boto3.client("dynamodb", endpoint_url=url, **KEYS)
+    name = f"t{next(_tables)}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    for item in items:
+        client.put_item(TableName=name, Item=item)
+    return client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+
+def _item(key: str, **extra: str) -> dict:
+    return {"id": {"S": key}, **{name: {"S": value} for name, value in extra.items()}}
+
+
+def _read_stream(url, tmp_path, items: list[dict], properties: dict, done, **options) -> tuple[list[list[str]], int]:
+    """Reads the stream of a table holding ``items`` from its start until ``done(batches logged,
+    records discarded)``; the batches the function got, and the records discarded."""
+    log = tmp_path / "batches.jsonl"
+
+    async def scenario():
+        fn = function("batches.stream", env={"LOG_TO": str(log)})
+        streams = boto3.client("dynamodbstreams", endpoint_url=url, **KEYS)
+        pool = ThreadPoolExecutor(4)
+        source = StreamEventSource(fn, streams, _table_with(url, items), {"StartingPosition": "TRIM_HORIZON", **properties}, pool, **options)
+        await source.start()
+        try:
+            await _until(lambda: done(_logged(log), source.stats().records_discarded))
+        finally:
+            await source.stop()
+            await fn.stop()
+            pool.shutdown(wait=False)  # a long poll left in GetRecords ends with the endpoint
+        return _logged(log), source.stats().records_discarded
+
+    return run(scenario())
+
+
+def _poisoned() -> list[dict]:
+    return [_item("a"), {**_item("b"), "poison": {"BOOL": True}}, _item("c"), _item("d")]
+
+
+def test_bisect_splits_a_failed_batch_until_the_bad_record_is_alone_and_splitting_is_not_a_retry(dynamodb, tmp_path):
+    properties = {"BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 1}
+    batches, discarded = _read_stream(dynamodb, tmp_path, _poisoned(), properties, lambda logged, discarded: discarded and "d" in logged[-1])
+    assert batches == [["a", "b", "c", "d"], ["a", "b"], ["a"], ["b"], ["b"], ["c", "d"]]
+    assert discarded == 1, "only the poison record, after its one retry"
+
+
+def test_without_bisect_a_failed_batch_is_retried_whole_then_discarded(dynamodb, tmp_path):
+    batches, discarded = _read_stream(dynamodb, tmp_path, _poisoned(), {"MaximumRetryAttempts": 1}, lambda logged, discarded: discarded)
+    assert batches == [["a", "b", "c", "d"]] * 2
+    assert discarded == 4
+
+
+def test_a_partial_response_with_bisect_retries_from_the_reported_record(dynamodb, tmp_path):
+    items = [_item("a"), {**_item("b"), "fails": {"BOOL": True}}, _item("c")]
+    properties = {"BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 1, **REPORTS_FAILURES}
+    batches, discarded = _read_stream(dynamodb, tmp_path, items, properties, lambda logged, discarded: discarded)
+    assert batches == [["a", "b", "c"], ["b", "c"]]
+    assert discarded == 2, "the records from the checkpoint on"
+
+
+@pytest.mark.parametrize(
+    "response",
+    [{"batchItemFailures": [{"itemIdentifier": "1"}]}, {"batchItemFailures": [{"itemIdentifier": ""}]}, {"batchItemFailures": [{"itemIdentifier": None}]}, {"batchItemFailures": [{"id": "1"}]}, "ok"],
+    ids=["unknown-sequence-number", "empty-id", "null-id", "bad-key-name", "not-an-object"],
+)
+def test_an_invalid_stream_batch_response_retries_the_whole_batch(dynamodb, tmp_path, response):
+    items = [_item("a", answer=json.dumps(response)), _item("b")]
+    batches, discarded = _read_stream(dynamodb, tmp_path, items, {"MaximumRetryAttempts": 1, **REPORTS_FAILURES}, lambda logged, discarded: discarded or len(logged) > 1)
+    assert batches == [["a", "b"]] * 2
+    assert discarded == 2
+
+
+def test_records_older_than_the_maximum_age_are_discarded_without_an_invocation(dynamodb, tmp_path):
+    in_an_hour = lambda: __import__("time").time() + 3600  # noqa: E731 - the source's clock, an hour on
+    batches, discarded = _read_stream(dynamodb, tmp_path, [_item("a"), _item("b")], {"MaximumRecordAgeInSeconds": 60}, lambda logged, discarded: discarded, clock=in_an_hour)
+    assert batches == []
+    assert discarded == 2
