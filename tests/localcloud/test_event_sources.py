@@ -4,6 +4,7 @@ processes; a stream is read from the local cloud's own DynamoDB endpoint."""
 
 import asyncio
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -242,7 +243,9 @@ def test_an_invalid_stream_batch_response_retries_the_whole_batch(dynamodb, tmp_
 
 
 def test_records_older_than_the_maximum_age_are_discarded_without_an_invocation(dynamodb, tmp_path):
-    in_an_hour = lambda: __import__("time").time() + 3600  # noqa: E731 - the source's clock, an hour on
+    def in_an_hour() -> float:  # the source's clock: both records are an hour old by it
+        return time.time() + 3600
+
     batches, discarded = _read_stream(dynamodb, tmp_path, [_item("a"), _item("b")], {"MaximumRecordAgeInSeconds": 60}, lambda logged, discarded: discarded, clock=in_an_hour)
     assert batches == []
     assert discarded == 2
