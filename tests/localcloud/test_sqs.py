@@ -75,7 +75,12 @@ def clock() -> FakeClock:
 def call(clock: FakeClock) -> Iterator[Callable[..., dict]]:
     """Calls an operation of a LocalSqs on the fake clock, in process: call("SendMessage", QueueUrl=...)."""
     sqs, loop = LocalSqs(clock=clock), asyncio.new_event_loop()
-    yield lambda operation, **request: loop.run_until_complete(getattr(sqs, operation)(request))
+
+    def call(operation: str, **request: Any) -> dict:
+        return loop.run_until_complete(getattr(sqs, operation)(request))
+
+    call.sqs = sqs  # type: ignore[attr-defined]
+    yield call
     loop.close()
 
 
@@ -127,3 +132,17 @@ def test_a_dead_letter_keeps_its_original_enqueue_time(clock, call):
     assert call("GetQueueAttributes", QueueUrl=dead, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
         "ApproximateNumberOfMessages": "0"
     }
+
+
+def test_deleted_messages_do_not_pile_up_waiting_for_their_retention_to_end(clock, call):
+    url = call("CreateQueue", QueueName="busy", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    for _ in range(3_000):
+        call("SendMessage", QueueUrl=url, MessageBody="m")
+        (message,) = call("ReceiveMessage", QueueUrl=url)["Messages"]
+        call("DeleteMessage", QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    call("SendMessage", QueueUrl=url, MessageBody="last")
+
+    clock.now += 60
+
+    assert len(call.sqs.backend.queue_named("busy").arrivals) < 2_100  # what retention still tracks
+    assert bodies(call("ReceiveMessage", QueueUrl=url)) == []

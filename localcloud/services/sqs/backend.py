@@ -97,6 +97,9 @@ class Queue:
 
     def _add(self, message: Message, delay_s: float) -> None:
         self.messages[message.message_id] = message
+        if len(self.arrivals) > 2 * len(self.messages) + 1024:  # mostly deleted messages, kept until their retention ends
+            self.arrivals = [(m.enqueued_at, i, m.message_id) for i, m in enumerate(self.messages.values()) if m is not message]
+            heapq.heapify(self.arrivals)
         self._tick += 1
         heapq.heappush(self.arrivals, (message.enqueued_at, self._tick, message.message_id))
         self._schedule(message, self.clock.monotonic() + delay_s)
