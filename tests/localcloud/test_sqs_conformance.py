@@ -3,8 +3,8 @@
 Both are driven by real boto3 clients over HTTP and must give the same answers, timing aside.
 Where moto departs from AWS the case is marked for moto, with the AWS documentation (or the
 answers LocalStack recorded against AWS) it departs from. MessageRetentionPeriod is at least
-60 s on AWS and in moto, too slow for this suite: tests/localcloud/test_sqs.py checks retention
-on the local SQS alone, with an injected clock.
+60 s on AWS (moto takes less, which AWS rejects), too slow for this suite: test_sqs.py checks
+retention on the local SQS alone, with an injected clock.
 """
 
 from __future__ import annotations
