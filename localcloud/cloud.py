@@ -19,10 +19,10 @@ from botocore.config import Config
 from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
 from localcloud.endpoint import MotoServer, wait_until_up
 from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
-from localcloud.http_api import HttpRoute, make_app
 from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
 from localcloud.schedules import ScheduleEventSource, schedule_of
+from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction

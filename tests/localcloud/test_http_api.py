@@ -2,12 +2,17 @@
 
 import asyncio
 import base64
+import contextlib
+import gzip
 import json
 
 import aiohttp
+import pytest
 from aiohttp import web
 
-from localcloud.http_api import HttpRoute, make_app
+from localcloud.runtime import Invocation
+from localcloud.services.http import HttpRoute, make_app
+from localcloud.services.http.constants import INTERNAL_ERROR_MESSAGE, MAX_PAYLOAD_BYTES
 from tests.localcloud.test_runtime import function
 from tests.localcloud.test_runtime import run as run_async
 
@@ -56,22 +61,27 @@ def test_a_request_becomes_a_payload_2_event():
     assert preflight == (204, "POST")
 
 
+@contextlib.asynccontextmanager
+async def echo_api():
+    """The echo function behind `POST /items`, served on a free port: yields the base URL."""
+    fn = function("app.echo")
+    runner, base = await serve(make_app([HttpRoute("POST", "/items", "echo")], lambda _: fn, None, "api1"))
+    try:
+        yield base
+    finally:
+        await runner.cleanup()
+        await fn.stop()
+
+
 def test_a_body_that_is_not_utf8_is_passed_base64_encoded_whatever_its_content_type():
     async def scenario():
-        fn = function("app.echo")
-        app = make_app([HttpRoute("POST", "/items", "echo")], lambda _: fn, None, "api1")
-        runner, base = await serve(app)
         answers = {}
-        try:
-            async with aiohttp.ClientSession() as session:
-                for content_type in ("application/json", "text/plain; charset=utf-8", None):
-                    headers = {"content-type": content_type} if content_type else {"content-type": ""}
-                    async with session.post(f"{base}/items", data=b'{"a": "\xff\xfe"}', headers=headers) as r:
-                        answers[content_type] = (r.status, r.content_type, await r.read())
-            return answers
-        finally:
-            await runner.cleanup()
-            await fn.stop()
+        async with echo_api() as base, aiohttp.ClientSession() as session:
+            for content_type in ("application/json", "text/plain; charset=utf-8", None):
+                headers = {"content-type": content_type} if content_type else {"content-type": ""}
+                async with session.post(f"{base}/items", data=b'{"a": "\xff\xfe"}', headers=headers) as r:
+                    answers[content_type] = (r.status, r.content_type, await r.read())
+        return answers
 
     for content_type, (status, answered_type, body) in run_async(scenario()).items():
         assert (status, answered_type) == (200, "application/json"), (content_type, body)
@@ -91,7 +101,7 @@ def test_the_local_cloud_answers_its_own_errors_in_json_like_api_gateway():
             async with aiohttp.ClientSession() as session:
                 async with session.post(f"{base}/items", data=b"{}") as r:
                     broken = (r.status, r.content_type, await r.json())
-                async with session.post(f"{base}/items", data=b"x" * (10 * 1024 * 1024 + 1)) as r:
+                async with session.post(f"{base}/items", data=b"x" * (MAX_PAYLOAD_BYTES + 1)) as r:
                     too_large = (r.status, r.content_type)
             return broken, too_large
         finally:
@@ -100,3 +110,64 @@ def test_the_local_cloud_answers_its_own_errors_in_json_like_api_gateway():
     broken, too_large = run_async(scenario())
     assert broken == (500, "application/json", {"message": "Internal Server Error"})
     assert too_large == (413, "application/json")
+
+
+def test_a_compressed_body_is_passed_as_sent_never_decompressed_or_a_local_cloud_500():
+    """HTTP APIs have no payload compression (a REST API feature): a Content-Encoding body,
+    valid or not, reaches the function as the client's bytes."""
+
+    async def scenario():
+        answers = {}
+        async with echo_api() as base, aiohttp.ClientSession(auto_decompress=False) as session:
+            for name, body in (("gzip", gzip.compress(b'{"a": 1}')), ("broken gzip", b"\x1f\x8b\x08\x00 cut short \xff")):
+                headers = {"content-type": "application/json", "content-encoding": "gzip"}
+                async with session.post(f"{base}/items", data=body, headers=headers) as r:
+                    answers[name] = (body, r.status, r.content_type, await r.read())
+        return answers
+
+    for name, (sent, status, content_type, body) in run_async(scenario()).items():
+        assert (status, content_type) == (200, "application/json"), (name, body)
+        event = json.loads(body)
+        assert event["headers"]["content-encoding"] == "gzip", name
+        assert event["isBase64Encoded"] is True, name
+        assert base64.b64decode(event["body"]) == sent, name
+
+
+class Answers:
+    """A route function that answers what the test tells it to (an in-process stand-in)."""
+
+    def __init__(self, result) -> None:
+        self.result = result
+
+    async def invoke(self, event, request_id=None):
+        return Invocation(request_id or "r", True, result=self.result)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"statusCode": 200, "headers": {"x-a": "1\r\nx-injected: yes"}, "body": "x"},
+        {"statusCode": 200, "headers": {"bad name": "1"}, "body": "x"},
+        {"statusCode": 200, "cookies": [1, 2], "body": "x"},
+        {"statusCode": 200, "headers": ["x-a"], "body": "x"},
+        {"statusCode": 1000, "body": "x"},
+        {"statusCode": "abc", "body": "x"},
+        {"statusCode": 200, "body": "!!not base64", "isBase64Encoded": True},
+    ],
+    ids=["header-newline", "header-name", "cookie-not-text", "headers-not-object", "status-1000", "status-text", "bad-base64"],
+)
+def test_a_malformed_function_response_is_api_gateways_500_never_a_dropped_connection(result):
+    async def scenario():
+        app = make_app([HttpRoute("GET", "/items", "f")], lambda _: Answers(result), None, "api1")
+        runner, base = await serve(app)
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"{base}/items") as r:
+                    return r.status, r.content_type, await r.json(), r.headers.get("x-injected")
+        finally:
+            await runner.cleanup()
+
+    status, content_type, body, injected = run_async(scenario())
+    assert (status, content_type) == (500, "application/json")
+    assert body == {"message": INTERNAL_ERROR_MESSAGE}
+    assert injected is None

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from localcloud.filters import passes
-from localcloud.http_api import HttpRoute, to_http_response
 from localcloud.resources import Deployed
+from localcloud.services.http import HttpRoute, to_http_response
 from localcloud.template import Template
 from localcloud.websocket_api import select_route
 

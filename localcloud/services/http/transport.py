@@ -1,0 +1,79 @@
+"""The HTTP API on the wire (aiohttp): CORS preflights, route matching, the function's invocation,
+and API Gateway's own answers in JSON, whatever goes wrong."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from aiohttp import web
+
+from localcloud.runtime import LocalFunction
+from localcloud.services.http.constants import DECOMPRESSES_REQUESTS, MAX_PAYLOAD_BYTES
+from localcloud.services.http.errors import MalformedResponse, gateway_error, internal_error, not_found
+from localcloud.services.http.payload import build_event, to_http_response
+from localcloud.services.http.routes import HttpRoute
+
+log = logging.getLogger("localcloud")
+
+
+def make_app(
+    routes: list[HttpRoute],
+    functions: Callable[[str], LocalFunction],
+    cors: dict | None,
+    api_id: str,
+    extra: Callable[[web.Application], None] | None = None,
+) -> web.Application:
+    ordered = sorted(routes, key=lambda r: r.specificity, reverse=True)
+
+    def cors_headers(request: web.Request) -> dict[str, str]:
+        origin = request.headers.get("origin")
+        allowed = (cors or {}).get("AllowOrigins") or []
+        if not origin or not allowed or not ("*" in allowed or origin in allowed):
+            return {}
+        return {"Access-Control-Allow-Origin": "*" if "*" in allowed else origin}
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.method == "OPTIONS" and cors and request.headers.get("access-control-request-method"):
+            headers = cors_headers(request)
+            headers["Access-Control-Allow-Methods"] = ",".join(cors.get("AllowMethods") or ["*"])
+            headers["Access-Control-Allow-Headers"] = ",".join(cors.get("AllowHeaders") or ["*"])
+            return web.Response(status=204, headers=headers)
+        for route in ordered:
+            params = route.match(request.method, request.path)
+            if params is not None:
+                break
+        else:
+            return not_found()
+        event = await build_event(request, route, params, api_id)
+        invocation = await functions(route.function).invoke(event)
+        if not invocation.ok:
+            return internal_error()
+        try:
+            response = to_http_response(invocation.result)
+        except MalformedResponse as malformed:
+            log.warning("HTTP API: %s answered %s %s with a response API Gateway cannot send: %s", route.function, request.method, request.path, malformed)
+            return internal_error()
+        response.headers.update(cors_headers(request))
+        response.headers["apigw-requestid"] = event["requestContext"]["requestId"]
+        return response
+
+    @web.middleware
+    async def gateway_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+        """API Gateway answers its own errors in JSON; so does the local cloud, whatever went wrong."""
+        try:
+            return await handler(request)
+        except web.HTTPException as error:
+            if error.status < 400:
+                raise
+            return gateway_error(error.status, error.reason)
+        except Exception:  # noqa: BLE001 - a bug here must not become a plain-text 500
+            log.exception("HTTP API: %s %s failed in the local cloud", request.method, request.path)
+            return internal_error()
+
+    # aiohttp answers 413 to a body over client_max_size, and the middleware makes it API Gateway's JSON.
+    app = web.Application(client_max_size=MAX_PAYLOAD_BYTES, middlewares=[gateway_errors], handler_args={"auto_decompress": DECOMPRESSES_REQUESTS})
+    if extra:
+        extra(app)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
