@@ -24,10 +24,10 @@ from localcloud.logs import LogPrinter
 from localcloud.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
+from localcloud.services.websocket import WebSocketApi
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.template import REGION, Template
-from localcloud.websocket_api import WebSocketApi
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 

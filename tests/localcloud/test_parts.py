@@ -8,8 +8,8 @@ import pytest
 from localcloud.filters import passes
 from localcloud.resources import Deployed
 from localcloud.services.http import HttpRoute, to_http_response
+from localcloud.services.websocket import select_route
 from localcloud.template import Template
-from localcloud.websocket_api import select_route
 
 ROOT = Path(__file__).resolve().parents[2]
 
