@@ -104,12 +104,15 @@ class InMemoryQueue:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
         self.sent: list[tuple[str, int, int | None]] = []
+        self.settling: list[str] = []  # the sends that went to the settle queue
         self.retries: list[tuple[str, int]] = []
 
-    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None) -> None:
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False) -> None:
         if self.fail:
             raise QueueUnavailable("queue down")
         self.sent.append((order_id, delay_seconds, not_before_ms))
+        if settle:
+            self.settling.append(order_id)
 
     def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
         self.retries.append((receipt_handle, delay_seconds))

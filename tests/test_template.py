@@ -55,6 +55,7 @@ def test_every_function_has_a_sample_event(logical_id):
         "WebSocketFunction": "websocket_",
         "BroadcasterFunction": "broadcaster_",
         "SweeperFunction": "sweeper_",
+        "SettlerFunction": "settler_",
     }[logical_id]
     assert list((ROOT / "events").glob(f"{prefix}*.json"))
     assert (TEMPLATE.functions()[logical_id].code_dir / "app.py").exists()

@@ -131,7 +131,8 @@ class SimQueue:
         self.fail_sends = 0  # the next n sends raise QueueUnavailable
         self._ids = itertools.count(1)
 
-    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None) -> None:
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False) -> None:
+        # One queue stands for both: the settle queue's only difference is who consumes it.
         if self.fail_sends:
             self.fail_sends -= 1
             raise QueueUnavailable("the order queue did not accept the order")

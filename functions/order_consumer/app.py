@@ -1,4 +1,7 @@
-"""SQS consumer: execute queued orders. Wiring only: the steps live in solroute.logic.execution."""
+"""SQS consumer: execute queued orders. Wiring only: the steps live in solroute.logic.execution.
+
+Two functions run this code: the consumer, on the orders queue, and the settler, on the settle
+queue (landed swaps waiting to be final)."""
 
 from __future__ import annotations
 
@@ -48,7 +51,8 @@ def _handle(record: SQSRecord) -> None:
     logger.set_correlation_id(order_id)
     receive_count = int(record.attributes.approximate_receive_count or 1)
     outcome = services.order_executor().process(order_id, receive_count, body.get("notBeforeMs"))
-    if not outcome.apply(services.order_queue(), order_id, record.receipt_handle):
+    queue = services.order_queue(received_from=services.queue_url_of(record.event_source_arn or ""))
+    if not outcome.apply(queue, order_id, record.receipt_handle):
         raise RetryLater(f"order {order_id}: retry in {outcome.delay_seconds}s")
     if outcome.action == "requeue":
         logger.debug("order waits on the queue", extra={"order_id": order_id, "delay_seconds": outcome.delay_seconds})

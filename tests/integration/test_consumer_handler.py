@@ -120,3 +120,31 @@ def test_an_order_without_a_rate_limit_token_is_requeued_without_using_an_attemp
     assert order(cloud, waiting)["attempts"] == 0
     attrs = cloud.sqs.get_queue_attributes(QueueUrl=cloud.queue_url("OrdersQueue"), AttributeNames=["All"])["Attributes"]
     assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"  # put back with a delay for its slot
+
+
+def test_a_landed_swap_waits_on_the_settle_queue_and_the_settler_confirms_it(cloud):
+    """Settling never queues behind orders waiting to start: the landed order goes to a queue
+    of its own, which the settler (the same code, its own function) consumes."""
+    cloud.template.override(SwapDelayMinMs="1500", SwapDelayMaxMs="1500")
+    order_id = submit(cloud)
+    assert deliver(cloud, cloud.fn("OrderConsumerFunction"), receive(cloud)) == {"batchItemFailures": []}
+    assert order(cloud, order_id)["status"] == "submitted"
+    assert receive(cloud) == [], "nothing for this order waits on the orders queue"
+    settle_url = cloud.queue_url("SettleQueue")
+    waiting = cloud.sqs.receive_message(QueueUrl=settle_url, WaitTimeSeconds=3, MessageSystemAttributeNames=["All"])["Messages"]
+    assert [json.loads(m["Body"])["orderId"] for m in waiting] == [order_id]
+    settler = cloud.fn("SettlerFunction")
+    assert settler(sqs_event(waiting, cloud.deployed.queues["SettleQueue"]["arn"])) == {"batchItemFailures": []}
+    assert order(cloud, order_id)["status"] == "confirmed"
+
+
+def test_a_settle_message_that_must_wait_again_is_retried_on_the_settle_queue(cloud):
+    """A receipt handle works only on its own queue: a retry of a settle delivery changes the
+    visibility there, not on the orders queue."""
+    from solroute import services
+
+    cloud.fn("SettlerFunction")  # its environment
+    queue = services.order_queue(received_from=services.queue_url_of(cloud.deployed.queues["SettleQueue"]["arn"]))
+    assert queue.received_from == cloud.queue_url("SettleQueue")
+    assert queue.queue_url == cloud.queue_url("OrdersQueue") and queue.settle_url == cloud.queue_url("SettleQueue")
+    assert services.queue_url_of("arn:aws:sqs:us-east-1:123456789012:someone-elses-queue") == ""

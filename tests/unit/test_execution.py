@@ -34,6 +34,9 @@ def test_quotes_are_waited_for_and_the_confirmation_through_the_queue(make_engin
     assert all(0.15 <= s <= 0.25 for s in engine.clock.sleeps) and len(engine.clock.sleeps) == 2  # both quotes
     assert first.action == "requeue" and 2000 <= first.not_before_ms - engine.clock.now_ms() <= 3000
     assert first.delay_seconds == (first.not_before_ms - engine.clock.now_ms()) // 1000
+    assert first.settle, "a landed swap waits on the settle queue, not behind orders waiting to start"
+    first.apply(engine.queue, order.orderId, "handle")
+    assert engine.queue.settling == [order.orderId]
     assert engine.orders.get(order.orderId).status is S.SUBMITTED
     engine.clock.ms += first.delay_seconds * 1000  # SQS gives it back after whole seconds
     second = engine.executor.process(order.orderId, 1, first.not_before_ms)
@@ -158,7 +161,7 @@ def test_an_order_without_a_slot_is_requeued_for_it_and_that_is_not_an_attempt(e
     for _ in range(100):  # other consumers started 100 orders this minute
         assert engine.executor.limiter.reserve().started
     outcome = engine.executor.process(order.orderId)
-    assert outcome.action == "requeue"
+    assert outcome.action == "requeue" and not outcome.settle, "it waits on the orders queue"
     assert outcome.not_before_ms == engine.clock.now_ms() + 60_000 and outcome.delay_seconds == 60
     assert engine.orders.get(order.orderId).attempts == 0
     engine.clock.ms = outcome.not_before_ms  # the requeued message comes back at its slot

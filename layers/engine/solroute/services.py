@@ -77,9 +77,18 @@ def order_repository() -> DynamoOrderRepository:
     return DynamoOrderRepository(_table(settings().orders_table), faults())
 
 
-@lru_cache(maxsize=1)
-def order_queue() -> SqsOrderQueue:
-    return SqsOrderQueue(_sqs(), settings().orders_queue_url)
+@lru_cache(maxsize=4)
+def order_queue(received_from: str = "") -> SqsOrderQueue:
+    """The queues as a consumer sees them; ``received_from``: the queue its message came from."""
+    config = settings()
+    return SqsOrderQueue(_sqs(), config.orders_queue_url, settle_url=config.settle_queue_url, received_from=received_from)
+
+
+def queue_url_of(queue_arn: str) -> str:
+    """The URL of one of our queues, from the ARN an SQS record names ("" if it is neither)."""
+    name = queue_arn.rpartition(":")[2]
+    config = settings()
+    return next((url for url in (config.orders_queue_url, config.settle_queue_url) if url and url.rstrip("/").rpartition("/")[2] == name), "")
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ class Settings(BaseModel):
     chain_table: str = Field("", alias="CHAIN_TABLE")
     idempotency_table: str = Field("", alias="IDEMPOTENCY_TABLE")
     orders_queue_url: str = Field("", alias="ORDERS_QUEUE_URL")
+    settle_queue_url: str = Field("", alias="SETTLE_QUEUE_URL")
     websocket_url: str = Field("", alias="WEBSOCKET_URL")
     rate_limit_per_minute: int = Field(100, alias="RATE_LIMIT_PER_MINUTE", ge=0)
     rate_limit_window_seconds: Decimal = Field(Decimal(60), alias="RATE_LIMIT_WINDOW_SECONDS", ge=60)

@@ -21,17 +21,25 @@ def message_body(order_id: str, not_before_ms: int | None = None) -> str:
 
 
 class SqsOrderQueue:
-    def __init__(self, client: Any, queue_url: str, faults: FaultPlan = NO_FAULTS) -> None:
+    """Orders wait to start on ``queue_url``; landed swaps wait to be final on ``settle_url``
+    (the same queue when there is no settle queue). ``received_from`` is the queue this
+    process's messages come from: a receipt handle only works there."""
+
+    def __init__(
+        self, client: Any, queue_url: str, faults: FaultPlan = NO_FAULTS, settle_url: str = "", received_from: str = ""
+    ) -> None:
         self.client = client
         self.queue_url = queue_url
+        self.settle_url = settle_url or queue_url
+        self.received_from = received_from or queue_url
         self.faults = faults
 
-    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None) -> None:
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False) -> None:
         if self.faults.fires("sqs-send-error", order_id):
             raise QueueUnavailable("the order queue did not accept the order (chaos: sqs-send-error); try again shortly")
         try:
             self.client.send_message(
-                QueueUrl=self.queue_url,
+                QueueUrl=self.settle_url if settle else self.queue_url,
                 MessageBody=message_body(order_id, not_before_ms),
                 DelaySeconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))),
             )
@@ -40,5 +48,5 @@ class SqsOrderQueue:
 
     def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
         self.client.change_message_visibility(
-            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=int(delay_seconds)
+            QueueUrl=self.received_from, ReceiptHandle=receipt_handle, VisibilityTimeout=int(delay_seconds)
         )

@@ -55,6 +55,7 @@ class Outcome:
     delay_seconds: int = 0
     not_before_ms: int | None = None
     finished: bool = False  # this delivery moved the order to a final status
+    settle: bool = False  # requeue: the order's swap landed and waits to be final
 
     def apply(self, queue: OrderQueue, order_id: str, receipt_handle: str) -> bool:
         """Carry the outcome out on the queue; True when the received message is done with
@@ -63,7 +64,7 @@ class Outcome:
             queue.retry_later(receipt_handle, self.delay_seconds)
             return False
         if self.action == "requeue":
-            queue.send(order_id, self.delay_seconds, self.not_before_ms)
+            queue.send(order_id, self.delay_seconds, self.not_before_ms, settle=self.settle)
         return True
 
 
@@ -207,7 +208,7 @@ class OrderExecutor:
 
     def _requeue_until(self, final_at_ms: int) -> Outcome:
         remaining_ms = final_at_ms - self.clock.now_ms()
-        return Outcome("requeue", delay_seconds=max(1, remaining_ms // 1000), not_before_ms=final_at_ms)
+        return Outcome("requeue", delay_seconds=max(1, remaining_ms // 1000), not_before_ms=final_at_ms, settle=True)
 
     def _finished(self, order: Order | None) -> Outcome:
         finished = order is not None and order.is_final
