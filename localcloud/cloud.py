@@ -99,9 +99,9 @@ class LocalCloud:
             self.log(f"started moto at {self.endpoint} (DynamoDB, DynamoDB Streams) and SQS at {self.sqs_endpoint}")
 
         http_apis = self.template.of_type("AWS::Serverless::HttpApi")
-        ws_apis = {k: v for k, v in self.template.of_type("AWS::ApiGatewayV2::Api").items() if v.get("ProtocolType") == "WEBSOCKET"}
+        ws_apis = [api.logical_id for api in self.template.websocket_apis()]
         http_port = await self._listen_http()
-        ws_port = await self._listen_websocket(ws_apis)
+        ws_port = await self._listen_websocket()
         self.http_url = f"http://{self.config.host}:{http_port}"
         self.ws_url = f"ws://{self.config.host}:{ws_port}"
         lambda_api = LambdaApi(self.functions, self._invoker)
@@ -147,13 +147,7 @@ class LocalCloud:
         return int(retries)
 
     def _http_routes(self) -> list[HttpRoute]:
-        routes = []
-        for logical_id, spec in self.template.functions().items():
-            for event in spec.events:
-                if event.type == "HttpApi":
-                    props = event.properties
-                    routes.append(HttpRoute(str(props.get("Method", "ANY")).upper().replace("*", "ANY"), props.get("Path", "/{proxy+}"), logical_id))
-        return routes
+        return [HttpRoute(r.method, r.path, r.function) for r in self.template.http_routes()]
 
     async def _serve(self, app: web.Application, port: int) -> int:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -181,23 +175,13 @@ class LocalCloud:
         app = make_app(self._http_routes(), self.functions.__getitem__, cors, next(iter(apis), "httpapi").lower(), extra)
         return await self._serve(app, self.config.http_port)
 
-    async def _listen_websocket(self, apis: dict[str, dict]) -> int:
+    async def _listen_websocket(self) -> int:
+        apis = self.template.websocket_apis()
         if not apis:
             return 0
-        api_id, props = next(iter(apis.items()))
-        routes: dict[str, str] = {}
-        for route in self.template.of_type("AWS::ApiGatewayV2::Route").values():
-            target = self.template.resolve(route.get("Target", ""), lambda lid, attr: lid)
-            integration = self.template.resources.get(target.split("/", 1)[-1], {}).get("Properties", {})
-            uri = self.template.resolve(integration.get("IntegrationUri", ""), lambda lid, attr: f"@{lid}@")
-            function_id = uri.split("@")[1] if "@" in uri else None
-            if function_id:
-                routes[route["RouteKey"]] = function_id
-        stages = self.template.of_type("AWS::ApiGatewayV2::Stage")
-        stage = next((self.template.resolve(s["StageName"], lambda *_: None) for s in stages.values()), "dev")
-        expression = props.get("RouteSelectionExpression", "$request.body.action")
-        self.websocket = WebSocketApi(routes, expression, stage, self.functions.__getitem__, api_id.lower(), self.config.lose_disconnects)
-        self._ws_stage = stage
+        api = apis[0]
+        self.websocket = WebSocketApi(api.routes, api.route_selection_expression, api.stage, self.functions.__getitem__, api.logical_id.lower(), self.config.lose_disconnects)
+        self._ws_stage = api.stage
         return await self._serve(self.websocket.app(), self.config.ws_port)
 
     async def _start_event_sources(self) -> None:

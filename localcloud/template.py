@@ -59,6 +59,26 @@ class EventSource:
     properties: dict
 
 
+@dataclass(frozen=True)
+class HttpRouteSpec:
+    """One route of a SAM HttpApi, from a function's ``HttpApi`` event."""
+
+    api: str  # the HttpApi's logical id
+    method: str  # GET, POST, ..., or ANY
+    path: str
+    function: str  # logical id
+
+
+@dataclass(frozen=True)
+class WebSocketApiSpec:
+    """An ``AWS::ApiGatewayV2::Api`` with ProtocolType WEBSOCKET, its routes and its stage."""
+
+    logical_id: str
+    route_selection_expression: str
+    stage: str
+    routes: dict[str, str]  # route key -> logical id of the function its integration proxies to
+
+
 @dataclass
 class FunctionSpec:
     logical_id: str
@@ -160,6 +180,70 @@ class Template:
             logical_id, attr = name.split(".", 1)
             return attribute(logical_id, attr)
         return self._ref(name, attribute)
+
+    # ------------------------------------------------------------ APIs
+    def http_routes(self) -> list[HttpRouteSpec]:
+        """Every route of the template's HTTP APIs: SAM declares them as the functions'
+        ``HttpApi`` events (``ApiId`` names the API; without it, SAM's implicit API)."""
+        apis = list(self.of_type("AWS::Serverless::HttpApi"))
+        routes = []
+        for logical_id, spec in self.functions().items():
+            for event in spec.events:
+                if event.type != "HttpApi":
+                    continue
+                props = event.properties
+                api = self._referenced(props.get("ApiId")) or (apis[0] if apis else "ServerlessHttpApi")
+                method = str(props.get("Method", "ANY")).upper().replace("*", "ANY")
+                routes.append(HttpRouteSpec(api, method, props.get("Path", "/{proxy+}"), logical_id))
+        return routes
+
+    def websocket_apis(self) -> list[WebSocketApiSpec]:
+        """The WebSocket APIs, each with the routes whose ``Target`` is an ``integrations/ID``
+        of an AWS_PROXY integration with a Lambda function, and its stage's name."""
+        functions = self.of_type("AWS::Serverless::Function")
+        integrations = self.of_type("AWS::ApiGatewayV2::Integration")
+        out = []
+        for api_id, props in self.of_type("AWS::ApiGatewayV2::Api").items():
+            if props.get("ProtocolType") != "WEBSOCKET":
+                continue
+            routes = {}
+            for route in self.of_type("AWS::ApiGatewayV2::Route").values():
+                if self._referenced(route.get("ApiId")) != api_id:
+                    continue
+                target = str(self.resolve(route.get("Target", ""), lambda lid, attr: lid))
+                kind, _, integration_id = target.partition("/")
+                integration = integrations.get(integration_id) if kind == "integrations" else None
+                function = next((r for r in self._references(integration.get("IntegrationUri")) if r in functions), None) if integration else None
+                if function:
+                    routes[route["RouteKey"]] = function
+            stages = [s for s in self.of_type("AWS::ApiGatewayV2::Stage").values() if self._referenced(s.get("ApiId")) == api_id]
+            stage = str(self.resolve(stages[0]["StageName"], lambda *_: None)) if stages else "$default"
+            out.append(WebSocketApiSpec(api_id, props.get("RouteSelectionExpression", "$request.body.action"), stage, routes))
+        return out
+
+    def _referenced(self, value: Any) -> str | None:
+        """The logical id a ``!Ref`` (or ``!GetAtt``) names, else None."""
+        refs = self._references(value) if isinstance(value, dict) and len(value) == 1 else []
+        return refs[0] if refs else None
+
+    def _references(self, value: Any) -> list[str]:
+        """Every resource a value refers to, through Ref, GetAtt and Sub's ${...}."""
+        if isinstance(value, list):
+            return [r for v in value for r in self._references(v)]
+        if not isinstance(value, dict):
+            return []
+        found = []
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str) and arg in self.resources:
+                found.append(arg)
+            elif key == "Fn::GetAtt":
+                found.append((arg if isinstance(arg, list) else arg.split(".", 1))[0])
+            elif key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                found += [m.split(".", 1)[0] for m in _SUB_VAR.findall(text) if m.split(".", 1)[0] in self.resources]
+            else:
+                found += self._references(arg)
+        return found
 
     # ------------------------------------------------------------ functions
     def functions(self) -> dict[str, FunctionSpec]:

@@ -27,6 +27,44 @@ def test_function_settings_come_from_the_template(template):
     assert {e.type for e in consumer.events} == {"SQS"}
 
 
+def test_the_apis_routes_and_integrations_come_from_the_template(template):
+    (ws,) = template.websocket_apis()
+    assert (ws.logical_id, ws.route_selection_expression, ws.stage) == ("WebSocketApi", "$request.body.action", "dev")
+    assert ws.routes == {"$connect": "WebSocketFunction", "subscribe": "WebSocketFunction", "$default": "WebSocketFunction"}
+    routes = {(r.method, r.path): (r.api, r.function) for r in template.http_routes()}
+    assert routes[("POST", "/api/orders/execute")] == ("HttpApi", "ApiFunction")
+    assert routes[("GET", "/api/orders/{orderId}")] == ("HttpApi", "ApiFunction")
+
+
+def test_a_websocket_route_reaches_its_function_however_the_integration_names_it(tmp_path):
+    """Sub with ${Fn.Arn}, GetAtt, and Join: each names the function; a route of another API,
+    or whose target is not an integration, is not this API's."""
+    (tmp_path / "template.yaml").write_text("""
+Resources:
+  Api: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.type}}
+  Other: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET}}
+  Stage: {Type: AWS::ApiGatewayV2::Stage, Properties: {ApiId: !Ref Api, StageName: live}}
+  A: {Type: AWS::Serverless::Function, Properties: {CodeUri: a/, Handler: app.h}}
+  B: {Type: AWS::Serverless::Function, Properties: {CodeUri: b/, Handler: app.h}}
+  IntA:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !Ref Api, IntegrationUri: !Sub "arn:aws:apigateway:r:lambda:path/2015-03-31/functions/${A.Arn}/invocations"}
+  IntB:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationUri: !Join ["", ["arn:aws:apigateway:r:lambda:path/2015-03-31/functions/", !GetAtt B.Arn, "/invocations"]]
+  R1: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: $connect, Target: !Sub "integrations/${IntA}"}}
+  R2: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: ping, Target: !Join ["/", [integrations, !Ref IntB]]}}
+  R3: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Other, RouteKey: $default, Target: !Sub "integrations/${IntA}"}}
+  R4: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: mock, Target: somewhere/else}}
+""")
+    apis = {api.logical_id: api for api in Template(tmp_path / "template.yaml").websocket_apis()}
+    assert apis["Api"].routes == {"$connect": "A", "ping": "B"}
+    assert (apis["Api"].stage, apis["Api"].route_selection_expression) == ("live", "$request.body.type")
+    assert apis["Other"].routes == {"$default": "A"} and apis["Other"].stage == "$default"
+
+
 def test_intrinsics_resolve_against_local_resources(template):
     deployed = Deployed(prefix="p", api_endpoints={"WebSocketApi": "ws://127.0.0.1:3001"})
     deployed.tables["OrdersTable"] = {"name": "p-OrdersTable", "arn": "arn:t", "stream_arn": "arn:s"}
