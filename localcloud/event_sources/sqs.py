@@ -18,6 +18,7 @@ from localcloud.lambda_constants import (
     SQS_INITIAL_CONCURRENT_BATCHES,
     SQS_MAX_MESSAGES_PER_RECEIVE,
 )
+from localcloud.services.sqs.constants import MAX_BATCH_ENTRIES
 from localcloud.runtime import LocalFunction
 from localcloud.services.sqs import LocalSqs
 
@@ -35,7 +36,9 @@ class Queue(Protocol):
 
     async def receive(self, max_messages: int, wait_s: int) -> list[dict]: ...
 
-    async def delete(self, handles: list[str]) -> None: ...
+    async def delete(self, handles: list[str]) -> list[dict]:
+        """Delete up to 10 messages (one DeleteMessageBatch); the entries SQS failed."""
+        ...
 
 
 class EndpointQueue:
@@ -56,9 +59,10 @@ class EndpointQueue:
         )  # fmt: skip
         return (await asyncio.get_running_loop().run_in_executor(self.pool, call)).get("Messages", [])
 
-    async def delete(self, handles: list[str]) -> None:
+    async def delete(self, handles: list[str]) -> list[dict]:
         entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]
-        await asyncio.get_running_loop().run_in_executor(self.pool, lambda: self.client.delete_message_batch(QueueUrl=self.url, Entries=entries))
+        call = lambda: self.client.delete_message_batch(QueueUrl=self.url, Entries=entries)  # noqa: E731
+        return (await asyncio.get_running_loop().run_in_executor(self.pool, call)).get("Failed", [])
 
 
 class InProcessQueue:
@@ -74,8 +78,9 @@ class InProcessQueue:
                    "MessageSystemAttributeNames": ["All"], "MessageAttributeNames": ["All"]}  # fmt: skip
         return (await self.sqs.ReceiveMessage(request)).get("Messages", [])
 
-    async def delete(self, handles: list[str]) -> None:
-        await self.sqs.DeleteMessageBatch({"QueueUrl": self.url, "Entries": [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]})
+    async def delete(self, handles: list[str]) -> list[dict]:
+        entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]
+        return (await self.sqs.DeleteMessageBatch({"QueueUrl": self.url, "Entries": entries})).get("Failed", [])
 
 
 class SqsEventSource:
@@ -151,9 +156,12 @@ class SqsEventSource:
         if outcome.whole_batch_failed:
             return  # every message reappears after its visibility timeout
         done = [m["ReceiptHandle"] for m in messages if m["MessageId"] not in outcome.failed_ids]
-        if done:
+        for start in range(0, len(done), MAX_BATCH_ENTRIES):  # a batch may hold up to 10,000; a delete, 10
             self._stats.calls["sqs.DeleteMessageBatch"] += 1
-            await self.queue.delete(done)
+            failed = await self.queue.delete(done[start : start + MAX_BATCH_ENTRIES])
+            if failed:  # the message comes back after its visibility timeout, as on Lambda
+                codes = sorted({f.get("Code", "?") for f in failed})
+                log.warning("%s: %d processed message(s) not deleted (%s)", self.describe(), len(failed), ", ".join(codes))
 
     async def stop(self) -> None:
         """Stop receiving; let the invocations already running finish (drain)."""

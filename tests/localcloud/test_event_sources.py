@@ -43,6 +43,7 @@ class OneBatchQueue:
     def __init__(self, messages: list[dict]) -> None:
         self._batch = messages
         self.deleted: list[str] = []
+        self.delete_calls: list[int] = []
 
     async def receive(self, max_messages: int, wait_s: int) -> list[dict]:
         batch, self._batch = self._batch, []
@@ -50,8 +51,11 @@ class OneBatchQueue:
             await asyncio.sleep(wait_s)  # an empty long poll
         return batch
 
-    async def delete(self, handles: list[str]) -> None:
+    async def delete(self, handles: list[str]) -> list[dict]:
+        assert len(handles) <= 10, "DeleteMessageBatch takes at most 10 entries"
         self.deleted += handles
+        self.delete_calls.append(len(handles))
+        return []
 
 
 def _message(message_id: str, asks: dict) -> dict:
@@ -92,6 +96,23 @@ def _deliver_one_batch(tmp_path, asks: dict, properties: dict) -> list[str]:
 )
 def test_an_invalid_batch_response_fails_the_whole_batch_and_deletes_nothing(tmp_path, response):
     assert _deliver_one_batch(tmp_path, {"answer": response}, REPORTS_FAILURES) == []
+
+
+def test_a_batch_of_more_than_ten_is_deleted_ten_at_a_time(tmp_path):
+    async def scenario():
+        fn = function("batches.queue", env={"LOG_TO": str(tmp_path / "batches.jsonl")})
+        queue = OneBatchQueue([_message(f"m{i}", {}) for i in range(25)])
+        source = SqsEventSource(fn, queue, QUEUE_ARN, {"BatchSize": 25, "MaximumBatchingWindowInSeconds": 1})
+        await source.start()
+        try:
+            await _until(lambda: fn.stats.invocations >= 1)
+            await source.stop()
+            return queue
+        finally:
+            await fn.stop()
+
+    queue = run(scenario())
+    assert sorted(queue.deleted) == sorted(f"handle-m{i}" for i in range(25)) and queue.delete_calls == [10, 10, 5]
 
 
 def test_a_function_error_deletes_nothing(tmp_path):
