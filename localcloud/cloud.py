@@ -69,6 +69,7 @@ class LocalCloud:
         self.sqs_endpoint = ""
         self.lambda_endpoint = ""
         self.invokers: dict[str, AsyncInvoker] = {}  # asynchronous invocation, per function
+        self.ready = False  # every function and event source has started (GET /_localcloud/health)
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -132,6 +133,7 @@ class LocalCloud:
         if self.config.prewarm:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
         await self._start_event_sources()
+        self.ready = True
 
     def _invoker(self, logical_id: str) -> AsyncInvoker:
         if logical_id not in self.invokers:
@@ -163,6 +165,12 @@ class LocalCloud:
 
         def extra(app: web.Application) -> None:
             app.router.add_get("/_localcloud/stats", lambda _: web.json_response(self.stats()))
+
+            async def health(_: web.Request) -> web.Response:
+                status, body = self.health()
+                return web.json_response(body, status=status)
+
+            app.router.add_get("/_localcloud/health", health)
 
             @web.middleware
             async def counting(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -217,6 +225,21 @@ class LocalCloud:
             # Request units as DynamoDB would bill them, measured at the endpoint (see dynamodb_bill).
             "dynamodbUsage": self._dynamodb_usage(),
         }
+
+    def health(self) -> tuple[int, dict]:
+        """503 while starting (the HTTP API listens before the functions and event sources have
+        started), then 200 with where each part answers: what a script waits for, not the banner."""
+        if not self.ready:
+            return 503, {"status": "starting"}
+        stage = getattr(self, "_ws_stage", "dev")
+        endpoints = {
+            "http": self.http_url,
+            "websocket": f"{self.ws_url}/{stage}" if self.websocket else None,
+            "sqs": self.sqs_endpoint or self.endpoint,  # the local cloud's own SQS, else the AWS endpoint's
+            "aws": self.endpoint,
+            "lambda": self.lambda_endpoint,
+        }
+        return 200, {"status": "ready", "endpoints": endpoints}
 
     def _dynamodb_usage(self) -> dict:
         if not (self.moto and self.config.meter):
