@@ -169,19 +169,19 @@ def test_bad_input_answers_clearly_over_the_real_http_server(cloud):
 
 def test_the_cli_submits_and_watches_an_order_to_confirmed(cloud):
     done = subprocess.run(
-        [sys.executable, "-m", "localcloud.cli", "submit", "SOL", "USDC", "2", "--api", cloud.http],
+        [sys.executable, "-m", "solroute_cli", "submit", "SOL", "USDC", "2", "--api", cloud.http],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "CONFIRMED" in done.stdout and "confirmed in" in done.stdout
     order_id = done.stdout.split()[1].rstrip(":")
-    shown = subprocess.run([sys.executable, "-m", "localcloud.cli", "get", order_id, "--api", cloud.http], capture_output=True, text=True, timeout=30)
+    shown = subprocess.run([sys.executable, "-m", "solroute_cli", "get", order_id, "--api", cloud.http], capture_output=True, text=True, timeout=30)
     assert json.loads(shown.stdout)["status"] == "confirmed"
 
 
 def test_the_cli_says_clearly_when_the_local_cloud_is_not_running():
     done = subprocess.run(
-        [sys.executable, "-m", "localcloud.cli", "get", "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60", "--api", "http://127.0.0.1:9"],
+        [sys.executable, "-m", "solroute_cli", "get", "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60", "--api", "http://127.0.0.1:9"],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert done.returncode == 3

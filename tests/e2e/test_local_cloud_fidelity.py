@@ -70,13 +70,13 @@ def test_the_cli_lists_a_wallets_orders_and_explains_itself(cloud):
             return await wait_final(session, cloud.http, accepted["orderId"])
 
     order = run(scenario())
-    listed = subprocess.run([sys.executable, "-m", "localcloud.cli", "list", "--wallet", WALLET, "--api", cloud.http], capture_output=True, text=True, timeout=30)
+    listed = subprocess.run([sys.executable, "-m", "solroute_cli", "list", "--wallet", WALLET, "--api", cloud.http], capture_output=True, text=True, timeout=30)
     assert listed.returncode == 0 and order["orderId"] in listed.stdout
     for args in (["--help"], ["up", "--help"], ["submit", "--help"]):
-        shown = subprocess.run([sys.executable, "-m", "localcloud.cli", *args], capture_output=True, text=True, timeout=30)
+        shown = subprocess.run([sys.executable, "-m", "solroute_cli", *args], capture_output=True, text=True, timeout=30)
         assert shown.returncode == 0 and "usage: solroute" in shown.stdout
-    assert "--param KEY=VALUE" in subprocess.run([sys.executable, "-m", "localcloud.cli", "up", "--help"], capture_output=True, text=True).stdout
-    bad = subprocess.run([sys.executable, "-m", "localcloud.cli", "submit", "SOL", "SOL", "1", "--api", cloud.http], capture_output=True, text=True, timeout=30)
+    assert "--param KEY=VALUE" in subprocess.run([sys.executable, "-m", "solroute_cli", "up", "--help"], capture_output=True, text=True).stdout
+    bad = subprocess.run([sys.executable, "-m", "solroute_cli", "submit", "SOL", "SOL", "1", "--api", cloud.http], capture_output=True, text=True, timeout=30)
     assert bad.returncode == 1 and "must differ" in bad.stderr
 
 

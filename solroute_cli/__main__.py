@@ -1,0 +1,7 @@
+"""python -m solroute_cli ... (the same as the `solroute` script)."""
+
+import sys
+
+from solroute_cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,62 @@
+"""The client commands: submit an order (and watch it), show one, list a wallet's."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from solroute_cli.api import raise_for_error, request
+from solroute_cli.errors import EXIT_FAILED, EXIT_OK
+from solroute_cli.watch import watch
+
+
+async def submit(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {"tokenIn": args.token_in, "tokenOut": args.token_out, "amountIn": args.amount, "slippage": args.slippage}
+    if args.wallet:
+        body["wallet"] = args.wallet
+    headers = {"idempotency-key": args.idempotency_key} if args.idempotency_key else {}
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as session:
+        status, accepted = await request(session, "POST", f"{args.api}/api/orders/execute", args.api, json=body, headers=headers)
+        raise_for_error(status, accepted)
+        order_id = accepted["orderId"]
+        if args.json:
+            print(json.dumps(accepted), flush=True)
+        else:
+            print(f"order {order_id}: {args.amount} {args.token_in} -> {args.token_out}, slippage {args.slippage}", flush=True)
+        if args.no_watch:
+            return EXIT_OK
+        final = await watch(session, accepted["websocketUrl"], order_id, started, args.timeout, args.json)
+    if not args.json:
+        print(f"{final['status']} in {time.monotonic() - started:.2f}s", flush=True)
+    return EXIT_OK if final["status"] == "confirmed" else EXIT_FAILED
+
+
+async def get(args: argparse.Namespace) -> int:
+    async with aiohttp.ClientSession() as session:
+        status, order = await request(session, "GET", f"{args.api}/api/orders/{args.order_id}", args.api)
+    raise_for_error(status, order)
+    print(json.dumps(order, indent=2))
+    return EXIT_OK
+
+
+async def list_orders(args: argparse.Namespace) -> int:
+    params = {"wallet": args.wallet, "limit": str(args.limit)}
+    if args.cursor:
+        params["cursor"] = args.cursor
+    async with aiohttp.ClientSession() as session:
+        status, page = await request(session, "GET", f"{args.api}/api/orders", args.api, params=params)
+    raise_for_error(status, page)
+    if args.json:
+        print(json.dumps(page, indent=2))
+        return EXIT_OK
+    for order in page["orders"]:
+        out = (order.get("execution") or {}).get("amountOut", "")
+        print(f"{order['createdAt']}  {order['orderId']}  {order['status']:<9} {order['amountIn']} {order['tokenIn']} -> {out} {order['tokenOut']}")
+    if page.get("cursor"):
+        print(f"more: solroute list --wallet {args.wallet} --cursor {page['cursor']}")
+    return EXIT_OK

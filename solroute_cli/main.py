@@ -1,0 +1,73 @@
+"""solroute: run the order engine locally and talk to it.
+
+  solroute up                      start the local cloud (what `make run` does)
+  solroute submit SOL USDC 1.5     submit a market order and watch it live until it is final
+  solroute get ORDER_ID            show one order
+  solroute list --wallet ADDRESS   a wallet's orders, newest first
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Awaitable, Callable
+
+from localcloud.cli import add_up_command, run_up
+from solroute_cli import commands
+from solroute_cli.api import DEFAULT_API
+from solroute_cli.errors import CliError
+
+CLIENT_COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+    "submit": commands.submit,
+    "get": commands.get,
+    "list": commands.list_orders,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="solroute", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    subcommands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_up_command(subcommands)
+
+    def client(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = subcommands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--api", default=DEFAULT_API, help=f"HTTP API base URL (default {DEFAULT_API}; env SOLROUTE_API_URL)")
+        sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+        return sub
+
+    submit = client("submit", "submit a market order and watch every status live over the WebSocket until it is final")
+    submit.add_argument("token_in", metavar="TOKEN_IN", help="symbol (SOL, USDC, USDT, BONK, JUP) or base58 mint")
+    submit.add_argument("token_out", metavar="TOKEN_OUT", help="symbol or base58 mint")
+    submit.add_argument("amount", metavar="AMOUNT", help="amount of TOKEN_IN, a decimal such as 1.5")
+    submit.add_argument("--slippage", default="0.01", help="largest accepted price move as a fraction (default 0.01 = 1%%)")
+    submit.add_argument("--wallet", help="base58 wallet address, to list the order later")
+    submit.add_argument("--idempotency-key", help="resubmitting with the same key returns the same order")
+    submit.add_argument("--no-watch", action="store_true", help="print the order id and return without watching")
+    submit.add_argument("--timeout", type=float, default=120, help="seconds to wait for a final status (default 120)")
+
+    get = client("get", "show one order with its history, quotes, route and result")
+    get.add_argument("order_id", metavar="ORDER_ID")
+
+    listing = client("list", "list a wallet's orders, newest first")
+    listing.add_argument("--wallet", required=True, help="base58 wallet address")
+    listing.add_argument("--limit", type=int, default=20, help="orders per page, 1-100 (default 20)")
+    listing.add_argument("--cursor", help="cursor printed by the previous page")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "up":
+        return run_up(args)  # the local cloud, as `python -m localcloud.cli up` runs it
+    try:
+        return asyncio.run(CLIENT_COMMANDS[args.command](args))
+    except CliError as error:
+        print(f"solroute {args.command}: {error}", file=sys.stderr)
+        return error.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

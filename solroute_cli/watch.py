@@ -1,0 +1,91 @@
+"""Follow one order over the WebSocket API until it is final, printing each status once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aiohttp
+
+from solroute_cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, CliError
+
+STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
+
+
+def describe(update: dict) -> str:
+    data = update.get("data") or {}
+    status = update.get("status")
+    if status == "building" and data.get("routing"):
+        return data["routing"]["reason"]
+    if status == "submitted":
+        return f"tx {str(data.get('txSignature', ''))[:20]}… on {data.get('dex')}, min out {data.get('minAmountOut')}"
+    if status == "confirmed":
+        return f"received {data.get('amountOut')} at {data.get('executedPrice')} on {data.get('dex')} (slippage {data.get('slippage')})"
+    if status == "failed":
+        return str(data.get("reason") or update.get("message"))
+    return str(update.get("message", ""))
+
+
+def progress(status: str) -> str:
+    if status == "failed":
+        return "✗ failed"
+    reached = STEPS.index(status) if status in STEPS else 0
+    return " ▸ ".join(s.upper() if i == reached else s for i, s in enumerate(STEPS[: reached + 1]))
+
+
+async def watch(session: aiohttp.ClientSession, ws_url: str, order_id: str, started: float, timeout_s: float, as_json: bool) -> dict:
+    last_seq, final = 0, None
+    try:
+        async with session.ws_connect(ws_url, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as socket:
+            await socket.send_str(json.dumps({"action": "subscribe", "orderId": order_id}))
+            deadline = time.monotonic() + timeout_s
+            while final is None:
+                message = await socket.receive(timeout=max(0.1, deadline - time.monotonic()))
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    raise CliError("the WebSocket closed before the order was final", EXIT_FAILED)
+                payload = json.loads(message.data)
+                updates = updates_from(payload)
+                for update in updates:
+                    if update["seq"] <= last_seq:
+                        continue  # already shown (a snapshot and a broadcast can overlap)
+                    last_seq = update["seq"]
+                    if as_json:
+                        print(json.dumps(update), flush=True)
+                    else:
+                        print(f"  +{time.monotonic() - started:6.2f}s  {progress(update['status']):<60} {describe(update)}", flush=True)
+                    if update["status"] in ("confirmed", "failed"):
+                        final = update
+    except asyncio.TimeoutError as error:
+        raise CliError(f"order {order_id} was not final after {timeout_s:.0f} s; `solroute get {order_id}` shows where it is", EXIT_FAILED) from error
+    except aiohttp.WSServerHandshakeError as error:
+        raise CliError(f"the WebSocket refused the connection: HTTP {error.status}", EXIT_FAILED) from error
+    except aiohttp.ClientConnectionError as error:
+        raise CliError(f"could not open the WebSocket at {ws_url}: {error}", EXIT_UNREACHABLE) from error
+    return final
+
+
+def updates_from(payload: dict) -> list[dict]:
+    if payload.get("type") == "error":
+        raise CliError(f"WebSocket error: {payload['error']['message']}", EXIT_FAILED)
+    if payload.get("type") == "snapshot":
+        order = payload["order"]
+        # A snapshot carries the history; show each step it has with what is known now.
+        return [
+            {"status": h["status"], "seq": h["seq"], "message": h["message"], "data": snapshot_data(order, h["status"])}
+            for h in payload["history"]
+        ]
+    return [payload] if payload.get("type") == "status_update" else []
+
+
+def snapshot_data(order: dict, status: str) -> dict:
+    if status == "building":
+        return {"routing": order.get("routing")}
+    if status == "submitted":
+        tx = order.get("transaction") or {}
+        return {"txSignature": tx.get("signature"), "dex": tx.get("dex"), "minAmountOut": tx.get("minAmountOut")}
+    if status == "confirmed":
+        return order.get("execution") or {}
+    if status == "failed":
+        return {"reason": order.get("failureReason")}
+    return {}
