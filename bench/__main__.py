@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.profiles import PROFILES, Context, headline
-from localcloud.process import start_cloud, stop_cloud
+from tests.support.cloud_process import start_cloud, stop_cloud
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 from bench import charts, cost, cpu
 from bench.loadgen import InFlightSampler, LoadGenerator, OrderTrace, burst, poisson
 from bench.stats import max_in_window, min_in_full_windows, percentile, rate_per_minute, sliding_log_starts, summary
-from localcloud.process import RunningCloud
+from tests.support.cloud_process import RunningCloud
 from localcloud.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]

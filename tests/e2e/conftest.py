@@ -11,7 +11,7 @@ from typing import Awaitable, Callable, TypeVar
 import aiohttp
 import pytest
 
-from localcloud.process import free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
+from tests.support.cloud_process import free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
 
 T = TypeVar("T")
 

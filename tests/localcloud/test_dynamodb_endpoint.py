@@ -17,7 +17,7 @@ import pytest
 from localcloud.dynamodb_bill import index_write_units, write_units
 from localcloud.endpoint import wait_until_up
 from localcloud.events import STREAM_WAIT_HEADER
-from localcloud.process import free_port
+from tests.support.cloud_process import free_port
 
 KEYS = {"region_name": "us-east-1", "aws_access_key_id": "t", "aws_secret_access_key": "t"}
 

@@ -12,7 +12,7 @@ import pytest
 
 from localcloud.endpoint import MotoServer
 from localcloud.event_sources import InProcessQueue, SqsEventSource, StreamEventSource
-from localcloud.process import free_port
+from tests.support.cloud_process import free_port
 from localcloud.services.sqs import LocalSqs
 from tests.localcloud.test_runtime import function, run
 

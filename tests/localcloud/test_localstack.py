@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from localcloud import localstack
-from localcloud.process import free_port
+from tests.support.cloud_process import free_port
 
 
 @contextmanager
