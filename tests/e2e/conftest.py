@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Awaitable, Callable, TypeVar
 
 import aiohttp
 import pytest
 
+from localcloud.endpoint import wait_until_up
 from tests.support.cloud_process import free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
 
 T = TypeVar("T")
@@ -37,6 +42,32 @@ def failing_cloud():
 
 def run(coroutine):
     return asyncio.run(coroutine)
+
+
+@contextmanager
+def moto_server() -> Iterator[tuple[str, int]]:
+    """A plain moto server on a free port: an AWS endpoint the local cloud did not start.
+    Yields its URL and port."""
+    port = free_port()
+    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(endpoint, timeout_s=60, process=moto)  # a loaded machine imports moto slowly
+        yield endpoint, port
+    finally:
+        moto.terminate()
+        moto.wait(10)
+
+
+def final_order(http: str, **fields) -> dict:
+    """Submit one order and return it once it is final."""
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            accepted = await submit(session, http, **fields)
+            return await wait_final(session, http, accepted["orderId"])
+
+    return run(scenario())
 
 
 async def submit(session: aiohttp.ClientSession, http: str, **fields) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,8 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.endpoint import wait_until_up
-from tests.e2e.conftest import CLOSED, FAST, free_port, json_frame, receive_until, run, start_cloud, stop_cloud, submit, wait_final
+from tests.e2e.conftest import CLOSED, FAST, final_order, json_frame, moto_server, receive_until, run, start_cloud, stop_cloud, submit, wait_final
 
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,12 +62,7 @@ def test_the_management_api_answers_like_api_gateway_including_410(cloud):
 
 
 def test_the_cli_lists_a_wallets_orders_and_explains_itself(cloud):
-    async def scenario():
-        async with aiohttp.ClientSession() as session:
-            accepted = await submit(session, cloud.http, wallet=WALLET)
-            return await wait_final(session, cloud.http, accepted["orderId"])
-
-    order = run(scenario())
+    order = final_order(cloud.http, wallet=WALLET)
     listed = subprocess.run([sys.executable, "-m", "solroute_cli", "list", "--wallet", WALLET, "--api", cloud.http], capture_output=True, text=True, timeout=30)
     assert listed.returncode == 0 and order["orderId"] in listed.stdout
     for args in (["--help"], ["up", "--help"], ["submit", "--help"]):
@@ -81,30 +74,15 @@ def test_the_cli_lists_a_wallets_orders_and_explains_itself(cloud):
 
 
 def test_an_existing_aws_endpoint_is_used_instead_of_starting_moto():
-    port = free_port()
-    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    wait_until_up(endpoint, timeout_s=60, process=moto)  # a loaded machine imports moto slowly
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    try:
-        cloud = start_cloud(FAST, "--quiet", use_env_endpoint=True)
+    with moto_server() as (endpoint, _):
+        cloud = start_cloud(FAST, "--quiet", env={"AWS_ENDPOINT_URL": endpoint})
         try:
             tables = _aws(None, "dynamodb", endpoint_url=endpoint).list_tables()["TableNames"]
             assert "solroute-dev-OrdersTable" in tables
             assert f"using the AWS endpoint at {endpoint}" in cloud.log()
-
-            async def scenario():
-                async with aiohttp.ClientSession() as session:
-                    accepted = await submit(session, cloud.http)
-                    return await wait_final(session, cloud.http, accepted["orderId"])
-
-            assert run(scenario())["status"] == "confirmed"
+            assert final_order(cloud.http)["status"] == "confirmed"
         finally:
             assert stop_cloud(cloud) == 0
-    finally:
-        del os.environ["AWS_ENDPOINT_URL"]
-        moto.terminate()
-        moto.wait(10)
 
 
 def test_the_lambda_api_runs_any_function_of_the_template_on_demand(cloud):

@@ -67,27 +67,25 @@ class PortTaken(RuntimeError):
     """Another process took a port picked here before `solroute up` could listen on it."""
 
 
-def start_cloud(
-    params: list[str], *flags: str, use_env_endpoint: bool = False, env: Mapping[str, str] | None = None, timeout_s: float = 180
-) -> RunningCloud:
+def start_cloud(params: list[str], *flags: str, env: Mapping[str, str] | None = None, timeout_s: float = 180) -> RunningCloud:
     """Start `solroute up` and return once its health endpoint says everything has started.
 
     The HTTP API listens on a free port picked here (its health endpoint says where the rest
     listens), and so does moto (a separate process); the other servers pick their own (port 0).
     A port picked here can be taken by another process before the cloud listens on it: then it
     is started once more on new ports. ``env`` is added to the child's environment, which has no
-    AWS_ENDPOINT_URL unless ``use_env_endpoint``. The deadline is generous: on a loaded machine
+    AWS_ENDPOINT_URL unless ``env`` gives one. The deadline is generous: on a loaded machine
     every function's first init is slow."""
     try:
-        return _start(params, flags, use_env_endpoint, env or {}, timeout_s)
+        return _start(params, flags, env or {}, timeout_s)
     except PortTaken:
-        return _start(params, flags, use_env_endpoint, env or {}, timeout_s)
+        return _start(params, flags, env or {}, timeout_s)
 
 
-def _start(params: list[str], flags: tuple[str, ...], use_env_endpoint: bool, env: Mapping[str, str], timeout_s: float) -> RunningCloud:
+def _start(params: list[str], flags: tuple[str, ...], env: Mapping[str, str], timeout_s: float) -> RunningCloud:
     http_port, aws_port = free_port(), free_port()
     log = tempfile.NamedTemporaryFile("w", prefix="localcloud-", suffix=".log", delete=False)
-    child_env = {k: v for k, v in os.environ.items() if use_env_endpoint or k != "AWS_ENDPOINT_URL"} | dict(env)
+    child_env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | dict(env)
     ports = ["--http-port", str(http_port), "--ws-port", "0", "--sqs-port", "0", "--lambda-port", "0", "--aws-port", str(aws_port)]
     args = [sys.executable, "-m", "localcloud.cli", "up", *ports]
     for p in params:
