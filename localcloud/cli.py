@@ -35,11 +35,20 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 
 async def _up(args: argparse.Namespace) -> int:
+    from localcloud import localstack
     from localcloud.cloud import DEFAULT_TEMPLATE, CloudConfig, LocalCloud
     from localcloud.logs import LogPrinter
 
     parameters = _parameters(args.param)
     aws_endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+    found = None
+    if args.localstack:
+        try:
+            found = localstack.find()
+        except localstack.LocalStackUnavailable as error:
+            print(f"solroute up: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        aws_endpoint = found.url  # then used as AWS_ENDPOINT_URL is: no moto, no local SQS
     config = CloudConfig(
         template=Path(args.template) if args.template else DEFAULT_TEMPLATE,
         host=args.host,
@@ -56,6 +65,8 @@ async def _up(args: argparse.Namespace) -> int:
         max_instances=args.max_instances,
     )
     cloud = LocalCloud(config, LogPrinter(show_metrics=args.show_metrics, quiet=args.quiet))
+    if found:
+        cloud.log(f"--localstack: found {found.description}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -87,18 +98,22 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
     """Add `up` and its arguments to ``subcommands`` (what ``add_subparsers()`` returned)."""
     up = subcommands.add_parser("up", help="start the local cloud from template.yaml (no Docker, no AWS account)",
                                 description="Start the whole application locally: moto as the AWS endpoint (unless AWS_ENDPOINT_URL "
-                                "is set), tables and queues from template.yaml, every function, the HTTP and "
+                                "is set or --localstack is given), tables and queues from template.yaml, every function, the HTTP and "
                                 "WebSocket APIs and the SQS / DynamoDB Streams event sources. Ctrl-C drains in-flight invocations and stops.")  # fmt: skip
     up.add_argument("--template", help="SAM template to run (default: the project's template.yaml)")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     up.add_argument("--http-port", type=int, default=3000, help="HTTP API port (default 3000; 0 picks a free one)")
     up.add_argument("--ws-port", type=int, default=3001, help="WebSocket API port (default 3001; 0 picks a free one)")
     up.add_argument("--aws-port", type=int, default=4566,
-                    help="port for the moto AWS endpoint (default 4566; unused with AWS_ENDPOINT_URL)")  # fmt: skip
+                    help="port for the moto AWS endpoint (default 4566; unused with AWS_ENDPOINT_URL or --localstack)")  # fmt: skip
     up.add_argument("--sqs-port", type=int, default=4567,
-                    help="port of the local cloud's SQS (default 4567; unused with AWS_ENDPOINT_URL)")  # fmt: skip
+                    help="port of the local cloud's SQS (default 4567; unused with AWS_ENDPOINT_URL or --localstack)")  # fmt: skip
     up.add_argument("--lambda-port", type=int, default=4568,
                     help="port of the Lambda Invoke API, to run any function on demand with boto3 / aws cli (default 4568; 0 picks a free one)")  # fmt: skip
+    up.add_argument("--localstack", action="store_true",
+                    help="keep tables, streams and queues in a running LocalStack, found as localstack-client finds it "
+                    "(LOCALSTACK_HOST, default localhost:4566; USE_SSL; AWS_ENDPOINT_URL wins). LocalStack needs Docker "
+                    "and LOCALSTACK_AUTH_TOKEN; functions, APIs and event sources still run here")  # fmt: skip
     up.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="template parameter override, repeatable (e.g. --param SwapDelayMinMs=200 --param RateLimitPerMinute=0)")  # fmt: skip
     up.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES,
