@@ -21,7 +21,7 @@ from localcloud.endpoint import MotoServer, wait_until_up
 from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
 from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
-from localcloud.schedules import ScheduleEventSource, schedule_of
+from localcloud.event_sources.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi

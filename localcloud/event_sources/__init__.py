@@ -1,6 +1,6 @@
 """Lambda's event source mappings as the local cloud runs them: a poller per source (an SQS queue
 in sqs, a DynamoDB stream in streams) and one sender (invoke with a batch, read the answer as
-Lambda does), behind one interface, base.EventSource. Schedules (localcloud.schedules) implement
+Lambda does), behind one interface, base.EventSource. EventBridge schedules (schedules) implement
 it too; the Lambda runtime (localcloud.runtime) is apart: a source only calls invoke()."""
 
 from localcloud.event_sources.base import EventSource, SourceStats

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from localcloud.async_invoke import AsyncInvoker
-from localcloud.schedules import Schedule, ScheduleEventSource, UnsupportedSchedule, rate_seconds, schedule_of
+from localcloud.event_sources.schedules import Schedule, ScheduleEventSource, UnsupportedSchedule, rate_seconds, schedule_of
 from tests.localcloud.test_runtime import function, run
 
 
