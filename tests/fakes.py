@@ -64,10 +64,10 @@ class InMemoryOrders:
     def record_attempt(self, order: Order, max_attempts: int, now_ms: int, moving_to: Order | None = None) -> Order:
         with self._lock:
             current = self.items.get(order.orderId)
-            refused = current is None or current.is_final or (current.status, current.seq) != (order.status, order.seq)
-            if refused or current.attempts >= max_attempts or (moving_to is not None and current.attempts != order.attempts):
+            refused = current is None or current.is_final or (current.status, current.seq, current.attempts) != (order.status, order.seq, order.attempts)
+            if refused or current.attempts >= max_attempts:
                 raise attempt_refused(order, current, max_attempts)
-            self.items[order.orderId] = stored = counted_attempt(current, now_ms, moving_to)
+            self.items[order.orderId] = stored = counted_attempt(order, now_ms, moving_to)
             if moving_to is not None:
                 self.writes.append(stored)
             return stored

@@ -170,11 +170,26 @@ def test_a_combined_attempt_from_a_copy_with_an_older_counter_is_refused_as_stal
 def test_attempts_stop_at_the_maximum(orders, clock):
     order = new_order(clock)
     orders.create(order)
-    orders.record_attempt(order, 2, 1)
-    orders.record_attempt(order, 2, 2)
+    second = orders.record_attempt(orders.record_attempt(order, 2, 1), 2, 2)
     with pytest.raises(AttemptsExhausted):
-        orders.record_attempt(order, 2, 3)
+        orders.record_attempt(second, 2, 3)
     assert orders.get(order.orderId).attempts == 2
+
+
+def test_two_deliveries_holding_the_same_copy_count_one_attempt_and_the_winner_knows_the_counter(orders, clock):
+    """A duplicate delivery read the order at the same status, seq and counter: only one of the
+    two counts an attempt, and the copy it gets back is the stored one, so its next step's
+    conditional write (on the counter) succeeds and the order is not left without a delivery."""
+    order = new_order(clock)
+    orders.create(order)
+    routing = orders.record_attempt(order, 3, 1, moving_to=step(order, S.ROUTING, clock))
+    copy_a = copy_b = orders.get(order.orderId)
+    won = orders.record_attempt(copy_a, 3, 2)
+    with pytest.raises(StaleOrder):
+        orders.record_attempt(copy_b, 3, 3)
+    assert orders.get(order.orderId) == won and won.attempts == routing.attempts + 1 == 2
+    orders.save_transition(won, step(won, S.BUILDING, clock))  # the winner goes on
+    assert orders.get(order.orderId).status is S.BUILDING
 
 
 def test_no_attempt_starts_on_a_final_or_unknown_order(orders, clock):

@@ -156,9 +156,11 @@ class DynamoOrderRepository:
 
     def record_attempt(self, order: Order, max_attempts: int, now_ms: int, moving_to: Order | None = None) -> Order:
         expression = "SET attempts = attempts + :one, attemptStartedAtMs = list_append(if_not_exists(attemptStartedAtMs, :none), :now)"
-        condition = "#status = :status AND seq = :seq AND attempts < :max AND NOT #status IN (:confirmed, :failed)"
+        # The counter it was read at, too: two deliveries holding the same copy must not both
+        # count an attempt (each would then believe in a counter the item does not hold).
+        condition = "#status = :status AND seq = :seq AND attempts = :attempts AND attempts < :max AND NOT #status IN (:confirmed, :failed)"
         values: dict[str, Any] = {
-            ":one": 1, ":max": max_attempts, ":none": [], ":now": [now_ms],
+            ":one": 1, ":max": max_attempts, ":none": [], ":now": [now_ms], ":attempts": order.attempts,
             ":status": order.status.value, ":seq": order.seq, ":confirmed": FINAL_STATUSES[0], ":failed": FINAL_STATUSES[1],
         }  # fmt: skip
         if moving_to is None:
@@ -170,10 +172,8 @@ class DynamoOrderRepository:
             expression += ", #status = :to, seq = :to_seq, statusAtMs = :at, doc = :doc, lastChange = :status_change"
             if "startDeadlineMs" not in item and order.startDeadlineMs is not None:
                 expression += f" REMOVE startDeadlineMs, {SWEEP_KEY}"
-            condition += " AND attempts = :attempts"  # the counter returned below is exact
             values.update({
-                ":attempts": order.attempts, ":to": item["status"], ":to_seq": item["seq"], ":at": item["statusAtMs"],
-                ":doc": item["doc"], ":status_change": "status",
+                ":to": item["status"], ":to_seq": item["seq"], ":at": item["statusAtMs"], ":doc": item["doc"], ":status_change": "status",
             })  # fmt: skip
         try:
             self.table.update_item(

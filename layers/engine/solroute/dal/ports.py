@@ -30,9 +30,9 @@ class OrderRepository(Protocol):
         backwards nor put its attempt counter back. Leaving ``pending`` clears the start deadline."""
 
     def record_attempt(self, order: Order, max_attempts: int, now_ms: int, moving_to: Order | None = None) -> Order:
-        """Atomically add one attempt, only if the stored order still has ``order``'s status
-        and seq and fewer than ``max_attempts`` attempts (see attempt_refused for what it
-        raises otherwise). With ``moving_to``, the status change the attempt begins is made
+        """Atomically add one attempt, only if the stored order still has ``order``'s status,
+        seq and attempt count, and fewer than ``max_attempts`` attempts (see attempt_refused
+        for what it raises otherwise: a duplicate delivery holding the same copy is refused). With ``moving_to``, the status change the attempt begins is made
         in the same write (one call, one write unit: a pending order's first step). Returns
         the order as stored."""
 
