@@ -1,7 +1,7 @@
 """DLQ consumer: an order whose message was dead-lettered is settled, so none stays stuck.
 
 It is failed, unless its swap had landed: then what the chain says is recorded (and when the
-swap is not final yet, the order goes back on the orders queue to be settled by lookup)."""
+swap is not final yet, the order waits on the settle queue to be settled by lookup)."""
 
 from __future__ import annotations
 

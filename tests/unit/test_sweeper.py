@@ -57,3 +57,26 @@ def test_an_attempt_whose_first_write_fails_leaves_the_order_pending_with_no_att
     assert engine.orders.get(order.orderId).attempts == 1
 
 
+
+
+def test_an_order_whose_slot_delivery_could_crash_and_come_back_after_its_deadline_gets_a_later_deadline(make_engine):
+    """The delivery at the slot may crash before the order leaves pending: its message comes
+    back a visibility timeout (180 s) later, so the deadline must lie beyond that."""
+    engine = make_engine(rate_per_minute=1)
+    waiting = engine.submit()  # its deadline: 300 s from now
+    for _ in range(2):  # the next two slots are taken: ours is 120 s away, 180 s before the deadline
+        engine.executor.limiter.reserve()
+    outcome = engine.executor.process(waiting.orderId)
+    assert outcome.not_before_ms - engine.clock.now_ms() == 120_000
+    deadline = engine.orders.get(waiting.orderId).startDeadlineMs
+    assert deadline >= outcome.not_before_ms + 180_000 + 30_000, "a crash at the slot comes back before the deadline"
+    engine.clock.ms = outcome.not_before_ms + 180_000  # the crashed delivery's message is back
+    assert Sweeper(engine.orders, engine.clock).sweep().failed == 0
+
+
+def test_an_order_whose_slot_is_near_keeps_its_deadline_and_costs_no_index_write(make_engine):
+    engine = make_engine(rate_per_minute=1)
+    order = engine.submit()
+    engine.executor.limiter.reserve()  # our slot: 60 s away; 60 + 180 + 30 < 300
+    engine.executor.process(order.orderId)
+    assert engine.orders.get(order.orderId).startDeadlineMs == order.startDeadlineMs

@@ -141,6 +141,7 @@ def order_executor() -> OrderExecutor:
         backoff_base_seconds=config.backoff_base_seconds,
         attempt_timeout_ms=config.attempt_timeout_seconds * 1000,
         start_timeout_ms=config.start_timeout_seconds * 1000,
+        redelivery_ms=config.queue_visibility_timeout_seconds * 1000,
     )
 
 

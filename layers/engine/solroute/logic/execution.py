@@ -11,8 +11,8 @@ only after the chain has shown that its swap never landed and now never will (se
 a swap that landed is the truth, whatever went wrong around it.
 
 Waiting for a landed swap to become final costs Lambda time and does no work, so when
-finality is a second or more away the message is put back with that delay and a later,
-short delivery settles the order (settling is not an attempt).
+finality is a second or more away the order goes on the settle queue with that delay and a
+later, short delivery (the settler's) settles it (settling is not an attempt).
 
 The guarantees this keeps are written down in docs/guarantees.md.
 """
@@ -30,7 +30,7 @@ from solroute.logic.clock import Clock
 from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy
 from solroute.logic.routing import Router
 from solroute.logic.state_machine import transition
-from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
+from solroute.logic.sweeper import DEFAULT_REDELIVERY_MS, DEFAULT_START_TIMEOUT_MS
 from solroute.models.amounts import plain
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import AttemptsExhausted, PermanentOrderError, StaleOrder
@@ -92,6 +92,7 @@ class OrderExecutor:
         backoff_base_seconds: float = 2.0,
         attempt_timeout_ms: int = 30_000,
         start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
+        redelivery_ms: int = DEFAULT_REDELIVERY_MS,
     ) -> None:
         self.orders = orders
         self.router = router
@@ -102,6 +103,7 @@ class OrderExecutor:
         self.backoff_base_seconds = backoff_base_seconds
         self.attempt_timeout_ms = attempt_timeout_ms  # how long another delivery's attempt may still be running
         self.start_timeout_ms = start_timeout_ms  # a pending order not started by then is failed by the sweeper
+        self.redelivery_ms = redelivery_ms  # the queue's visibility timeout: a crashed delivery's message comes back after it
 
     def process(self, order_id: str, receive_count: int = 1, not_before_ms: int | None = None) -> Outcome:
         try:
@@ -243,8 +245,12 @@ class OrderExecutor:
         """Put a pending order back to wait for its slot, moving its start deadline when the
         wait reaches towards it (so the sweeper never fails an order that is only queued)."""
         not_before_ms = not_before_ms if not_before_ms is not None else self.clock.now_ms() + wait_ms
-        if order.startDeadlineMs is not None and not_before_ms + self.start_timeout_ms // 2 > order.startDeadlineMs:
-            self.orders.extend_start_deadline(order, not_before_ms + self.start_timeout_ms)
+        # The delivery at the slot may crash before the order leaves pending; its message then
+        # comes back a visibility timeout later, and the order must not be swept before that
+        # delivery has had its attempt. (Most orders start well before: no index write for them.)
+        latest_start_ms = not_before_ms + self.redelivery_ms + self.attempt_timeout_ms
+        if order.startDeadlineMs is not None and latest_start_ms > order.startDeadlineMs:
+            self.orders.extend_start_deadline(order, max(latest_start_ms, not_before_ms + self.start_timeout_ms))
         return Outcome("requeue", delay_seconds=max(1, wait_ms // 1000), not_before_ms=not_before_ms)
 
     def _retry(self, order_id: str, receive_count: int, error: Exception) -> Outcome:

@@ -7,8 +7,10 @@ refused it and the write that should have failed the order failed too. Such an o
 started, so nothing was swapped, and failing it is the truth; re-queueing it instead could
 execute an order whose client was told it failed (and may have sent it again).
 
-Consumers move the deadline when an order must wait long for a rate-limit slot, and when an
-attempt starts on a pending order, so an order that is merely queued is never swept.
+Consumers move the deadline when an order must wait for a rate-limit slot so long that a
+delivery crashing at its slot would come back (a visibility timeout later) after the deadline;
+an attempt takes the order out of pending in the write that counts it. So an order that is
+merely queued is never swept.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from solroute.models.order import OrderStatus
 
 logger = Logger(child=True)
 
-# Must exceed the queue's visibility timeout: an attempt that crashed on a pending order comes
-# back after it, and moves the deadline again.
+# Must exceed the queue's visibility timeout: a delivery that crashed before its attempt comes
+# back after it.
 DEFAULT_START_TIMEOUT_MS = 300_000
+DEFAULT_REDELIVERY_MS = 180_000  # the template's QueueVisibilityTimeout
 
 
 @dataclass
