@@ -152,3 +152,24 @@ def test_amounts_are_plain_decimal_strings_everywhere(make_engine):
     assert '"amountIn":"0.0000001"' in dumped
     assert not SCIENTIFIC.search(dumped), dumped
     assert not any(SCIENTIFIC.search(h.message) for h in final.history)
+
+
+def test_a_duplicate_delivery_that_loses_the_race_keeps_its_message_in_case_the_winner_dies(engine):
+    """G3: two deliveries of one message read the order at once. The winner starts the attempt
+    and dies; the loser must not delete the message (it would be the order's only way back)."""
+    from solroute.logic.state_machine import transition
+
+    order = engine.submit()
+    stale = engine.orders.get(order.orderId)
+    routing = transition(stale, S.ROUTING, "Comparing Raydium and Meteora quotes", engine.clock)
+    engine.orders.record_attempt(stale, 3, engine.clock.now_ms(), moving_to=routing)  # the winner, then its crash
+    real_get = engine.orders.get
+    engine.orders.get = lambda order_id: stale  # the loser read the order before the winner's write
+    try:
+        outcome = engine.executor.process(order.orderId)
+    finally:
+        engine.orders.get = real_get
+    assert outcome.action == "retry" and outcome.delay_seconds > 30, "kept, hidden while the winner's attempt may run"
+    engine.clock.advance(outcome.delay_seconds)
+    assert engine.run(order.orderId)[-1].finished
+    assert engine.orders.get(order.orderId).status is S.CONFIRMED

@@ -141,8 +141,7 @@ class OrderExecutor:
         except AttemptsExhausted:
             return self._attempts_used_up(order)
         except StaleOrder:
-            logger.info("another delivery moved the order; leaving it to that one", extra={"order_id": order_id})
-            return Outcome("done", self.orders.get(order_id))
+            return self._left_to_another_delivery(order_id)
         logger.debug("attempt started", extra={"order_id": order_id, "attempt": order.attempts, "status": order.status.value})
 
         try:
@@ -150,12 +149,23 @@ class OrderExecutor:
         except _SettleLater as later:
             return self._requeue_until(later.final_at_ms)
         except StaleOrder:
-            logger.info("another delivery moved the order; leaving it to that one", extra={"order_id": order_id})
-            return Outcome("done", self.orders.get(order_id))
+            return self._left_to_another_delivery(order_id)
         except PermanentOrderError as error:
             return self.give_up(order_id, error.message)
         except Exception as error:  # transient venue/RPC/store errors and anything unexpected alike
             return self._retry_or_give_up(order_id, order.attempts, receive_count, error)
+
+    def _left_to_another_delivery(self, order_id: str) -> Outcome:
+        """Another delivery (a duplicate of this message) moved the order while this one ran:
+        leave the work to it, but keep the message, hidden for as long as that delivery's
+        attempt may run. If it dies, this message is the order's only way back (its own
+        delete may not even remove a message received again since); if it finishes, the
+        message comes back to a final order and is dropped."""
+        current = self.orders.get(order_id)
+        if current is None or current.is_final:
+            return Outcome("done", current)
+        logger.info("another delivery moved the order; leaving it to that one, this message kept", extra={"order_id": order_id})
+        return Outcome("retry", current, delay_seconds=self.attempt_timeout_ms // 1000 + 1)
 
     def give_up(self, order_id: str, reason: str) -> Outcome:
         """Fail an order that processing abandoned, from whatever status it is in now (the
