@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, attempt_refused, counted_attempt
 from solroute.logic.clock import Clock
-from solroute.models.errors import DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
+from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
+from solroute.models.keys import ApiKey
 from solroute.models.order import Order, OrderStatus
 
 
@@ -199,6 +200,35 @@ class InMemoryConnections:
 
     def orders_for(self, connection_id: str) -> list[str]:
         return [o for (c, o), exp in self.items.items() if c == connection_id and exp > self.now_seconds()]
+
+
+class InMemoryApiKeys:
+    """The ApiKeyStore contract (tests/contract checks it against the DynamoDB adapter)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, ApiKey] = {}  # key hash -> record
+        self.reads = 0
+
+    def put_new(self, key: ApiKey) -> None:
+        if key.key_hash in self.items:
+            raise DuplicateKey(f"a key with id {key.key_id} is stored already")
+        self.items[key.key_hash] = key
+
+    def get(self, key_hash: str) -> ApiKey | None:
+        self.reads += 1
+        return self.items.get(key_hash)
+
+    def find(self, key_id: str) -> ApiKey | None:
+        return next((k for k in self.items.values() if k.key_id == key_id), None)
+
+    def list(self) -> list[ApiKey]:
+        return sorted(self.items.values(), key=lambda k: (k.created_at, k.key_id))
+
+    def revoke(self, key_id: str) -> ApiKey | None:
+        key = self.find(key_id)
+        if key is not None:
+            self.items[key.key_hash] = key = key.model_copy(update={"revoked": True})
+        return key
 
 
 class RecordingNotifier:

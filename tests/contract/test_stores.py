@@ -14,6 +14,7 @@ from moto import mock_aws
 from localcloud.resources import deploy
 from localcloud.template import Template
 from solroute.dal.dynamodb import (
+    DynamoApiKeyStore,
     DynamoChainLedger,
     DynamoConnectionRepository,
     DynamoOrderRepository,
@@ -24,9 +25,10 @@ from solroute.dal.dynamodb import (
 from solroute.dal.ports import MAX_SUBSCRIBERS
 from solroute.logic.clock import Clock
 from solroute.logic.state_machine import transition
-from solroute.models.errors import AttemptsExhausted, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
+from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
+from solroute.models.keys import ApiKey
 from solroute.models.order import HistoryEntry, Order, OrderStatus
-from tests.fakes import FakeClock, InMemoryConnections, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers
+from tests.fakes import FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers
 from tests.lambdas import ROOT
 
 S = OrderStatus
@@ -362,3 +364,56 @@ def test_only_an_older_subscription_is_removed_when_asked_for_older_ones(orders,
     assert subscribers.carried(order.orderId) == ("new",)
     subscribers.store.unsubscribe("new", order.orderId)
     assert subscribers.carried(order.orderId) == ()
+
+
+# ------------------------------------------------------------------ API keys
+@pytest.fixture
+def api_keys(impl):
+    kind, tables = impl
+    return InMemoryApiKeys() if kind == "fake" else DynamoApiKeyStore(tables("ApiKeysTable"))
+
+
+def api_key(name: str = "bot", created_at: str = "2026-01-01T00:00:00.000Z") -> ApiKey:
+    n = next(_counter)
+    return ApiKey(key_hash=f"{n:064x}", key_id=f"sr_{n:08d}", owner=f"owner-{n}", name=name, created_at=created_at, rate_per_minute=60)
+
+
+def test_a_key_reads_back_by_its_hash_exactly_as_written(api_keys):
+    key = api_key()
+    api_keys.put_new(key)
+    assert api_keys.get(key.key_hash) == key
+    assert api_keys.get(f"{next(_counter):064x}") is None
+
+
+def test_a_stored_hash_is_never_overwritten(api_keys):
+    key = api_key("first")
+    api_keys.put_new(key)
+    with pytest.raises(DuplicateKey):
+        api_keys.put_new(key.model_copy(update={"name": "second", "owner": "someone-else"}))
+    assert api_keys.get(key.key_hash) == key
+
+
+def test_a_key_is_found_by_its_public_id(api_keys):
+    key = api_key()
+    api_keys.put_new(key)
+    assert api_keys.find(key.key_id) == key
+    assert api_keys.find("sr_unknown0") is None
+
+
+def test_keys_are_listed_oldest_first(api_keys):
+    later, earlier = api_key("later", "2026-01-02T00:00:00.000Z"), api_key("earlier", "2026-01-01T00:00:00.000Z")
+    api_keys.put_new(later)
+    api_keys.put_new(earlier)
+    listed = [k for k in api_keys.list() if k.key_hash in (later.key_hash, earlier.key_hash)]
+    assert listed == [earlier, later]
+
+
+def test_revoking_marks_only_that_key_and_returns_it_as_stored(api_keys):
+    key, other = api_key(), api_key()
+    api_keys.put_new(key)
+    api_keys.put_new(other)
+    revoked = api_keys.revoke(key.key_id)
+    assert revoked == key.model_copy(update={"revoked": True}) == api_keys.get(key.key_hash)
+    assert api_keys.get(other.key_hash).revoked is False
+    assert api_keys.revoke(key.key_id).revoked is True, "revoking again changes nothing"
+    assert api_keys.revoke("sr_unknown0") is None

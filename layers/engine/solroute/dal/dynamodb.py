@@ -13,7 +13,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, Page, attempt_refused, counted_attempt
 from solroute.dex.faults import NO_FAULTS, FaultPlan
-from solroute.models.errors import DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
+from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
+from solroute.models.keys import ApiKey
 from solroute.models.order import Order, OrderStatus
 
 WALLET_INDEX = "byWallet"
@@ -366,3 +367,56 @@ class DynamoChainLedger:
 
     def get(self, signature: str) -> dict | None:
         return self.table.get_item(Key={"signature": signature}, ConsistentRead=True).get("Item")
+
+
+class DynamoApiKeyStore:
+    """API keys, one item per key hash. Listing and finding by key id scan: only the
+    administrator does either, on a table of a few keys; the authorizer reads by hash."""
+
+    def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
+
+    def put_new(self, key: ApiKey) -> None:
+        try:
+            self.table.put_item(Item=key.model_dump(by_alias=True), ConditionExpression="attribute_not_exists(keyHash)")
+        except ClientError as error:
+            if _conditional_failed(error):
+                raise DuplicateKey(f"a key with id {key.key_id} is stored already") from error
+            raise
+
+    def get(self, key_hash: str) -> ApiKey | None:
+        item = self.table.get_item(Key={"keyHash": key_hash}, ConsistentRead=True).get("Item")
+        return ApiKey.model_validate(item) if item else None
+
+    def find(self, key_id: str) -> ApiKey | None:
+        return next(iter(self._scan(FilterExpression="keyId = :id", ExpressionAttributeValues={":id": key_id})), None)
+
+    def list(self) -> list[ApiKey]:
+        return sorted(self._scan(), key=lambda k: (k.created_at, k.key_id))
+
+    def revoke(self, key_id: str) -> ApiKey | None:
+        key = self.find(key_id)
+        if key is None:
+            return None
+        try:
+            item = self.table.update_item(
+                Key={"keyHash": key.key_hash},
+                UpdateExpression="SET revoked = :yes",
+                ConditionExpression="attribute_exists(keyHash)",  # never recreate a deleted key
+                ExpressionAttributeValues={":yes": True},
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as error:
+            if _conditional_failed(error):
+                return None
+            raise
+        return ApiKey.model_validate(item)
+
+    def _scan(self, **kwargs: Any) -> list[ApiKey]:
+        items: list[dict] = []
+        while True:
+            result = self.table.scan(ConsistentRead=True, **kwargs)
+            items.extend(result.get("Items", []))
+            if "LastEvaluatedKey" not in result:
+                return [ApiKey.model_validate(i) for i in items]
+            kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]

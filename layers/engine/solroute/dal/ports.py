@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import AttemptsExhausted, OrderNotFound, StaleOrder
+from solroute.models.keys import ApiKey
 from solroute.models.order import Order, SignedSwap
 
 
@@ -134,6 +135,26 @@ class ConnectionRepository(Protocol):
     def add(self, connection_id: str, order_id: str, expires_at: int) -> None: ...
 
     def orders_for(self, connection_id: str) -> list[str]: ...
+
+
+class ApiKeyStore(Protocol):
+    """API key records, keyed by the key's hash. The authorizer only reads by hash; listing
+    and revoking are the administrator's (rare, small table)."""
+
+    def put_new(self, key: ApiKey) -> None:
+        """Store a new key; raises DuplicateKey if its hash is stored already (never overwritten)."""
+
+    def get(self, key_hash: str) -> ApiKey | None: ...
+
+    def find(self, key_id: str) -> ApiKey | None:
+        """The key with this public id, revoked or not; None if there is none."""
+
+    def list(self) -> list[ApiKey]:
+        """Every key, revoked ones too, oldest first."""
+
+    def revoke(self, key_id: str) -> ApiKey | None:
+        """Mark the key with this public id revoked (for good) and return it as stored; None if
+        there is no such key."""
 
 
 class ConnectionGone(Exception):

@@ -94,3 +94,13 @@ class TransactionExpired(PermanentOrderError):
     """The swap's transaction can no longer land (on Solana: its blockhash expired)."""
 
     code = "TRANSACTION_EXPIRED"
+
+
+class DuplicateKey(DomainError):
+    """An API key with this hash is already stored (a stored key is never overwritten)."""
+
+    code = "DUPLICATE_KEY"
+
+
+class KeyNotFound(DomainError):
+    code = "KEY_NOT_FOUND"
