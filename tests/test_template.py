@@ -56,6 +56,7 @@ def test_every_function_has_a_sample_event(logical_id):
         "BroadcasterFunction": "broadcaster_",
         "SweeperFunction": "sweeper_",
         "SettlerFunction": "settler_",
+        "AuthorizerFunction": "authorizer_",
     }[logical_id]
     assert list((ROOT / "events").glob(f"{prefix}*.json"))
     assert (TEMPLATE.functions()[logical_id].code_dir / "app.py").exists()
@@ -65,3 +66,12 @@ def test_every_websocket_route_has_an_integration_and_a_deployment_dependency():
     routes = {r["Properties"]["RouteKey"] for r in RESOURCES.values() if r["Type"] == "AWS::ApiGatewayV2::Route"}
     assert routes == {"$connect", "subscribe", "$default"}  # no $disconnect: subscriptions expire with the connection
     assert len(RESOURCES["WebSocketDeployment"]["DependsOn"]) == len(routes)
+
+
+def test_the_authorizer_may_only_read_the_api_keys_table_which_is_keyed_by_the_hash():
+    authorizer = RESOURCES["AuthorizerFunction"]["Properties"]
+    assert authorizer["Policies"] == [{"DynamoDBReadPolicy": {"TableName": {"Ref": "ApiKeysTable"}}}]
+    assert authorizer["Environment"]["Variables"] == {"API_KEYS_TABLE": {"Ref": "ApiKeysTable"}}
+    keys = RESOURCES["ApiKeysTable"]["Properties"]
+    assert (keys["BillingMode"], keys["KeySchema"]) == ("PAY_PER_REQUEST", [{"AttributeName": "keyHash", "KeyType": "HASH"}])
+    assert int(RAW["Parameters"]["KeyRatePerMinute"]["Default"]) == 60

@@ -163,7 +163,7 @@ def test_a_gone_connection_under_chaos_is_forgotten_and_the_batch_succeeds(cloud
     assert table.get_item(Key={"orderId": order_id})["Item"]["subs"] == {}
 
 
-@pytest.mark.parametrize("function", ["ApiFunction", "OrderConsumerFunction", "DeadLetterFunction", "SweeperFunction", "BroadcasterFunction", "WebSocketFunction"])
+@pytest.mark.parametrize("function", ["ApiFunction", "OrderConsumerFunction", "DeadLetterFunction", "SweeperFunction", "BroadcasterFunction", "WebSocketFunction", "AuthorizerFunction"])
 def test_an_unknown_fault_point_fails_the_function_at_start_up(cloud, function):
     cloud.template.override(FaultInjection="meteor-strike=1")
     with pytest.raises(ValueError, match="unknown fault point 'meteor-strike'"):

@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 
 from solroute.dal.dynamodb import (
+    DynamoApiKeyStore,
     DynamoChainLedger,
     DynamoConnectionRepository,
     DynamoOrderRepository,
@@ -28,6 +29,7 @@ from solroute.dex.venue import SimulatedDex
 from solroute.logic.broadcast import Broadcaster
 from solroute.logic.clock import Clock
 from solroute.logic.execution import OrderExecutor
+from solroute.logic.keys import KeyAuthority
 from solroute.logic.orders import OrderQueries
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
@@ -158,3 +160,8 @@ def broadcaster() -> Broadcaster:
 @lru_cache(maxsize=1)
 def subscriptions() -> Subscriptions:
     return Subscriptions(subscriber_store(), connection_repository(), notifier(), clock())
+
+
+@lru_cache(maxsize=1)
+def key_authority() -> KeyAuthority:
+    return KeyAuthority(DynamoApiKeyStore(_table(settings().api_keys_table), faults()))

@@ -22,6 +22,7 @@ class Settings(BaseModel):
     rate_limit_table: str = Field("", alias="RATE_LIMIT_TABLE")
     chain_table: str = Field("", alias="CHAIN_TABLE")
     idempotency_table: str = Field("", alias="IDEMPOTENCY_TABLE")
+    api_keys_table: str = Field("", alias="API_KEYS_TABLE")
     orders_queue_url: str = Field("", alias="ORDERS_QUEUE_URL")
     settle_queue_url: str = Field("", alias="SETTLE_QUEUE_URL")
     websocket_url: str = Field("", alias="WEBSOCKET_URL")
