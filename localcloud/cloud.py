@@ -149,7 +149,7 @@ class LocalCloud:
         return int(retries)
 
     def _http_routes(self) -> list[HttpRoute]:
-        return [HttpRoute(r.method, r.path, r.function) for r in self.template.http_routes()]
+        return [HttpRoute(r.method, r.path, r.function, r.authorizer) for r in self.template.http_routes()]
 
     async def _serve(self, app: web.Application, port: int) -> int:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -188,7 +188,15 @@ class LocalCloud:
         if not apis:
             return 0
         api = apis[0]
-        self.websocket = WebSocketApi(api.routes, api.route_selection_expression, api.stage, self.functions.__getitem__, api.logical_id.lower(), self.config.lose_disconnects)
+        self.websocket = WebSocketApi(
+            api.routes,
+            api.route_selection_expression,
+            api.stage,
+            self.functions.__getitem__,
+            api.logical_id.lower(),
+            self.config.lose_disconnects,
+            authorizer=api.authorizer,
+        )
         self._ws_stage = api.stage
         return await self._serve(self.websocket.app(), self.config.ws_port)
 

@@ -60,6 +60,20 @@ class EventSource:
 
 
 @dataclass(frozen=True)
+class AuthorizerSpec:
+    """A Lambda REQUEST authorizer: an HTTP API's (SAM ``Auth.Authorizers``) or a WebSocket API's
+    (``AWS::ApiGatewayV2::Authorizer``), with its identity sources in API Gateway's own syntax
+    (``$request.header.x-api-key`` for an HTTP API, ``route.request.header.X`` for a WebSocket API)."""
+
+    name: str
+    function: str  # logical id of the authorizer function
+    identity_sources: tuple[str, ...] = ()
+    ttl_s: int = 0  # 0: every request invokes the authorizer
+    simple_responses: bool = False
+    payload_version: str = "2.0"
+
+
+@dataclass(frozen=True)
 class HttpRouteSpec:
     """One route of a SAM HttpApi, from a function's ``HttpApi`` event."""
 
@@ -67,6 +81,7 @@ class HttpRouteSpec:
     method: str  # GET, POST, ..., or ANY
     path: str
     function: str  # logical id
+    authorizer: AuthorizerSpec | None = None  # the route's own, else its API's DefaultAuthorizer
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,7 @@ class WebSocketApiSpec:
     route_selection_expression: str
     stage: str
     routes: dict[str, str]  # route key -> logical id of the function its integration proxies to
+    authorizer: AuthorizerSpec | None = None  # the $connect route's (the only route one may have)
 
 
 @dataclass
@@ -194,7 +210,8 @@ class Template:
                 props = event.properties
                 api = self._referenced(props.get("ApiId")) or (apis[0] if apis else "ServerlessHttpApi")
                 method = str(props.get("Method", "ANY")).upper().replace("*", "ANY")
-                routes.append(HttpRouteSpec(api, method, props.get("Path", "/{proxy+}"), logical_id))
+                authorizer = self._http_authorizer(api, props.get("Auth") or {})
+                routes.append(HttpRouteSpec(api, method, props.get("Path", "/{proxy+}"), logical_id, authorizer))
         return routes
 
     def websocket_apis(self) -> list[WebSocketApiSpec]:
@@ -218,8 +235,65 @@ class Template:
                     routes[route["RouteKey"]] = function
             stages = [s for s in self.of_type("AWS::ApiGatewayV2::Stage").values() if self._referenced(s.get("ApiId")) == api_id]
             stage = str(self.resolve(stages[0]["StageName"], lambda *_: None)) if stages else "$default"
-            out.append(WebSocketApiSpec(api_id, props.get("RouteSelectionExpression", "$request.body.action"), stage, routes))
+            authorizer = self._websocket_authorizer(api_id)
+            expression = props.get("RouteSelectionExpression", "$request.body.action")
+            out.append(WebSocketApiSpec(api_id, expression, stage, routes, authorizer))
         return out
+
+    # SAM's Identity keys and the identity source expressions API Gateway's HTTP API gets for them.
+    _HTTP_IDENTITY = {
+        "Headers": "$request.header.",
+        "QueryStrings": "$request.querystring.",
+        "Context": "$context.",
+        "StageVariables": "$stageVariables.",
+    }
+    # AuthorizerResultTtlInSeconds: "If this field is not set, the default value is 300" (the
+    # ApiGatewayV2 Authorizer reference); without identity sources there is no cache key, so no cache.
+    # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers-authorizerid.html
+    _DEFAULT_AUTHORIZER_TTL_S = 300
+
+    def _http_authorizer(self, api: str, event_auth: dict) -> AuthorizerSpec | None:
+        """The Lambda authorizer a route of ``api`` runs: the event's ``Auth.Authorizer`` (NONE: none),
+        else the API's ``Auth.DefaultAuthorizer``. JWT and IAM authorizers are not emulated."""
+        auth = (self.of_type("AWS::Serverless::HttpApi").get(api) or {}).get("Auth") or {}
+        name = event_auth.get("Authorizer", auth.get("DefaultAuthorizer"))
+        if not name or name in ("NONE", "AWS_IAM"):
+            return None
+        props = (auth.get("Authorizers") or {}).get(name)
+        function = self._referenced(props.get("FunctionArn")) if props else None
+        if function is None:
+            return None
+        identity = props.get("Identity") or {}
+        sources = tuple(prefix + str(v) for key, prefix in self._HTTP_IDENTITY.items() for v in identity.get(key) or [])
+        default_ttl = self._DEFAULT_AUTHORIZER_TTL_S if sources else 0
+        ttl = int(self.resolve(identity.get("ReauthorizeEvery", default_ttl), lambda *_: None))
+        return AuthorizerSpec(
+            name=name,
+            function=function,
+            identity_sources=sources,
+            ttl_s=ttl,
+            simple_responses=bool(self.resolve(props.get("EnableSimpleResponses", False), lambda *_: None)),
+            payload_version=str(self.resolve(props.get("AuthorizerPayloadFormatVersion", "2.0"), lambda *_: None)),
+        )
+
+    def _websocket_authorizer(self, api_id: str) -> AuthorizerSpec | None:
+        """The REQUEST authorizer of the API's $connect route (AuthorizationType CUSTOM), whose
+        AuthorizerUri names a function as an integration's IntegrationUri does."""
+        functions = self.of_type("AWS::Serverless::Function")
+        authorizers = self.of_type("AWS::ApiGatewayV2::Authorizer")
+        for route in self.of_type("AWS::ApiGatewayV2::Route").values():
+            if self._referenced(route.get("ApiId")) != api_id or route.get("RouteKey") != "$connect":
+                continue
+            if route.get("AuthorizationType") != "CUSTOM":
+                return None
+            authorizer_id = self._referenced(route.get("AuthorizerId"))
+            props = authorizers.get(authorizer_id or "") or {}
+            function = next((r for r in self._references(props.get("AuthorizerUri")) if r in functions), None)
+            if function is None or props.get("AuthorizerType") != "REQUEST":
+                return None
+            sources = tuple(str(s) for s in self.resolve(props.get("IdentitySource") or [], lambda *_: None))
+            return AuthorizerSpec(str(authorizer_id), function, sources, payload_version="1.0")
+        return None
 
     def _referenced(self, value: Any) -> str | None:
         """The logical id a ``!Ref`` (or ``!GetAtt``) names, else None."""

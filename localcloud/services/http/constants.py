@@ -32,3 +32,16 @@ INTERNAL_ERROR_MESSAGE = "Internal Server Error"
 # no line break or NUL in a value (RFC 9110, section 5.5).
 HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 FORBIDDEN_IN_HEADER_VALUE = re.compile(r"[\r\n\x00]")
+
+# Lambda authorizers (payload 2.0). "If a specified identity source is missing, null, or empty, API
+# Gateway returns a 401 Unauthorized response without calling the authorizer Lambda function";
+# a simple response {"isAuthorized": false} is 403 Forbidden; the authorizer's context reaches the
+# integration as requestContext.authorizer.lambda; the result is cached per identity source values
+# for the authorizer's TTL (0 turns the cache off; at most 3600 s); an authorizer that fails or
+# answers in another shape is 500.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+# https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers-authorizerid.html
+# https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-httpapi-lambdaauthorizer.html
+UNAUTHORIZED_MESSAGE = "Unauthorized"
+FORBIDDEN_MESSAGE = "Forbidden"
+MAX_AUTHORIZER_TTL_S = 3600

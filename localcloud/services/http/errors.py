@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from localcloud.services.http.constants import INTERNAL_ERROR_MESSAGE, NOT_FOUND_MESSAGE
+from localcloud.services.http.constants import FORBIDDEN_MESSAGE, INTERNAL_ERROR_MESSAGE, NOT_FOUND_MESSAGE, UNAUTHORIZED_MESSAGE
 
 
 class MalformedResponse(ValueError):
@@ -24,3 +24,11 @@ def not_found() -> web.Response:
 
 def internal_error() -> web.Response:
     return gateway_error(500, INTERNAL_ERROR_MESSAGE)
+
+
+def unauthorized() -> web.Response:
+    return gateway_error(401, UNAUTHORIZED_MESSAGE)
+
+
+def forbidden() -> web.Response:
+    return gateway_error(403, FORBIDDEN_MESSAGE)

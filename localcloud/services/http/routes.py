@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from localcloud.template import AuthorizerSpec
+
 
 @dataclass
 class HttpRoute:
     method: str  # GET, POST, ..., or ANY
     path: str  # /api/orders/{orderId}, /{proxy+}
     function: str  # logical id
+    authorizer: AuthorizerSpec | None = None  # a Lambda authorizer runs before the function
 
     @property
     def route_key(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from localcloud.runtime import LocalFunction
+from localcloud.services.http.authorizers import HttpAuthorizers
 from localcloud.services.http.constants import DECOMPRESSES_REQUESTS, MAX_PAYLOAD_BYTES
 from localcloud.services.http.errors import MalformedResponse, gateway_error, internal_error, not_found
 from localcloud.services.http.payload import build_event, to_http_response
@@ -25,6 +26,7 @@ def make_app(
     extra: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     ordered = sorted(routes, key=lambda r: r.specificity, reverse=True)
+    authorizers = HttpAuthorizers(functions, api_id)
 
     def cors_headers(request: web.Request) -> dict[str, str]:
         origin = request.headers.get("origin")
@@ -46,6 +48,12 @@ def make_app(
         else:
             return not_found()
         event = await build_event(request, route, params, api_id)
+        if route.authorizer is not None:
+            authorized = await authorizers.authorize(route.authorizer, event)
+            if isinstance(authorized, web.Response):
+                authorized.headers.update(cors_headers(request))
+                return authorized
+            event["requestContext"]["authorizer"] = authorized
         invocation = await functions(route.function).invoke(event)
         if not invocation.ok:
             return internal_error()

@@ -17,9 +17,11 @@ from aiohttp import web
 
 from localcloud.runtime import Invocation, LocalFunction
 from localcloud.services.websocket import constants as aws
+from localcloud.services.websocket.authorizer import authorize
 from localcloud.services.websocket.connection import Connection, Handshake, Refusal, new_connection_id
 from localcloud.services.websocket.errors import GoneException, PayloadTooLargeException, gateway_frame
 from localcloud.services.websocket.transport import websocket_app
+from localcloud.template import AuthorizerSpec
 
 
 def _new_request_id() -> str:
@@ -57,6 +59,7 @@ class WebSocketApi:
         lose_disconnects: bool = False,
         idle_timeout_s: float = aws.IDLE_TIMEOUT_S,
         max_duration_s: float = aws.MAX_CONNECTION_DURATION_S,
+        authorizer: AuthorizerSpec | None = None,
     ) -> None:
         self.routes = routes  # route key -> function logical id
         self.expression = route_selection_expression
@@ -68,6 +71,7 @@ class WebSocketApi:
         self.lose_disconnects = lose_disconnects
         self.idle_timeout_s = idle_timeout_s
         self.max_duration_s = max_duration_s
+        self.authorizer = authorizer  # $connect's Lambda REQUEST authorizer
         self.connections: dict[str, Connection] = {}
         self._tasks: set[asyncio.Task] = set()
         self.stats = {"connected": 0, "refused": 0, "messagesIn": 0, "messagesOut": 0, "gone": 0, "connectionSeconds": 0.0, "connectionMinutesBilled": 0}
@@ -100,6 +104,7 @@ class WebSocketApi:
             "domainName": connection.handshake.host,
             "connectionId": connection.connection_id,
             "apiId": self.api_id,
+            **({"authorizer": dict(connection.authorizer)} if connection.authorizer is not None else {}),
         }
 
     async def _invoke(self, route_key: str, event: dict) -> Invocation | None:
@@ -112,7 +117,7 @@ class WebSocketApi:
     async def connect(self, handshake: Handshake) -> Connection | Refusal:
         """Run $connect: a connection to open, or the handshake's refusal."""
         connection = Connection(new_connection_id(), handshake)
-        if aws.CONNECT_ROUTE not in self.routes:
+        if aws.CONNECT_ROUTE not in self.routes and self.authorizer is None:
             return connection
         event: dict[str, Any] = {
             "headers": dict(handshake.headers),
@@ -123,8 +128,16 @@ class WebSocketApi:
         if handshake.query:
             event["queryStringParameters"] = dict(handshake.query)
             event["multiValueQueryStringParameters"] = _multi(handshake.query)
+        if self.authorizer is not None:
+            authorized = await authorize(self.authorizer, self.functions, event, handshake, self.api_id, self.stage)
+            if isinstance(authorized, Refusal):
+                self.stats["refused"] += 1
+                return authorized
+            connection.authorizer = authorized
+            event["requestContext"]["authorizer"] = dict(authorized)
         invocation = await self._invoke(aws.CONNECT_ROUTE, event)
-        assert invocation is not None
+        if invocation is None:  # an authorizer, but no $connect integration
+            return connection
         result = invocation.result if invocation.ok and isinstance(invocation.result, dict) else {}
         status = int(result.get("statusCode", 200)) if invocation.ok else 500
         if status >= 300:

@@ -53,6 +53,7 @@ class Connection:
     connected_at: float = field(default_factory=time.time)
     last_active_at: float = field(default_factory=time.time)
     close_code: int | None = None  # the code the API closed it with, when it did
+    authorizer: dict | None = None  # what the $connect authorizer allowed it with: every event carries it
     idle_timer: asyncio.TimerHandle | None = None
     lifetime_timer: asyncio.TimerHandle | None = None
 

@@ -54,3 +54,19 @@ INTEGRATION_FAILED_MESSAGE = "Internal server error"
 
 # A $disconnect event's disconnectReason for a normal close; any other code says "Going away".
 NORMAL_CLOSE = 1000
+
+# A REQUEST authorizer on $connect (the only route one may have): "If a specified identity source is
+# missing, null, or empty, API Gateway returns a 401 Unauthorized response without calling the
+# authorizer"; the authorizer's event carries methodArn arn:aws:execute-api:region:account-id:api-id/
+# stage-name/$connect; it answers an IAM policy (principalId, policyDocument, optional context) and a
+# Deny refuses the handshake with 403; an authorizer that fails or answers in another shape is 500.
+# principalId and the context's keys reach every route's event of the connection as
+# requestContext.authorizer. Context values are strings, numbers or booleans, never objects or
+# arrays. WebSocket APIs do not cache authorizer results (AuthorizerResultTtlInSeconds is
+# "Supported only for HTTP API Lambda authorizers").
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
+# https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers-authorizerid.html
+UNAUTHORIZED_STATUS, UNAUTHORIZED_MESSAGE = 401, "Unauthorized"
+FORBIDDEN_STATUS, FORBIDDEN_MESSAGE = 403, "Forbidden"
+AUTHORIZER_FAILED_STATUS, AUTHORIZER_FAILED_MESSAGE = 500, "Internal Server Error"
