@@ -30,6 +30,17 @@ def _conditional_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def _put_if_absent(table: Any, item: dict, key: str) -> bool:
+    """Store a new item; False (nothing written) when one with its key is stored already."""
+    try:
+        table.put_item(Item=item, ConditionExpression=f"attribute_not_exists({key})")
+        return True
+    except ClientError as error:
+        if _conditional_failed(error):
+            return False
+        raise
+
+
 class _Table:
     """A boto3 Table whose throttling and connection errors arrive as StoreBusy (a transient
     domain error), and which raises the chaos fault ``dynamodb-throttle`` when told to."""
@@ -119,12 +130,8 @@ class DynamoOrderRepository:
         self.table = _Table(table, faults)
 
     def create(self, order: Order) -> None:
-        try:
-            self.table.put_item(Item={**order_to_item(order), SUBSCRIBERS: {}}, ConditionExpression="attribute_not_exists(orderId)")
-        except ClientError as error:
-            if _conditional_failed(error):
-                raise DuplicateOrder(f"order {order.orderId} already exists") from error
-            raise
+        if not _put_if_absent(self.table, {**order_to_item(order), SUBSCRIBERS: {}}, "orderId"):
+            raise DuplicateOrder(f"order {order.orderId} already exists")
 
     def get(self, order_id: str) -> Order | None:
         item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
@@ -357,13 +364,7 @@ class DynamoChainLedger:
         self.table = _Table(table, faults)
 
     def put_if_absent(self, signature: str, record: dict) -> bool:
-        try:
-            self.table.put_item(Item={**record, "signature": signature}, ConditionExpression="attribute_not_exists(signature)")
-            return True
-        except ClientError as error:
-            if _conditional_failed(error):
-                return False
-            raise
+        return _put_if_absent(self.table, {**record, "signature": signature}, "signature")
 
     def get(self, signature: str) -> dict | None:
         return self.table.get_item(Key={"signature": signature}, ConsistentRead=True).get("Item")
@@ -377,12 +378,8 @@ class DynamoApiKeyStore:
         self.table = _Table(table, faults)
 
     def put_new(self, key: ApiKey) -> None:
-        try:
-            self.table.put_item(Item=key.model_dump(by_alias=True), ConditionExpression="attribute_not_exists(keyHash)")
-        except ClientError as error:
-            if _conditional_failed(error):
-                raise DuplicateKey(f"a key with id {key.key_id} is stored already") from error
-            raise
+        if not _put_if_absent(self.table, key.model_dump(by_alias=True), "keyHash"):
+            raise DuplicateKey(f"a key with id {key.key_id} is stored already")
 
     def get(self, key_hash: str) -> ApiKey | None:
         item = self.table.get_item(Key={"keyHash": key_hash}, ConsistentRead=True).get("Item")
