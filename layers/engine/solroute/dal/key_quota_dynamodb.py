@@ -1,0 +1,56 @@
+"""Per-key quota records on the rate limit table: one item per key, ``key#<keyId>`` (the
+table's key attribute is named ``bucket``), beside the global limiter's item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+from solroute.dal.dynamodb import _conditional_failed, _Table
+from solroute.dex.faults import NO_FAULTS, FaultPlan
+from solroute.models.key_quota import QuotaState
+
+_wire = TypeDeserializer()
+
+
+def _item_key(key_id: str) -> dict:
+    return {"bucket": f"key#{key_id}"}
+
+
+def _state(item: dict | None) -> QuotaState:
+    if not item:
+        return QuotaState()
+    return QuotaState(int(item["windowStartMs"]), int(item["count"]), int(item["reachMs"]), int(item["version"]))
+
+
+class DynamoKeyQuotaStore:
+    def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
+
+    def read(self, key_id: str) -> QuotaState:
+        return _state(self.table.get_item(Key=_item_key(key_id), ConsistentRead=True).get("Item"))
+
+    def write_if_unchanged(self, key_id: str, state: QuotaState, version: int, expires_at_s: int) -> QuotaState | None:
+        condition = Attr("version").not_exists() if version == 0 else Attr("version").eq(version)
+        item = {
+            **_item_key(key_id),
+            "windowStartMs": state.window_start_ms,
+            "count": state.count,
+            "reachMs": state.reach_ms,
+            "version": state.version,
+            "expiresAt": expires_at_s,  # a TTL attribute: an idle key's record goes away by itself
+        }
+        try:
+            # On a lost race DynamoDB hands back the item that won, saving a read.
+            self.table.put_item(Item=item, ConditionExpression=condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+            return None
+        except ClientError as error:
+            if not _conditional_failed(error):
+                raise
+            stored = error.response.get("Item")
+            if stored is None:  # nothing stored (deleted by TTL since we wrote), or no item returned
+                return self.read(key_id)
+            return _state({name: _wire.deserialize(value) for name, value in stored.items()})

@@ -1,0 +1,141 @@
+"""Per-API-key limits at submit time: an order rate, and a bound on how far one key's orders
+reach into the execution queue that every key shares.
+
+- **rate**: at most ``rate_per_minute`` accepted orders per calendar minute (a fixed window:
+  one counter, and "60 a minute" is what a client reads in its key's record).
+- **backlog**: the engine starts orders ``engine_interval_ms`` apart (the global limit's pace).
+  Each accepted order moves the key's ``reach`` (a virtual finish time, as in GCRA) one interval
+  past ``max(reach, now)``; an order that would put it more than ``backlog_ms`` ahead of now is
+  refused. A key that floods therefore queues at most ``backlog_ms`` of work ahead of other
+  keys' orders, however fast it sends: the rest gets 429 instead of delaying everyone.
+
+Both rules live in one stored record changed by one conditional write. The common case is one
+DynamoDB call: a KeyQuota keeps, per key, the state it last wrote or saw and writes over that
+version without reading first (a Lambda instance usually serves one key's requests in turn).
+When another instance wrote meanwhile, the failed write returns the stored state and the
+decision is made again on it. A refusal writes nothing, so refusing a flood costs no write; it
+may rest on a copy that is behind, but the stored record can only be stricter than an older
+copy (counts and reach only grow), except once the copy's minute and reach are both past, when
+neither rule refuses anyway.
+
+A KeyQuota must live as long as its Lambda instance (build it once, in the composition root).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from solroute.models.errors import RateLimited, StoreBusy
+from solroute.models.key_quota import QuotaState
+
+WINDOW_MS = 60_000  # the rate rule's calendar minute
+# The stored record expires (DynamoDB TTL) this long after it can last refuse anything.
+EXPIRY_MARGIN_S = 120
+
+
+class KeyQuotaStore(Protocol):
+    def read(self, key_id: str) -> QuotaState:
+        """The stored state (strongly consistent); ``QuotaState()`` when none is stored."""
+        ...
+
+    def write_if_unchanged(self, key_id: str, state: QuotaState, version: int, expires_at_s: int) -> QuotaState | None:
+        """Store ``state`` (with its own version) if the stored version is still ``version``
+        (0: nothing stored). None when written; otherwise the state stored instead."""
+        ...
+
+
+def engine_interval_ms(limit_per_minute: int, window_seconds: Decimal | int) -> int:
+    """How far apart the engine starts orders under the global limit (0: no global limit)."""
+    if limit_per_minute <= 0:
+        return 0
+    return math.ceil(Decimal(window_seconds) * 1000 / limit_per_minute)
+
+
+def _seconds(ms: int) -> int:
+    return max(1, math.ceil(ms / 1000))
+
+
+@dataclass(frozen=True)
+class Decision:
+    accepted: bool
+    retry_after_s: int  # 0 when accepted; at least 1 when refused
+    reason: str  # which limit refused ("" when accepted)
+    state: QuotaState  # the state after the decision (unchanged on a refusal)
+
+    def error(self) -> RateLimited:
+        """The refusal as the domain error the API answers with 429 and Retry-After."""
+        return RateLimited(f"Refused by {self.reason}; retry after {self.retry_after_s} s", self.retry_after_s)
+
+
+@dataclass(frozen=True)
+class QuotaRules:
+    """The two rules as a pure function of one state: what ``KeyQuota`` applies per key."""
+
+    backlog_ms: int  # how far ahead of now one key's accepted orders may reach
+    engine_interval_ms: int  # the engine's pace; 0 turns the backlog rule off
+
+    def __post_init__(self) -> None:
+        if self.engine_interval_ms and self.backlog_ms < self.engine_interval_ms:
+            raise ValueError(f"a backlog of {self.backlog_ms} ms cannot hold one order {self.engine_interval_ms} ms long")
+
+    def decide(self, state: QuotaState, rate_per_minute: int, now_ms: int) -> Decision:
+        """Accept one more order now, or refuse it and say when to retry. ``rate_per_minute``
+        of 0 turns the rate rule off."""
+        # A window another instance (its clock a little ahead) already began is kept, not reset.
+        window_start = max(now_ms - now_ms % WINDOW_MS, state.window_start_ms)
+        count = state.count if window_start == state.window_start_ms else 0
+        reach = max(state.reach_ms, now_ms) + self.engine_interval_ms
+        refusals = []
+        if 0 < rate_per_minute <= count:
+            refusals.append((window_start + WINDOW_MS - now_ms, f"this API key's limit of {rate_per_minute} orders a minute"))
+        if self.engine_interval_ms and reach - now_ms > self.backlog_ms:
+            waiting_s = math.ceil(max(0, state.reach_ms - now_ms) / 1000)
+            refusals.append((reach - now_ms - self.backlog_ms, f"this API key has {waiting_s} s of orders waiting ahead of other clients'"))
+        if refusals:
+            wait_ms, reason = max(refusals)  # retrying before the later of the two would be refused again
+            return Decision(False, _seconds(wait_ms), reason, state)
+        # Versions only grow, even past a TTL deletion: a fresh record starts at now, so a copy
+        # of the deleted one held in memory can never match it.
+        version = max(state.version + 1, now_ms)
+        return Decision(True, 0, "", QuotaState(window_start, count + 1, reach, version))
+
+    @staticmethod
+    def expires_at_s(state: QuotaState) -> int:
+        """When the stored record can no longer refuse anything, plus a margin (epoch s)."""
+        return math.ceil(max(state.window_start_ms + WINDOW_MS, state.reach_ms) / 1000) + EXPIRY_MARGIN_S
+
+
+class KeyQuota:
+    """Decides each key's orders against its stored state; one write per accepted order."""
+
+    def __init__(self, store: KeyQuotaStore, backlog_ms: int, engine_interval_ms: int, max_tries: int = 5, max_keys: int = 10_000) -> None:
+        self.store = store
+        self.rules = QuotaRules(backlog_ms, engine_interval_ms)
+        self.max_tries = max_tries
+        self.max_keys = max_keys
+        self._seen: OrderedDict[str, QuotaState] = OrderedDict()  # the state last written or seen, per key
+
+    def admit(self, key_id: str, rate_per_minute: int, now_ms: int) -> Decision:
+        """Accept one more order from ``key_id`` now (recorded), or refuse it (nothing recorded)."""
+        state = self._seen.get(key_id, QuotaState())
+        for _ in range(self.max_tries):
+            decision = self.rules.decide(state, rate_per_minute, now_ms)
+            if not decision.accepted:
+                return decision
+            stored = self.store.write_if_unchanged(key_id, decision.state, state.version, self.rules.expires_at_s(decision.state))
+            if stored is None:
+                self._remember(key_id, decision.state)
+                return decision
+            state = stored  # another instance wrote first: decide again on what it stored
+            self._remember(key_id, state)
+        raise StoreBusy(f"the quota of API key {key_id} stayed contended for {self.max_tries} tries; try again shortly")
+
+    def _remember(self, key_id: str, state: QuotaState) -> None:
+        self._seen[key_id] = state
+        self._seen.move_to_end(key_id)
+        if len(self._seen) > self.max_keys:
+            self._seen.popitem(last=False)

@@ -1,0 +1,120 @@
+"""The per-key quota store's contract, run on the in-memory fake and on the DynamoDB adapter
+(moto, the rate limit table created from template.yaml)."""
+
+from __future__ import annotations
+
+import itertools
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from localcloud.resources import deploy
+from localcloud.template import Template
+from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
+from solroute.logic.key_quota import KeyQuota
+from solroute.models.key_quota import QuotaState
+from tests.lambdas import ROOT
+from tests.quota_fakes import InMemoryKeyQuotaStore
+
+MINUTE = 1_790_000_040_000
+_ids = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def rate_limit_table():
+    with mock_aws():
+        kwargs = {"region_name": "us-east-1", "aws_access_key_id": "t", "aws_secret_access_key": "t"}
+        deployed = deploy(Template(ROOT / "template.yaml"), boto3.client("dynamodb", **kwargs), boto3.client("sqs", **kwargs), "quota", {})
+        yield boto3.resource("dynamodb", **kwargs).Table(deployed.tables["RateLimitTable"]["name"])
+
+
+class _CountingTable:
+    """The boto3 table, counting the calls made to it."""
+
+    def __init__(self, table) -> None:
+        self._table, self.name, self.meta, self.calls = table, table.name, table.meta, 0
+
+    def __getattr__(self, operation):
+        call = getattr(self._table, operation)
+
+        def counted(**kwargs):
+            self.calls += 1
+            return call(**kwargs)
+
+        return counted
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def store(request, rate_limit_table):
+    if request.param == "fake":
+        fake = InMemoryKeyQuotaStore()
+        return fake, lambda: fake.calls
+    table = _CountingTable(rate_limit_table)
+    return DynamoKeyQuotaStore(table), lambda: table.calls
+
+
+def _key() -> str:
+    return f"sr_contract{next(_ids)}"
+
+
+def test_nothing_stored_reads_as_the_empty_state(store):
+    quotas, _ = store
+    assert quotas.read(_key()) == QuotaState()
+
+
+def test_a_state_is_written_only_over_the_version_it_replaces(store):
+    quotas, _ = store
+    key = _key()
+    first, second = QuotaState(MINUTE, 1, MINUTE + 615, 10), QuotaState(MINUTE, 2, MINUTE + 1_230, 11)
+    assert quotas.write_if_unchanged(key, first, 0, 1) is None
+    assert quotas.read(key) == first
+    assert quotas.write_if_unchanged(key, second, 0, 1) == first, "version 0 means: nothing may be stored yet"
+    assert quotas.write_if_unchanged(key, second, 9, 1) == first, "a lost write answers with the state that won"
+    assert quotas.read(key) == first
+    assert quotas.write_if_unchanged(key, second, 10, 1) is None
+    assert quotas.read(key) == second
+
+
+def test_a_write_over_a_version_that_is_gone_answers_with_the_empty_state(store):
+    quotas, _ = store
+    assert quotas.write_if_unchanged(_key(), QuotaState(MINUTE, 1, MINUTE, 8), 7, 1) == QuotaState()
+
+
+def test_an_accepted_order_is_one_call_and_a_refusal_none(store):
+    quotas, calls = store
+    keys, key = KeyQuota(quotas, 10_000, 615), _key()
+    assert keys.admit(key, 2, MINUTE).accepted
+    before = calls()
+    assert keys.admit(key, 2, MINUTE + 1_000).accepted
+    assert calls() == before + 1
+    assert not keys.admit(key, 2, MINUTE + 2_000).accepted
+    assert calls() == before + 1
+
+
+def test_two_instances_sharing_the_store_count_together(store):
+    quotas, calls = store
+    a, b, key = KeyQuota(quotas, 10_000, 615), KeyQuota(quotas, 10_000, 615), _key()
+    assert a.admit(key, 3, MINUTE).accepted
+    before = calls()
+    assert b.admit(key, 3, MINUTE).accepted
+    assert calls() == before + 2, "b's blind write lost and brought back a's state: no read needed"
+    assert a.admit(key, 3, MINUTE).accepted
+    assert not b.admit(key, 3, MINUTE).accepted
+    assert quotas.read(key).count == 3
+
+
+def test_the_dynamodb_item_is_keyed_by_key_id_and_expires(rate_limit_table):
+    keys, key = KeyQuota(DynamoKeyQuotaStore(rate_limit_table), 10_000, 615), _key()
+    keys.admit(key, 5, MINUTE + 30_000)
+    item = rate_limit_table.get_item(Key={"bucket": f"key#{key}"})["Item"]
+    assert (item["windowStartMs"], item["count"], item["reachMs"]) == (MINUTE, 1, MINUTE + 30_615)
+    assert item["expiresAt"] == (MINUTE + 60_000) // 1000 + 120, "a couple of minutes after the window ends"
+
+
+def test_the_fake_keeps_the_same_expiry():
+    fake = InMemoryKeyQuotaStore()
+    keys, key = KeyQuota(fake, 100_000, 1_000), _key()
+    for _ in range(90):
+        keys.admit(key, 1_000, MINUTE)
+    assert fake.expires_at_s(key) == (MINUTE + 90_000) // 1000 + 120, "after the reach when it ends later than the minute"

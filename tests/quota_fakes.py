@@ -1,0 +1,37 @@
+"""An in-memory KeyQuotaStore that behaves as DynamoKeyQuotaStore does (tests/contract proves it)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from solroute.models.key_quota import QuotaState
+
+
+class InMemoryKeyQuotaStore:
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[QuotaState, int]] = {}  # key id -> (state, expires at, epoch s)
+        self.calls = 0
+        # Runs inside the next write, before its condition is checked: another writer getting in first.
+        self.before_next_write: Callable[[], None] | None = None
+        self._lock = threading.RLock()
+
+    def read(self, key_id: str) -> QuotaState:
+        with self._lock:
+            self.calls += 1
+            return self.items.get(key_id, (QuotaState(), 0))[0]
+
+    def write_if_unchanged(self, key_id: str, state: QuotaState, version: int, expires_at_s: int) -> QuotaState | None:
+        interloper, self.before_next_write = self.before_next_write, None
+        if interloper:
+            interloper()
+        with self._lock:
+            self.calls += 1
+            stored = self.items.get(key_id, (QuotaState(), 0))[0]
+            if stored.version != version:
+                return stored
+            self.items[key_id] = (state, expires_at_s)
+            return None
+
+    def expires_at_s(self, key_id: str) -> int:
+        return self.items[key_id][1]

@@ -1,0 +1,248 @@
+"""Per-key limits at submit time: an order rate per calendar minute, and a bound on how far one
+key's orders reach into the shared execution queue."""
+
+import itertools
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solroute.logic.key_quota import WINDOW_MS, KeyQuota, QuotaRules, engine_interval_ms
+from solroute.models.errors import RateLimited, StoreBusy
+from solroute.models.key_quota import QuotaState
+from tests.quota_fakes import InMemoryKeyQuotaStore
+
+MINUTE = 1_790_000_040_000  # the start of a calendar minute (epoch ms)
+INTERVAL = 615  # the engine's pace at 100 orders per 61.5 s
+KEY = "sr_key1"
+
+
+def quota(store=None, backlog_ms=10_000, interval_ms=INTERVAL):
+    return KeyQuota(store if store is not None else InMemoryKeyQuotaStore(), backlog_ms, interval_ms)
+
+
+def test_the_engine_interval_is_the_global_limits_pace_and_0_when_it_is_off():
+    assert engine_interval_ms(100, Decimal("61.5")) == 615
+    assert engine_interval_ms(7, 60) == 8572, "rounded up: never faster than the engine"
+    assert engine_interval_ms(0, 60) == 0
+
+
+# ------------------------------------------------------------------ the rate rule
+def test_a_key_gets_its_rate_per_calendar_minute_then_is_told_to_wait_for_the_next_one():
+    keys = quota(interval_ms=0)
+    accepted = [keys.admit(KEY, 60, MINUTE + i * 100).accepted for i in range(60)]
+    refused = keys.admit(KEY, 60, MINUTE + 45_000)
+    assert all(accepted)
+    assert not refused.accepted
+    assert refused.retry_after_s == 15
+    assert refused.reason == "this API key's limit of 60 orders a minute"
+
+
+def test_the_count_starts_again_when_the_minute_rolls_over():
+    keys = quota(interval_ms=0)
+    for i in range(3):
+        keys.admit(KEY, 3, MINUTE + i)
+    assert not keys.admit(KEY, 3, MINUTE + WINDOW_MS - 1).accepted
+    decision = keys.admit(KEY, 3, MINUTE + WINDOW_MS)
+    assert decision.accepted
+    assert (decision.state.window_start_ms, decision.state.count) == (MINUTE + WINDOW_MS, 1)
+
+
+def test_a_refusal_changes_nothing_stored_and_writes_nothing():
+    store = InMemoryKeyQuotaStore()
+    keys = quota(store, interval_ms=0)
+    keys.admit(KEY, 1, MINUTE)
+    stored, calls = store.read(KEY), store.calls
+    decision = keys.admit(KEY, 1, MINUTE + 10)
+    assert not decision.accepted
+    assert decision.state == stored
+    assert store.read(KEY) == stored
+    assert store.calls == calls + 1, "only the read above: the refusal itself made no call"
+
+
+def test_each_key_has_its_own_count():
+    keys = quota(interval_ms=0)
+    assert keys.admit("a", 1, MINUTE).accepted
+    assert not keys.admit("a", 1, MINUTE).accepted
+    assert keys.admit("b", 1, MINUTE).accepted
+
+
+def test_a_rate_of_0_turns_the_rate_rule_off():
+    keys = quota(interval_ms=0)
+    assert all(keys.admit(KEY, 0, MINUTE).accepted for _ in range(500))
+
+
+# ------------------------------------------------------------------ the backlog rule
+def test_a_burst_fills_the_backlog_then_the_next_order_waits_for_the_excess():
+    keys = quota(backlog_ms=10_000)
+    accepted = [keys.admit(KEY, 1_000, MINUTE).accepted for _ in range(17)]
+    assert accepted == [True] * 16 + [False], "16 x 615 ms = 9.84 s fits in 10 s; a 17th would reach 10.455 s"
+    refused = keys.admit(KEY, 1_000, MINUTE)
+    assert refused.retry_after_s == 1, "455 ms over, rounded up"
+    assert refused.reason == "this API key has 10 s of orders waiting ahead of other clients'"
+
+
+def test_the_backlog_drains_at_the_engines_pace():
+    keys = quota(backlog_ms=10_000)
+    while keys.admit(KEY, 1_000, MINUTE).accepted:
+        pass
+    assert not keys.admit(KEY, 1_000, MINUTE + 454).accepted
+    assert keys.admit(KEY, 1_000, MINUTE + 455).accepted, "the first order's start made room for one more"
+    assert not keys.admit(KEY, 1_000, MINUTE + 455).accepted
+    assert [keys.admit(KEY, 1_000, MINUTE + 17 * INTERVAL).accepted for _ in range(16)] == [True] * 16, "drained once all 17 would have started"
+
+
+def test_a_retry_after_the_advertised_wait_is_accepted():
+    keys = quota(backlog_ms=5_000, interval_ms=2_000)
+    now = MINUTE
+    for _ in range(2):
+        keys.admit(KEY, 1_000, now)
+    refused = keys.admit(KEY, 1_000, now)
+    assert refused.retry_after_s == 1, "reach would be 6 s ahead: 1 s over"
+    assert keys.admit(KEY, 1_000, now + refused.retry_after_s * 1000).accepted
+
+
+def test_an_order_sent_at_the_engines_pace_is_never_refused():
+    keys = quota(backlog_ms=2_000)
+    assert all(keys.admit(KEY, 10_000, MINUTE + i * INTERVAL).accepted for i in range(500))
+
+
+def test_an_interval_of_0_turns_the_backlog_rule_off():
+    keys = quota(backlog_ms=1, interval_ms=0)
+    assert all(keys.admit(KEY, 10_000, MINUTE).accepted for _ in range(1_000))
+
+
+def test_when_both_rules_refuse_the_later_retry_is_given():
+    keys = quota(backlog_ms=3_000, interval_ms=1_000)
+    for _ in range(3):
+        keys.admit(KEY, 3, MINUTE)
+    refused = keys.admit(KEY, 3, MINUTE)
+    assert refused.retry_after_s == 60
+    assert refused.reason == "this API key's limit of 3 orders a minute"
+
+
+def test_a_backlog_shorter_than_one_order_is_a_configuration_error():
+    with pytest.raises(ValueError):
+        quota(backlog_ms=100, interval_ms=INTERVAL)
+
+
+def test_a_refusal_becomes_the_429_error():
+    keys = quota(interval_ms=0)
+    keys.admit(KEY, 1, MINUTE)
+    error = keys.admit(KEY, 1, MINUTE + 20_000).error()
+    assert isinstance(error, RateLimited)
+    assert error.retry_after_s == 40
+    assert "60 orders" not in error.message and "limit of 1 orders a minute" in error.message
+
+
+# ------------------------------------------------------------------ storage: one call, and races
+def test_an_accepted_order_costs_one_write_once_the_instance_has_seen_the_key():
+    store = InMemoryKeyQuotaStore()
+    keys = quota(store)
+    for i in range(10):
+        keys.admit(KEY, 1_000, MINUTE + i * 1_000)
+    assert store.calls == 10
+
+
+def test_an_instance_that_lost_a_race_decides_again_on_what_won():
+    store = InMemoryKeyQuotaStore()
+    a, b = quota(store, interval_ms=0), quota(store, interval_ms=0)
+    a.admit(KEY, 2, MINUTE)
+    store.calls = 0
+    assert b.admit(KEY, 2, MINUTE).accepted, "b had not seen the key: its first write conflicts, then counts 2"
+    assert store.calls == 2
+    assert store.read(KEY).count == 2
+
+
+def test_a_copy_behind_the_store_never_lets_an_extra_order_in():
+    store = InMemoryKeyQuotaStore()
+    a, b = quota(store, interval_ms=0), quota(store, interval_ms=0)
+    assert a.admit(KEY, 2, MINUTE).accepted
+    assert b.admit(KEY, 2, MINUTE).accepted
+    decision = a.admit(KEY, 2, MINUTE + 1)
+    assert not decision.accepted, "a thought the count was 1; the write over its old version lost and it saw 2"
+    assert store.read(KEY).count == 2
+
+
+def test_endless_contention_gives_up_with_the_transient_error():
+    store = InMemoryKeyQuotaStore()
+    keys, other = quota(store), quota(store)
+
+    def someone_else_writes_first():
+        other.admit(KEY, 1_000, MINUTE)
+        store.before_next_write = someone_else_writes_first
+
+    store.before_next_write = someone_else_writes_first
+    with pytest.raises(StoreBusy):
+        keys.admit(KEY, 1_000_000, MINUTE)
+
+
+def test_a_record_deleted_by_ttl_and_made_again_is_not_overwritten_from_an_old_copy():
+    store = InMemoryKeyQuotaStore()
+    a, b = quota(store, interval_ms=0), quota(store, interval_ms=0)
+    a.admit(KEY, 1, MINUTE)
+    del store.items[KEY]  # TTL deleted the idle key's record
+    later = MINUTE + 10 * WINDOW_MS
+    assert b.admit(KEY, 1, later).accepted, "the new record's first version"
+    assert not a.admit(KEY, 1, later).accepted, "a's copy is of the old record's first version: it must not match"
+
+
+Step = tuple[int, int, bool]  # (which admitter, ms since the last step, another admitter writes in between)
+
+
+def _run(steps: list[Step], rate: int, backlog_ms: int, interval_ms: int):
+    """Three admitters (three Lambda instances) share one store. Returns each accepted order's
+    time, in the order their writes landed, and the store."""
+    store = InMemoryKeyQuotaStore()
+    admitters = [quota(store, backlog_ms, interval_ms) for _ in range(3)]
+    landed, now = [], MINUTE - 30_000
+    for who, gap_ms, interleaved in steps:
+        now += gap_ms
+
+        def admit(admitter: KeyQuota, at: int = now) -> None:
+            if admitter.admit(KEY, rate, at).accepted:
+                landed.append(at)
+
+        if interleaved:
+            store.before_next_write = lambda other=admitters[(who + 1) % 3]: admit(other)
+        admit(admitters[who])
+        store.before_next_write = None  # unused when the instance refused without writing
+    return landed, store
+
+
+def _check_limits(landed: list[int], store, rate: int, backlog_ms: int, interval_ms: int):
+    """However the admitters raced, the accepted orders are ones a single admitter would have
+    accepted in the same order, and the store holds exactly what it would have."""
+    rules, state = QuotaRules(backlog_ms, interval_ms), QuotaState()
+    for at in landed:
+        decision = rules.decide(state, rate, at)
+        assert decision.accepted
+        state = decision.state
+    assert (store.read(KEY).count, store.read(KEY).reach_ms) == (state.count, state.reach_ms)
+    for minute, group in itertools.groupby(landed, key=lambda t: t - t % WINDOW_MS):
+        assert len(list(group)) <= rate, minute
+
+
+def test_every_interleaving_of_two_instances_keeps_both_limits():
+    """Exhaustive over short runs: which of two instances serves each request, and whether
+    another instance's write lands between its decision and its write."""
+    rate, backlog_ms, interval_ms = 3, 2_000, 600
+    choices = [(who, gap, interleaved) for who in (0, 1) for gap in (0, 700) for interleaved in (False, True)]
+    runs = 0
+    for steps in itertools.product(choices, repeat=4):
+        landed, store = _run(list(steps), rate, backlog_ms, interval_ms)
+        _check_limits(landed, store, rate, backlog_ms, interval_ms)
+        runs += 1
+    assert runs == 8**4
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4_000), st.booleans()), min_size=1, max_size=120),
+    st.integers(1, 20),
+    st.sampled_from([0, 300, 615]),
+)
+def test_instances_racing_never_accept_more_than_the_limits_allow(steps, rate, interval_ms):
+    landed, store = _run(steps, rate, 5_000, interval_ms)
+    _check_limits(landed, store, rate, 5_000, interval_ms)
