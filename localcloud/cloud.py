@@ -17,6 +17,7 @@ from aiohttp import web
 from botocore.config import Config
 
 from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
+from localcloud.demo_key import create_demo_key
 from localcloud.endpoint import MotoServer, wait_until_up
 from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
 from localcloud.lambda_api import LambdaApi
@@ -27,9 +28,11 @@ from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
+from localcloud.stack_outputs import stack_outputs
 from localcloud.template import REGION, Template
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+DEFAULT_CLIENT_API = "http://127.0.0.1:3000"  # where `solroute submit` looks unless given --api
 
 
 @dataclass
@@ -70,6 +73,8 @@ class LocalCloud:
         self.lambda_endpoint = ""
         self.invokers: dict[str, AsyncInvoker] = {}  # asynchronous invocation, per function
         self.ready = False  # every function and event source has started (GET /_localcloud/health)
+        self.outputs: dict[str, str] = {}  # the template's Outputs as deployed here
+        self.demo_key: str | None = None  # issued at start when the template keeps API keys
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -82,6 +87,15 @@ class LocalCloud:
             aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
             aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
             config=config,
+        )
+
+    def _resource(self, service: str) -> Any:
+        return boto3.resource(
+            service,
+            region_name=REGION,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+            aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
         )
 
     # ------------------------------------------------------------ start
@@ -130,6 +144,8 @@ class LocalCloud:
                 max_instances=self.config.max_instances,
             )
         self.log(f"created {len(self.deployed.tables)} tables and {len(self.deployed.queues)} queues from {self.config.template.name}")
+        self.outputs = stack_outputs(self.template, self.deployed)
+        self.demo_key = await loop.run_in_executor(self._pool, lambda: create_demo_key(self._resource("dynamodb"), self.outputs))
         if self.config.prewarm:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
         await self._start_event_sources()
@@ -247,7 +263,9 @@ class LocalCloud:
             "aws": self.endpoint,
             "lambda": self.lambda_endpoint,
         }
-        return 200, {"status": "ready", "endpoints": endpoints}
+        # The stack's outputs (as describe-stacks gives them on AWS) and the demo key let a client
+        # such as `solroute keys` or `solroute submit` find what it needs without the banner.
+        return 200, {"status": "ready", "endpoints": endpoints, "outputs": self.outputs, "demoKey": self.demo_key}
 
     def _dynamodb_usage(self) -> dict:
         if not (self.moto and self.config.meter):
@@ -269,11 +287,16 @@ class LocalCloud:
                 f"  Lambda API     {self.lambda_endpoint}   (AWS_ENDPOINT_URL_LAMBDA; invoke any function by name, logical id or ARN)",
                 *([f"  SQS endpoint   {self.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if self.sqs_endpoint else []),
                 f"  Stats          {self.http_url}/_localcloud/stats",
+                *([f"  API key        {self.demo_key}   (demo key: send it as x-api-key, or ?apiKey= on the WebSocket)"] if self.demo_key else []),
                 "",
-                "  Try:  .venv/bin/solroute submit SOL USDC 1.5     Stop: Ctrl-C",
+                f"  Try:  .venv/bin/solroute submit SOL USDC 1.5{self._api_option()}     Stop: Ctrl-C",
                 "",
             ]
         )
+
+    def _api_option(self) -> str:
+        # The command line's default API is the default port's; any other has to be named.
+        return "" if self.http_url == DEFAULT_CLIENT_API else f" --api {self.http_url}"
 
     async def stop(self) -> None:
         self.log("stopping: draining in-flight invocations")

@@ -65,3 +65,6 @@ def test_health_says_starting_until_the_event_sources_have_started_then_ready_wi
         "aws": endpoint,
         "lambda": cloud.lambda_endpoint,
     }
+    # A template that keeps no API keys gets no demo key (and this one has no outputs)
+    assert body["demoKey"] is None
+    assert body["outputs"] == {}
