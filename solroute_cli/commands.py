@@ -1,4 +1,5 @@
-"""The client commands: submit an order (and watch it), show one, list a wallet's."""
+"""The client commands: submit an order (and watch it), show one, list the caller's. Each sends
+the API key as `x-api-key` (see api.api_key for where it comes from)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from solroute_cli.api import raise_for_error, request
+from solroute_cli.api import api_key, raise_for_error, request
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK
 from solroute_cli.watch import watch
 
@@ -18,9 +19,10 @@ async def submit(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {"tokenIn": args.token_in, "tokenOut": args.token_out, "amountIn": args.amount, "slippage": args.slippage}
     if args.wallet:
         body["wallet"] = args.wallet
-    headers = {"idempotency-key": args.idempotency_key} if args.idempotency_key else {}
     started = time.monotonic()
     async with aiohttp.ClientSession() as session:
+        key = {"x-api-key": await api_key(session, args.api, args.api_key)}
+        headers = {**key, "idempotency-key": args.idempotency_key} if args.idempotency_key else key
         status, accepted = await request(session, "POST", f"{args.api}/api/orders/execute", args.api, json=body, headers=headers)
         raise_for_error(status, accepted)
         order_id = accepted["orderId"]
@@ -30,7 +32,7 @@ async def submit(args: argparse.Namespace) -> int:
             print(f"order {order_id}: {args.amount} {args.token_in} -> {args.token_out}, slippage {args.slippage}", flush=True)
         if args.no_watch:
             return EXIT_OK
-        final = await watch(session, accepted["websocketUrl"], order_id, started, args.timeout, args.json)
+        final = await watch(session, accepted["websocketUrl"], order_id, started, args.timeout, args.json, headers=key)
     if not args.json:
         print(f"{final['status']} in {time.monotonic() - started:.2f}s", flush=True)
     return EXIT_OK if final["status"] == "confirmed" else EXIT_FAILED
@@ -38,18 +40,22 @@ async def submit(args: argparse.Namespace) -> int:
 
 async def get(args: argparse.Namespace) -> int:
     async with aiohttp.ClientSession() as session:
-        status, order = await request(session, "GET", f"{args.api}/api/orders/{args.order_id}", args.api)
+        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
+        status, order = await request(session, "GET", f"{args.api}/api/orders/{args.order_id}", args.api, headers=headers)
     raise_for_error(status, order)
     print(json.dumps(order, indent=2))
     return EXIT_OK
 
 
 async def list_orders(args: argparse.Namespace) -> int:
-    params = {"wallet": args.wallet, "limit": str(args.limit)}
+    params = {"limit": str(args.limit)}
+    if args.wallet:
+        params["wallet"] = args.wallet  # a filter: without it, every order of the key's owner
     if args.cursor:
         params["cursor"] = args.cursor
     async with aiohttp.ClientSession() as session:
-        status, page = await request(session, "GET", f"{args.api}/api/orders", args.api, params=params)
+        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
+        status, page = await request(session, "GET", f"{args.api}/api/orders", args.api, params=params, headers=headers)
     raise_for_error(status, page)
     if args.json:
         print(json.dumps(page, indent=2))
@@ -58,5 +64,6 @@ async def list_orders(args: argparse.Namespace) -> int:
         out = (order.get("execution") or {}).get("amountOut", "")
         print(f"{order['createdAt']}  {order['orderId']}  {order['status']:<9} {order['amountIn']} {order['tokenIn']} -> {out} {order['tokenOut']}")
     if page.get("cursor"):
-        print(f"more: solroute list --wallet {args.wallet} --cursor {page['cursor']}")
+        wallet = f" --wallet {args.wallet}" if args.wallet else ""
+        print(f"more: solroute list{wallet} --cursor {page['cursor']}")
     return EXIT_OK

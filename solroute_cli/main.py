@@ -3,25 +3,30 @@
   solroute up                      start the local cloud (what `make run` does)
   solroute submit SOL USDC 1.5     submit a market order and watch it live until it is final
   solroute get ORDER_ID            show one order
-  solroute list --wallet ADDRESS   a wallet's orders, newest first
+  solroute list                    your orders, newest first (--wallet ADDRESS: one wallet's)
+  solroute keys create --name NAME issue an API key (also: keys list, keys revoke KEY_ID)
+
+Client commands send an API key: --api-key, else SOLROUTE_API_KEY, else the local cloud's demo key.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import Awaitable, Callable
 
 from localcloud.cli import add_up_command, run_up
-from solroute_cli import commands
-from solroute_cli.api import DEFAULT_API
+from solroute_cli import commands, keys
+from solroute_cli.api import API_KEY_ENV, DEFAULT_API
 from solroute_cli.errors import CliError
 
 CLIENT_COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "submit": commands.submit,
     "get": commands.get,
     "list": commands.list_orders,
+    "keys": keys.run,
 }
 
 
@@ -33,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
     def client(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = subcommands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--api", default=DEFAULT_API, help=f"HTTP API base URL (default {DEFAULT_API}; env SOLROUTE_API_URL)")
+        sub.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
+                         help="API key, sent as x-api-key (default: env SOLROUTE_API_KEY, else the local cloud's demo key)")  # fmt: skip
         sub.add_argument("--json", action="store_true", help="print JSON instead of text")
         return sub
 
@@ -49,10 +56,11 @@ def parser() -> argparse.ArgumentParser:
     get = client("get", "show one order with its history, quotes, route and result")
     get.add_argument("order_id", metavar="ORDER_ID")
 
-    listing = client("list", "list a wallet's orders, newest first")
-    listing.add_argument("--wallet", required=True, help="base58 wallet address")
+    listing = client("list", "list your orders (those of the API key's owner), newest first")
+    listing.add_argument("--wallet", help="only this wallet's orders (base58 address)")
     listing.add_argument("--limit", type=int, default=20, help="orders per page, 1-100 (default 20)")
     listing.add_argument("--cursor", help="cursor printed by the previous page")
+    keys.add_keys_command(subcommands, DEFAULT_API)
     return top
 
 
@@ -63,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(CLIENT_COMMANDS[args.command](args))
     except CliError as error:
-        print(f"solroute {args.command}: {error}", file=sys.stderr)
+        command = " ".join(filter(None, [args.command, getattr(args, "keys_command", None)]))
+        print(f"solroute {command}: {error}", file=sys.stderr)
         return error.code
     except KeyboardInterrupt:
         return 130

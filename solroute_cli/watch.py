@@ -34,10 +34,14 @@ def progress(status: str) -> str:
     return " ▸ ".join(s.upper() if i == reached else s for i, s in enumerate(STEPS[: reached + 1]))
 
 
-async def watch(session: aiohttp.ClientSession, ws_url: str, order_id: str, started: float, timeout_s: float, as_json: bool) -> dict:
+async def watch(
+    session: aiohttp.ClientSession, ws_url: str, order_id: str, started: float, timeout_s: float, as_json: bool,
+    headers: dict[str, str] | None = None,
+) -> dict:  # fmt: skip
+    """``headers`` go with the handshake: the API key, which $connect's authorizer reads."""
     last_seq, final = 0, None
     try:
-        async with session.ws_connect(ws_url, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as socket:
+        async with session.ws_connect(ws_url, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as socket:
             await socket.send_str(json.dumps({"action": "subscribe", "orderId": order_id}))
             deadline = time.monotonic() + timeout_s
             while final is None:
@@ -59,7 +63,8 @@ async def watch(session: aiohttp.ClientSession, ws_url: str, order_id: str, star
     except asyncio.TimeoutError as error:
         raise CliError(f"order {order_id} was not final after {timeout_s:.0f} s; `solroute get {order_id}` shows where it is", EXIT_FAILED) from error
     except aiohttp.WSServerHandshakeError as error:
-        raise CliError(f"the WebSocket refused the connection: HTTP {error.status}", EXIT_FAILED) from error
+        refused = " (the API key was refused)" if error.status in (401, 403) else ""
+        raise CliError(f"the WebSocket refused the connection: HTTP {error.status}{refused}", EXIT_FAILED) from error
     except aiohttp.ClientConnectionError as error:
         raise CliError(f"could not open the WebSocket at {ws_url}: {error}", EXIT_UNREACHABLE) from error
     return final
