@@ -10,9 +10,14 @@ from decimal import Decimal
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, attempt_refused, counted_attempt
 from solroute.logic.clock import Clock
-from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
-from solroute.models.keys import ApiKey
+from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
+from solroute.models.keys import ApiKey, Principal
 from solroute.models.order import Order, OrderStatus
+
+
+# The owner (an API key owner's id) that tests submit orders as, unless they say otherwise.
+TEST_OWNER = "owner-a"
+TEST_CALLER = Principal(owner=TEST_OWNER, key_id="sr_testkey", rate_per_minute=10_000)
 
 
 class FakeClock(Clock):
@@ -85,20 +90,23 @@ class InMemoryOrders:
         due = [o for o in self.items.values() if o.status is OrderStatus.PENDING and o.startDeadlineMs is not None and o.startDeadlineMs <= now_ms]
         return [o.orderId for o in sorted(due, key=lambda o: o.startDeadlineMs)][:limit]
 
-    def list_by_wallet(self, wallet: str, limit: int, cursor: str | None) -> Page:
-        mine = sorted((o for o in self.items.values() if o.wallet == wallet), key=lambda o: (o.createdAt, o.orderId), reverse=True)
+    def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
+        mine = sorted(
+            (o for o in self.items.values() if o.owner == owner and (wallet is None or o.wallet == wallet)),
+            key=lambda o: (o.createdAt, o.orderId), reverse=True,
+        )  # fmt: skip
         start = 0
         if cursor:
             try:
-                owner, _, offset = base64.urlsafe_b64decode(cursor.encode()).decode().rpartition(":")
+                issued_to, _, offset = base64.urlsafe_b64decode(cursor.encode()).decode().rpartition(":")
                 start = int(offset)
             except ValueError as error:
                 raise InvalidRequest("cursor is not one this API issued", {"cursor": cursor}) from error
-            if owner != wallet:
-                raise InvalidRequest("cursor is not one this API issued for this wallet", {"cursor": cursor})
+            if issued_to != owner:
+                raise InvalidRequest("cursor is not one this API issued to this API key", {"cursor": cursor})
         page = mine[start : start + limit]
         more = start + limit < len(mine)
-        return Page(page, base64.urlsafe_b64encode(f"{wallet}:{start + limit}".encode()).decode() if more else None)
+        return Page(page, base64.urlsafe_b64encode(f"{owner}:{start + limit}".encode()).decode() if more else None)
 
 
 class InMemoryQueue:
@@ -170,8 +178,10 @@ class InMemorySubscribers:
         self.items: dict[str, dict[str, int]] = {}  # order id -> connection id -> expires at
         self.now_seconds = now_seconds
 
-    def subscribe(self, connection_id: str, order_id: str, expires_at: int) -> Order | None:
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
         order = self.orders.get(order_id)
+        if order is not None and order.owner != owner:
+            raise ForeignOrder(f"order {order_id} belongs to another API key", {"orderId": order_id})
         if order is None or order.is_final:
             return order
         subscribers = self.items.setdefault(order_id, {})

@@ -68,10 +68,92 @@ def test_every_websocket_route_has_an_integration_and_a_deployment_dependency():
     assert len(RESOURCES["WebSocketDeployment"]["DependsOn"]) == len(routes)
 
 
-def test_the_authorizer_may_only_read_the_api_keys_table_which_is_keyed_by_the_hash():
+def test_the_authorizer_reads_only_the_api_keys_table_which_is_keyed_by_the_hash():
     authorizer = RESOURCES["AuthorizerFunction"]["Properties"]
-    assert authorizer["Policies"] == [{"DynamoDBReadPolicy": {"TableName": {"Ref": "ApiKeysTable"}}}]
+    assert _dynamodb_grants("AuthorizerFunction") == {("ApiKeysTable", "dynamodb:GetItem")}
     assert authorizer["Environment"]["Variables"] == {"API_KEYS_TABLE": {"Ref": "ApiKeysTable"}}
     keys = RESOURCES["ApiKeysTable"]["Properties"]
     assert (keys["BillingMode"], keys["KeySchema"]) == ("PAY_PER_REQUEST", [{"AttributeName": "keyHash", "KeyType": "HASH"}])
     assert int(RAW["Parameters"]["KeyRatePerMinute"]["Default"]) == 60
+
+
+def _dynamodb_grants(logical_id: str) -> set[tuple[str, str]]:
+    """(table or table/index, action) for every DynamoDB action a function's policies allow."""
+    grants = set()
+    for policy in RESOURCES[logical_id]["Properties"].get("Policies", []):
+        assert set(policy) <= {"Statement", "SQSSendMessagePolicy"}, f"{logical_id}: {policy} grants more than its calls"
+        for statement in policy.get("Statement", []):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in resources:
+                if "Fn::GetAtt" in resource:
+                    where = resource["Fn::GetAtt"][0]
+                else:  # !Sub "${Table.Arn}/index/NAME"
+                    where = str(resource.get("Fn::Sub", "")).replace("${", "").replace(".Arn}", "")
+                grants |= {(where, a) for a in actions if a.startswith("dynamodb:")}
+    return grants
+
+
+# What each function's code calls (DynamoDB only; SQS sends and the stream and queue reads of
+# event sources are granted by SAM's SQSSendMessagePolicy and event types).
+LEAST_PRIVILEGE = {
+    "ApiFunction": {
+        ("OrdersTable", "dynamodb:PutItem"), ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"),
+        ("OrdersTable", "dynamodb:BatchGetItem"), ("OrdersTable/index/byOwner", "dynamodb:Query"),
+        ("IdempotencyTable", "dynamodb:PutItem"), ("IdempotencyTable", "dynamodb:GetItem"),
+        ("IdempotencyTable", "dynamodb:UpdateItem"), ("IdempotencyTable", "dynamodb:DeleteItem"),
+        ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:GetItem"),
+    },
+    **{
+        consumer: {
+            ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"),
+            ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:PutItem"),
+            ("SimulatedChainTable", "dynamodb:GetItem"), ("SimulatedChainTable", "dynamodb:PutItem"),
+        }
+        for consumer in ("OrderConsumerFunction", "SettlerFunction")
+    },
+    "DeadLetterFunction": {("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("SimulatedChainTable", "dynamodb:GetItem")},
+    "SweeperFunction": {
+        ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/pendingByStartDeadline", "dynamodb:Query"),
+    },
+    "WebSocketFunction": {
+        ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable", "dynamodb:GetItem"),
+        ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"),
+    },
+    "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem")},
+    "AuthorizerFunction": {("ApiKeysTable", "dynamodb:GetItem")},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("logical_id", sorted(LEAST_PRIVILEGE))
+def test_each_function_may_make_only_the_dynamodb_calls_its_code_makes(logical_id):
+    assert set(TEMPLATE.functions()) == set(LEAST_PRIVILEGE)
+    assert _dynamodb_grants(logical_id) == LEAST_PRIVILEGE[logical_id]
+
+
+def test_the_api_may_write_only_the_per_key_items_of_the_rate_limit_table():
+    statements = [s for p in RESOURCES["ApiFunction"]["Properties"]["Policies"] for s in p.get("Statement", [])]
+    (quota,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}]
+    assert quota["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["key#*"]}}
+
+
+def test_every_http_route_but_health_runs_the_key_authorizer_and_the_api_is_throttled():
+    api = RESOURCES["HttpApi"]["Properties"]
+    auth = api["Auth"]
+    assert auth["DefaultAuthorizer"] == "ApiKeyAuthorizer"
+    authorizer = auth["Authorizers"]["ApiKeyAuthorizer"]
+    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    assert (authorizer["AuthorizerPayloadFormatVersion"], authorizer["EnableSimpleResponses"]) == ("2.0", True)
+    routes = {e["Properties"]["Path"]: e["Properties"].get("Auth") for e in RESOURCES["ApiFunction"]["Properties"]["Events"].values()}
+    assert routes.pop("/health") == {"Authorizer": "NONE"}
+    assert routes and all(path.startswith("/api/") and auth is None for path, auth in routes.items())
+    assert set(api["DefaultRouteSettings"]) == {"ThrottlingRateLimit", "ThrottlingBurstLimit"}
+    assert "x-api-key" in api["CorsConfiguration"]["AllowHeaders"]
+
+
+def test_the_websocket_connect_route_runs_the_key_authorizer():
+    connect = RESOURCES["ConnectRoute"]["Properties"]
+    assert (connect["AuthorizationType"], connect["AuthorizerId"]) == ("CUSTOM", {"Ref": "WebSocketAuthorizer"})
+    authorizer = RESOURCES["WebSocketAuthorizer"]["Properties"]
+    assert authorizer["AuthorizerType"] == "REQUEST" and "${AuthorizerFunction.Arn}" in authorizer["AuthorizerUri"]["Fn::Sub"]
+    assert RESOURCES["WebSocketAuthorizerPermission"]["Properties"]["FunctionName"] == {"Ref": "AuthorizerFunction"}

@@ -30,7 +30,7 @@ from solroute.models.errors import QueueUnavailable, StoreBusy
 from solroute.models.order import Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
 from solroute.models.tokens import resolve_token
-from tests.fakes import FakeClock, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore
+from tests.fakes import FakeClock, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, TEST_CALLER
 
 S = OrderStatus
 VISIBILITY_MS = 180_000  # template.yaml: QueueVisibilityTimeout
@@ -208,7 +208,7 @@ class World:
         """POST an order; its id if accepted (202), None if refused (503)."""
         body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
         try:
-            order = self.submission.submit(ExecuteOrderRequest(**body))
+            order = self.submission.submit(ExecuteOrderRequest(**body), TEST_CALLER)
         except (QueueUnavailable, StoreBusy, Crash):  # a 503, or no answer at all
             return None
         self.accepted.append(order.orderId)

@@ -1,5 +1,10 @@
 """HTTP API: submit, read and list orders. Wiring and the HTTP edge only (reading the body, the
-OpenAPI document): the rules live in the layer."""
+OpenAPI document): the rules live in the layer.
+
+Who is calling comes from the Lambda authorizer's context (requestContext.authorizer.lambda),
+never from the request itself. The authorizer answers every request (so a refused key gets this
+API's JSON error and a 401, where API Gateway's own refusal would be a bare 403); every /api/
+route is refused here unless that context names an owner."""
 
 from __future__ import annotations
 
@@ -23,11 +28,13 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from http_errors import UnsupportedMediaType, error_responses, register_error_handlers
+from pydantic import ValidationError
+from http_errors import UnsupportedMediaType, error_response, error_responses, register_error_handlers
 
 from solroute import services, tracing
 from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, order_view
-from solroute.models.errors import InvalidRequest
+from solroute.models.errors import InvalidRequest, Unauthenticated
+from solroute.models.keys import Principal
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
 from solroute.settings import settings
 
@@ -48,13 +55,45 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # the cursors we issue are unpadded base64
 EXAMPLE_WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 
 
+NO_KEY = "no valid API key: send yours in the x-api-key header (or as Authorization: Bearer <key>)"
+
+
+def _authorizer_context(event: BaseProxyEvent) -> dict:
+    context = ((event.raw_event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
+    return context if isinstance(context, dict) else {}
+
+
+def caller() -> Principal:
+    """Who this request was authorized as: the key's owner, id and order rate."""
+    context = _authorizer_context(app.current_event)
+    try:
+        return Principal.model_validate(context)
+    except ValidationError:  # no owner (the middleware refused those), or a context we did not write
+        raise Unauthenticated(NO_KEY) from None
+
+
+def require_api_key(resolver: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
+    """Every /api/ route needs a key; /health does not. Runs before a route reads anything."""
+    if resolver.current_event.path.startswith("/api/"):
+        context = _authorizer_context(resolver.current_event)
+        if not context.get("owner"):
+            logger.info("refused: no valid API key", extra={"refusal": context.get("refusal", "no authorizer context")})
+            return error_response(401, Unauthenticated.code, str(context.get("refusal") or NO_KEY))
+        logger.append_keys(key_id=context.get("keyId"))
+    return next_middleware(resolver)
+
+
+app.use(middlewares=[require_api_key])
+
+
 def _accepted(order_id: str, status: str) -> dict:
     accepted = OrderAccepted(orderId=order_id, status=status, websocketUrl=settings().websocket_url)
     return accepted.model_dump(mode="json")
 
 
 def _submit(request: dict) -> dict:
-    order = services.order_submission().submit(ExecuteOrderRequest.model_validate(request["body"]))
+    who = Principal.model_validate(request["caller"])
+    order = services.order_submission().submit(ExecuteOrderRequest.model_validate(request["body"]), who)
     logger.set_correlation_id(order.orderId)
     logger.info("order accepted", extra={"order_id": order.orderId, "pair": f"{order.tokenIn}->{order.tokenOut}", "amount_in": str(order.amountIn)})
     metrics.add_metric(name="OrdersSubmitted", unit=MetricUnit.Count, value=1)
@@ -114,31 +153,36 @@ def _idempotency_key(event: BaseProxyEvent) -> str | None:
 
 @app.post("/api/orders/execute", summary="Submit a market order", responses={
     202: {"description": "Accepted: the order is pending; follow it over the WebSocket", "content": {JSON_MEDIA_TYPE: {"model": OrderAccepted}}},
-    **error_responses(400, 409, 415, 503),
+    **error_responses(400, 401, 409, 415, 429, 503),
 })
 def execute_order() -> Response[dict]:
     order = ExecuteOrderRequest.model_validate(json_object_body(app.current_event))
     key = _idempotency_key(app.current_event)
-    request: dict[str, Any] = {"key": key, "body": order.model_dump(mode="json")}
+    who = caller()
+    # The idempotency record is keyed by owner and key together: one client's key never
+    # answers with another client's order.
+    request: dict[str, Any] = {"key": [who.owner, key], "caller": who.model_dump(), "body": order.model_dump(mode="json")}
     accepted = _submit_once()(request=request) if key else _submit(request=request)
     return Response(status_code=202, content_type=JSON_MEDIA_TYPE, body=accepted)
 
 
 @app.get("/api/orders/<orderId>", summary="One order with its history, quotes, route and result", enable_validation=True,
-         responses={200: {"description": "The order"}, **error_responses(400, 404, 503)})
+         responses={200: {"description": "The order"}, **error_responses(400, 401, 404, 503)})
 def get_order(orderId: str) -> OrderView:  # noqa: N803 - the path parameter's public name
     logger.set_correlation_id(orderId)
-    return order_view(services.order_queries().get(orderId))
+    return order_view(services.order_queries().get(orderId, caller().owner))
 
 
-@app.get("/api/orders", summary="A wallet's orders, newest first", enable_validation=True,
-         responses={200: {"description": "One page of orders"}, **error_responses(400, 503)})
+@app.get("/api/orders", summary="This API key's orders, newest first", enable_validation=True,
+         responses={200: {"description": "One page of orders"}, **error_responses(400, 401, 503)})
 def list_orders(
-    wallet: Annotated[str, Query(min_length=1, max_length=44, description="the wallet's base58 address", examples=[EXAMPLE_WALLET])],
+    wallet: Annotated[
+        Optional[str], Query(min_length=1, max_length=44, description="only this wallet's orders (base58 address)", examples=[EXAMPLE_WALLET])
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="orders per page")] = 20,
     cursor: Annotated[Optional[str], Query(max_length=2048, pattern=CURSOR_PATTERN, description="the previous page's cursor")] = None,
 ) -> OrderPage:
-    page = services.order_queries().list(ListOrdersQuery(wallet=wallet, limit=limit, cursor=cursor))
+    page = services.order_queries().list(caller().owner, ListOrdersQuery(wallet=wallet, limit=limit, cursor=cursor))
     return OrderPage(orders=[order_view(o) for o in page.orders], cursor=page.cursor)
 
 
@@ -147,7 +191,7 @@ def health() -> Health:
     return Health(status="ok")
 
 
-@app.get("/api/openapi.json", summary="This API's OpenAPI document")
+@app.get("/api/openapi.json", summary="This API's OpenAPI document", responses={200: {"description": "The document"}, **error_responses(401)})
 def openapi() -> Response[dict]:
     return Response(200, JSON_MEDIA_TYPE, openapi_document())
 
@@ -162,6 +206,13 @@ def openapi_document() -> dict:
     request_schema = ExecuteOrderRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(request_schema.pop("$defs", {}))
     schemas["ExecuteOrderRequest"] = request_schema
+    # Every /api/ operation needs an API key, in either header; /health needs none.
+    document["components"]["securitySchemes"] = {
+        "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+        "bearer": {"type": "http", "scheme": "bearer", "description": "the same API key, as Authorization: Bearer <key>"},
+    }
+    document["security"] = [{"apiKey": []}, {"bearer": []}]
+    document["paths"]["/health"]["get"]["security"] = []
     submit = document["paths"]["/api/orders/execute"]["post"]
     submit["requestBody"] = {
         "required": True,

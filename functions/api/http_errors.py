@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import BaseModel, ValidationError
 
 from solroute.models.api import ErrorBody
-from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, QueueUnavailable, TransientError
+from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, QueueUnavailable, RateLimited, TransientError, Unauthenticated
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
 
 logger = Logger(child=True)
@@ -41,6 +41,8 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     UnsupportedMediaType: 415,
     OrderNotFound: 404,
+    Unauthenticated: 401,
+    RateLimited: 429,
     TransientError: 503,  # a store, venue or RPC hiccup: the same request may succeed shortly
     QueueUnavailable: 503,
 }
@@ -48,9 +50,11 @@ RETRY_AFTER_SECONDS = 1
 
 DESCRIPTIONS = {
     400: "Invalid input: `details` lists each field at fault and what is allowed",
-    404: "No such order",
+    401: "No valid API key: send one in the `x-api-key` header (or `Authorization: Bearer <key>`)",
+    404: "No such order (or not one of this API key's)",
     409: "This Idempotency-Key was used with another body, or its order is still being accepted",
     415: "The body was not sent as `Content-Type: application/json`",
+    429: "This API key's order rate or backlog limit: retry after `Retry-After` seconds",
     503: "Temporarily unavailable: retry after `Retry-After` seconds",
 }
 
@@ -100,10 +104,14 @@ def _printable_details(value: Any) -> Any:
     return value
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+def error_response(status: int, code: str, message: str, details: Any = None, retry_after_s: int | None = None) -> Response:
     body = {"error": {"code": code, "message": printable(message), "details": _printable_details(details if details is not None else {})}}
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+    headers = {}
+    if status in (429, 503):
+        headers["Retry-After"] = str(retry_after_s or RETRY_AFTER_SECONDS)
+    if status == 401:  # RFC 9110 15.5.2: a 401 names the scheme that would succeed
+        headers["WWW-Authenticate"] = 'Bearer realm="solroute"'
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers or None)
 
 
 def _problem(error: dict, model: type[BaseModel] | None) -> dict:
@@ -144,7 +152,7 @@ def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     documented: dict[int, OpenAPIResponse] = {}
     for status in statuses:
         documented[status] = {"description": DESCRIPTIONS[status], "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
-        if status == 503:
+        if status in (429, 503):
             documented[status]["headers"] = {
                 "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
             }
@@ -170,7 +178,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
         status = http_status(error)
         if status >= 500:
             logger.error("request failed", extra={"code": error.code, "reason": error.message})
-        return error_response(status, error.code, error.message, error.details)
+        return error_response(status, error.code, error.message, error.details, getattr(error, "retry_after_s", None))
 
     @app.exception_handler(IdempotencyValidationError)
     def _key_reused(_: Exception) -> Response:

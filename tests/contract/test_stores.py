@@ -25,7 +25,7 @@ from solroute.dal.dynamodb import (
 from solroute.dal.ports import MAX_SUBSCRIBERS
 from solroute.logic.clock import Clock
 from solroute.logic.state_machine import transition
-from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
+from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey
 from solroute.models.order import HistoryEntry, Order, OrderStatus
 from tests.fakes import FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers
@@ -65,7 +65,12 @@ def clock():
 _counter = iter(range(10**9))
 
 
-def new_order(clock: Clock, wallet: str | None = WALLET, deadline_ms: int | None = None, created_offset_ms: int = 0) -> Order:
+OWNER, OTHER_OWNER = "owner-a", "owner-b"
+
+
+def new_order(
+    clock: Clock, wallet: str | None = WALLET, deadline_ms: int | None = None, created_offset_ms: int = 0, owner: str = OWNER
+) -> Order:
     now = clock.now_ms() + created_offset_ms
     stamp = clock.iso(now)
     return Order(
@@ -75,6 +80,7 @@ def new_order(clock: Clock, wallet: str | None = WALLET, deadline_ms: int | None
         amountIn=Decimal("0.0000001"),
         slippage=Decimal("0.01"),
         wallet=wallet,
+        owner=owner,
         createdAt=stamp,
         updatedAt=stamp,
         statusAtMs=now,
@@ -225,31 +231,48 @@ def test_a_pending_orders_deadline_moves_only_while_it_is_pending(orders, clock)
     assert orders.extend_start_deadline(order, 20_000) is False
 
 
-def test_a_wallets_orders_come_newest_first_a_page_at_a_time(orders, clock):
-    wallet = f"So1{next(_counter):0>41}"[:44].replace("0", "1")
-    mine = [new_order(clock, wallet=wallet, created_offset_ms=i * 1000) for i in range(5)]
+def test_an_owners_orders_come_newest_first_a_page_at_a_time_and_no_one_elses(orders, clock):
+    owner = f"owner-{next(_counter)}"
+    mine = [new_order(clock, owner=owner, created_offset_ms=i * 1000) for i in range(5)]
     for order in mine:
         orders.create(order)
-    orders.create(new_order(clock, wallet=OTHER_WALLET))
+    orders.create(new_order(clock, owner=OTHER_OWNER, created_offset_ms=10_000))
     seen, cursor = [], None
     while True:
-        page = orders.list_by_wallet(wallet, 2, cursor)
+        page = orders.list_by_owner(owner, 2, cursor)
         seen += [o.orderId for o in page.orders]
+        assert all(o == stored for o, stored in zip(page.orders, (orders.get(o.orderId) for o in page.orders)))  # whole orders
         if not page.cursor:
             break
         cursor = page.cursor
     assert seen == [o.orderId for o in reversed(mine)]
 
 
-def test_a_cursor_is_honoured_only_for_the_wallet_it_was_issued_for(orders, clock):
+def test_a_listing_may_keep_only_one_wallets_orders_of_the_owners(orders, clock):
+    owner = f"owner-{next(_counter)}"
+    labelled = [new_order(clock, owner=owner, wallet=WALLET if i % 3 == 0 else OTHER_WALLET, created_offset_ms=i) for i in range(9)]
+    for order in labelled:
+        orders.create(order)
+    orders.create(new_order(clock, owner=OTHER_OWNER, wallet=WALLET, created_offset_ms=100))
+    seen, cursor = [], None
+    for _ in range(20):
+        page = orders.list_by_owner(owner, 2, cursor, wallet=WALLET)
+        assert len(page.orders) <= 2
+        seen += [o.orderId for o in page.orders]
+        if not (cursor := page.cursor):
+            break
+    assert seen == [o.orderId for o in reversed(labelled) if o.wallet == WALLET]
+
+
+def test_a_cursor_is_honoured_only_for_the_owner_it_was_issued_to(orders, clock):
     for i in range(3):
-        orders.create(new_order(clock, wallet=WALLET, created_offset_ms=i))
-    cursor = orders.list_by_wallet(WALLET, 1, None).cursor
+        orders.create(new_order(clock, created_offset_ms=i))
+    cursor = orders.list_by_owner(OWNER, 1, None).cursor
     assert cursor
     with pytest.raises(InvalidRequest):
-        orders.list_by_wallet(OTHER_WALLET, 1, cursor)
+        orders.list_by_owner(OTHER_OWNER, 1, cursor)
     with pytest.raises(InvalidRequest):
-        orders.list_by_wallet(WALLET, 1, "not-a-cursor!")
+        orders.list_by_owner(OWNER, 1, "not-a-cursor!")
 
 
 # ------------------------------------------------------------------ the chain's ledger
@@ -323,9 +346,9 @@ def subscribers(impl, orders):
 def test_a_subscription_returns_the_order_and_travels_with_every_later_status_write(orders, subscribers, clock):
     order = new_order(clock)
     orders.create(order)
-    subscribed = subscribers.store.subscribe("c1", order.orderId, 2_000)
+    subscribed = subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER)
     assert subscribed.model_dump(exclude={"lastChange"}) == order.model_dump(exclude={"lastChange"})
-    subscribers.store.subscribe("c2", order.orderId, 900)  # expired by now: not carried
+    subscribers.store.subscribe("c2", order.orderId, 900, OWNER)  # expired by now: not carried
     routing = transition(order, S.ROUTING, "routing", clock)
     orders.save_transition(order, routing)
     assert subscribers.carried(order.orderId) == ("c1",)
@@ -333,12 +356,23 @@ def test_a_subscription_returns_the_order_and_travels_with_every_later_status_wr
 
 
 def test_an_unknown_order_cannot_be_subscribed_to_and_a_final_one_is_returned_without_a_subscription(orders, subscribers, clock):
-    assert subscribers.store.subscribe("c1", f"00000000-0000-4000-8000-{next(_counter):012d}", 2_000) is None
+    assert subscribers.store.subscribe("c1", f"00000000-0000-4000-8000-{next(_counter):012d}", 2_000, OWNER) is None
     order = new_order(clock)
     orders.create(order)
     failed = transition(order, S.FAILED, "failed", clock, failureReason="x")
     orders.save_transition(order, failed)
-    assert subscribers.store.subscribe("c1", order.orderId, 2_000).status is S.FAILED
+    assert subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER).status is S.FAILED
+    assert subscribers.carried(order.orderId) == ()
+
+
+@pytest.mark.parametrize("final", [False, True])
+def test_another_owners_order_cannot_be_subscribed_to_live_or_final(orders, subscribers, clock, final):
+    order = new_order(clock, owner=OTHER_OWNER)
+    orders.create(order)
+    if final:
+        orders.save_transition(order, transition(order, S.FAILED, "failed", clock, failureReason="x"))
+    with pytest.raises(ForeignOrder):
+        subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER)
     assert subscribers.carried(order.orderId) == ()
 
 
@@ -346,18 +380,18 @@ def test_an_order_keeps_at_most_max_subscribers_but_one_of_them_may_renew(orders
     order = new_order(clock)
     orders.create(order)
     for i in range(MAX_SUBSCRIBERS):
-        subscribers.store.subscribe(f"c{i}", order.orderId, 2_000)
+        subscribers.store.subscribe(f"c{i}", order.orderId, 2_000, OWNER)
     with pytest.raises(TooManySubscribers):
-        subscribers.store.subscribe("one-too-many", order.orderId, 2_000)
-    subscribers.store.subscribe("c0", order.orderId, 3_000)
+        subscribers.store.subscribe("one-too-many", order.orderId, 2_000, OWNER)
+    subscribers.store.subscribe("c0", order.orderId, 3_000, OWNER)
     assert len(subscribers.carried(order.orderId)) == MAX_SUBSCRIBERS
 
 
 def test_only_an_older_subscription_is_removed_when_asked_for_older_ones(orders, subscribers, clock):
     order = new_order(clock)
     orders.create(order)
-    subscribers.store.subscribe("old", order.orderId, 1_500)
-    subscribers.store.subscribe("new", order.orderId, 1_900)
+    subscribers.store.subscribe("old", order.orderId, 1_500, OWNER)
+    subscribers.store.subscribe("new", order.orderId, 1_900, OWNER)
     subscribers.store.unsubscribe("old", order.orderId, expiring_before=1_800)
     subscribers.store.unsubscribe("new", order.orderId, expiring_before=1_800)
     subscribers.store.unsubscribe("never-subscribed", order.orderId)

@@ -16,12 +16,16 @@ import aiohttp
 import pytest
 
 from localcloud.endpoint import wait_until_up
-from tests.support.cloud_process import free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
+from tests.support.cloud_process import RunningCloud, free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
 
 T = TypeVar("T")
 
-# Short simulated delays keep the suite fast; the seed keeps prices reproducible.
-FAST = ["QuoteDelayMs=20", "SwapDelayMinMs=200", "SwapDelayMaxMs=300", "FailureRate=0", "SimulationSeed=3", "RateLimitPerMinute=0"]
+# Short simulated delays keep the suite fast; the seed keeps prices reproducible. The demo key
+# every test shares may submit as fast as the tests do (their keys' own limits are tested apart).
+FAST = [
+    "QuoteDelayMs=20", "SwapDelayMinMs=200", "SwapDelayMaxMs=300", "FailureRate=0", "SimulationSeed=3", "RateLimitPerMinute=0",
+    "KeyRatePerMinute=10000",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -59,13 +63,13 @@ def moto_server() -> Iterator[tuple[str, int]]:
         moto.wait(10)
 
 
-def final_order(http: str, **fields) -> dict:
-    """Submit one order and return it once it is final."""
+def final_order(cloud: RunningCloud, **fields) -> dict:
+    """Submit one order (with the cloud's demo key) and return it once it is final."""
 
     async def scenario():
-        async with aiohttp.ClientSession() as session:
-            accepted = await submit(session, http, **fields)
-            return await wait_final(session, http, accepted["orderId"])
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
+            accepted = await submit(session, cloud.http, **fields)
+            return await wait_final(session, cloud.http, accepted["orderId"])
 
     return run(scenario())
 

@@ -30,7 +30,7 @@ GATEWAY_LINE_LIMIT = 8000
 
 @pytest.fixture(scope="module")
 def document(cloud):
-    return schemathesis.openapi.from_url(f"{cloud.http}/api/openapi.json", timeout=10)
+    return schemathesis.openapi.from_url(f"{cloud.http}/api/openapi.json", timeout=10, headers=cloud.headers)
 
 
 def within_gateway_limits(case) -> bool:
@@ -47,7 +47,7 @@ def answered_by_the_gateway(response) -> bool:
     return isinstance(body, dict) and set(body) == {"message"}
 
 
-def test_every_answer_is_a_documented_one_and_none_is_a_server_error(document):
+def test_every_answer_is_a_documented_one_and_none_is_a_server_error(cloud, document):
     # The document is only served once the session's cloud is up, so the operations are walked here
     # with schemathesis' strategies: its loader for fixtures (schemathesis.pytest.from_fixture)
     # does not run under pytest 9.2, as it reads the Node._nodeid that pytest removed.
@@ -60,7 +60,7 @@ def test_every_answer_is_a_documented_one_and_none_is_a_server_error(document):
         @given(case=st.one_of(*generated, *operation.get_strategies_from_examples()))
         def exchange(case):
             assume(within_gateway_limits(case))
-            response = case.call(timeout=10)
+            response = case.call(timeout=10, headers=cloud.headers)  # a valid key: past the 401, to the rules
             assume(not answered_by_the_gateway(response))
             case.validate_response(response, checks=CHECKS)
 
@@ -74,13 +74,13 @@ def test_every_answer_is_a_documented_one_and_none_is_a_server_error(document):
 def test_a_settled_order_and_its_wallets_page_match_the_documented_bodies(cloud, document):
     # Generated order ids are never real ones: this reads a real order, with its quotes, route and result.
     async def settle() -> str:
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
             accepted = await submit(session, cloud.http, wallet=WALLET)
             await wait_final(session, cloud.http, accepted["orderId"])
             return accepted["orderId"]
 
     order_id = run(settle())
     one = document["/api/orders/{orderId}"]["GET"].Case(path_parameters={"orderId": order_id})
-    assert one.call_and_validate(checks=CHECKS, timeout=10).status_code == 200
+    assert one.call_and_validate(checks=CHECKS, timeout=10, headers=cloud.headers).status_code == 200
     page = document["/api/orders"]["GET"].Case(query={"wallet": WALLET, "limit": 5})
-    assert page.call_and_validate(checks=CHECKS, timeout=10).json()["orders"][0]["orderId"] == order_id
+    assert page.call_and_validate(checks=CHECKS, timeout=10, headers=cloud.headers).json()["orders"][0]["orderId"] == order_id

@@ -53,7 +53,7 @@ def _orders(cloud) -> dict[str, dict]:
 
 
 async def _submit_all(cloud) -> list[tuple[int, dict]]:
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=cloud.headers) as session:
 
         async def one(i):
             body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": str(1 + i)}

@@ -9,16 +9,17 @@ import sys
 
 import aiohttp
 import boto3
+import pytest
 
 from solroute.logic.backoff import backoff_bounds
-from tests.e2e.conftest import get_order, json_frame, poll, receive_until, run, submit, wait_final, watch
+from tests.e2e.conftest import FAST, get_order, json_frame, poll, receive_until, run, start_cloud, stop_cloud, submit, wait_final, watch
 
 STATUSES = ["pending", "routing", "building", "submitted", "confirmed"]
 
 
 def test_an_order_streams_every_status_in_order_to_its_subscriber(cloud):
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
             # The final status must come live, so the order must not be over before its socket
             # is open; on a very slow machine it may be: then watch another one.
             for _ in range(3):
@@ -47,7 +48,7 @@ def test_an_order_streams_every_status_in_order_to_its_subscriber(cloud):
 
 def test_a_subscriber_that_connects_after_the_fact_gets_the_whole_history(cloud):
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
             accepted = await submit(session, cloud.http)
             await wait_final(session, cloud.http, accepted["orderId"])
             return await watch(session, accepted["websocketUrl"], accepted["orderId"], until_snapshot=True)
@@ -58,9 +59,20 @@ def test_a_subscriber_that_connects_after_the_fact_gets_the_whole_history(cloud)
     assert snapshot["order"]["routing"]["dex"] in ("raydium", "meteora") and len(snapshot["order"]["quotes"]) == 2
 
 
-def test_fifty_orders_at_once_never_run_more_than_ten_consumers(cloud):
+@pytest.fixture(scope="module")
+def slow_venue_cloud():
+    """Quotes take a second: every consumer invocation outlasts the submissions of the next ten
+    orders, so fifty orders at once reach the cap however fast this machine accepts them."""
+    running = start_cloud([*(p for p in FAST if not p.startswith("QuoteDelayMs")), "QuoteDelayMs=1000"], "--quiet")
+    yield running
+    assert stop_cloud(running) == 0, running.log()[-3000:]
+
+
+def test_fifty_orders_at_once_never_run_more_than_ten_consumers(slow_venue_cloud):
+    cloud = slow_venue_cloud
+
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
             accepted = await asyncio.gather(*(submit(session, cloud.http, amountIn=str(1 + i)) for i in range(50)))
             return await asyncio.gather(*(wait_final(session, cloud.http, a["orderId"], 120) for a in accepted))
 
@@ -72,7 +84,7 @@ def test_fifty_orders_at_once_never_run_more_than_ten_consumers(cloud):
 
 def test_transient_failures_retry_with_backoff_then_fail_after_three_attempts(failing_cloud):
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=failing_cloud.headers) as session:
             accepted = await submit(session, failing_cloud.http)
             messages = await watch(session, accepted["websocketUrl"], accepted["orderId"], timeout=90)
             return messages, await get_order(session, failing_cloud.http, accepted["orderId"])
@@ -111,7 +123,7 @@ def test_a_client_that_drops_its_socket_is_cleaned_up_through_a_410(failing_clou
         raise AssertionError("every order was final before its subscriber could drop")
 
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=failing_cloud.headers) as session:
             accepted, socket = await a_running_order_with_a_subscriber(session)
             order_id = accepted["orderId"]
             subscribed = await subscribers(order_id)
@@ -135,7 +147,7 @@ def test_a_client_that_drops_its_socket_is_cleaned_up_through_a_410(failing_clou
 
 def test_bad_input_answers_clearly_over_the_real_http_server(cloud):
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
             results = {}
             for name, kwargs in {
                 "invalid": {"json": {"tokenIn": "SOL", "tokenOut": "SOL", "amountIn": "-2", "extra": 1}},

@@ -28,7 +28,7 @@ def test_the_management_api_answers_like_api_gateway_including_410(cloud):
     management = _aws(cloud, "apigatewaymanagementapi", endpoint_url=cloud.ws.replace("ws://", "http://") + "/dev")
 
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
             accepted = await submit(session, cloud.http)
             await wait_final(session, cloud.http, accepted["orderId"])  # fewer broadcasts to race with
             socket = await session.ws_connect(f"{accepted['websocketUrl']}?orderId={accepted['orderId']}")
@@ -62,7 +62,7 @@ def test_the_management_api_answers_like_api_gateway_including_410(cloud):
 
 
 def test_the_cli_lists_a_wallets_orders_and_explains_itself(cloud):
-    order = final_order(cloud.http, wallet=WALLET)
+    order = final_order(cloud, wallet=WALLET)
     listed = subprocess.run([sys.executable, "-m", "solroute_cli", "list", "--wallet", WALLET, "--api", cloud.http], capture_output=True, text=True, timeout=30)
     assert listed.returncode == 0 and order["orderId"] in listed.stdout
     for args in (["--help"], ["up", "--help"], ["submit", "--help"]):
@@ -80,7 +80,7 @@ def test_an_existing_aws_endpoint_is_used_instead_of_starting_moto():
             tables = _aws(None, "dynamodb", endpoint_url=endpoint).list_tables()["TableNames"]
             assert "solroute-dev-OrdersTable" in tables
             assert f"using the AWS endpoint at {endpoint}" in cloud.log()
-            assert final_order(cloud.http)["status"] == "confirmed"
+            assert final_order(cloud)["status"] == "confirmed"
         finally:
             assert stop_cloud(cloud) == 0
 
@@ -118,7 +118,7 @@ def test_schedules_run_as_eventbridge_rules_and_their_functions_can_be_run_at_on
 
 def test_a_body_that_is_not_utf8_is_passed_on_never_a_local_cloud_500(cloud):
     async def scenario():
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
             body = b'{"tokenIn": "\xff\xfe", "tokenOut": "USDC", "amountIn": "1"}'
             async with session.post(f"{cloud.http}/api/orders/execute", data=body, headers={"content-type": "application/json"}) as r:
                 return r.status, r.content_type, await r.read()

@@ -34,7 +34,7 @@ def test_up_localstack_deploys_the_template_where_localstack_client_finds_locals
             assert f"--localstack: found {endpoint} (no /_localstack/health: not LocalStack" in cloud.log()
 
             # When an order is submitted, Then it confirms
-            assert final_order(cloud.http)["status"] == "confirmed"
+            assert final_order(cloud)["status"] == "confirmed"
         finally:
             assert stop_cloud(cloud) == 0, cloud.log()[-3000:]
 

@@ -166,7 +166,7 @@ def test_an_error_that_may_pass_is_a_503_with_retry_after(cloud, monkeypatch, er
     api = cloud.fn("ApiFunction")
 
     class BusyQueries:
-        def get(self, order_id):
+        def get(self, order_id, owner):
             raise error_class("orders table is busy; retry shortly")
 
     monkeypatch.setattr(services, "order_queries", lambda: BusyQueries())

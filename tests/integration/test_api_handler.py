@@ -113,12 +113,12 @@ def test_get_returns_the_whole_order_and_404_or_400_otherwise(cloud):
     assert malformed["statusCode"] == 400 and body(malformed)["error"]["code"] == "INVALID_REQUEST"
 
 
-def test_a_wallets_orders_are_listed_newest_first_page_by_page(cloud):
+def test_the_callers_orders_of_one_wallet_are_listed_newest_first_page_by_page(cloud):
     api = cloud.fn("ApiFunction")
     ids = []
     for amount in ("1", "2", "3"):
         ids.append(body(post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": amount, "wallet": WALLET}))["orderId"])
-    post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "9"})  # no wallet: not listed
+    post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "9"})  # no wallet: not in the wallet's listing
     ev = event("api_list_orders.json")
     ev["queryStringParameters"]["limit"] = "2"
     first = body(api(ev))
@@ -128,7 +128,7 @@ def test_a_wallets_orders_are_listed_newest_first_page_by_page(cloud):
     assert [o["orderId"] for o in second["orders"]] == ids[:1]
 
 
-@pytest.mark.parametrize("query", [{"wallet": "short"}, {}, {"wallet": WALLET, "limit": "0"}, {"wallet": WALLET, "limit": "x"}, {"wallet": WALLET, "cursor": "garbage!"}])
+@pytest.mark.parametrize("query", [{"wallet": "short"}, {"wallet": ""}, {"wallet": WALLET, "limit": "0"}, {"wallet": WALLET, "limit": "x"}, {"wallet": WALLET, "cursor": "garbage!"}])
 def test_bad_list_queries_are_400(cloud, query):
     ev = event("api_list_orders.json")
     ev["queryStringParameters"] = query
@@ -138,7 +138,8 @@ def test_bad_list_queries_are_400(cloud, query):
 
 
 def get_path(api, path):
-    ev = event("api_health.json")
+    ev = event("api_get_order.json")  # an authorized GET
+    ev["pathParameters"] = {}
     ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
     return api(ev)
 
@@ -156,11 +157,11 @@ def test_the_openapi_document_lists_the_answers_each_operation_really_gives(clou
     spec = body(get_path(cloud.fn("ApiFunction"), "/api/openapi.json"))
     statuses = {f"{method.upper()} {path}": set(op["responses"]) for path, ops in spec["paths"].items() for method, op in ops.items()}
     assert statuses == {
-        "POST /api/orders/execute": {"202", "400", "409", "415", "503"},
-        "GET /api/orders/{orderId}": {"200", "400", "404", "503"},
-        "GET /api/orders": {"200", "400", "503"},
+        "POST /api/orders/execute": {"202", "400", "401", "409", "415", "429", "503"},
+        "GET /api/orders/{orderId}": {"200", "400", "401", "404", "503"},
+        "GET /api/orders": {"200", "400", "401", "503"},
         "GET /health": {"200"},
-        "GET /api/openapi.json": {"200"},
+        "GET /api/openapi.json": {"200", "401"},
     }
     assert "422" not in json.dumps(spec["paths"]) and "HTTPValidationError" not in json.dumps(spec)
 

@@ -46,7 +46,7 @@ def ws_connect(query_key: str | None = None, **headers: str) -> dict:
 
 def test_the_sample_events_carry_the_key_where_clients_put_it(authorizer, admin):
     issued = admin.create("bot")
-    assert authorizer(event("authorizer_http.json", **{PLACEHOLDER: issued.api_key}))["isAuthorized"] is True
+    assert authorizer(event("authorizer_http.json", **{PLACEHOLDER: issued.api_key}))["context"]["owner"] == issued.record.owner
     assert authorizer(event("authorizer_websocket_connect.json", **{PLACEHOLDER: issued.api_key}))["policyDocument"]["Statement"][0]["Effect"] == "Allow"
 
 
@@ -59,20 +59,27 @@ def test_a_valid_key_is_authorized_with_its_owner_in_the_context(authorizer, adm
 
 def test_a_bearer_token_is_accepted_as_well(authorizer, admin):
     issued = admin.create("bot")
-    assert authorizer(http_request(authorization=f"Bearer {issued.api_key}"))["isAuthorized"] is True
+    assert authorizer(http_request(authorization=f"Bearer {issued.api_key}"))["context"]["owner"] == issued.record.owner
+
+
+def refused(answer: dict) -> str:
+    """The refusal an HTTP answer carries for the API function to send (and no caller)."""
+    assert answer["isAuthorized"] is True and set(answer["context"]) == {"refusal"}, answer
+    return answer["context"]["refusal"]
 
 
 @pytest.mark.parametrize("presented", ["unknown", "missing", "malformed"])
-def test_an_unknown_missing_or_malformed_key_is_refused_with_an_empty_context(authorizer, presented):
+def test_an_unknown_missing_or_malformed_key_names_no_caller_only_a_refusal(authorizer, presented):
     key = {"unknown": generate_key(), "missing": None, "malformed": "sr_" + "x" * 5000}[presented]
-    assert authorizer(http_request(key)) == {"isAuthorized": False, "context": {}}
+    reason = refused(authorizer(http_request(key)))
+    assert ("x-api-key header" in reason) is (presented == "missing")
 
 
 def test_a_revoked_key_is_refused(authorizer, admin):
     issued = admin.create("bot")
-    assert authorizer(http_request(issued.api_key))["isAuthorized"] is True
+    assert "owner" in authorizer(http_request(issued.api_key))["context"]
     admin.revoke(issued.record.key_id)
-    assert authorizer(http_request(issued.api_key))["isAuthorized"] is False
+    assert "revoked" in refused(authorizer(http_request(issued.api_key)))
 
 
 def test_an_http_request_cannot_present_its_key_in_the_query_string(authorizer, admin):
@@ -80,7 +87,7 @@ def test_an_http_request_cannot_present_its_key_in_the_query_string(authorizer, 
     request = http_request()
     request["queryStringParameters"] = {"apiKey": issued.api_key}
     request["rawQueryString"] = f"apiKey={issued.api_key}"
-    assert authorizer(request)["isAuthorized"] is False
+    assert "only for the WebSocket" in refused(authorizer(request))
 
 
 def test_the_stored_hash_is_compared_in_constant_time(authorizer, admin, monkeypatch):
@@ -90,7 +97,7 @@ def test_the_stored_hash_is_compared_in_constant_time(authorizer, admin, monkeyp
     calls = []
     real = hmac.compare_digest
     monkeypatch.setattr(hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
-    assert authorizer(http_request(issued.api_key))["isAuthorized"] is True
+    assert authorizer(http_request(issued.api_key))["context"]["owner"] == issued.record.owner
     assert calls == [(issued.record.key_hash, issued.record.key_hash)]
 
 

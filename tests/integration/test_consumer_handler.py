@@ -108,7 +108,7 @@ def test_transient_failures_back_off_through_sqs_then_fail_after_three_attempts(
 
 
 def test_an_order_without_a_rate_limit_token_is_requeued_without_using_an_attempt(cloud):
-    cloud.template.override(RateLimitPerMinute="1")
+    cloud.template.override(RateLimitPerMinute="1", KeyBacklogSeconds="600")  # one key may queue both
     first, second = submit(cloud), submit(cloud)
     consumer = cloud.fn("OrderConsumerFunction")
     messages = receive(cloud)

@@ -40,6 +40,12 @@ class RunningCloud:
     log_path: str
     sqs: str = ""
     lambda_endpoint: str = ""  # the Lambda Invoke API: boto3.client("lambda", endpoint_url=...)
+    api_key: str = ""  # the demo key the cloud issued at start ("" when its template keeps none)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a client sends with every request (HTTP and the WebSocket handshake)."""
+        return {"x-api-key": self.api_key} if self.api_key else {}
 
     def stats(self) -> dict:
         with urllib.request.urlopen(f"{self.http}/_localcloud/stats", timeout=5) as r:
@@ -105,6 +111,7 @@ def _start(params: list[str], flags: tuple[str, ...], env: Mapping[str, str], ti
             cloud.aws = endpoints["aws"]
             cloud.sqs = endpoints["sqs"]
             cloud.lambda_endpoint = endpoints["lambda"]
+            cloud.api_key = answer[1].get("demoKey") or ""
             return cloud
         time.sleep(0.1)
     stop_cloud(cloud)

@@ -15,7 +15,7 @@ from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.models.requests import ExecuteOrderRequest
-from tests.fakes import FakeClock, InMemoryLedger, InMemoryOrders, InMemoryQueue, InMemoryRateLimitStore
+from tests.fakes import FakeClock, InMemoryLedger, InMemoryOrders, InMemoryQueue, InMemoryRateLimitStore, TEST_CALLER, TEST_OWNER
 
 RELIABLE = SimulationConfig(seed=7, failure_rate=Decimal(0))
 
@@ -39,9 +39,9 @@ class Engine:
             outcomes.append(self.executor.process(order_id, 1, outcomes[-1].not_before_ms))
         return outcomes
 
-    def submit(self, **fields):
+    def submit(self, owner: str = TEST_OWNER, **fields):
         body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
-        return self.submission.submit(ExecuteOrderRequest(**body))
+        return self.submission.submit(ExecuteOrderRequest(**body), TEST_CALLER.model_copy(update={"owner": owner}))
 
 
 def build_engine(config: SimulationConfig = RELIABLE, rate_per_minute: int = 100, max_attempts: int = 3) -> Engine:

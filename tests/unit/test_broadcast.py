@@ -1,7 +1,7 @@
 from solroute.logic.broadcast import Broadcaster, StatusChange, snapshot, status_update
 from solroute.logic.subscriptions import Subscriptions
 from solroute.models.errors import OrderNotFound
-from tests.fakes import InMemoryConnections, InMemorySubscribers, RecordingNotifier
+from tests.fakes import InMemoryConnections, InMemorySubscribers, RecordingNotifier, TEST_OWNER
 
 import pytest
 
@@ -47,8 +47,8 @@ def test_a_late_subscriber_gets_the_snapshot_with_the_whole_history(engine):
     order = _confirmed(engine)
     connections, notifier = InMemoryConnections(), RecordingNotifier()
     subs = Subscriptions(_subscribers(engine), connections, notifier, engine.clock)
-    subs.connect("c1", order.orderId)
-    subs.subscribe("c1", [])
+    subs.connect("c1", order.orderId, TEST_OWNER)
+    subs.subscribe("c1", [], TEST_OWNER)
     (connection_id, message), = notifier.sent
     assert message == snapshot(order)
     assert [h["status"] for h in message["history"]] == ["pending", "routing", "building", "submitted", "confirmed"]
@@ -57,14 +57,14 @@ def test_a_late_subscriber_gets_the_snapshot_with_the_whole_history(engine):
 def test_a_final_order_is_not_subscribed_to_since_nothing_will_change(engine):
     order = _confirmed(engine)
     subscribers = _subscribers(engine)
-    Subscriptions(subscribers, InMemoryConnections(), RecordingNotifier(), engine.clock).subscribe("c1", [order.orderId])
+    Subscriptions(subscribers, InMemoryConnections(), RecordingNotifier(), engine.clock).subscribe("c1", [order.orderId], TEST_OWNER)
     assert subscribers.of(order.orderId) == ()
 
 
 def test_a_live_order_is_subscribed_to_and_the_snapshot_is_the_order_as_subscribed(engine):
     order = engine.submit()
     subscribers, notifier = _subscribers(engine), RecordingNotifier()
-    Subscriptions(subscribers, InMemoryConnections(), notifier, engine.clock).subscribe("c1", [order.orderId])
+    Subscriptions(subscribers, InMemoryConnections(), notifier, engine.clock).subscribe("c1", [order.orderId], TEST_OWNER)
     assert subscribers.of(order.orderId) == ("c1",)
     assert notifier.sent == [("c1", snapshot(order))]
 
@@ -76,8 +76,8 @@ def test_an_order_keeps_a_bounded_number_of_subscribers(engine):
     subscribers, notifier = _subscribers(engine), RecordingNotifier()
     subs = Subscriptions(subscribers, InMemoryConnections(), notifier, engine.clock)
     for i in range(MAX_SUBSCRIBERS + 1):
-        subs.subscribe(f"c{i}", [order.orderId])
-    subs.subscribe("c0", [order.orderId])  # one already subscribed may subscribe again
+        subs.subscribe(f"c{i}", [order.orderId], TEST_OWNER)
+    subs.subscribe("c0", [order.orderId], TEST_OWNER)  # one already subscribed may subscribe again
     assert len(subscribers.of(order.orderId)) == MAX_SUBSCRIBERS
     codes = [m.get("error", {}).get("code") for _, m in notifier.sent]
     assert codes.count("TOO_MANY_SUBSCRIBERS") == 1 and codes[-1] is None
@@ -87,8 +87,8 @@ def test_connecting_to_an_unknown_order_is_refused_and_subscribing_to_one_is_an_
     connections, notifier = InMemoryConnections(), RecordingNotifier()
     subs = Subscriptions(_subscribers(engine), connections, notifier, engine.clock)
     with pytest.raises(OrderNotFound):
-        subs.connect("c1", "00000000-0000-4000-8000-000000000000")
-    subs.subscribe("c1", ["00000000-0000-4000-8000-000000000000"])
+        subs.connect("c1", "00000000-0000-4000-8000-000000000000", TEST_OWNER)
+    subs.subscribe("c1", ["00000000-0000-4000-8000-000000000000"], TEST_OWNER)
     assert notifier.sent[0][1]["error"]["code"] == "ORDER_NOT_FOUND"
     assert connections.items == {}
 

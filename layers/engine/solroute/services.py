@@ -29,6 +29,8 @@ from solroute.dex.venue import SimulatedDex
 from solroute.logic.broadcast import Broadcaster
 from solroute.logic.clock import Clock
 from solroute.logic.execution import OrderExecutor
+from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
+from solroute.logic.key_quota import KeyQuota, engine_interval_ms
 from solroute.logic.keys import KeyAuthority
 from solroute.logic.orders import OrderQueries
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
@@ -38,6 +40,7 @@ from solroute.logic.subscriptions import Subscriptions
 from solroute.logic.sweeper import Sweeper
 from solroute.settings import settings
 
+QUOTA_TRIES = 32  # a key's quota item, written by one API instance after another under a burst
 # Short timeouts: a slow AWS call should fail and be retried, not eat the function's timeout.
 _CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 
@@ -113,8 +116,17 @@ def notifier() -> ApiGatewayNotifier:
 @lru_cache(maxsize=1)
 def order_submission() -> OrderSubmission:
     # Only the API's SendMessage honours the sqs-send-error fault; consumers' requeues do not.
-    queue = SqsOrderQueue(_sqs(), settings().orders_queue_url, faults())
-    return OrderSubmission(order_repository(), queue, clock(), start_timeout_ms=settings().start_timeout_seconds * 1000)
+    config = settings()
+    queue = SqsOrderQueue(_sqs(), config.orders_queue_url, faults())
+    quota = None
+    if config.rate_limit_table:  # per-key limits need the table they are kept in
+        interval_ms = engine_interval_ms(config.rate_limit_per_minute, config.rate_limit_window_seconds)
+        # A backlog shorter than one order's share of the engine could never admit anything.
+        backlog_ms = max(config.key_backlog_seconds * 1000, interval_ms)
+        # Each lost write returns the winner's state, so every round one contender wins: a burst
+        # over N instances needs at most N tries for the last of them.
+        quota = KeyQuota(DynamoKeyQuotaStore(_table(config.rate_limit_table), faults()), backlog_ms, interval_ms, max_tries=QUOTA_TRIES)
+    return OrderSubmission(order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=quota)
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 import zlib
 from decimal import Decimal
 from typing import Any
@@ -13,11 +14,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, Page, attempt_refused, counted_attempt
 from solroute.dex.faults import NO_FAULTS, FaultPlan
-from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
+from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
 from solroute.models.keys import ApiKey
 from solroute.models.order import Order, OrderStatus
 
-WALLET_INDEX = "byWallet"
+OWNER_INDEX = "byOwner"
+# Queries one listing may make to fill a page filtered by wallet (each reads at most a page).
+MAX_LIST_QUERIES = 10
 START_DEADLINE_INDEX = "pendingByStartDeadline"
 # Only pending orders carry this key, so the index holds exactly the orders the sweeper watches.
 SWEEP_KEY, PENDING = "sweepKey", "pending"
@@ -53,35 +56,48 @@ class _Table:
         call = getattr(self._table, operation)
         if operation == "batch_writer":
             return call
+        return lambda **kwargs: self._call(operation, call, kwargs)
 
-        def guarded(**kwargs: Any) -> Any:
+    def _call(self, operation: str, call: Any, kwargs: dict) -> Any:
+        try:
             if self._faults.fires("dynamodb-throttle", self.name, operation):
                 raise ClientError(
                     {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "chaos: dynamodb-throttle"}}, operation
                 )
             return call(**kwargs)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in THROTTLING:
+                raise StoreBusy(f"DynamoDB is throttling {operation} on {self.name}; try again shortly") from error
+            raise
+        except BotoCoreError as error:
+            raise StoreBusy(f"DynamoDB did not answer {operation}: {error}") from error
 
-        def translated(**kwargs: Any) -> Any:
-            try:
-                return guarded(**kwargs)
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in THROTTLING:
-                    raise StoreBusy(f"DynamoDB is throttling {operation} on {self.name}; try again shortly") from error
-                raise
-            except BotoCoreError as error:
-                raise StoreBusy(f"DynamoDB did not answer {operation}: {error}") from error
+    def batch_get(self, keys: list[dict]) -> list[dict]:
+        """The items with these keys (at most 100), strongly consistent, in no set order; keys
+        DynamoDB leaves unprocessed (it sheds load per batch) are asked for again."""
+        # A resource's client takes and gives plain Python values, as the Table does.
+        client = self._table.meta.client
+        items: list[dict] = []
+        wanted: dict = {"Keys": keys, "ConsistentRead": True}
+        for backoff_s in (0.05, 0.1, 0.2, 0.4, None):
+            result = self._call("batch_get_item", client.batch_get_item, {"RequestItems": {self.name: wanted}})
+            items += result.get("Responses", {}).get(self.name, [])
+            wanted = result.get("UnprocessedKeys", {}).get(self.name) or {}
+            if not wanted.get("Keys"):
+                return items
+            if backoff_s:
+                time.sleep(backoff_s)  # AWS: retry unprocessed keys with exponential backoff
+        raise StoreBusy(f"DynamoDB left {len(wanted['Keys'])} keys of a BatchGetItem on {self.name} unprocessed; try again shortly")
 
-        return translated
 
-
-# Attributes DynamoDB itself looks at: the key, the wallet index, conditions, the stream
+# Attributes DynamoDB itself looks at: the key, the owner index (and the wallet it filters on), conditions, the stream
 # filter, the attempt counter, the sweeper's index. Everything else travels in one document
 # attribute, JSON compressed with zlib (DynamoDB's own advice for large attributes): a nested
 # history/quotes/result tree as typed maps costs every reader (SDKs, streams, the local moto)
 # far more to encode and decode, DynamoDB never looks inside it, and compressed it keeps a
 # finished order under 1 KB (1 write unit per status change instead of 3).
 TOP_LEVEL = (
-    "orderId", "status", "seq", "wallet", "createdAt", "statusAtMs", "attempts", "attemptStartedAtMs", "lastChange", "startDeadlineMs",
+    "orderId", "status", "seq", "owner", "wallet", "createdAt", "statusAtMs", "attempts", "attemptStartedAtMs", "lastChange", "startDeadlineMs",
 )  # fmt: skip
 # The order's WebSocket subscribers: connection id -> when the subscription expires (epoch s).
 SUBSCRIBERS = "subs"
@@ -101,8 +117,8 @@ def _unpack(doc: Any) -> dict:
 
 
 def order_to_item(order: Order) -> dict:
-    # JSON mode writes every amount as its exact plain decimal string; a missing wallet is
-    # left out so the order stays out of the wallet index.
+    # JSON mode writes every amount as its exact plain decimal string; a missing owner is
+    # left out, so such an order (written before keys existed) stays out of the owner index.
     data = order.model_dump(mode="json")
     item = {k: data.pop(k) for k in TOP_LEVEL if data.get(k) is not None}
     item["doc"] = _pack({k: v for k, v in data.items() if v is not None and k not in TOP_LEVEL})
@@ -223,32 +239,43 @@ class DynamoOrderRepository:
         )
         return [item["orderId"] for item in result.get("Items", [])]
 
-    def list_by_wallet(self, wallet: str, limit: int, cursor: str | None) -> Page:
+    def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
+        # The index holds keys, createdAt and wallet only, none of which a status change touches:
+        # an order costs the index one write, when it is created. The page's orders are then
+        # read whole in one BatchGetItem.
         kwargs: dict[str, Any] = {
-            "IndexName": WALLET_INDEX,
-            "KeyConditionExpression": "wallet = :wallet",
-            "ExpressionAttributeValues": {":wallet": wallet},
+            "IndexName": OWNER_INDEX,
+            "KeyConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "owner"},
+            "ExpressionAttributeValues": {":owner": owner},
             "ScanIndexForward": False,
-            "Limit": limit,
         }
-        if cursor:
-            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor, wallet)
-        result = self.table.query(**kwargs)
-        last = result.get("LastEvaluatedKey")
-        return Page([item_to_order(i) for i in result.get("Items", [])], _encode_cursor(last) if last else None)
+        if wallet:
+            kwargs["FilterExpression"] = "wallet = :wallet"
+            kwargs["ExpressionAttributeValues"][":wallet"] = wallet
+        start = _decode_cursor(cursor, owner) if cursor else None
+        ids: list[str] = []
+        for _ in range(MAX_LIST_QUERIES):  # a filter can leave a read page short: read on, within reason
+            result = self.table.query(**kwargs, Limit=limit - len(ids), **({"ExclusiveStartKey": start} if start else {}))
+            ids += [item["orderId"] for item in result.get("Items", [])]
+            start = result.get("LastEvaluatedKey")
+            if start is None or len(ids) >= limit:
+                break
+        found = {item["orderId"]: item_to_order(item) for item in self.table.batch_get([{"orderId": i} for i in ids])} if ids else {}
+        return Page([found[i] for i in ids if i in found], _encode_cursor(start) if start else None)
 
 
 def _encode_cursor(key: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, default=str, sort_keys=True).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, wallet: str) -> dict:
+def _decode_cursor(cursor: str, owner: str) -> dict:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as error:
         raise InvalidRequest("cursor is not one this API issued", {"cursor": cursor}) from error
-    if not isinstance(key, dict) or set(key) != {"orderId", "wallet", "createdAt"} or key.get("wallet") != wallet:
-        raise InvalidRequest("cursor is not one this API issued for this wallet", {"cursor": cursor})
+    if not isinstance(key, dict) or set(key) != {"orderId", "owner", "createdAt"} or key.get("owner") != owner:
+        raise InvalidRequest("cursor is not one this API issued to this API key", {"cursor": cursor})
     if not all(isinstance(v, str) for v in key.values()):
         raise InvalidRequest("cursor is not one this API issued", {"cursor": cursor})
     return key
@@ -260,19 +287,19 @@ class DynamoSubscribers:
     def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
         self.table = _Table(table, faults)
 
-    def subscribe(self, connection_id: str, order_id: str, expires_at: int) -> Order | None:
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
         try:
             item = self.table.update_item(
                 Key={"orderId": order_id},
                 # Not a status change: lastChange keeps the stream filter from broadcasting it.
                 UpdateExpression=f"SET {SUBSCRIBERS}.#connection = :expires, lastChange = :subscribed",
                 ConditionExpression=(
-                    f"attribute_exists(orderId) AND NOT #status IN (:confirmed, :failed)"
+                    f"attribute_exists(orderId) AND #owner = :owner AND NOT #status IN (:confirmed, :failed)"
                     f" AND (size({SUBSCRIBERS}) < :max OR attribute_exists({SUBSCRIBERS}.#connection))"
                 ),
-                ExpressionAttributeNames={"#connection": connection_id, "#status": "status"},
+                ExpressionAttributeNames={"#connection": connection_id, "#status": "status", "#owner": "owner"},
                 ExpressionAttributeValues={
-                    ":expires": expires_at, ":subscribed": "subscribers", ":max": MAX_SUBSCRIBERS,
+                    ":expires": expires_at, ":subscribed": "subscribers", ":max": MAX_SUBSCRIBERS, ":owner": owner,
                     ":confirmed": FINAL_STATUSES[0], ":failed": FINAL_STATUSES[1],
                 },  # fmt: skip
                 ReturnValues="ALL_NEW",
@@ -281,6 +308,8 @@ class DynamoSubscribers:
             if not _conditional_failed(error):
                 raise
             item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
+            if item is not None and item.get("owner") != owner:
+                raise ForeignOrder(f"order {order_id} belongs to another API key", {"orderId": order_id}) from error
             if item is None or item.get("status") in FINAL_STATUSES:
                 return item_to_order(item) if item else None
             raise TooManySubscribers(f"order {order_id} already has {MAX_SUBSCRIBERS} subscribers", {"orderId": order_id}) from error

@@ -43,8 +43,10 @@ class OrderRepository(Protocol):
     def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:
         """Ids of pending orders whose start deadline is at or before ``now_ms``."""
 
-    def list_by_wallet(self, wallet: str, limit: int, cursor: str | None) -> Page:
-        """Newest first; raises InvalidRequest for a cursor it did not issue for this wallet."""
+    def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
+        """The owner's orders (of one wallet, if given), newest first; raises InvalidRequest for
+        a cursor it did not issue to this owner. A page may hold fewer than ``limit`` orders
+        while a cursor says more may follow."""
 
 
 def counted_attempt(before: Order, now_ms: int, moving_to: Order | None) -> Order:
@@ -117,11 +119,12 @@ class SubscriberStore(Protocol):
     """Who follows an order. The subscriptions live on the order's own item, so every status
     write carries them to the broadcaster in the stream record: no lookup per status."""
 
-    def subscribe(self, connection_id: str, order_id: str, expires_at: int) -> Order | None:
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
         """Add the subscription and return the order as it is right after it (the snapshot:
         every later status reaches this subscriber); None if there is no such order. A final
-        order is returned without subscribing (nothing will change). Raises TooManySubscribers
-        when MAX_SUBSCRIBERS others still follow the order."""
+        order is returned without subscribing (nothing will change). Raises ForeignOrder when
+        the order is not ``owner``'s (and subscribes nothing), TooManySubscribers when
+        MAX_SUBSCRIBERS others still follow the order."""
 
     def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
         """Remove the subscription; when ``expiring_before`` (epoch seconds) is given, only if

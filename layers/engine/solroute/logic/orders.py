@@ -1,4 +1,5 @@
-"""Reading orders back: one by id, or a wallet's orders newest first."""
+"""Reading orders back: one by id, or the caller's orders newest first. Only the order's owner
+sees it: another owner's order is "not found", exactly as an unknown one."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ class OrderQueries:
     def __init__(self, orders: OrderRepository) -> None:
         self.orders = orders
 
-    def get(self, order_id: str) -> Order:
+    def get(self, order_id: str, owner: str) -> Order:
         order = self.orders.get(check_order_id(order_id))
-        if order is None:
+        if order is None or order.owner is None or order.owner != owner:
             raise OrderNotFound(f"no order with id {order_id}", {"orderId": order_id})
         return order
 
-    def list(self, query: ListOrdersQuery) -> Page:
-        return self.orders.list_by_wallet(query.wallet, query.limit, query.cursor)
+    def list(self, owner: str, query: ListOrdersQuery) -> Page:
+        return self.orders.list_by_owner(owner, query.limit, query.cursor, query.wallet)

@@ -9,9 +9,11 @@ from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import OrderQueue, OrderRepository
 from solroute.logic.clock import Clock
+from solroute.logic.key_quota import KeyQuota
 from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
 from solroute.logic.state_machine import transition
 from solroute.models.errors import QueueUnavailable
+from solroute.models.keys import Principal
 from solroute.models.order import HistoryEntry, Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
 
@@ -30,15 +32,24 @@ class OrderSubmission:
         clock: Clock,
         new_id: Callable[[], str] = new_order_id,
         start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
+        quota: KeyQuota | None = None,
     ) -> None:
         self.orders = orders
         self.queue = queue
         self.clock = clock
         self.new_id = new_id
         self.start_timeout_ms = start_timeout_ms
+        self.quota = quota  # None: no per-key limits
 
-    def submit(self, request: ExecuteOrderRequest) -> Order:
+    def submit(self, request: ExecuteOrderRequest, caller: Principal) -> Order:
+        """Store the order as ``caller``'s and queue it; raises RateLimited (nothing stored) when
+        the caller's key is past its rate or its backlog."""
         now_ms = self.clock.now_ms()
+        if self.quota is not None:
+            decision = self.quota.admit(caller.key_id, caller.rate_per_minute, now_ms)
+            if not decision.accepted:
+                logger.info("order refused: key limit", extra={"key_id": caller.key_id, "reason": decision.reason, "retry_after_s": decision.retry_after_s})
+                raise decision.error()
         stamp = self.clock.iso(now_ms)
         order = Order(
             orderId=self.new_id(),
@@ -48,6 +59,7 @@ class OrderSubmission:
             amountIn=request.amountIn,
             slippage=request.slippage,
             wallet=request.wallet,
+            owner=caller.owner,
             createdAt=stamp,
             updatedAt=stamp,
             statusAtMs=now_ms,

@@ -24,21 +24,21 @@ class Subscriptions:
     def _expires_at(self) -> int:
         return self.clock.now_ms() // 1000 + CONNECTION_TTL_SECONDS
 
-    def _subscribe(self, connection_id: str, order_id: str) -> Order:
-        order = self.subscribers.subscribe(connection_id, check_order_id(order_id), self._expires_at())
+    def _subscribe(self, connection_id: str, order_id: str, owner: str) -> Order:
+        order = self.subscribers.subscribe(connection_id, check_order_id(order_id), self._expires_at(), owner)
         if order is None:
             raise OrderNotFound(f"no order with id {order_id}", {"orderId": order_id})
         return order
 
-    def connect(self, connection_id: str, order_id: str | None) -> None:
-        """Accept a connection; with an order id it must name a real order (else raises), and
-        the connection follows it from now on, before it sends anything."""
+    def connect(self, connection_id: str, order_id: str | None, owner: str) -> None:
+        """Accept ``owner``'s connection; with an order id it must name a real order of the
+        owner's (else raises), and the connection follows it from now on, before it sends anything."""
         if order_id is not None:
-            self._subscribe(connection_id, order_id)
+            self._subscribe(connection_id, order_id, owner)
             self.connections.add(connection_id, order_id, self._expires_at())  # for a later subscribe naming none
         logger.debug("connected", extra={"connection_id": connection_id, "order_id": order_id})
 
-    def subscribe(self, connection_id: str, order_ids: list[str]) -> None:
+    def subscribe(self, connection_id: str, order_ids: list[str], owner: str) -> None:
         """Follow these orders (or, with none named, the one given at connect) and send each
         one's snapshot now, so a late subscriber misses nothing. The snapshot is the order as
         the subscribing write left it: every later status write carries this subscriber, so a
@@ -50,7 +50,7 @@ class Subscriptions:
             return
         for order_id in targets:
             try:
-                self._send(connection_id, snapshot(self._subscribe(connection_id, order_id)))
+                self._send(connection_id, snapshot(self._subscribe(connection_id, order_id, owner)))
             except DomainError as error:
                 self._send(connection_id, _error(error.code, error.message, {"orderId": order_id}))
 

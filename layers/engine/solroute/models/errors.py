@@ -36,6 +36,29 @@ class TooManySubscribers(DomainError):
     code = "TOO_MANY_SUBSCRIBERS"
 
 
+class ForeignOrder(DomainError):
+    """The order exists but belongs to another API key's owner (the WebSocket refuses it with 403;
+    the HTTP API answers 404 instead, as for an unknown order)."""
+
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(DomainError):
+    """No valid API key reached the function (the authorizer found none, or did not run)."""
+
+    code = "UNAUTHORIZED"
+
+
+class RateLimited(DomainError):
+    """A per-key limit refused the request; it may be retried after ``retry_after_s`` seconds."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after_s: int, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after_s = retry_after_s
+
+
 class IdempotencyConflict(DomainError):
     code = "IDEMPOTENCY_CONFLICT"
 

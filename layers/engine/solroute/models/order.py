@@ -78,6 +78,9 @@ class Order(_Model):
     amountIn: Amount
     slippage: Amount
     wallet: str | None = None
+    # Whose order it is: the owner of the API key that submitted it (from the authorizer's
+    # context, never from the request). Only that owner can read or follow it.
+    owner: str | None = None
     status: OrderStatus = OrderStatus.PENDING
     seq: int = 1
     createdAt: str

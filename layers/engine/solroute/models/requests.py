@@ -91,13 +91,13 @@ class ExecuteOrderRequest(BaseModel):
 class ListOrdersQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    wallet: str
+    wallet: str | None = None  # only this wallet's orders (of the caller's own)
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     cursor: str | None = None
 
     @field_validator("wallet")
     @classmethod
-    def _wallet_address(cls, value: str) -> str:
-        if not is_solana_address(value):
+    def _wallet_address(cls, value: str | None) -> str | None:
+        if value is not None and not is_solana_address(value):
             raise ValueError("must be a base58 Solana address (32 bytes)")
         return value
