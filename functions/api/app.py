@@ -55,6 +55,7 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # the cursors we issue are unpadded base64
 EXAMPLE_WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 
 
+OPEN_ROUTES = frozenset({"/health"})  # template.yaml gives these Auth: { Authorizer: NONE }
 NO_KEY = "no valid API key: send yours in the x-api-key header (or as Authorization: Bearer <key>)"
 
 
@@ -73,8 +74,9 @@ def caller() -> Principal:
 
 
 def require_api_key(resolver: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
-    """Every /api/ route needs a key; /health does not. Runs before a route reads anything."""
-    if resolver.current_event.path.startswith("/api/"):
+    """Every route needs a key but those listed as open (/health). Runs before a route reads
+    anything. Listing the open ones, not the guarded ones: a route added later is guarded."""
+    if resolver.current_event.path not in OPEN_ROUTES:
         context = _authorizer_context(resolver.current_event)
         if not context.get("owner"):
             logger.info("refused: no valid API key", extra={"refusal": context.get("refusal", "no authorizer context")})

@@ -117,3 +117,9 @@ def test_a_key_whose_backlog_reaches_too_far_ahead_gets_429(cloud):
     assert refused["statusCode"] == 429 and "waiting ahead of other clients" in body(refused)["error"]["message"]
     assert int(refused["headers"]["Retry-After"]) == 1  # 20.5 s of reach against 20 s allowed
     assert submit(api)["statusCode"] == 202
+
+
+def test_the_open_routes_are_exactly_those_the_template_leaves_without_an_authorizer(api, cloud):
+    events = cloud.template.raw["Resources"]["ApiFunction"]["Properties"]["Events"].values()
+    unguarded = {e["Properties"]["Path"] for e in events if (e["Properties"].get("Auth") or {}).get("Authorizer") == "NONE"}
+    assert unguarded == set(api.module.OPEN_ROUTES) == {"/health"}
