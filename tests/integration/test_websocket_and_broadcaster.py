@@ -65,6 +65,43 @@ def test_connect_to_an_unknown_or_malformed_order_is_refused(cloud, order_id, st
     assert subscriptions(cloud) == set()
 
 
+def as_other_owner(ev):
+    """The event of a connection whose $connect authorizer found another owner's key."""
+    ev["requestContext"]["authorizer"] = {"principalId": "owner-b", "owner": "owner-b", "keyId": "sr_OTHERKEY", "ratePerMinute": 60}
+    return ev
+
+
+def test_connect_with_another_owners_order_is_refused_with_403_and_follows_nothing(cloud):
+    order_id = submit(cloud)
+    response = cloud.fn("WebSocketFunction")(as_other_owner(event("websocket_connect.json", **{SAMPLE_ORDER: order_id})))
+    assert response["statusCode"] == 403
+    assert subscribers(cloud, order_id) == set() and subscriptions(cloud) == set()
+
+
+@pytest.mark.parametrize("final", [False, True])
+def test_subscribing_to_another_owners_order_is_an_error_frame_and_no_snapshot(cloud, final):
+    order_id = submit(cloud)
+    if final:
+        deliver(cloud, cloud.fn("OrderConsumerFunction"), receive(cloud))
+    cloud.fn("WebSocketFunction")(as_other_owner(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id})))
+    (frame,) = posted(CONNECTION)
+    assert frame["type"] == "error" and frame["error"]["code"] == "FORBIDDEN" and "history" not in json.dumps(frame)
+    assert subscribers(cloud, order_id) == set()
+
+
+@pytest.mark.parametrize("sample", ["websocket_connect.json", "websocket_subscribe.json"])
+def test_a_connection_without_an_owner_is_refused(cloud, sample):
+    order_id = submit(cloud)
+    ev = event(sample, **{SAMPLE_ORDER: order_id})
+    ev["requestContext"].pop("authorizer")
+    response = cloud.fn("WebSocketFunction")(ev)
+    if sample == "websocket_connect.json":
+        assert response["statusCode"] == 401
+    else:
+        assert posted(CONNECTION)[0]["error"]["code"] == "UNAUTHORIZED"
+    assert subscribers(cloud, order_id) == set()
+
+
 def test_subscribe_sends_the_snapshot_with_history_at_once(cloud):
     order_id = submit(cloud)
     deliver(cloud, cloud.fn("OrderConsumerFunction"), receive(cloud))
