@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
-from localcloud.runtime import _die_with_parent
+from localcloud.lifeline import child_env
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -61,8 +61,8 @@ class MotoServer:
             [sys.executable, "-m", "localcloud.moto_dynamodb", self.host, str(self.port), *(["--meter"] if self.meter else [])],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env=env,
-            preexec_fn=_die_with_parent,
+            env=child_env(env),
+            process_group=0,  # see localcloud.lifeline
         )
         wait_until_up(f"{self.url}/", process=self.process)
         return self.url

@@ -38,6 +38,7 @@ from moto.dynamodb.responses import DynamoHandler  # noqa: E402
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler  # noqa: E402
 
 from localcloud.dynamodb_bill import DynamoDbBill  # noqa: E402
+from localcloud.lifeline import die_with_parent  # noqa: E402
 from localcloud.events import STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
 
 MAX_WAIT_MS = 20_000
@@ -129,6 +130,7 @@ def application(meter: bool = False) -> web.Application:
 
 
 def main() -> None:
+    die_with_parent()
     host, port = sys.argv[1], int(sys.argv[2])
     web.run_app(application(meter="--meter" in sys.argv[3:]), host=host, port=port, access_log=None, print=None, handle_signals=True)
 

@@ -4,10 +4,8 @@ with its own environment, concurrency capped, Timeout enforced, errors reported.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import os
-import signal
 import sys
 import time
 import uuid
@@ -15,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from localcloud.lambda_constants import INIT_TIMEOUT_S
+from localcloud.lifeline import child_env
 from localcloud.meter import merge
 from localcloud.template import REGION, FunctionSpec
 
@@ -33,16 +32,6 @@ DEFAULT_MAX_INSTANCES = 8
 INIT_TIMED_OUT = "Sandbox.Timedout"
 # Inherited from the parent environment; everything else a function sees comes from the template.
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM if the local cloud dies, so no orphan outlives it."""
-    # Ctrl-C reaches the whole process group; the parent drains and stops its children itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 @dataclass
@@ -111,9 +100,9 @@ class Worker:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=self.function.process_env(),
+            env=child_env(self.function.process_env()),
             limit=LOG_LINE_LIMIT,
-            preexec_fn=_die_with_parent,
+            process_group=0,  # see localcloud.lifeline
         )
         self._log_task = asyncio.create_task(self._pump_logs())
         reading = asyncio.ensure_future(self.process.stdout.readline())

@@ -14,6 +14,7 @@ import time
 import traceback
 
 from localcloud.context import LambdaContext
+from localcloud.lifeline import die_with_parent
 from localcloud.meter import Meter
 
 
@@ -27,6 +28,7 @@ def _error(error: BaseException, error_type: str | None = None) -> dict:
 
 
 def main() -> None:
+    die_with_parent()
     results = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # print() inside the function goes to the log stream, not the result channel
     sys.stdout.reconfigure(line_buffering=True)

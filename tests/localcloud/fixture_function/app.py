@@ -45,3 +45,16 @@ def rendezvous(event, context):
     while len(os.listdir(event["dir"])) < event["parties"] and time.monotonic() < deadline:
         time.sleep(0.02)
     return {"met": len(os.listdir(event["dir"])) >= event["parties"], "pid": os.getpid()}
+
+
+def environ(event, context):
+    """The names of the variables the function's process sees."""
+    return sorted(os.environ)
+
+
+def busy(event, context):
+    """Writes this instance's pid to the file `pidFile` names, then sleeps `seconds`."""
+    with open(event["pidFile"], "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(event["seconds"])
+    return "slept"

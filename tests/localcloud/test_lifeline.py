@@ -1,0 +1,68 @@
+"""The local cloud's children die with it, however it dies, and are started without running
+Python between fork and exec (localcloud.lifeline)."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from localcloud.lifeline import PARENT_PID
+from tests.localcloud.test_runtime import function, run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PARENT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from tests.localcloud.test_runtime import function
+
+    # An instance busy with a long invocation: it is not waiting on its stdin, so only the
+    # kernel can tell it that its parent is gone.
+    asyncio.run(function("app.busy", timeout=900).invoke({"pidFile": sys.argv[1], "seconds": 600}))
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie has died: only its entry is left to reap
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_busy_function_instance_dies_when_its_parent_is_killed(tmp_path):
+    pid_file = tmp_path / "pid"
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(pid_file)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert parent.poll() is None and time.monotonic() < deadline, "the instance never started"
+            time.sleep(0.02)
+        worker = int(pid_file.read_text())
+        assert _alive(worker) and os.getpgid(worker) == worker, "its own process group: Ctrl-C reaches only the parent"
+    finally:
+        parent.send_signal(signal.SIGKILL)  # no chance to stop its children itself
+        parent.wait(30)
+    deadline = time.monotonic() + 30
+    while _alive(worker):
+        if time.monotonic() > deadline:
+            os.kill(worker, signal.SIGKILL)  # leave no orphan behind
+            raise AssertionError(f"instance {worker} outlived its parent")
+        time.sleep(0.05)
+
+
+def test_the_function_never_sees_the_lifeline_variable():
+    async def scenario():
+        fn = function("app.environ")
+        try:
+            return (await fn.invoke({})).result
+        finally:
+            await fn.stop()
+
+    names = run(scenario())
+    assert "AWS_LAMBDA_FUNCTION_NAME" in names and PARENT_PID not in names
