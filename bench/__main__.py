@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.profiles import PROFILES, Context, headline
+from bench.profiles import BENCH_KEY_PARAMS, PROFILES, Context, headline
 from tests.support.cloud_process import start_cloud, stop_cloud
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -44,7 +44,7 @@ def _print(name: str, result: dict, seconds: float) -> None:
 
 async def run_profile(name: str, out_dir: Path, quick: bool, overrides: list[str] | None = None) -> dict:
     profile = PROFILES[name]
-    params = [*profile.params, *(overrides or [])]  # later ones win
+    params = [*BENCH_KEY_PARAMS, *profile.params, *(overrides or [])]  # later ones win
     cloud = await asyncio.to_thread(start_cloud, params, "--quiet", *profile.flags) if profile.needs_cloud else None
     try:
         started = time.monotonic()

@@ -35,6 +35,7 @@ class OrderTrace:
     final_status: str | None = None
     final_ms: float | None = None
     error: str | None = None
+    refusal: str | None = None  # the API's message when it did not accept the order
     # status -> (written ms on the server, received ms here, live: False when it came in a snapshot)
     statuses: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
 
@@ -65,16 +66,20 @@ def poisson(rate_per_minute: float, duration_s: float, seed: int) -> list[float]
 
 
 class LoadGenerator:
-    def __init__(self, api: str, order_body: Callable[[int], dict], timeout_s: float, post_concurrency: int = 64) -> None:
-        """``post_concurrency`` is the number of clients: at most that many POSTs at once."""
+    def __init__(
+        self, api: str, order_body: Callable[[int], dict], timeout_s: float, post_concurrency: int = 64, api_key: str = ""
+    ) -> None:
+        """``post_concurrency`` is the number of clients: at most that many POSTs at once. The
+        API key goes on every request and WebSocket handshake (the x-api-key header)."""
         self.api = api
+        self.headers = {"x-api-key": api_key} if api_key else {}
         self.order_body = order_body
         self.timeout_s = timeout_s
         self._post_slots = asyncio.Semaphore(post_concurrency)
 
     async def run(self, offsets_s: list[float]) -> list[OrderTrace]:
         connector = aiohttp.TCPConnector(limit=0)
-        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None)) as session:
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None), headers=self.headers) as session:
             start = time.monotonic()
             traces = [OrderTrace(i, 0.0) for i in range(len(offsets_s))]
             tasks = [asyncio.create_task(self._one(session, trace, start + offset)) for trace, offset in zip(traces, offsets_s)]
@@ -83,7 +88,7 @@ class LoadGenerator:
 
     async def run_one_at_a_time(self, count: int) -> list[OrderTrace]:
         """One client, one order at a time: each order is offered once the last is final."""
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None), headers=self.headers) as session:
             traces = [OrderTrace(i, 0.0) for i in range(count)]
             for trace in traces:
                 await self._one(session, trace, time.monotonic())
@@ -101,6 +106,7 @@ class LoadGenerator:
                     trace.accepted_ms = now_ms()
             if response.status != 202:
                 trace.error = f"HTTP {response.status}: {body}"
+                trace.refusal = body.get("error", {}).get("message") if isinstance(body, dict) else None
                 return
             trace.order_id = body["orderId"]
             await asyncio.wait_for(self._watch(session, body["websocketUrl"], trace), self.timeout_s)

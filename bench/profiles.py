@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CONSUMER = "OrderConsumerFunction"
 SETTLER = "SettlerFunction"  # the consumer's code on the settle queue
 ZERO_DELAYS = ["QuoteDelayMs=0", "SwapDelayMinMs=0", "SwapDelayMaxMs=0", "FailureRate=0"]
+# Every profile drives the engine with the cloud's demo key, one client standing for many: its
+# own per-key limits must not be what a profile measures (the flood profile measures them).
+# The limits are still checked on every order, so their cost is in every profile's numbers.
+BENCH_KEY_PARAMS = ["KeyRatePerMinute=10000", "KeyBacklogSeconds=86400"]
 
 
 def order_body(index: int) -> dict:
@@ -58,7 +62,7 @@ async def _drive(ctx: Context, offsets: list[float], timeout_s: float, clients: 
     assert ctx.cloud is not None
     sampler = InFlightSampler(f"{ctx.cloud.http}/_localcloud/stats", CONSUMER)
     sampler.start()
-    traces = await LoadGenerator(ctx.cloud.http, order_body, timeout_s, clients).run(offsets)
+    traces = await LoadGenerator(ctx.cloud.http, order_body, timeout_s, clients, ctx.cloud.api_key).run(offsets)
     await sampler.stop()
     return traces, sampler.samples, await asyncio.to_thread(ctx.cloud.stats)
 
@@ -172,7 +176,7 @@ HOPS = ("pending", "routing", "building", "submitted", "confirmed")
 async def run_latency(ctx: Context) -> dict:
     assert ctx.cloud is not None
     count = 15 if ctx.quick else 60
-    traces = await LoadGenerator(ctx.cloud.http, order_body, 60).run_one_at_a_time(count + 1)
+    traces = await LoadGenerator(ctx.cloud.http, order_body, 60, api_key=ctx.cloud.api_key).run_one_at_a_time(count + 1)
     traces = traces[1:]  # the first order meets cold function instances; the rest are warm
     done = [t for t in traces if t.final_status == "confirmed"]
     post = [t.post_ms for t in done]
@@ -322,6 +326,73 @@ async def run_cost(ctx: Context) -> dict:
     }
 
 
+# ------------------------------------------------------------------ flood
+async def _new_key(ctx: Context, name: str, rate: int) -> str:
+    """A key issued as `solroute keys create` issues it, in the cloud's key table."""
+    from solroute.dal.dynamodb import DynamoApiKeyStore
+    from solroute.logic.clock import Clock
+    from solroute.logic.keys import KeyAdmin
+    from solroute_cli.keys import local_table
+
+    assert ctx.cloud is not None
+    keys = await local_table(ctx.cloud.http)
+    return await asyncio.to_thread(lambda: KeyAdmin(DynamoApiKeyStore(keys.table), Clock(), keys.default_rate).create(name, rate).api_key)
+
+
+def _queued_ms(traces: list[OrderTrace]) -> list[float]:
+    """Accepted (pending written) -> a consumer started it (routing written)."""
+    return [t.written("routing") - t.written("pending") for t in traces if t.written("routing") and t.written("pending")]
+
+
+def _flooder(traces: list[OrderTrace]) -> dict:
+    refused = [t for t in traces if t.http_status == 429]
+    backlog = sum(1 for t in refused if "waiting ahead" in (t.refusal or ""))
+    return {
+        "offered": len(traces),
+        "accepted": sum(1 for t in traces if t.http_status == 202),
+        "refused429": len(refused),
+        "refusedForRate": len(refused) - backlog,
+        "refusedForBacklog": backlog,
+        "finals": _finals([t for t in traces if t.http_status == 202]),
+    }
+
+
+async def run_flood(ctx: Context) -> dict:
+    """B sends a steady stream alone (baseline), then again while A floods at ten times its own
+    rate: once with A at 60 orders a minute, once at 1,000 (only the backlog bound holds it)."""
+    assert ctx.cloud is not None
+    seconds = 30 if ctx.quick else 90
+    steady = poisson(20, seconds, seed=7)  # B: 20 orders a minute
+    b_key = await _new_key(ctx, "bench-steady", 60)
+    b = LoadGenerator(ctx.cloud.http, order_body, 300, 16, b_key)
+    baseline = await b.run(steady)
+    result: dict[str, Any] = {"seconds": seconds, "steadyPerMinute": 20, "baseline": {"steadyQueuedMs": summary(_queued_ms(baseline)), "steadyFinals": _finals(baseline)}}
+    problems = _broken(baseline)
+    lines = {"B alone": _queued_ms(baseline)}
+    for rate in (60, 1000):
+        a_key = await _new_key(ctx, f"bench-flood-{rate}", rate)
+        offered = min(10 * rate, 1200)  # ten times its rate, at most 20 a second from this one client
+        flood = [i * 60 / offered for i in range(int(offered * seconds / 60))]
+        a = LoadGenerator(ctx.cloud.http, order_body, 600, 64, a_key)
+        flooding, steady_traces = await asyncio.gather(a.run(flood), b.run(steady))
+        queued = _queued_ms(steady_traces)
+        lines[f"B while A floods (A's rate {rate}/min)"] = queued
+        result[f"floodRate{rate}"] = {
+            "flooderRatePerMinute": rate,
+            "flooderOfferedPerMinute": offered,
+            "flooder": _flooder(flooding),
+            "flooderQueuedMs": summary(_queued_ms(flooding)),
+            "steadyQueuedMs": summary(queued),
+            "steadyRefused429": sum(1 for t in steady_traces if t.http_status == 429),
+            "steadyFinals": _finals(steady_traces),
+            "steadyQueuedMaxOverBaselineMs": _round(max(queued) - max(lines["B alone"])) if queued and lines["B alone"] else None,
+        }
+        problems += _broken(steady_traces) + [p for t in flooding if t.http_status == 202 for p in _broken([t])]
+    charts.latency_cdfs(ctx.chart("queued"), "flood: B's orders, accepted -> started", lines)
+    result["problems"] = problems
+    return result
+
+
 def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -337,6 +408,7 @@ PROFILES: dict[str, Profile] = {
         Profile("idle", "the local cloud with no traffic: CPU it uses on its own", [], run_idle),
         Profile("coldstart", "fresh interpreter to handler ready, per function, vs import boto3", [], run_coldstart, needs_cloud=False),
         Profile("cost", "AWS calls, invocations and messages per order, priced", ["RateLimitPerMinute=0"], run_cost, ("--meter",)),
+        Profile("flood", "seed delays and limits, per-key limits on: one key floods at 10x its rate while another sends 20/min", ["KeyBacklogSeconds=10"], run_flood),
     )
 }
 
@@ -352,5 +424,6 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs", "cpuMsPerOrder", "cpuMsPerOrderTotal"],
         "coldstart": ["medianMs", "ratioToBoto3"],
         "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],
+        "flood": ["baseline", "floodRate60", "floodRate1000"],
     }[name]
     return [(k, result.get(k)) for k in pick]
