@@ -12,7 +12,7 @@ from moto import mock_aws
 from localcloud.resources import deploy
 from localcloud.template import Template
 from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
-from solroute.logic.key_quota import KeyQuota
+from solroute.logic.key_quota import QUEUE, KeyQuota
 from solroute.models.key_quota import QuotaState
 from tests.lambdas import ROOT
 from tests.quota_fakes import InMemoryKeyQuotaStore
@@ -81,15 +81,15 @@ def test_a_write_over_a_version_that_is_gone_answers_with_the_empty_state(store)
     assert quotas.write_if_unchanged(_key(), QuotaState(MINUTE, 1, MINUTE, 8), 7, 1) == QuotaState()
 
 
-def test_an_accepted_order_is_one_call_and_a_refusal_none(store):
+def test_an_accepted_order_is_two_calls_and_a_refusal_none(store):
     quotas, calls = store
     keys, key = KeyQuota(quotas, 10_000, 615), _key()
     assert keys.admit(key, 2, MINUTE).accepted
     before = calls()
     assert keys.admit(key, 2, MINUTE + 1_000).accepted
-    assert calls() == before + 1
+    assert calls() == before + 2, "its key's record and its place in the shared queue"
     assert not keys.admit(key, 2, MINUTE + 2_000).accepted
-    assert calls() == before + 1
+    assert calls() == before + 2
 
 
 def test_two_instances_sharing_the_store_count_together(store):
@@ -98,7 +98,7 @@ def test_two_instances_sharing_the_store_count_together(store):
     assert a.admit(key, 3, MINUTE).accepted
     before = calls()
     assert b.admit(key, 3, MINUTE).accepted
-    assert calls() == before + 2, "b's blind write lost and brought back a's state: no read needed"
+    assert calls() == before + 4, "b's blind writes (queue, key) lost and brought back a's states: no read needed"
     assert a.admit(key, 3, MINUTE).accepted
     assert not b.admit(key, 3, MINUTE).accepted
     assert quotas.read(key).count == 3
@@ -108,8 +108,11 @@ def test_the_dynamodb_item_is_keyed_by_key_id_and_expires(rate_limit_table):
     keys, key = KeyQuota(DynamoKeyQuotaStore(rate_limit_table), 10_000, 615), _key()
     keys.admit(key, 5, MINUTE + 30_000)
     item = rate_limit_table.get_item(Key={"bucket": f"key#{key}"})["Item"]
-    assert (item["windowStartMs"], item["count"], item["reachMs"]) == (MINUTE, 1, MINUTE + 30_615)
-    assert item["expiresAt"] == (MINUTE + 60_000) // 1000 + 120, "a couple of minutes after the window ends"
+    queue = rate_limit_table.get_item(Key={"bucket": f"key#{QUEUE}"})["Item"]
+    assert (item["windowStartMs"], item["count"]) == (MINUTE, 1)
+    assert item["reachMs"] == queue["reachMs"] >= MINUTE + 30_615, "its place in the shared queue"
+    assert item["expiresAt"] == max((MINUTE + 60_000) // 1000, -(-int(item["reachMs"]) // 1000)) + 120, "a couple of minutes after it can last refuse"
+    assert queue["expiresAt"] == -(-int(queue["reachMs"]) // 1000) + 120
 
 
 def test_the_fake_keeps_the_same_expiry():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solroute.logic.key_quota import WINDOW_MS, KeyQuota, QuotaRules, engine_interval_ms
+from solroute.logic.key_quota import QUEUE, WINDOW_MS, KeyQuota, QuotaRules, engine_interval_ms
 from solroute.models.errors import RateLimited, StoreBusy
 from solroute.models.key_quota import QuotaState
 from tests.quota_fakes import InMemoryKeyQuotaStore
@@ -137,12 +137,13 @@ def test_a_refusal_becomes_the_429_error():
 
 
 # ------------------------------------------------------------------ storage: one call, and races
-def test_an_accepted_order_costs_one_write_once_the_instance_has_seen_the_key():
+@pytest.mark.parametrize("interval_ms, writes", [(INTERVAL, 2), (0, 1)], ids=["backlog-rule", "no-backlog-rule"])
+def test_an_accepted_order_costs_its_keys_write_and_its_place_in_the_queue_once_the_instance_has_seen_both(interval_ms, writes):
     store = InMemoryKeyQuotaStore()
-    keys = quota(store)
+    keys = quota(store, interval_ms=interval_ms)
     for i in range(10):
         keys.admit(KEY, 1_000, MINUTE + i * 1_000)
-    assert store.calls == 10
+    assert store.calls == 10 * writes
 
 
 def test_an_instance_that_lost_a_race_decides_again_on_what_won():
@@ -219,7 +220,10 @@ def _check_limits(landed: list[int], store, rate: int, backlog_ms: int, interval
         decision = rules.decide(state, rate, at)
         assert decision.accepted
         state = decision.state
-    assert (store.read(KEY).count, store.read(KEY).reach_ms) == (state.count, state.reach_ms)
+    assert store.read(KEY).count == state.count
+    # A place an instance took and could not give back (another took one behind it) stays
+    # empty: the stored reach may only be later than a single admitter's, which is stricter.
+    assert store.read(KEY).reach_ms >= state.reach_ms
     for minute, group in itertools.groupby(landed, key=lambda t: t - t % WINDOW_MS):
         assert len(list(group)) <= rate, minute
 
@@ -246,3 +250,55 @@ def test_every_interleaving_of_two_instances_keeps_both_limits():
 def test_instances_racing_never_accept_more_than_the_limits_allow(steps, rate, interval_ms):
     landed, store = _run(steps, rate, 5_000, interval_ms)
     _check_limits(landed, store, rate, 5_000, interval_ms)
+
+
+# ------------------------------------------------------------------ keys sharing the queue
+def _fifo_waits(accepted: list[tuple[int, str]], interval_ms: int) -> dict[str, list[int]]:
+    """The engine as the queue model has it, apart from the quota: orders start first come,
+    first served, ``interval_ms`` apart. Each key's orders' waits from acceptance to start."""
+    waits: dict[str, list[int]] = {}
+    last_start = None
+    for at, key in accepted:
+        start = at if last_start is None else max(at, last_start + interval_ms)
+        waits.setdefault(key, []).append(start - at)
+        last_start = start
+    return waits
+
+
+def _flood(backlog_ms: int, minutes: int) -> tuple[list[tuple[int, str]], list[bool]]:
+    """Key A tries ten orders a second; key B sends one each 3 s. Returns the accepted orders
+    (time, key) in order, and whether each of B's was accepted."""
+    keys, accepted, b_answers = quota(backlog_ms=backlog_ms, interval_ms=600), [], []
+    for tick in range(minutes * 600):
+        now = MINUTE + tick * 100
+        if keys.admit("sr_flood", 100_000, now).accepted:
+            accepted.append((now, "A"))
+        if tick % 30 == 15:
+            b_answers.append(keys.admit("sr_steady", 100_000, now).accepted)
+            if b_answers[-1]:
+                accepted.append((now, "B"))
+    return accepted, b_answers
+
+
+def test_a_flooding_key_keeps_the_engine_busy_but_never_delays_another_keys_orders_more_than_the_backlog():
+    accepted, b_answers = _flood(backlog_ms=10_000, minutes=10)
+    waits = _fifo_waits(accepted, 600)
+    assert all(b_answers), "the other key is never refused because of the flood"
+    assert max(waits["B"]) <= 10_000 + 600, max(waits["B"])
+    # The flood still gets every start the other key leaves: the engine never idles.
+    assert len(accepted) >= 10 * 100 - 10
+
+
+def test_the_bound_holds_however_long_the_flood_lasts():
+    short, _ = _flood(backlog_ms=5_000, minutes=2)
+    long, _ = _flood(backlog_ms=5_000, minutes=12)
+    assert max(_fifo_waits(long, 600)["B"]) == max(_fifo_waits(short, 600)["B"]) <= 5_600
+
+
+def test_a_place_taken_for_an_order_its_key_then_cannot_have_is_given_back():
+    store = InMemoryKeyQuotaStore()
+    a, b = quota(store), quota(store)
+    # b admits the key's one order of the minute while a is taking its place in the queue.
+    store.before_next_write = lambda: b.admit(KEY, 1, MINUTE)
+    assert not a.admit(KEY, 1, MINUTE).accepted
+    assert store.read(QUEUE).reach_ms == store.read(KEY).reach_ms == MINUTE + INTERVAL, "one order, one place"

@@ -3,20 +3,27 @@ reach into the execution queue that every key shares.
 
 - **rate**: at most ``rate_per_minute`` accepted orders per calendar minute (a fixed window:
   one counter, and "60 a minute" is what a client reads in its key's record).
-- **backlog**: the engine starts orders ``engine_interval_ms`` apart (the global limit's pace).
-  Each accepted order moves the key's ``reach`` (a virtual finish time, as in GCRA) one interval
-  past ``max(reach, now)``; an order that would put it more than ``backlog_ms`` ahead of now is
-  refused. A key that floods therefore queues at most ``backlog_ms`` of work ahead of other
-  keys' orders, however fast it sends: the rest gets 429 instead of delaying everyone.
+- **backlog**: the engine starts orders ``engine_interval_ms`` apart (the global limit's pace),
+  first come, first served. A shared record keeps the queue's ``reach``: when the last order
+  accepted from any key would start. An accepted order takes the next place,
+  ``max(reach, now) + interval``, and its key remembers that place as its own reach. An order
+  whose key's own reach is already more than ``backlog_ms - interval`` ahead of now is refused.
+  A key that floods therefore keeps at most ``backlog_ms`` of its orders ahead of the others',
+  however fast it sends and however long: another key's order never waits behind more than
+  that (plus the other keys' own orders), and is never refused because of the flood. (Had each
+  key's reach advanced on its own, a flooding key could take the engine's whole pace and the
+  other keys' orders would queue without bound behind it.)
 
-Both rules live in one stored record changed by one conditional write. The common case is one
-DynamoDB call: a KeyQuota keeps, per key, the state it last wrote or saw and writes over that
-version without reading first (a Lambda instance usually serves one key's requests in turn).
-When another instance wrote meanwhile, the failed write returns the stored state and the
-decision is made again on it. A refusal writes nothing, so refusing a flood costs no write; it
-may rest on a copy that is behind, but the stored record can only be stricter than an older
-copy (counts and reach only grow), except once the copy's minute and reach are both past, when
-neither rule refuses anyway.
+Both rules live in one record per key, and the queue's reach in one shared record, each changed
+by a conditional write: an accepted order costs two DynamoDB calls (one when the backlog rule is
+off), a refusal none. A KeyQuota keeps the state it last wrote or saw of each record and writes
+over that version without reading first. When another instance wrote meanwhile, the failed write
+returns the stored state and the decision is made again on it. A refusal may rest on a copy that
+is behind, but a stored record can only be stricter than an older copy (counts and reaches only
+grow), except once the copy's minute and reach are both past, when neither rule refuses anyway.
+An instance that took a place in the queue and then found its key over a limit (another instance
+admitted the same key meanwhile) gives the place back if nobody queued behind it; otherwise the
+queue keeps one empty place, which only makes the next orders wait ``interval`` longer.
 
 A KeyQuota must live as long as its Lambda instance (build it once, in the composition root).
 """
@@ -25,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -33,6 +40,7 @@ from solroute.models.errors import RateLimited, StoreBusy
 from solroute.models.key_quota import QuotaState
 
 WINDOW_MS = 60_000  # the rate rule's calendar minute
+QUEUE = "*"  # the shared queue's record, beside the keys' own (no key id contains "*")
 # The stored record expires (DynamoDB TTL) this long after it can last refuse anything.
 EXPIRY_MARGIN_S = 120
 
@@ -110,7 +118,7 @@ class QuotaRules:
 
 
 class KeyQuota:
-    """Decides each key's orders against its stored state; one write per accepted order."""
+    """Decides each key's orders against its stored state and the shared queue's."""
 
     def __init__(self, store: KeyQuotaStore, backlog_ms: int, engine_interval_ms: int, max_tries: int = 5, max_keys: int = 10_000) -> None:
         self.store = store
@@ -122,10 +130,16 @@ class KeyQuota:
     def admit(self, key_id: str, rate_per_minute: int, now_ms: int) -> Decision:
         """Accept one more order from ``key_id`` now (recorded), or refuse it (nothing recorded)."""
         state = self._seen.get(key_id, QuotaState())
+        place: QuotaState | None = None  # the shared queue's record once this order took a place in it
         for _ in range(self.max_tries):
             decision = self.rules.decide(state, rate_per_minute, now_ms)
             if not decision.accepted:
+                if place is not None:
+                    self._give_back(place)
                 return decision
+            if self.rules.engine_interval_ms:
+                place = place or self._take_place(now_ms)
+                decision = replace(decision, state=replace(decision.state, reach_ms=place.reach_ms))
             stored = self.store.write_if_unchanged(key_id, decision.state, state.version, self.rules.expires_at_s(decision.state))
             if stored is None:
                 self._remember(key_id, decision.state)
@@ -133,6 +147,25 @@ class KeyQuota:
             state = stored  # another instance wrote first: decide again on what it stored
             self._remember(key_id, state)
         raise StoreBusy(f"the quota of API key {key_id} stayed contended for {self.max_tries} tries; try again shortly")
+
+    def _take_place(self, now_ms: int) -> QuotaState:
+        """The next place in the shared queue, taken (the queue's record as written)."""
+        queue = self._seen.get(QUEUE, QuotaState())
+        for _ in range(self.max_tries):
+            taken = QuotaState(reach_ms=max(queue.reach_ms, now_ms) + self.rules.engine_interval_ms, version=max(queue.version + 1, now_ms))
+            stored = self.store.write_if_unchanged(QUEUE, taken, queue.version, self.rules.expires_at_s(taken))
+            if stored is None:
+                self._remember(QUEUE, taken)
+                return taken
+            queue = stored
+            self._remember(QUEUE, queue)
+        raise StoreBusy(f"the shared queue's record stayed contended for {self.max_tries} tries; try again shortly")
+
+    def _give_back(self, place: QuotaState) -> None:
+        """Undo a place no order will use, if no order took a place behind it since."""
+        back = QuotaState(reach_ms=place.reach_ms - self.rules.engine_interval_ms, version=place.version + 1)
+        stored = self.store.write_if_unchanged(QUEUE, back, place.version, self.rules.expires_at_s(back))
+        self._remember(QUEUE, back if stored is None else stored)
 
     def _remember(self, key_id: str, state: QuotaState) -> None:
         self._seen[key_id] = state
