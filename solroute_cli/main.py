@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     submit = client("submit", "submit a market order and watch every status live over the WebSocket until it is final")
-    submit.add_argument("token_in", metavar="TOKEN_IN", help="symbol (SOL, USDC, USDT, BONK, JUP) or base58 mint")
+    submit.add_argument("token_in", metavar="TOKEN_IN", help="symbol (SOL, USDC, USDT, BONK, JUP, WIF, JTO, PYTH, RAY, ORCA) or base58 mint")
     submit.add_argument("token_out", metavar="TOKEN_OUT", help="symbol or base58 mint")
     submit.add_argument("amount", metavar="AMOUNT", help="amount of TOKEN_IN, a decimal such as 1.5")
     submit.add_argument("--slippage", default="0.01", help="largest accepted price move as a fraction (default 0.01 = 1%%)")
