@@ -12,7 +12,7 @@ from moto import mock_aws
 from localcloud.resources import deploy
 from localcloud.template import Template
 from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
-from solroute.logic.key_quota import QUEUE, KeyQuota
+from solroute.logic.key_quota import HEAVY_SHARE, QUEUE, KeyQuota
 from solroute.models.key_quota import QuotaState
 from tests.lambdas import ROOT
 from tests.quota_fakes import InMemoryKeyQuotaStore
@@ -110,7 +110,8 @@ def test_the_dynamodb_item_is_keyed_by_key_id_and_expires(rate_limit_table):
     item = rate_limit_table.get_item(Key={"bucket": f"key#{key}"})["Item"]
     queue = rate_limit_table.get_item(Key={"bucket": f"key#{QUEUE}"})["Item"]
     assert (item["windowStartMs"], item["count"]) == (MINUTE, 1)
-    assert item["reachMs"] == queue["reachMs"] >= MINUTE + 30_615, "its place in the shared queue"
+    assert item["reachMs"] == MINUTE + 30_000 + HEAVY_SHARE * 615, "its own reach: two intervals an order"
+    assert queue["reachMs"] >= MINUTE + 30_615, "the shared queue's: one interval an order"
     assert item["expiresAt"] == max((MINUTE + 60_000) // 1000, -(-int(item["reachMs"]) // 1000)) + 120, "a couple of minutes after it can last refuse"
     assert queue["expiresAt"] == -(-int(queue["reachMs"]) // 1000) + 120
 
@@ -120,4 +121,4 @@ def test_the_fake_keeps_the_same_expiry():
     keys, key = KeyQuota(fake, 100_000, 1_000), _key()
     for _ in range(90):
         keys.admit(key, 1_000, MINUTE)
-    assert fake.expires_at_s(key) == (MINUTE + 90_000) // 1000 + 120, "after the reach when it ends later than the minute"
+    assert fake.expires_at_s(key) == (MINUTE + HEAVY_SHARE * 90_000) // 1000 + 120, "after the reach when it ends later than the minute"

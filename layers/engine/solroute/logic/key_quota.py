@@ -1,20 +1,23 @@
 """Per-API-key limits at submit time: an order rate, and a bound on how far one key's orders
-reach into the execution queue that every key shares.
+push the execution queue that every key shares.
 
 - **rate**: at most ``rate_per_minute`` accepted orders per calendar minute (a fixed window:
   one counter, and "60 a minute" is what a client reads in its key's record).
 - **backlog**: the engine starts orders ``engine_interval_ms`` apart (the global limit's pace),
-  first come, first served. A shared record keeps the queue's ``reach``: when the last order
-  accepted from any key would start. An accepted order takes the next place,
-  ``max(reach, now) + interval``, and its key remembers that place as its own reach. An order
-  whose key's own reach is already more than ``backlog_ms - interval`` ahead of now is refused.
-  A key that floods therefore keeps at most ``backlog_ms`` of its orders ahead of the others',
-  however fast it sends and however long: another key's order never waits behind more than
-  that (plus the other keys' own orders), and is never refused because of the flood. (Had each
-  key's reach advanced on its own, a flooding key could take the engine's whole pace and the
-  other keys' orders would queue without bound behind it.)
+  first come, first served. The shared queue's ``reach`` (a virtual finish time, as in GCRA)
+  moves one interval past ``max(reach, now)`` with every accepted order of any key: it is when the
+  last of them would start. Each key also has its own reach, which moves *two* intervals per
+  order: it stays near now while the key sends at most half the engine's pace, and runs ahead
+  of now when it sends more. An order is refused when the queue would reach more than
+  ``backlog_ms`` ahead of now *and* its key is heavy (its own reach more than ``backlog_ms``
+  ahead too: at twice the interval, the key sent more than half the backlog's worth of orders
+  beyond half the engine's pace). So a key that floods keeps the queue at most ``backlog_ms`` ahead of
+  now, however long it floods: another key's order waits behind no more than that (plus the
+  light keys' own orders), and a light key is never refused because of someone else's flood.
+  (A per-key reach alone would not do: a flooding key could take the engine's whole pace, and
+  every other key's orders would queue without bound behind it.)
 
-Both rules live in one record per key, and the queue's reach in one shared record, each changed
+The key's state is one record per key; the queue's reach is one shared record; each is changed
 by a conditional write: an accepted order costs two DynamoDB calls (one when the backlog rule is
 off), a refusal none. A KeyQuota keeps the state it last wrote or saw of each record and writes
 over that version without reading first. When another instance wrote meanwhile, the failed write
@@ -40,6 +43,9 @@ from solroute.models.errors import RateLimited, StoreBusy
 from solroute.models.key_quota import QuotaState
 
 WINDOW_MS = 60_000  # the rate rule's calendar minute
+# A key's own reach moves this many intervals per order: a key sending more than the engine's
+# pace divided by this becomes heavy, once its excess is more than the backlog.
+HEAVY_SHARE = 2
 QUEUE = "*"  # the shared queue's record, beside the keys' own (no key id contains "*")
 # The stored record expires (DynamoDB TTL) this long after it can last refuse anything.
 EXPIRY_MARGIN_S = 120
@@ -73,6 +79,7 @@ class Decision:
     retry_after_s: int  # 0 when accepted; at least 1 when refused
     reason: str  # which limit refused ("" when accepted)
     state: QuotaState  # the state after the decision (unchanged on a refusal)
+    queue_reach_ms: int = 0  # the shared queue's reach after an accepted order (its place)
 
     def error(self) -> RateLimited:
         """The refusal as the domain error the API answers with 429 and Retry-After."""
@@ -90,26 +97,38 @@ class QuotaRules:
         if self.engine_interval_ms and self.backlog_ms < self.engine_interval_ms:
             raise ValueError(f"a backlog of {self.backlog_ms} ms cannot hold one order {self.engine_interval_ms} ms long")
 
-    def decide(self, state: QuotaState, rate_per_minute: int, now_ms: int) -> Decision:
-        """Accept one more order now, or refuse it and say when to retry. ``rate_per_minute``
-        of 0 turns the rate rule off."""
+    @property
+    def light_ms(self) -> int:
+        """A key whose own reach is no further ahead than this is never refused for the queue."""
+        return self.backlog_ms
+
+    def decide(self, state: QuotaState, queue_reach_ms: int, rate_per_minute: int, now_ms: int) -> Decision:
+        """Accept one more order now, or refuse it and say when to retry, given the key's state
+        and the shared queue's reach. ``rate_per_minute`` of 0 turns the rate rule off."""
         # A window another instance (its clock a little ahead) already began is kept, not reset.
         window_start = max(now_ms - now_ms % WINDOW_MS, state.window_start_ms)
         count = state.count if window_start == state.window_start_ms else 0
-        reach = max(state.reach_ms, now_ms) + self.engine_interval_ms
+        own = max(state.reach_ms, now_ms) + HEAVY_SHARE * self.engine_interval_ms
+        place = max(queue_reach_ms, now_ms) + self.engine_interval_ms
         refusals = []
         if 0 < rate_per_minute <= count:
             refusals.append((window_start + WINDOW_MS - now_ms, f"this API key's limit of {rate_per_minute} orders a minute"))
-        if self.engine_interval_ms and reach - now_ms > self.backlog_ms:
-            waiting_s = math.ceil(max(0, state.reach_ms - now_ms) / 1000)
-            refusals.append((reach - now_ms - self.backlog_ms, f"this API key has {waiting_s} s of orders waiting ahead of other clients'"))
+        # Heavy: this order would take the key's own reach past light_ms (a key with nothing
+        # ahead of now is never heavy, even when one order's two intervals exceed the backlog).
+        ahead = max(0, state.reach_ms - now_ms)
+        heavy_over = ahead - max(0, self.light_ms - HEAVY_SHARE * self.engine_interval_ms)
+        if self.engine_interval_ms and place - now_ms > self.backlog_ms and heavy_over > 0:
+            waiting_s = math.ceil(max(0, place - self.engine_interval_ms - now_ms) / 1000)
+            # Retry once the queue has drained to the bound, or this key's own reach to a light key's.
+            wait_ms = min(place - now_ms - self.backlog_ms, heavy_over)
+            refusals.append((wait_ms, f"this API key has filled the shared queue ({waiting_s} s of orders waiting ahead of other clients')"))
         if refusals:
             wait_ms, reason = max(refusals)  # retrying before the later of the two would be refused again
             return Decision(False, _seconds(wait_ms), reason, state)
         # Versions only grow, even past a TTL deletion: a fresh record starts at now, so a copy
         # of the deleted one held in memory can never match it.
         version = max(state.version + 1, now_ms)
-        return Decision(True, 0, "", QuotaState(window_start, count + 1, reach, version))
+        return Decision(True, 0, "", QuotaState(window_start, count + 1, own, version), place)
 
     @staticmethod
     def expires_at_s(state: QuotaState) -> int:
@@ -130,36 +149,35 @@ class KeyQuota:
     def admit(self, key_id: str, rate_per_minute: int, now_ms: int) -> Decision:
         """Accept one more order from ``key_id`` now (recorded), or refuse it (nothing recorded)."""
         state = self._seen.get(key_id, QuotaState())
-        place: QuotaState | None = None  # the shared queue's record once this order took a place in it
+        queue = self._seen.get(QUEUE, QuotaState())
+        place: QuotaState | None = None  # the queue's record once this order took its place in it
+        interval = self.rules.engine_interval_ms
         for _ in range(self.max_tries):
-            decision = self.rules.decide(state, rate_per_minute, now_ms)
+            # Once the place is taken, decide on the queue as it was just before it.
+            queue_reach = queue.reach_ms if place is None else place.reach_ms - interval
+            decision = self.rules.decide(state, queue_reach, rate_per_minute, now_ms)
             if not decision.accepted:
                 if place is not None:
                     self._give_back(place)
                 return decision
-            if self.rules.engine_interval_ms:
-                place = place or self._take_place(now_ms)
-                decision = replace(decision, state=replace(decision.state, reach_ms=place.reach_ms))
+            if interval and place is None:
+                taken = QuotaState(reach_ms=decision.queue_reach_ms, version=max(queue.version + 1, now_ms))
+                stored = self.store.write_if_unchanged(QUEUE, taken, queue.version, self.rules.expires_at_s(taken))
+                if stored is not None:  # another order took a place first: decide again on the queue as it is
+                    queue = stored
+                    self._remember(QUEUE, queue)
+                    continue
+                place = taken
+                self._remember(QUEUE, taken)
             stored = self.store.write_if_unchanged(key_id, decision.state, state.version, self.rules.expires_at_s(decision.state))
             if stored is None:
                 self._remember(key_id, decision.state)
                 return decision
             state = stored  # another instance wrote first: decide again on what it stored
             self._remember(key_id, state)
+        if place is not None:
+            self._give_back(place)
         raise StoreBusy(f"the quota of API key {key_id} stayed contended for {self.max_tries} tries; try again shortly")
-
-    def _take_place(self, now_ms: int) -> QuotaState:
-        """The next place in the shared queue, taken (the queue's record as written)."""
-        queue = self._seen.get(QUEUE, QuotaState())
-        for _ in range(self.max_tries):
-            taken = QuotaState(reach_ms=max(queue.reach_ms, now_ms) + self.rules.engine_interval_ms, version=max(queue.version + 1, now_ms))
-            stored = self.store.write_if_unchanged(QUEUE, taken, queue.version, self.rules.expires_at_s(taken))
-            if stored is None:
-                self._remember(QUEUE, taken)
-                return taken
-            queue = stored
-            self._remember(QUEUE, queue)
-        raise StoreBusy(f"the shared queue's record stayed contended for {self.max_tries} tries; try again shortly")
 
     def _give_back(self, place: QuotaState) -> None:
         """Undo a place no order will use, if no order took a place behind it since."""
