@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from solroute.logic.key_quota import Step
 from solroute.models.key_quota import QuotaState
 
 
@@ -32,6 +33,24 @@ class InMemoryKeyQuotaStore:
                 return stored
             self.items[key_id] = (state, expires_at_s)
             return None
+
+    def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
+        interloper, self.before_next_write = self.before_next_write, None
+        if interloper:
+            interloper()
+        with self._lock:
+            self.calls += 1
+            stored = self.items.get(key_id, (QuotaState(), 0))[0]
+            if not step.allows(stored):
+                return False, stored
+            self.items[key_id] = (step.applied(stored), expires_at_s)
+            return True, self.items[key_id][0]
+
+    def decrement(self, key_id: str, reach_ms: int) -> None:
+        with self._lock:
+            self.calls += 1
+            stored, expires = self.items[key_id]
+            self.items[key_id] = (QuotaState(stored.window_start_ms, stored.count - 1, stored.reach_ms - reach_ms, stored.version + 1), expires)
 
     def expires_at_s(self, key_id: str) -> int:
         return self.items[key_id][1]

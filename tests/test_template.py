@@ -102,7 +102,7 @@ LEAST_PRIVILEGE = {
         ("OrdersTable", "dynamodb:BatchGetItem"), ("OrdersTable/index/byOwner", "dynamodb:Query"),
         ("IdempotencyTable", "dynamodb:PutItem"), ("IdempotencyTable", "dynamodb:GetItem"),
         ("IdempotencyTable", "dynamodb:UpdateItem"), ("IdempotencyTable", "dynamodb:DeleteItem"),
-        ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:GetItem"),
+        ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
     },
     **{
         consumer: {

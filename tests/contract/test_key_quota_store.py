@@ -12,7 +12,7 @@ from moto import mock_aws
 from localcloud.resources import deploy
 from localcloud.template import Template
 from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
-from solroute.logic.key_quota import HEAVY_SHARE, QUEUE, KeyQuota
+from solroute.logic.key_quota import HEAVY_SHARE, QUEUE, KeyQuota, Step
 from solroute.models.key_quota import QuotaState
 from tests.lambdas import ROOT
 from tests.quota_fakes import InMemoryKeyQuotaStore
@@ -81,6 +81,45 @@ def test_a_write_over_a_version_that_is_gone_answers_with_the_empty_state(store)
     assert quotas.write_if_unchanged(_key(), QuotaState(MINUTE, 1, MINUTE, 8), 7, 1) == QuotaState()
 
 
+def test_an_increment_never_creates_a_record(store):
+    quotas, _ = store
+    key = _key()
+    assert quotas.increment(key, Step(MINUTE, None, 615), 1) == (False, QuotaState())
+    assert quotas.read(key) == QuotaState()
+
+
+@pytest.mark.parametrize(
+    "step, applies",
+    [
+        (Step(MINUTE, MINUTE + 1_000, 1_230, 5, MINUTE + 2_000), True),
+        (Step(MINUTE, None, 0), True),
+        (Step(MINUTE + 60_000, None, 0), False),  # another minute
+        (Step(MINUTE, MINUTE + 1_231, 1_230), False),  # the reach is behind now
+        (Step(MINUTE, None, 0, max_count=3), False),  # the limit is reached
+        (Step(MINUTE, None, 0, max_reach_ms=MINUTE + 1_229), False),  # the queue is full
+    ],
+    ids=["all-met", "no-conditions", "other-minute", "idle", "count-limit", "reach-limit"],
+)
+def test_an_increment_applies_only_when_every_condition_holds(store, step, applies):
+    quotas, _ = store
+    key, first = _key(), QuotaState(MINUTE, 3, MINUTE + 1_230, 10)
+    assert quotas.write_if_unchanged(key, first, 0, 1) is None
+    done, state = quotas.increment(key, step, 2)
+    if applies:
+        assert done and state == QuotaState(MINUTE, 4, MINUTE + 1_230 + step.reach_ms, 11) == quotas.read(key)
+    else:
+        assert (done, state) == (False, first) and quotas.read(key) == first
+
+
+def test_a_decrement_undoes_an_increment(store):
+    quotas, _ = store
+    key, first = _key(), QuotaState(MINUTE, 3, MINUTE + 1_230, 10)
+    quotas.write_if_unchanged(key, first, 0, 1)
+    quotas.increment(key, Step(MINUTE, None, 1_230), 1)
+    quotas.decrement(key, 1_230)
+    assert quotas.read(key) == QuotaState(MINUTE, 3, MINUTE + 1_230, 12), "the version still moves on"
+
+
 def test_an_accepted_order_is_two_calls_and_a_refusal_none(store):
     quotas, calls = store
     keys, key = KeyQuota(quotas, 10_000, 615), _key()
@@ -98,7 +137,7 @@ def test_two_instances_sharing_the_store_count_together(store):
     assert a.admit(key, 3, MINUTE).accepted
     before = calls()
     assert b.admit(key, 3, MINUTE).accepted
-    assert calls() == before + 4, "b's blind writes (queue, key) lost and brought back a's states: no read needed"
+    assert calls() == before + 4, "b had seen neither record: each first write lost and brought back the stored state (no read), then an increment"
     assert a.admit(key, 3, MINUTE).accepted
     assert not b.admit(key, 3, MINUTE).accepted
     assert quotas.read(key).count == 3

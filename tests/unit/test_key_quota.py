@@ -167,17 +167,37 @@ def test_a_copy_behind_the_store_never_lets_an_extra_order_in():
     assert store.read(KEY).count == 2
 
 
-def test_endless_contention_gives_up_with_the_transient_error():
+def test_instances_admitting_the_same_key_at_once_never_make_each_other_retry():
     store = InMemoryKeyQuotaStore()
     keys, other = quota(store), quota(store)
+    keys.admit(KEY, 1_000, MINUTE), other.admit(KEY, 1_000, MINUTE)  # both have seen the key
+    store.calls = 0
 
-    def someone_else_writes_first():
-        other.admit(KEY, 1_000, MINUTE)
-        store.before_next_write = someone_else_writes_first
+    def someone_else_counts_first():
+        other.admit(KEY, 1_000, MINUTE + 1)
 
-    store.before_next_write = someone_else_writes_first
+    for _ in range(5):
+        store.before_next_write = someone_else_counts_first
+        assert keys.admit(KEY, 1_000, MINUTE + 1).accepted
+    # Each admission: its key's increment and its place, whatever landed in between.
+    assert store.calls == 5 * 2 * 2
+    assert store.read(KEY).count == 2 + 10 and store.read(QUEUE).count == 12
+
+
+def test_endless_contention_gives_up_with_the_transient_error():
+    store = InMemoryKeyQuotaStore()
+    keys = quota(store)
+    keys.admit(KEY, 1_000, MINUTE)
+    versions = itertools.count(MINUTE + 10)
+
+    def someone_else_rewrites_the_record():  # a new minute each time: only a versioned write can follow
+        stored = store.read(KEY)
+        store.items[KEY] = (QuotaState(stored.window_start_ms + WINDOW_MS, 0, 0, next(versions)), 0)
+        store.before_next_write = someone_else_rewrites_the_record
+
+    store.before_next_write = someone_else_rewrites_the_record
     with pytest.raises(StoreBusy):
-        keys.admit(KEY, 1_000_000, MINUTE)
+        keys.admit(KEY, 1_000_000, MINUTE + 1)
 
 
 def test_a_record_deleted_by_ttl_and_made_again_is_not_overwritten_from_an_old_copy():

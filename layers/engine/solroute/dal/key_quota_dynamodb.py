@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from solroute.dal.dynamodb import _conditional_failed, _Table
 from solroute.dex.faults import NO_FAULTS, FaultPlan
+from solroute.logic.key_quota import Step
 from solroute.models.key_quota import QuotaState
 
 _wire = TypeDeserializer()
@@ -54,3 +55,43 @@ class DynamoKeyQuotaStore:
             if stored is None:  # nothing stored (deleted by TTL since we wrote), or no item returned
                 return self.read(key_id)
             return _state({name: _wire.deserialize(value) for name, value in stored.items()})
+
+    def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
+        conditions = ["windowStartMs = :window"]
+        values: dict[str, Any] = {":window": step.window_start_ms, ":one": 1, ":step": step.reach_ms, ":expires": expires_at_s}
+        if step.not_before_ms is not None:
+            conditions.append("reachMs >= :now")
+            values[":now"] = step.not_before_ms
+        if step.max_count:
+            conditions.append("#count < :max")
+            values[":max"] = step.max_count
+        if step.max_reach_ms is not None:
+            conditions.append("reachMs <= :furthest")
+            values[":furthest"] = step.max_reach_ms
+        try:
+            # Atomic: concurrent increments never conflict; the condition (which also keeps a
+            # missing item from being created) fails only at a limit, a new minute or an idle record.
+            answer = self.table.update_item(
+                Key=_item_key(key_id),
+                UpdateExpression="SET #count = #count + :one, reachMs = reachMs + :step, version = version + :one, expiresAt = :expires",
+                ConditionExpression=" AND ".join(conditions),
+                ExpressionAttributeNames={"#count": "count"},  # a reserved word
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return True, _state(answer["Attributes"])
+        except ClientError as error:
+            if not _conditional_failed(error):
+                raise
+            stored = error.response.get("Item")
+            return False, _state({name: _wire.deserialize(value) for name, value in stored.items()} if stored else None)
+
+    def decrement(self, key_id: str, reach_ms: int) -> None:
+        self.table.update_item(
+            Key=_item_key(key_id),
+            UpdateExpression="SET #count = #count - :one, reachMs = reachMs - :step, version = version + :one",
+            ConditionExpression="attribute_exists(version)",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":one": 1, ":step": reach_ms},
+        )

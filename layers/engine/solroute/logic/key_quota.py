@@ -17,16 +17,19 @@ push the execution queue that every key shares.
   (A per-key reach alone would not do: a flooding key could take the engine's whole pace, and
   every other key's orders would queue without bound behind it.)
 
-The key's state is one record per key; the queue's reach is one shared record; each is changed
-by a conditional write: an accepted order costs two DynamoDB calls (one when the backlog rule is
-off), a refusal none. A KeyQuota keeps the state it last wrote or saw of each record and writes
-over that version without reading first. When another instance wrote meanwhile, the failed write
-returns the stored state and the decision is made again on it. A refusal may rest on a copy that
-is behind, but a stored record can only be stricter than an older copy (counts and reaches only
-grow), except once the copy's minute and reach are both past, when neither rule refuses anyway.
-An instance that took a place in the queue and then found its key over a limit (another instance
-admitted the same key meanwhile) gives the place back if nobody queued behind it; otherwise the
-queue keeps one empty place, which only makes the next orders wait ``interval`` longer.
+The key's state is one record per key and the queue's reach one shared record. Many Lambda
+instances admit orders of the same key at once, and every order of every key takes a place in
+the one queue, so a read-modify-write (with a version check) would mostly lose its races under
+a burst and pay a failed write for each. Instead the common case is one atomic, conditional
+increment per record (DynamoDB ``UpdateItem``: count + 1 and reach + step, on condition that the
+record is in the current minute, its reach not behind now and the limits not reached), which
+concurrent instances never conflict on: an accepted order costs two DynamoDB calls (one when the
+backlog rule is off). Only a new minute or an idle record (reach behind now) takes a versioned
+write, once, whoever wins. A KeyQuota keeps the last state it wrote or saw of each record and
+refuses on that copy without any call when it already shows a limit reached (a stored record
+is only stricter than an older copy of it: counts and reaches only grow, until the copy's minute
+and reach are past, when it refuses nothing). An order whose key was counted but which the queue
+then refused (the key is heavy and the queue full) is uncounted with one more call.
 
 A KeyQuota must live as long as its Lambda instance (build it once, in the composition root).
 """
@@ -60,6 +63,40 @@ class KeyQuotaStore(Protocol):
         """Store ``state`` (with its own version) if the stored version is still ``version``
         (0: nothing stored). None when written; otherwise the state stored instead."""
         ...
+
+    def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
+        """Atomically, if the stored record meets ``step``'s conditions: count + 1, reach +
+        ``step.reach_ms``, version + 1. (True, the new state), or (False, the state stored)."""
+        ...
+
+    def decrement(self, key_id: str, reach_ms: int) -> None:
+        """Undo one increment of ``reach_ms`` (count - 1, reach - ``reach_ms``, version + 1)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Step:
+    """An atomic increment and the conditions it needs: the record is in minute ``window_start_ms``,
+    its reach is at least ``not_before_ms`` (and at most ``max_reach_ms``, when given), its count
+    under ``max_count`` (0: any count)."""
+
+    window_start_ms: int
+    not_before_ms: int | None  # None: any reach
+    reach_ms: int
+    max_count: int = 0
+    max_reach_ms: int | None = None
+
+    def allows(self, state: QuotaState) -> bool:
+        return (
+            state.version > 0
+            and state.window_start_ms == self.window_start_ms
+            and (self.not_before_ms is None or state.reach_ms >= self.not_before_ms)
+            and (self.max_count == 0 or state.count < self.max_count)
+            and (self.max_reach_ms is None or state.reach_ms <= self.max_reach_ms)
+        )
+
+    def applied(self, state: QuotaState) -> QuotaState:
+        return QuotaState(state.window_start_ms, state.count + 1, state.reach_ms + self.reach_ms, state.version + 1)
 
 
 def engine_interval_ms(limit_per_minute: int, window_seconds: Decimal | int) -> int:
@@ -102,21 +139,31 @@ class QuotaRules:
         """A key whose own reach is no further ahead than this is never refused for the queue."""
         return self.backlog_ms
 
+    def heavy_by_ms(self, own_reach_ms: int, now_ms: int) -> int:
+        """How far the key's own reach (before its next order) is past a light key's (> 0: heavy).
+        A key with nothing ahead of now is never heavy, even when one order's two intervals
+        exceed the backlog."""
+        return max(0, own_reach_ms - now_ms) - max(0, self.light_ms - HEAVY_SHARE * self.engine_interval_ms)
+
+    def queue_limit_ms(self, now_ms: int) -> int:
+        """The furthest the queue's reach may be before a heavy key's order takes a place."""
+        return now_ms + self.backlog_ms - self.engine_interval_ms
+
     def decide(self, state: QuotaState, queue_reach_ms: int, rate_per_minute: int, now_ms: int) -> Decision:
         """Accept one more order now, or refuse it and say when to retry, given the key's state
         and the shared queue's reach. ``rate_per_minute`` of 0 turns the rate rule off."""
         # A window another instance (its clock a little ahead) already began is kept, not reset.
         window_start = max(now_ms - now_ms % WINDOW_MS, state.window_start_ms)
         count = state.count if window_start == state.window_start_ms else 0
-        own = max(state.reach_ms, now_ms) + HEAVY_SHARE * self.engine_interval_ms
+        # Without the backlog rule (no global limit) the reaches mean nothing and stay as they are.
+        own = max(state.reach_ms, now_ms) + HEAVY_SHARE * self.engine_interval_ms if self.engine_interval_ms else state.reach_ms
         place = max(queue_reach_ms, now_ms) + self.engine_interval_ms
         refusals = []
         if 0 < rate_per_minute <= count:
             refusals.append((window_start + WINDOW_MS - now_ms, f"this API key's limit of {rate_per_minute} orders a minute"))
         # Heavy: this order would take the key's own reach past light_ms (a key with nothing
         # ahead of now is never heavy, even when one order's two intervals exceed the backlog).
-        ahead = max(0, state.reach_ms - now_ms)
-        heavy_over = ahead - max(0, self.light_ms - HEAVY_SHARE * self.engine_interval_ms)
+        heavy_over = self.heavy_by_ms(state.reach_ms, now_ms)
         if self.engine_interval_ms and place - now_ms > self.backlog_ms and heavy_over > 0:
             waiting_s = math.ceil(max(0, place - self.engine_interval_ms - now_ms) / 1000)
             # Retry once the queue has drained to the bound, or this key's own reach to a light key's.
@@ -148,42 +195,65 @@ class KeyQuota:
 
     def admit(self, key_id: str, rate_per_minute: int, now_ms: int) -> Decision:
         """Accept one more order from ``key_id`` now (recorded), or refuse it (nothing recorded)."""
+        rules, interval = self.rules, self.rules.engine_interval_ms
         state = self._seen.get(key_id, QuotaState())
-        queue = self._seen.get(QUEUE, QuotaState())
-        place: QuotaState | None = None  # the queue's record once this order took its place in it
-        interval = self.rules.engine_interval_ms
         for _ in range(self.max_tries):
-            # Once the place is taken, decide on the queue as it was just before it.
-            queue_reach = queue.reach_ms if place is None else place.reach_ms - interval
-            decision = self.rules.decide(state, queue_reach, rate_per_minute, now_ms)
-            if not decision.accepted:
-                if place is not None:
-                    self._give_back(place)
+            decision = rules.decide(state, self._seen.get(QUEUE, QuotaState()).reach_ms, rate_per_minute, now_ms)
+            if not decision.accepted:  # on this instance's copies, or on what the store just showed
                 return decision
-            if interval and place is None:
-                taken = QuotaState(reach_ms=decision.queue_reach_ms, version=max(queue.version + 1, now_ms))
-                stored = self.store.write_if_unchanged(QUEUE, taken, queue.version, self.rules.expires_at_s(taken))
-                if stored is not None:  # another order took a place first: decide again on the queue as it is
-                    queue = stored
-                    self._remember(QUEUE, queue)
-                    continue
-                place = taken
-                self._remember(QUEUE, taken)
-            stored = self.store.write_if_unchanged(key_id, decision.state, state.version, self.rules.expires_at_s(decision.state))
-            if stored is None:
-                self._remember(key_id, decision.state)
-                return decision
-            state = stored  # another instance wrote first: decide again on what it stored
+            counted, state = self._count(key_id, state, decision.state, rate_per_minute, now_ms)
+            if not counted:
+                continue  # the record was not as this copy had it: decide again on the stored one
+            if not interval:
+                return replace(decision, state=state)
+            placed, queue = self._take_place(state, now_ms)
+            if placed:
+                return replace(decision, state=state, queue_reach_ms=queue.reach_ms)
+            # The queue is full and this key heavy: uncount the order; the next decision refuses it.
+            self.store.decrement(key_id, HEAVY_SHARE * interval)
+            state = QuotaState(state.window_start_ms, state.count - 1, state.reach_ms - HEAVY_SHARE * interval, state.version + 1)
             self._remember(key_id, state)
-        if place is not None:
-            self._give_back(place)
         raise StoreBusy(f"the quota of API key {key_id} stayed contended for {self.max_tries} tries; try again shortly")
 
-    def _give_back(self, place: QuotaState) -> None:
-        """Undo a place no order will use, if no order took a place behind it since."""
-        back = QuotaState(reach_ms=place.reach_ms - self.rules.engine_interval_ms, version=place.version + 1)
-        stored = self.store.write_if_unchanged(QUEUE, back, place.version, self.rules.expires_at_s(back))
-        self._remember(QUEUE, back if stored is None else stored)
+    def _count(self, key_id: str, state: QuotaState, wanted: QuotaState, rate_per_minute: int, now_ms: int) -> tuple[bool, QuotaState]:
+        """Count the order on its key's record. (True, the record with it counted) or (False,
+        the record as stored, which this copy had wrong)."""
+        interval = self.rules.engine_interval_ms
+        expires = self.rules.expires_at_s(wanted)
+        current = state.version and state.window_start_ms == wanted.window_start_ms and (state.reach_ms >= now_ms or not interval)
+        if current:  # the common case: one increment, which no concurrent instance conflicts with
+            step = Step(wanted.window_start_ms, now_ms if interval else None, HEAVY_SHARE * interval, rate_per_minute)
+            counted, stored = self.store.increment(key_id, step, expires)
+        else:  # a new minute, or the key idle: replace the record, once, whichever instance wins
+            lost = self.store.write_if_unchanged(key_id, wanted, state.version, expires)
+            counted, stored = lost is None, wanted if lost is None else lost
+        self._remember(key_id, stored)
+        return counted, stored
+
+    def _take_place(self, counted: QuotaState, now_ms: int) -> tuple[bool, QuotaState]:
+        """The order's place in the shared queue: (True, the queue's record with it) or (False,
+        the record, full, when the key is heavy)."""
+        rules, interval = self.rules, self.rules.engine_interval_ms
+        heavy = rules.heavy_by_ms(counted.reach_ms - HEAVY_SHARE * interval, now_ms) > 0
+        limit = rules.queue_limit_ms(now_ms) if heavy else None
+        queue = self._seen.get(QUEUE, QuotaState())
+        for _ in range(self.max_tries):
+            if queue.version and queue.reach_ms >= now_ms:
+                wanted = replace(queue, reach_ms=queue.reach_ms + interval)
+                placed, stored = self.store.increment(QUEUE, Step(queue.window_start_ms, now_ms, interval, 0, limit), rules.expires_at_s(wanted))
+                self._remember(QUEUE, stored)
+                if placed:
+                    return True, stored
+                if limit is not None and stored.version and stored.reach_ms > limit:
+                    return False, stored
+            else:  # the queue was idle: this order is next
+                wanted = QuotaState(0, queue.count + 1, now_ms + interval, max(queue.version + 1, now_ms))
+                stored = self.store.write_if_unchanged(QUEUE, wanted, queue.version, rules.expires_at_s(wanted)) or wanted
+                self._remember(QUEUE, stored)
+                if stored is wanted:
+                    return True, wanted
+            queue = stored
+        raise StoreBusy(f"the shared queue's record stayed contended for {self.max_tries} tries; try again shortly")
 
     def _remember(self, key_id: str, state: QuotaState) -> None:
         self._seen[key_id] = state
