@@ -23,9 +23,7 @@ class InMemoryKeyQuotaStore:
             return self.items.get(key_id, (QuotaState(), 0))[0]
 
     def write_if_unchanged(self, key_id: str, state: QuotaState, version: int, expires_at_s: int) -> QuotaState | None:
-        interloper, self.before_next_write = self.before_next_write, None
-        if interloper:
-            interloper()
+        self._let_another_writer_in()
         with self._lock:
             self.calls += 1
             stored = self.items.get(key_id, (QuotaState(), 0))[0]
@@ -35,9 +33,7 @@ class InMemoryKeyQuotaStore:
             return None
 
     def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
-        interloper, self.before_next_write = self.before_next_write, None
-        if interloper:
-            interloper()
+        self._let_another_writer_in()
         with self._lock:
             self.calls += 1
             stored = self.items.get(key_id, (QuotaState(), 0))[0]
@@ -51,6 +47,11 @@ class InMemoryKeyQuotaStore:
             self.calls += 1
             stored, expires = self.items[key_id]
             self.items[key_id] = (QuotaState(stored.window_start_ms, stored.count - 1, stored.reach_ms - reach_ms, stored.version + 1), expires)
+
+    def _let_another_writer_in(self) -> None:
+        interloper, self.before_next_write = self.before_next_write, None
+        if interloper:
+            interloper()
 
     def expires_at_s(self, key_id: str) -> int:
         return self.items[key_id][1]
