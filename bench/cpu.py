@@ -7,7 +7,7 @@ import os
 from collections import Counter
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-_FUNCTIONS = ("api", "order_consumer", "websocket", "broadcaster", "dead_letter", "sweeper")  # order_consumer: the settler too
+_FUNCTIONS = ("api", "order_consumer", "websocket", "broadcaster", "dead_letter", "sweeper", "authorizer")  # order_consumer: the settler too
 
 
 def _kind(cmdline: str, environ: str) -> str | None:
