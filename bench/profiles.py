@@ -408,7 +408,7 @@ PROFILES: dict[str, Profile] = {
         Profile("idle", "the local cloud with no traffic: CPU it uses on its own", [], run_idle),
         Profile("coldstart", "fresh interpreter to handler ready, per function, vs import boto3", [], run_coldstart, needs_cloud=False),
         Profile("cost", "AWS calls, invocations and messages per order, priced", ["RateLimitPerMinute=0"], run_cost, ("--meter",)),
-        Profile("flood", "seed delays and limits, per-key limits on: one key floods at 10x its rate while another sends 20/min", ["KeyBacklogSeconds=10"], run_flood),
+        Profile("flood", "seed delays and limits, per-key limits on (the template's): one key floods at 10x its rate while another sends 20/min", ["KeyBacklogSeconds=5", "KeyRatePerMinute=60"], run_flood),
     )
 }
 

@@ -30,7 +30,7 @@ class Settings(BaseModel):
     rate_limit_window_seconds: Decimal = Field(Decimal(60), alias="RATE_LIMIT_WINDOW_SECONDS", ge=60)
     rate_limit_min_gap_ms: int = Field(0, alias="RATE_LIMIT_MIN_GAP_MS", ge=0)
     # How far one API key's accepted orders may reach ahead into the shared execution queue.
-    key_backlog_seconds: int = Field(10, alias="KEY_BACKLOG_SECONDS", ge=1)
+    key_backlog_seconds: int = Field(5, alias="KEY_BACKLOG_SECONDS", ge=1)
     max_attempts: int = Field(3, alias="MAX_ATTEMPTS", ge=1)
     attempt_timeout_seconds: int = Field(30, alias="ATTEMPT_TIMEOUT_SECONDS", ge=1)
     start_timeout_seconds: int = Field(300, alias="START_TIMEOUT_SECONDS", ge=1)
