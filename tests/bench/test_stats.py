@@ -89,8 +89,11 @@ def test_cpu_snapshot_of_a_session_sees_only_that_sessions_processes():
 
     from bench.cpu import snapshot
 
-    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()", "localcloud.cli up"], stdin=subprocess.PIPE, start_new_session=True)
+    code = "import sys; print('ready', flush=True); sys.stdin.read()"
+    child = subprocess.Popen([sys.executable, "-c", code, "localcloud.cli up"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
     try:
+        # Once it prints, the child runs in its own session (before that, it may not have called setsid yet).
+        assert child.stdout.readline() == b"ready\n"
         mine = snapshot(child.pid)
         assert set(mine) == {str(child.pid)}
         assert str(child.pid) not in snapshot(os.getsid(0))
