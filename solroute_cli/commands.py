@@ -12,6 +12,7 @@ import aiohttp
 
 from solroute_cli.api import api_key, raise_for_error, request
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK
+from solroute_cli.report import execution_report, quote_report
 from solroute_cli.watch import watch
 
 
@@ -19,6 +20,9 @@ async def submit(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {"tokenIn": args.token_in, "tokenOut": args.token_out, "amountIn": args.amount, "slippage": args.slippage}
     if args.wallet:
         body["wallet"] = args.wallet
+    body.update(route_limits(args))
+    if args.quote_id:
+        body["quoteId"] = args.quote_id
     started = time.monotonic()
     async with aiohttp.ClientSession() as session:
         key = {"x-api-key": await api_key(session, args.api, args.api_key)}
@@ -35,7 +39,24 @@ async def submit(args: argparse.Namespace) -> int:
         final = await watch(session, accepted["websocketUrl"], order_id, started, args.timeout, args.json, headers=key)
     if not args.json:
         print(f"{final['status']} in {time.monotonic() - started:.2f}s", flush=True)
+        for line in execution_report(final.get("data") or {}):
+            print(line)
     return EXIT_OK if final["status"] == "confirmed" else EXIT_FAILED
+
+
+def route_limits(args: argparse.Namespace) -> dict[str, Any]:
+    fields = {"maxPriceImpact": args.max_price_impact, "dexes": args.dexes, "excludeDexes": args.exclude_dexes}
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+async def quote(args: argparse.Namespace) -> int:
+    params = {"tokenIn": args.token_in, "tokenOut": args.token_out, "amountIn": args.amount, "slippage": args.slippage, **route_limits(args)}
+    async with aiohttp.ClientSession() as session:
+        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
+        status, answer = await request(session, "GET", f"{args.api}/api/quote", args.api, params=params, headers=headers)
+    raise_for_error(status, answer)
+    print(json.dumps(answer, indent=2) if args.json else "\n".join(quote_report(answer)))
+    return EXIT_OK if answer.get("quoteId") else EXIT_FAILED
 
 
 async def get(args: argparse.Namespace) -> int:

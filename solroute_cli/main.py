@@ -1,6 +1,7 @@
 """solroute: run the order engine locally and talk to it.
 
   solroute up                      start the local cloud (what `make run` does)
+  solroute quote JUP USDC 100000   quote every route (direct, split, two-hop) without trading
   solroute submit SOL USDC 1.5     submit a market order and watch it live until it is final
   solroute get ORDER_ID            show one order
   solroute list                    your orders, newest first (--wallet ADDRESS: one wallet's)
@@ -24,6 +25,7 @@ from solroute_cli.errors import CliError
 
 CLIENT_COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "submit": commands.submit,
+    "quote": commands.quote,
     "get": commands.get,
     "list": commands.list_orders,
     "keys": keys.run,
@@ -43,11 +45,20 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="print JSON instead of text")
         return sub
 
-    submit = client("submit", "submit a market order and watch every status live over the WebSocket until it is final")
-    submit.add_argument("token_in", metavar="TOKEN_IN", help="symbol (SOL, USDC, USDT, BONK, JUP, WIF, JTO, PYTH, RAY, ORCA) or base58 mint")
-    submit.add_argument("token_out", metavar="TOKEN_OUT", help="symbol or base58 mint")
-    submit.add_argument("amount", metavar="AMOUNT", help="amount of TOKEN_IN, a decimal such as 1.5")
-    submit.add_argument("--slippage", default="0.01", help="largest accepted price move as a fraction (default 0.01 = 1%%)")
+    def trade(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = client(name, help_text)
+        sub.add_argument("token_in", metavar="TOKEN_IN", help="symbol (SOL, USDC, USDT, BONK, JUP, WIF, JTO, PYTH, RAY, ORCA) or base58 mint")
+        sub.add_argument("token_out", metavar="TOKEN_OUT", help="symbol or base58 mint")
+        sub.add_argument("amount", metavar="AMOUNT", help="amount of TOKEN_IN, a decimal such as 1.5")
+        sub.add_argument("--slippage", default="0.01", help="largest accepted price move as a fraction (default 0.01 = 1%%)")
+        sub.add_argument("--max-price-impact", help="fail rather than take a route with more price impact (fraction; default: the engine's, 0.05)")
+        sub.add_argument("--dexes", help="only these venues, comma-separated (raydium,meteora)")
+        sub.add_argument("--exclude-dexes", help="never these venues, comma-separated")
+        return sub
+
+    trade("quote", "quote every route (each venue, the best split, the best two-hop) without trading; prints a quoteId")
+    submit = trade("submit", "submit a market order and watch every status live over the WebSocket until it is final")
+    submit.add_argument("--quote-id", help="the quoteId from `solroute quote`: receive at least its minimum, or fail (price moved)")
     submit.add_argument("--wallet", help="base58 wallet address, to list the order later")
     submit.add_argument("--idempotency-key", help="resubmitting with the same key returns the same order")
     submit.add_argument("--no-watch", action="store_true", help="print the order id and return without watching")

@@ -35,7 +35,8 @@ from solroute import services, tracing
 from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, order_view
 from solroute.models.errors import InvalidRequest, Unauthenticated
 from solroute.models.keys import Principal
-from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
+from solroute.models.quote_answer import QuoteAnswer
+from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
 from solroute.settings import settings
 
 services.check_environment()
@@ -53,6 +54,7 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 128
 JSON_MEDIA_TYPE = content_types.APPLICATION_JSON
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # the cursors we issue are unpadded base64url
 EXAMPLE_WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
+QUOTE_PARAMETERS = tuple(TradeRequest.model_fields)  # tokenIn, tokenOut, amountIn, slippage, maxPriceImpact, dexes, excludeDexes
 
 
 OPEN_ROUTES = frozenset({"/health"})  # template.yaml gives these Auth: { Authorizer: NONE }
@@ -188,6 +190,18 @@ def list_orders(
     return OrderPage(orders=[order_view(o) for o in page.orders], cursor=page.cursor)
 
 
+@app.get("/api/quote", summary="Quote a trade without executing it: every venue, the best split and two-hop routes, and the route an order would take",
+         responses={200: {"description": "The quote", "content": {JSON_MEDIA_TYPE: {"model": QuoteAnswer}}}, **error_responses(400, 401, 422, 503)})
+def quote() -> Response[dict]:
+    query = app.current_event.query_string_parameters or {}
+    fields = {name: query[name] for name in QUOTE_PARAMETERS if name in query}
+    unknown = sorted(set(query) - set(QUOTE_PARAMETERS))
+    if unknown:
+        raise InvalidRequest(f"invalid request: unknown query parameter {', '.join(unknown)}", [{"field": n, "message": "not a parameter of /api/quote"} for n in unknown])
+    answer = services.quote_service().quote(TradeRequest.model_validate(fields))
+    return Response(200, JSON_MEDIA_TYPE, answer.model_dump(mode="json"))
+
+
 @app.get("/health", summary="Liveness")
 def health() -> Health:
     return Health(status="ok")
@@ -215,6 +229,13 @@ def openapi_document() -> dict:
     }
     document["security"] = [{"apiKey": []}, {"bearer": []}]
     document["paths"]["/health"]["get"]["security"] = []
+    trade = TradeRequest.model_json_schema()
+    document["paths"]["/api/quote"]["get"]["parameters"] = [
+        {"name": name, "in": "query", "required": name in trade.get("required", []),
+         "description": (trade["properties"][name].get("description") or "") + (" (comma-separated)" if name in ("dexes", "excludeDexes") else ""),
+         "schema": {"type": "string"}}  # fmt: skip
+        for name in QUOTE_PARAMETERS
+    ]
     submit = document["paths"]["/api/orders/execute"]["post"]
     submit["requestBody"] = {
         "required": True,

@@ -24,8 +24,17 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import BaseModel, ValidationError
 
 from solroute.models.api import ErrorBody
-from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, QueueUnavailable, RateLimited, TransientError, Unauthenticated
-from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery
+from solroute.models.errors import (
+    DomainError,
+    InvalidRequest,
+    OrderNotFound,
+    PermanentOrderError,
+    QueueUnavailable,
+    RateLimited,
+    TransientError,
+    Unauthenticated,
+)
+from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
 
 logger = Logger(child=True)
 
@@ -43,6 +52,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     OrderNotFound: 404,
     Unauthenticated: 401,
     RateLimited: 429,
+    PermanentOrderError: 422,  # a quote nothing can fill (no liquidity for this amount)
     TransientError: 503,  # a store, venue or RPC hiccup: the same request may succeed shortly
     QueueUnavailable: 503,
 }
@@ -54,12 +64,13 @@ DESCRIPTIONS = {
     404: "No such order (or not one of this API key's)",
     409: "This Idempotency-Key was used with another body, or its order is still being accepted",
     415: "The body was not sent as `Content-Type: application/json`",
+    422: "Nothing can fill this trade now (for example, no liquidity for this amount)",
     429: "This API key's order rate or backlog limit: retry after `Retry-After` seconds",
     503: "Temporarily unavailable: retry after `Retry-After` seconds",
 }
 
 # Models a trader fills in: their validation errors are a 400 (any other model's are our bug, a 500).
-_REQUEST_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in (ExecuteOrderRequest, ListOrdersQuery)}
+_REQUEST_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in (ExecuteOrderRequest, ListOrdersQuery, TradeRequest)}
 _LOCATIONS = ("body", "query", "path", "header")
 MAX_MESSAGE_LENGTH = 600  # messages quote what was sent; a megabyte of it helps nobody
 

@@ -132,7 +132,10 @@ def test_a_fourth_delivery_fails_the_order_without_a_fourth_attempt(make_engine)
 
 
 def test_no_pool_fails_at_once_without_retry(engine):
-    order = engine.submit(tokenIn="7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr")
+    # Submit refuses such a pair (400); an order stored before it did must still end at once.
+    order = engine.submit()
+    order = order.model_copy(update={"tokenIn": "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"})
+    engine.orders.items[order.orderId] = order
     outcome = engine.executor.process(order.orderId)
     final = engine.orders.get(order.orderId)
     assert outcome.action == "done" and final.status is S.FAILED and final.attempts == 1

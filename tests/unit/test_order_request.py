@@ -18,7 +18,11 @@ UNKNOWN_MINT = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": Decimal("1.5")}, {"amountIn": Decimal("1.5"), "slippage": Decimal("0.01")}),
         ({"tokenIn": "sol", "tokenOut": "usdc", "amountIn": "2"}, {"tokenIn": "SOL", "tokenOut": "USDC"}),
         ({"tokenIn": "USDC", "tokenOut": JUP_MINT, "amountIn": "10.123456"}, {"tokenOut": "JUP"}),
-        ({"tokenIn": UNKNOWN_MINT, "tokenOut": "SOL", "amountIn": "1"}, {"tokenIn": UNKNOWN_MINT}),
+        ({"tokenIn": "WIF", "tokenOut": "USDC", "amountIn": "5"}, {"tokenIn": "WIF"}),  # no pool: through SOL
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "maxPriceImpact": "0.2", "dexes": "Meteora, raydium"},
+         {"maxPriceImpact": Decimal("0.2"), "dexes": ["meteora", "raydium"], "allowed_venues": ["meteora", "raydium"]}),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "excludeDexes": ["raydium"]}, {"allowed_venues": ["meteora"]}),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1"}, {"allowed_venues": None, "maxPriceImpact": None}),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": 3, "slippage": "0.5"}, {"slippage": Decimal("0.5")}),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "0.000000001"}, {"amountIn": Decimal("1E-9")}),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "market", "wallet": WALLET}, {"wallet": WALLET}),
@@ -56,6 +60,16 @@ def test_valid_orders_are_accepted_and_normalised(body, expected):
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "wallet": "not-a-wallet"}, "wallet", "base58"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "price": "5"}, "price", "Extra inputs"),
         ({"tokenOut": "USDC", "amountIn": "1"}, "tokenIn", "required"),
+        # an order that no route can trade is refused at submit, not failed later
+        ({"tokenIn": UNKNOWN_MINT, "tokenOut": "SOL", "amountIn": "1"}, None, "no route trades"),
+        ({"tokenIn": "WIF", "tokenOut": "JTO", "amountIn": "1"}, None, "no route trades WIF->JTO"),  # would need 3 hops
+        ({"tokenIn": "WIF", "tokenOut": "SOL", "amountIn": "1", "dexes": ["raydium"]}, None, "no route trades WIF->SOL on raydium"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "dexes": ["meteora"], "excludeDexes": ["meteora"]}, None, "no venue"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "dexes": ["orca"]}, "dexes", "unknown venue 'orca'"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "excludeDexes": [3]}, "excludeDexes", "list of venue names"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "maxPriceImpact": "0"}, "maxPriceImpact", "0 < maxPriceImpact"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "maxPriceImpact": "1.5"}, "maxPriceImpact", "0 < maxPriceImpact"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "maxPriceImpact": 0.1}, "maxPriceImpact", "decimal"),
     ],
 )
 def test_invalid_orders_are_rejected_with_the_field_named(body, field, fragment):

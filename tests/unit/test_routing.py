@@ -1,71 +1,25 @@
-"""Routing math: constant-product pools, fees, price impact, and the choice of venue."""
+"""The router: what the venues quote, the route it chooses, the limits it enforces, and the one
+transaction it builds for a route."""
 
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solroute.dex.pools import Pool, pool_for
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import METEORA, RAYDIUM
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
-from solroute.logic.routing import Router, choose_route
-from solroute.models.errors import DexUnavailable, NoLiquidity
-from solroute.models.order import Order, Quote
-from solroute.models.tokens import KNOWN_TOKENS
+from solroute.logic.routing import Router, build_transaction, percent
+from solroute.models.errors import DexUnavailable, NoLiquidity, PriceImpactTooHigh, PriceMoved
+from solroute.models.order import BoundQuote, Order, Quote, RoutingDecision
 from tests.fakes import FakeClock
 
 
-def _order(amount="1", token_in="SOL", token_out="USDC", order_id="o-1"):
+def _order(amount="1", token_in="SOL", token_out="USDC", order_id="o-1", **fields):
     return Order(orderId=order_id, tokenIn=token_in, tokenOut=token_out, amountIn=Decimal(amount), slippage=Decimal("0.01"),
-                 createdAt="t", updatedAt="t", statusAtMs=0)  # fmt: skip
-
-
-def test_pool_output_follows_x_times_y_equals_k_after_the_fee():
-    pool = Pool("p", reserve_in=Decimal(1000), reserve_out=Decimal(150000), fee_rate=Decimal("0.003"), out_decimals=6)
-    quote = pool.quote(Decimal(10))
-    in_after_fee = Decimal(10) * Decimal("0.997")
-    assert quote.amount_out == (Decimal(150000) * in_after_fee / (1000 + in_after_fee)).quantize(Decimal("0.000001"), rounding="ROUND_DOWN")
-    assert quote.fee == Decimal("0.030")
-
-
-def test_price_impact_grows_with_size():
-    pool = pool_for(RAYDIUM, KNOWN_TOKENS["SOL"], KNOWN_TOKENS["USDC"])
-    impacts = [pool.quote(Decimal(n)).price_impact for n in (1, 100, 10_000, 1_000_000)]
-    assert impacts == sorted(impacts) and impacts[0] < Decimal("0.0001") < impacts[-1]
-
-
-def test_a_pool_priced_from_the_reference_table_quotes_near_the_reference_price():
-    out = pool_for(METEORA, KNOWN_TOKENS["SOL"], KNOWN_TOKENS["USDC"]).quote(Decimal(1)).amount_out
-    assert Decimal("149") < out < Decimal("150")  # 150 USD less a 0.2% fee and a sliver of impact
-
-
-def _quote(dex, out, fee="0.003"):
-    return Quote(dex=dex, poolId=f"{dex}:x", amountIn=Decimal(1), amountOut=Decimal(out), fee=Decimal(0), feeRate=Decimal(fee),
-                 price=Decimal(out), priceImpact=Decimal(0))  # fmt: skip
-
-
-outputs = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal("1e9"), places=6, allow_nan=False, allow_infinity=False)
-
-
-@given(a=outputs, b=outputs, slippage=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("0.5"), places=4))
-def test_routing_always_picks_the_larger_net_output(a, b, slippage):
-    decision = choose_route([_quote("raydium", a), _quote("meteora", b, "0.002")], slippage, 6)
-    assert decision.amountOut == max(a, b)
-    assert decision.dex == ("raydium" if a > b else "meteora")  # a tie goes to the lower fee
-    one_unit = Decimal("0.000001")
-    assert decision.minAmountOut >= one_unit, "never accept a swap that pays nothing"
-    assert decision.minAmountOut <= decision.amountOut * (1 - slippage) or decision.minAmountOut == one_unit
-    assert decision.minAmountOut <= decision.amountOut
-
-
-def test_the_reason_names_both_venues_and_the_edge():
-    decision = choose_route([_quote("raydium", "150"), _quote("meteora", "151")], Decimal("0.01"), 6)
-    assert decision.dex == "meteora"
-    assert "Meteora returns 151 vs Raydium 150" in decision.reason and "+0.667%" in decision.reason
-    assert decision.minAmountOut == Decimal("149.490000")
+                 createdAt="t", updatedAt="t", statusAtMs=0, **fields)  # fmt: skip
 
 
 def _venues(failure_rate="0", seed=1):
@@ -76,7 +30,8 @@ def _venues(failure_rate="0", seed=1):
 def test_router_quotes_both_venues_and_records_both_quotes():
     quotes, decision = Router(_venues()).route(_order("2"))
     assert sorted(q.dex for q in quotes) == ["meteora", "raydium"]
-    assert decision.amountOut == max(q.amountOut for q in quotes)
+    assert decision.kind == "direct" and decision.amountOut == max(q.amountOut for q in quotes)
+    assert len(decision.legs) == 1 and decision.legs[0].dex == decision.dex
 
 
 def test_quotes_vary_between_venues_within_their_price_bands():
@@ -88,9 +43,9 @@ def test_quotes_vary_between_venues_within_their_price_bands():
 
 
 def test_the_same_seed_gives_the_same_quotes_and_another_seed_does_not():
-    first = Router(_venues(seed=5)).route(_order())[0]
-    assert Router(_venues(seed=5)).route(_order())[0] == first
-    assert Router(_venues(seed=6)).route(_order())[0] != first
+    first = Router(_venues(seed=5)).route(_order())
+    assert Router(_venues(seed=5)).route(_order()) == first
+    assert Router(_venues(seed=6)).route(_order())[0] != first[0]
 
 
 def test_one_venue_down_routes_to_the_other_and_says_so():
@@ -104,5 +59,101 @@ def test_one_venue_down_routes_to_the_other_and_says_so():
 def test_both_venues_down_is_transient_and_no_pool_is_permanent():
     with pytest.raises(DexUnavailable):
         Router(_venues(failure_rate="1")).route(_order())
-    with pytest.raises(NoLiquidity):
+    with pytest.raises(NoLiquidity, match="no venue can trade"):
         Router(_venues()).route(_order(token_in="7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"))
+
+
+def test_a_venue_down_that_holds_the_only_route_is_transient_not_no_liquidity():
+    venues = _venues()
+    venues[1].config = SimulationConfig(seed=1, quote_delay_ms=0, failure_rate=Decimal(1))  # Meteora: the only WIF pool
+    with pytest.raises(DexUnavailable, match="no route without Meteora"):
+        Router(venues).route(_order("10", token_in="WIF", token_out="SOL"))
+
+
+def test_a_big_order_splits_across_both_venues_in_one_decision():
+    quotes, decision = Router(_venues()).route(_order("100000", token_in="JUP", token_out="USDC"))
+    assert decision.kind == "split" and set(decision.dex.split("+")) == {"meteora", "raydium"}
+    assert sum(leg.amountIn for leg in decision.legs) == Decimal(100000)
+    assert decision.amountOut == sum(leg.amountOut for leg in decision.legs) > max(q.amountOut for q in quotes)
+    assert decision.reason.startswith("split Meteora 94% + Raydium 6% returns +") and decision.reason.endswith("over Meteora alone")
+
+
+def test_a_pair_without_a_pool_hops_through_an_intermediate():
+    quotes, decision = Router(_venues()).route(_order("100", token_in="WIF", token_out="USDC"))
+    assert quotes == [] and decision.kind == "two-hop" and decision.via == ["SOL"]
+    assert [(leg.tokenIn, leg.tokenOut) for leg in decision.legs][0] == ("WIF", "SOL")
+    assert decision.legs[-1].tokenOut == "USDC" and decision.reason.startswith("no direct pool")
+
+
+def test_dexes_limits_the_venues_a_route_may_use():
+    _, decision = Router(_venues()).route(_order("100000", token_in="JUP", token_out="USDC", dexes=["meteora"]))
+    assert decision.dex == "meteora" and {leg.dex for leg in decision.legs} == {"meteora"}
+
+
+@pytest.mark.parametrize("amount", ["1000000", "999999999999"])
+def test_huge_orders_fail_on_price_impact_before_anything_is_built(amount):
+    with pytest.raises(PriceImpactTooHigh, match=r"price impact 9\d\.\d+% is above the 5.00% limit"):
+        Router(_venues()).route(_order(amount))
+
+
+def test_an_order_may_accept_more_price_impact_than_the_default():
+    _, decision = Router(_venues()).route(_order("1000000", maxPriceImpact=Decimal(1)))
+    assert decision.priceImpact > Decimal("0.9")
+    with pytest.raises(PriceImpactTooHigh, match="above the 0.01% limit"):
+        Router(_venues()).route(_order("100", maxPriceImpact=Decimal("0.0001")))
+
+
+def test_percentages_never_round_to_100_or_to_the_limit():
+    assert percent(Decimal("0.9681")) == "96.81%" and percent(Decimal("0.9999999")) == "99.99999%"
+    assert percent(Decimal("0.05004"), unlike=Decimal("0.05")) == "5.004%" and percent(Decimal(1)) == "100.00%"
+
+
+def test_dust_is_no_liquidity_before_anything_is_sent():
+    with pytest.raises(NoLiquidity, match="every route pays less than 0.000000001 SOL"):
+        Router(_venues()).route(_order("0.00001", token_in="BONK", token_out="SOL"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(amount=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3),
+       pair=st.sampled_from([("SOL", "USDC"), ("JUP", "USDC"), ("BONK", "SOL"), ("WIF", "USDC"), ("JTO", "SOL")]))  # fmt: skip
+def test_the_decision_is_consistent_with_its_legs(amount, pair):
+    try:
+        _, decision = Router(_venues(), max_price_impact=Decimal(1)).route(_order(str(amount), *pair))
+    except NoLiquidity:
+        return
+    first = [leg for leg in decision.legs if leg.tokenIn == pair[0]]
+    last = [leg for leg in decision.legs if leg.tokenOut == pair[1]]
+    assert sum(leg.amountIn for leg in first) == amount
+    assert decision.amountOut == sum(leg.amountOut for leg in last)
+    assert Decimal(0) < decision.minAmountOut <= decision.amountOut
+
+
+def test_the_transaction_holds_every_leg_and_its_signature_is_stable():
+    order = _order("100000", token_in="JUP", token_out="USDC")
+    _, decision = Router(_venues()).route(order)
+    swap = build_transaction(order, decision)
+    assert swap.legs == decision.legs and swap.minAmountOut == decision.minAmountOut
+    assert build_transaction(order, decision).signature == swap.signature
+    other = decision.model_copy(update={"minAmountOut": decision.minAmountOut - 1})
+    assert build_transaction(order, other).signature != swap.signature
+
+
+def test_an_order_routed_before_legs_existed_builds_its_one_pool_swap():
+    order = _order("2")
+    quote = Quote(dex="meteora", poolId="meteora:SOL-USDC", amountIn=Decimal(2), amountOut=Decimal("299"), fee=Decimal("0.004"),
+                  feeRate=Decimal("0.002"), price=Decimal("149.5"), priceImpact=Decimal("0.0001"))  # fmt: skip
+    decision = RoutingDecision(dex="meteora", amountOut=Decimal("299"), minAmountOut=Decimal("296"), reason="old")
+    swap = build_transaction(order, decision, [quote])
+    assert [(leg.dex, leg.poolId, leg.amountOut) for leg in swap.legs] == [("meteora", "meteora:SOL-USDC", Decimal("299"))]
+
+
+def test_a_bound_quote_raises_the_minimum_and_fails_the_order_once_expired_or_out_of_reach():
+    _, fresh = Router(_venues()).route(_order("2"), now_ms=0)
+    bound = BoundQuote(minAmountOut=fresh.amountOut - Decimal("0.01"), expiresAtMs=1000)
+    _, decision = Router(_venues()).route(_order("2", quote=bound), now_ms=999)
+    assert decision.minAmountOut == bound.minAmountOut > fresh.minAmountOut, "the quote's minimum binds the swap"
+    with pytest.raises(PriceMoved, match="price moved: quote expired at 1970-01-01T00:00:01.000Z"):
+        Router(_venues()).route(_order("2", quote=bound), now_ms=1000)
+    unreachable = BoundQuote(minAmountOut=fresh.amountOut + 1, expiresAtMs=1000)
+    with pytest.raises(PriceMoved, match="price moved: quote expired: the best route now returns .* below the quote's minimum"):
+        Router(_venues()).route(_order("2", quote=unreachable), now_ms=0)

@@ -17,3 +17,18 @@ def test_an_order_that_cannot_be_queued_is_failed_not_left_pending(engine):
         engine.submit()
     (stored,) = engine.orders.items.values()
     assert stored.status is S.FAILED and "could not be queued" in stored.failureReason
+
+
+def test_an_order_with_an_expired_quote_is_refused_and_a_live_one_is_bound(engine):
+    from decimal import Decimal
+
+    from solroute.models.errors import InvalidRequest
+    from solroute.models.quote import QuoteTerms
+
+    terms = QuoteTerms("SOL", "USDC", Decimal("1.5"), Decimal("220"), engine.clock.now_ms() + 1000, "n")
+    order = engine.submit(quoteId=terms.encode())
+    assert (order.quote.minAmountOut, order.quote.expiresAtMs) == (Decimal("220"), terms.expires_at_ms)
+    engine.clock.advance(1)
+    with pytest.raises(InvalidRequest, match="price moved: quote expired at"):
+        engine.submit(quoteId=terms.encode())
+    assert len(engine.orders.items) == 1, "nothing stored for the refused order"

@@ -34,6 +34,7 @@ from solroute.logic.key_quota import KeyQuota, engine_interval_ms
 from solroute.logic.keys import KeyAuthority
 from solroute.logic.orders import OrderQueries
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
+from solroute.logic.quotes import QuoteService
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
@@ -135,10 +136,23 @@ def order_queries() -> OrderQueries:
 
 
 @lru_cache(maxsize=1)
-def order_executor() -> OrderExecutor:
+def router() -> Router:
+    """The venues, as the consumer routes on them and the quote endpoint quotes them."""
     config = settings()
     randomness = Randomness(config.sim_seed)
     venues = [SimulatedDex(seed, config.simulation, randomness, clock(), faults()) for seed in DEX_SEEDS]
+    return Router(venues, max_price_impact=config.max_price_impact)
+
+
+@lru_cache(maxsize=1)
+def quote_service() -> QuoteService:
+    return QuoteService(router(), clock(), ttl_ms=settings().quote_ttl_seconds * 1000)
+
+
+@lru_cache(maxsize=1)
+def order_executor() -> OrderExecutor:
+    config = settings()
+    randomness = Randomness(config.sim_seed)
     chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table), faults()), config.simulation, randomness, clock(), faults())
     limiter = RateLimiter(
         DynamoRateLimitStore(_table(config.rate_limit_table), faults()),
@@ -147,7 +161,7 @@ def order_executor() -> OrderExecutor:
     )
     return OrderExecutor(
         order_repository(),
-        Router(venues),
+        router(),
         chain,
         limiter,
         clock(),

@@ -22,7 +22,7 @@ from solroute.logic.clock import Clock
 from solroute.models.amounts import plain, quantize_down
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import RpcError, TransactionExpired
-from solroute.models.order import SignedSwap
+from solroute.models.order import ExecutedLeg, SignedSwap
 from solroute.models.tokens import resolve_token
 
 EXPIRED = "expired"  # the ledger's tombstone status: this signature never lands
@@ -69,10 +69,25 @@ class SimulatedChain:
         return receipt
 
     def _execute(self, swap: SignedSwap, fee_rate: Decimal) -> ChainReceipt:
+        """The transaction executes whole: one price move (``drift``) for all its legs, and the
+        order receives what the legs into ``tokenOut`` pay."""
         rng = self.randomness.rng(swap.signature, "execute")
         drift = Randomness.uniform(rng, -self.config.price_drift, self.config.price_drift)
         confirm_ms = Randomness.uniform(rng, Decimal(self.config.swap_delay_min_ms), Decimal(self.config.swap_delay_max_ms))
-        out = quantize_down(swap.quotedAmountOut * (1 + drift), resolve_token(swap.tokenOut).decimals)
+        legs = [
+            ExecutedLeg(
+                **leg.model_dump(exclude={"amountOut"}),
+                quotedAmountOut=leg.amountOut,
+                amountOut=quantize_down(leg.amountOut * (1 + drift), resolve_token(leg.tokenOut).decimals),
+            )
+            for leg in swap.legs
+        ]
+        if legs:
+            out = sum((leg.amountOut for leg in legs if leg.tokenOut == swap.tokenOut), Decimal(0))
+            fee = sum((leg.fee for leg in legs if leg.tokenIn == swap.tokenIn), Decimal(0))
+        else:  # a swap built before routes: one pool, the venue's fee rate
+            out = quantize_down(swap.quotedAmountOut * (1 + drift), resolve_token(swap.tokenOut).decimals)
+            fee = swap.amountIn * fee_rate
         slippage = ((swap.quotedAmountOut - out) / swap.quotedAmountOut).quantize(Decimal("1e-8")) if swap.quotedAmountOut else Decimal(0)
         failed = out < swap.minAmountOut
         return ChainReceipt(
@@ -82,11 +97,12 @@ class SimulatedChain:
             amountIn=swap.amountIn,
             amountOut=out,
             executedPrice=(out / swap.amountIn).quantize(Decimal("1e-12")),
-            fee=swap.amountIn * fee_rate,
+            fee=fee,
             slippage=slippage,
             error=f"slippage exceeded: would receive {plain(out)}, minimum {plain(swap.minAmountOut)}" if failed else None,
             landedAtMs=self.clock.now_ms(),
             confirmAfterMs=int(confirm_ms),
+            legs=legs,
         )
 
 

@@ -92,3 +92,6 @@ class Market:
             for m in INTERMEDIATES
             if m not in (token_in, token_out)
         )
+
+
+MARKET = Market()  # the one table: the same in every function and every test

@@ -10,13 +10,12 @@ from decimal import Decimal
 class DexSeed:
     name: str  # identifier stored on orders
     display_name: str
-    fee_rate: Decimal
-    liquidity_usd: Decimal  # value held on each side of every pool
+    fee_rate: Decimal  # each pool's depth is in solroute.dex.market
     price_band: tuple[Decimal, Decimal]  # a quote's price is the pool price times a draw from this band
 
 
-RAYDIUM = DexSeed("raydium", "Raydium", Decimal("0.003"), Decimal("5000000"), (Decimal("0.98"), Decimal("1.02")))
-METEORA = DexSeed("meteora", "Meteora", Decimal("0.002"), Decimal("3000000"), (Decimal("0.97"), Decimal("1.02")))
+RAYDIUM = DexSeed("raydium", "Raydium", Decimal("0.003"), (Decimal("0.98"), Decimal("1.02")))
+METEORA = DexSeed("meteora", "Meteora", Decimal("0.002"), (Decimal("0.97"), Decimal("1.02")))
 DEX_SEEDS = (RAYDIUM, METEORA)
 
 # Defaults of the simulation's timing and faults; every one is overridable (see solroute.settings).

@@ -1,37 +1,47 @@
-"""A simulated DEX: quotes from its constant-product pools and builds signed swaps."""
+"""A simulated DEX: quotes its constant-product pools, as one API call per route search."""
 
 from __future__ import annotations
 
-import hashlib
+from dataclasses import replace
 from decimal import Decimal
+from typing import Sequence
 
 from solroute.dex.faults import NO_FAULTS, FaultPlan
-from solroute.dex.pools import pool_for
+from solroute.dex.market import MARKET, Market
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DexSeed
 from solroute.dex.simulation import SimulationConfig
 from solroute.logic.clock import Clock
+from solroute.logic.route_search import Curve
 from solroute.models.errors import DexUnavailable
-from solroute.models.order import Order, Quote, RoutingDecision, SignedSwap
-from solroute.models.tokens import b58encode, resolve_token
+from solroute.models.order import Order
 
 
 class SimulatedDex:
     def __init__(
-        self, seed: DexSeed, config: SimulationConfig, randomness: Randomness, clock: Clock, faults: FaultPlan = NO_FAULTS
+        self,
+        seed: DexSeed,
+        config: SimulationConfig,
+        randomness: Randomness,
+        clock: Clock,
+        faults: FaultPlan = NO_FAULTS,
+        market: Market = MARKET,
     ) -> None:
         self.seed = seed
         self.config = config
         self.randomness = randomness
         self.clock = clock
         self.faults = faults
+        self.market = market
 
     @property
     def name(self) -> str:
         return self.seed.name
 
-    def quote(self, order: Order) -> Quote:
-        """A fresh quote for the whole order; raises DexUnavailable at the configured rate."""
+    def quote_pools(self, order: Order, pairs: Sequence[tuple[str, str]]) -> list[Curve]:
+        """This venue's pools for ``pairs`` (each facing token_in -> token_out), as priced now:
+        one call to the venue's quote API (raises DexUnavailable at the configured rate).
+        Each pool's price is its reference price times a seeded draw from the venue's band."""
         rng = self.randomness.rng(order.orderId, order.attempts, self.seed.name, "quote")
         delay_ms = self.config.quote_delay_ms * Randomness.uniform(rng, Decimal("0.75"), Decimal("1.25"))
         self.clock.sleep(float(delay_ms) / 1000)
@@ -39,34 +49,9 @@ class SimulatedDex:
             raise DexUnavailable(f"{self.seed.display_name} quote API did not answer")
         if self.faults.fires("quote-timeout", order.orderId, order.attempts, self.seed.name):
             raise DexUnavailable(f"{self.seed.display_name} quote API timed out")
-        pool = pool_for(self.seed, resolve_token(order.tokenIn), resolve_token(order.tokenOut))
-        factor = Randomness.uniform(rng, *self.seed.price_band)
-        pq = pool.quote(order.amountIn, factor)
-        return Quote(
-            dex=self.seed.name,
-            poolId=pq.pool_id,
-            amountIn=order.amountIn,
-            amountOut=pq.amount_out,
-            fee=pq.fee,
-            feeRate=self.seed.fee_rate,
-            price=(pq.amount_out / order.amountIn).quantize(Decimal("1e-12")),
-            priceImpact=pq.price_impact.quantize(Decimal("1e-8")),
-        )
-
-    def build_swap(self, order: Order, decision: RoutingDecision, quote: Quote) -> SignedSwap:
-        """The signed transaction. Its signature depends only on the order and route, so
-        rebuilding after a crash yields the same signature and the chain deduplicates it."""
-        material = "|".join(
-            [order.orderId, self.seed.name, quote.poolId, str(order.amountIn), str(decision.minAmountOut)]
-        )
-        signature = b58encode(hashlib.sha512(material.encode()).digest())
-        return SignedSwap(
-            signature=signature,
-            dex=self.seed.name,
-            poolId=quote.poolId,
-            tokenIn=order.tokenIn,
-            tokenOut=order.tokenOut,
-            amountIn=order.amountIn,
-            quotedAmountOut=quote.amountOut,
-            minAmountOut=decision.minAmountOut,
-        )
+        curves = []
+        for token_in, token_out in pairs:
+            for curve in self.market.curves(token_in, token_out, [self.seed.name]):
+                factor = Randomness.uniform(rng, *self.seed.price_band)
+                curves.append(replace(curve, reserve_out=curve.reserve_out * factor))
+        return curves

@@ -10,6 +10,7 @@ from typing import Callable
 from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import ConnectionGone, Notifier, SubscriberStore
+from solroute.models.amounts import plain
 from solroute.models.errors import TransientError
 from solroute.models.order import Order, OrderStatus
 
@@ -35,10 +36,18 @@ def status_data(order: Order) -> dict:
         tx = dump["transaction"] or {}
         return {"txSignature": tx.get("signature"), "dex": tx.get("dex"), "minAmountOut": tx.get("minAmountOut")}
     if order.status is S.CONFIRMED:
-        return dict(dump["execution"] or {})
+        return {**(dump["execution"] or {}), "route": _route(order)}
     if order.status is S.FAILED:
-        return {"reason": order.failureReason, "attempts": order.attempts, "execution": dump["execution"]}
+        return {"reason": order.failureReason, "attempts": order.attempts, "execution": dump["execution"], "route": _route(order)}
     return {}
+
+
+def _route(order: Order) -> dict | None:
+    """Why the route won, in the final message (its legs, as executed, are in the execution)."""
+    routing = order.routing
+    if routing is None:
+        return None
+    return {"kind": routing.kind, "dexes": routing.dex, "via": routing.via, "reason": routing.reason, "minAmountOut": plain(routing.minAmountOut)}
 
 
 def status_update(order: Order) -> dict:

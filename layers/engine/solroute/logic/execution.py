@@ -28,7 +28,7 @@ from solroute.dal.ports import Chain, OrderQueue, OrderRepository
 from solroute.logic.backoff import backoff_seconds
 from solroute.logic.clock import Clock
 from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy
-from solroute.logic.routing import Router
+from solroute.logic.routing import Router, build_transaction, display
 from solroute.logic.state_machine import transition
 from solroute.logic.sweeper import DEFAULT_REDELIVERY_MS, DEFAULT_START_TIMEOUT_MS
 from solroute.models.amounts import plain
@@ -294,14 +294,14 @@ class OrderExecutor:
         if order.status is S.PENDING:  # a pending order with an attempt counted: written before 2026-11-24
             return self._move(order, S.ROUTING, ROUTING_MESSAGE)
         if order.status is S.ROUTING:
-            quotes, decision = self.router.route(order)
-            message = f"Routing to {decision.dex.capitalize()}: {decision.reason}"
+            quotes, decision = self.router.route(order, self.clock.now_ms())
+            message = f"Routing to {display(decision.dex)}: {decision.reason}"
             return self._move(order, S.BUILDING, message, quotes=quotes, routing=decision)
         if order.status is S.BUILDING:
             assert order.routing is not None
-            quote = next(q for q in order.quotes if q.dex == order.routing.dex)
-            swap = self.router.venue(order.routing.dex).build_swap(order, order.routing, quote)
-            return self._move(order, S.SUBMITTED, f"Swap sent to {swap.dex.capitalize()}", transaction=swap)
+            swap = build_transaction(order, order.routing, order.quotes)
+            legs = f" ({len(swap.legs)} legs, one transaction)" if len(swap.legs) > 1 else ""
+            return self._move(order, S.SUBMITTED, f"Swap sent to {display(swap.dex)}{legs}", transaction=swap)
         if order.status is S.SUBMITTED:
             return self._settle(order)
         raise AssertionError(f"no step from {order.status}")
@@ -323,17 +323,18 @@ class OrderExecutor:
         self.clock.sleep(max(0, remaining_ms) / 1000)
         if receipt.status == "failed":
             reason = receipt.error or "swap failed on chain"
-            return self._move(order, S.FAILED, f"Swap failed: {reason}", failureReason=reason, execution=self._result(receipt))
-        result = self._result(receipt)
-        return self._move(order, S.CONFIRMED, f"Confirmed: {plain(result.amountOut)} {order.tokenOut} on {result.dex.capitalize()}", execution=result)
+            return self._move(order, S.FAILED, f"Swap failed: {reason}", failureReason=reason, execution=self._result(order, receipt))
+        result = self._result(order, receipt)
+        return self._move(order, S.CONFIRMED, f"Confirmed: {plain(result.amountOut)} {order.tokenOut} on {display(result.dex)}", execution=result)
 
     @staticmethod
     def _fee_rate(order: Order) -> Decimal:
+        """The venue's fee rate, for a swap built before routes had legs (a route's legs carry their fees)."""
         assert order.routing is not None
-        return next(q.feeRate for q in order.quotes if q.dex == order.routing.dex)
+        return next((q.feeRate for q in order.quotes if q.dex == order.routing.dex), Decimal(0))
 
     @staticmethod
-    def _result(receipt: ChainReceipt) -> ExecutionResult:
+    def _result(order: Order, receipt: ChainReceipt) -> ExecutionResult:
         return ExecutionResult(
             txHash=receipt.signature,
             dex=receipt.dex,
@@ -341,6 +342,9 @@ class OrderExecutor:
             executedPrice=receipt.executedPrice,
             fee=receipt.fee,
             slippage=receipt.slippage,
+            quotedAmountOut=order.transaction.quotedAmountOut if order.transaction else None,
+            priceImpact=order.routing.priceImpact if order.routing else None,
+            legs=receipt.legs,
         )
 
     def _move(self, order: Order, target: OrderStatus, message: str, **fields: object) -> Order:

@@ -156,7 +156,8 @@ class Route:
             if len(hop.legs) == 1:
                 parts.append(_display(hop.legs[0].dex))
             else:
-                parts.append(" + ".join(f"{_display(leg.dex)} {_percent(leg.amount_in, hop.amount_in)}%" for leg in hop.legs))
+                legs = sorted(hop.legs, key=lambda leg: -leg.amount_in)  # the larger share first
+                parts.append(" + ".join(f"{_display(leg.dex)} {_percent(leg.amount_in, hop.amount_in)}%" for leg in legs))
         return f" -> {self.via[0]} -> ".join(parts) if self.via else parts[0]
 
 

@@ -12,9 +12,9 @@ from solroute.logic.clock import Clock
 from solroute.logic.key_quota import KeyQuota
 from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
 from solroute.logic.state_machine import transition
-from solroute.models.errors import QueueUnavailable
+from solroute.models.errors import InvalidRequest, QueueUnavailable
 from solroute.models.keys import Principal
-from solroute.models.order import HistoryEntry, Order, OrderStatus
+from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
 
 logger = Logger(child=True)
@@ -45,6 +45,12 @@ class OrderSubmission:
         """Store the order as ``caller``'s and queue it; raises RateLimited (nothing stored) when
         the caller's key is past its rate or its backlog."""
         now_ms = self.clock.now_ms()
+        terms = request.quote_terms
+        if terms is not None and terms.expires_at_ms <= now_ms:
+            raise InvalidRequest(
+                f"price moved: quote expired at {self.clock.iso(terms.expires_at_ms)}; get a new one from GET /api/quote",
+                [{"field": "quoteId", "message": "quote expired"}],
+            )
         if self.quota is not None:
             decision = self.quota.admit(caller.key_id, caller.rate_per_minute, now_ms)
             if not decision.accepted:
@@ -59,6 +65,9 @@ class OrderSubmission:
             amountIn=request.amountIn,
             slippage=request.slippage,
             wallet=request.wallet,
+            maxPriceImpact=request.maxPriceImpact,
+            dexes=request.allowed_venues,
+            quote=BoundQuote(minAmountOut=terms.min_amount_out, expiresAtMs=terms.expires_at_ms) if terms else None,
             owner=caller.owner,
             createdAt=stamp,
             updatedAt=stamp,

@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from pydantic import Field
+
 from solroute.models.amounts import Amount
+from solroute.models.order import ExecutedLeg
 
 
 class ChainReceipt(BaseModel):
@@ -23,6 +26,7 @@ class ChainReceipt(BaseModel):
     error: str | None = None
     landedAtMs: int
     confirmAfterMs: int  # simulated time from landing to finality
+    legs: list[ExecutedLeg] = Field(default_factory=list)  # each instruction of the route, as executed
 
     @property
     def final_at_ms(self) -> int:

@@ -113,6 +113,18 @@ class NoLiquidity(PermanentOrderError):
     code = "NO_LIQUIDITY"
 
 
+class PriceImpactTooHigh(PermanentOrderError):
+    """The best route moves the price more than the order accepts: nothing is sent."""
+
+    code = "PRICE_IMPACT_TOO_HIGH"
+
+
+class PriceMoved(PermanentOrderError):
+    """The order's quote can no longer be met: it expired, or the market moved below its minimum."""
+
+    code = "PRICE_MOVED"
+
+
 class TransactionExpired(PermanentOrderError):
     """The swap's transaction can no longer land (on Solana: its blockhash expired)."""
 

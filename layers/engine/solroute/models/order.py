@@ -41,11 +41,29 @@ class Quote(_Model):
     priceImpact: Amount  # fraction of the spot price lost to size
 
 
-class RoutingDecision(_Model):
+class RouteLeg(_Model):
+    """One swap instruction of a route's transaction, as quoted."""
+
     dex: str
+    poolId: str
+    tokenIn: str
+    tokenOut: str
+    amountIn: Amount
+    amountOut: Amount  # quoted, net of the pool fee and this leg's price impact
+    fee: Amount  # in this leg's tokenIn
+    priceImpact: Amount  # of this leg alone
+
+
+class RoutingDecision(_Model):
+    dex: str  # the venue, or the venues of a route joined by "+" (for example "meteora+raydium")
     amountOut: Amount
     minAmountOut: Amount
     reason: str
+    # The route (orders routed before 2026-12-03 have none: one leg on ``dex``).
+    kind: str = "direct"  # direct | split | two-hop
+    via: list[str] = Field(default_factory=list)  # the intermediate token of a two-hop route
+    priceImpact: Amount | None = None  # of the whole route
+    legs: list[RouteLeg] = Field(default_factory=list)
 
 
 class SignedSwap(_Model):
@@ -59,6 +77,15 @@ class SignedSwap(_Model):
     amountIn: Amount
     quotedAmountOut: Amount
     minAmountOut: Amount
+    # Every leg of the route, in order: all of them are instructions of this one transaction,
+    # so the route lands whole or not at all (empty for swaps built before 2026-12-03).
+    legs: list[RouteLeg] = Field(default_factory=list)
+
+
+class ExecutedLeg(RouteLeg):
+    """A leg as the chain executed it: ``amountOut`` is what it paid."""
+
+    quotedAmountOut: Amount
 
 
 class ExecutionResult(_Model):
@@ -66,8 +93,19 @@ class ExecutionResult(_Model):
     dex: str
     amountOut: Amount
     executedPrice: Amount
-    fee: Amount
+    fee: Amount  # in tokenIn (the first hop's legs)
     slippage: Amount  # realised: (quoted - executed) / quoted; negative means better than quoted
+    quotedAmountOut: Amount | None = None
+    priceImpact: Amount | None = None  # the route's, as quoted
+    legs: list[ExecutedLeg] = Field(default_factory=list)
+
+
+class BoundQuote(_Model):
+    """The quote an order was sent with: it must route before ``expiresAtMs`` and receive at
+    least ``minAmountOut``, or fail without sending anything."""
+
+    minAmountOut: Amount
+    expiresAtMs: int
 
 
 class Order(_Model):
@@ -78,6 +116,10 @@ class Order(_Model):
     amountIn: Amount
     slippage: Amount
     wallet: str | None = None
+    # Route limits the client set (None: the engine's defaults; every venue).
+    maxPriceImpact: Amount | None = None
+    dexes: list[str] | None = None
+    quote: BoundQuote | None = None
     # Whose order it is: the owner of the API key that submitted it (from the authorizer's
     # context, never from the request). Only that owner can read or follow it.
     owner: str | None = None

@@ -1,0 +1,37 @@
+"""The CLI's execution report and quote, rendered from what the engine really produces."""
+
+from decimal import Decimal
+
+from solroute.logic.broadcast import status_update
+from solroute.logic.quotes import QuoteService
+from solroute.models.requests import TradeRequest
+from solroute_cli.report import execution_report, quote_report
+from tests.unit.conftest import build_engine
+
+
+def test_a_split_orders_report_shows_the_route_why_it_won_the_fill_and_each_leg():
+    engine = build_engine()
+    order = engine.submit(tokenIn="JUP", tokenOut="USDC", amountIn="100000")
+    engine.run(order.orderId)
+    final = engine.orders.get(order.orderId)
+    assert final.status.value == "confirmed", final.failureReason
+    lines = execution_report(status_update(final)["data"])
+    assert lines[0].startswith("  route: split on ") and "over Meteora alone" in lines[0]
+    assert lines[1].startswith(f"  fill: {final.execution.amountOut} (quoted {final.execution.quotedAmountOut}, slippage ")
+    legs = [line for line in lines if line.startswith("    ")]
+    assert len(legs) == 2 and all("JUP -> " in leg and "fee " in leg and "impact " in leg for leg in legs)
+
+
+def test_a_two_hop_quote_names_the_intermediate_and_prints_its_quote_id():
+    engine = build_engine()
+    answer = QuoteService(engine.executor.router, engine.clock).quote(TradeRequest(tokenIn="WIF", tokenOut="USDC", amountIn=Decimal(100)))
+    lines = quote_report(answer.model_dump(mode="json"))
+    assert lines[0] == "quote: 100 WIF -> USDC (slippage 1.000%)"
+    assert any(line.startswith("chosen: two-hop Meteora -> SOL -> ") for line in lines)
+    assert lines[-1].startswith("quoteId (binds an order until ") and answer.quoteId in lines[-1]
+
+
+def test_a_quote_over_the_limit_says_why_no_quote_id():
+    engine = build_engine()
+    answer = QuoteService(engine.executor.router, engine.clock).quote(TradeRequest(tokenIn="SOL", tokenOut="USDC", amountIn=Decimal(10**6)))
+    assert quote_report(answer.model_dump(mode="json"))[-1].startswith("no quoteId: price impact ")
