@@ -1,7 +1,7 @@
 """solroute: run the order engine locally and talk to it.
 
   solroute up                      start the local cloud (what `make run` does)
-  solroute quote JUP USDC 100000   quote every route (direct, split, two-hop) without trading
+  solroute quote JUP USDC 200000   quote every route (direct, split, two-hop) without trading
   solroute submit SOL USDC 1.5     submit a market order and watch it live until it is final
   solroute get ORDER_ID            show one order
   solroute list                    your orders, newest first (--wallet ADDRESS: one wallet's)

@@ -11,7 +11,7 @@ from tests.unit.conftest import build_engine
 
 def test_a_split_orders_report_shows_the_route_why_it_won_the_fill_and_each_leg():
     engine = build_engine()
-    order = engine.submit(tokenIn="JUP", tokenOut="USDC", amountIn="100000")
+    order = engine.submit(tokenIn="JUP", tokenOut="USDC", amountIn="200000")
     engine.run(order.orderId)
     final = engine.orders.get(order.orderId)
     assert final.status.value == "confirmed", final.failureReason

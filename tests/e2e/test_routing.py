@@ -31,7 +31,7 @@ async def confirmed_live(session: aiohttp.ClientSession, cloud, **fields) -> dic
 
 
 @pytest.mark.parametrize("fields, kind, hops", [
-    ({"tokenIn": "JUP", "tokenOut": "USDC", "amountIn": "100000"}, "split", [("JUP", "USDC"), ("JUP", "USDC")]),
+    ({"tokenIn": "JUP", "tokenOut": "USDC", "amountIn": "200000"}, "split", [("JUP", "USDC"), ("JUP", "USDC")]),
     ({"tokenIn": "WIF", "tokenOut": "USDC", "amountIn": "100"}, "two-hop", [("WIF", "SOL"), ("SOL", "USDC")]),
 ])  # fmt: skip
 def test_split_and_two_hop_orders_confirm_with_their_legs_in_the_final_message(cloud, fields, kind, hops):
@@ -50,7 +50,8 @@ def test_split_and_two_hop_orders_confirm_with_their_legs_in_the_final_message(c
         assert sum(Decimal(leg["amountIn"]) for leg in data["legs"]) == Decimal(fields["amountIn"])
     for leg in data["legs"]:  # quoted vs executed, fees and impact, per leg
         assert Decimal(leg["quotedAmountOut"]) > 0 and Decimal(leg["amountOut"]) > 0 and Decimal(leg["fee"]) > 0
-        assert Decimal(0) <= Decimal(leg["priceImpact"]) < Decimal("0.05")
+        assert Decimal(0) <= Decimal(leg["priceImpact"]) < 1  # a small pool's leg may move it more than the route's cap
+    assert Decimal(0) < Decimal(data["priceImpact"]) <= Decimal("0.05")
     last = [leg for leg in data["legs"] if leg["tokenOut"] == fields["tokenOut"]]
     assert Decimal(data["amountOut"]) == sum(Decimal(leg["amountOut"]) for leg in last)
     assert Decimal(data["quotedAmountOut"]) > 0 and data["slippage"] is not None and data["priceImpact"] is not None

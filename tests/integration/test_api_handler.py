@@ -222,7 +222,7 @@ def quote(api, **query):
 
 
 def test_a_quote_shows_every_venue_the_split_and_the_chosen_route_with_a_quote_id(cloud):
-    answer = body(quote(cloud.fn("ApiFunction"), tokenIn="JUP", tokenOut="USDC", amountIn="100000", slippage="0.01"))
+    answer = body(quote(cloud.fn("ApiFunction"), tokenIn="JUP", tokenOut="USDC", amountIn="200000", slippage="0.01"))
     assert sorted(v["dex"] for v in answer["venues"]) == ["meteora", "raydium"]
     assert answer["route"]["kind"] == "split" == answer["split"]["kind"] and len(answer["route"]["legs"]) == 2
     assert answer["route"]["amountOut"] == answer["split"]["amountOut"]

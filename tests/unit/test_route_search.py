@@ -195,3 +195,18 @@ def test_a_hop_without_any_pool_is_none_and_one_pool_is_never_split():
     assert best_hop([], D(1)) is None
     (only,) = MARKET.curves("WIF", "SOL")
     assert len(best_hop([only], D(1_000_000)).legs) == 1
+
+
+@given(x=reserves, y=reserves, fee=fees, cheaper_by=st.decimals(min_value=D("0.001"), max_value=D("0.2"), places=3), amount=amounts)
+def test_price_impact_counts_size_only_never_a_venue_priced_lower(x, y, fee, cheaper_by, amount):
+    """A venue quoting the pair lower is a worse rate, not impact: a route's impact is what its own
+    pools lose to size (one pool: exactly that leg's impact)."""
+    dear, cheap = curve("dear", x, y, fee), curve("cheap", x, y * (1 - cheaper_by), fee)
+    found = search("A", "B", amount, lambda a, b: [cheap] if (a, b) == ("A", "B") else [])
+    assume(found is not None)
+    leg = cheap.leg(amount)
+    assume(leg.amount_out > 0)
+    rounding = D("1e-6") / leg.amount_out * 2  # each leg's output is rounded down to 6 decimals
+    assert abs(found.chosen.price_impact - leg.price_impact) <= D("1e-9") + rounding
+    both = search("A", "B", amount, lambda a, b: [dear, cheap] if (a, b) == ("A", "B") else [])
+    assert both is not None and both.chosen.price_impact <= max(dear.leg(amount).price_impact, leg.price_impact) + D("1e-9") + rounding

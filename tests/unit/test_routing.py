@@ -71,11 +71,11 @@ def test_a_venue_down_that_holds_the_only_route_is_transient_not_no_liquidity():
 
 
 def test_a_big_order_splits_across_both_venues_in_one_decision():
-    quotes, decision = Router(_venues()).route(_order("100000", token_in="JUP", token_out="USDC"))
+    quotes, decision = Router(_venues()).route(_order("200000", token_in="JUP", token_out="USDC"))
     assert decision.kind == "split" and set(decision.dex.split("+")) == {"meteora", "raydium"}
-    assert sum(leg.amountIn for leg in decision.legs) == Decimal(100000)
+    assert sum(leg.amountIn for leg in decision.legs) == Decimal(200000)
     assert decision.amountOut == sum(leg.amountOut for leg in decision.legs) > max(q.amountOut for q in quotes)
-    assert decision.reason.startswith("split Meteora 94% + Raydium 6% returns +") and decision.reason.endswith("over Meteora alone")
+    assert decision.reason.startswith("split Meteora 95% + Raydium 5% returns +") and decision.reason.endswith("over Meteora alone")
 
 
 def test_a_pair_without_a_pool_hops_through_an_intermediate():
@@ -86,7 +86,7 @@ def test_a_pair_without_a_pool_hops_through_an_intermediate():
 
 
 def test_dexes_limits_the_venues_a_route_may_use():
-    _, decision = Router(_venues()).route(_order("100000", token_in="JUP", token_out="USDC", dexes=["meteora"]))
+    _, decision = Router(_venues()).route(_order("200000", token_in="JUP", token_out="USDC", dexes=["meteora"]))
     assert decision.dex == "meteora" and {leg.dex for leg in decision.legs} == {"meteora"}
 
 
@@ -129,7 +129,7 @@ def test_the_decision_is_consistent_with_its_legs(amount, pair):
 
 
 def test_the_transaction_holds_every_leg_and_its_signature_is_stable():
-    order = _order("100000", token_in="JUP", token_out="USDC")
+    order = _order("200000", token_in="JUP", token_out="USDC")
     _, decision = Router(_venues()).route(order)
     swap = build_transaction(order, decision)
     assert swap.legs == decision.legs and swap.minAmountOut == decision.minAmountOut

@@ -16,8 +16,11 @@ A pool trading ``x`` of the input token against ``y`` of the output, with fee ``
 - **Two hops** through an intermediate token ``m``: the best way (one venue or a split) to turn
   ``a`` into ``m``, then the best way to turn that into the output. The second hop's output
   grows with its input, so making the most of each hop makes the most of the route.
-- **Price impact** of a route: how far its output falls short of ``a`` times the route's rate at
-  zero size (each hop's best marginal rate, multiplied), fees excluded from the shortfall.
+- **Price impact** of a route: how far its output falls short of what the pools it uses would
+  pay at their rates at zero size (fees included, so only size counts): per hop, the legs' output
+  over the sum of each leg's input times its pool's marginal rate; for a route, one minus the
+  product of the hops' ratios. A venue that prices the pair lower is not "impact": it is a worse
+  rate, which the route's output already shows.
 
 Each leg's output is rounded down to the output token's smallest unit: what a chain pays. A
 split or a second hop adds an instruction to the transaction, so it must pay at least
@@ -81,7 +84,10 @@ class Curve:
     def leg(self, amount_in: Decimal) -> Leg:
         net = amount_in * self.keep
         impact = net / (self.reserve_in + net) if amount_in > 0 else ZERO
-        return Leg(self.dex, self.pool_id, self.token_in, self.token_out, amount_in, self.out(amount_in), amount_in * self.fee_rate, impact)
+        return Leg(
+            self.dex, self.pool_id, self.token_in, self.token_out, amount_in, self.out(amount_in), amount_in * self.fee_rate, impact,
+            amount_in * self.marginal(),
+        )
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class Leg:
     amount_out: Decimal
     fee: Decimal  # in the input token
     price_impact: Decimal  # of this leg alone
+    ideal_out: Decimal  # at the pool's rate at zero size (after its fee): what no impact would pay
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,6 @@ class Hop:
     token_in: str
     token_out: str
     legs: tuple[Leg, ...]
-    marginal: Decimal  # the best rate at zero size among the venues it could use
 
     @property
     def amount_in(self) -> Decimal:
@@ -144,10 +150,11 @@ class Route:
 
     @property
     def price_impact(self) -> Decimal:
-        ideal = self.amount_in
+        kept = Decimal(1)
         for hop in self.hops:
-            ideal *= hop.marginal
-        return max(ZERO, 1 - self.amount_out / ideal) if ideal > 0 else ZERO
+            ideal = sum((leg.ideal_out for leg in hop.legs), ZERO)
+            kept *= hop.amount_out / ideal if ideal > 0 else ZERO
+        return min(Decimal(1), max(ZERO, 1 - kept))
 
     def describe(self) -> str:
         """For example "Meteora 62% + Raydium 38%", "Raydium", "Raydium -> USDC -> Meteora"."""
@@ -208,7 +215,7 @@ def best_hop(curves: Sequence[Curve], amount_in: Decimal, allow_split: bool = Tr
     splits = [o for o in options if len(o) > 1]
     split = max(splits, key=_rank) if splits else None
     best = split if split is not None and _pays_more(_rank(split)[0], _rank(single)[0]) else single
-    return Hop(curves[0].token_in, curves[0].token_out, best, max(c.marginal() for c in curves))
+    return Hop(curves[0].token_in, curves[0].token_out, best)
 
 
 # ------------------------------------------------------------------ routes
@@ -248,7 +255,7 @@ def _gain(out: Decimal, than: Decimal) -> str:
 def search(token_in: str, token_out: str, amount_in: Decimal, pools: Pools, intermediates: Sequence[str] = ("USDC", "SOL")) -> Search | None:
     """The best route for ``amount_in`` (None when no route exists or every route pays nothing)."""
     curves = list(pools(token_in, token_out))
-    direct = {c.dex: Route((Hop(token_in, token_out, (c.leg(amount_in),), c.marginal()),)) for c in curves}
+    direct = {c.dex: Route((Hop(token_in, token_out, (c.leg(amount_in),)),)) for c in curves}
     whole = best_hop(curves, amount_in)
     split = Route((whole,)) if whole is not None and len(whole.legs) > 1 else None
     two_hop = None

@@ -19,7 +19,7 @@ class RouteView(_Answer):
     via: list[str] = Field(description="the intermediate token of a two-hop route")
     amountOut: Amount = Field(description="expected output, net of every fee")
     minAmountOut: Amount = Field(description="the least the order accepts at the request's slippage")
-    priceImpact: Amount = Field(description="fraction of the output lost to size against each hop's best rate at zero size")
+    priceImpact: Amount = Field(description="fraction of the output lost to size: against the rates at zero size of the pools the route uses")
     fees: dict[str, Amount] = Field(description="total fees paid, by the token they are paid in")
     legs: list[RouteLeg]
 
