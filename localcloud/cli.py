@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from localcloud.lifeline import die_with_parent
 from localcloud.runtime import DEFAULT_MAX_INSTANCES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -85,6 +86,7 @@ async def _up(args: argparse.Namespace) -> int:
 
 def run_up(args: argparse.Namespace) -> int:
     """Run the local cloud until Ctrl-C (or SIGTERM); the exit code of `solroute up`."""
+    die_with_parent()  # started by a test or a benchmark: stop with it, however it ends
     try:
         return asyncio.run(_up(args))
     except UsageError as error:

@@ -66,3 +66,34 @@ def test_the_function_never_sees_the_lifeline_variable():
 
     names = run(scenario())
     assert "AWS_LAMBDA_FUNCTION_NAME" in names and PARENT_PID not in names
+
+
+STARTER = textwrap.dedent(
+    """
+    import sys
+    from tests.support.cloud_process import start_cloud
+
+    cloud = start_cloud([], "--template", sys.argv[1], "--quiet", timeout_s=120)
+    print(cloud.process.pid, flush=True)
+    sys.stdin.read()  # until killed
+    """
+)
+
+
+def test_a_cloud_started_for_a_test_stops_when_the_test_process_is_killed():
+    """A test killed before its teardown (CI's time limit, a Ctrl-C in the wrong place) must not
+    leave its local cloud running: the cloud, and so its children, stop with the test process."""
+    template = ROOT / "tests" / "localcloud" / "fixture_template.yaml"
+    starter = subprocess.Popen([sys.executable, "-c", STARTER, str(template)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        cloud = int(starter.stdout.readline())
+        assert _alive(cloud) and os.getsid(cloud) == cloud, "the cloud runs in a session of its own"
+    finally:
+        starter.send_signal(signal.SIGKILL)
+        starter.wait(30)
+    deadline = time.monotonic() + 60
+    while _alive(cloud):
+        if time.monotonic() > deadline:
+            os.killpg(cloud, signal.SIGKILL)  # leave no orphan behind
+            raise AssertionError(f"the cloud {cloud} outlived the process that started it")
+        time.sleep(0.05)

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from localcloud import lifeline
+
 HEALTH_PATH = "/_localcloud/health"
 # What `solroute up` says when a port picked here was taken before it could listen there.
 PORT_TAKEN = re.compile(r"address already in use|port \d+ is taken", re.IGNORECASE)
@@ -91,7 +93,9 @@ def start_cloud(params: list[str], *flags: str, env: Mapping[str, str] | None = 
 def _start(params: list[str], flags: tuple[str, ...], env: Mapping[str, str], timeout_s: float) -> RunningCloud:
     http_port, aws_port = free_port(), free_port()
     log = tempfile.NamedTemporaryFile("w", prefix="localcloud-", suffix=".log", delete=False)
-    child_env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | dict(env)
+    # The cloud stops when this process dies, even killed before it could stop the cloud itself
+    # (a test's teardown never ran): servers started for a test never outlive it.
+    child_env = lifeline.child_env({k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | dict(env))
     ports = ["--http-port", str(http_port), "--ws-port", "0", "--sqs-port", "0", "--lambda-port", "0", "--aws-port", str(aws_port)]
     args = [sys.executable, "-m", "localcloud.cli", "up", *ports]
     for p in params:
