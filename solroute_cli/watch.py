@@ -89,8 +89,10 @@ def snapshot_data(order: dict, status: str) -> dict:
     if status == "submitted":
         tx = order.get("transaction") or {}
         return {"txSignature": tx.get("signature"), "dex": tx.get("dex"), "minAmountOut": tx.get("minAmountOut")}
+    routing = order.get("routing") or {}
+    route = {"kind": routing.get("kind"), "dexes": routing.get("dex"), "via": routing.get("via"), "reason": routing.get("reason")} if routing else None
     if status == "confirmed":
-        return order.get("execution") or {}
+        return {**(order.get("execution") or {}), "route": route}
     if status == "failed":
-        return {"reason": order.get("failureReason")}
+        return {"reason": order.get("failureReason"), "execution": order.get("execution"), "route": route}
     return {}

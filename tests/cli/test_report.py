@@ -1,5 +1,6 @@
 """The CLI's execution report and quote, rendered from what the engine really produces."""
 
+import json
 from decimal import Decimal
 
 from solroute.logic.broadcast import status_update
@@ -35,3 +36,17 @@ def test_a_quote_over_the_limit_says_why_no_quote_id():
     engine = build_engine()
     answer = QuoteService(engine.executor.router, engine.clock).quote(TradeRequest(tokenIn="SOL", tokenOut="USDC", amountIn=Decimal(10**6)))
     assert quote_report(answer.model_dump(mode="json"))[-1].startswith("no quoteId: price impact ")
+
+
+def test_a_snapshot_gives_the_report_what_the_live_final_message_gives():
+    from solroute.logic.broadcast import snapshot
+    from solroute_cli.watch import updates_from
+
+    engine = build_engine()
+    order = engine.submit(tokenIn="WIF", tokenOut="USDC", amountIn="100")
+    engine.run(order.orderId)
+    final = engine.orders.get(order.orderId)
+    from_snapshot = updates_from(json.loads(json.dumps(snapshot(final))))[-1]
+    live = json.loads(json.dumps(status_update(final)))
+    assert execution_report(from_snapshot["data"]) == execution_report(live["data"])
+    assert execution_report(live["data"])[0].startswith("  route: two-hop on Meteora via SOL: no direct pool")
