@@ -157,3 +157,20 @@ def test_a_bound_quote_raises_the_minimum_and_fails_the_order_once_expired_or_ou
     unreachable = BoundQuote(minAmountOut=fresh.amountOut + 1, expiresAtMs=1000)
     with pytest.raises(PriceMoved, match="price moved: quote expired: the best route now returns .* below the quote's minimum"):
         Router(_venues()).route(_order("2", quote=unreachable), now_ms=0)
+
+
+def test_a_two_hop_route_executes_hop_by_hop_the_second_spending_what_the_first_paid():
+    from solroute.dex.chain import SimulatedChain
+    from tests.fakes import InMemoryLedger
+
+    order = _order("1000", token_in="WIF", token_out="USDC")
+    _, decision = Router(_venues()).route(order)
+    swap = build_transaction(order, decision)
+    config = SimulationConfig(seed=1, failure_rate=Decimal(0), price_drift=Decimal("0.005"))
+    receipt = SimulatedChain(InMemoryLedger(), config, Randomness(1), FakeClock()).send(swap, Decimal(0), 1)
+    first, second = receipt.legs
+    assert first.amountIn == Decimal(1000) and first.amountOut != first.quotedAmountOut, "the price moved"
+    assert abs(second.amountIn - first.amountOut) <= Decimal("1e-9"), "the second hop spends what the first paid"
+    assert receipt.amountOut == second.amountOut
+    moved = receipt.amountOut / decision.amountOut - 1
+    assert abs(moved) <= Decimal("0.005") + Decimal("1e-6"), "the route as a whole moves by the drift, not twice"

@@ -22,7 +22,7 @@ from solroute.logic.clock import Clock
 from solroute.models.amounts import plain, quantize_down
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import RpcError, TransactionExpired
-from solroute.models.order import ExecutedLeg, SignedSwap
+from solroute.models.order import ExecutedLeg, RouteLeg, SignedSwap
 from solroute.models.tokens import resolve_token
 
 EXPIRED = "expired"  # the ledger's tombstone status: this signature never lands
@@ -74,14 +74,7 @@ class SimulatedChain:
         rng = self.randomness.rng(swap.signature, "execute")
         drift = Randomness.uniform(rng, -self.config.price_drift, self.config.price_drift)
         confirm_ms = Randomness.uniform(rng, Decimal(self.config.swap_delay_min_ms), Decimal(self.config.swap_delay_max_ms))
-        legs = [
-            ExecutedLeg(
-                **leg.model_dump(exclude={"amountOut"}),
-                quotedAmountOut=leg.amountOut,
-                amountOut=quantize_down(leg.amountOut * (1 + drift), resolve_token(leg.tokenOut).decimals),
-            )
-            for leg in swap.legs
-        ]
+        legs = _execute_legs(swap, drift)
         if legs:
             out = sum((leg.amountOut for leg in legs if leg.tokenOut == swap.tokenOut), Decimal(0))
             fee = sum((leg.fee for leg in legs if leg.tokenIn == swap.tokenIn), Decimal(0))
@@ -104,6 +97,37 @@ class SimulatedChain:
             confirmAfterMs=int(confirm_ms),
             legs=legs,
         )
+
+
+def _execute_legs(swap: SignedSwap, drift: Decimal) -> list[ExecutedLeg]:
+    """Each leg as executed, hop by hop: the first hop's legs pay their quote moved by ``drift``;
+    a later hop spends what the hop before it really paid (its quoted input scaled by that), so
+    what a two-hop route delivers moves by ``drift`` too."""
+    hops: list[list[RouteLeg]] = []
+    for leg in swap.legs:  # a hop: consecutive legs of one token pair (a split has two)
+        if hops and (hops[-1][0].tokenIn, hops[-1][0].tokenOut) == (leg.tokenIn, leg.tokenOut):
+            hops[-1].append(leg)
+        else:
+            hops.append([leg])
+    executed: list[ExecutedLeg] = []
+    scale = Decimal(1)  # what the previous hop really paid over what it was quoted to pay
+    for index, hop in enumerate(hops):
+        moved = (1 + drift) if index == 0 else scale
+        done = [
+            ExecutedLeg(
+                **leg.model_dump(exclude={"amountIn", "amountOut", "fee"}),
+                amountIn=leg.amountIn if index == 0 else quantize_down(leg.amountIn * scale, resolve_token(leg.tokenIn).decimals),
+                # fee rates have three decimals: the quoted fee has at most three more than the token
+                fee=leg.fee if index == 0 else quantize_down(leg.fee * scale, resolve_token(leg.tokenIn).decimals + 3),
+                quotedAmountOut=leg.amountOut,
+                amountOut=quantize_down(leg.amountOut * moved, resolve_token(leg.tokenOut).decimals),
+            )
+            for leg in hop
+        ]
+        quoted_out = sum((leg.amountOut for leg in hop), Decimal(0))
+        scale = sum((leg.amountOut for leg in done), Decimal(0)) / quoted_out if quoted_out else Decimal(0)
+        executed += done
+    return executed
 
 
 def _receipt(record: dict | None) -> ChainReceipt | None:
