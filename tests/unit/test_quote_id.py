@@ -38,3 +38,16 @@ def test_an_order_must_match_its_quote():
     assert good.quote_terms == TERMS
     with pytest.raises(ValidationError, match="quoteId is a quote for 1.5 SOL->USDC, not for this order"):
         ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="2", quoteId=TERMS.encode())
+
+
+@pytest.mark.parametrize("amount_in, min_out, expires", [
+    ("NaN", "1", 1), ("1", "Infinity", 1), ("sNaN", "1", 1), ("-1", "1", 1), ("1", "0", 1), ("1", "-5", 1),
+    ("1", "1", 0), ("1", "1", 10**20),
+])  # fmt: skip
+def test_terms_we_could_not_have_issued_are_refused_even_with_a_good_checksum(amount_in, min_out, expires):
+    """The checksum is public: anyone can make one. A NaN minimum got through once and became a 500."""
+    forged = QuoteTerms("SOL", "USDC", Decimal(amount_in), Decimal(min_out), expires, "n").encode()
+    with pytest.raises(ValueError, match="is not a quoteId"):
+        QuoteTerms.decode(forged)
+    with pytest.raises(ValidationError):
+        ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1", quoteId=forged)

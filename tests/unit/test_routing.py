@@ -134,6 +134,11 @@ def test_the_transaction_holds_every_leg_and_its_signature_is_stable():
     swap = build_transaction(order, decision)
     assert swap.legs == decision.legs and swap.minAmountOut == decision.minAmountOut
     assert build_transaction(order, decision).signature == swap.signature
+    # a rebuild after a crash starts from the stored order: amounts read back from their JSON strings
+    stored = Order.model_validate_json(order.model_copy(update={"routing": decision}).model_dump_json())
+    assert build_transaction(stored, stored.routing).signature == swap.signature
+    scaled = decision.model_copy(update={"minAmountOut": decision.minAmountOut.quantize(Decimal("1e-12"))})
+    assert build_transaction(order, scaled).signature == swap.signature, "the same amount, written with more zeros"
     other = decision.model_copy(update={"minAmountOut": decision.minAmountOut - 1})
     assert build_transaction(order, other).signature != swap.signature
 
@@ -174,3 +179,16 @@ def test_a_two_hop_route_executes_hop_by_hop_the_second_spending_what_the_first_
     assert receipt.amountOut == second.amountOut
     moved = receipt.amountOut / decision.amountOut - 1
     assert abs(moved) <= Decimal("0.005") + Decimal("1e-6"), "the route as a whole moves by the drift, not twice"
+
+
+def test_a_retry_after_the_quote_expired_keeps_the_quote_if_the_order_started_routing_in_time():
+    from solroute.models.order import HistoryEntry, OrderStatus
+
+    _, fresh = Router(_venues()).route(_order("2"), now_ms=0)
+    bound = BoundQuote(minAmountOut=fresh.amountOut - Decimal("0.01"), expiresAtMs=1000)
+    entered = HistoryEntry(status=OrderStatus.ROUTING, seq=2, timestamp="t", timestampMs=900, message="m")
+    _, decision = Router(_venues()).route(_order("2", quote=bound, history=[entered]), now_ms=5000)
+    assert decision.minAmountOut == bound.minAmountOut
+    late = entered.model_copy(update={"timestampMs": 1000})
+    with pytest.raises(PriceMoved, match="before the order started routing"):
+        Router(_venues()).route(_order("2", quote=bound, history=[late]), now_ms=1000)

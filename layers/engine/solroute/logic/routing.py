@@ -21,7 +21,7 @@ from solroute.logic.clock import Clock
 from solroute.logic.route_search import Curve, Leg, Route, Search, search
 from solroute.models.amounts import plain, quantize_down, smallest_unit
 from solroute.models.errors import DexUnavailable, NoLiquidity, PermanentOrderError, PriceImpactTooHigh, PriceMoved
-from solroute.models.order import Order, Quote, RouteLeg, RoutingDecision, SignedSwap
+from solroute.models.order import Order, OrderStatus, Quote, RouteLeg, RoutingDecision, SignedSwap
 from solroute.models.tokens import b58encode, resolve_token
 
 logger = Logger(child=True)
@@ -133,7 +133,10 @@ class Router:
         """Every venue's direct quote (for the record) and the decision; raises NoLiquidity,
         PriceImpactTooHigh or PriceMoved (permanent) or DexUnavailable (transient: no venue
         answered, or the ones that did cannot route the order without the ones that did not)."""
-        if order.quote is not None and now_ms >= order.quote.expiresAtMs:
+        # The quote binds the order if it started routing in time; a retry after a transient error
+        # (a venue down) keeps to the quote's minimum, whenever it runs.
+        started_ms = next((h.timestampMs for h in order.history if h.status is OrderStatus.ROUTING), now_ms)
+        if order.quote is not None and started_ms >= order.quote.expiresAtMs:
             raise PriceMoved(f"price moved: quote expired at {Clock.iso(order.quote.expiresAtMs)}, before the order started routing")
         found = self.explore(order)
         decision = decide(found.search, order.slippage, resolve_token(order.tokenOut).decimals, list(found.failures))
@@ -179,8 +182,8 @@ class Router:
                 f"no liquidity for {plain(order.amountIn)} {order.tokenIn}: every route pays less than"
                 f" {plain(smallest_unit(decimals))} {order.tokenOut} (the smallest amount of {order.tokenOut})"
             )
-        fee_rates = {c.dex: c.fee_rate for c in curves}
-        quotes = [_venue_quote(route, fee_rates[dex]) for dex, route in sorted(found.direct.items())]
+        fee_rates = {c.pool_id: c.fee_rate for c in curves}
+        quotes = [_venue_quote(route, fee_rates[route.legs[0].pool_id]) for _, route in sorted(found.direct.items())]
         return Explored(found, quotes, tuple(failures))
 
 
@@ -195,7 +198,9 @@ def build_transaction(order: Order, decision: RoutingDecision, quotes: Sequence[
     order and the route, so rebuilding after a crash yields the same signature and the chain
     deduplicates it."""
     legs = decision.legs or _legacy_legs(order, decision, quotes)
-    material = "|".join([order.orderId, *(f"{leg.poolId}:{leg.tokenIn}:{leg.amountIn}" for leg in legs), str(decision.minAmountOut)])
+    # Amounts in one canonical form: a rebuild from the stored order (amounts read back from their
+    # JSON strings) must sign the same transaction, or a crash could lead to a second swap.
+    material = "|".join([order.orderId, *(f"{leg.poolId}:{leg.tokenIn}:{_canonical(leg.amountIn)}" for leg in legs), _canonical(decision.minAmountOut)])
     return SignedSwap(
         signature=b58encode(hashlib.sha512(material.encode()).digest()),
         dex=decision.dex,
@@ -207,6 +212,10 @@ def build_transaction(order: Order, decision: RoutingDecision, quotes: Sequence[
         minAmountOut=decision.minAmountOut,
         legs=list(legs),
     )
+
+
+def _canonical(amount: Decimal) -> str:
+    return plain(amount.normalize())
 
 
 def _legacy_legs(order: Order, decision: RoutingDecision, quotes: Sequence[Quote]) -> list[RouteLeg]:

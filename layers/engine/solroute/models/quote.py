@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from solroute.models.amounts import plain
 
 PREFIX = "q1"
+MAX_EXPIRES_AT_MS = 10**14  # about the year 5138: later than any quote we issue, within an int the store keeps
 _DOMAIN = b"solroute quote v1|"
 
 
@@ -50,6 +51,13 @@ class QuoteTerms:
             raise ValueError("is not a quoteId from GET /api/quote") from None
         if _checksum(payload) != parts[2]:
             raise ValueError("has been altered (its checksum does not match); use the quoteId exactly as GET /api/quote sent it")
+        # The checksum is not a secret: the terms must still be terms we could have issued.
+        sane = (
+            terms.amount_in.is_finite() and terms.min_amount_out.is_finite() and terms.amount_in > 0
+            and terms.min_amount_out > 0 and 0 < terms.expires_at_ms < MAX_EXPIRES_AT_MS
+        )  # fmt: skip
+        if not sane:
+            raise ValueError("is not a quoteId from GET /api/quote")
         return terms
 
 
