@@ -103,7 +103,8 @@ def test_a_long_polled_read_of_an_idle_stream_answers_the_moment_a_record_is_wri
     threading.Thread(target=write_when_the_read_waits).start()
     started = time.monotonic()
     records = streams.get_records(ShardIterator=iterator)["Records"]
-    assert written.is_set() and [r["dynamodb"]["Keys"]["id"]["S"] for r in records] == ["a"]
+    # The record can come back before the writer thread has run its next line: wait for that line.
+    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in records] == ["a"] and written.wait(10)
     assert time.monotonic() - started < 15, "answered when the record came, not at the end of the wait"
 
 
