@@ -159,6 +159,29 @@ def test_slippage_protection_fails_the_swap_when_the_price_moves_too_far(make_en
         assert o.execution.amountOut >= o.routing.minAmountOut
 
 
+@pytest.mark.parametrize("pair, amount", [(("JUP", "USDC"), "200000"), (("WIF", "USDC"), "1000")])
+def test_a_route_below_its_minimum_fails_whole_and_one_above_confirms_whole(make_engine, pair, amount):
+    """A split or two-hop transaction lands whole or not at all: the order's output is its last
+    hop's legs, compared with the minimum once, for the whole route."""
+    engine = make_engine(sim={"price_drift": Decimal("0.2")})
+    results = []
+    for _ in range(20):
+        order = engine.submit(tokenIn=pair[0], tokenOut=pair[1], amountIn=amount, slippage="0.001")
+        engine.run(order.orderId)
+        results.append(engine.orders.get(order.orderId))
+    assert {o.status for o in results} == {S.FAILED, S.CONFIRMED}, "a 20% drift against 0.1% slippage trips some routes, not all"
+    for o in results:
+        assert len(o.routing.legs) == 2 and len(o.execution.legs) == 2 and o.routing.kind in ("split", "two-hop")
+        last = sum(leg.amountOut for leg in o.execution.legs if leg.tokenOut == pair[1])
+        assert o.execution.amountOut == last
+        landed = engine.ledger.get(o.transaction.signature)
+        assert landed["status"] == ("failed" if o.status is S.FAILED else "success"), "the order says what the chain says"
+        if o.status is S.FAILED:
+            assert o.failureReason.startswith("slippage exceeded") and last < o.routing.minAmountOut
+        else:
+            assert last >= o.routing.minAmountOut
+
+
 def test_an_order_without_a_slot_is_requeued_for_it_and_that_is_not_an_attempt(engine):
     order = engine.submit()
     for _ in range(100):  # other consumers started 100 orders this minute
