@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from typing import Callable
 from pathlib import Path
 
 from localcloud.lifeline import PARENT_PID
@@ -35,6 +36,16 @@ def _alive(pid: int) -> bool:
         return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _wait_until_dead(pid: int, timeout_s: float, kill: Callable[[], None], failure: str) -> None:
+    """Wait for ``pid`` to die; past the deadline, kill it (leave no orphan behind) and fail."""
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            kill()
+            raise AssertionError(failure)
+        time.sleep(0.05)
+
+
 def test_a_busy_function_instance_dies_when_its_parent_is_killed(tmp_path):
     pid_file = tmp_path / "pid"
     parent = subprocess.Popen([sys.executable, "-c", PARENT, str(pid_file)], cwd=ROOT)
@@ -48,12 +59,7 @@ def test_a_busy_function_instance_dies_when_its_parent_is_killed(tmp_path):
     finally:
         parent.send_signal(signal.SIGKILL)  # no chance to stop its children itself
         parent.wait(30)
-    deadline = time.monotonic() + 30
-    while _alive(worker):
-        if time.monotonic() > deadline:
-            os.kill(worker, signal.SIGKILL)  # leave no orphan behind
-            raise AssertionError(f"instance {worker} outlived its parent")
-        time.sleep(0.05)
+    _wait_until_dead(worker, 30, lambda: os.kill(worker, signal.SIGKILL), f"instance {worker} outlived its parent")
 
 
 def test_the_function_never_sees_the_lifeline_variable():
@@ -91,9 +97,4 @@ def test_a_cloud_started_for_a_test_stops_when_the_test_process_is_killed():
     finally:
         starter.send_signal(signal.SIGKILL)
         starter.wait(30)
-    deadline = time.monotonic() + 60
-    while _alive(cloud):
-        if time.monotonic() > deadline:
-            os.killpg(cloud, signal.SIGKILL)  # leave no orphan behind
-            raise AssertionError(f"the cloud {cloud} outlived the process that started it")
-        time.sleep(0.05)
+    _wait_until_dead(cloud, 60, lambda: os.killpg(cloud, signal.SIGKILL), f"the cloud {cloud} outlived the process that started it")
