@@ -14,9 +14,13 @@ from solroute.dex.market import INTERMEDIATES, POOL_SEEDS, Market
 from solroute.logic.route_search import MIN_GAIN, Curve, best_hop, search, split_amount
 from solroute.models.tokens import KNOWN_TOKENS
 
-MARKET = Market()
+MARKET = Market()  # at reference prices: it does not move
 SYMBOLS = sorted(KNOWN_TOKENS)
 D = Decimal
+
+
+def pools(token_in: str, token_out: str, dexes=None) -> list[Curve]:
+    return MARKET.curves(token_in, token_out, 0, dexes)
 
 
 def curve(dex: str, reserve_in: Decimal, reserve_out: Decimal, fee: str, decimals: int = 6) -> Curve:
@@ -86,7 +90,7 @@ def test_more_in_never_pays_less_and_never_at_a_better_rate(x, y, fee, a, b):
 # ------------------------------------------------------------------ routes on the market
 pairs = st.tuples(st.sampled_from(SYMBOLS), st.sampled_from(SYMBOLS)).filter(lambda p: p[0] != p[1])
 # Both venues hold a pool of these: the pairs a split can happen on, both ways round.
-TWO_VENUE_PAIRS = sorted({(a, b) for a, b in itertools.permutations(SYMBOLS, 2) if len(MARKET.curves(a, b)) == 2})
+TWO_VENUE_PAIRS = sorted({(a, b) for a, b in itertools.permutations(SYMBOLS, 2) if len(pools(a, b)) == 2})
 # Order sizes from $0.50 to $30M, spread evenly over the orders of magnitude.
 usd_sizes = st.integers(min_value=-30, max_value=745).map(lambda e: (D(10) ** (D(e) / 100)).quantize(D("0.01")))
 
@@ -100,7 +104,7 @@ def _amount(symbol: str, usd: Decimal) -> Decimal:
 @given(pairs, usd_sizes)
 def test_the_chosen_route_never_pays_less_than_any_venue_direct(pair, usd):
     token_in, token_out = pair
-    found = search(token_in, token_out, _amount(token_in, usd), MARKET.curves)
+    found = search(token_in, token_out, _amount(token_in, usd), pools)
     assume(found is not None)
     for route in found.direct.values():
         assert found.chosen.amount_out >= route.amount_out
@@ -110,7 +114,7 @@ def test_the_chosen_route_never_pays_less_than_any_venue_direct(pair, usd):
 @given(st.sampled_from(TWO_VENUE_PAIRS), usd_sizes)
 def test_a_split_is_chosen_only_when_it_pays_more_than_the_better_venue_alone(pair, usd):
     token_in, token_out = pair
-    found = search(token_in, token_out, _amount(token_in, usd), MARKET.curves)
+    found = search(token_in, token_out, _amount(token_in, usd), pools)
     assume(found is not None and found.split is not None)
     best_alone = max(r.amount_out for r in found.direct.values())
     assert found.split.amount_out > best_alone * (1 + MIN_GAIN)
@@ -121,7 +125,7 @@ def test_a_split_is_chosen_only_when_it_pays_more_than_the_better_venue_alone(pa
 @given(pairs, usd_sizes)
 def test_two_hops_are_chosen_only_when_they_pay_or_no_direct_pool_exists(pair, usd):
     token_in, token_out = pair
-    found = search(token_in, token_out, _amount(token_in, usd), MARKET.curves)
+    found = search(token_in, token_out, _amount(token_in, usd), pools)
     assume(found is not None and found.chosen.kind == "two-hop")
     if found.direct:
         one_hop = max([*(r.amount_out for r in found.direct.values()), *([found.split.amount_out] if found.split else [])])
@@ -135,8 +139,8 @@ def test_two_hops_are_chosen_only_when_they_pay_or_no_direct_pool_exists(pair, u
 @given(pairs, usd_sizes)
 def test_price_impact_grows_with_size(pair, usd):
     token_in, token_out = pair
-    small = search(token_in, token_out, _amount(token_in, D(10)), MARKET.curves)
-    large = search(token_in, token_out, _amount(token_in, usd), MARKET.curves)
+    small = search(token_in, token_out, _amount(token_in, D(10)), pools)
+    large = search(token_in, token_out, _amount(token_in, usd), pools)
     assume(small is not None and large is not None and usd > 10)
     assert D(0) <= small.chosen.price_impact <= large.chosen.price_impact + D("0.000001")
 
@@ -150,13 +154,13 @@ def test_the_market_has_at_least_eight_tokens_each_trading_with_usdc_and_sol():
 
 def test_a_pair_that_would_need_three_hops_has_no_route():
     # WIF trades only against SOL, JTO only against USDC: WIF -> SOL -> USDC -> JTO is too long.
-    assert not MARKET.tradeable("WIF", "JTO") and search("WIF", "JTO", D(10), MARKET.curves) is None
+    assert not MARKET.tradeable("WIF", "JTO") and search("WIF", "JTO", D(10), pools) is None
 
 
 def test_some_pairs_have_no_direct_pool_and_route_through_usdc_or_sol():
-    no_direct = [(a, b) for a, b in itertools.permutations(SYMBOLS, 2) if not MARKET.curves(a, b)]
+    no_direct = [(a, b) for a, b in itertools.permutations(SYMBOLS, 2) if not pools(a, b)]
     assert ("WIF", "USDC") in no_direct and ("JTO", "SOL") in no_direct
-    found = search("WIF", "USDC", D(1000), MARKET.curves)
+    found = search("WIF", "USDC", D(1000), pools)
     assert found.chosen.kind == "two-hop" and found.chosen.via == ("SOL",) and "no direct pool" in found.reason()
 
 
@@ -167,33 +171,33 @@ def test_some_pairs_are_deep_on_one_venue_and_shallow_on_the_other():
 
 
 def test_a_large_order_splits_and_says_what_the_split_gains():
-    found = search("JUP", "USDC", D(500_000), MARKET.curves)
+    found = search("JUP", "USDC", D(500_000), pools)
     assert found.chosen.kind == "split" and {leg.dex for leg in found.chosen.legs} == {"meteora", "raydium"}
     assert found.reason().startswith("split Meteora 95% + Raydium 5% returns +0.4") and found.reason().endswith("over Meteora alone")
 
 
 def test_a_small_order_takes_one_venue():
-    found = search("SOL", "USDC", D("1.5"), MARKET.curves)
+    found = search("SOL", "USDC", D("1.5"), pools)
     assert found.chosen.kind == "direct" and found.split is None
     assert found.reason().startswith("Meteora returns ")
 
 
 @pytest.mark.parametrize("amount, at_least", [(D(1_000_000), D("0.9")), (D(999_999_999_999), D("0.9999"))])
 def test_the_huge_orders_of_the_issue_show_their_price_impact(amount, at_least):
-    assert search("SOL", "USDC", amount, MARKET.curves).chosen.price_impact >= at_least
+    assert search("SOL", "USDC", amount, pools).chosen.price_impact >= at_least
 
 
 def test_an_unknown_mint_or_a_venue_filter_with_no_pool_finds_no_route():
     mint = "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU"
-    assert not MARKET.tradeable("SOL", mint) and search("SOL", mint, D(1), MARKET.curves) is None
+    assert not MARKET.tradeable("SOL", mint) and search("SOL", mint, D(1), pools) is None
     assert not MARKET.tradeable("WIF", "ORCA", dexes=["raydium"])
-    only_raydium = lambda a, b: MARKET.curves(a, b, dexes=["raydium"])  # noqa: E731
+    only_raydium = lambda a, b: pools(a, b, dexes=["raydium"])  # noqa: E731
     assert search("WIF", "USDC", D(10), only_raydium) is None
 
 
 def test_a_hop_without_any_pool_is_none_and_one_pool_is_never_split():
     assert best_hop([], D(1)) is None
-    (only,) = MARKET.curves("WIF", "SOL")
+    (only,) = pools("WIF", "SOL")
     assert len(best_hop([only], D(1_000_000)).legs) == 1
 
 

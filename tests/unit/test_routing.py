@@ -1,6 +1,7 @@
 """The router: what the venues quote, the route it chooses, the limits it enforces, and the one
 transaction it builds for a route."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -75,7 +76,8 @@ def test_a_big_order_splits_across_both_venues_in_one_decision():
     assert decision.kind == "split" and set(decision.dex.split("+")) == {"meteora", "raydium"}
     assert sum(leg.amountIn for leg in decision.legs) == Decimal(200000)
     assert decision.amountOut == sum(leg.amountOut for leg in decision.legs) > max(q.amountOut for q in quotes)
-    assert decision.reason.startswith("split Meteora 95% + Raydium 5% returns +") and decision.reason.endswith("over Meteora alone")
+    # the share depends on the venues' noise of the moment: Meteora, the deep pool, takes nearly all
+    assert re.fullmatch(r"split Meteora 9\d% \+ Raydium \d% returns \+\d+\.\d+% over Meteora alone", decision.reason)
 
 
 def test_a_pair_without_a_pool_hops_through_an_intermediate():

@@ -23,6 +23,8 @@ from solroute.dal.sqs import SqsOrderQueue
 from solroute.dal.websocket import ApiGatewayNotifier
 from solroute.dex.chain import SimulatedChain
 from solroute.dex.faults import FaultPlan
+from solroute.dex.market import Market
+from solroute.dex.price_path import PricePath
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.venue import SimulatedDex
@@ -136,11 +138,24 @@ def order_queries() -> OrderQueries:
 
 
 @lru_cache(maxsize=1)
+def price_path() -> PricePath:
+    """The simulated market's prices over time: the same in every function of the stack."""
+    config = settings()
+    return PricePath(config.market_seed, config.volatility)
+
+
+@lru_cache(maxsize=1)
+def market() -> Market:
+    """The pools, priced from the price path at any moment."""
+    return Market(path=price_path())
+
+
+@lru_cache(maxsize=1)
 def router() -> Router:
     """The venues, as the consumer routes on them and the quote endpoint quotes them."""
     config = settings()
     randomness = Randomness(config.sim_seed)
-    venues = [SimulatedDex(seed, config.simulation, randomness, clock(), faults()) for seed in DEX_SEEDS]
+    venues = [SimulatedDex(seed, config.simulation, randomness, clock(), faults(), market()) for seed in DEX_SEEDS]
     return Router(venues, max_price_impact=config.max_price_impact)
 
 

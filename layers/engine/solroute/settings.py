@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from solroute.dex import seeds
 from solroute.dex.faults import FaultPlan
+from solroute.dex.price_path import parse_volatility
 from solroute.dex.simulation import SimulationConfig
 
 
@@ -39,6 +40,8 @@ class Settings(BaseModel):
     start_timeout_seconds: int = Field(300, alias="START_TIMEOUT_SECONDS", ge=1)
     queue_visibility_timeout_seconds: int = Field(180, alias="QUEUE_VISIBILITY_TIMEOUT_SECONDS", ge=0)
     fault_injection: str = Field("", alias="FAULT_INJECTION")
+    # The simulated market's volatility per token (solroute.dex.price_path.parse_volatility).
+    price_volatility: str = Field("0.02", alias="PRICE_VOLATILITY")
     backoff_base_seconds: float = Field(2.0, alias="BACKOFF_BASE_SECONDS", ge=0)
     sim_seed: int | None = Field(None, alias="SIM_SEED")
     sim_quote_delay_ms: int = Field(seeds.QUOTE_DELAY_MS, alias="SIM_QUOTE_DELAY_MS", ge=0)
@@ -52,6 +55,22 @@ class Settings(BaseModel):
     def _known_faults(cls, value: str) -> str:
         FaultPlan.parse(value)  # fail at start-up, not at the first fault
         return value
+
+    @field_validator("price_volatility")
+    @classmethod
+    def _volatility(cls, value: str) -> str:
+        parse_volatility(value)  # fail at start-up with a clear message
+        return value
+
+    @property
+    def volatility(self) -> dict[str, Decimal]:
+        """Each token's volatility (price_volatility parsed; "*": the tokens not named)."""
+        return parse_volatility(self.price_volatility)
+
+    @property
+    def market_seed(self) -> str:
+        """The price path's seed: SIM_SEED when set, else one every function of the stack shares."""
+        return str(self.sim_seed) if self.sim_seed is not None else self.orders_table or "solroute"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":

@@ -1,7 +1,8 @@
 """The simulated market: which pools each venue holds, and how deep they are.
 
 Ten tokens. Every pool is constant-product with its venue's fee (Raydium 0.3%, Meteora 0.2%) and
-holds ``liquidity_usd`` of value on each side at the tokens' reference prices. The table is made
+holds ``liquidity_usd`` of value on each side at the tokens' prices of the moment (the market's
+price path, solroute.dex.price_path; the reference prices when it does not move). The table is made
 so that routing has real choices:
 
 - deep on both venues (SOL/USDC, SOL/USDT, USDC/USDT): a big order pays more split across both;
@@ -11,8 +12,8 @@ so that routing has real choices:
 - no direct pool at all (WIF/USDC, JTO/SOL, BONK/USDC, JUP/SOL, ...): only a hop through USDC
   or SOL trades them.
 
-Deterministic: the same table everywhere; a quote's noise comes from the seeded randomness of
-the venue that quotes (solroute.dex.venue).
+Deterministic: the same table everywhere, and the same prices at the same moment under the same
+seed; a quote's noise comes from the venue that quotes (solroute.dex.venue).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
+from solroute.dex.price_path import PricePath
 from solroute.dex.seeds import DEX_SEEDS, DexSeed
 from solroute.logic.route_search import Curve
 from solroute.models.tokens import KNOWN_TOKENS, Token
@@ -53,12 +55,15 @@ POOL_SEEDS: tuple[PoolSeed, ...] = (
 
 
 class Market:
-    def __init__(self, venues: Sequence[DexSeed] = DEX_SEEDS, pools: Sequence[PoolSeed] = POOL_SEEDS) -> None:
+    def __init__(
+        self, venues: Sequence[DexSeed] = DEX_SEEDS, pools: Sequence[PoolSeed] = POOL_SEEDS, path: PricePath | None = None
+    ) -> None:
         self.venues = {v.name: v for v in venues}
         self._pools: dict[tuple[str, frozenset[str]], PoolSeed] = {(p.dex, frozenset(p.pair)): p for p in pools if p.dex in self.venues}
+        self.path = path if path is not None else STILL  # the tokens' prices over time
 
-    def curve(self, dex: str, token_in: Token, token_out: Token) -> Curve | None:
-        """The venue's pool for the pair, facing ``token_in -> token_out`` (None: it has none)."""
+    def curve(self, dex: str, token_in: Token, token_out: Token, at_ms: int) -> Curve | None:
+        """The venue's pool for the pair at ``at_ms``, facing ``token_in -> token_out`` (None: it has none)."""
         seed = self._pools.get((dex, frozenset((token_in.symbol, token_out.symbol))))
         if seed is None or token_in.reference_price_usd is None or token_out.reference_price_usd is None:
             return None
@@ -68,30 +73,39 @@ class Market:
             pool_id=f"{dex}:{'-'.join(seed.pair)}",
             token_in=token_in.symbol,
             token_out=token_out.symbol,
-            reserve_in=seed.liquidity_usd / token_in.reference_price_usd,
-            reserve_out=seed.liquidity_usd / token_out.reference_price_usd,
+            reserve_in=seed.liquidity_usd / self.path.usd(token_in.symbol, at_ms),
+            reserve_out=seed.liquidity_usd / self.path.usd(token_out.symbol, at_ms),
             fee_rate=venue.fee_rate,
             in_decimals=token_in.decimals,
             out_decimals=token_out.decimals,
         )
 
-    def curves(self, token_in: str, token_out: str, dexes: Sequence[str] | None = None) -> list[Curve]:
-        """Every venue's pool for the pair (only ``dexes``, when given), by venue name."""
+    def curves(self, token_in: str, token_out: str, at_ms: int, dexes: Sequence[str] | None = None) -> list[Curve]:
+        """Every venue's pool for the pair at ``at_ms`` (only ``dexes``, when given), by venue name."""
         a, b = KNOWN_TOKENS.get(token_in), KNOWN_TOKENS.get(token_out)
         if a is None or b is None or a == b:
             return []
         names = sorted(self.venues if dexes is None else set(dexes) & set(self.venues))
-        return [c for c in (self.curve(name, a, b) for name in names) if c is not None]
+        return [c for c in (self.curve(name, a, b, at_ms) for name in names) if c is not None]
+
+    def has_pool(self, token_in: str, token_out: str, dexes: Sequence[str] | None = None) -> bool:
+        """Some venue (of ``dexes``, when given) holds a pool for the pair."""
+        a, b = KNOWN_TOKENS.get(token_in), KNOWN_TOKENS.get(token_out)
+        if a is None or b is None or a == b or a.reference_price_usd is None or b.reference_price_usd is None:
+            return False
+        names = self.venues if dexes is None else set(dexes) & set(self.venues)
+        return any((name, frozenset((token_in, token_out))) in self._pools for name in names)
 
     def tradeable(self, token_in: str, token_out: str, dexes: Sequence[str] | None = None) -> bool:
-        """A direct pool, or a route through one intermediate token, exists."""
-        if self.curves(token_in, token_out, dexes):
+        """A direct pool, or a route through one intermediate token, exists (at any moment)."""
+        if self.has_pool(token_in, token_out, dexes):
             return True
         return any(
-            self.curves(token_in, m, dexes) and self.curves(m, token_out, dexes)
+            self.has_pool(token_in, m, dexes) and self.has_pool(m, token_out, dexes)
             for m in INTERMEDIATES
             if m not in (token_in, token_out)
         )
 
 
-MARKET = Market()  # the one table: the same in every function and every test
+STILL = PricePath("", {})  # a market that does not move: every token at its reference price
+MARKET = Market()  # the one table (at reference prices): the same in every function and every test

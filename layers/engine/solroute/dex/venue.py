@@ -1,4 +1,9 @@
-"""A simulated DEX: quotes its constant-product pools, as one API call per route search."""
+"""A simulated DEX: quotes its constant-product pools, as one API call per route search.
+
+What it quotes is a pure function of the moment (``pools_at``): the market's pools at that
+millisecond, each price times the venue's noise, a smooth function of (seed, venue, pool, time)
+within the venue's band. Two quotes of one venue at the same millisecond agree, in any instance.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Sequence
 
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.dex.market import MARKET, Market
+from solroute.dex.price_path import smooth_unit
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DexSeed
 from solroute.dex.simulation import SimulationConfig
@@ -33,6 +39,8 @@ class SimulatedDex:
         self.clock = clock
         self.faults = faults
         self.market = market
+        # The noise's seed: the simulation's seed when set, else the market's (deployment-wide).
+        self.noise_seed = str(randomness.seed) if randomness.seed is not None else market.path.seed
 
     @property
     def name(self) -> str:
@@ -40,8 +48,8 @@ class SimulatedDex:
 
     def quote_pools(self, order: Order, pairs: Sequence[tuple[str, str]]) -> list[Curve]:
         """This venue's pools for ``pairs`` (each facing token_in -> token_out), as priced now:
-        one call to the venue's quote API (raises DexUnavailable at the configured rate).
-        Each pool's price is its reference price times a seeded draw from the venue's band."""
+        one call to the venue's quote API (raises DexUnavailable at the configured rate), then
+        ``pools_at`` the moment it answers."""
         rng = self.randomness.rng(order.orderId, order.attempts, self.seed.name, "quote")
         delay_ms = self.config.quote_delay_ms * Randomness.uniform(rng, Decimal("0.75"), Decimal("1.25"))
         self.clock.sleep(float(delay_ms) / 1000)
@@ -49,9 +57,20 @@ class SimulatedDex:
             raise DexUnavailable(f"{self.seed.display_name} quote API did not answer")
         if self.faults.fires("quote-timeout", order.orderId, order.attempts, self.seed.name):
             raise DexUnavailable(f"{self.seed.display_name} quote API timed out")
+        return self.pools_at(pairs, self.clock.now_ms())
+
+    def pools_at(self, pairs: Sequence[tuple[str, str]], at_ms: int) -> list[Curve]:
+        """What this venue quotes for ``pairs`` at ``at_ms`` (no delay, no failure, no fault): its
+        pools at the market's prices of that moment, each output reserve times the venue's noise
+        (within its price band, smooth in time)."""
+        low, high = self.seed.price_band
         curves = []
         for token_in, token_out in pairs:
-            for curve in self.market.curves(token_in, token_out, [self.seed.name]):
-                factor = Randomness.uniform(rng, *self.seed.price_band)
+            for curve in self.market.curves(token_in, token_out, at_ms, [self.seed.name]):
+                unit = smooth_unit(self.noise_seed, f"{self.seed.name}|{curve.pool_id}|{token_in}>{token_out}", at_ms)
+                factor = low + (high - low) * Decimal(int(unit * _STEPS)) / _STEPS
                 curves.append(replace(curve, reserve_out=curve.reserve_out * factor))
         return curves
+
+
+_STEPS = 1_000_000  # the noise's resolution within the band
