@@ -32,7 +32,7 @@ HOUR_MS = 3_600_000
 STABLECOINS = frozenset({"USDC", "USDT"})  # at 1 unless a volatility names them
 DEFAULT = "*"
 MAX_VOLATILITY = Decimal(1)  # 100% per sqrt(hour) is no longer a market
-NOISE_KNOT_MS = 20_000  # the venues' quote noise: a knot every 20 s, smooth in between
+NOISE_KNOT_MS = 30_000  # the venues' quote noise: a knot every 30 s, smooth in between (<= 0.25%/s in a 5% band)
 _SIG_DIGITS = 12  # prices are rounded so that every platform's libm agrees
 _TWO_PI = 2 * math.pi
 _U53 = float(1 << 53)
@@ -172,3 +172,28 @@ def smooth_unit(seed: str, key: str, at_ms: int, knot_ms: int = NOISE_KNOT_MS) -
 def _knot(seed: str, key: str, knot: int) -> float:
     return _uniform(_hash(f"{seed}|noise|{key}|{knot}"))
 
+
+
+def crossing_ms(path: PricePath, token_in: str, token_out: str, price: Decimal, start_ms: int, until_ms: int, step_ms: int = 1000) -> int | None:
+    """The first millisecond in [start_ms, until_ms] at which the mid price (``market_price``)
+    reaches ``price`` from the side it starts on (at or above it when it starts below, at or
+    below when it starts above); None if it does not by ``until_ms``. Scans every ``step_ms``,
+    then bisects to the millisecond (the path is continuous). Tests pin a crossing with it."""
+    def reached(ms: int) -> bool:
+        now = market_price(path, token_in, token_out, ms)
+        return now >= price if rising else now <= price
+
+    rising = market_price(path, token_in, token_out, start_ms) < price
+    before = start_ms
+    for at in range(start_ms, until_ms + step_ms, step_ms):
+        at = min(at, until_ms)
+        if reached(at):
+            low, high = before, at  # not reached at low (unless low == start_ms), reached at high
+            if low == high or reached(low):
+                return low
+            while high - low > 1:
+                mid = (low + high) // 2
+                low, high = (low, mid) if reached(mid) else (mid, high)
+            return high
+        before = at
+    return None
