@@ -132,7 +132,7 @@ class PricePath:
         return Decimal(f"{float(reference) * math.exp(move):.{_SIG_DIGITS}g}")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)  # a few MB: the coarse levels every evaluation shares stay in it
 def _node(seed: str, symbol: str, period: int, level: int, index: int) -> float:
     """The standard Gaussian draw of one node of the tree (shared by every nearby time)."""
     return _gaussian(f"{seed}|{symbol}|{period}|{level}|{index}")
@@ -140,18 +140,24 @@ def _node(seed: str, symbol: str, period: int, level: int, index: int) -> float:
 
 def _standard_bridge(seed: str, symbol: str, period: int, t: int) -> float:
     """A Brownian bridge with unit volatility per sqrt(hour), 0 at both ends of the period, at
-    ``t`` ms into it."""
+    ``t`` ms into it: linear between the nodes of its finest level."""
+    left, right = _segment(seed, symbol, period, t >> FINEST_BITS)
+    return left + (right - left) * ((t & (FINEST_MS - 1)) / FINEST_MS)
+
+
+@lru_cache(maxsize=4096)
+def _segment(seed: str, symbol: str, period: int, segment: int) -> tuple[float, float]:
+    """The bridge at both ends of one finest segment (``FINEST_MS`` long): one descent of the tree,
+    shared by every millisecond of the segment (the venues quoting one route, say)."""
     left, right = 0.0, 0.0  # the bridge at the ends of the current interval
     index = 0
     for level in range(LEVELS):
         mid = 0.5 * (left + right) + _MID_SD[level] * _node(seed, symbol, period, level, index)
-        half = PERIOD_MS >> (level + 1)
-        if t & half:
+        if segment >> (LEVELS - 1 - level) & 1:
             left, index = mid, 2 * index + 1
         else:
             right, index = mid, 2 * index
-    frac = (t & (FINEST_MS - 1)) / FINEST_MS
-    return left + (right - left) * frac
+    return left, right
 
 
 def market_price(path: PricePath, token_in: str, token_out: str, at_ms: int) -> Decimal:
