@@ -82,21 +82,25 @@ def _rate(outputs: dict[str, str]) -> int:
 
 def _public(key: ApiKey) -> dict:
     """A key's record as shown: everything but its hash."""
-    return key.model_dump(by_alias=True, exclude={"key_hash"})
+    return key.model_dump(by_alias=True, exclude={"key_hash"}, exclude_none=True)  # webhookUrl only when it has one
 
 
 async def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from solroute.dal.dynamodb import DynamoApiKeyStore
+    from solroute.dal.webhooks_dynamodb import DynamoWebhookMaster
     from solroute.logic.clock import Clock
+    from solroute.logic.webhooks import WebhookSecrets
     from solroute.logic.keys import KeyAdmin
     from solroute.models.errors import DomainError
 
     keys = stack_table(args.stack_name, args.region) if args.stack_name else await local_table(args.api)
     admin = KeyAdmin(DynamoApiKeyStore(keys.table), Clock(), keys.default_rate)
+    args.webhook_secrets = WebhookSecrets(DynamoWebhookMaster(keys.table))  # the master is made on first use
+    commands = {"create": _create, "list": _list, "revoke": _revoke, "webhook-secret": _webhook_secret}
     try:
-        return {"create": _create, "list": _list, "revoke": _revoke}[args.keys_command](admin, args, keys.where)
+        return commands[args.keys_command](admin, args, keys.where)
     except DomainError as error:  # a bad name or rate, an unknown key id, the store unreachable
         raise CliError(str(error), EXIT_FAILED) from error
     except (ClientError, BotoCoreError) as error:  # the table missing, no access
@@ -104,17 +108,32 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def _create(admin: KeyAdmin, args: argparse.Namespace, where: str) -> int:
-    issued = admin.create(args.name, args.rate)
+    issued = admin.create(args.name, args.rate, webhook_url=args.webhook_url)
     record = issued.record
+    secret = args.webhook_secrets.secret_for(record.key_id)
     if args.json:
         shown = _public(record)
         del shown["revoked"]  # a new key never is
-        print(json.dumps({"apiKey": issued.api_key, **shown}))
+        print(json.dumps({"apiKey": issued.api_key, **shown, "webhookSecret": secret}))
         return EXIT_OK
     print(issued.api_key)
     print(f"  id {record.key_id}, name {record.name!r}, owner {record.owner}, {record.rate_per_minute} orders a minute, in {where}")
     print("  This is the only time the key is shown (only its hash is stored): keep it now.")
     print(f"  Use it: export SOLROUTE_API_KEY={issued.api_key}   (or --api-key; HTTP header x-api-key)")
+    if record.webhook_url:
+        print(f"  Its orders' status changes are POSTed to {record.webhook_url} (unless an order names its own webhookUrl)")
+    print(f"  Webhook secret {secret}: verify X-Solroute-Signature with it (docs/webhooks.md; `keys webhook-secret {record.key_id}` shows it again)")
+    return EXIT_OK
+
+
+def _webhook_secret(admin: KeyAdmin, args: argparse.Namespace, where: str) -> int:
+    from solroute.models.errors import KeyNotFound
+
+    key = admin.keys.find(args.key_id)
+    if key is None:
+        raise KeyNotFound(f"no key with id {args.key_id}", {"keyId": args.key_id})
+    secret = args.webhook_secrets.secret_for(key.key_id)
+    print(json.dumps({"keyId": key.key_id, "webhookSecret": secret}) if args.json else secret)
     return EXIT_OK
 
 
@@ -142,7 +161,7 @@ def _revoke(admin: KeyAdmin, args: argparse.Namespace, where: str) -> int:
 
 
 def add_keys_command(subcommands: Any, default_api: str) -> argparse.ArgumentParser:
-    """Add `keys create|list|revoke` to ``subcommands`` (what ``add_subparsers()`` returned)."""
+    """Add `keys create|list|revoke|webhook-secret` to ``subcommands`` (what ``add_subparsers()`` returned)."""
     keys = subcommands.add_parser("keys", help="create, list and revoke API keys (the local cloud's, or --stack-name's)",
                                   description="Manage API keys: in the running local cloud (found at --api), or in a deployed "
                                   "stack (--stack-name, with the AWS credentials boto3 finds).")  # fmt: skip
@@ -159,7 +178,10 @@ def add_keys_command(subcommands: Any, default_api: str) -> argparse.ArgumentPar
     create = action("create", "issue a key and print it (once: only its hash is stored)")
     create.add_argument("--name", required=True, help="what the key is for, 1-64 letters, digits, spaces or . @ : / _ -")
     create.add_argument("--rate", type=int, help="orders a minute it may submit (default: the stack's KeyRatePerMinute)")
+    create.add_argument("--webhook-url", help="POST its orders' status changes here unless an order names its own (https, or http to localhost)")
     action("list", "list the keys: id, name, owner, rate, created, revoked (never the key)")
     revoke = action("revoke", "refuse a key from now on")
     revoke.add_argument("key_id", metavar="KEY_ID", help="the key's id (its first 11 characters, as `keys list` shows)")
+    secret = action("webhook-secret", "print the secret that signs a key's webhooks (X-Solroute-Signature; docs/webhooks.md)")
+    secret.add_argument("key_id", metavar="KEY_ID", help="the key's id (its first 11 characters, as `keys list` shows)")
     return keys

@@ -1,7 +1,7 @@
 """Lambda authorizer: is the request's API key valid, and whose is it?
 
-One function for both APIs. The context (owner, keyId, ratePerMinute) is what the integration
-sees as the caller, never anything the client sent.
+One function for both APIs. The context (owner, keyId, ratePerMinute, and the key's webhookUrl
+if it has one) is what the integration sees as the caller, never anything the client sent.
 
 - An HTTP API (payload 2.0, simple responses) gets ``{"isAuthorized": true, "context"}`` with
   either the caller or, for a missing, unknown or revoked key, ``{"refusal": "<why>"}``: the API
@@ -28,7 +28,7 @@ NOBODY = "anonymous"  # the principalId of a refused WebSocket connection
 
 
 def _context(principal: Principal | None) -> dict:
-    return principal.model_dump(by_alias=True) if principal else {}
+    return principal.model_dump(by_alias=True, exclude_none=True) if principal else {}  # a context holds no nulls
 
 
 def refusal(presented: str | None, event: dict) -> str:

@@ -33,7 +33,7 @@ def test_create_prints_the_key_once_with_the_stack_default_rate_and_the_key_work
     code, out, _ = solroute(capsys, "keys", "create", "--name", "alice", "--api", cloud.http_url, "--json")
     issued = json.loads(out)
     assert code == 0
-    assert set(issued) == {"apiKey", "owner", "keyId", "name", "ratePerMinute", "createdAt"}
+    assert set(issued) == {"apiKey", "owner", "keyId", "name", "ratePerMinute", "createdAt", "webhookSecret"}
     assert (issued["name"], issued["ratePerMinute"]) == ("alice", 7)
     principal = KeyAuthority(key_store(cloud)).authorize(issued["apiKey"])
     assert principal is not None and principal.owner == issued["owner"]
@@ -47,13 +47,29 @@ def test_create_in_text_says_the_key_is_not_shown_again_and_takes_a_rate(cloud, 
     assert KeyAuthority(key_store(cloud)).authorize(key).rate_per_minute == 3
 
 
+def test_a_key_may_have_a_default_webhook_and_its_webhook_secret_is_shown_again_on_demand(cloud, capsys):
+    code, out, _ = solroute(capsys, "keys", "create", "--name", "hooks", "--webhook-url", "https://example.com/hook", "--api", cloud.http_url, "--json")
+    issued = json.loads(out)
+    assert code == 0 and issued["webhookUrl"] == "https://example.com/hook" and issued["webhookSecret"].startswith("whsec_")
+    assert KeyAuthority(key_store(cloud)).authorize(issued["apiKey"]).webhook_url == "https://example.com/hook"
+    code, out, _ = solroute(capsys, "keys", "webhook-secret", issued["keyId"], "--api", cloud.http_url)
+    assert (code, out.strip()) == (0, issued["webhookSecret"]), "derived again from the same master"
+    code, out, _ = solroute(capsys, "keys", "create", "--name", "other", "--api", cloud.http_url, "--json")
+    assert json.loads(out)["webhookSecret"] != issued["webhookSecret"], "each key has its own"
+    code, _, err = solroute(capsys, "keys", "create", "--name", "bad", "--webhook-url", "http://example.com/hook", "--api", cloud.http_url)
+    assert code != 0 and "https://" in err
+    code, _, err = solroute(capsys, "keys", "webhook-secret", "sr_NoSuchKy", "--api", cloud.http_url)
+    assert code != 0 and "no key with id sr_NoSuchKy" in err
+
+
 def test_list_shows_every_key_but_never_a_hash(cloud, capsys):
     solroute(capsys, "keys", "create", "--name", "carol", "--api", cloud.http_url)
     code, out, _ = solroute(capsys, "keys", "list", "--api", cloud.http_url, "--json")
     listed = json.loads(out)
     assert code == 0
     assert {"demo", "carol"} <= {k["name"] for k in listed}
-    assert all(set(k) == {"keyId", "owner", "name", "createdAt", "revoked", "ratePerMinute"} for k in listed)
+    assert all(set(k) - {"webhookUrl"} == {"keyId", "owner", "name", "createdAt", "revoked", "ratePerMinute"} for k in listed)
+    assert not any("webhookSecret" in k for k in listed), "a secret is shown only on demand"
     code, text, _ = solroute(capsys, "keys", "list", "--api", cloud.http_url)
     assert "carol" in text and "KEY ID" in text
 

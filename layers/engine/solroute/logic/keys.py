@@ -17,6 +17,7 @@ from solroute.dal.ports import ApiKeyStore
 from solroute.logic.clock import Clock
 from solroute.models.errors import InvalidRequest, KeyNotFound
 from solroute.models.keys import ApiKey, IssuedKey, Principal
+from solroute.models.webhooks import webhook_url as check_webhook_url
 
 KEY_PREFIX = "sr_"
 SECRET_BYTES = 30  # token_urlsafe: 40 characters
@@ -71,7 +72,7 @@ class KeyAuthority:
         # loosely (or a cache in front of it) from leaking how much of a hash was right.
         if record is None or not hmac.compare_digest(record.key_hash, digest) or record.revoked:
             return None
-        return Principal(owner=record.owner, key_id=record.key_id, rate_per_minute=record.rate_per_minute)
+        return Principal(owner=record.owner, key_id=record.key_id, rate_per_minute=record.rate_per_minute, webhook_url=record.webhook_url)
 
 
 class KeyAdmin:
@@ -80,9 +81,13 @@ class KeyAdmin:
     def __init__(self, keys: ApiKeyStore, clock: Clock, default_rate_per_minute: int) -> None:
         self.keys, self.clock, self.default_rate = keys, clock, default_rate_per_minute
 
-    def create(self, name: str, rate_per_minute: int | None = None, owner: str | None = None) -> IssuedKey:
+    def create(self, name: str, rate_per_minute: int | None = None, owner: str | None = None, webhook_url: str | None = None) -> IssuedKey:
         if not _NAME.fullmatch(name or ""):
             raise InvalidRequest("name must be 1 to 64 letters, digits, spaces or . @ : / _ -", {"name": name})
+        try:
+            check_webhook_url(webhook_url)
+        except ValueError as error:
+            raise InvalidRequest(f"webhook URL {error}", {"webhookUrl": webhook_url}) from None
         rate = self.default_rate if rate_per_minute is None else rate_per_minute
         if not 1 <= rate <= MAX_RATE_PER_MINUTE:
             raise InvalidRequest(f"rate must be 1 to {MAX_RATE_PER_MINUTE} orders a minute", {"rate": rate})
@@ -94,7 +99,7 @@ class KeyAdmin:
                 break
         record = ApiKey(
             key_hash=hash_key(key), key_id=key_id_of(key), owner=owner or str(uuid.uuid4()), name=name,
-            created_at=self.clock.iso(self.clock.now_ms()), rate_per_minute=rate,
+            created_at=self.clock.iso(self.clock.now_ms()), rate_per_minute=rate, webhook_url=webhook_url,
         )  # fmt: skip
         self.keys.put_new(record)  # DuplicateKey if the hash exists: 240 random bits, never in practice
         return IssuedKey(api_key=key, record=record)

@@ -22,6 +22,7 @@ class ApiKey(_Model):
     created_at: str  # ISO-8601 UTC
     revoked: bool = False
     rate_per_minute: int = Field(ge=1)
+    webhook_url: str | None = None  # where its orders' status changes go unless an order names its own
 
 
 class IssuedKey(_Model):
@@ -37,3 +38,4 @@ class Principal(_Model):
     owner: str
     key_id: str
     rate_per_minute: int
+    webhook_url: str | None = None  # the key's default webhook (docs/webhooks.md)

@@ -1,0 +1,208 @@
+"""Signed webhooks: every status change of an order that names a ``webhookUrl`` (or whose API key
+has a default one) is POSTed there as the JSON the WebSocket sends, signed per API key.
+
+Two hops, both off the execution path (docs/webhooks.md):
+
+1. The orders table's stream, filtered to status changes of orders that have a webhook (an
+   order without one never invokes anything), turns each change into a delivery message on
+   the webhook queue: the exact ``status_update`` JSON, with where to send it.
+2. The sender POSTs it with a short timeout, signed ``X-Solroute-Signature: t=<unix>,v1=<hex>``
+   (HMAC-SHA256 over ``f"{t}.{body}"`` with the key's webhook secret), records the attempt on
+   the order (a write that is not a status change, so it neither broadcasts nor re-triggers
+   the stream filter), and on failure hides the message for an exponential backoff (SQS
+   visibility), up to a number of attempts; then it gives up.
+
+A key's webhook secret is derived, never stored: HMAC-SHA256(deployment master, keyId). The
+master is one item of the API keys table, made on first use."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets as random_secrets
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from aws_lambda_powertools import Logger
+
+from solroute.logic.backoff import backoff_seconds
+from solroute.logic.broadcast import status_update
+from solroute.logic.clock import Clock
+from solroute.models.keys import Principal
+from solroute.models.order import Order
+from solroute.models.webhooks import WebhookAttempt
+
+logger = Logger(child=True)
+
+SIGNATURE_HEADER = "X-Solroute-Signature"
+DELIVERY_HEADER = "X-Solroute-Delivery"  # orderId:seq, the same on every attempt: receivers dedupe on it
+ATTEMPT_HEADER = "X-Solroute-Attempt"
+SECRET_PREFIX = "whsec_"
+MASTER_BYTES = 32
+SIGNATURE_TOLERANCE_SECONDS = 300  # what docs/webhooks.md tells receivers to allow
+USER_AGENT = "solroute-webhooks/1"
+MAX_ERROR_LENGTH = 120
+DELIVERED, RETRYING, GAVE_UP = "delivered", "retrying", "gave up"
+
+
+# ---------------------------------------------------------------- signing
+def new_master() -> bytes:
+    return random_secrets.token_bytes(MASTER_BYTES)
+
+
+def derive_secret(master: bytes, key_id: str) -> str:
+    """The webhook secret of one API key: the same for every order the key submits."""
+    return SECRET_PREFIX + hmac.new(master, b"solroute-webhook:" + key_id.encode(), hashlib.sha256).hexdigest()
+
+
+def signature(secret: str, body: bytes, timestamp: int) -> str:
+    """The X-Solroute-Signature header value for ``body`` sent at ``timestamp`` (unix seconds)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, body: bytes, header: str, now_seconds: int, tolerance_seconds: int = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+    """What a receiver does (docs/webhooks.md has the same in a dozen lines): the header's
+    timestamp is recent, and one of its v1 signatures matches, compared in constant time."""
+    fields = [part.split("=", 1) for part in header.split(",") if "=" in part]
+    stamps = [v for k, v in fields if k.strip() == "t"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit():
+        return False
+    timestamp = int(stamps[0])
+    if abs(now_seconds - timestamp) > tolerance_seconds:
+        return False
+    expected = signature(secret, body, timestamp).split("v1=", 1)[1]
+    return any(hmac.compare_digest(expected, v.strip()) for k, v in fields if k.strip() == "v1")
+
+
+class MasterStore(Protocol):
+    def get_or_create(self, candidate: bytes) -> bytes:
+        """The deployment's master secret; stores ``candidate`` if there is none yet."""
+        ...
+
+
+class WebhookSecrets:
+    """Each key's secret from the master, which is read once per container (one GetItem, and one
+    conditional PutItem the very first time any container needs it)."""
+
+    def __init__(self, master: MasterStore) -> None:
+        self._store, self._master = master, b""
+        self._lock = threading.Lock()  # a batch's POSTs are signed by threads at once: one read between them
+
+    def secret_for(self, key_id: str) -> str:
+        if not self._master:
+            with self._lock:
+                if not self._master:
+                    self._master = self._store.get_or_create(new_master())
+        return derive_secret(self._master, key_id)
+
+
+# ---------------------------------------------------------------- submission
+def webhook_fields(request: Any, caller: Principal) -> dict:
+    """What an order with a webhook records about it: the URL (the order's own, or else its key's
+    default) and the key that submitted it, whose secret signs the deliveries. An order without
+    one records nothing (not a byte more to write at each status change)."""
+    url = getattr(request, "webhookUrl", None) or caller.webhook_url
+    return {"webhookUrl": url, "keyId": caller.key_id, "webhookDeliveries": {}} if url else {}
+
+
+# ---------------------------------------------------------------- the stream hop
+def delivery_message(order: Order) -> dict:
+    """One status change to deliver: the exact WebSocket ``status_update`` JSON, and where to."""
+    payload = json.dumps(status_update(order), separators=(",", ":"))
+    return {"orderId": order.orderId, "seq": order.seq, "status": order.status.value, "url": order.webhookUrl, "keyId": order.keyId, "payload": payload}
+
+
+# ---------------------------------------------------------------- the sender
+class DeliveryLog(Protocol):
+    def record(self, order_id: str, seq: int, attempt: WebhookAttempt, most: int) -> None:
+        """Add the attempt to the order's deliveries of that seq (at most ``most`` of them)."""
+        ...
+
+
+Post = Callable[[str, bytes, dict, float], int]  # url, body, headers, timeout -> HTTP status (raises OSError)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a 3xx is the receiver's answer, not a place to send the order to
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def http_post(url: str, body: bytes, headers: dict, timeout_s: float) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _OPENER.open(request, timeout=timeout_s) as response:
+            return response.status
+    except urllib.error.HTTPError as error:  # a non-2xx answer (and any 3xx: not followed)
+        error.close()
+        return error.code
+
+
+@dataclass(frozen=True)
+class Verdict:
+    attempt: WebhookAttempt
+    retry_in_s: int | None = None  # None: done with this message (delivered or given up)
+
+
+class WebhookSender:
+    def __init__(
+        self,
+        secrets: WebhookSecrets,
+        log: DeliveryLog,
+        clock: Clock,
+        max_attempts: int = 5,
+        backoff_base_seconds: float = 2.0,
+        timeout_seconds: float = 3.0,
+        post: Post = http_post,
+    ) -> None:
+        self.secrets, self.log, self.clock, self.post = secrets, log, clock, post
+        self.max_attempts, self.backoff_base, self.timeout = max_attempts, backoff_base_seconds, timeout_seconds
+
+    def deliver(self, message: dict, attempt: int) -> Verdict:
+        """POST one delivery message (``attempt``: SQS's ApproximateReceiveCount) and record how it went."""
+        order_id, seq, status = str(message["orderId"]), int(message["seq"]), str(message["status"])
+        http_status, error = None, None
+        if attempt > self.max_attempts:  # a sender that crashed after posting: never past the limit
+            error = "no attempts left"
+        elif not message.get("keyId"):
+            error = "the order names no API key to sign with"
+        else:
+            http_status, error = self._post(message, attempt)
+        delivered = error is None
+        retry = None if delivered or attempt >= self.max_attempts or not message.get("keyId") else backoff_seconds(attempt, self.backoff_base)
+        outcome = DELIVERED if delivered else RETRYING if retry is not None else GAVE_UP
+        record = WebhookAttempt(status=status, attempt=attempt, atMs=self.clock.now_ms(), httpStatus=http_status, error=error, outcome=outcome)
+        try:
+            self.log.record(order_id, seq, record, self.max_attempts)
+        except Exception as failure:  # noqa: BLE001 - the POST happened; never send it again for a lost note
+            logger.warning("could not record a webhook attempt", extra={"order_id": order_id, "seq": seq, "error": str(failure)})
+        log = logger.info if delivered else logger.warning
+        log("webhook " + outcome, extra={"order_id": order_id, "seq": seq, "attempt": attempt, "http_status": http_status, "error": error, "retry_in_s": retry})
+        return Verdict(record, retry)
+
+    def _post(self, message: dict, attempt: int) -> tuple[int | None, str | None]:
+        body = str(message["payload"]).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            SIGNATURE_HEADER: signature(self.secrets.secret_for(str(message["keyId"])), body, self.clock.now_ms() // 1000),
+            DELIVERY_HEADER: f"{message['orderId']}:{message['seq']}",
+            ATTEMPT_HEADER: str(attempt),
+        }
+        try:
+            code = self.post(str(message["url"]), body, headers, self.timeout)
+        except TimeoutError:
+            return None, f"no answer within {self.timeout:g} s"
+        except (OSError, ValueError) as failure:  # refused, unreachable, reset, a bad URL, TLS
+            reason = getattr(failure, "reason", None) or failure  # urllib wraps the socket's error
+            if isinstance(reason, TimeoutError):
+                return None, f"no answer within {self.timeout:g} s"
+            return None, str(getattr(reason, "strerror", None) or reason)[:MAX_ERROR_LENGTH]
+        return code, None if 200 <= code < 300 else f"HTTP {code}"
