@@ -141,7 +141,7 @@ MESSAGE = {"orderId": "o-1", "seq": 5, "status": "confirmed", "url": "https://ex
 def sender(receiver, log=None, **kw):
     master = _Master()
     master.stored = b"m" * 32
-    return WebhookSender(WebhookSecrets(master), log if log is not None else _Log(), FakeClock(), post=receiver, **kw)
+    return WebhookSender(WebhookSecrets(master), log if log is not None else _Log(), FakeClock(), post=receiver, **{"allow_loopback": True, **kw})
 
 
 def test_a_delivery_is_posted_signed_and_recorded_once():
@@ -207,3 +207,22 @@ def test_threads_signing_at_once_read_the_master_once():
     for t in threads:
         t.join()
     assert master.reads == 1
+
+
+def test_on_lambda_a_loopback_url_is_never_posted_to():
+    receiver = _Receiver()
+    for url in ("http://127.0.0.1:9001/2018-06-01/runtime/invocation/next", "http://localhost/x", "http://[::1]:8080/"):
+        verdict = sender(receiver, allow_loopback=False).deliver({**MESSAGE, "url": url}, attempt=1)
+        assert verdict.retry_in_s is None and verdict.attempt.outcome == "gave up" and "local cloud only" in verdict.attempt.error
+    assert receiver.requests == []
+    assert sender(_Receiver(200), allow_loopback=False).deliver(MESSAGE, attempt=1).attempt.outcome == "delivered", "https is posted"
+
+
+@pytest.mark.parametrize("env, allowed", [
+    ({}, False), ({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, True), ({"AWS_ENDPOINT_URL": "https://dynamodb.example.com"}, False),
+    ({"WEBHOOK_ALLOW_LOOPBACK": "true"}, True),
+])  # fmt: skip
+def test_loopback_receivers_are_for_a_cloud_on_this_machine(env, allowed):
+    from solroute.settings import Settings
+
+    assert Settings.from_env(env).webhooks_may_use_loopback is allowed

@@ -24,6 +24,7 @@ import secrets as random_secrets
 import threading
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -34,7 +35,7 @@ from solroute.logic.broadcast import status_update
 from solroute.logic.clock import Clock
 from solroute.models.keys import Principal
 from solroute.models.order import Order
-from solroute.models.webhooks import WebhookAttempt
+from solroute.models.webhooks import LOOPBACK_HOSTS, WebhookAttempt
 
 logger = Logger(child=True)
 
@@ -161,22 +162,22 @@ class WebhookSender:
         backoff_base_seconds: float = 2.0,
         timeout_seconds: float = 3.0,
         post: Post = http_post,
+        allow_loopback: bool = False,
     ) -> None:
         self.secrets, self.log, self.clock, self.post = secrets, log, clock, post
+        self.allow_loopback = allow_loopback  # on Lambda, 127.0.0.1 is the runtime API: no receiver of ours
         self.max_attempts, self.backoff_base, self.timeout = max_attempts, backoff_base_seconds, timeout_seconds
 
     def deliver(self, message: dict, attempt: int) -> Verdict:
         """POST one delivery message (``attempt``: SQS's ApproximateReceiveCount) and record how it went."""
         order_id, seq, status = str(message["orderId"]), int(message["seq"]), str(message["status"])
-        http_status, error = None, None
-        if attempt > self.max_attempts:  # a sender that crashed after posting: never past the limit
-            error = "no attempts left"
-        elif not message.get("keyId"):
-            error = "the order names no API key to sign with"
-        else:
+        http_status, error = None, self._refusal(message, attempt)  # not to be sent at all: no retry either
+        if error is None:
             http_status, error = self._post(message, attempt)
+            retry = None if error is None or attempt >= self.max_attempts else backoff_seconds(attempt, self.backoff_base)
+        else:
+            retry = None
         delivered = error is None
-        retry = None if delivered or attempt >= self.max_attempts or not message.get("keyId") else backoff_seconds(attempt, self.backoff_base)
         outcome = DELIVERED if delivered else RETRYING if retry is not None else GAVE_UP
         record = WebhookAttempt(status=status, attempt=attempt, atMs=self.clock.now_ms(), httpStatus=http_status, error=error, outcome=outcome)
         try:
@@ -186,6 +187,15 @@ class WebhookSender:
         log = logger.info if delivered else logger.warning
         log("webhook " + outcome, extra={"order_id": order_id, "seq": seq, "attempt": attempt, "http_status": http_status, "error": error, "retry_in_s": retry})
         return Verdict(record, retry)
+
+    def _refusal(self, message: dict, attempt: int) -> str | None:
+        if attempt > self.max_attempts:  # a sender that crashed after posting: never past the limit
+            return "no attempts left"
+        if not message.get("keyId"):
+            return "the order names no API key to sign with"
+        if not self.allow_loopback and urlsplit(str(message["url"])).hostname in LOOPBACK_HOSTS:
+            return "http://127.0.0.1 and localhost receive webhooks in the local cloud only"
+        return None
 
     def _post(self, message: dict, attempt: int) -> tuple[int | None, str | None]:
         body = str(message["payload"]).encode()
