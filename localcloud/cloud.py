@@ -281,7 +281,7 @@ class LocalCloud:
             [
                 "",
                 f"  Solroute local cloud is up ({self.config.template.name}, no Docker, no AWS account)",
-                f"  HTTP API       {self.http_url}   (GET /api/quote, POST /api/orders/execute, GET /api/orders/{{id}}, GET /health)",
+                f"  HTTP API       {self.http_url}   (GET /api/quote, POST /api/orders/execute, GET and DELETE /api/orders/{{id}}, GET /health)",
                 f"  WebSocket API  {self.ws_url}/{stage}   (send {{\"action\": \"subscribe\", \"orderId\": \"<id>\"}})",
                 f"  AWS endpoint   {self.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
                 f"  Lambda API     {self.lambda_endpoint}   (AWS_ENDPOINT_URL_LAMBDA; invoke any function by name, logical id or ARN)",

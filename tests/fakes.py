@@ -8,7 +8,7 @@ import base64
 import threading
 from decimal import Decimal
 
-from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, attempt_refused, counted_attempt
+from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.logic.clock import Clock
 from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey, Principal
@@ -63,7 +63,8 @@ class InMemoryOrders:
             current = self.items.get(before.orderId)
             if current is None or (current.status, current.seq, current.attempts) != (before.status, before.seq, before.attempts):
                 raise StaleOrder("moved")
-            stored = after.model_copy(update={"attempts": current.attempts, "attemptStartedAtMs": current.attemptStartedAtMs, "lastChange": "status"})
+            attempts = {} if after.attempts != before.attempts else {"attempts": current.attempts, "attemptStartedAtMs": current.attemptStartedAtMs}
+            stored = after.model_copy(update={**attempts, "lastChange": "status"})
             self.items[after.orderId] = stored
             self.writes.append(stored)
 
@@ -89,6 +90,9 @@ class InMemoryOrders:
     def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:
         due = [o for o in self.items.values() if o.status is OrderStatus.PENDING and o.startDeadlineMs is not None and o.startDeadlineMs <= now_ms]
         return [o.orderId for o in sorted(due, key=lambda o: o.startDeadlineMs)][:limit]
+
+    def open_orders(self) -> list[WatchedOrder]:
+        return [WatchedOrder.of(o) for o in self.items.values() if o.status is OrderStatus.OPEN]
 
     def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
         mine = sorted(
@@ -145,6 +149,24 @@ class InMemoryRateLimitStore:
             return False
         self.items[key] = (bytes(state), version + 1)
         return True
+
+
+class InMemoryLease:
+    """The trigger's Lease contract (tests/contract checks it against DynamoLease)."""
+
+    def __init__(self) -> None:
+        self.holder: str | None = None
+        self.until_ms = 0
+
+    def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
+        if self.holder is not None and self.until_ms >= now_ms:
+            return False
+        self.holder, self.until_ms = holder, until_ms
+        return True
+
+    def release(self, holder: str) -> None:
+        if self.holder == holder:
+            self.holder = None
 
 
 class InMemoryLedger:

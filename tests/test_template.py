@@ -55,8 +55,11 @@ def test_every_function_has_a_sample_event(logical_id):
         "WebSocketFunction": "websocket_",
         "BroadcasterFunction": "broadcaster_",
         "SweeperFunction": "sweeper_",
+        "TriggerFunction": "trigger_",
         "SettlerFunction": "settler_",
         "AuthorizerFunction": "authorizer_",
+        "WebhookFunction": "webhook_stream",
+        "WebhookSenderFunction": "webhook_sender_",
     }[logical_id]
     assert list((ROOT / "events").glob(f"{prefix}*.json"))
     assert (TEMPLATE.functions()[logical_id].code_dir / "app.py").exists()
@@ -116,12 +119,18 @@ LEAST_PRIVILEGE = {
     "SweeperFunction": {
         ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/pendingByStartDeadline", "dynamodb:Query"),
     },
+    "TriggerFunction": {
+        ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/openOrders", "dynamodb:Query"),
+        ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:DeleteItem"),
+    },
     "WebSocketFunction": {
         ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable", "dynamodb:GetItem"),
         ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"),
     },
     "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem")},
     "AuthorizerFunction": {("ApiKeysTable", "dynamodb:GetItem")},
+    "WebhookFunction": set(),  # reads the stream (the event source's grant) and sends to its queue
+    "WebhookSenderFunction": {("OrdersTable", "dynamodb:UpdateItem"), ("ApiKeysTable", "dynamodb:GetItem"), ("ApiKeysTable", "dynamodb:PutItem")},
 }  # fmt: skip
 
 
@@ -135,6 +144,21 @@ def test_the_api_may_write_only_the_per_key_items_of_the_rate_limit_table():
     statements = [s for p in RESOURCES["ApiFunction"]["Properties"]["Policies"] for s in p.get("Statement", [])]
     (quota,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}]
     assert quota["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["key#*"]}}
+
+
+def test_the_trigger_may_write_only_its_lease_in_the_rate_limit_table_and_wakes_when_an_order_opens():
+    statements = [s for p in RESOURCES["TriggerFunction"]["Properties"]["Policies"] for s in p.get("Statement", [])]
+    (lease,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}]
+    assert lease["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["trigger#*"]}}
+    events = RESOURCES["TriggerFunction"]["Properties"]["Events"]
+    assert events["EveryMinute"]["Properties"]["Schedule"] == "rate(1 minute)"
+    assert events["OrderOpened"]["Properties"]["Queue"] == {"Fn::GetAtt": ["TriggerWakeQueue", "Arn"]}
+    assert RESOURCES["TriggerWakeQueue"]["Properties"]["VisibilityTimeout"] >= 6 * RESOURCES["TriggerFunction"]["Properties"]["Timeout"]
+    readers = [n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"
+               for e in r["Properties"].get("Events", {}).values() if e["Type"] == "DynamoDB"]  # fmt: skip
+    assert len(readers) <= 2, f"DynamoDB advises at most two readers of a stream shard: {readers}"
+    timeout = RESOURCES["TriggerFunction"]["Properties"]["Timeout"]
+    assert 60 < timeout < 900, "a run must outlast the minute between scheduled runs, within Lambda's limit"
 
 
 def test_every_http_route_but_health_runs_the_key_authorizer_and_the_api_is_throttled():
@@ -157,3 +181,34 @@ def test_the_websocket_connect_route_runs_the_key_authorizer():
     authorizer = RESOURCES["WebSocketAuthorizer"]["Properties"]
     assert authorizer["AuthorizerType"] == "REQUEST" and "${AuthorizerFunction.Arn}" in authorizer["AuthorizerUri"]["Fn::Sub"]
     assert RESOURCES["WebSocketAuthorizerPermission"]["Properties"]["FunctionName"] == {"Ref": "AuthorizerFunction"}
+
+
+def test_the_webhook_sender_may_touch_only_the_signing_master_in_the_api_keys_table():
+    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+
+    statements = [s for p in RESOURCES["WebhookSenderFunction"]["Properties"]["Policies"] for s in p.get("Statement", [])]
+    (master,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["ApiKeysTable", "Arn"]}]
+    assert master["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [MASTER_KEY]}}
+
+
+def test_only_status_changes_of_orders_with_a_webhook_invoke_the_webhook_function():
+    from localcloud.filters import passes
+
+    source = RESOURCES["WebhookFunction"]["Properties"]["Events"]["StatusChanges"]["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["OrdersTable", "StreamArn"]}
+
+    def record(event_name: str = "MODIFY", **image: str) -> dict:
+        return {"eventName": event_name, "dynamodb": {"NewImage": {k: {"S": v} for k, v in image.items()}}}
+
+    url = "https://example.com/hook"
+    assert passes(source["FilterCriteria"], record("INSERT", lastChange="status", webhookUrl=url))
+    assert passes(source["FilterCriteria"], record(lastChange="status", webhookUrl=url))
+    assert not passes(source["FilterCriteria"], record(lastChange="status")), "an order without a webhook never invokes it"
+    for other in ("webhook", "attempt", "subscribers", "deadline"):  # its own records, and every other non-status write
+        assert not passes(source["FilterCriteria"], record(lastChange=other, webhookUrl=url))
+    assert not passes(source["FilterCriteria"], record("REMOVE", lastChange="status", webhookUrl=url))
+    queue = RESOURCES["WebhookQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] > int(RAW["Parameters"]["WebhookMaxAttempts"]["MaxValue"])
+    assert queue["VisibilityTimeout"] >= 6 * RESOURCES["WebhookSenderFunction"]["Properties"]["Timeout"]
+    sender = RESOURCES["WebhookSenderFunction"]["Properties"]["Events"]["Deliveries"]["Properties"]
+    assert sender["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

@@ -155,8 +155,8 @@ def _idempotency_key(event: BaseProxyEvent) -> str | None:
     return key or None
 
 
-@app.post("/api/orders/execute", summary="Submit a market order", responses={
-    202: {"description": "Accepted: the order is pending; follow it over the WebSocket", "content": {JSON_MEDIA_TYPE: {"model": OrderAccepted}}},
+@app.post("/api/orders/execute", summary="Submit a market or limit order", responses={
+    202: {"description": "Accepted: the order is pending (a limit order: open); follow it over the WebSocket", "content": {JSON_MEDIA_TYPE: {"model": OrderAccepted}}},
     **error_responses(400, 401, 409, 415, 429, 503),
 })
 def execute_order() -> Response[dict]:
@@ -175,6 +175,13 @@ def execute_order() -> Response[dict]:
 def get_order(orderId: str) -> OrderView:  # noqa: N803 - the path parameter's public name
     logger.set_correlation_id(orderId)
     return order_view(services.order_queries().get(orderId, caller().owner))
+
+
+@app.delete("/api/orders/<orderId>", summary="Cancel an order that has not started routing (open or pending)", enable_validation=True,
+            responses={200: {"description": "The order, cancelled"}, **error_responses(400, 401, 404, 409, 503)})
+def cancel_order(orderId: str) -> OrderView:  # noqa: N803 - the path parameter's public name
+    logger.set_correlation_id(orderId)
+    return order_view(services.order_cancellation().cancel(orderId, caller().owner))
 
 
 @app.get("/api/orders", summary="This API key's orders, newest first", enable_validation=True,

@@ -27,6 +27,7 @@ from solroute.models.api import ErrorBody
 from solroute.models.errors import (
     DomainError,
     InvalidRequest,
+    NotCancellable,
     OrderNotFound,
     PermanentOrderError,
     QueueUnavailable,
@@ -50,6 +51,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     UnsupportedMediaType: 415,
     OrderNotFound: 404,
+    NotCancellable: 409,
     Unauthenticated: 401,
     RateLimited: 429,
     PermanentOrderError: 422,  # a quote nothing can fill (no liquidity for this amount)
@@ -62,7 +64,7 @@ DESCRIPTIONS = {
     400: "Invalid input: `details` lists each field at fault and what is allowed",
     401: "No valid API key: send one in the `x-api-key` header (or `Authorization: Bearer <key>`)",
     404: "No such order (or not one of this API key's)",
-    409: "This Idempotency-Key was used with another body, or its order is still being accepted",
+    409: "This Idempotency-Key was used with another body, or its order is still being accepted; on DELETE, the order has started routing (or is final): `details.status` says where it is",
     415: "The body was not sent as `Content-Type: application/json`",
     422: "Nothing can fill this trade now (for example, no liquidity for this amount)",
     429: "This API key's order rate or backlog limit: retry after `Retry-After` seconds",

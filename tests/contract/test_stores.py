@@ -17,18 +17,21 @@ from solroute.dal.dynamodb import (
     DynamoApiKeyStore,
     DynamoChainLedger,
     DynamoConnectionRepository,
+    DynamoLease,
     DynamoOrderRepository,
     DynamoRateLimitStore,
     DynamoSubscribers,
     subscribers_in,
 )
-from solroute.dal.ports import MAX_SUBSCRIBERS
+from solroute.dal.ports import MAX_SUBSCRIBERS, WatchedOrder
 from solroute.logic.clock import Clock
 from solroute.logic.state_machine import transition
 from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey
 from solroute.models.order import HistoryEntry, Order, OrderStatus
-from tests.fakes import FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers
+from tests.fakes import (
+    FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
+)  # fmt: skip
 from tests.lambdas import ROOT
 
 S = OrderStatus
@@ -231,6 +234,63 @@ def test_a_pending_orders_deadline_moves_only_while_it_is_pending(orders, clock)
     assert orders.extend_start_deadline(order, 20_000) is False
 
 
+def new_limit_order(clock: Clock, limit: str = "150.5", expires_ms: int = 10**13, dexes: list[str] | None = None) -> Order:
+    order = new_order(clock)
+    first = order.history[0].model_copy(update={"status": S.OPEN, "message": "open"})
+    return order.model_copy(update={
+        "type": "limit", "status": S.OPEN, "limitPrice": Decimal(limit), "expiresAtMs": expires_ms, "history": [first],
+        "dexes": dexes, "maxPriceImpact": Decimal("0.02") if dexes else None,
+    })  # fmt: skip
+
+
+def _open_ids(orders, mine) -> set[str]:
+    return {w.order_id for w in orders.open_orders() if w.order_id in {o.orderId for o in mine}}
+
+
+def test_the_open_index_holds_exactly_the_open_orders_with_what_the_trigger_judges_them_by(orders, clock):
+    plain_open, picky, market = new_limit_order(clock), new_limit_order(clock, "0.000001", 5_000, ["meteora"]), new_order(clock, deadline_ms=1)
+    for order in (plain_open, picky, market):
+        orders.create(order)
+    assert _open_ids(orders, (plain_open, picky, market)) == {plain_open.orderId, picky.orderId}
+    (watched,) = [w for w in orders.open_orders() if w.order_id == picky.orderId]
+    assert watched == WatchedOrder(picky.orderId, 5_000, "SOL", "USDC", Decimal("0.0000001"), Decimal("0.000001"), ("meteora",), Decimal("0.02"))
+    assert orders.get(picky.orderId) == picky, "the index's attributes never leak into the order"
+
+
+def test_an_order_leaves_the_open_index_when_it_triggers_and_comes_back_when_it_reopens(orders, clock):
+    order = new_limit_order(clock)
+    orders.create(order)
+    pending = transition(order, S.PENDING, "limit reached", clock, startDeadlineMs=7_000)
+    orders.save_transition(order, pending)
+    assert _open_ids(orders, [order]) == set() and order.orderId in orders.pending_past_deadline(7_000, 100), "pending: watched by the sweeper"
+    routing = orders.record_attempt(pending, 3, clock.now_ms(), step(pending, S.ROUTING, clock))
+    assert order.orderId not in orders.pending_past_deadline(10**12, 100)
+    reopened = transition(routing, S.OPEN, "price moved away", clock, attempts=0, attemptStartedAtMs=[])
+    orders.save_transition(routing, reopened)
+    stored = orders.get(order.orderId)
+    assert (stored.status, stored.attempts, stored.attemptStartedAtMs) == (S.OPEN, 0, []), "a new cycle starts its attempts afresh"
+    assert _open_ids(orders, [order]) == {order.orderId}
+    with pytest.raises(StaleOrder):
+        orders.save_transition(routing, step(routing, S.FAILED, clock))  # a copy from the old cycle cannot write
+    cancelled = step(stored, S.CANCELLED, clock)
+    orders.save_transition(stored, cancelled)
+    assert _open_ids(orders, [order]) == set() and orders.get(order.orderId).status is S.CANCELLED
+
+
+def test_cancel_and_the_first_step_race_on_one_condition_and_exactly_one_wins(orders, clock):
+    order = new_order(clock, deadline_ms=9_000)
+    orders.create(order)
+    orders.record_attempt(order, 3, 1, step(order, S.ROUTING, clock))
+    with pytest.raises(StaleOrder):
+        orders.save_transition(order, step(order, S.CANCELLED, clock))
+    other = new_order(clock, deadline_ms=9_000)
+    orders.create(other)
+    orders.save_transition(other, step(other, S.CANCELLED, clock))
+    with pytest.raises(StaleOrder):
+        orders.record_attempt(other, 3, 1, step(other, S.ROUTING, clock))
+    assert orders.get(other.orderId).attempts == 0 and other.orderId not in orders.pending_past_deadline(10**12, 100)
+
+
 def test_an_owners_orders_come_newest_first_a_page_at_a_time_and_no_one_elses(orders, clock):
     owner = f"owner-{next(_counter)}"
     mine = [new_order(clock, owner=owner, created_offset_ms=i * 1000) for i in range(5)]
@@ -307,6 +367,24 @@ def test_the_limiter_state_is_written_only_over_the_version_that_was_read(bucket
     assert buckets.write_if_unchanged(key, b"third", 1) is True
     assert buckets.write_if_unchanged(key, b"fourth", 1) is False
     assert buckets.read(key) == (b"third", 2)
+
+
+@pytest.fixture
+def lease(impl):
+    kind, tables = impl
+    return InMemoryLease() if kind == "fake" else DynamoLease(tables("RateLimitTable"), key=f"trigger#{next(_counter)}")
+
+
+def test_one_holder_at_a_time_holds_the_lease_until_it_releases_it_or_its_time_runs_out(lease):
+    assert lease.acquire("a", 1_000, 0) is True
+    assert lease.acquire("b", 2_000, 500) is False, "a holds it"
+    lease.release("b")  # not b's to release
+    assert lease.acquire("b", 2_000, 900) is False
+    assert lease.acquire("b", 5_000, 1_001) is True, "a's ran out (a crashed run)"
+    lease.release("a")  # a late release by the old holder does nothing
+    assert lease.acquire("c", 6_000, 2_000) is False
+    lease.release("b")
+    assert lease.acquire("c", 6_000, 2_000) is True
 
 
 # ------------------------------------------------------------------ WebSocket subscriptions

@@ -19,6 +19,7 @@ from localcloud.endpoint import wait_until_up
 from tests.support.cloud_process import RunningCloud, free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
 
 T = TypeVar("T")
+FINAL = ("confirmed", "failed", "expired", "cancelled")
 
 # Short simulated delays keep the suite fast; the seed keeps prices reproducible. The demo key
 # every test shares may submit as fast as the tests do (their keys' own limits are tested apart).
@@ -91,7 +92,7 @@ async def wait_final(session: aiohttp.ClientSession, http: str, order_id: str, t
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         order = await get_order(session, http, order_id)
-        if order["status"] in ("confirmed", "failed"):
+        if order["status"] in FINAL:
             return order
         await asyncio.sleep(0.1)
     raise AssertionError(f"order {order_id} not final after {timeout} s")
@@ -111,7 +112,7 @@ async def watch(
             message = await socket.receive(timeout=max(0.1, deadline - time.monotonic()))
             assert message.type == aiohttp.WSMsgType.TEXT, message
             messages.append(json.loads(message.data))
-            final = any(m.get("status") in ("confirmed", "failed") for m in messages)
+            final = any(m.get("status") in FINAL for m in messages)
             if final and (not until_snapshot or any(m.get("type") == "snapshot" for m in messages)):
                 return messages
 

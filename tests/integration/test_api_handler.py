@@ -62,7 +62,7 @@ def test_bad_input_is_a_400_naming_each_field(cloud):
     [
         ("{not json", "not valid JSON"),
         ('["SOL"]', "body"),
-        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit"}, "only 'market'"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit"}, "needs limitPrice"),
         ({"tokenIn": "SOL", "tokenOut": "SOL", "amountIn": "1"}, "must differ"),
     ],
 )
@@ -158,6 +158,7 @@ def test_the_openapi_document_lists_the_answers_each_operation_really_gives(clou
     statuses = {f"{method.upper()} {path}": set(op["responses"]) for path, ops in spec["paths"].items() for method, op in ops.items()}
     assert statuses == {
         "POST /api/orders/execute": {"202", "400", "401", "409", "415", "429", "503"},
+        "DELETE /api/orders/{orderId}": {"200", "400", "401", "404", "409", "503"},
         "GET /api/orders/{orderId}": {"200", "400", "401", "404", "503"},
         "GET /api/orders": {"200", "400", "401", "503"},
         "GET /health": {"200"},

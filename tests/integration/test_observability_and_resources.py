@@ -27,7 +27,8 @@ def test_tables_and_queues_carry_the_templates_properties(cloud):
     orders = client.describe_table(TableName=cloud.deployed.tables["OrdersTable"]["name"])["Table"]
     assert orders["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     indexes = {g["IndexName"]: g for g in orders["GlobalSecondaryIndexes"]}
-    assert sorted(indexes) == ["byOwner", "pendingByStartDeadline"]
+    assert sorted(indexes) == ["byOwner", "openOrders", "pendingByStartDeadline"]
+    assert indexes["openOrders"]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["watch"]}
     assert indexes["byOwner"]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["wallet"]}
     assert indexes["pendingByStartDeadline"]["Projection"]["ProjectionType"] == "KEYS_ONLY"
     connections = cloud.deployed.tables["ConnectionsTable"]["name"]

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from solroute.models.errors import InvalidRequest
 from solroute.models.requests import ExecuteOrderRequest
 
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
@@ -56,7 +57,19 @@ def test_valid_orders_are_accepted_and_normalised(body, expected):
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "0"}, "slippage", "0 < slippage"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "0.51"}, "slippage", "0 < slippage"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "-0.1"}, "slippage", None),
-        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit"}, "type", "only 'market'"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "stop"}, "type", "the types are market and limit"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit"}, None, "needs limitPrice"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "limitPrice": "150"}, None, 'send type "limit"'),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "0"}, "limitPrice", "0 < limitPrice"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": 150.5}, "limitPrice", "decimal"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "1", "deadline": "30"}, None, "not at a deadline"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "1", "expiresAt": "2030-01-01T00:00:00Z",
+          "timeInForceSeconds": 60}, None, "not both"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "1", "expiresAt": "2030-01-01"}, "expiresAt", "time zone"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "1", "timeInForceSeconds": 0}, "timeInForceSeconds", None),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "deadline": "soon"}, "deadline", "ISO-8601"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "deadline": "-5"}, "deadline", "more than 0"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "deadline": 1.5}, "deadline", "ISO-8601 time or a number"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "wallet": "not-a-wallet"}, "wallet", "base58"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "price": "5"}, "price", "Extra inputs"),
         ({"tokenOut": "USDC", "amountIn": "1"}, "tokenIn", "required"),
@@ -80,3 +93,18 @@ def test_invalid_orders_are_rejected_with_the_field_named(body, field, fragment)
         assert field in [e["loc"][0] for e in errors if e["loc"]], errors
     if fragment is not None:
         assert any(fragment in e["msg"] for e in errors), errors
+
+
+def test_a_deadline_or_an_expiry_is_resolved_against_the_time_of_submission():
+    now = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+    market = ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1", deadline="2.5")
+    assert market.expires_at_ms(now) == now + 2500
+    assert ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1").expires_at_ms(now) is None
+    at = ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1", deadline="2026-01-01T00:01:00+00:00")
+    assert at.expires_at_ms(now) == now + 60_000
+    limit = ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1", type="limit", limitPrice="150")
+    assert limit.expires_at_ms(now) == now + 24 * 3600 * 1000, "a limit order stays open a day unless it says"
+    assert limit.model_copy(update={"timeInForceSeconds": 600}).expires_at_ms(now) == now + 600_000
+    for late in ("2025-12-31T23:59:59Z", "2026-02-01T00:00:01Z"):  # passed; more than 30 days ahead
+        with pytest.raises(InvalidRequest):
+            ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1", deadline=late).expires_at_ms(now)

@@ -1,13 +1,16 @@
 import pytest
+from hypothesis import given, strategies as st
 
 from solroute.logic.state_machine import TRANSITIONS, can_transition_to, transition
 from solroute.models.errors import InvalidTransition
 from solroute.models.order import Order, OrderStatus as S
 from tests.fakes import FakeClock
 
+FINAL = {S.CONFIRMED, S.FAILED, S.EXPIRED, S.CANCELLED}
 ALLOWED = {
-    (S.PENDING, S.ROUTING), (S.PENDING, S.FAILED),
-    (S.ROUTING, S.BUILDING), (S.ROUTING, S.FAILED),
+    (S.OPEN, S.PENDING), (S.OPEN, S.EXPIRED), (S.OPEN, S.CANCELLED),
+    (S.PENDING, S.ROUTING), (S.PENDING, S.FAILED), (S.PENDING, S.EXPIRED), (S.PENDING, S.CANCELLED),
+    (S.ROUTING, S.BUILDING), (S.ROUTING, S.FAILED), (S.ROUTING, S.OPEN),
     (S.BUILDING, S.SUBMITTED), (S.BUILDING, S.FAILED),
     (S.SUBMITTED, S.CONFIRMED), (S.SUBMITTED, S.FAILED),
 }  # fmt: skip
@@ -24,7 +27,31 @@ def test_only_forward_moves_and_failure_are_allowed(current, target):
 
 
 def test_final_statuses_have_no_way_out():
-    assert TRANSITIONS[S.CONFIRMED] == TRANSITIONS[S.FAILED] == frozenset()
+    assert all(TRANSITIONS[s] == frozenset() for s in FINAL)
+    assert {s for s in S if _order(s).is_final} == FINAL
+
+
+@given(st.lists(st.sampled_from(list(S)), max_size=12), st.sampled_from([S.OPEN, S.PENDING]))
+def test_every_path_keeps_the_rules_of_final_cancelled_and_expired(targets, start):
+    """Any sequence of attempted moves, from either starting status: a refused move changes
+    nothing; nothing leaves a final status; cancelled and expired are reached only from open
+    or pending; and a swap can only be built from routing, which a cancel never follows."""
+    order, clock, path = _order(start), FakeClock(), [start]
+    for target in targets:
+        try:
+            moved = transition(order, target, "m", clock)
+        except InvalidTransition:
+            assert target not in TRANSITIONS[order.status]
+            continue
+        assert order.status not in FINAL, "moved out of a final status"
+        if target in (S.CANCELLED, S.EXPIRED):
+            assert order.status in (S.OPEN, S.PENDING)
+        assert moved.seq == order.seq + 1 and moved.history[-1].status is target
+        order = moved
+        path.append(target)
+    if S.CANCELLED in path or S.EXPIRED in path:
+        assert path[-1] in (S.CANCELLED, S.EXPIRED) and S.BUILDING not in path[path.index(path[-1]):]
+        assert S.SUBMITTED not in path, "a cancelled or expired order never had a swap sent"
 
 
 def test_a_transition_bumps_seq_and_appends_history():

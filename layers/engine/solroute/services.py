@@ -15,11 +15,14 @@ from solroute.dal.dynamodb import (
     DynamoApiKeyStore,
     DynamoChainLedger,
     DynamoConnectionRepository,
+    DynamoLease,
     DynamoOrderRepository,
     DynamoRateLimitStore,
     DynamoSubscribers,
 )
 from solroute.dal.sqs import SqsOrderQueue
+from solroute.dal.webhooks_dynamodb import DynamoDeliveryLog, DynamoWebhookMaster
+from solroute.dal.webhooks_sqs import SqsWebhookQueue
 from solroute.dal.websocket import ApiGatewayNotifier
 from solroute.dex.chain import SimulatedChain
 from solroute.dex.faults import FaultPlan
@@ -29,6 +32,7 @@ from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.venue import SimulatedDex
 from solroute.logic.broadcast import Broadcaster
+from solroute.logic.cancel import OrderCancellation
 from solroute.logic.clock import Clock
 from solroute.logic.execution import OrderExecutor
 from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
@@ -41,6 +45,8 @@ from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
 from solroute.logic.sweeper import Sweeper
+from solroute.logic.trigger import Trigger
+from solroute.logic.webhooks import WebhookSecrets, WebhookSender
 from solroute.settings import settings
 
 QUOTA_TRIES = 32  # a key's quota item, written by one API instance after another under a burst
@@ -129,7 +135,8 @@ def order_submission() -> OrderSubmission:
         # Each lost write returns the winner's state, so every round one contender wins: a burst
         # over N instances needs at most N tries for the last of them.
         quota = KeyQuota(DynamoKeyQuotaStore(_table(config.rate_limit_table), faults()), backlog_ms, interval_ms, max_tries=QUOTA_TRIES)
-    return OrderSubmission(order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=quota)
+    wake = SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None
+    return OrderSubmission(order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=quota, trigger_wake=wake)
 
 
 @lru_cache(maxsize=1)
@@ -148,6 +155,11 @@ def price_path() -> PricePath:
 def market() -> Market:
     """The pools, priced from the price path at any moment."""
     return Market(path=price_path())
+
+
+@lru_cache(maxsize=1)
+def order_cancellation() -> OrderCancellation:
+    return OrderCancellation(order_repository(), clock())
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +201,22 @@ def order_executor() -> OrderExecutor:
 
 
 @lru_cache(maxsize=1)
+def trigger() -> Trigger:
+    config = settings()
+    return Trigger(
+        order_repository(),
+        SqsOrderQueue(_sqs(), config.orders_queue_url),
+        list(router().venues.values()),  # type: ignore[arg-type] - the simulated venues price pools at any moment
+        clock(),
+        DynamoLease(_table(config.rate_limit_table), faults=faults()),
+        margin=config.sim_price_drift,
+        max_price_impact=config.max_price_impact,
+        start_timeout_ms=config.start_timeout_seconds * 1000,
+        tick_ms=config.trigger_tick_ms,
+    )
+
+
+@lru_cache(maxsize=1)
 def sweeper() -> Sweeper:
     return Sweeper(order_repository(), clock())
 
@@ -201,6 +229,22 @@ def broadcaster() -> Broadcaster:
 @lru_cache(maxsize=1)
 def subscriptions() -> Subscriptions:
     return Subscriptions(subscriber_store(), connection_repository(), notifier(), clock())
+
+
+@lru_cache(maxsize=1)
+def webhook_queue() -> SqsWebhookQueue:
+    return SqsWebhookQueue(_sqs(), settings().webhook_queue_url)
+
+
+@lru_cache(maxsize=1)
+def webhook_sender() -> WebhookSender:
+    config = settings()
+    master = DynamoWebhookMaster(_table(config.api_keys_table), faults())
+    return WebhookSender(
+        WebhookSecrets(master), DynamoDeliveryLog(_table(config.orders_table), faults()), clock(),
+        max_attempts=config.webhook_max_attempts, backoff_base_seconds=config.webhook_backoff_base_seconds,
+        timeout_seconds=config.webhook_timeout_seconds, allow_loopback=config.webhooks_may_use_loopback,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=1)

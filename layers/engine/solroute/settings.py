@@ -6,6 +6,7 @@ import os
 from decimal import Decimal
 from functools import lru_cache
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +27,7 @@ class Settings(BaseModel):
     api_keys_table: str = Field("", alias="API_KEYS_TABLE")
     orders_queue_url: str = Field("", alias="ORDERS_QUEUE_URL")
     settle_queue_url: str = Field("", alias="SETTLE_QUEUE_URL")
+    trigger_wake_queue_url: str = Field("", alias="TRIGGER_WAKE_QUEUE_URL")  # "a limit order opened"
     websocket_url: str = Field("", alias="WEBSOCKET_URL")
     rate_limit_per_minute: int = Field(100, alias="RATE_LIMIT_PER_MINUTE", ge=0, le=10_000)  # the log fits one item
     rate_limit_window_seconds: Decimal = Field(Decimal(60), alias="RATE_LIMIT_WINDOW_SECONDS", ge=60)
@@ -39,10 +41,21 @@ class Settings(BaseModel):
     attempt_timeout_seconds: int = Field(30, alias="ATTEMPT_TIMEOUT_SECONDS", ge=1)
     start_timeout_seconds: int = Field(300, alias="START_TIMEOUT_SECONDS", ge=1)
     queue_visibility_timeout_seconds: int = Field(180, alias="QUEUE_VISIBILITY_TIMEOUT_SECONDS", ge=0)
+    trigger_tick_ms: int = Field(1000, alias="TRIGGER_TICK_MS", ge=100, le=60_000)  # how often open limit orders are judged
     fault_injection: str = Field("", alias="FAULT_INJECTION")
     # The simulated market's volatility per token (solroute.dex.price_path.parse_volatility).
     price_volatility: str = Field("0.02", alias="PRICE_VOLATILITY")
     backoff_base_seconds: float = Field(2.0, alias="BACKOFF_BASE_SECONDS", ge=0)
+    # Webhooks (docs/webhooks.md): the delivery queue, attempts per status change, the first
+    # retry's delay (each later one doubles, jittered) and how long one POST may take.
+    webhook_queue_url: str = Field("", alias="WEBHOOK_QUEUE_URL")
+    webhook_max_attempts: int = Field(5, alias="WEBHOOK_MAX_ATTEMPTS", ge=1, le=10)
+    webhook_backoff_base_seconds: float = Field(2.0, alias="WEBHOOK_BACKOFF_BASE_SECONDS", ge=1)
+    webhook_timeout_seconds: float = Field(3.0, alias="WEBHOOK_TIMEOUT_SECONDS", gt=0, le=10)
+    # POSTs to 127.0.0.1/localhost: only when the AWS endpoint is on this machine too (the local
+    # cloud), or when told (tests). On Lambda, loopback is the runtime API: never a receiver.
+    webhook_allow_loopback: bool = Field(False, alias="WEBHOOK_ALLOW_LOOPBACK")
+    aws_endpoint_url: str = Field("", alias="AWS_ENDPOINT_URL")
     sim_seed: int | None = Field(None, alias="SIM_SEED")
     sim_quote_delay_ms: int = Field(seeds.QUOTE_DELAY_MS, alias="SIM_QUOTE_DELAY_MS", ge=0)
     sim_swap_delay_min_ms: int = Field(seeds.SWAP_DELAY_MIN_MS, alias="SIM_SWAP_DELAY_MIN_MS", ge=0)
@@ -87,6 +100,11 @@ class Settings(BaseModel):
             failure_rate=self.sim_failure_rate,
             price_drift=self.sim_price_drift,
         )
+
+    @property
+    def webhooks_may_use_loopback(self) -> bool:
+        host = urlsplit(self.aws_endpoint_url).hostname if self.aws_endpoint_url else None
+        return self.webhook_allow_loopback or host in ("127.0.0.1", "localhost", "::1")
 
     @property
     def management_endpoint(self) -> str:

@@ -12,10 +12,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from solroute.dal.ports import MAX_SUBSCRIBERS, Page, attempt_refused, counted_attempt
+from solroute.dal.ports import MAX_SUBSCRIBERS, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.dex.faults import NO_FAULTS, FaultPlan
+from solroute.models.amounts import plain
 from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
 from solroute.models.keys import ApiKey
+from solroute.models.order import FINAL_STATUSES as FINAL
 from solroute.models.order import Order, OrderStatus
 
 OWNER_INDEX = "byOwner"
@@ -24,7 +26,16 @@ MAX_LIST_QUERIES = 10
 START_DEADLINE_INDEX = "pendingByStartDeadline"
 # Only pending orders carry this key, so the index holds exactly the orders the sweeper watches.
 SWEEP_KEY, PENDING = "sweepKey", "pending"
-FINAL_STATUSES = ("confirmed", "failed")
+OPEN_INDEX = "openOrders"
+# Only open (limit) orders carry these: the trigger reads the index of them every tick, and what
+# it needs to judge an order (pair, amount, limit, venues, impact cap) is the index's one
+# projected attribute, so an open order costs the index a write when it opens and when it leaves.
+OPEN_KEY, OPEN, WATCH = "openKey", "open", "watch"
+# The attributes the indexes key on or project: set and removed with the status they belong to.
+INDEX_ATTRIBUTES = ("startDeadlineMs", SWEEP_KEY, OPEN_KEY, WATCH)
+FINAL_STATUSES = tuple(sorted(s.value for s in FINAL))
+_FINAL_NAMES = {f":final{i}": status for i, status in enumerate(FINAL_STATUSES)}
+NOT_FINAL = f"NOT #status IN ({', '.join(_FINAL_NAMES)})"
 # Error codes DynamoDB answers when it sheds load; boto3 has already retried them.
 THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"}
 
@@ -98,6 +109,8 @@ class _Table:
 # finished order under 1 KB (1 write unit per status change instead of 3).
 TOP_LEVEL = (
     "orderId", "status", "seq", "owner", "wallet", "createdAt", "statusAtMs", "attempts", "attemptStartedAtMs", "lastChange", "startDeadlineMs",
+    "expiresAtMs",
+    "webhookUrl", "webhookDeliveries",  # the webhook stream filter needs the URL; the sender adds to the deliveries
 )  # fmt: skip
 # The order's WebSocket subscribers: connection id -> when the subscription expires (epoch s).
 SUBSCRIBERS = "subs"
@@ -124,7 +137,36 @@ def order_to_item(order: Order) -> dict:
     item["doc"] = _pack({k: v for k, v in data.items() if v is not None and k not in TOP_LEVEL})
     if "startDeadlineMs" in item and order.status is OrderStatus.PENDING:
         item[SWEEP_KEY] = PENDING
+    if order.status is OrderStatus.OPEN:
+        item[OPEN_KEY] = OPEN
+        item[WATCH] = watch_of(order)
     return item
+
+
+def watch_of(order: Order) -> str:
+    """What the trigger needs to judge an open order, in one short attribute: the pair, amount,
+    limit price, venues and price impact cap."""
+    return "|".join([
+        order.tokenIn, order.tokenOut, plain(order.amountIn), plain(order.limitPrice or 0), ",".join(order.dexes or ()),
+        plain(order.maxPriceImpact) if order.maxPriceImpact is not None else "",
+    ])  # fmt: skip
+
+
+def _watched(item: dict) -> WatchedOrder:
+    token_in, token_out, amount, limit, dexes, impact = str(item[WATCH]).split("|")
+    return WatchedOrder(
+        str(item["orderId"]), int(item.get("expiresAtMs") or 0), token_in, token_out, Decimal(amount), Decimal(limit),
+        tuple(dexes.split(",")) if dexes else None, Decimal(impact) if impact else None,
+    )  # fmt: skip
+
+
+def _index_changes(before: Order, after_item: dict) -> tuple[str, str, dict]:
+    """The SET and REMOVE clauses (and values) that keep the indexes' attributes with the status."""
+    before_item = order_to_item(before)
+    sets = [f"{name} = :ix_{name}" for name in INDEX_ATTRIBUTES if name in after_item and after_item[name] != before_item.get(name)]
+    removes = [name for name in INDEX_ATTRIBUTES if name in before_item and name not in after_item]
+    values = {f":ix_{name}": after_item[name] for name in INDEX_ATTRIBUTES if name in after_item and after_item[name] != before_item.get(name)}
+    return "".join(f", {clause}" for clause in sets), (" REMOVE " + ", ".join(removes)) if removes else "", values
 
 
 def item_fields(item: dict) -> dict:
@@ -133,7 +175,7 @@ def item_fields(item: dict) -> dict:
 
 
 def item_to_order(item: dict) -> Order:
-    return Order.model_validate({k: v for k, v in item_fields(item).items() if k not in (SWEEP_KEY, SUBSCRIBERS)})
+    return Order.model_validate({k: v for k, v in item_fields(item).items() if k not in (SWEEP_KEY, SUBSCRIBERS, OPEN_KEY, WATCH)})
 
 
 def subscribers_in(item: dict, now_seconds: int) -> list[str]:
@@ -159,19 +201,23 @@ class DynamoOrderRepository:
         # attempt cannot put the counter back. An update, not a put: the subscribers on the
         # item are the WebSocket function's to change, and stay as they are.
         item = order_to_item(after)
-        expression = "SET #status = :to, seq = :to_seq, statusAtMs = :at, doc = :doc, lastChange = :status_change"
-        if "startDeadlineMs" not in item and before.startDeadlineMs is not None:
-            expression += f" REMOVE startDeadlineMs, {SWEEP_KEY}"
+        sets, removes, index_values = _index_changes(before, item)
+        expression = "SET #status = :to, seq = :to_seq, statusAtMs = :at, doc = :doc, lastChange = :status_change" + sets
+        values = {
+            ":status": before.status.value, ":seq": before.seq, ":attempts": before.attempts,
+            ":to": item["status"], ":to_seq": item["seq"], ":at": item["statusAtMs"], ":doc": item["doc"], ":status_change": "status",
+            **index_values,
+        }  # fmt: skip
+        if after.attempts != before.attempts:  # a limit order back to open starts its attempts afresh
+            expression += ", attempts = :to_attempts, attemptStartedAtMs = :to_started"
+            values.update({":to_attempts": after.attempts, ":to_started": after.attemptStartedAtMs})
         try:
             self.table.update_item(
                 Key={"orderId": after.orderId},
-                UpdateExpression=expression,
+                UpdateExpression=expression + removes,
                 ConditionExpression="#status = :status AND seq = :seq AND attempts = :attempts",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":status": before.status.value, ":seq": before.seq, ":attempts": before.attempts,
-                    ":to": item["status"], ":to_seq": item["seq"], ":at": item["statusAtMs"], ":doc": item["doc"], ":status_change": "status",
-                },  # fmt: skip
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if _conditional_failed(error):
@@ -182,10 +228,10 @@ class DynamoOrderRepository:
         expression = "SET attempts = attempts + :one, attemptStartedAtMs = list_append(if_not_exists(attemptStartedAtMs, :none), :now)"
         # The counter it was read at, too: two deliveries holding the same copy must not both
         # count an attempt (each would then believe in a counter the item does not hold).
-        condition = "#status = :status AND seq = :seq AND attempts = :attempts AND attempts < :max AND NOT #status IN (:confirmed, :failed)"
+        condition = f"#status = :status AND seq = :seq AND attempts = :attempts AND attempts < :max AND {NOT_FINAL}"
         values: dict[str, Any] = {
             ":one": 1, ":max": max_attempts, ":none": [], ":now": [now_ms], ":attempts": order.attempts,
-            ":status": order.status.value, ":seq": order.seq, ":confirmed": FINAL_STATUSES[0], ":failed": FINAL_STATUSES[1],
+            ":status": order.status.value, ":seq": order.seq, **_FINAL_NAMES,
         }  # fmt: skip
         if moving_to is None:
             # Not a status change: lastChange keeps the stream filter from broadcasting it.
@@ -193,11 +239,11 @@ class DynamoOrderRepository:
             values[":attempt"] = "attempt"
         else:  # the status change this attempt begins, in the same write
             item = order_to_item(moving_to)
-            expression += ", #status = :to, seq = :to_seq, statusAtMs = :at, doc = :doc, lastChange = :status_change"
-            if "startDeadlineMs" not in item and order.startDeadlineMs is not None:
-                expression += f" REMOVE startDeadlineMs, {SWEEP_KEY}"
+            sets, removes, index_values = _index_changes(order, item)
+            expression += ", #status = :to, seq = :to_seq, statusAtMs = :at, doc = :doc, lastChange = :status_change" + sets + removes
             values.update({
                 ":to": item["status"], ":to_seq": item["seq"], ":at": item["statusAtMs"], ":doc": item["doc"], ":status_change": "status",
+                **index_values,
             })  # fmt: skip
         try:
             self.table.update_item(
@@ -238,6 +284,21 @@ class DynamoOrderRepository:
             Limit=limit,
         )
         return [item["orderId"] for item in result.get("Items", [])]
+
+    def open_orders(self) -> list[WatchedOrder]:
+        watched: list[WatchedOrder] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": OPEN_INDEX,
+            "KeyConditionExpression": "#open = :open",
+            "ExpressionAttributeNames": {"#open": OPEN_KEY},
+            "ExpressionAttributeValues": {":open": OPEN},
+        }
+        while True:
+            result = self.table.query(**kwargs)
+            watched += [_watched(item) for item in result.get("Items", []) if WATCH in item]
+            if "LastEvaluatedKey" not in result:
+                return watched
+            kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
 
     def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
         # The index holds keys, createdAt and wallet only, none of which a status change touches:
@@ -294,13 +355,12 @@ class DynamoSubscribers:
                 # Not a status change: lastChange keeps the stream filter from broadcasting it.
                 UpdateExpression=f"SET {SUBSCRIBERS}.#connection = :expires, lastChange = :subscribed",
                 ConditionExpression=(
-                    f"attribute_exists(orderId) AND #owner = :owner AND NOT #status IN (:confirmed, :failed)"
+                    f"attribute_exists(orderId) AND #owner = :owner AND {NOT_FINAL}"
                     f" AND (size({SUBSCRIBERS}) < :max OR attribute_exists({SUBSCRIBERS}.#connection))"
                 ),
                 ExpressionAttributeNames={"#connection": connection_id, "#status": "status", "#owner": "owner"},
                 ExpressionAttributeValues={
-                    ":expires": expires_at, ":subscribed": "subscribers", ":max": MAX_SUBSCRIBERS, ":owner": owner,
-                    ":confirmed": FINAL_STATUSES[0], ":failed": FINAL_STATUSES[1],
+                    ":expires": expires_at, ":subscribed": "subscribers", ":max": MAX_SUBSCRIBERS, ":owner": owner, **_FINAL_NAMES,
                 },  # fmt: skip
                 ReturnValues="ALL_NEW",
             )["Attributes"]
@@ -388,6 +448,36 @@ class DynamoRateLimitStore:
             raise
 
 
+class DynamoLease:
+    """A lease as one item of the rate-limit table (key ``trigger#lease``): whoever holds it
+    runs the trigger; one that is not released (a crashed run) lapses at its time."""
+
+    def __init__(self, table: Any, key: str = "trigger#lease", faults: FaultPlan = NO_FAULTS) -> None:
+        self.table = _Table(table, faults)
+        self.key = key
+
+    def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
+        try:
+            self.table.put_item(
+                Item={"bucket": self.key, "holder": holder, "untilMs": until_ms},
+                ConditionExpression="attribute_not_exists(#bucket) OR untilMs < :now",
+                ExpressionAttributeNames={"#bucket": "bucket"},
+                ExpressionAttributeValues={":now": now_ms},
+            )
+            return True
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+
+    def release(self, holder: str) -> None:
+        try:
+            self.table.delete_item(Key={"bucket": self.key}, ConditionExpression="holder = :me", ExpressionAttributeValues={":me": holder})
+        except ClientError as error:
+            if not _conditional_failed(error):
+                raise
+
+
 class DynamoChainLedger:
     def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
         self.table = _Table(table, faults)
@@ -444,5 +534,5 @@ class DynamoApiKeyStore:
             result = self.table.scan(ConsistentRead=True, **kwargs)
             items.extend(result.get("Items", []))
             if "LastEvaluatedKey" not in result:
-                return [ApiKey.model_validate(i) for i in items]
+                return [ApiKey.model_validate(i) for i in items if "keyId" in i]  # not the webhook signing master
             kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]

@@ -19,6 +19,27 @@ class Page:
     cursor: str | None
 
 
+@dataclass(frozen=True)
+class WatchedOrder:
+    """An open limit order as the trigger sees it (what the open-orders index holds)."""
+
+    order_id: str
+    expires_at_ms: int
+    token_in: str
+    token_out: str
+    amount_in: Decimal
+    limit_price: Decimal
+    dexes: tuple[str, ...] | None = None  # None: every venue
+    max_price_impact: Decimal | None = None
+
+    @classmethod
+    def of(cls, order: Order) -> "WatchedOrder":
+        return cls(
+            order.orderId, order.expiresAtMs or 0, order.tokenIn, order.tokenOut, order.amountIn, order.limitPrice or Decimal(0),
+            tuple(order.dexes) if order.dexes else None, order.maxPriceImpact,
+        )  # fmt: skip
+
+
 class OrderRepository(Protocol):
     def create(self, order: Order) -> None:
         """Insert a new order; raises DuplicateOrder if the id exists."""
@@ -42,6 +63,10 @@ class OrderRepository(Protocol):
 
     def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:
         """Ids of pending orders whose start deadline is at or before ``now_ms``."""
+
+    def open_orders(self) -> list[WatchedOrder]:
+        """Every open (limit) order, as the trigger judges it: from an index that holds only
+        open orders (it may lag the table by a moment: re-read an order before moving it)."""
 
     def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
         """The owner's orders (of one wallet, if given), newest first; raises InvalidRequest for

@@ -2,6 +2,10 @@
 
 pending -> routing -> building -> submitted -> confirmed | failed
 
+A pending order whose deadline (``expiresAtMs``) comes before it could start routing ends
+``expired`` instead, without an attempt; a triggered limit order whose route no longer meets its
+price goes back to ``open`` from routing, before anything is built.
+
 Every step is a conditional write on the status and seq just read, so a duplicate or replayed
 delivery can neither move the order backwards nor run a step twice. The swap's signature is
 stored (building -> submitted) before the swap is sent; an order found in ``submitted`` is
@@ -33,7 +37,7 @@ from solroute.logic.state_machine import transition
 from solroute.logic.sweeper import DEFAULT_REDELIVERY_MS, DEFAULT_START_TIMEOUT_MS
 from solroute.models.amounts import plain
 from solroute.models.chain import ChainReceipt
-from solroute.models.errors import AttemptsExhausted, PermanentOrderError, StaleOrder
+from solroute.models.errors import AttemptsExhausted, LimitNotMet, PermanentOrderError, StaleOrder
 from solroute.models.order import ExecutionResult, Order, OrderStatus
 
 logger = Logger(child=True)
@@ -121,6 +125,8 @@ class OrderExecutor:
             return Outcome("done", order)
 
         if order.status is S.PENDING and order.attempts == 0:
+            if self._past_deadline(order, self.clock.now_ms()):
+                return self._expire(order, "its deadline passed while it waited to start")
             try:
                 waiting = self._wait_for_start_slot(order, not_before_ms)
             except RateLimiterBusy:
@@ -136,6 +142,8 @@ class OrderExecutor:
         # A pending order's attempt and its first step are one write: an attempt can never
         # die between the two and leave a pending order with an attempt counted.
         moving_to = transition(order, S.ROUTING, ROUTING_MESSAGE, self.clock) if order.status is S.PENDING else None
+        if moving_to is not None and self._past_deadline(order, moving_to.statusAtMs):
+            return self._expire(order, "its deadline passed while it waited to start")
         try:
             order = self.orders.record_attempt(order, self.max_attempts, now_ms, moving_to)
         except AttemptsExhausted:
@@ -154,6 +162,22 @@ class OrderExecutor:
             return self.give_up(order_id, error.message)
         except Exception as error:  # transient venue/RPC/store errors and anything unexpected alike
             return self._retry_or_give_up(order_id, order.attempts, receive_count, error)
+
+    @staticmethod
+    def _past_deadline(order: Order, at_ms: int) -> bool:
+        return order.expiresAtMs is not None and at_ms >= order.expiresAtMs
+
+    def _expire(self, order: Order, why: str) -> Outcome:
+        """End a pending order that would start routing after its deadline: nothing was built
+        or sent, and it never will be (a limit order's expiry is its deadline too)."""
+        assert order.expiresAtMs is not None
+        late_s = (self.clock.now_ms() - order.expiresAtMs) / 1000
+        reason = f"not started by its deadline {self.clock.iso(order.expiresAtMs)}: {why}; nothing was swapped"
+        message = f"Expired: {reason}" + (f" ({late_s:.1f} s past it)" if late_s > 0 else "")
+        try:
+            return self._finished(self._move(order, S.EXPIRED, message, failureReason=reason))
+        except StaleOrder:
+            return self._left_to_another_delivery(order.orderId)
 
     def _left_to_another_delivery(self, order_id: str) -> Outcome:
         """Another delivery (a duplicate of this message) moved the order while this one ran:
@@ -235,6 +259,8 @@ class OrderExecutor:
             if reservation.started:
                 return None
             not_before_ms = reservation.slot_ms
+        if self._past_deadline(order, not_before_ms):  # the slot is too late: end it now, not then
+            return self._expire(order, f"the rate limit's next start slot is at {self.clock.iso(not_before_ms)}")
         remaining_ms = not_before_ms - self.clock.now_ms()
         if remaining_ms >= 1000:  # SQS delays are whole seconds: wait the rest here
             return self._requeue_pending(order, remaining_ms, not_before_ms)
@@ -286,7 +312,7 @@ class OrderExecutor:
         return Outcome("retry", delay_seconds=delay)
 
     def _advance(self, order: Order) -> Order:
-        while not order.is_final:
+        while not order.is_final and order.status is not S.OPEN:
             order = self._step(order)
         return order
 
@@ -294,7 +320,12 @@ class OrderExecutor:
         if order.status is S.PENDING:  # a pending order with an attempt counted: written before 2026-11-24
             return self._move(order, S.ROUTING, ROUTING_MESSAGE)
         if order.status is S.ROUTING:
-            quotes, decision = self.router.route(order, self.clock.now_ms())
+            try:
+                quotes, decision = self.router.route(order, self.clock.now_ms())
+            except LimitNotMet as miss:  # nothing built: the limit order waits for its price again
+                assert order.expiresAtMs is not None
+                message = f"Price moved away before routing ({miss.message}); open again until {self.clock.iso(order.expiresAtMs)}"
+                return self._move(order, S.OPEN, message, attempts=0, attemptStartedAtMs=[], quotes=[], routing=None)
             message = f"Routing to {display(decision.dex)}: {decision.reason}"
             return self._move(order, S.BUILDING, message, quotes=quotes, routing=decision)
         if order.status is S.BUILDING:

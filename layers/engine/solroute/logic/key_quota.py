@@ -120,7 +120,7 @@ class Decision:
 
     def error(self) -> RateLimited:
         """The refusal as the domain error the API answers with 429 and Retry-After."""
-        return RateLimited(f"Refused by {self.reason}; retry after {self.retry_after_s} s", self.retry_after_s)
+        return RateLimited(f"Refused: {self.reason}; retry after {self.retry_after_s} s", self.retry_after_s)
 
 
 @dataclass(frozen=True)

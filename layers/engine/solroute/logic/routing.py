@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from typing import Protocol, Sequence
 
 from aws_lambda_powertools import Logger
@@ -20,7 +20,7 @@ from solroute.dex.market import INTERMEDIATES
 from solroute.logic.clock import Clock
 from solroute.logic.route_search import Curve, Leg, Route, Search, search
 from solroute.models.amounts import plain, quantize_down, smallest_unit
-from solroute.models.errors import DexUnavailable, NoLiquidity, PermanentOrderError, PriceImpactTooHigh, PriceMoved
+from solroute.models.errors import DexUnavailable, LimitNotMet, NoLiquidity, PermanentOrderError, PriceImpactTooHigh, PriceMoved
 from solroute.models.order import Order, OrderStatus, Quote, RouteLeg, RoutingDecision, SignedSwap
 from solroute.models.tokens import b58encode, resolve_token
 
@@ -148,6 +148,14 @@ class Router:
                     f" below the quote's minimum of {plain(order.quote.minAmountOut)}"
                 )
             decision = decision.model_copy(update={"minAmountOut": max(decision.minAmountOut, order.quote.minAmountOut)})
+        if order.limitPrice is not None:
+            floor = limit_minimum(order.limitPrice, order.amountIn, resolve_token(order.tokenOut).decimals)
+            if decision.amountOut < floor:
+                raise LimitNotMet(
+                    f"the best route now returns {plain(decision.amountOut)} {order.tokenOut}, below the limit's"
+                    f" {plain(floor)} ({plain(order.limitPrice)} {order.tokenOut} per {order.tokenIn})"
+                )
+            decision = decision.model_copy(update={"minAmountOut": max(decision.minAmountOut, floor)})
         return found.quotes, decision
 
     def price_impact_limit(self, order: Order) -> Decimal:
@@ -185,6 +193,11 @@ class Router:
         fee_rates = {c.pool_id: c.fee_rate for c in curves}
         quotes = [_venue_quote(route, fee_rates[route.legs[0].pool_id]) for _, route in sorted(found.direct.items())]
         return Explored(found, quotes, tuple(failures))
+
+
+def limit_minimum(limit_price: Decimal, amount_in: Decimal, out_decimals: int) -> Decimal:
+    """The least a limit order accepts: its price times its amount, rounded up to a whole unit."""
+    return (limit_price * amount_in).quantize(smallest_unit(out_decimals), rounding=ROUND_UP)
 
 
 def _has_route(by_pair: dict[tuple[str, str], list[Curve]], token_in: str, token_out: str) -> bool:

@@ -1,5 +1,13 @@
 """The one order state machine: allowed transitions, written once.
 
+    open -> pending -> routing -> building -> submitted -> confirmed | failed
+    (limit)    |          |
+               |          +-> open     a limit order whose route no longer meets its price (nothing was built)
+               +-> expired | cancelled (open or pending only: before routing starts)
+
+Only ``open`` and ``pending`` orders can be cancelled or expire: from ``routing`` on, a swap
+may be built and sent, and only the chain decides its outcome.
+
 Adapters enforce it with conditional writes on (status, seq), so a replayed or duplicate
 message can neither move an order backwards nor run a step twice.
 """
@@ -15,13 +23,17 @@ from solroute.models.order import HistoryEntry, Order, OrderStatus
 S = OrderStatus
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.PENDING: frozenset({S.ROUTING, S.FAILED}),
-    S.ROUTING: frozenset({S.BUILDING, S.FAILED}),
+    S.OPEN: frozenset({S.PENDING, S.EXPIRED, S.CANCELLED}),
+    S.PENDING: frozenset({S.ROUTING, S.FAILED, S.EXPIRED, S.CANCELLED}),
+    S.ROUTING: frozenset({S.BUILDING, S.FAILED, S.OPEN}),
     S.BUILDING: frozenset({S.SUBMITTED, S.FAILED}),
     S.SUBMITTED: frozenset({S.CONFIRMED, S.FAILED}),
     S.CONFIRMED: frozenset(),
     S.FAILED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.CANCELLED: frozenset(),
 }
+CANCELLABLE = frozenset({S.OPEN, S.PENDING})
 
 
 def can_transition_to(current: OrderStatus, target: OrderStatus) -> bool:
@@ -43,7 +55,7 @@ def transition(order: Order, target: OrderStatus, message: str, clock: Clock, **
             "statusAtMs": now_ms,
             "history": [*order.history, entry],
             "lastChange": "status",
-            "startDeadlineMs": None,  # only a pending order has one, and no transition leads to pending
+            "startDeadlineMs": None,  # only a pending order has one: a trigger (open -> pending) sets it anew
             **fields,
         }
     )

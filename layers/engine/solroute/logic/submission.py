@@ -1,4 +1,5 @@
-"""Accept a validated order: store it as pending, then queue it."""
+"""Accept a validated order: store it as pending, then queue it; or, for a limit order, store it
+as open (the trigger queues it when the market reaches its price)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from solroute.dal.ports import OrderQueue, OrderRepository
 from solroute.logic.clock import Clock
 from solroute.logic.key_quota import KeyQuota
 from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
+from solroute.logic.webhooks import webhook_fields
 from solroute.logic.state_machine import transition
+from solroute.models.amounts import plain
 from solroute.models.errors import InvalidRequest, QueueUnavailable
 from solroute.models.keys import Principal
 from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
@@ -33,6 +36,7 @@ class OrderSubmission:
         new_id: Callable[[], str] = new_order_id,
         start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
         quota: KeyQuota | None = None,
+        trigger_wake: OrderQueue | None = None,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -40,6 +44,7 @@ class OrderSubmission:
         self.new_id = new_id
         self.start_timeout_ms = start_timeout_ms
         self.quota = quota  # None: no per-key limits
+        self.trigger_wake = trigger_wake  # told when a limit order opens (None: the trigger's schedule finds it)
 
     def submit(self, request: ExecuteOrderRequest, caller: Principal) -> Order:
         """Store the order as ``caller``'s and queue it; raises RateLimited (nothing stored) when
@@ -51,12 +56,23 @@ class OrderSubmission:
                 f"price moved: quote expired at {self.clock.iso(terms.expires_at_ms)}; get a new one from GET /api/quote",
                 [{"field": "quoteId", "message": "quote expired"}],
             )
+        expires_at_ms = request.expires_at_ms(now_ms)
         if self.quota is not None:
             decision = self.quota.admit(caller.key_id, caller.rate_per_minute, now_ms)
             if not decision.accepted:
                 logger.info("order refused: key limit", extra={"key_id": caller.key_id, "reason": decision.reason, "retry_after_s": decision.retry_after_s})
                 raise decision.error()
         stamp = self.clock.iso(now_ms)
+        limit = request.type == "limit"
+        if limit:
+            assert request.limitPrice is not None
+            first = HistoryEntry(
+                status=OrderStatus.OPEN, seq=1, timestamp=stamp, timestampMs=now_ms,
+                message=f"Limit order open: waiting for {plain(request.limitPrice)} {request.tokenOut} per {request.tokenIn} or better,"
+                f" until {self.clock.iso(expires_at_ms or now_ms)}",
+            )  # fmt: skip
+        else:
+            first = HistoryEntry(status=OrderStatus.PENDING, seq=1, timestamp=stamp, timestampMs=now_ms, message="Order received")
         order = Order(
             orderId=self.new_id(),
             type=request.type,
@@ -68,22 +84,38 @@ class OrderSubmission:
             maxPriceImpact=request.maxPriceImpact,
             dexes=request.allowed_venues,
             quote=BoundQuote(minAmountOut=terms.min_amount_out, expiresAtMs=terms.expires_at_ms) if terms else None,
-            owner=caller.owner,
+            limitPrice=request.limitPrice,
+            expiresAtMs=expires_at_ms,
+            owner=caller.owner, **webhook_fields(request, caller),  # the key, and the webhook (the order's or the key's)
+            status=first.status,
             createdAt=stamp,
             updatedAt=stamp,
             statusAtMs=now_ms,
-            history=[HistoryEntry(status=OrderStatus.PENDING, seq=1, timestamp=stamp, timestampMs=now_ms, message="Order received")],
+            history=[first],
             # If this process dies between storing and queueing the order, or the queue and
             # the database both refuse below, the sweeper fails the order after this.
-            startDeadlineMs=now_ms + self.start_timeout_ms,
+            startDeadlineMs=None if limit else now_ms + self.start_timeout_ms,
         )
         self.orders.create(order)
+        if limit:  # the trigger queues it when the market reaches its price
+            self._wake_trigger(order)
+            return order
         try:
             self.queue.send(order.orderId)
         except QueueUnavailable as error:
             self._fail_unqueued(order, error)
             raise
         return order
+
+    def _wake_trigger(self, order: Order) -> None:
+        """Start a trigger run now rather than at the next minute. Best effort: the order is
+        stored open already, and the trigger's scheduled run finds it either way."""
+        if self.trigger_wake is None:
+            return
+        try:
+            self.trigger_wake.send(order.orderId)
+        except QueueUnavailable as error:
+            logger.warning("could not wake the trigger; its next scheduled run will watch the order", extra={"order_id": order.orderId, "error": error.message})
 
     def _fail_unqueued(self, order: Order, error: QueueUnavailable) -> None:
         # Never leave an order pending that no consumer will ever see. If this write fails too,

@@ -67,6 +67,12 @@ class QueueUnavailable(DomainError):
     code = "QUEUE_UNAVAILABLE"
 
 
+class NotCancellable(DomainError):
+    """The order has started routing (or is final): only the chain decides it now."""
+
+    code = "NOT_CANCELLABLE"
+
+
 class InvalidTransition(DomainError):
     """The state machine forbids this move (a bug, or a message replayed out of order)."""
 
@@ -123,6 +129,12 @@ class PriceMoved(PermanentOrderError):
     """The order's quote can no longer be met: it expired, or the market moved below its minimum."""
 
     code = "PRICE_MOVED"
+
+
+class LimitNotMet(PermanentOrderError):
+    """A triggered limit order's best route no longer meets its limit price (nothing was built)."""
+
+    code = "LIMIT_NOT_MET"
 
 
 class TransactionExpired(PermanentOrderError):

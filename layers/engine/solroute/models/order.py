@@ -7,15 +7,22 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict, Field
 
 from solroute.models.amounts import Amount
+from solroute.models.webhooks import WebhookAttempt
 
 
 class OrderStatus(str, Enum):
+    OPEN = "open"  # a limit order waiting for the market to reach its price
     PENDING = "pending"
     ROUTING = "routing"
     BUILDING = "building"
     SUBMITTED = "submitted"
     CONFIRMED = "confirmed"
     FAILED = "failed"
+    EXPIRED = "expired"  # its deadline (or a limit order's expiry) passed before it started routing
+    CANCELLED = "cancelled"  # cancelled by its owner before it started routing
+
+
+FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 
 
 class _Model(BaseModel):
@@ -120,6 +127,12 @@ class Order(_Model):
     maxPriceImpact: Amount | None = None
     dexes: list[str] | None = None
     quote: BoundQuote | None = None
+    # A limit order: the least tokenOut per tokenIn it accepts (it waits ``open`` until the
+    # market reaches it, and routes with minAmountOut = limitPrice * amountIn).
+    limitPrice: Amount | None = None
+    # The order must start routing by then, or it ends ``expired`` (a market order's deadline,
+    # a limit order's expiry). None: no deadline.
+    expiresAtMs: int | None = None
     # Whose order it is: the owner of the API key that submitted it (from the authorizer's
     # context, never from the request). Only that owner can read or follow it.
     owner: str | None = None
@@ -141,7 +154,14 @@ class Order(_Model):
     startDeadlineMs: int | None = None
     # "status" when the last write changed the status: the stream filter keys on it.
     lastChange: str = "status"
+    # The API key that submitted an order with a webhook (its id: names it, cannot authenticate):
+    # its webhook secret signs the order's deliveries. None on orders without a webhook.
+    keyId: str | None = None
+    # Where every status change is POSTed (the order's own, or its key's default), and each
+    # attempt, by the seq of the status change it carried (docs/webhooks.md).
+    webhookUrl: str | None = None
+    webhookDeliveries: dict[str, list[WebhookAttempt]] | None = None
 
     @property
     def is_final(self) -> bool:
-        return self.status in (OrderStatus.CONFIRMED, OrderStatus.FAILED)
+        return self.status in FINAL_STATUSES

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -10,12 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from solroute.models.amounts import decimal_places, plain
 from solroute.models.quote import QuoteTerms
 from solroute.models.tokens import UNKNOWN_MINT_DECIMALS, is_solana_address, resolve_token
+from solroute.models.webhooks import webhook_url
 
 MAX_AMOUNT_IN = Decimal("1000000000000")  # 1e12 tokens: beyond any pool we hold
 MAX_SLIPPAGE = Decimal("0.5")
 DEFAULT_SLIPPAGE = Decimal("0.01")
 SLIPPAGE_DECIMALS = 6
-SUPPORTED_ORDER_TYPES = ("market",)
+SUPPORTED_ORDER_TYPES = ("market", "limit")
+DEFAULT_LIMIT_SECONDS = 24 * 3600  # how long a limit order stays open unless it says
+MAX_OPEN_SECONDS = 30 * 24 * 3600  # the furthest a deadline or an expiry may be
+MAX_LIMIT_PRICE = Decimal("1000000000000")
+LIMIT_PRICE_DECIMALS = 18
 PRICE_IMPACT_DECIMALS = 6
 VENUES = ("meteora", "raydium")  # the simulated venues' names (solroute.dex.seeds)
 
@@ -166,6 +172,111 @@ class ExecuteOrderRequest(TradeRequest):
         str | None,
         Field(max_length=512, description="from GET /api/quote: the order receives at least the quote's minAmountOut, or fails (price moved)"),
     ] = None
+    webhookUrl: Annotated[
+        str | None,
+        Field(max_length=2048, examples=["https://example.com/solroute"],
+              description="every status change is POSTed here, signed (docs/webhooks.md); default: the API key's webhook URL, if it has one"),
+    ] = None
+
+    limitPrice: Annotated[
+        Decimal | None,
+        Field(examples=["150.5"], description="type limit: the least tokenOut per tokenIn to accept; the order waits open until the market reaches it"),
+    ] = None
+    expiresAt: Annotated[
+        str | None, Field(examples=["2026-12-31T12:00:00Z"], description="type limit: when the order expires if the market has not reached its price (ISO-8601 with a time zone); default 24 h")
+    ] = None
+    timeInForceSeconds: Annotated[
+        int | None, Field(ge=1, le=MAX_OPEN_SECONDS, examples=[600], description="type limit: instead of expiresAt, how many seconds the order stays open")
+    ] = None
+    deadline: Annotated[
+        str | Decimal | None,
+        Field(examples=["30"], description="type market: the order must start routing by then, or it ends expired: an ISO-8601 time, or seconds from now"),
+    ] = None
+
+    @field_validator("limitPrice", mode="before")
+    @classmethod
+    def _limit_not_float(cls, value: object) -> object:
+        if isinstance(value, (bool, float)):
+            raise ValueError("must be a decimal number or a decimal string")
+        return value
+
+    @field_validator("limitPrice")
+    @classmethod
+    def _limit_range(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        if not Decimal(0) < value <= MAX_LIMIT_PRICE:
+            raise ValueError(f"must be a price with 0 < limitPrice <= {MAX_LIMIT_PRICE} (tokenOut per tokenIn)")
+        if decimal_places(value) > LIMIT_PRICE_DECIMALS:
+            raise ValueError(f"has more than {LIMIT_PRICE_DECIMALS} decimal places")
+        return value
+
+    @field_validator("expiresAt")
+    @classmethod
+    def _expires_at(cls, value: str | None) -> str | None:
+        if value is not None:
+            _instant_ms(value)
+        return value
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, (bool, float)) or not isinstance(value, (str, Decimal, int)):
+            raise ValueError("must be an ISO-8601 time or a number of seconds from now")
+        if isinstance(value, str):
+            try:
+                value = Decimal(value.strip())
+            except InvalidOperation:
+                _instant_ms(value)
+                return value
+        seconds = Decimal(value)
+        if not (seconds.is_finite() and 0 < seconds <= MAX_OPEN_SECONDS and decimal_places(seconds) <= 3):
+            raise ValueError(f"in seconds must be more than 0 and at most {MAX_OPEN_SECONDS} (30 days), to the millisecond")
+        return seconds
+
+    def expires_at_ms(self, now_ms: int) -> int | None:
+        """When the order must have started routing by (a market order's deadline, a limit
+        order's expiry), as epoch milliseconds; None: no deadline. Raises InvalidRequest when it
+        has already passed or lies more than 30 days ahead."""
+        from solroute.models.errors import InvalidRequest
+
+        field, at_ms = None, None
+        if self.type == "limit":
+            field = "expiresAt" if self.expiresAt else "timeInForceSeconds"
+            if self.expiresAt:
+                at_ms = _instant_ms(self.expiresAt)
+            else:
+                at_ms = now_ms + 1000 * (self.timeInForceSeconds or DEFAULT_LIMIT_SECONDS)
+        elif self.deadline is not None:
+            field = "deadline"
+            at_ms = now_ms + int(self.deadline * 1000) if isinstance(self.deadline, Decimal) else _instant_ms(self.deadline)
+        if at_ms is None:
+            return None
+        if at_ms <= now_ms:
+            raise InvalidRequest(f"invalid request: {field}: has already passed", [{"field": field, "message": "has already passed"}])
+        if at_ms > now_ms + MAX_OPEN_SECONDS * 1000:
+            problem = "is more than 30 days ahead"
+            raise InvalidRequest(f"invalid request: {field}: {problem}", [{"field": field, "message": problem}])
+        return at_ms
+
+    @model_validator(mode="after")
+    def _type_fields(self) -> "ExecuteOrderRequest":
+        if self.type == "limit":
+            if self.limitPrice is None:
+                raise ValueError("a limit order needs limitPrice: the least tokenOut per tokenIn it accepts")
+            if self.quoteId is not None:
+                raise ValueError("quoteId binds a market order to a quote; a limit order is bound by its limitPrice")
+            if self.deadline is not None:
+                raise ValueError("a limit order expires at expiresAt (or after timeInForceSeconds), not at a deadline")
+            if self.expiresAt is not None and self.timeInForceSeconds is not None:
+                raise ValueError("send expiresAt or timeInForceSeconds, not both")
+        else:
+            extra = [name for name in ("limitPrice", "expiresAt", "timeInForceSeconds") if getattr(self, name) is not None]
+            if extra:
+                raise ValueError(f"{', '.join(extra)} belong to limit orders: send type \"limit\" (a market order may carry a deadline)")
+        return self
 
     @field_validator("quoteId")
     @classmethod
@@ -182,10 +293,11 @@ class ExecuteOrderRequest(TradeRequest):
     @classmethod
     def _market_only(cls, value: str) -> str:
         if value not in SUPPORTED_ORDER_TYPES:
-            raise ValueError(f"order type '{value}' is not supported yet; only 'market' orders are accepted")
+            raise ValueError(f"order type '{value}' is not supported; the types are market and limit")
         return value
 
     _wallet_address = field_validator("wallet")(wallet_address)
+    _webhook_url = field_validator("webhookUrl")(webhook_url)
 
     @model_validator(mode="after")
     def _quote_matches(self) -> "ExecuteOrderRequest":
@@ -196,6 +308,20 @@ class ExecuteOrderRequest(TradeRequest):
                 " send the same tokenIn, tokenOut and amountIn as the quote"
             )
         return self
+
+
+def _instant_ms(text: str) -> int:
+    """An ISO-8601 time with a time zone, as epoch milliseconds."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("must be an ISO-8601 time with a time zone, such as 2026-12-31T12:00:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError("must carry a time zone, such as 2026-12-31T12:00:00Z")
+    try:
+        return int(moment.timestamp() * 1000)
+    except (OverflowError, ValueError, OSError):
+        raise ValueError("is not a time this API can hold") from None
 
 
 class ListOrdersQuery(BaseModel):

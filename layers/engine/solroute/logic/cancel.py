@@ -1,0 +1,54 @@
+"""Cancel an order before it starts routing.
+
+Cancelling is one conditional write, on the status and seq just read, exactly like the
+consumer's first step (pending -> routing, in the write that counts its attempt) and the
+trigger's (open -> pending). Whichever of them writes first wins and the other's condition
+fails: so an order is either cancelled and never routed, or routing and not cancelled, and the
+client is told which (the cancelled order, or NotCancellable with the status it is in).
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from solroute.dal.ports import OrderRepository
+from solroute.logic.clock import Clock
+from solroute.logic.orders import OrderQueries
+from solroute.logic.state_machine import CANCELLABLE, transition
+from solroute.models.errors import NotCancellable, StaleOrder
+from solroute.models.order import Order, OrderStatus
+
+logger = Logger(child=True)
+REASON = "cancelled by its owner before it started routing; nothing was swapped"
+
+
+class OrderCancellation:
+    def __init__(self, orders: OrderRepository, clock: Clock, max_tries: int = 5) -> None:
+        self.orders = orders
+        self.queries = OrderQueries(orders)
+        self.clock = clock
+        self.max_tries = max_tries
+
+    def cancel(self, order_id: str, owner: str) -> Order:
+        """The order, cancelled; raises OrderNotFound (unknown, or another owner's) or
+        NotCancellable (it has started routing, or is final)."""
+        for _ in range(self.max_tries):  # a write that lost to a move that keeps it cancellable (open -> pending) tries again
+            order = self.queries.get(order_id, owner)
+            if order.status not in CANCELLABLE:
+                raise NotCancellable(_too_late(order), {"orderId": order_id, "status": order.status.value})
+            cancelled = transition(order, OrderStatus.CANCELLED, f"Cancelled: {REASON}", self.clock, failureReason=REASON)
+            try:
+                self.orders.save_transition(order, cancelled)
+            except StaleOrder:
+                logger.info("cancel lost a race; reading the order again", extra={"order_id": order_id, "was": order.status.value})
+                continue
+            logger.info("order cancelled", extra={"order_id": order_id, "was": order.status.value, "status": "cancelled"})
+            return cancelled
+        order = self.queries.get(order_id, owner)
+        raise NotCancellable(_too_late(order), {"orderId": order_id, "status": order.status.value})
+
+
+def _too_late(order: Order) -> str:
+    if order.is_final:
+        return f"order {order.orderId} is already {order.status.value}; there is nothing to cancel"
+    return f"order {order.orderId} is {order.status.value}: it has started routing, so it can no longer be cancelled"

@@ -1,0 +1,237 @@
+"""The trigger: watch open limit orders and queue each one the moment the market reaches its price.
+
+One loop, not one timer per order. A run holds a lease (so at most one runs at a time) and,
+every ``tick_ms``, reads the index that holds only open orders (one query: the pair, amount,
+limit, venues and price impact cap of each are projected into it), prices every pool those
+orders could use once per venue at this moment (the venues' prices are a pure function of time:
+no venue call), and judges each order:
+
+- past its expiry: ``open -> expired``;
+- its best route, at this moment's prices, pays at least its limit even if the price then moves
+  against it by the most the simulation lets it (``margin``, the template's PriceDrift) between
+  now and landing: ``open -> pending``, with a start deadline, and queued like any order (the
+  same 100-a-minute and 10-at-once limits apply from there);
+- otherwise it stays open.
+
+Each move is a conditional write on the status and seq just read (re-read first: the index lags),
+so a cancel racing the trigger is decided by whichever writes first. A run ends when no order is
+open (after ``min_run_ms``: a just-opened order may not be in the index yet) or its time is up;
+the function runs again on a schedule (a backstop that also expires orders) and whenever an
+order opens (the orders table's stream), so an order is watched from the moment it opens.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol, Sequence
+
+from aws_lambda_powertools import Logger
+
+from solroute.dal.ports import OrderQueue, OrderRepository, WatchedOrder
+from solroute.dex.market import INTERMEDIATES
+from solroute.logic.clock import Clock
+from solroute.logic.route_search import Curve, Route, search
+from solroute.logic.routing import display, limit_minimum, route_pairs
+from solroute.logic.state_machine import transition
+from solroute.models.amounts import plain
+from solroute.models.errors import QueueUnavailable, StaleOrder
+from solroute.models.order import Order, OrderStatus
+from solroute.models.tokens import resolve_token
+
+logger = Logger(child=True)
+S = OrderStatus
+SEND_TRIES = 3
+
+
+class PricedVenue(Protocol):
+    name: str
+
+    def pools_at(self, pairs: Sequence[tuple[str, str]], at_ms: int) -> list[Curve]: ...
+
+
+class Lease(Protocol):
+    def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
+        """Hold the lease until ``until_ms`` if nobody holds it now (or theirs has run out)."""
+
+    def release(self, holder: str) -> None:
+        """Give it up, if ``holder`` still holds it."""
+
+
+@dataclass
+class TickReport:
+    open: int = 0
+    triggered: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    ran: bool = False
+    ticks: int = 0
+    triggered: int = 0
+    expired: int = 0
+
+
+class Trigger:
+    def __init__(
+        self,
+        orders: OrderRepository,
+        queue: OrderQueue,
+        venues: Sequence[PricedVenue],
+        clock: Clock,
+        lease: Lease,
+        margin: Decimal = Decimal(0),
+        max_price_impact: Decimal = Decimal("0.05"),
+        start_timeout_ms: int = 300_000,
+        tick_ms: int = 1000,
+        min_run_ms: int = 5000,
+    ) -> None:
+        self.orders = orders
+        self.queue = queue
+        self.venues = {v.name: v for v in venues}
+        self.clock = clock
+        self.lease = lease
+        self.margin = margin
+        self.max_price_impact = max_price_impact
+        self.start_timeout_ms = start_timeout_ms
+        self.tick_ms = tick_ms
+        self.min_run_ms = min_run_ms
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
+        """Tick until no order is open (after ``min_run_ms``) or ``budget_ms`` is spent."""
+        min_run_ms = self.min_run_ms if min_run_ms is None else min_run_ms
+        report = RunReport()
+        holder = uuid.uuid4().hex
+        start_ms = self.clock.now_ms()
+        if not self.lease.acquire(holder, start_ms + budget_ms + 5000, start_ms):
+            logger.debug("another trigger run holds the lease")
+            return report
+        report.ran = True
+        try:
+            while True:
+                tick_start = self.clock.now_ms()
+                tick = self.tick()
+                report.ticks += 1
+                report.triggered += len(tick.triggered)
+                report.expired += len(tick.expired)
+                now = self.clock.now_ms()
+                if tick.open - len(tick.triggered) - len(tick.expired) <= 0 and now - start_ms >= min_run_ms:
+                    break
+                if now + self.tick_ms - start_ms > budget_ms:
+                    break
+                self.clock.sleep(max(0, tick_start + self.tick_ms - now) / 1000)
+        finally:
+            self.lease.release(holder)
+        if report.triggered or report.expired:
+            logger.info("trigger run done", extra={"ticks": report.ticks, "triggered": report.triggered, "expired": report.expired})
+        return report
+
+    def tick(self) -> TickReport:
+        """Judge every open order once, at this moment's prices."""
+        now_ms = self.clock.now_ms()
+        watched = self.orders.open_orders()
+        report = TickReport(open=len(watched))
+        if not watched:
+            return report
+        due = [w for w in watched if w.expires_at_ms and w.expires_at_ms <= now_ms]
+        for w in due:
+            if self._expire(w.order_id, now_ms):
+                report.expired.append(w.order_id)
+        live = [w for w in watched if w not in due]
+        prices = self._prices(live, now_ms)
+        for w in live:
+            route = self.reaches_limit(w, prices)
+            if route is not None and self._queue(w, route, now_ms):
+                report.triggered.append(w.order_id)
+        return report
+
+    # ------------------------------------------------------------------ judging
+    def _prices(self, watched: Sequence[WatchedOrder], at_ms: int) -> dict[tuple[str, str], list[Curve]]:
+        """Every pool the watched orders could use, as each venue prices it at ``at_ms``."""
+        pairs = sorted({p for w in watched for p in route_pairs(w.token_in, w.token_out)})
+        by_pair: dict[tuple[str, str], list[Curve]] = {}
+        for venue in self.venues.values():
+            for curve in venue.pools_at(pairs, at_ms):
+                by_pair.setdefault((curve.token_in, curve.token_out), []).append(curve)
+        return by_pair
+
+    def judge(self, w: WatchedOrder, at_ms: int) -> Route | None:
+        """reaches_limit at the prices of ``at_ms`` (pure: tests find a trigger time with it)."""
+        return self.reaches_limit(w, self._prices([w], at_ms))
+
+    def reaches_limit(self, w: WatchedOrder, prices: dict[tuple[str, str], list[Curve]]) -> Route | None:
+        """The route the order would take now, if it pays the limit with the margin to spare
+        and keeps to the order's price impact cap; else None."""
+
+        def pools(a: str, b: str) -> list[Curve]:
+            return [c for c in prices.get((a, b), []) if w.dexes is None or c.dex in w.dexes]
+
+        floor = limit_minimum(w.limit_price, w.amount_in, resolve_token(w.token_out).decimals)
+        needed = floor / (1 - self.margin)
+        if _best_rate(w.token_in, w.token_out, pools) * w.amount_in < needed:
+            return None  # even a trade of no size would not pay it: most open orders, most ticks
+        found = search(w.token_in, w.token_out, w.amount_in, pools, INTERMEDIATES)
+        if found is None:
+            return None
+        route = found.chosen
+        cap = w.max_price_impact if w.max_price_impact is not None else self.max_price_impact
+        if route.amount_out < needed or route.price_impact > cap:
+            return None
+        return route
+
+    # ------------------------------------------------------------------ moving orders
+    def _fresh(self, order_id: str) -> Order | None:
+        order = self.orders.get(order_id)
+        return order if order is not None and order.status is S.OPEN else None  # the index lags the table
+
+    def _queue(self, w: WatchedOrder, route: Route, now_ms: int) -> bool:
+        order = self._fresh(w.order_id)
+        if order is None:
+            return False
+        message = (
+            f"Limit reached: {display('+'.join(dict.fromkeys(leg.dex for leg in route.legs)))} returns {plain(route.amount_out)}"
+            f" {order.tokenOut} for {plain(order.amountIn)} {order.tokenIn} (limit {plain(order.limitPrice or 0)}); queued to execute"
+        )
+        pending = transition(order, S.PENDING, message, self.clock, startDeadlineMs=now_ms + self.start_timeout_ms)
+        try:
+            self.orders.save_transition(order, pending)
+        except StaleOrder:
+            return False  # cancelled (or expired) since it was read
+        for attempt in range(1, SEND_TRIES + 1):
+            try:
+                self.queue.send(order.orderId)
+                break
+            except QueueUnavailable as error:
+                if attempt == SEND_TRIES:  # it is pending with a start deadline: the sweeper fails it, never started
+                    logger.error("triggered order could not be queued", extra={"order_id": order.orderId, "error": error.message})
+                    return True
+                self.clock.sleep(0.05 * 2**attempt)
+        logger.info("limit order triggered", extra={"order_id": order.orderId, "amount_out": plain(route.amount_out), "limit": plain(w.limit_price)})
+        return True
+
+    def _expire(self, order_id: str, now_ms: int) -> bool:
+        order = self._fresh(order_id)
+        if order is None or order.expiresAtMs is None or order.expiresAtMs > now_ms:
+            return False
+        reason = f"the market did not reach the limit price ({plain(order.limitPrice or 0)} {order.tokenOut} per {order.tokenIn}) by {self.clock.iso(order.expiresAtMs)}; nothing was swapped"
+        try:
+            self.orders.save_transition(order, transition(order, S.EXPIRED, f"Expired: {reason}", self.clock, failureReason=reason))
+        except StaleOrder:
+            return False
+        logger.info("limit order expired", extra={"order_id": order_id, "status": "expired"})
+        return True
+
+
+def _best_rate(token_in: str, token_out: str, pools) -> Decimal:  # type: ignore[no-untyped-def]
+    """The most any route could pay per unit in: the best rate at zero size, direct or through
+    an intermediate (fees included; size only lowers it)."""
+
+    def best(a: str, b: str) -> Decimal:
+        return max((c.marginal() for c in pools(a, b)), default=Decimal(0))
+
+    rates = [best(token_in, token_out)] + [best(token_in, m) * best(m, token_out) for m in INTERMEDIATES if m not in (token_in, token_out)]
+    return max(rates)
+
