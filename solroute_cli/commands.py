@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from solroute_cli.api import api_key, raise_for_error, request
-from solroute_cli.errors import EXIT_FAILED, EXIT_OK
+from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from solroute_cli.report import execution_report, quote_report
 from solroute_cli.watch import watch
 
@@ -23,6 +23,10 @@ async def submit(args: argparse.Namespace) -> int:
     body.update(route_limits(args))
     if args.quote_id:
         body["quoteId"] = args.quote_id
+    body.update(lifecycle_fields(args))
+    timeout = args.timeout
+    if body.get("type") == "limit":  # watch it for as long as it may stay open
+        timeout = max(timeout, float(body.get("timeInForceSeconds") or 24 * 3600) + 60)
     started = time.monotonic()
     async with aiohttp.ClientSession() as session:
         key = {"x-api-key": await api_key(session, args.api, args.api_key)}
@@ -33,15 +37,63 @@ async def submit(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(accepted), flush=True)
         else:
-            print(f"order {order_id}: {args.amount} {args.token_in} -> {args.token_out}, slippage {args.slippage}", flush=True)
+            kind = f"limit {args.limit} {args.token_out} per {args.token_in}" if args.limit else f"slippage {args.slippage}"
+            print(f"order {order_id}: {args.amount} {args.token_in} -> {args.token_out}, {kind} ({accepted['status']})", flush=True)
+            if accepted["status"] == "open" and not args.no_watch:
+                print(f"  waiting for the market to reach the limit; Ctrl-C stops watching (the order stays open: `solroute cancel {order_id}`)", flush=True)
         if args.no_watch:
             return EXIT_OK
-        final = await watch(session, accepted["websocketUrl"], order_id, started, args.timeout, args.json, headers=key)
+        final = await watch(session, accepted["websocketUrl"], order_id, started, timeout, args.json, headers=key)
     if not args.json:
         print(f"{final['status']} in {time.monotonic() - started:.2f}s", flush=True)
         for line in execution_report(final.get("data") or {}):
             print(line)
     return EXIT_OK if final["status"] == "confirmed" else EXIT_FAILED
+
+
+def lifecycle_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """--limit/--expires (a limit order) and --deadline (a market order), as the API takes them."""
+    fields: dict[str, Any] = {}
+    if args.limit is not None:
+        fields.update(type="limit", limitPrice=args.limit)
+        if args.expires is not None:
+            seconds = duration_seconds(args.expires)
+            fields.update({"timeInForceSeconds": seconds} if seconds is not None else {"expiresAt": args.expires})
+    elif args.expires is not None:
+        raise CliError("--expires is for limit orders (with --limit); a market order takes --deadline", EXIT_USAGE)
+    if args.deadline is not None:
+        if args.limit is not None:
+            raise CliError("--deadline is for market orders; a limit order expires with --expires", EXIT_USAGE)
+        seconds = duration_seconds(args.deadline)
+        fields["deadline"] = str(seconds) if seconds is not None else args.deadline
+    return fields
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> int | None:
+    """Seconds in "90", "90s", "10m", "2h" or "1d"; None when the text is not a duration (an ISO time)."""
+    text = text.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+    if not number.isdigit():
+        return None
+    return int(number) * _UNITS[unit]
+
+
+async def cancel(args: argparse.Namespace) -> int:
+    async with aiohttp.ClientSession() as session:
+        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
+        status, answer = await request(session, "DELETE", f"{args.api}/api/orders/{args.order_id}", args.api, headers=headers)
+    if status == 409:  # too late: say where the order is, and exit non-zero
+        if args.json:
+            print(json.dumps(answer))
+        else:
+            print(f"not cancelled: {answer['error']['message']}")
+        return EXIT_FAILED
+    raise_for_error(status, answer)
+    print(json.dumps(answer, indent=2) if args.json else f"order {answer['orderId']} cancelled (it was {answer['history'][-2]['status']})")
+    return EXIT_OK
 
 
 def route_limits(args: argparse.Namespace) -> dict[str, Any]:

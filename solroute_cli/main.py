@@ -3,6 +3,9 @@
   solroute up                      start the local cloud (what `make run` does)
   solroute quote JUP USDC 200000   quote every route (direct, split, two-hop) without trading
   solroute submit SOL USDC 1.5     submit a market order and watch it live until it is final
+  solroute submit SOL USDC 1.5 --limit 150 --expires 10m
+                                   a limit order: waits open until 150 USDC per SOL or better, or expires
+  solroute cancel ORDER_ID         cancel an order that has not started routing (open or pending)
   solroute get ORDER_ID            show one order
   solroute list                    your orders, newest first (--wallet ADDRESS: one wallet's)
   solroute keys create --name NAME issue an API key (also: keys list, keys revoke KEY_ID)
@@ -27,6 +30,7 @@ CLIENT_COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "submit": commands.submit,
     "quote": commands.quote,
     "get": commands.get,
+    "cancel": commands.cancel,
     "list": commands.list_orders,
     "keys": keys.run,
 }
@@ -57,7 +61,10 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     trade("quote", "quote every route (each venue, the best split, the best two-hop) without trading; prints a quoteId")
-    submit = trade("submit", "submit a market order and watch every status live over the WebSocket until it is final")
+    submit = trade("submit", "submit a market (or, with --limit, a limit) order and watch every status live over the WebSocket until it is final")
+    submit.add_argument("--limit", metavar="PRICE", help="a limit order: the least TOKEN_OUT per TOKEN_IN to accept; it waits open until the market reaches it")
+    submit.add_argument("--expires", metavar="WHEN", help="with --limit: how long it stays open (90s, 10m, 2h, 1d) or until when (ISO time); default 1d")
+    submit.add_argument("--deadline", metavar="WHEN", help="a market order must start routing within this (30s, 2m) or by then (ISO time), or it expires")
     submit.add_argument("--quote-id", help="the quoteId from `solroute quote`: receive at least its minimum, or fail (price moved)")
     submit.add_argument("--wallet", help="base58 wallet address, to list the order later")
     submit.add_argument("--idempotency-key", help="resubmitting with the same key returns the same order")
@@ -66,6 +73,9 @@ def parser() -> argparse.ArgumentParser:
 
     get = client("get", "show one order with its history, quotes, route and result")
     get.add_argument("order_id", metavar="ORDER_ID")
+
+    cancel = client("cancel", "cancel an order that has not started routing (open or pending); says where it is when it is too late")
+    cancel.add_argument("order_id", metavar="ORDER_ID")
 
     listing = client("list", "list your orders (those of the API key's owner), newest first")
     listing.add_argument("--wallet", help="only this wallet's orders (base58 address)")

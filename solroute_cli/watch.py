@@ -11,6 +11,8 @@ import aiohttp
 from solroute_cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, CliError
 
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
+FINAL = ("confirmed", "failed", "expired", "cancelled")
+ENDED = {"failed": "✗ failed", "expired": "⌛ expired", "cancelled": "⊘ cancelled"}
 
 
 def describe(update: dict) -> str:
@@ -22,14 +24,16 @@ def describe(update: dict) -> str:
         return f"tx {str(data.get('txSignature', ''))[:20]}… on {data.get('dex')}, min out {data.get('minAmountOut')}"
     if status == "confirmed":
         return f"received {data.get('amountOut')} at {data.get('executedPrice')} on {data.get('dex')} (slippage {data.get('slippage')})"
-    if status == "failed":
+    if status in ENDED:
         return str(data.get("reason") or update.get("message"))
     return str(update.get("message", ""))
 
 
 def progress(status: str) -> str:
-    if status == "failed":
-        return "✗ failed"
+    if status in ENDED:
+        return ENDED[status]
+    if status == "open":
+        return "OPEN (waiting for the limit price)"
     reached = STEPS.index(status) if status in STEPS else 0
     return " ▸ ".join(s.upper() if i == reached else s for i, s in enumerate(STEPS[: reached + 1]))
 
@@ -58,7 +62,7 @@ async def watch(
                         print(json.dumps(update), flush=True)
                     else:
                         print(f"  +{time.monotonic() - started:6.2f}s  {progress(update['status']):<60} {describe(update)}", flush=True)
-                    if update["status"] in ("confirmed", "failed"):
+                    if update["status"] in FINAL:
                         final = update
     except asyncio.TimeoutError as error:
         raise CliError(f"order {order_id} was not final after {timeout_s:.0f} s; `solroute get {order_id}` shows where it is", EXIT_FAILED) from error
@@ -95,4 +99,6 @@ def snapshot_data(order: dict, status: str) -> dict:
         return {**(order.get("execution") or {}), "route": route}
     if status == "failed":
         return {"reason": order.get("failureReason"), "execution": order.get("execution"), "route": route}
+    if status in ("expired", "cancelled"):
+        return {"reason": order.get("failureReason")}
     return {}
