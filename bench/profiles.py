@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from bench import charts, cost, cpu
+from bench import charts, cost, cpu, lifecycle
 from bench.loadgen import InFlightSampler, LoadGenerator, OrderTrace, burst, poisson
 from bench.stats import max_in_window, min_in_full_windows, percentile, rate_per_minute, sliding_log_starts, summary
 from tests.support.cloud_process import RunningCloud
@@ -47,6 +47,7 @@ class Context:
     out_dir: Path
     profile: Profile
     quick: bool = False
+    profile_root: Path = ROOT
 
     def chart(self, suffix: str) -> Path:
         return self.out_dir / f"{self.profile.name}-{suffix}.png"
@@ -409,6 +410,9 @@ PROFILES: dict[str, Profile] = {
         Profile("coldstart", "fresh interpreter to handler ready, per function, vs import boto3", [], run_coldstart, needs_cloud=False),
         Profile("cost", "AWS calls, invocations and messages per order, priced", ["RateLimitPerMinute=0"], run_cost, ("--meter",)),
         Profile("flood", "seed delays and limits, per-key limits on (the template's): one key floods at 10x its rate while another sends 20/min", ["KeyBacklogSeconds=5", "KeyRatePerMinute=60"], run_flood),
+        Profile("trigger", "seed delays and limits: limit orders whose price the seeded market reaches at known moments; time to queued and started",
+                [f"SimulationSeed={lifecycle.TRIGGER_SEED}"], lifecycle.run_trigger),
+        Profile("openday", "limit orders that stay open: what the trigger costs a day, fixed and per order (metered)", [], lifecycle.run_openday, ("--meter",)),
     )
 }
 
@@ -425,5 +429,7 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "coldstart": ["medianMs", "ratioToBoto3"],
         "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],
         "flood": ["baseline", "floodRate60", "floodRate1000"],
+        "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs"],
+        "openday": ["one", "many", "fixedDollarsPerDayWhileAnyOrderIsOpen", "marginalDollarsPerOpenOrderDay"],
     }[name]
     return [(k, result.get(k)) for k in pick]

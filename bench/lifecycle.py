@@ -1,0 +1,173 @@
+"""Benchmarks of the order lifecycle: how soon a limit order starts once the market reaches its
+price (``trigger``), and what keeping limit orders open costs (``openday``)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+
+from bench import cost
+from bench.prices import PRICES
+from bench.stats import percentile
+from localcloud.template import Template
+from tests.support.market import Target, limit_reached_between, mirror_trigger
+
+TRIGGER_SEED = 5
+TRIGGER = "TriggerFunction"
+FINAL = ("confirmed", "failed", "expired", "cancelled")
+
+
+def _seed(ctx: Any) -> int:
+    return next((int(p.split("=")[1]) for p in reversed(ctx.profile.params) if p.startswith("SimulationSeed=")), TRIGGER_SEED)
+
+
+def _target(seed: int, lead_s: float, within_s: float) -> Target | None:
+    """A limit the market has not reached since now and first reaches ``lead_s`` to ``within_s`` from now."""
+    now = int(time.time() * 1000)
+    return limit_reached_between(mirror_trigger(seed), now, now + int(lead_s * 1000), now + int(within_s * 1000))
+
+
+async def _submit(session: aiohttp.ClientSession, http: str, body: dict) -> str:
+    async with session.post(f"{http}/api/orders/execute", json=body) as response:
+        answer = await response.json()
+        assert response.status == 202, answer
+        return answer["orderId"]
+
+
+async def _final(session: aiohttp.ClientSession, http: str, order_id: str, timeout_s: float) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        async with session.get(f"{http}/api/orders/{order_id}") as response:
+            order = await response.json()
+        if order["status"] in FINAL:
+            return order
+        await asyncio.sleep(0.25)
+    return order
+
+
+def _summary(values: list[float]) -> dict:
+    if not values:
+        return {}
+    return {"n": len(values), "p50": round(statistics.median(values)), "p95": round(percentile(values, 95)), "max": round(max(values))}
+
+
+async def run_trigger(ctx: Any) -> dict:
+    """Limit orders whose prices the seeded market first reaches at known moments (computed
+    here from the same pure price function): how long from that moment until the trigger queued
+    each order (pending) and until it started (routing)."""
+    count = 6 if ctx.quick else 20
+    placed: list[tuple[Target, str]] = []
+    async with aiohttp.ClientSession(headers=ctx.cloud.headers) as session:
+        for _ in range(count * 3):  # one order every 2 s or so, each with a price reached 3-40 s after it is placed
+            target = await asyncio.to_thread(_target, _seed(ctx), 3.0, 40.0)
+            if target is not None:
+                body = {
+                    "tokenIn": target.token_in, "tokenOut": target.token_out, "amountIn": str(target.amount_in), "type": "limit",
+                    "limitPrice": str(target.limit_price), "timeInForceSeconds": 900,
+                }  # fmt: skip
+                placed.append((target, await _submit(session, ctx.cloud.http, body)))
+            if len(placed) == count:
+                break
+            await asyncio.sleep(2)
+        orders = [(target, await _final(session, ctx.cloud.http, order_id, 120)) for target, order_id in placed]
+    queued, started, early, problems, samples = [], [], 0, [], []
+    for target, order in orders:
+        at = {h["status"]: h["timestampMs"] for h in order["history"]}
+        if order["status"] != "confirmed" or "pending" not in at:
+            problems.append(f"order {order['orderId']}: {order['status']}")
+            continue
+        early += at["pending"] < target.first_reached_ms - 5
+        queued.append(at["pending"] - target.first_reached_ms)
+        samples.append({"reachedMs": target.first_reached_ms, "pendingMs": at["pending"], "routingMs": at["routing"]})
+        started.append(at["routing"] - target.first_reached_ms)
+        if float(order["execution"]["amountOut"]) < float(target.limit_price * target.amount_in):
+            problems.append(f"order {order['orderId']}: filled below its limit")
+    if early:
+        problems.append(f"{early} orders were queued before the market reached their limit")
+    return {
+        "orders": len(orders),
+        "reachedToQueuedMs": _summary(queued),
+        "reachedToStartedMs": _summary(started),
+        "samples": samples,
+        "problems": problems,
+    }
+
+
+async def _open_orders(session: aiohttp.ClientSession, http: str, count: int) -> list[str]:
+    body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", "type": "limit", "limitPrice": "1000000", "timeInForceSeconds": 3600}
+    return [await _submit(session, http, body) for _ in range(count)]
+
+
+def _trigger_usage(before: dict, after: dict) -> dict:
+    def get(stats: dict) -> dict:
+        function = stats["functions"][TRIGGER]
+        billed = stats.get("dynamodbUsage") or {}
+        return {
+            "durationMs": function["durationMsTotal"],
+            "invocations": function["invocations"],
+            "rru": sum(n for table, n in billed.get("rru", {}).items() if "OrdersTable" in table) if billed else 0.0,
+        }
+
+    a, b = get(before), get(after)
+    return {
+        "durationMs": b["durationMs"] - a["durationMs"],
+        "invocations": b["invocations"] - a["invocations"],
+        "ordersTableRru": b["rru"] - a["rru"],
+    }
+
+
+async def run_openday(ctx: Any) -> dict:
+    """What keeping limit orders open costs, measured over a window and scaled to a day: the
+    trigger's run (Lambda time, one index query a tick) with 1 open order and with many, so the
+    fixed part (the loop) and the part each order adds (its share of every query) come apart."""
+    window_s = 40 if ctx.quick else 150
+    many = 50 if ctx.quick else 200
+    memory_mb = Template(ctx.profile_root / "template.yaml").functions()[TRIGGER].memory
+    results: dict[str, Any] = {}
+    async with aiohttp.ClientSession(headers=ctx.cloud.headers) as session:
+        opened: list[str] = []
+        for label, count in (("one", 1), ("many", many)):
+            opened += await _open_orders(session, ctx.cloud.http, count - len(opened))
+            await asyncio.sleep(5)  # the run picks them up; measure whole ticks from here
+            before = await asyncio.to_thread(ctx.cloud.stats)
+            started = time.monotonic()
+            await asyncio.sleep(window_s)
+            after = await asyncio.to_thread(ctx.cloud.stats)
+            used = _trigger_usage(before, after)
+            seconds = time.monotonic() - started
+            per_day = 86400 / seconds
+            # The run is one long invocation: while orders are open it runs the whole time (its
+            # duration is billed when it ends, so the window's wall time is what it costs).
+            lambda_day = cost.lambda_gb_seconds(86400 * 1000, memory_mb) * PRICES["lambda_gb_second"]
+            requests_day = 1440 * PRICES["lambda_request"]  # a new run a minute
+            rru_day = used["ordersTableRru"] * per_day * PRICES["dynamodb_rru"]
+            results[label] = {
+                "openOrders": count,
+                "windowS": round(seconds, 1),
+                # Read units of the orders table's indexes and items over the window (the trigger's
+                # query every tick; nothing else reads while the orders wait), measured at the endpoint.
+                "rruPerSecond": round(used["ordersTableRru"] / seconds, 3),
+                "dollarsPerDay": {
+                    "lambdaDuration": round(lambda_day, 4), "lambdaRequests": round(requests_day, 5),
+                    "indexReads": round(rru_day, 5), "total": round(lambda_day + requests_day + rru_day, 4),
+                },  # fmt: skip
+            }
+        for order_id in opened:  # leave nothing open for the cloud's shutdown
+            async with session.delete(f"{ctx.cloud.http}/api/orders/{order_id}") as response:
+                await response.read()
+    one, lots = results["one"], results["many"]
+    marginal = (lots["dollarsPerDay"]["indexReads"] - one["dollarsPerDay"]["indexReads"]) / (lots["openOrders"] - 1)
+    # An order opening and leaving: its index entry written and removed (1 WRU each), as measured in the cost profile.
+    entry = 2 * PRICES["dynamodb_wru"]
+    return {
+        **results,
+        "fixedDollarsPerDayWhileAnyOrderIsOpen": one["dollarsPerDay"]["total"],
+        "marginalDollarsPerOpenOrderDay": round(marginal, 7),
+        "indexWritesPerOrderDollars": entry,
+        "problems": [],
+    }
