@@ -6,12 +6,16 @@ expires orders stuck behind the rate limit."""
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 
 import aiohttp
 import pytest
 
 from tests.e2e.conftest import FAST, FINAL, get_order, run, start_cloud, stop_cloud, submit, wait_final, watch
+from tests.lambdas import ROOT
 from tests.support.market import limit_reached_between, mirror_trigger
 
 SEED = int(next(p for p in FAST if p.startswith("SimulationSeed=")).split("=")[1])
@@ -129,3 +133,22 @@ def test_a_deadline_expires_orders_stuck_behind_the_rate_limit_instead_of_execut
         else:
             routing = next(h for h in order["history"] if h["status"] == "routing")
             assert order["status"] == "confirmed" and routing["timestampMs"] < order["expiresAtMs"], "started before its deadline"
+
+
+def _solroute(cloud, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "solroute_cli", *argv, "--api", cloud.http, "--api-key", cloud.api_key],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+
+
+def test_the_cli_places_a_limit_order_that_expires_and_cancels_another(cloud):
+    expiring = _solroute(cloud, "submit", "SOL", "USDC", "1.5", "--limit", "1000000", "--expires", "3s")
+    assert expiring.returncode == 1, expiring.stderr
+    assert "(open)" in expiring.stdout and "OPEN" in expiring.stdout and "expired in" in expiring.stdout, expiring.stdout
+    placed = _solroute(cloud, "submit", "SOL", "USDC", "1.5", "--limit", "1000000", "--expires", "10m", "--no-watch", "--json")
+    order_id = json.loads(placed.stdout)["orderId"]
+    cancelled = _solroute(cloud, "cancel", order_id)
+    assert cancelled.returncode == 0 and f"order {order_id} cancelled (it was open)" in cancelled.stdout, cancelled
+    again = _solroute(cloud, "cancel", order_id)
+    assert again.returncode == 1 and "already cancelled" in again.stdout, again
