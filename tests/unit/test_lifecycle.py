@@ -240,9 +240,14 @@ def test_an_order_whose_deadline_passed_while_its_message_waited_expires_at_its_
 def test_a_trigger_run_holds_the_lease_ticks_while_orders_are_open_and_gives_the_lease_back():
     world = World(QUICK)
     lease = world.trigger.lease
-    assert lease.acquire("other", world.clock.now_ms() + 10_000, world.clock.now_ms())
-    assert world.trigger.run(60_000).ran is False, "another run holds the lease: this one does nothing"
+    assert lease.acquire("other", world.clock.now_ms() + 60_000, world.clock.now_ms())
+    waited_from = world.clock.now_ms()
+    assert world.trigger.run(60_000).ran is False, "another run holds the lease throughout: this one does nothing"
+    assert world.clock.now_ms() - waited_from == world.trigger.lease_wait_ms, "but it waited for the lease first"
     lease.release("other")
+    assert lease.acquire("ending", world.clock.now_ms() + 3_000, world.clock.now_ms())
+    handed_over = world.trigger.run(60_000, min_run_ms=0)
+    assert handed_over.ran is True, "a run that is ending (its lease lapses) hands over to the one waiting"
     empty = world.trigger.run(60_000, min_run_ms=0)
     assert (empty.ran, empty.ticks) == (True, 1), "nothing open: one look and done"
     order_id = world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=5)
@@ -255,3 +260,36 @@ def test_a_trigger_run_holds_the_lease_ticks_while_orders_are_open_and_gives_the
     started = world.clock.now_ms()
     budgeted = world.trigger.run(10_000, min_run_ms=0)
     assert budgeted.ticks == 11 and world.clock.now_ms() - started <= 10_000, "a run ends within its budget; the next run carries on"
+
+
+def test_one_open_order_that_cannot_be_judged_never_stops_the_others(monkeypatch):
+    world = World(QUICK)
+    broken = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=600)
+    fine = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=600)
+    judge = world.trigger.reaches_limit
+
+    def fails_for_one(w, prices):
+        if w.order_id == broken:
+            raise ArithmeticError("cannot judge this one")
+        return judge(w, prices)
+
+    monkeypatch.setattr(world.trigger, "reaches_limit", fails_for_one)
+    report = world.trigger.tick()
+    assert report.triggered == [fine] and world.orders.get(broken).status is S.OPEN
+
+
+def test_a_stale_delivery_of_an_order_that_went_back_to_open_counts_no_attempt_and_is_dropped():
+    world = World(QUICK)
+    world.trigger.margin = Decimal("-0.4")  # triggers it although its route cannot pay: it goes back to open
+    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
+    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=600)
+    world.trigger.tick()
+    message = world.queue.receive()
+    world.deliver(message)
+    reopened = world.orders.get(order_id)
+    assert reopened.status is S.OPEN and reopened.attempts == 0
+    for receive_count in (2, 3, 4):  # the same message, delivered again (a duplicate, or a redelivery)
+        outcome = world.executor.process(order_id, receive_count)
+        assert outcome.action == "done"
+    stored = world.orders.get(order_id)
+    assert (stored.status, stored.attempts, stored.seq) == (S.OPEN, 0, reopened.seq), "no attempt counted on an open order"

@@ -62,6 +62,7 @@ def test_valid_orders_are_accepted_and_normalised(body, expected):
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "limitPrice": "150"}, None, 'send type "limit"'),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "0"}, "limitPrice", "0 < limitPrice"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": 150.5}, "limitPrice", "decimal"),
+        ({"tokenIn": "USDC", "tokenOut": "BONK", "amountIn": "1000000000000", "type": "limit", "limitPrice": "1000000000000"}, None, "at most"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "1", "deadline": "30"}, None, "not at a deadline"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "1", "expiresAt": "2030-01-01T00:00:00Z",
           "timeInForceSeconds": 60}, None, "not both"),

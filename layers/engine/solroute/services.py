@@ -197,6 +197,7 @@ def order_executor() -> OrderExecutor:
         attempt_timeout_ms=config.attempt_timeout_seconds * 1000,
         start_timeout_ms=config.start_timeout_seconds * 1000,
         redelivery_ms=config.queue_visibility_timeout_seconds * 1000,
+        trigger_wake=SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None,
     )
 
 

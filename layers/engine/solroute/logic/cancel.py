@@ -15,7 +15,7 @@ from solroute.dal.ports import OrderRepository
 from solroute.logic.clock import Clock
 from solroute.logic.orders import OrderQueries
 from solroute.logic.state_machine import CANCELLABLE, transition
-from solroute.models.errors import NotCancellable, StaleOrder
+from solroute.models.errors import NotCancellable, StaleOrder, StoreBusy
 from solroute.models.order import Order, OrderStatus
 
 logger = Logger(child=True)
@@ -45,6 +45,8 @@ class OrderCancellation:
             logger.info("order cancelled", extra={"order_id": order_id, "was": order.status.value, "status": "cancelled"})
             return cancelled
         order = self.queries.get(order_id, owner)
+        if order.status in CANCELLABLE:  # it kept moving between open and pending: no answer yet
+            raise StoreBusy(f"order {order_id} kept changing while it was being cancelled; send the cancel again", {"orderId": order_id})
         raise NotCancellable(_too_late(order), {"orderId": order_id, "status": order.status.value})
 
 

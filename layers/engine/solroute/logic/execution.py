@@ -97,6 +97,7 @@ class OrderExecutor:
         attempt_timeout_ms: int = 30_000,
         start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
         redelivery_ms: int = DEFAULT_REDELIVERY_MS,
+        trigger_wake: OrderQueue | None = None,
     ) -> None:
         self.orders = orders
         self.router = router
@@ -108,6 +109,7 @@ class OrderExecutor:
         self.attempt_timeout_ms = attempt_timeout_ms  # how long another delivery's attempt may still be running
         self.start_timeout_ms = start_timeout_ms  # a pending order not started by then is failed by the sweeper
         self.redelivery_ms = redelivery_ms  # the queue's visibility timeout: a crashed delivery's message comes back after it
+        self.trigger_wake = trigger_wake  # told when a limit order goes back to open (None: the trigger's schedule finds it)
 
     def process(self, order_id: str, receive_count: int = 1, not_before_ms: int | None = None) -> Outcome:
         try:
@@ -122,6 +124,9 @@ class OrderExecutor:
             return Outcome("done")
         if order.is_final:
             logger.info("order already final; duplicate delivery ignored", extra={"order_id": order_id, "status": order.status.value})
+            return Outcome("done", order)
+        if order.status is S.OPEN:  # a limit order waiting for its price: the trigger queues it anew when it is reached
+            logger.info("order is open (waiting for its limit price); stale delivery ignored", extra={"order_id": order_id})
             return Outcome("done", order)
 
         if order.status is S.PENDING and order.attempts == 0:
@@ -162,6 +167,14 @@ class OrderExecutor:
             return self.give_up(order_id, error.message)
         except Exception as error:  # transient venue/RPC/store errors and anything unexpected alike
             return self._retry_or_give_up(order_id, order.attempts, receive_count, error)
+
+    def _wake_trigger(self, order: Order) -> None:
+        if self.trigger_wake is None:
+            return
+        try:
+            self.trigger_wake.send(order.orderId)
+        except Exception as error:  # noqa: BLE001 - best effort: the trigger's scheduled run finds the order
+            logger.warning("could not wake the trigger; its next scheduled run will watch the order", extra={"order_id": order.orderId, "error": _reason(error)})
 
     @staticmethod
     def _past_deadline(order: Order, at_ms: int) -> bool:
@@ -325,7 +338,9 @@ class OrderExecutor:
             except LimitNotMet as miss:  # nothing built: the limit order waits for its price again
                 assert order.expiresAtMs is not None
                 message = f"Price moved away before routing ({miss.message}); open again until {self.clock.iso(order.expiresAtMs)}"
-                return self._move(order, S.OPEN, message, attempts=0, attemptStartedAtMs=[], quotes=[], routing=None)
+                reopened = self._move(order, S.OPEN, message, attempts=0, attemptStartedAtMs=[], quotes=[], routing=None)
+                self._wake_trigger(reopened)
+                return reopened
             message = f"Routing to {display(decision.dex)}: {decision.reason}"
             return self._move(order, S.BUILDING, message, quotes=quotes, routing=decision)
         if order.status is S.BUILDING:

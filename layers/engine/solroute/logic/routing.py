@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import ROUND_UP, Decimal
+from decimal import ROUND_UP, Decimal, localcontext
 from typing import Protocol, Sequence
 
 from aws_lambda_powertools import Logger
@@ -196,8 +196,11 @@ class Router:
 
 
 def limit_minimum(limit_price: Decimal, amount_in: Decimal, out_decimals: int) -> Decimal:
-    """The least a limit order accepts: its price times its amount, rounded up to a whole unit."""
-    return (limit_price * amount_in).quantize(smallest_unit(out_decimals), rounding=ROUND_UP)
+    """The least a limit order accepts: its price times its amount, rounded up to a whole unit
+    (computed with enough digits to be exact for any limit and amount a request may carry)."""
+    with localcontext() as exact:
+        exact.prec = 80
+        return (limit_price * amount_in).quantize(smallest_unit(out_decimals), rounding=ROUND_UP)
 
 
 def _has_route(by_pair: dict[tuple[str, str], list[Curve]], token_in: str, token_out: str) -> bool:

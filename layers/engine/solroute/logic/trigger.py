@@ -16,8 +16,13 @@ no venue call), and judges each order:
 Each move is a conditional write on the status and seq just read (re-read first: the index lags),
 so a cancel racing the trigger is decided by whichever writes first. A run ends when no order is
 open (after ``min_run_ms``: a just-opened order may not be in the index yet) or its time is up;
-the function runs again on a schedule (a backstop that also expires orders) and whenever an
-order opens (the orders table's stream), so an order is watched from the moment it opens.
+the function runs again every minute, and whenever an order opens (the API, and the consumer for
+an order it sends back to open, put a message on a wake-up queue). A run that finds the lease
+held waits for it a while rather than giving up: the holder may be just ending (its time is up,
+or it saw nothing open before the index showed the new order), and the minute's runs hand over
+to each other that way, so some run is always ticking while any order is open.
+
+One order that cannot be judged (an error) is logged and skipped: it never stops the others.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from solroute.logic.route_search import Curve, Route, search
 from solroute.logic.routing import display, limit_minimum, route_pairs
 from solroute.logic.state_machine import transition
 from solroute.models.amounts import plain
-from solroute.models.errors import QueueUnavailable, StaleOrder
+from solroute.models.errors import QueueUnavailable, StaleOrder, StoreBusy
 from solroute.models.order import Order, OrderStatus
 from solroute.models.tokens import resolve_token
 
@@ -87,6 +92,7 @@ class Trigger:
         start_timeout_ms: int = 300_000,
         tick_ms: int = 1000,
         min_run_ms: int = 5000,
+        lease_wait_ms: int = 15_000,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -98,6 +104,7 @@ class Trigger:
         self.start_timeout_ms = start_timeout_ms
         self.tick_ms = tick_ms
         self.min_run_ms = min_run_ms
+        self.lease_wait_ms = lease_wait_ms
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
@@ -106,9 +113,14 @@ class Trigger:
         report = RunReport()
         holder = uuid.uuid4().hex
         start_ms = self.clock.now_ms()
-        if not self.lease.acquire(holder, start_ms + budget_ms + 5000, start_ms):
-            logger.debug("another trigger run holds the lease")
-            return report
+        while not self.lease.acquire(holder, self.clock.now_ms() + budget_ms + 5000, self.clock.now_ms()):
+            waited_ms = self.clock.now_ms() - start_ms
+            if waited_ms >= min(self.lease_wait_ms, budget_ms):
+                logger.debug("another trigger run holds the lease")
+                return report
+            self.clock.sleep(min(self.tick_ms, self.lease_wait_ms - waited_ms) / 1000)
+        budget_ms -= self.clock.now_ms() - start_ms
+        start_ms = self.clock.now_ms()
         report.ran = True
         try:
             while True:
@@ -138,14 +150,22 @@ class Trigger:
             return report
         due = [w for w in watched if w.expires_at_ms and w.expires_at_ms <= now_ms]
         for w in due:
-            if self._expire(w.order_id, now_ms):
-                report.expired.append(w.order_id)
+            try:
+                if self._expire(w.order_id, now_ms):
+                    report.expired.append(w.order_id)
+            except StoreBusy as error:
+                logger.warning("could not expire an open order; the next tick tries again", extra={"order_id": w.order_id, "error": error.message})
         live = [w for w in watched if w not in due]
         prices = self._prices(live, now_ms)
         for w in live:
-            route = self.reaches_limit(w, prices)
-            if route is not None and self._queue(w, route, now_ms):
-                report.triggered.append(w.order_id)
+            try:
+                route = self.reaches_limit(w, prices)
+                if route is not None and self._queue(w, route, now_ms):
+                    report.triggered.append(w.order_id)
+            except StoreBusy as error:
+                logger.warning("could not move an open order; the next tick tries again", extra={"order_id": w.order_id, "error": error.message})
+            except Exception:  # one order must never stop the others being judged
+                logger.exception("could not judge an open order; skipped this tick", extra={"order_id": w.order_id})
         return report
 
     # ------------------------------------------------------------------ judging

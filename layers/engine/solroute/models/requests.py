@@ -21,6 +21,9 @@ SUPPORTED_ORDER_TYPES = ("market", "limit")
 DEFAULT_LIMIT_SECONDS = 24 * 3600  # how long a limit order stays open unless it says
 MAX_OPEN_SECONDS = 30 * 24 * 3600  # the furthest a deadline or an expiry may be
 MAX_LIMIT_PRICE = Decimal("1000000000000")
+# limitPrice x amountIn: the least output a limit order accepts, in whole tokenOut. Far above any
+# pool's depth, and small enough to be exact in any token's smallest unit.
+MAX_LIMIT_OUTPUT = Decimal("1000000000000")
 LIMIT_PRICE_DECIMALS = 18
 PRICE_IMPACT_DECIMALS = 6
 VENUES = ("meteora", "raydium")  # the simulated venues' names (solroute.dex.seeds)
@@ -272,6 +275,11 @@ class ExecuteOrderRequest(TradeRequest):
                 raise ValueError("a limit order expires at expiresAt (or after timeInForceSeconds), not at a deadline")
             if self.expiresAt is not None and self.timeInForceSeconds is not None:
                 raise ValueError("send expiresAt or timeInForceSeconds, not both")
+            if self.limitPrice * self.amountIn > MAX_LIMIT_OUTPUT:
+                raise ValueError(
+                    f"limitPrice x amountIn is the least {self.tokenOut} the order accepts and must be at most {MAX_LIMIT_OUTPUT};"
+                    " no pool holds that much"
+                )
         else:
             extra = [name for name in ("limitPrice", "expiresAt", "timeInForceSeconds") if getattr(self, name) is not None]
             if extra:
