@@ -293,3 +293,19 @@ def test_a_stale_delivery_of_an_order_that_went_back_to_open_counts_no_attempt_a
         assert outcome.action == "done"
     stored = world.orders.get(order_id)
     assert (stored.status, stored.attempts, stored.seq) == (S.OPEN, 0, reopened.seq), "no attempt counted on an open order"
+
+
+def test_a_run_whose_time_is_up_while_orders_are_open_wakes_the_next_run_before_it_lets_go():
+    from tests.fakes import InMemoryQueue
+
+    world = World(QUICK)
+    world.trigger.wake = wake = InMemoryQueue()
+    world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=3600)
+    world.trigger.run(5_000, min_run_ms=0)
+    assert len(wake.sent) == 1, "the successor is woken"
+    world.trigger.run(5_000, min_run_ms=0)
+    assert len(wake.sent) == 2
+    for order in list(world.orders.items.values()):
+        world.cancel(order.orderId)
+    world.trigger.run(5_000, min_run_ms=0)
+    assert len(wake.sent) == 2, "nothing open: the run ends without waking another"

@@ -214,6 +214,7 @@ def trigger() -> Trigger:
         max_price_impact=config.max_price_impact,
         start_timeout_ms=config.start_timeout_seconds * 1000,
         tick_ms=config.trigger_tick_ms,
+        wake=SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None,
     )
 
 

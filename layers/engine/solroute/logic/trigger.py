@@ -17,10 +17,10 @@ Each move is a conditional write on the status and seq just read (re-read first:
 so a cancel racing the trigger is decided by whichever writes first. A run ends when no order is
 open (after ``min_run_ms``: a just-opened order may not be in the index yet) or its time is up;
 the function runs again every minute, and whenever an order opens (the API, and the consumer for
-an order it sends back to open, put a message on a wake-up queue). A run that finds the lease
-held waits for it a while rather than giving up: the holder may be just ending (its time is up,
-or it saw nothing open before the index showed the new order), and the minute's runs hand over
-to each other that way, so some run is always ticking while any order is open.
+an order it sends back to open, put a message on a wake-up queue). A run whose time is up while
+orders are open puts a message there too, before it gives the lease back: its successor starts
+at once and waits for the lease (a run that finds the lease held waits a while rather than give
+up: the holder may be just ending). So some run is ticking whenever an order is open.
 
 One order that cannot be judged (an error) is logged and skipped: it never stops the others.
 """
@@ -93,6 +93,7 @@ class Trigger:
         tick_ms: int = 1000,
         min_run_ms: int = 5000,
         lease_wait_ms: int = 15_000,
+        wake: OrderQueue | None = None,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -105,6 +106,7 @@ class Trigger:
         self.tick_ms = tick_ms
         self.min_run_ms = min_run_ms
         self.lease_wait_ms = lease_wait_ms
+        self.wake = wake  # the queue that starts a run: a run whose time is up while orders are open wakes its successor
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
@@ -133,6 +135,7 @@ class Trigger:
                 if tick.open - len(tick.triggered) - len(tick.expired) <= 0 and now - start_ms >= min_run_ms:
                     break
                 if now + self.tick_ms - start_ms > budget_ms:
+                    self._hand_over()  # orders are still open: the next run starts now, not at the next minute
                     break
                 self.clock.sleep(max(0, tick_start + self.tick_ms - now) / 1000)
         finally:
@@ -140,6 +143,15 @@ class Trigger:
         if report.triggered or report.expired:
             logger.info("trigger run done", extra={"ticks": report.ticks, "triggered": report.triggered, "expired": report.expired})
         return report
+
+    def _hand_over(self) -> None:
+        """Wake the next run before this one gives the lease back; it waits for the lease."""
+        if self.wake is None:
+            return
+        try:
+            self.wake.send("trigger")
+        except QueueUnavailable as error:  # the next minute's run carries on
+            logger.warning("could not wake the next trigger run", extra={"error": error.message})
 
     def tick(self) -> TickReport:
         """Judge every open order once, at this moment's prices."""
