@@ -15,7 +15,9 @@ from bench import cost
 from bench.prices import PRICES
 from bench.stats import percentile
 from localcloud.template import Template
-from tests.support.market import Target, limit_reached_between, mirror_trigger
+from solroute.logic.routing import limit_minimum
+from solroute.models.tokens import resolve_token
+from tests.support.market import Target, best_limit, limit_reached_between, mirror_trigger
 
 TRIGGER_SEED = 5
 TRIGGER = "TriggerFunction"
@@ -50,6 +52,23 @@ async def _final(session: aiohttp.ClientSession, http: str, order_id: str, timeo
     return order
 
 
+def _held_from(seed: int, target: Target, tick_ms: int = 1000, step_ms: int = 50, until_ms: int | None = None) -> int | None:
+    """The first moment from which the market keeps paying the limit for a whole tick: a trigger
+    that ticks every ``tick_ms`` cannot miss the order from then on (a touch shorter than a tick,
+    between two ticks, it can)."""
+    trigger = mirror_trigger(seed)
+    floor = limit_minimum(target.limit_price, target.amount_in, resolve_token(target.token_out).decimals)
+    start, run_ms = target.first_reached_ms, 0
+    for at in range(target.first_reached_ms, until_ms or target.first_reached_ms + 120_000, step_ms):
+        if best_limit(trigger, target.token_in, target.token_out, target.amount_in, at) * target.amount_in >= floor:
+            run_ms += step_ms
+            if run_ms > tick_ms:
+                return start
+        else:
+            start, run_ms = at + step_ms, 0
+    return None
+
+
 def _summary(values: list[float]) -> dict:
     if not values:
         return {}
@@ -75,7 +94,7 @@ async def run_trigger(ctx: Any) -> dict:
                 break
             await asyncio.sleep(2)
         orders = [(target, await _final(session, ctx.cloud.http, order_id, 120)) for target, order_id in placed]
-    queued, started, early, problems, samples = [], [], 0, [], []
+    queued, started, early, problems, samples, held_queued = [], [], 0, [], [], []
     for target, order in orders:
         at = {h["status"]: h["timestampMs"] for h in order["history"]}
         if order["status"] != "confirmed" or "pending" not in at:
@@ -83,7 +102,11 @@ async def run_trigger(ctx: Any) -> dict:
             continue
         early += at["pending"] < target.first_reached_ms - 5
         queued.append(at["pending"] - target.first_reached_ms)
-        samples.append({"reachedMs": target.first_reached_ms, "pendingMs": at["pending"], "routingMs": at["routing"]})
+        held = await asyncio.to_thread(_held_from, _seed(ctx), target, 1000, 50, at["pending"] + 1)
+        if held is not None:
+            held_queued.append(at["pending"] - held)
+        samples.append({"reachedMs": target.first_reached_ms, "heldFromMs": held, "pendingMs": at["pending"], "routingMs": at["routing"],
+                        "pair": f"{target.token_in}->{target.token_out}", "limitPrice": str(target.limit_price)})  # fmt: skip
         started.append(at["routing"] - target.first_reached_ms)
         if float(order["execution"]["amountOut"]) < float(target.limit_price * target.amount_in):
             problems.append(f"order {order['orderId']}: filled below its limit")
@@ -93,6 +116,9 @@ async def run_trigger(ctx: Any) -> dict:
         "orders": len(orders),
         "reachedToQueuedMs": _summary(queued),
         "reachedToStartedMs": _summary(started),
+        # From the moment the price stayed at the limit for a whole tick (a shorter touch between
+        # two ticks is missed until the price comes back: the cost of judging once a second).
+        "heldTickToQueuedMs": _summary(held_queued),
         "samples": samples,
         "problems": problems,
     }

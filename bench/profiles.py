@@ -429,7 +429,7 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "coldstart": ["medianMs", "ratioToBoto3"],
         "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],
         "flood": ["baseline", "floodRate60", "floodRate1000"],
-        "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs"],
+        "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs", "heldTickToQueuedMs"],
         "openday": ["one", "many", "fixedDollarsPerDayWhileAnyOrderIsOpen", "marginalDollarsPerOpenOrderDay"],
     }[name]
     return [(k, result.get(k)) for k in pick]
