@@ -102,9 +102,9 @@ async def run_trigger(ctx: Any) -> dict:
             continue
         early += at["pending"] < target.first_reached_ms - 5
         queued.append(at["pending"] - target.first_reached_ms)
-        held = await asyncio.to_thread(_held_from, _seed(ctx), target, 1000, 50, at["pending"] + 1)
-        if held is not None:
-            held_queued.append(at["pending"] - held)
+        held = await asyncio.to_thread(_held_from, _seed(ctx), target)
+        if held is not None:  # queued before the price had held a whole tick: 0
+            held_queued.append(max(0, at["pending"] - held))
         samples.append({"reachedMs": target.first_reached_ms, "heldFromMs": held, "pendingMs": at["pending"], "routingMs": at["routing"],
                         "pair": f"{target.token_in}->{target.token_out}", "limitPrice": str(target.limit_price)})  # fmt: skip
         started.append(at["routing"] - target.first_reached_ms)
