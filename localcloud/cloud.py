@@ -81,11 +81,6 @@ class LocalCloud:
 
     def _client(self, service: str) -> Any:
         config = Config(region_name=REGION, retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=64)
-        if service == "dynamodbstreams":
-            # Stream reads answer at once (no long poll). Short timeouts: a read cut off when moto
-            # stops must not hold the process at exit for botocore's 60 s default (Python joins
-            # the pool's threads before it exits).
-            config = config.merge(Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2}))
         return boto3.client(
             service,
             endpoint_url=self.sqs_endpoint if service == "sqs" and self.sqs_endpoint else self.endpoint,

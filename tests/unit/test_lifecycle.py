@@ -15,7 +15,7 @@ from solroute.logic.routing import limit_minimum
 from solroute.models.errors import NotCancellable
 from solroute.models.order import Order, OrderStatus as S
 from tests.unit.test_races import Pausable
-from tests.world import TICK_MS, World, check_guarantees
+from tests.world import TICK_MS, Instrumented, World, check_guarantees
 
 QUICK = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0, swap_delay_min_ms=0, swap_delay_max_ms=0)
 AMOUNT = Decimal("1.5")
@@ -309,3 +309,17 @@ def test_a_run_whose_time_is_up_while_orders_are_open_wakes_the_next_run_before_
         world.cancel(order.orderId)
     world.trigger.run(5_000, min_run_ms=0)
     assert len(wake.sent) == 2, "nothing open: the run ends without waking another"
+
+
+def test_a_tick_whose_store_does_not_answer_does_not_end_the_run():
+    """A run that died on one slow read would leave every open order unwatched until the next
+    minute's run (seen: a 107 s wait when the local cloud's DynamoDB was slow to answer)."""
+    from tests.world import Fault
+
+    world = World(QUICK)
+    order_id = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=600)
+    world.calls.faults.append(Fault("orders.open_orders", "throttle", first=1, times=2))
+    world.trigger.orders = Instrumented("orders", world.orders, world.calls)
+    report = world.trigger.run(10_000, min_run_ms=0)
+    assert report.ticks == 3 and report.triggered == 1, report
+    assert world.orders.get(order_id).status is S.PENDING

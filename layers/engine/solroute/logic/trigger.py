@@ -127,19 +127,27 @@ class Trigger:
         try:
             while True:
                 tick_start = self.clock.now_ms()
-                tick = self.tick()
+                try:
+                    tick: TickReport | None = self.tick()
+                except Exception as error:  # a store that did not answer: the run goes on, the next tick reads again
+                    logger.warning("trigger tick failed; the next tick tries again", extra={"error": getattr(error, "message", str(error))})
+                    tick = None
                 report.ticks += 1
-                report.triggered += len(tick.triggered)
-                report.expired += len(tick.expired)
+                if tick is not None:
+                    report.triggered += len(tick.triggered)
+                    report.expired += len(tick.expired)
                 now = self.clock.now_ms()
-                if tick.open - len(tick.triggered) - len(tick.expired) <= 0 and now - start_ms >= min_run_ms:
+                if tick is not None and tick.open - len(tick.triggered) - len(tick.expired) <= 0 and now - start_ms >= min_run_ms:
                     break
                 if now + self.tick_ms - start_ms > budget_ms:
                     self._hand_over()  # orders are still open: the next run starts now, not at the next minute
                     break
                 self.clock.sleep(max(0, tick_start + self.tick_ms - now) / 1000)
         finally:
-            self.lease.release(holder)
+            try:
+                self.lease.release(holder)
+            except StoreBusy:  # it lapses at its time
+                logger.warning("could not release the trigger's lease; it lapses by itself")
         if report.triggered or report.expired:
             logger.info("trigger run done", extra={"ticks": report.ticks, "triggered": report.triggered, "expired": report.expired})
         return report
