@@ -32,7 +32,8 @@ async def cancel(session: aiohttp.ClientSession, http: str, order_id: str) -> tu
 
 def test_a_limit_order_waits_open_then_triggers_when_the_market_reaches_its_price_and_fills_at_or_above_it(cloud):
     now = int(time.time() * 1000)
-    target = limit_reached_between(mirror_trigger(SEED), now, now + 4_000, now + 60_000)
+    # Held for 3 s: a touch shorter than the trigger's tick may be missed until the price returns.
+    target = limit_reached_between(mirror_trigger(SEED), now, now + 4_000, now + 60_000, hold_ms=3_000)
     if target is None:
         pytest.skip("the seeded market made no new high in either direction within a minute")
 

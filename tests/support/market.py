@@ -46,11 +46,13 @@ def best_limit(trigger: Trigger, token_in: str, token_out: str, amount_in: Decim
 def limit_reached_between(
     trigger: Trigger, start_ms: int, earliest_ms: int, latest_ms: int, step_ms: int = 100,
     pairs: tuple[tuple[str, str, Decimal], ...] = (("SOL", "USDC", Decimal("1.5")), ("USDC", "SOL", Decimal("200"))),
+    hold_ms: int = 0,
 ) -> Target | None:
     """A limit (on whichever of ``pairs`` makes a new high first) that the market has not reached
-    since ``start_ms`` and first reaches between ``earliest_ms`` and ``latest_ms``; None if none
-    does. Prices are sampled every ``step_ms`` (the venues' prices are linear over a second, so
-    nothing crosses between samples), then the crossing is found to 5 ms."""
+    since ``start_ms`` and first reaches between ``earliest_ms`` and ``latest_ms``, and then keeps
+    paying for ``hold_ms`` (so a trigger ticking more often cannot miss it); None if none does.
+    Prices are sampled every ``step_ms`` (the venues' prices are linear over a second, so nothing
+    crosses between samples), then the crossing is found to 5 ms."""
     found: list[Target] = []
     for token_in, token_out, amount in pairs:
         high = Decimal(0)
@@ -60,7 +62,8 @@ def limit_reached_between(
                 limit = ((high + value) / 2).quantize(Decimal("1e-9"))
                 floor = limit_minimum(limit, amount, resolve_token(token_out).decimals)
                 first = next(u for u in range(t - step_ms, t + 1, 5) if best_limit(trigger, token_in, token_out, amount, u) * amount >= floor)
-                found.append(Target(token_in, token_out, amount, limit, first))
-                break
+                if all(best_limit(trigger, token_in, token_out, amount, u) * amount >= floor for u in range(first, first + hold_ms + 1, step_ms)):
+                    found.append(Target(token_in, token_out, amount, limit, first))
+                    break
             high = max(high, value)
     return min(found, key=lambda target: target.first_reached_ms) if found else None
