@@ -43,7 +43,7 @@ async def watch(
     headers: dict[str, str] | None = None,
 ) -> dict:  # fmt: skip
     """``headers`` go with the handshake: the API key, which $connect's authorizer reads."""
-    last_seq, final = 0, None
+    in_order, final = InOrder(), None
     try:
         async with session.ws_connect(ws_url, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as socket:
             await socket.send_str(json.dumps({"action": "subscribe", "orderId": order_id}))
@@ -53,11 +53,7 @@ async def watch(
                 if message.type != aiohttp.WSMsgType.TEXT:
                     raise CliError("the WebSocket closed before the order was final", EXIT_FAILED)
                 payload = json.loads(message.data)
-                updates = updates_from(payload)
-                for update in updates:
-                    if update["seq"] <= last_seq:
-                        continue  # already shown (a snapshot and a broadcast can overlap)
-                    last_seq = update["seq"]
+                for update in in_order.add(updates_from(payload)):
                     if as_json:
                         print(json.dumps(update), flush=True)
                     else:
@@ -72,6 +68,28 @@ async def watch(
     except aiohttp.ClientConnectionError as error:
         raise CliError(f"could not open the WebSocket at {ws_url}: {error}", EXIT_UNREACHABLE) from error
     return final
+
+
+class InOrder:
+    """Each status once, in seq order. A live update can arrive before the subscription's
+    snapshot (the broadcast overtakes it); showing it at once would skip the statuses before it
+    for good, so it waits until the snapshot fills the gap (the snapshot always comes, and holds
+    the whole history up to its own seq)."""
+
+    def __init__(self) -> None:
+        self.last_seq = 0
+        self.waiting: dict[int, dict] = {}
+
+    def add(self, updates: list[dict]) -> list[dict]:
+        """The updates that can be shown now, in order (none twice)."""
+        for update in updates:
+            if update["seq"] > self.last_seq:
+                self.waiting.setdefault(update["seq"], update)  # a snapshot and a broadcast can overlap: the first stays
+        ready = []
+        while self.last_seq + 1 in self.waiting:
+            self.last_seq += 1
+            ready.append(self.waiting.pop(self.last_seq))
+        return ready
 
 
 def updates_from(payload: dict) -> list[dict]:

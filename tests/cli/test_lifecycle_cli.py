@@ -41,3 +41,20 @@ def test_the_live_view_shows_open_expired_and_cancelled_with_their_reasons():
                 "history": [{"status": "open", "seq": 1, "message": "Limit order open"}, {"status": "expired", "seq": 2, "message": "Expired"}]}  # fmt: skip
     shown = updates_from(snapshot)
     assert [u["status"] for u in shown] == ["open", "expired"] and describe(shown[1]) == "the market did not reach the limit price"
+
+
+def test_a_live_update_that_overtakes_the_snapshot_waits_for_it_and_no_status_is_lost_or_shown_twice():
+    from solroute_cli.watch import InOrder
+
+    def live(seq: int, status: str) -> dict:
+        return {"type": "status_update", "seq": seq, "status": status, "message": status, "data": {}}
+
+    snapshot = {"type": "snapshot", "order": {}, "history": [
+        {"status": "pending", "seq": 1, "message": "Order received"}, {"status": "routing", "seq": 2, "message": "Comparing"},
+    ]}  # fmt: skip
+    in_order = InOrder()
+    assert in_order.add(updates_from(live(2, "routing"))) == [], "routing waits: pending has not been seen"
+    shown = in_order.add(updates_from(snapshot))
+    assert [u["status"] for u in shown] == ["pending", "routing"] and shown[1]["data"] == {}, "each once, in order"
+    assert [u["status"] for u in in_order.add(updates_from(live(3, "building")))] == ["building"]
+    assert in_order.add(updates_from(live(3, "building"))) == [] and in_order.add(updates_from(snapshot)) == [], "never twice"
