@@ -34,6 +34,7 @@ from solroute.logic.clock import Clock
 from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy
 from solroute.logic.routing import Router, build_transaction, display
 from solroute.logic.state_machine import transition
+from solroute.logic.trigger import wake_trigger
 from solroute.logic.sweeper import DEFAULT_REDELIVERY_MS, DEFAULT_START_TIMEOUT_MS
 from solroute.models.amounts import plain
 from solroute.models.chain import ChainReceipt
@@ -167,14 +168,6 @@ class OrderExecutor:
             return self.give_up(order_id, error.message)
         except Exception as error:  # transient venue/RPC/store errors and anything unexpected alike
             return self._retry_or_give_up(order_id, order.attempts, receive_count, error)
-
-    def _wake_trigger(self, order: Order) -> None:
-        if self.trigger_wake is None:
-            return
-        try:
-            self.trigger_wake.send(order.orderId)
-        except Exception as error:  # noqa: BLE001 - best effort: the trigger's scheduled run finds the order
-            logger.warning("could not wake the trigger; its next scheduled run will watch the order", extra={"order_id": order.orderId, "error": _reason(error)})
 
     @staticmethod
     def _past_deadline(order: Order, at_ms: int) -> bool:
@@ -339,7 +332,7 @@ class OrderExecutor:
                 assert order.expiresAtMs is not None
                 message = f"Price moved away before routing ({miss.message}); open again until {self.clock.iso(order.expiresAtMs)}"
                 reopened = self._move(order, S.OPEN, message, attempts=0, attemptStartedAtMs=[], quotes=[], routing=None)
-                self._wake_trigger(reopened)
+                wake_trigger(self.trigger_wake, reopened.orderId)
                 return reopened
             message = f"Routing to {display(decision.dex)}: {decision.reason}"
             return self._move(order, S.BUILDING, message, quotes=quotes, routing=decision)

@@ -14,6 +14,7 @@ from solroute.logic.key_quota import KeyQuota
 from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
 from solroute.logic.webhooks import webhook_fields
 from solroute.logic.state_machine import transition
+from solroute.logic.trigger import wake_trigger
 from solroute.models.amounts import plain
 from solroute.models.errors import InvalidRequest, QueueUnavailable
 from solroute.models.keys import Principal
@@ -98,7 +99,7 @@ class OrderSubmission:
         )
         self.orders.create(order)
         if limit:  # the trigger queues it when the market reaches its price
-            self._wake_trigger(order)
+            wake_trigger(self.trigger_wake, order.orderId)
             return order
         try:
             self.queue.send(order.orderId)
@@ -106,16 +107,6 @@ class OrderSubmission:
             self._fail_unqueued(order, error)
             raise
         return order
-
-    def _wake_trigger(self, order: Order) -> None:
-        """Start a trigger run now rather than at the next minute. Best effort: the order is
-        stored open already, and the trigger's scheduled run finds it either way."""
-        if self.trigger_wake is None:
-            return
-        try:
-            self.trigger_wake.send(order.orderId)
-        except QueueUnavailable as error:
-            logger.warning("could not wake the trigger; its next scheduled run will watch the order", extra={"order_id": order.orderId, "error": error.message})
 
     def _fail_unqueued(self, order: Order, error: QueueUnavailable) -> None:
         # Never leave an order pending that no consumer will ever see. If this write fails too,

@@ -154,12 +154,7 @@ class Trigger:
 
     def _hand_over(self) -> None:
         """Wake the next run before this one gives the lease back; it waits for the lease."""
-        if self.wake is None:
-            return
-        try:
-            self.wake.send("trigger")
-        except QueueUnavailable as error:  # the next minute's run carries on
-            logger.warning("could not wake the next trigger run", extra={"error": error.message})
+        wake_trigger(self.wake, "trigger")
 
     def tick(self) -> TickReport:
         """Judge every open order once, at this moment's prices."""
@@ -275,3 +270,13 @@ def _best_rate(token_in: str, token_out: str, pools) -> Decimal:  # type: ignore
     rates = [best(token_in, token_out)] + [best(token_in, m) * best(m, token_out) for m in INTERMEDIATES if m not in (token_in, token_out)]
     return max(rates)
 
+
+def wake_trigger(wake: OrderQueue | None, order_id: str) -> None:
+    """Start a trigger run now (an order opened, reopened, or a run handed over), rather than at
+    the next minute. Best effort: the scheduled run finds every open order either way."""
+    if wake is None:
+        return
+    try:
+        wake.send(order_id)
+    except QueueUnavailable as error:
+        logger.warning("could not wake the trigger; its next scheduled run will carry on", extra={"order_id": order_id, "error": error.message})
