@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint build bench clean help
+.PHONY: install install-browser run test lint build bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install everything
 
+# The web console's browser test drives Debian's chromium through Playwright (no browser download).
+CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+install-browser:  ## Install Debian's chromium for the console's browser test (apt-get; needs root or sudo)
+	@if [ -x "$(CHROMIUM)" ]; then echo "chromium: $(CHROMIUM)"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null && \
+		echo "chromium: installed $$(command -v chromium)"; \
+	fi
+
 run: $(STAMP)  ## Start the local cloud (HTTP :3000, WebSocket :3001, AWS endpoint :4566)
 	$(BIN)/solroute up
 
@@ -24,7 +34,7 @@ lint: $(STAMP)  ## Validate and lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template template.yaml
 	$(BIN)/cfn-lint template.yaml
 
-test: lint  ## Lint the template, then run the whole test suite
+test: lint install-browser  ## Lint the template, then run the whole test suite (the console's in Chromium too)
 	$(BIN)/pytest
 
 bench: $(STAMP)  ## Run every benchmark profile (about 15 minutes); results in bench/results/

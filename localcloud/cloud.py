@@ -281,6 +281,7 @@ class LocalCloud:
             [
                 "",
                 f"  Solroute local cloud is up ({self.config.template.name}, no Docker, no AWS account)",
+                *([f"  Web console    {self.http_url}/"] if self._has_console() else []),
                 f"  HTTP API       {self.http_url}   (GET /api/quote, POST /api/orders/execute, GET and DELETE /api/orders/{{id}}, GET /health)",
                 f"  WebSocket API  {self.ws_url}/{stage}   (send {{\"action\": \"subscribe\", \"orderId\": \"<id>\"}})",
                 f"  AWS endpoint   {self.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
@@ -293,6 +294,9 @@ class LocalCloud:
                 "",
             ]
         )
+
+    def _has_console(self) -> bool:
+        return any(route.path == "/" and route.method in ("GET", "ANY") for route in self._http_routes())
 
     def _api_option(self) -> str:
         # The command line's default API is the default port's; any other has to be named.

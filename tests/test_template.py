@@ -60,6 +60,7 @@ def test_every_function_has_a_sample_event(logical_id):
         "AuthorizerFunction": "authorizer_",
         "WebhookFunction": "webhook_stream",
         "WebhookSenderFunction": "webhook_sender_",
+        "ConsoleFunction": "console_",
     }[logical_id]
     assert list((ROOT / "events").glob(f"{prefix}*.json"))
     assert (TEMPLATE.functions()[logical_id].code_dir / "app.py").exists()
@@ -131,6 +132,7 @@ LEAST_PRIVILEGE = {
     "AuthorizerFunction": {("ApiKeysTable", "dynamodb:GetItem")},
     "WebhookFunction": set(),  # reads the stream (the event source's grant) and sends to its queue
     "WebhookSenderFunction": {("OrdersTable", "dynamodb:UpdateItem"), ("ApiKeysTable", "dynamodb:GetItem"), ("ApiKeysTable", "dynamodb:PutItem")},
+    "ConsoleFunction": set(),  # static pages: no AWS call at all
 }  # fmt: skip
 
 
@@ -212,3 +214,10 @@ def test_only_status_changes_of_orders_with_a_webhook_invoke_the_webhook_functio
     assert queue["VisibilityTimeout"] >= 6 * RESOURCES["WebhookSenderFunction"]["Properties"]["Timeout"]
     sender = RESOURCES["WebhookSenderFunction"]["Properties"]["Events"]["Deliveries"]["Properties"]
     assert sender["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_console_is_open_read_only_and_may_call_nothing():
+    console = RESOURCES["ConsoleFunction"]["Properties"]
+    assert "Policies" not in console  # only the basic execution role: logs
+    routes = {(e["Properties"]["Method"], e["Properties"]["Path"], e["Properties"]["Auth"]["Authorizer"]) for e in console["Events"].values()}
+    assert routes == {("GET", "/", "NONE"), ("GET", "/console/{asset}", "NONE")}

@@ -1,0 +1,169 @@
+"""End-to-end: the web console (GET /) in headless Chromium driven by Playwright, against the local
+cloud started as `solroute up`: nothing between the browser and the engine is mocked.
+
+The browser is Debian's chromium (`make install-browser`, run by `make test`); Playwright downloads
+none. Set SOLROUTE_CONSOLE_SCREENSHOT=path to keep a screenshot of the confirmed order (the one in
+docs/ was taken so)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+CHROMIUM = os.environ.get("SOLROUTE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
+WAIT_MS = 60_000  # for an order to be final; an event, not a speed: the test moves on as soon as it comes
+
+# Records each timeline entry as the page adds it: what arrived, and in which order.
+RECORD_ARRIVALS = """() => {
+  window.arrived = [];
+  new MutationObserver((changes) => {
+    for (const change of changes) for (const node of change.addedNodes) window.arrived.push(node.dataset.status);
+  }).observe(document.querySelector('#timeline'), { childList: true });
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make install-browser` installs Debian's (or set SOLROUTE_CHROMIUM)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, cloud) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{cloud.http}/")
+    yield page
+    context.close()
+    assert not errors, f"the page threw: {errors}"
+
+
+def api(cloud, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{cloud.http}{path}", method=method, headers={**cloud.headers, "content-type": "application/json"},
+        data=None if body is None else json.dumps(body).encode(),
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def enter_key(page: Page, key: str) -> None:
+    """Types the key and saves it with the keyboard (Enter submits the key form)."""
+    page.fill("#api-key", key)
+    page.press("#api-key", "Enter")
+    expect(page.locator("#key-note")).to_contain_text("saved")
+
+
+def timeline(page: Page) -> list[str]:
+    return page.locator("#timeline li").evaluate_all("items => items.map(i => i.dataset.status)")
+
+
+def test_an_order_from_the_ticket_shows_every_status_live_then_the_whole_history_after_a_reload(page: Page, cloud):
+    enter_key(page, cloud.api_key)
+    page.evaluate(RECORD_ARRIVALS)
+    page.fill("#token-in", "SOL")
+    page.fill("#token-out", "USDC")
+    page.fill("#amount", "1.5")
+
+    page.click("#preview")  # both venues' quotes side by side before trading
+    expect(page.locator("#quote-bars .bar-row")).to_have_count(2)
+    expect(page.locator("#quote-route")).to_contain_text("Best route")
+
+    page.press("#amount", "Enter")  # the keyboard submits the ticket
+    expect(page.locator('#timeline li[data-status="confirmed"]')).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate("window.arrived") == STEPS, "each status arrives once, in order"
+    order_id = page.evaluate("location.hash").removeprefix("#order=")
+
+    status, order = api(cloud, "GET", f"/api/orders/{order_id}")
+    assert status == 200 and order["status"] == "confirmed"
+    expect(page.locator("#order-badge")).to_have_text("✓ confirmed")  # an icon and a word, not only a colour
+    fill = page.locator("#fill")
+    expect(fill).to_contain_text(f"{order['execution']['amountOut']} USDC")
+    expect(fill).to_contain_text(f"{order['execution']['quotedAmountOut']} USDC")
+    expect(fill).to_contain_text("than quoted")
+    expect(page.locator("#route-summary")).to_contain_text(order["routing"]["reason"])
+    expect(page.locator("#legs tbody tr")).to_have_count(len(order["execution"]["legs"]))
+    expect(page.locator("#order-bars .bar-row")).to_have_count(2)
+    expect(page.locator("#order-bars")).to_contain_text("✓ chosen")
+    assert page.locator("#timeline li .offset").first.inner_text() == "+0.000 s"
+    row = page.locator(f'#orders-table tr[data-order-id="{order_id}"]')
+    expect(row).to_contain_text("confirmed")
+    if os.environ.get("SOLROUTE_CONSOLE_SCREENSHOT"):
+        page.screenshot(path=os.environ["SOLROUTE_CONSOLE_SCREENSHOT"], full_page=True)
+
+    page.reload()  # the subscription's snapshot gives the whole history again; the key was remembered
+    expect(page.locator('#timeline li[data-status="confirmed"]')).to_be_visible(timeout=WAIT_MS)
+    assert timeline(page) == STEPS
+    assert page.input_value("#api-key") == cloud.api_key
+    expect(page.locator("#fill")).to_contain_text(f"{order['execution']['amountOut']} USDC")
+
+
+def test_a_bad_amount_is_refused_with_the_apis_own_message(page: Page, cloud):
+    enter_key(page, cloud.api_key)
+    body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "-1", "slippage": "0.01"}
+    status, answer = api(cloud, "POST", "/api/orders/execute", body)
+    assert status == 400
+    page.fill("#amount", "-1")
+    page.click("#submit")
+    error = page.locator("#ticket-error")
+    expect(error).to_be_visible()
+    expect(error).to_have_text(answer["error"]["message"])
+    expect(page.locator("#order")).to_be_hidden()  # no order was made, so none is shown
+
+
+def test_an_open_limit_order_is_cancelled_from_my_orders_and_the_view_shows_it(page: Page, cloud):
+    enter_key(page, cloud.api_key)
+    page.check('input[name="type"][value="limit"]')
+    expect(page.locator("#limit-fields")).to_be_visible()
+    expect(page.locator("#market-fields")).to_be_hidden()
+    page.fill("#limit-price", "1000000")  # far above the market: it stays open
+    page.select_option("#expires", "600")
+    page.click("#submit")
+    expect(page.locator("#order-badge")).to_have_text("◷ open", timeout=WAIT_MS)
+    order_id = page.evaluate("location.hash").removeprefix("#order=")
+
+    page.click(f'#orders-table tr[data-order-id="{order_id}"] button:has-text("Cancel")')
+    expect(page.locator('#timeline li[data-status="cancelled"]')).to_be_visible(timeout=WAIT_MS)  # live, over the WebSocket
+    expect(page.locator("#order-failure")).to_contain_text("Cancelled")
+    expect(page.locator("#order-cancel")).to_be_hidden()
+    expect(page.locator(f'#orders-table tr[data-order-id="{order_id}"]')).to_contain_text("cancelled")
+    assert api(cloud, "GET", f"/api/orders/{order_id}")[1]["status"] == "cancelled"
+
+
+def test_the_console_fits_a_phone_and_labels_every_control(browser: Browser, cloud):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(f"{cloud.http}/")
+    expect(page.locator("#stats tbody tr").first).to_be_visible()  # the local cloud's counters, per function
+    expect(page.locator("#stats tbody")).to_contain_text("Console")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, "no sideways scrolling on a phone"
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, button')]
+        .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim())
+        .map((c) => c.id || c.name)""")
+    assert unlabelled == []
+    context.close()
+
+
+def test_without_a_saved_key_the_local_cloud_demo_key_is_offered_and_used(page: Page, cloud):
+    expect(page.locator("#key-demo")).to_be_visible()
+    expect(page.locator("#key-note")).to_contain_text("demo key")
+    assert page.evaluate("localStorage.getItem('solroute.apiKey')") == cloud.api_key
+    page.click("#key-forget")
+    assert page.evaluate("localStorage.getItem('solroute.apiKey')") is None
