@@ -106,6 +106,8 @@ def test_an_order_from_the_ticket_shows_every_status_live_then_the_whole_history
     row = page.locator(f'#orders-table tr[data-order-id="{order_id}"]')
     expect(row).to_contain_text("confirmed")
     if os.environ.get("SOLROUTE_CONSOLE_SCREENSHOT"):
+        page.locator("#amount").blur()
+        expect(page.locator("#stats tbody")).to_contain_text("OrderConsumer")
         page.screenshot(path=os.environ["SOLROUTE_CONSOLE_SCREENSHOT"], full_page=True)
 
     page.reload()  # the subscription's snapshot gives the whole history again; the key was remembered

@@ -373,6 +373,7 @@ class OrderView {
       this.note(`Final: ${order.status}. Reload the page to see this order again.`);
       this.close();
       orders.load();
+      refreshStats();
     }
   }
 
