@@ -1,22 +1,33 @@
-"""Calls to the engine's HTTP API, with its errors turned into CliError; the API key they send."""
+"""Calls to the engine's HTTP API, with its errors turned into CliError; the API key they send;
+the commands a hint suggests (with the --api in use)."""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
 from solroute_cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, CliError
 
-DEFAULT_API = os.environ.get("SOLROUTE_API_URL", "http://127.0.0.1:3000")
-API_KEY_ENV = "SOLROUTE_API_KEY"
+DEFAULT_API = "http://127.0.0.1:3000"
+API_URL_ENV, API_KEY_ENV, WS_URL_ENV = "SOLROUTE_API_URL", "SOLROUTE_API_KEY", "SOLROUTE_WS_URL"
 HEALTH_PATH = "/_localcloud/health"  # the local cloud's own page (not the engine's API)
-NO_KEY = (
-    "no API key: pass --api-key or set SOLROUTE_API_KEY. The local cloud (`make run`) creates a demo key and "
-    "prints it; `solroute keys create --name NAME` issues one (add --stack-name STACK for a deployed stack)"
-)
+
+
+def hint(command: str, api: str) -> str:
+    """`solroute COMMAND` as the user can paste it: with --api when a bare command would reach
+    another API than ``api`` (the bare one reaches SOLROUTE_API_URL, else the default)."""
+    bare = (os.environ.get(API_URL_ENV) or DEFAULT_API).rstrip("/")
+    return f"solroute {command}" if api.rstrip("/") == bare else f"solroute {command} --api {api}"
+
+
+def no_key(api: str) -> str:
+    return (
+        "no API key: pass --api-key or set SOLROUTE_API_KEY. The local cloud (`make run`) creates a demo key and "
+        f"prints it; `{hint('keys create --name NAME', api)}` issues one (or --stack-name STACK for a deployed stack)"
+    )
 
 
 def unreachable(api: str) -> CliError:
@@ -35,7 +46,7 @@ async def request(session: aiohttp.ClientSession, method: str, url: str, api: st
         raise unreachable(api) from error
 
 
-def raise_for_error(status: int, body: Any) -> None:
+def raise_for_error(status: int, body: Any, api: str) -> None:
     if status >= 400:
         error = body.get("error", {}) if isinstance(body, dict) else {}
         message = error.get("message") or str(body)
@@ -43,7 +54,7 @@ def raise_for_error(status: int, body: Any) -> None:
         if isinstance(details, list) and details:
             message += "\n" + "\n".join(f"  - {d.get('field')}: {d.get('message')}" for d in details)
         if status in (401, 403) and not error:
-            message = f"the API key was refused (a new local cloud issues a new demo key). {NO_KEY}"
+            message = f"the API key was refused (a new local cloud issues a new demo key). {no_key(api)}"
         raise CliError(f"HTTP {status} {error.get('code', '')}: {message}".strip(), EXIT_FAILED)
 
 
@@ -65,4 +76,43 @@ async def api_key(session: aiohttp.ClientSession, api: str, given: str | None) -
     health = await local_cloud_health(session, api)
     if health and health.get("demoKey"):
         return health["demoKey"]
-    raise CliError(NO_KEY, EXIT_FAILED)
+    raise CliError(no_key(api), EXIT_FAILED)
+
+
+class Api:
+    """One command's use of the API: its base URL, one session, and the key every call sends."""
+
+    def __init__(self, url: str, key: str | None) -> None:
+        self.url = url.rstrip("/")
+        self._key = key
+        self.headers: dict[str, str] = {}
+
+    async def __aenter__(self) -> Self:
+        self.session = aiohttp.ClientSession()
+        try:
+            self.headers = {"x-api-key": await api_key(self.session, self.url, self._key)}
+        except BaseException:
+            await self.session.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.session.close()
+
+    async def call(self, method: str, path: str, *, expected: tuple[int, ...] = (), **kwargs: Any) -> tuple[int, Any]:
+        """(status, body) of ``method path``; an HTTP error raises CliError unless its status is ``expected``."""
+        kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
+        status, body = await request(self.session, method, f"{self.url}{path}", self.url, **kwargs)
+        if status not in expected:
+            raise_for_error(status, body, self.url)
+        return status, body
+
+    async def websocket_url(self, given: str | None) -> str:
+        """--ws (or SOLROUTE_WS_URL), else the local cloud's: GET /api/orders/{id} does not name it."""
+        if given:
+            return given
+        health = await local_cloud_health(self.session, self.url)
+        url = ((health or {}).get("endpoints") or {}).get("websocket")
+        if not url:
+            raise CliError(f"no WebSocket URL: {self.url} is not a local cloud (no {HEALTH_PATH}); pass --ws or set {WS_URL_ENV}", EXIT_FAILED)
+        return url

@@ -1,71 +1,131 @@
-"""The client commands: submit an order (and watch it), show one, list the caller's. Each sends
-the API key as `x-api-key` (see api.api_key for where it comes from)."""
+"""The client commands: quote, submit (and follow), watch, get, cancel, list. Each sends the API
+key as `x-api-key` (api.api_key says where it comes from); main.py declares their options."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import time
+from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
+from rich.console import Console
+from rich.text import Text
 
-from solroute_cli.api import api_key, raise_for_error, request
+from solroute_cli.api import Api, hint
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
-from solroute_cli.report import execution_report, quote_report
-from solroute_cli.watch import watch
+from solroute_cli.views import Offsets, final_report, order_view, orders_table, quote_view, stdout, timeline
+from solroute_cli.watch import FINAL, follow
 
 
-async def submit(args: argparse.Namespace) -> int:
-    body: dict[str, Any] = {"tokenIn": args.token_in, "tokenOut": args.token_out, "amountIn": args.amount, "slippage": args.slippage}
-    if args.wallet:
-        body["wallet"] = args.wallet
-    body.update(route_limits(args))
-    if args.quote_id:
-        body["quoteId"] = args.quote_id
-    body.update(lifecycle_fields(args))
-    timeout = args.timeout
+@dataclass(frozen=True)
+class Client:
+    """What every client command takes: where the API is, the key to send, how to print."""
+
+    api: str
+    api_key: str | None = None
+    as_json: bool = False
+
+    def hint(self, command: str) -> str:
+        return hint(command, self.api.rstrip("/"))
+
+    def connect(self) -> Api:
+        return Api(self.api, self.api_key)
+
+
+@dataclass(frozen=True)
+class Trade:
+    """A pair and an amount, with the route limits: what quote and submit both send."""
+
+    token_in: str
+    token_out: str
+    amount: str
+    slippage: str = "0.01"
+    max_price_impact: str | None = None
+    dexes: str | None = None
+    exclude_dexes: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        fields = {"tokenIn": self.token_in, "tokenOut": self.token_out, "amountIn": self.amount, "slippage": self.slippage,
+                  "maxPriceImpact": self.max_price_impact, "dexes": self.dexes, "excludeDexes": self.exclude_dexes}  # fmt: skip
+        return {name: value for name, value in fields.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Placing:
+    """submit's own options: the order's type and terms, and how to follow it."""
+
+    limit: str | None = None
+    expires: str | None = None
+    deadline: str | None = None
+    quote_id: str | None = None
+    wallet: str | None = None
+    idempotency_key: str | None = None
+    no_watch: bool = False
+    timeout: float = 120
+
+
+def say(console: Console, line: str) -> None:
+    """One line of text as print would write it (never wrapped, never read as markup)."""
+    console.print(Text(line), soft_wrap=True)
+
+
+async def submit(client: Client, trade: Trade, placing: Placing) -> int:
+    body = {**trade.fields(), **lifecycle_fields(placing.limit, placing.expires, placing.deadline)}
+    body.update({name: value for name, value in (("wallet", placing.wallet), ("quoteId", placing.quote_id)) if value})
+    timeout = placing.timeout
     if body.get("type") == "limit":  # watch it for as long as it may stay open
         timeout = max(timeout, float(body.get("timeInForceSeconds") or 24 * 3600) + 60)
-    started = time.monotonic()
-    async with aiohttp.ClientSession() as session:
-        key = {"x-api-key": await api_key(session, args.api, args.api_key)}
-        headers = {**key, "idempotency-key": args.idempotency_key} if args.idempotency_key else key
-        status, accepted = await request(session, "POST", f"{args.api}/api/orders/execute", args.api, json=body, headers=headers)
-        raise_for_error(status, accepted)
+    console = stdout()
+    async with client.connect() as api:
+        headers = {"idempotency-key": placing.idempotency_key} if placing.idempotency_key else {}
+        _, accepted = await api.call("POST", "/api/orders/execute", json=body, headers=headers)
         order_id = accepted["orderId"]
-        if args.json:
+        if client.as_json:
             print(json.dumps(accepted), flush=True)
         else:
-            kind = f"limit {args.limit} {args.token_out} per {args.token_in}" if args.limit else f"slippage {args.slippage}"
-            print(f"order {order_id}: {args.amount} {args.token_in} -> {args.token_out}, {kind} ({accepted['status']})", flush=True)
-            if accepted["status"] == "open" and not args.no_watch:
-                print(f"  waiting for the market to reach the limit; Ctrl-C stops watching (the order stays open: `solroute cancel {order_id}`)", flush=True)
-        if args.no_watch:
+            kind = f"limit {placing.limit} {trade.token_out} per {trade.token_in}" if placing.limit else f"slippage {trade.slippage}"
+            say(console, f"order {order_id}: {trade.amount} {trade.token_in} -> {trade.token_out}, {kind} ({accepted['status']})")
+            if placing.no_watch:
+                say(console, f"  follow it: {client.hint(f'watch {order_id}')}")
+            elif accepted["status"] == "open":
+                stop = f"Ctrl-C stops watching (the order stays open: `{client.hint(f'cancel {order_id}')}`)"
+                say(console, f"  waiting for the market to reach the limit; {stop}")
+        if placing.no_watch:
             return EXIT_OK
-        final = await watch(session, accepted["websocketUrl"], order_id, started, timeout, args.json, headers=key)
-    if not args.json:
-        print(f"{final['status']} in {time.monotonic() - started:.2f}s", flush=True)
-        for line in execution_report(final.get("data") or {}):
-            print(line)
+        return await _follow(client, api, accepted["websocketUrl"], order_id, timeout, console)
+
+
+async def watch(client: Client, order_id: str, ws: str | None, timeout: float) -> int:
+    """Follow an order that exists: the subscription's snapshot gives its history so far."""
+    async with client.connect() as api:
+        return await _follow(client, api, await api.websocket_url(ws), order_id, timeout, stdout())
+
+
+async def _follow(client: Client, api: Api, ws_url: str, order_id: str, timeout: float, console: Console) -> int:
+    """Show each status until the order is final, then (as text) its route and fill; the exit code it gives."""
+    offsets = Offsets()
+    with timeline(client.as_json, console, offsets) as show:
+        final = await follow(api.session, ws_url, order_id, timeout, show, api.headers, client.hint(f"get {order_id}"))
+    if not client.as_json:
+        for line in final_report(final, offsets):
+            say(console, line)
     return EXIT_OK if final["status"] == "confirmed" else EXIT_FAILED
 
 
-def lifecycle_fields(args: argparse.Namespace) -> dict[str, Any]:
+def lifecycle_fields(limit: str | None, expires: str | None, deadline: str | None) -> dict[str, Any]:
     """--limit/--expires (a limit order) and --deadline (a market order), as the API takes them."""
     fields: dict[str, Any] = {}
-    if args.limit is not None:
-        fields.update(type="limit", limitPrice=args.limit)
-        if args.expires is not None:
-            seconds = duration_seconds(args.expires)
-            fields.update({"timeInForceSeconds": seconds} if seconds is not None else {"expiresAt": args.expires})
-    elif args.expires is not None:
+    if limit is not None:
+        fields.update(type="limit", limitPrice=limit)
+        if expires is not None:
+            seconds = duration_seconds(expires)
+            fields.update({"timeInForceSeconds": seconds} if seconds is not None else {"expiresAt": expires})
+    elif expires is not None:
         raise CliError("--expires is for limit orders (with --limit); a market order takes --deadline", EXIT_USAGE)
-    if args.deadline is not None:
-        if args.limit is not None:
+    if deadline is not None:
+        if limit is not None:
             raise CliError("--deadline is for market orders; a limit order expires with --expires", EXIT_USAGE)
-        seconds = duration_seconds(args.deadline)
-        fields["deadline"] = str(seconds) if seconds is not None else args.deadline
+        seconds = duration_seconds(deadline)
+        fields["deadline"] = str(seconds) if seconds is not None else deadline
     return fields
 
 
@@ -81,62 +141,54 @@ def duration_seconds(text: str) -> int | None:
     return int(number) * _UNITS[unit]
 
 
-async def cancel(args: argparse.Namespace) -> int:
-    async with aiohttp.ClientSession() as session:
-        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
-        status, answer = await request(session, "DELETE", f"{args.api}/api/orders/{args.order_id}", args.api, headers=headers)
+async def cancel(client: Client, order_id: str) -> int:
+    async with client.connect() as api:
+        status, answer = await api.call("DELETE", f"/api/orders/{order_id}", expected=(409,))
     if status == 409:  # too late: say where the order is, and exit non-zero
-        if args.json:
-            print(json.dumps(answer))
-        else:
-            print(f"not cancelled: {answer['error']['message']}")
+        print(json.dumps(answer) if client.as_json else f"not cancelled: {answer['error']['message']}")
         return EXIT_FAILED
-    raise_for_error(status, answer)
-    print(json.dumps(answer, indent=2) if args.json else f"order {answer['orderId']} cancelled (it was {answer['history'][-2]['status']})")
+    print(json.dumps(answer, indent=2) if client.as_json else f"order {answer['orderId']} cancelled (it was {answer['history'][-2]['status']})")
     return EXIT_OK
 
 
-def route_limits(args: argparse.Namespace) -> dict[str, Any]:
-    fields = {"maxPriceImpact": args.max_price_impact, "dexes": args.dexes, "excludeDexes": args.exclude_dexes}
-    return {name: value for name, value in fields.items() if value is not None}
-
-
-async def quote(args: argparse.Namespace) -> int:
-    params = {"tokenIn": args.token_in, "tokenOut": args.token_out, "amountIn": args.amount, "slippage": args.slippage, **route_limits(args)}
-    async with aiohttp.ClientSession() as session:
-        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
-        status, answer = await request(session, "GET", f"{args.api}/api/quote", args.api, params=params, headers=headers)
-    raise_for_error(status, answer)
-    print(json.dumps(answer, indent=2) if args.json else "\n".join(quote_report(answer)))
+async def quote(client: Client, trade: Trade) -> int:
+    async with client.connect() as api:
+        _, answer = await api.call("GET", "/api/quote", params=trade.fields())
+    if client.as_json:
+        print(json.dumps(answer, indent=2))
+    else:
+        stdout().print(quote_view(answer))
     return EXIT_OK if answer.get("quoteId") else EXIT_FAILED
 
 
-async def get(args: argparse.Namespace) -> int:
-    async with aiohttp.ClientSession() as session:
-        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
-        status, order = await request(session, "GET", f"{args.api}/api/orders/{args.order_id}", args.api, headers=headers)
-    raise_for_error(status, order)
-    print(json.dumps(order, indent=2))
+async def get(client: Client, order_id: str) -> int:
+    async with client.connect() as api:
+        _, order = await api.call("GET", f"/api/orders/{order_id}")
+    if client.as_json:
+        print(json.dumps(order, indent=2))
+        return EXIT_OK
+    console = stdout()
+    console.print(order_view(order))
+    if order["status"] not in FINAL:
+        say(console, f"not final yet: {client.hint(f'watch {order_id}')} follows it")
     return EXIT_OK
 
 
-async def list_orders(args: argparse.Namespace) -> int:
-    params = {"limit": str(args.limit)}
-    if args.wallet:
-        params["wallet"] = args.wallet  # a filter: without it, every order of the key's owner
-    if args.cursor:
-        params["cursor"] = args.cursor
-    async with aiohttp.ClientSession() as session:
-        headers = {"x-api-key": await api_key(session, args.api, args.api_key)}
-        status, page = await request(session, "GET", f"{args.api}/api/orders", args.api, params=params, headers=headers)
-    raise_for_error(status, page)
-    if args.json:
+async def list_orders(client: Client, wallet: str | None, limit: int, cursor: str | None) -> int:
+    params = {"limit": str(limit)}
+    if wallet:
+        params["wallet"] = wallet  # a filter: without it, every order of the key's owner
+    if cursor:
+        params["cursor"] = cursor
+    async with client.connect() as api:
+        _, page = await api.call("GET", "/api/orders", params=params)
+    if client.as_json:
         print(json.dumps(page, indent=2))
         return EXIT_OK
-    for order in page["orders"]:
-        out = (order.get("execution") or {}).get("amountOut", "")
-        print(f"{order['createdAt']}  {order['orderId']}  {order['status']:<9} {order['amountIn']} {order['tokenIn']} -> {out} {order['tokenOut']}")
+    console = stdout()
+    console.print(orders_table(page["orders"]) if page["orders"] else Text("no orders"))
     if page.get("cursor"):
-        wallet = f" --wallet {args.wallet}" if args.wallet else ""
-        print(f"more: solroute list{wallet} --cursor {page['cursor']}")
+        wallet_filter = f" --wallet {wallet}" if wallet else ""
+        more = f"list{wallet_filter} --cursor {page['cursor']}"
+        say(console, f"more: {client.hint(more)}")
     return EXIT_OK

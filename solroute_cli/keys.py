@@ -7,19 +7,22 @@ stored only as its hash, so it is shown once, when it is created)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from solroute_cli.api import local_cloud_health
+from solroute_cli.api import hint, local_cloud_health
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, CliError
+from solroute_cli.views import keys_table, stdout
 
 if TYPE_CHECKING:
     from solroute.logic.keys import KeyAdmin
+    from solroute.logic.webhooks import WebhookSecrets
     from solroute.models.keys import ApiKey
 # boto3 and the engine are imported when `keys` runs: every other command starts without them.
 
@@ -85,103 +88,98 @@ def _public(key: ApiKey) -> dict:
     return key.model_dump(by_alias=True, exclude={"key_hash"}, exclude_none=True)  # webhookUrl only when it has one
 
 
-async def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
+@dataclass(frozen=True)
+class Target:
+    """Where a `keys` command works (the local cloud at ``api``, or a deployed stack) and how it prints."""
 
+    api: str
+    stack_name: str | None = None
+    region: str | None = None
+    as_json: bool = False
+
+    def hint(self, command: str) -> str:
+        """`solroute keys COMMAND` run against the same keys."""
+        if not self.stack_name:
+            return hint(f"keys {command}", self.api)
+        return f"solroute keys {command} --stack-name {self.stack_name}" + (f" --region {self.region}" if self.region else "")
+
+
+@dataclass
+class Keys:
+    admin: KeyAdmin
+    webhook_secrets: WebhookSecrets
+    where: str
+
+
+@asynccontextmanager
+async def keys_of(target: Target) -> AsyncIterator[Keys]:
+    """The keys at ``target``; the errors of working on them as CliError."""
+    from botocore.exceptions import BotoCoreError, ClientError
     from solroute.dal.dynamodb import DynamoApiKeyStore
     from solroute.dal.webhooks_dynamodb import DynamoWebhookMaster
     from solroute.logic.clock import Clock
-    from solroute.logic.webhooks import WebhookSecrets
     from solroute.logic.keys import KeyAdmin
+    from solroute.logic.webhooks import WebhookSecrets
     from solroute.models.errors import DomainError
 
-    keys = stack_table(args.stack_name, args.region) if args.stack_name else await local_table(args.api)
-    admin = KeyAdmin(DynamoApiKeyStore(keys.table), Clock(), keys.default_rate)
-    args.webhook_secrets = WebhookSecrets(DynamoWebhookMaster(keys.table))  # the master is made on first use
-    commands = {"create": _create, "list": _list, "revoke": _revoke, "webhook-secret": _webhook_secret}
-    try:
-        return commands[args.keys_command](admin, args, keys.where)
+    table = stack_table(target.stack_name, target.region) if target.stack_name else await local_table(target.api)
+    admin = KeyAdmin(DynamoApiKeyStore(table.table), Clock(), table.default_rate)
+    try:  # the webhook master is made on first use
+        yield Keys(admin, WebhookSecrets(DynamoWebhookMaster(table.table)), table.where)
     except DomainError as error:  # a bad name or rate, an unknown key id, the store unreachable
         raise CliError(str(error), EXIT_FAILED) from error
     except (ClientError, BotoCoreError) as error:  # the table missing, no access
-        raise CliError(f"{keys.where}: {error}", EXIT_FAILED) from error
+        raise CliError(f"{table.where}: {error}", EXIT_FAILED) from error
 
 
-def _create(admin: KeyAdmin, args: argparse.Namespace, where: str) -> int:
-    issued = admin.create(args.name, args.rate, webhook_url=args.webhook_url)
-    record = issued.record
-    secret = args.webhook_secrets.secret_for(record.key_id)
-    if args.json:
+async def create(target: Target, name: str, rate: int | None, webhook_url: str | None) -> int:
+    async with keys_of(target) as keys:
+        issued = keys.admin.create(name, rate, webhook_url=webhook_url)
+        record = issued.record
+        secret = keys.webhook_secrets.secret_for(record.key_id)
+    if target.as_json:
         shown = _public(record)
         del shown["revoked"]  # a new key never is
         print(json.dumps({"apiKey": issued.api_key, **shown, "webhookSecret": secret}))
         return EXIT_OK
     print(issued.api_key)
-    print(f"  id {record.key_id}, name {record.name!r}, owner {record.owner}, {record.rate_per_minute} orders a minute, in {where}")
+    print(f"  id {record.key_id}, name {record.name!r}, owner {record.owner}, {record.rate_per_minute} orders a minute, in {keys.where}")
     print("  This is the only time the key is shown (only its hash is stored): keep it now.")
     print(f"  Use it: export SOLROUTE_API_KEY={issued.api_key}   (or --api-key; HTTP header x-api-key)")
     if record.webhook_url:
         print(f"  Its orders' status changes are POSTed to {record.webhook_url} (unless an order names its own webhookUrl)")
-    print(f"  Webhook secret {secret}: verify X-Solroute-Signature with it (docs/webhooks.md; `keys webhook-secret {record.key_id}` shows it again)")
+    again = target.hint(f"webhook-secret {record.key_id}")
+    print(f"  Webhook secret {secret}: verify X-Solroute-Signature with it (docs/webhooks.md; `{again}` shows it again)")
+    print(f"  Revoke it: {target.hint(f'revoke {record.key_id}')}")
     return EXIT_OK
 
 
-def _webhook_secret(admin: KeyAdmin, args: argparse.Namespace, where: str) -> int:
+async def webhook_secret(target: Target, key_id: str) -> int:
     from solroute.models.errors import KeyNotFound
 
-    key = admin.keys.find(args.key_id)
-    if key is None:
-        raise KeyNotFound(f"no key with id {args.key_id}", {"keyId": args.key_id})
-    secret = args.webhook_secrets.secret_for(key.key_id)
-    print(json.dumps({"keyId": key.key_id, "webhookSecret": secret}) if args.json else secret)
+    async with keys_of(target) as keys:
+        key = keys.admin.keys.find(key_id)
+        if key is None:
+            raise KeyNotFound(f"no key with id {key_id}", {"keyId": key_id})
+        secret = keys.webhook_secrets.secret_for(key.key_id)
+    print(json.dumps({"keyId": key.key_id, "webhookSecret": secret}) if target.as_json else secret)
     return EXIT_OK
 
 
-def _list(admin: KeyAdmin, args: argparse.Namespace, where: str) -> int:
-    keys = admin.list()
-    if args.json:
-        print(json.dumps([_public(k) for k in keys], indent=2))
-        return EXIT_OK
-    if not keys:
-        print(f"no API keys in {where}")
-        return EXIT_OK
-    print(f"{'KEY ID':<12} {'NAME':<20} {'OWNER':<36} {'RATE':>6}  {'CREATED':<24} REVOKED")
-    for k in keys:
-        print(f"{k.key_id:<12} {k.name:<20} {k.owner:<36} {k.rate_per_minute:>6}  {k.created_at:<24} {'yes' if k.revoked else 'no'}")
-    return EXIT_OK
-
-
-def _revoke(admin: KeyAdmin, args: argparse.Namespace, where: str) -> int:
-    key = admin.revoke(args.key_id)
-    if args.json:
-        print(json.dumps(_public(key)))
+async def list_keys(target: Target) -> int:
+    async with keys_of(target) as keys:
+        listed = keys.admin.list()
+    if target.as_json:
+        print(json.dumps([_public(k) for k in listed], indent=2))
+    elif not listed:
+        print(f"no API keys in {keys.where}")
     else:
-        print(f"revoked {key.key_id} ({key.name!r}, owner {key.owner}) in {where}")
+        stdout().print(keys_table(listed))
     return EXIT_OK
 
 
-def add_keys_command(subcommands: Any, default_api: str) -> argparse.ArgumentParser:
-    """Add `keys create|list|revoke|webhook-secret` to ``subcommands`` (what ``add_subparsers()`` returned)."""
-    keys = subcommands.add_parser("keys", help="create, list and revoke API keys (the local cloud's, or --stack-name's)",
-                                  description="Manage API keys: in the running local cloud (found at --api), or in a deployed "
-                                  "stack (--stack-name, with the AWS credentials boto3 finds).")  # fmt: skip
-    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-
-    def action(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = actions.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--api", default=default_api, help=f"the local cloud's HTTP API (default {default_api}; env SOLROUTE_API_URL)")
-        sub.add_argument("--stack-name", help="a deployed stack instead: its ApiKeysTableName and KeyRatePerMinute outputs")
-        sub.add_argument("--region", help="the stack's region (default: boto3's, e.g. AWS_REGION)")
-        sub.add_argument("--json", action="store_true", help="print JSON instead of text")
-        return sub
-
-    create = action("create", "issue a key and print it (once: only its hash is stored)")
-    create.add_argument("--name", required=True, help="what the key is for, 1-64 letters, digits, spaces or . @ : / _ -")
-    create.add_argument("--rate", type=int, help="orders a minute it may submit (default: the stack's KeyRatePerMinute)")
-    create.add_argument("--webhook-url", help="POST its orders' status changes here unless an order names its own (https, or http to localhost)")
-    action("list", "list the keys: id, name, owner, rate, created, revoked (never the key)")
-    revoke = action("revoke", "refuse a key from now on")
-    revoke.add_argument("key_id", metavar="KEY_ID", help="the key's id (its first 11 characters, as `keys list` shows)")
-    secret = action("webhook-secret", "print the secret that signs a key's webhooks (X-Solroute-Signature; docs/webhooks.md)")
-    secret.add_argument("key_id", metavar="KEY_ID", help="the key's id (its first 11 characters, as `keys list` shows)")
-    return keys
+async def revoke(target: Target, key_id: str) -> int:
+    async with keys_of(target) as keys:
+        key = keys.admin.revoke(key_id)
+    print(json.dumps(_public(key)) if target.as_json else f"revoked {key.key_id} ({key.name!r}, owner {key.owner}) in {keys.where}")
+    return EXIT_OK

@@ -1,102 +1,239 @@
-"""solroute: run the order engine locally and talk to it.
+"""solroute's command line (typer + rich): what each command takes, and the exit code it ends with.
 
-  solroute up                      start the local cloud (what `make run` does)
-  solroute quote JUP USDC 200000   quote every route (direct, split, two-hop) without trading
-  solroute submit SOL USDC 1.5     submit a market order and watch it live until it is final
-  solroute submit SOL USDC 1.5 --limit 150 --expires 10m
-                                   a limit order: waits open until 150 USDC per SOL or better, or expires
-  solroute cancel ORDER_ID         cancel an order that has not started routing (open or pending)
-  solroute get ORDER_ID            show one order
-  solroute list                    your orders, newest first (--wallet ADDRESS: one wallet's)
-  solroute keys create --name NAME issue an API key (also: keys list, keys revoke KEY_ID)
-
-Client commands send an API key: --api-key, else SOLROUTE_API_KEY, else the local cloud's demo key.
+The commands themselves are in commands.py (the API's clients) and keys.py; `up` is the local
+cloud's own command line (localcloud.cli), handed its arguments as they are.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-from typing import Awaitable, Callable
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
-from localcloud.cli import add_up_command, run_up
+import typer
+from typer.core import TyperCommand, TyperGroup
+
 from solroute_cli import commands, keys
-from solroute_cli.api import API_KEY_ENV, DEFAULT_API
-from solroute_cli.errors import CliError
+from solroute_cli.api import API_KEY_ENV, API_URL_ENV, DEFAULT_API, WS_URL_ENV
+from solroute_cli.commands import Client, Placing, Trade
+from solroute_cli.errors import EXIT_USAGE, CliError
 
-CLIENT_COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
-    "submit": commands.submit,
-    "quote": commands.quote,
-    "get": commands.get,
-    "cancel": commands.cancel,
-    "list": commands.list_orders,
-    "keys": keys.run,
-}
+EXAMPLES = """[bold]Examples[/bold]
+
+  solroute up                       start the local cloud (what `make run` does)
+  solroute quote JUP USDC 200000    quote every route without trading
+  solroute submit SOL USDC 1.5      a market order, followed live until final
+  solroute submit SOL USDC 1.5 --limit 150 --expires 10m
+                                    a limit order: open until 150 USDC per SOL
+  solroute watch ORDER_ID           follow an order until it is final
+  solroute cancel ORDER_ID          cancel an order still open or pending
+  solroute get ORDER_ID             show one order
+  solroute list                     your orders, newest first
+  solroute keys create --name NAME  issue an API key (also keys list, revoke)
+
+The API key sent: --api-key, else SOLROUTE_API_KEY, else the local cloud's
+demo key. With --json, a command's standard output is JSON only."""
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="solroute", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    subcommands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_up_command(subcommands)
+class _LowercaseUsage:
+    """`usage: solroute ...`, as argparse wrote it (and `up --help` still does): scripts look for it."""
 
-    def client(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = subcommands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--api", default=DEFAULT_API, help=f"HTTP API base URL (default {DEFAULT_API}; env SOLROUTE_API_URL)")
-        sub.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
-                         help="API key, sent as x-api-key (default: env SOLROUTE_API_KEY, else the local cloud's demo key)")  # fmt: skip
-        sub.add_argument("--json", action="store_true", help="print JSON instead of text")
-        return sub
+    def format_usage(self, ctx: typer.Context, formatter: Any) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="usage: ")  # type: ignore[attr-defined]
 
-    def trade(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = client(name, help_text)
-        sub.add_argument("token_in", metavar="TOKEN_IN", help="symbol (SOL, USDC, USDT, BONK, JUP, WIF, JTO, PYTH, RAY, ORCA) or base58 mint")
-        sub.add_argument("token_out", metavar="TOKEN_OUT", help="symbol or base58 mint")
-        sub.add_argument("amount", metavar="AMOUNT", help="amount of TOKEN_IN, a decimal such as 1.5")
-        sub.add_argument("--slippage", default="0.01", help="largest accepted price move as a fraction (default 0.01 = 1%%)")
-        sub.add_argument("--max-price-impact", help="fail rather than take a route with more price impact (fraction; default: the engine's, 0.05)")
-        sub.add_argument("--dexes", help="only these venues, comma-separated (raydium,meteora)")
-        sub.add_argument("--exclude-dexes", help="never these venues, comma-separated")
-        return sub
 
-    trade("quote", "quote every route (each venue, the best split, the best two-hop) without trading; prints a quoteId")
-    submit = trade("submit", "submit a market (or, with --limit, a limit) order and watch every status live over the WebSocket until it is final")
-    submit.add_argument("--limit", metavar="PRICE", help="a limit order: the least TOKEN_OUT per TOKEN_IN to accept; it waits open until the market reaches it")
-    submit.add_argument("--expires", metavar="WHEN", help="with --limit: how long it stays open (90s, 10m, 2h, 1d) or until when (ISO time); default 1d")
-    submit.add_argument("--deadline", metavar="WHEN", help="a market order must start routing within this (30s, 2m) or by then (ISO time), or it expires")
-    submit.add_argument("--quote-id", help="the quoteId from `solroute quote`: receive at least its minimum, or fail (price moved)")
-    submit.add_argument("--wallet", help="base58 wallet address, to list the order later")
-    submit.add_argument("--idempotency-key", help="resubmitting with the same key returns the same order")
-    submit.add_argument("--no-watch", action="store_true", help="print the order id and return without watching")
-    submit.add_argument("--timeout", type=float, default=120, help="seconds to wait for a final status (default 120)")
+class Group(_LowercaseUsage, TyperGroup):
+    pass
 
-    get = client("get", "show one order with its history, quotes, route and result")
-    get.add_argument("order_id", metavar="ORDER_ID")
 
-    cancel = client("cancel", "cancel an order that has not started routing (open or pending); says where it is when it is too late")
-    cancel.add_argument("order_id", metavar="ORDER_ID")
+class Command(_LowercaseUsage, TyperCommand):
+    pass
 
-    listing = client("list", "list your orders (those of the API key's owner), newest first")
-    listing.add_argument("--wallet", help="only this wallet's orders (base58 address)")
-    listing.add_argument("--limit", type=int, default=20, help="orders per page, 1-100 (default 20)")
-    listing.add_argument("--cursor", help="cursor printed by the previous page")
-    keys.add_keys_command(subcommands, DEFAULT_API)
-    return top
+
+def _app(**settings: Any) -> typer.Typer:
+    return typer.Typer(cls=Group, rich_markup_mode="rich", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, **settings)
+
+
+app = _app(name="solroute", help="Run the order engine locally and talk to it.", epilog=EXAMPLES)
+keys_app = _app(help="Create, list and revoke API keys: the running local cloud's (found at --api), or a deployed stack's (--stack-name).")
+app.add_typer(keys_app, name="keys")
+
+CONNECTION = "Connection"
+ApiUrl = Annotated[str, typer.Option("--api", envvar=API_URL_ENV, help="HTTP API base URL.", rich_help_panel=CONNECTION)]
+ApiKey = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar=API_KEY_ENV, show_default=False, rich_help_panel=CONNECTION,
+                 help="API key, sent as x-api-key (default: the local cloud's demo key)."),
+]  # fmt: skip
+Json = Annotated[bool, typer.Option("--json", help="Print JSON only: one document, or one line per status while following an order.")]
+OrderId = Annotated[str, typer.Argument(metavar="ORDER_ID", show_default=False)]
+TokenIn = Annotated[str, typer.Argument(metavar="TOKEN_IN", help="Symbol (SOL, USDC, USDT, BONK, JUP, WIF, JTO, PYTH, RAY, ORCA) or base58 mint.")]
+TokenOut = Annotated[str, typer.Argument(metavar="TOKEN_OUT", help="Symbol or base58 mint.")]
+Amount = Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount of TOKEN_IN, a decimal such as 1.5.")]
+ROUTE = "Route limits"
+Slippage = Annotated[str, typer.Option(help="Largest accepted price move as a fraction (0.01 = 1%).", rich_help_panel=ROUTE)]
+MaxPriceImpact = Annotated[
+    str | None, typer.Option(help="Fail rather than take a route with more price impact (a fraction; default: the engine's, 0.05).", rich_help_panel=ROUTE)
+]
+Dexes = Annotated[str | None, typer.Option(help="Only these venues, comma-separated (raydium,meteora).", rich_help_panel=ROUTE)]
+ExcludeDexes = Annotated[str | None, typer.Option(help="Never these venues, comma-separated.", rich_help_panel=ROUTE)]
+Timeout = Annotated[float, typer.Option(help="Seconds to wait for a final status.")]
+
+
+def run(command: str, work: Coroutine[Any, Any, int]) -> None:
+    """Run ``command``'s work; a CliError is `solroute COMMAND: message` on stderr, and its exit code."""
+    try:
+        code = asyncio.run(work)
+    except CliError as error:
+        print(f"solroute {command}: {error}", file=sys.stderr)
+        code = error.code
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(cls=Command)
+def quote(
+    token_in: TokenIn, token_out: TokenOut, amount: Amount, slippage: Slippage = "0.01", max_price_impact: MaxPriceImpact = None,
+    dexes: Dexes = None, exclude_dexes: ExcludeDexes = None, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
+) -> None:  # fmt: skip
+    """Quote every route (each venue, the best split, the best two-hop) without trading; prints a quoteId (exit 1 without one)."""
+    run("quote", commands.quote(Client(api, api_key, json), Trade(token_in, token_out, amount, slippage, max_price_impact, dexes, exclude_dexes)))
+
+
+ORDER = "Order"
+
+
+@app.command(cls=Command)
+def submit(
+    token_in: TokenIn, token_out: TokenOut, amount: Amount, slippage: Slippage = "0.01", max_price_impact: MaxPriceImpact = None,
+    dexes: Dexes = None, exclude_dexes: ExcludeDexes = None,
+    limit: Annotated[str | None, typer.Option(metavar="PRICE", rich_help_panel=ORDER,
+                     help="A limit order: the least TOKEN_OUT per TOKEN_IN to accept; it waits open until the market reaches it.")] = None,
+    expires: Annotated[str | None, typer.Option(metavar="WHEN", rich_help_panel=ORDER,
+                       help="With --limit: how long it stays open (90s, 10m, 2h, 1d) or until when (ISO time); default 1d.")] = None,
+    deadline: Annotated[str | None, typer.Option(metavar="WHEN", rich_help_panel=ORDER,
+                        help="A market order must start routing within this (30s, 2m) or by then (ISO time), or it expires.")] = None,
+    quote_id: Annotated[str | None, typer.Option(rich_help_panel=ORDER,
+                        help="The quoteId from `solroute quote`: receive at least its minimum, or fail (price moved).")] = None,
+    wallet: Annotated[str | None, typer.Option(help="Base58 wallet address, to list the order later.", rich_help_panel=ORDER)] = None,
+    idempotency_key: Annotated[str | None, typer.Option(help="Resubmitting with the same key returns the same order.")] = None,
+    no_watch: Annotated[bool, typer.Option("--no-watch", help="Print the order id and return without watching.")] = False,
+    timeout: Timeout = 120, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
+) -> None:  # fmt: skip
+    """Submit a market (or, with --limit, a limit) order and follow every status live over the WebSocket until it is final.
+
+    Exit 0 when it is confirmed, 1 when it failed, expired or was cancelled."""
+    trade = Trade(token_in, token_out, amount, slippage, max_price_impact, dexes, exclude_dexes)
+    placing = Placing(limit, expires, deadline, quote_id, wallet, idempotency_key, no_watch, timeout)
+    run("submit", commands.submit(Client(api, api_key, json), trade, placing))
+
+
+@app.command(cls=Command)
+def watch(
+    order_id: OrderId,
+    ws: Annotated[str | None, typer.Option("--ws", envvar=WS_URL_ENV, show_default=False, rich_help_panel=CONNECTION,
+                  help="WebSocket API URL (default: the local cloud's, from its health page).")] = None,
+    timeout: Timeout = 3600, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
+) -> None:  # fmt: skip
+    """Follow an order until it is final: its history so far, then each status as it happens.
+
+    Exit 0 when it is confirmed, 1 when it failed, expired or was cancelled (at once if it already was)."""
+    run("watch", commands.watch(Client(api, api_key, json), order_id, ws, timeout))
+
+
+@app.command(cls=Command)
+def get(order_id: OrderId, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False) -> None:
+    """Show one order: its history, the venues' quotes, the route and its legs, the fill or why it failed."""
+    run("get", commands.get(Client(api, api_key, json), order_id))
+
+
+@app.command(cls=Command)
+def cancel(order_id: OrderId, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False) -> None:
+    """Cancel an order that has not started routing (open or pending); says where it is when it is too late (exit 1)."""
+    run("cancel", commands.cancel(Client(api, api_key, json), order_id))
+
+
+@app.command("list", cls=Command)
+def list_orders(
+    wallet: Annotated[str | None, typer.Option(help="Only this wallet's orders (base58 address).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Orders per page.")] = 20,
+    cursor: Annotated[str | None, typer.Option(help="The cursor the previous page printed.")] = None,
+    api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
+) -> None:  # fmt: skip
+    """List your orders (those of the API key's owner), newest first."""
+    run("list", commands.list_orders(Client(api, api_key, json), wallet, limit, cursor))
+
+
+@app.command(
+    cls=Command, add_help_option=False, context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    help="Start the local cloud from template.yaml: no Docker, no AWS account (`solroute up --help` lists its options).",
+)  # fmt: skip
+def up(context: typer.Context) -> None:
+    from localcloud.cli import add_up_command, run_up
+
+    class Alone:  # add_up_command adds `up` to argparse subcommands: here it is a parser of its own
+        def add_parser(self, name: str, help: str, **settings: Any) -> argparse.ArgumentParser:
+            return argparse.ArgumentParser(prog=f"solroute {name}", **settings)
+
+    try:  # `up --help` is the local cloud's own help, a bad option its own usage error
+        code = run_up(add_up_command(Alone()).parse_args(context.args))
+    except SystemExit as parsed:
+        code = parsed.code if isinstance(parsed.code, int) else EXIT_USAGE
+    if code:
+        raise typer.Exit(code)
+
+
+KEYS_AT = "Where the keys are"
+KeysApi = Annotated[str, typer.Option("--api", envvar=API_URL_ENV, help="The local cloud's HTTP API.", rich_help_panel=KEYS_AT)]
+StackName = Annotated[
+    str | None, typer.Option(help="A deployed stack instead: its ApiKeysTableName and KeyRatePerMinute outputs.", rich_help_panel=KEYS_AT)
+]
+Region = Annotated[str | None, typer.Option(help="The stack's region (default: boto3's, e.g. AWS_REGION).", rich_help_panel=KEYS_AT)]
+KeyId = Annotated[str, typer.Argument(metavar="KEY_ID", help="The key's id (its first 11 characters, as `keys list` shows).", show_default=False)]
+
+
+@keys_app.command("create", cls=Command)
+def keys_create(
+    name: Annotated[str, typer.Option(help="What the key is for: 1-64 letters, digits, spaces or . @ : / _ -", show_default=False)],
+    rate: Annotated[int | None, typer.Option(help="Orders a minute it may submit (default: the stack's KeyRatePerMinute).")] = None,
+    webhook_url: Annotated[str | None, typer.Option(
+        help="POST its orders' status changes here unless an order names its own (https, or http to localhost).")] = None,
+    api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False,
+) -> None:  # fmt: skip
+    """Issue a key and print it (once: only its hash is stored)."""
+    run("keys create", keys.create(keys.Target(api, stack_name, region, json), name, rate, webhook_url))
+
+
+@keys_app.command("list", cls=Command)
+def keys_list(api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False) -> None:
+    """List the keys: id, name, owner, rate, created, revoked (never the key)."""
+    run("keys list", keys.list_keys(keys.Target(api, stack_name, region, json)))
+
+
+@keys_app.command("revoke", cls=Command)
+def keys_revoke(key_id: KeyId, api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False) -> None:
+    """Refuse a key from now on."""
+    run("keys revoke", keys.revoke(keys.Target(api, stack_name, region, json), key_id))
+
+
+@keys_app.command("webhook-secret", cls=Command)
+def keys_webhook_secret(key_id: KeyId, api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False) -> None:
+    """Print the secret that signs a key's webhooks (X-Solroute-Signature; docs/webhooks.md)."""
+    run("keys webhook-secret", keys.webhook_secret(keys.Target(api, stack_name, region, json), key_id))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.command == "up":
-        return run_up(args)  # the local cloud, as `python -m localcloud.cli up` runs it
+    """Run `solroute ARGV`; the exit code (0 ok, 1 failed, 2 usage, 3 unreachable, 130 Ctrl-C)."""
     try:
-        return asyncio.run(CLIENT_COMMANDS[args.command](args))
-    except CliError as error:
-        command = " ".join(filter(None, [args.command, getattr(args, "keys_command", None)]))
-        print(f"solroute {command}: {error}", file=sys.stderr)
-        return error.code
-    except KeyboardInterrupt:
-        return 130
+        code = typer.main.get_command(app).main(args=argv, prog_name="solroute", standalone_mode=False)
+    except typer.TyperException as error:  # a usage error: shown as typer shows it when it exits itself
+        from typer.rich_utils import rich_format_error
+
+        rich_format_error(error)  # type: ignore[arg-type]
+        return error.exit_code
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Follow one order over the WebSocket API until it is final, printing each status once."""
+"""Follow one order over the WebSocket API until it is final, handing each status once, in seq
+order, to a view (views.timeline); and the words a status is shown with."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
+from collections.abc import Callable
 
 import aiohttp
 
@@ -38,11 +39,13 @@ def progress(status: str) -> str:
     return " ▸ ".join(s.upper() if i == reached else s for i, s in enumerate(STEPS[: reached + 1]))
 
 
-async def watch(
-    session: aiohttp.ClientSession, ws_url: str, order_id: str, started: float, timeout_s: float, as_json: bool,
-    headers: dict[str, str] | None = None,
+async def follow(
+    session: aiohttp.ClientSession, ws_url: str, order_id: str, timeout_s: float, show: Callable[[dict], None],
+    headers: dict[str, str] | None = None, where_hint: str = "",
 ) -> dict:  # fmt: skip
-    """``headers`` go with the handshake: the API key, which $connect's authorizer reads."""
+    """Subscribe to ``order_id`` and pass each status to ``show`` once, in seq order, until one is
+    final; returns that one. ``headers`` go with the handshake: the API key, which $connect's
+    authorizer reads. ``where_hint`` (the `solroute get` to run) ends the timeout's message."""
     in_order, final = InOrder(), None
     try:
         async with session.ws_connect(ws_url, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as socket:
@@ -52,16 +55,12 @@ async def watch(
                 message = await socket.receive(timeout=max(0.1, deadline - time.monotonic()))
                 if message.type != aiohttp.WSMsgType.TEXT:
                     raise CliError("the WebSocket closed before the order was final", EXIT_FAILED)
-                payload = json.loads(message.data)
-                for update in in_order.add(updates_from(payload)):
-                    if as_json:
-                        print(json.dumps(update), flush=True)
-                    else:
-                        print(f"  +{time.monotonic() - started:6.2f}s  {progress(update['status']):<60} {describe(update)}", flush=True)
+                for update in in_order.add(updates_from(json.loads(message.data))):
+                    show(update)
                     if update["status"] in FINAL:
                         final = update
-    except asyncio.TimeoutError as error:
-        raise CliError(f"order {order_id} was not final after {timeout_s:.0f} s; `solroute get {order_id}` shows where it is", EXIT_FAILED) from error
+    except TimeoutError as error:
+        raise CliError(f"order {order_id} was not final after {timeout_s:.0f} s; `{where_hint}` shows where it is", EXIT_FAILED) from error
     except aiohttp.WSServerHandshakeError as error:
         refused = " (the API key was refused)" if error.status in (401, 403) else ""
         raise CliError(f"the WebSocket refused the connection: HTTP {error.status}{refused}", EXIT_FAILED) from error
@@ -99,7 +98,8 @@ def updates_from(payload: dict) -> list[dict]:
         order = payload["order"]
         # A snapshot carries the history; show each step it has with what is known now.
         return [
-            {"status": h["status"], "seq": h["seq"], "message": h["message"], "data": snapshot_data(order, h["status"])}
+            {"status": h["status"], "seq": h["seq"], "timestampMs": h.get("timestampMs"), "message": h["message"],
+             "data": snapshot_data(order, h["status"])}
             for h in payload["history"]
         ]
     return [payload] if payload.get("type") == "status_update" else []

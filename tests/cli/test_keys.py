@@ -7,12 +7,13 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
+from solroute.dal.dynamodb import DynamoApiKeyStore
+from solroute.logic.keys import KeyAuthority, key_id_of
 
 from localcloud.logs import LogPrinter
-from solroute.dal.dynamodb import DynamoApiKeyStore
-from solroute.logic.keys import KeyAuthority
+from solroute_cli.keys import Target
 from solroute_cli.main import main
-from tests.localcloud.test_demo_key import keys_cloud_config, key_store
+from tests.localcloud.test_demo_key import key_store, keys_cloud_config
 from tests.support.background import local_cloud
 from tests.support.cloud_process import free_port
 
@@ -45,6 +46,12 @@ def test_create_in_text_says_the_key_is_not_shown_again_and_takes_a_rate(cloud, 
     assert code == 0
     assert "only time the key is shown" in out
     assert KeyAuthority(key_store(cloud)).authorize(key).rate_per_minute == 3
+    assert f"`solroute keys webhook-secret {key_id_of(key)} --api {cloud.http_url}` shows it again" in out, "its hints name this cloud"
+
+
+def test_a_keys_hint_names_the_stack_it_worked_on():
+    target = Target("http://127.0.0.1:3000", stack_name="prod", region="eu-west-1")
+    assert target.hint("revoke sr_abc") == "solroute keys revoke sr_abc --stack-name prod --region eu-west-1"
 
 
 def test_a_key_may_have_a_default_webhook_and_its_webhook_secret_is_shown_again_on_demand(cloud, capsys):
@@ -84,7 +91,7 @@ def test_revoke_by_key_id_refuses_the_key_from_then_on(cloud, capsys):
 
 
 def test_revoking_an_unknown_key_id_is_a_clear_error(cloud, capsys):
-    code, out, err = solroute(capsys, "keys", "revoke", "sr_nokey123", "--api", cloud.http_url)
+    code, _, err = solroute(capsys, "keys", "revoke", "sr_nokey123", "--api", cloud.http_url)
     assert code == 1
     assert err.strip() == "solroute keys revoke: no key with id sr_nokey123"
 

@@ -1,13 +1,21 @@
 """The CLI's execution report and quote, rendered from what the engine really produces."""
 
+import io
 import json
-from decimal import Decimal
 
+from rich.console import Console
 from solroute.logic.broadcast import status_update
-from solroute.logic.quotes import QuoteService
-from solroute.models.requests import TradeRequest
-from solroute_cli.report import execution_report, quote_report
+
+from solroute_cli.report import execution_report
+from solroute_cli.views import quote_view
+from tests.cli.stand_in import quote_answer
 from tests.unit.conftest import build_engine
+
+
+def rendered(renderable: object) -> list[str]:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return [line.rstrip() for line in console.export_text().splitlines()]
 
 
 def test_a_split_orders_report_shows_the_route_why_it_won_the_fill_and_each_leg():
@@ -23,23 +31,32 @@ def test_a_split_orders_report_shows_the_route_why_it_won_the_fill_and_each_leg(
     assert len(legs) == 2 and all("JUP -> " in leg and "fee " in leg and "impact " in leg for leg in legs)
 
 
+def test_a_quote_shows_each_venue_alone_and_the_best_split_in_one_table():
+    answer = quote_answer("JUP", "USDC", 200000)
+    lines = rendered(quote_view(answer))
+    for venue in answer["venues"]:
+        assert any(line.split()[:2] == [venue["dex"].capitalize(), "alone"] and venue["amountOut"] in line for line in lines), venue["dex"]
+    assert any(line.strip().startswith("best split: ") and answer["split"]["amountOut"] in line for line in lines)
+    assert any(line.startswith("chosen: split ") for line in lines)
+
+
 def test_a_two_hop_quote_names_the_intermediate_and_prints_its_quote_id():
-    engine = build_engine()
-    answer = QuoteService(engine.executor.router, engine.clock).quote(TradeRequest(tokenIn="WIF", tokenOut="USDC", amountIn=Decimal(100)))
-    lines = quote_report(answer.model_dump(mode="json"))
+    answer = quote_answer("WIF", "USDC", 100)
+    lines = rendered(quote_view(answer))
     assert lines[0] == "quote: 100 WIF -> USDC (slippage 1.000%)"
+    assert any(line.strip().startswith("best two-hop: ") for line in lines)
     assert any(line.startswith("chosen: two-hop Meteora -> SOL -> ") for line in lines)
-    assert lines[-1].startswith("quoteId (binds an order until ") and answer.quoteId in lines[-1]
+    assert sum(1 for line in lines if line.startswith("    ") and " fee " in line) == len(answer["route"]["legs"]) == 2, "its legs"
+    assert lines[-1].startswith("quoteId (binds an order until ") and answer["quoteId"] in lines[-1]
 
 
 def test_a_quote_over_the_limit_says_why_no_quote_id():
-    engine = build_engine()
-    answer = QuoteService(engine.executor.router, engine.clock).quote(TradeRequest(tokenIn="SOL", tokenOut="USDC", amountIn=Decimal(10**6)))
-    assert quote_report(answer.model_dump(mode="json"))[-1].startswith("no quoteId: price impact ")
+    assert rendered(quote_view(quote_answer("SOL", "USDC", 10**6)))[-1].startswith("no quoteId: price impact ")
 
 
 def test_a_snapshot_gives_the_report_what_the_live_final_message_gives():
     from solroute.logic.broadcast import snapshot
+
     from solroute_cli.watch import updates_from
 
     engine = build_engine()

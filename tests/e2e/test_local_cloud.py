@@ -187,7 +187,7 @@ def test_the_cli_submits_and_watches_an_order_to_confirmed(cloud):
     assert done.returncode == 0, done.stderr
     assert "CONFIRMED" in done.stdout and "confirmed in" in done.stdout
     order_id = done.stdout.split()[1].rstrip(":")
-    shown = subprocess.run([sys.executable, "-m", "solroute_cli", "get", order_id, "--api", cloud.http], capture_output=True, text=True, timeout=30)
+    shown = subprocess.run([sys.executable, "-m", "solroute_cli", "get", order_id, "--api", cloud.http, "--json"], capture_output=True, text=True, timeout=30)
     assert json.loads(shown.stdout)["status"] == "confirmed"
 
 

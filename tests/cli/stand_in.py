@@ -1,0 +1,125 @@
+"""A stand-in for the engine's HTTP and WebSocket API and the local cloud's health page, served
+for real on 127.0.0.1. It answers with what the engine really produces (orders run by the
+in-memory engine, its snapshots and quotes) and records every call it is sent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from aiohttp import web
+from solroute.logic.broadcast import snapshot, status_update
+from solroute.logic.quotes import QuoteService
+from solroute.models.api import order_view
+from solroute.models.order import Order
+from solroute.models.requests import TradeRequest
+
+from tests.unit.conftest import build_engine
+
+DEMO_KEY = "sr_" + "d" * 40
+OWN_KEY = "sr_" + "o" * 40
+
+
+def run_order(**request: str) -> Order:
+    """An order as the engine leaves it once it is final (confirmed, or failed)."""
+    engine = build_engine()
+    order = engine.submit(**request)
+    engine.run(order.orderId)
+    return engine.orders.get(order.orderId)
+
+
+def as_json(value: object) -> dict:
+    return json.loads(json.dumps(value))
+
+
+def order_json(order: Order) -> dict:
+    """The order as GET /api/orders/{id} answers it."""
+    return order_view(order).model_dump(mode="json")
+
+
+def snapshot_frame(order: Order) -> dict:
+    return as_json(snapshot(order))
+
+
+def live_frame(order: Order) -> dict:
+    return as_json(status_update(order))
+
+
+def quote_answer(token_in: str, token_out: str, amount: int) -> dict:
+    engine = build_engine()
+    request = TradeRequest(tokenIn=token_in, tokenOut=token_out, amountIn=Decimal(amount))
+    return QuoteService(engine.executor.router, engine.clock).quote(request).model_dump(mode="json")
+
+
+@dataclass
+class StandIn:
+    """What the API answers; ``seen`` is (what, x-api-key, query) for every call but the health page."""
+
+    orders: dict[str, dict] = field(default_factory=dict)
+    # Sent on the WebSocket after the subscribe message, in order; it then stays open until the client leaves.
+    frames: list[dict] = field(default_factory=list)
+    quote: dict | None = None
+    page: dict = field(default_factory=lambda: {"orders": [], "cursor": None})
+    demo_key: str | None = DEMO_KEY
+    health_names_the_websocket: bool = True
+    seen: list[tuple[str, str | None, dict]] = field(default_factory=list)
+    subscribed: list[dict] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/_localcloud/health", self.health)
+        app.router.add_post("/api/orders/execute", self.execute)
+        app.router.add_get("/ws", self.websocket)
+        app.router.add_get("/api/orders/{id}", self.get_order)
+        app.router.add_delete("/api/orders/{id}", self.cancel)
+        app.router.add_get("/api/orders", self.list_orders)
+        app.router.add_get("/api/quote", self.quote_route)
+        return app
+
+    def record(self, request: web.Request, what: str) -> None:
+        self.seen.append((what, request.headers.get("x-api-key"), dict(request.query)))
+
+    async def health(self, request: web.Request) -> web.Response:
+        endpoints = {"websocket": f"ws://{request.host}/ws"} if self.health_names_the_websocket else {}
+        return web.json_response({"status": "ready", "endpoints": endpoints, "outputs": {}, "demoKey": self.demo_key})
+
+    async def execute(self, request: web.Request) -> web.Response:
+        self.record(request, "POST /api/orders/execute")
+        order_id = next(iter(self.orders), "7f0c3d1e-0000-4000-8000-000000000001")
+        return web.json_response({"orderId": order_id, "status": "pending", "websocketUrl": f"ws://{request.host}/ws"}, status=202)
+
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        self.record(request, "WebSocket")
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.subscribed.append(json.loads((await socket.receive()).data))
+        for frame in self.frames:
+            await socket.send_str(json.dumps(frame))
+        async for _ in socket:  # until the client closes
+            pass
+        return socket
+
+    async def get_order(self, request: web.Request) -> web.Response:
+        self.record(request, "GET /api/orders/{id}")
+        order = self.orders.get(request.match_info["id"])
+        if order is None:
+            return web.json_response({"error": {"code": "ORDER_NOT_FOUND", "message": "no such order"}}, status=404)
+        return web.json_response(order)
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        self.record(request, "DELETE /api/orders/{id}")
+        order = self.orders[request.match_info["id"]]
+        if order["status"] not in ("open", "pending"):
+            message = f"order {order['orderId']} is already {order['status']}"
+            return web.json_response({"error": {"code": "ORDER_NOT_CANCELLABLE", "message": message}}, status=409)
+        history = [*order["history"], {**order["history"][-1], "status": "cancelled", "seq": order["seq"] + 1}]
+        return web.json_response({**order, "status": "cancelled", "history": history})
+
+    async def list_orders(self, request: web.Request) -> web.Response:
+        self.record(request, "GET /api/orders")
+        return web.json_response(self.page)
+
+    async def quote_route(self, request: web.Request) -> web.Response:
+        self.record(request, "GET /api/quote")
+        return web.json_response(self.quote)
