@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## Create .venv and install everything
 
 # The web console's browser test drives Debian's chromium through Playwright (no browser download).
-CHROMIUM ?= $(shell command -v chromium || echo /usr/bin/chromium)
+CHROMIUM ?= $(or $(SOLROUTE_CHROMIUM),$(shell command -v chromium || echo /usr/bin/chromium))
 install-browser:  ## Install Debian's chromium for the console's browser test (apt-get; needs root or sudo)
 	@if [ -x "$(CHROMIUM)" ]; then echo "chromium: $(CHROMIUM)"; \
 	else \
+		command -v apt-get >/dev/null || { echo "no chromium and no apt-get: install Chromium, then make test SOLROUTE_CHROMIUM=/path/to/chromium"; exit 1; }; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null && \
 		echo "chromium: installed $$(command -v chromium)"; \

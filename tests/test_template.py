@@ -218,6 +218,6 @@ def test_only_status_changes_of_orders_with_a_webhook_invoke_the_webhook_functio
 
 def test_the_console_is_open_read_only_and_may_call_nothing():
     console = RESOURCES["ConsoleFunction"]["Properties"]
-    assert "Policies" not in console  # only the basic execution role: logs
+    assert "Policies" not in console and console["Tracing"] == "PassThrough"  # only the basic execution role: logs
     routes = {(e["Properties"]["Method"], e["Properties"]["Path"], e["Properties"]["Auth"]["Authorizer"]) for e in console["Events"].values()}
     assert routes == {("GET", "/", "NONE"), ("GET", "/console/{asset}", "NONE")}

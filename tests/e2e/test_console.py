@@ -84,6 +84,7 @@ def test_an_order_from_the_ticket_shows_every_status_live_then_the_whole_history
 
     page.click("#preview")  # both venues' quotes side by side before trading
     expect(page.locator("#quote-bars .bar-row")).to_have_count(2)
+    expect(page.locator("#quote-bars")).not_to_contain_text("no quote")  # both venues quoted (FailureRate=0)
     expect(page.locator("#quote-route")).to_contain_text("Best route")
 
     page.press("#amount", "Enter")  # the keyboard submits the ticket
@@ -93,14 +94,18 @@ def test_an_order_from_the_ticket_shows_every_status_live_then_the_whole_history
 
     status, order = api(cloud, "GET", f"/api/orders/{order_id}")
     assert status == 200 and order["status"] == "confirmed"
+    assert order["quote"] is not None, "an unchanged ticket submitted after its preview is held to that quote"
     expect(page.locator("#order-badge")).to_have_text("✓ confirmed")  # an icon and a word, not only a colour
     fill = page.locator("#fill")
     expect(fill).to_contain_text(f"{order['execution']['amountOut']} USDC")
     expect(fill).to_contain_text(f"{order['execution']['quotedAmountOut']} USDC")
-    expect(fill).to_contain_text("than quoted")
+    slippage = float(order["execution"]["slippage"])
+    expect(fill).to_contain_text("worse than quoted" if slippage > 0 else "better than quoted" if slippage < 0 else "exactly as quoted")
     expect(page.locator("#route-summary")).to_contain_text(order["routing"]["reason"])
     expect(page.locator("#legs tbody tr")).to_have_count(len(order["execution"]["legs"]))
     expect(page.locator("#order-bars .bar-row")).to_have_count(2)
+    for quote in order["quotes"]:  # each venue's own number, beside its bar
+        expect(page.locator("#order-bars")).to_contain_text(f"{quote['amountOut']} USDC")
     expect(page.locator("#order-bars")).to_contain_text("✓ chosen")
     assert page.locator("#timeline li .offset").first.inner_text() == "+0.000 s"
     row = page.locator(f'#orders-table tr[data-order-id="{order_id}"]')
@@ -129,6 +134,24 @@ def test_a_bad_amount_is_refused_with_the_apis_own_message(page: Page, cloud):
     expect(error).to_have_text(answer["error"]["message"])
     expect(page.locator("#order")).to_be_hidden()  # no order was made, so none is shown
 
+    page.fill("#amount", "1")
+    page.uncheck('input[name="dex"][value="raydium"]')
+    page.uncheck('input[name="dex"][value="meteora"]')
+    page.click("#submit")
+    expect(error).to_have_text("Tick at least one venue.")  # not an empty list, which the API reads as "any venue"
+
+
+def test_percentages_from_the_ticket_reach_the_api_as_exact_fractions(page: Page, cloud):
+    enter_key(page, cloud.api_key)
+    page.fill("#slippage", "1.1")  # 1.1 / 100 in floating point is 0.011000000000000001, which the API refuses
+    page.fill("#impact", "4.7")
+    page.uncheck('input[name="dex"][value="meteora"]')
+    page.click("#submit")
+    expect(page.locator('#timeline li[data-status="confirmed"]')).to_be_visible(timeout=WAIT_MS)
+    order = api(cloud, "GET", "/api/orders/" + page.evaluate("location.hash").removeprefix("#order="))[1]
+    assert (order["slippage"], order["maxPriceImpact"], order["dexes"]) == ("0.011", "0.047", ["raydium"])
+    assert order["routing"]["dex"] == "raydium"
+
 
 def test_an_open_limit_order_is_cancelled_from_my_orders_and_the_view_shows_it(page: Page, cloud):
     enter_key(page, cloud.api_key)
@@ -150,9 +173,13 @@ def test_an_open_limit_order_is_cancelled_from_my_orders_and_the_view_shows_it(p
 
 
 def test_the_console_fits_a_phone_and_labels_every_control(browser: Browser, cloud):
+    status, accepted = api(cloud, "POST", "/api/orders/execute", {"tokenIn": "SOL", "tokenOut": "JUP", "amountIn": "3"})  # two hops: three columns of legs
+    assert status == 202
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
-    page.goto(f"{cloud.http}/")
+    page.goto(f"{cloud.http}/#order={accepted['orderId']}")
+    expect(page.locator('#timeline li[data-status="confirmed"]')).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#fill")).to_be_visible()
     expect(page.locator("#stats tbody tr").first).to_be_visible()  # the local cloud's counters, per function
     expect(page.locator("#stats tbody")).to_contain_text("Console")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, "no sideways scrolling on a phone"
@@ -169,3 +196,16 @@ def test_without_a_saved_key_the_local_cloud_demo_key_is_offered_and_used(page: 
     assert page.evaluate("localStorage.getItem('solroute.apiKey')") == cloud.api_key
     page.click("#key-forget")
     assert page.evaluate("localStorage.getItem('solroute.apiKey')") is None
+
+
+def test_another_key_clears_the_previous_keys_orders_and_says_why_it_lists_none(page: Page, cloud):
+    enter_key(page, cloud.api_key)
+    status, accepted = api(cloud, "POST", "/api/orders/execute", {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1"})
+    assert status == 202
+    page.click("#orders-refresh")
+    page.click(f'#orders-table tr[data-order-id="{accepted["orderId"]}"] button:has-text("View")')
+    expect(page.locator("#order")).to_be_visible()
+    enter_key(page, "sr_" + "B" * 43)  # a key the engine does not know
+    expect(page.locator("#order")).to_be_hidden()
+    expect(page.locator("#orders-table tbody tr")).to_have_count(0)
+    expect(page.locator("#orders-note")).to_contain_text("Could not list orders")

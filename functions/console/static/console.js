@@ -35,6 +35,35 @@ function percent(fraction, digits = 3) {
   return Number.isFinite(value) ? `${(value * 100).toFixed(digits)}%` : "–";
 }
 
+// Decimal strings, exactly (a float would send 1.1% as 0.011000000000000001, which the API refuses).
+function decimalParts(text) {
+  const match = /^(-?)(\d*)(?:\.(\d*))?$/.exec(String(text).trim());
+  return match ? { sign: match[1], whole: match[2] || "0", fraction: match[3] || "" } : null;
+}
+
+function percentToFraction(text) {
+  // "1.1" -> "0.011"; anything that is not a plain decimal goes to the API as it is, to be refused there.
+  const parts = decimalParts(text);
+  if (!parts) return String(text).trim();
+  const digits = (parts.whole.padStart(3, "0") + parts.fraction).replace(/^0+(?=\d)/, "");
+  const scale = parts.fraction.length + 2;
+  const padded = digits.padStart(scale + 1, "0");
+  const fraction = `${padded.slice(0, -scale)}.${padded.slice(-scale)}`.replace(/\.?0+$/, "");
+  return parts.sign + (fraction === "" ? "0" : fraction);
+}
+
+function addDecimals(a, b) {
+  const [x, y] = [decimalParts(a), decimalParts(b)];
+  if (!x || !y) return NaN;
+  const scale = Math.max(x.fraction.length, y.fraction.length);
+  const units = (p) => BigInt(p.sign + p.whole + p.fraction.padEnd(scale, "0"));
+  const sum = (units(x) + units(y)).toString();
+  const negative = sum.startsWith("-");
+  const digits = (negative ? sum.slice(1) : sum).padStart(scale + 1, "0");
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return (negative ? "-" : "") + text;
+}
+
 function shortId(id) {
   return id ? `${id.slice(0, 8)}…` : "";
 }
@@ -43,6 +72,8 @@ function badge(node, status) {
   node.textContent = `${ICONS[status] || "•"} ${status}`;
   node.className = `badge status-${status}`;
 }
+
+class TicketError extends Error {}
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -83,15 +114,16 @@ function showKeyNote(text) {
   $("#key-note").textContent = text;
 }
 
-function setupKey(demoKey) {
+function offerDemoKey(demoKey) {
+  $("#key-demo").hidden = false;
+  $("#key-demo").addEventListener("click", () => saveKey(demoKey, "Using the local cloud's demo key."));
+  if (!apiKey()) saveKey(demoKey, "Using the local cloud's demo key (remembered in this browser).");
+}
+
+function setupKey() {
   const input = $("#api-key");
   input.value = apiKey();
-  if (demoKey) {
-    $("#key-demo").hidden = false;
-    $("#key-demo").addEventListener("click", () => saveKey(demoKey, "Using the local cloud's demo key."));
-    if (!apiKey()) saveKey(demoKey, "Using the local cloud's demo key (remembered in this browser).");
-  }
-  if (!apiKey() && !demoKey) showKeyNote("Enter your API key (solroute keys create) to trade.");
+  if (!apiKey()) showKeyNote("Enter your API key (solroute keys create) to trade.");
   $("#key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     saveKey(input.value.trim(), "Key saved in this browser.");
@@ -99,6 +131,7 @@ function setupKey(demoKey) {
   $("#key-forget").addEventListener("click", () => {
     localStorage.removeItem(KEY_STORAGE);
     input.value = "";
+    forgetView();
     showKeyNote("Key forgotten.");
   });
 }
@@ -108,9 +141,11 @@ function saveKey(key, note) {
     showKeyNote("Enter a key first.");
     return;
   }
+  const previous = apiKey();
   localStorage.setItem(KEY_STORAGE, key);
   $("#api-key").value = key;
   showKeyNote(note);
+  if (previous && previous !== key) forgetView(); // nothing of another key's stays on screen
   orders.load();
 }
 
@@ -118,18 +153,24 @@ function saveKey(key, note) {
 function ticketFields() {
   const form = $("#ticket");
   const value = (name) => form.elements[name].value.trim();
-  const fraction = (name) => (value(name) === "" ? undefined : String(Number(value(name)) / 100));
+  const fraction = (name) => percentToFraction(value(name));
   const fields = { tokenIn: value("tokenIn"), tokenOut: value("tokenOut"), amountIn: value("amountIn") };
   if (value("slippage") !== "") fields.slippage = fraction("slippage");
   if (value("maxPriceImpact") !== "") fields.maxPriceImpact = fraction("maxPriceImpact");
   const venues = [...form.querySelectorAll('input[name="dex"]:checked')].map((box) => box.value);
+  if (!venues.length) throw new TicketError("Tick at least one venue.");
   if (venues.length !== VENUES.length) fields.dexes = venues.join(",");
   return fields;
 }
 
+let preview = null; // { quoteId, ticket }: the quote shown, and the ticket it was asked for
+
 function orderFields() {
   const form = $("#ticket");
   const fields = ticketFields();
+  if (preview && preview.quoteId && preview.ticket === JSON.stringify(fields) && form.elements.type.value === "market") {
+    fields.quoteId = preview.quoteId; // the order must pay at least the quote's minimum, or fail
+  }
   if (form.elements.type.value === "limit") {
     fields.type = "limit";
     fields.limitPrice = form.elements.limitPrice.value.trim();
@@ -179,16 +220,17 @@ function renderBars(container, quotes, chosenDex, tokenOut) {
 
 async function previewQuote() {
   clearTicketError();
-  const fields = ticketFields();
   try {
+    const fields = ticketFields();
     const answer = await api("GET", "/api/quote", { params: fields });
+    preview = { quoteId: answer.quoteId, ticket: JSON.stringify(fields) };
     $("#quote").hidden = false;
     renderBars($("#quote-bars"), answer.venues, answer.route.dexes, answer.tokenOut);
     const route = answer.route;
     $("#quote-route").textContent =
       `Best route: ${route.kind} ${route.description}: ${route.amountOut} ${answer.tokenOut} (at least ${route.minAmountOut}); ${answer.reason}.`;
     $("#quote-note").textContent = answer.quoteId
-      ? `Quote valid until ${new Date(answer.expiresAtMs).toLocaleTimeString()}.`
+      ? `Submitting this ticket unchanged as a market order until ${new Date(answer.expiresAtMs).toLocaleTimeString()} holds it to at least ${route.minAmountOut} ${answer.tokenOut}, or it fails.`
       : `No binding quote: ${answer.problem || "the engine gave none"}.`;
   } catch (error) {
     showTicketError(error);
@@ -202,6 +244,7 @@ async function submitOrder(event) {
   button.disabled = true;
   try {
     const accepted = await api("POST", "/api/orders/execute", { body: orderFields() });
+    preview = null;
     follow(accepted.orderId);
     orders.load();
   } catch (error) {
@@ -220,6 +263,10 @@ function setupTicket() {
     $("#limit-unit").textContent = `(${form.elements.tokenOut.value || "?"} per ${form.elements.tokenIn.value || "?"})`;
   };
   for (const radio of form.elements.type) radio.addEventListener("change", syncType);
+  form.addEventListener("input", () => { // a changed ticket is no longer the one quoted
+    preview = null;
+    $("#quote").hidden = true;
+  });
   form.elements.tokenIn.addEventListener("input", syncType);
   form.elements.tokenOut.addEventListener("input", syncType);
   $("#flip").addEventListener("click", () => {
@@ -262,7 +309,9 @@ class OrderView {
     this.note("Connecting…");
     const socket = new WebSocket(url);
     this.socket = socket;
+    let opened = false;
     socket.addEventListener("open", () => {
+      opened = true;
       this.retries = 0;
       this.note("Live: following over the WebSocket.");
       socket.send(JSON.stringify({ action: "subscribe", orderId: this.orderId }));
@@ -270,6 +319,10 @@ class OrderView {
     socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
     socket.addEventListener("close", () => {
       if (this.closed || this.isFinal()) return;
+      if (!opened && this.retries >= 3) { // refused each time: most likely the key
+        this.note("Could not connect to the WebSocket API (check the API key); reload to try again.");
+        return;
+      }
       // Reconnect; the new subscription's snapshot fills whatever was missed meanwhile.
       const delay = Math.min(10000, 500 * 2 ** this.retries++);
       this.note(`Connection lost; reconnecting in ${(delay / 1000).toFixed(1)} s…`);
@@ -336,7 +389,7 @@ class OrderView {
       order.failureReason = data.reason;
       order.execution = data.execution || order.execution;
     } else if (update.status === "expired" || update.status === "cancelled") {
-      order.failureReason = data.reason || update.message;
+      order.failureReason = data.reason || null; // the broadcast may leave it out: the step's message says it
     }
   }
 
@@ -359,7 +412,8 @@ class OrderView {
     $("#order-pair").textContent = `${order.amountIn} ${order.tokenIn} → ${order.tokenOut}, ${kind}`;
     const cancel = $("#order-cancel");
     cancel.hidden = !CANCELLABLE.has(order.status);
-    cancel.onclick = () => cancelOrder(order.orderId);
+    cancel.disabled = false;
+    cancel.onclick = () => cancelOrder(order.orderId, cancel, $("#order-connection"));
     if (order.routing || (order.quotes && order.quotes.length)) {
       $("#order-quotes").hidden = false;
       renderBars($("#order-bars"), order.quotes, order.routing && order.routing.dex, order.tokenOut);
@@ -367,8 +421,10 @@ class OrderView {
     if (order.routing) this.renderRoute(order);
     if (order.execution && order.execution.amountOut) this.renderFill(order);
     const failure = $("#order-failure");
-    failure.hidden = !(order.failureReason && ["failed", "expired", "cancelled"].includes(order.status));
-    failure.textContent = failure.hidden ? "" : `${capital(order.status)}: ${order.failureReason}`;
+    const ended = ["failed", "expired", "cancelled"].includes(order.status);
+    const last = (order.history || []).at(-1);
+    failure.hidden = !ended;
+    failure.textContent = !ended ? "" : order.failureReason ? `${capital(order.status)}: ${order.failureReason}` : (last && last.message) || capital(order.status);
     if (this.isFinal()) {
       this.note(`Final: ${order.status}. Reload the page to see this order again.`);
       this.close();
@@ -421,12 +477,21 @@ function slippageText(slippage) {
 
 function feeText(legs) {
   const byToken = {};
-  for (const leg of legs || []) byToken[leg.tokenIn] = (byToken[leg.tokenIn] || 0) + Number(leg.fee);
-  const parts = Object.entries(byToken).map(([token, fee]) => `${Number(fee.toPrecision(8))} ${token}`);
+  for (const leg of legs || []) byToken[leg.tokenIn] = addDecimals(byToken[leg.tokenIn] || "0", leg.fee);
+  const parts = Object.entries(byToken).map(([token, fee]) => `${fee} ${token}`);
   return parts.length ? parts.join(" + ") : "–";
 }
 
 let current = null;
+
+function forgetView() {
+  // Another key (or none): nothing of the previous key's stays on screen.
+  orders.reset();
+  if (current) current.close();
+  current = null;
+  $("#order").hidden = true;
+  if (location.hash) history.replaceState(null, "", location.pathname);
+}
 
 function follow(orderId) {
   if (current) current.close();
@@ -434,12 +499,14 @@ function follow(orderId) {
   current = new OrderView(orderId);
 }
 
-async function cancelOrder(orderId) {
+async function cancelOrder(orderId, button, note) {
+  button.disabled = true;
   try {
     await api("DELETE", `/api/orders/${encodeURIComponent(orderId)}`);
-    $("#orders-note").textContent = `Order ${shortId(orderId)} cancelled.`;
+    note.textContent = `Order ${shortId(orderId)} cancelled.`;
   } catch (error) {
-    $("#orders-note").textContent = `Not cancelled: ${error.message}`;
+    note.textContent = `Not cancelled: ${error.message}`;
+    button.disabled = false;
   }
   orders.load();
 }
@@ -448,19 +515,32 @@ async function cancelOrder(orderId) {
 const orders = {
   cursors: [null], // the cursor of each page seen: [first page, second, ...]
   page: 0,
-  loading: null,
+  request: 0, // only the latest request's answer is shown
+
+  reset() {
+    this.cursors = [null];
+    this.page = 0;
+    this.request += 1;
+    $("#orders-table tbody").replaceChildren();
+    $("#orders-note").textContent = "";
+    $("#orders-older").disabled = $("#orders-newer").disabled = true;
+  },
 
   async load(page = this.page) {
-    if (!apiKey()) return;
-    this.page = page;
+    if (!apiKey() || (page > 0 && !this.cursors[page])) return;
+    const request = ++this.request;
+    $("#orders-older").disabled = $("#orders-newer").disabled = true;
     try {
       const answer = await api("GET", "/api/orders", { params: { limit: PAGE_SIZE, cursor: this.cursors[page] } });
+      if (request !== this.request) return; // a later request (another page, another key) wins
+      this.page = page;
       this.cursors[page + 1] = answer.cursor;
       this.render(answer.orders);
       $("#orders-older").disabled = !answer.cursor;
       $("#orders-newer").disabled = page === 0;
     } catch (error) {
-      $("#orders-note").textContent = `Could not list orders: ${error.message}`;
+      if (request === this.request) $("#orders-note").textContent = `Could not list orders: ${error.message}`;
+      $("#orders-newer").disabled = this.page === 0;
     }
   },
 
@@ -491,7 +571,7 @@ const orders = {
         const cancel = el("button", "Cancel");
         cancel.type = "button";
         cancel.setAttribute("aria-label", `Cancel order ${order.orderId}`);
-        cancel.addEventListener("click", () => cancelOrder(order.orderId));
+        cancel.addEventListener("click", () => cancelOrder(order.orderId, cancel, $("#orders-note")));
         actions.append(cancel);
       }
       row.append(actions);
@@ -530,16 +610,17 @@ async function refreshStats() {
   }
   const ws = stats.websocket || {};
   $("#stats-summary").textContent =
-    `HTTP requests ${stats.httpRequests}; WebSocket: ${ws.connected || 0} connected, ${ws.messagesOut || 0} messages out, ${ws.gone || 0} gone.`;
+    `So far: ${stats.httpRequests} HTTP requests; ${ws.connected || 0} WebSocket connections, ${ws.messagesOut || 0} messages out, ${ws.gone || 0} gone.`;
   return true;
 }
 
 async function main() {
-  const health = await localCloud("/_localcloud/health");
-  setupKey(health && health.demoKey);
   setupTicket();
   setupOrders();
+  setupKey();
   orders.load();
+  const health = await localCloud("/_localcloud/health");
+  if (health && health.demoKey) offerDemoKey(health.demoKey);
   const match = /^#order=([\w-]+)$/.exec(location.hash);
   if (match) follow(match[1]);
   window.addEventListener("hashchange", () => {
