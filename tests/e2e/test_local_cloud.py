@@ -189,6 +189,10 @@ def test_the_cli_submits_and_watches_an_order_to_confirmed(cloud):
     order_id = done.stdout.split()[1].rstrip(":")
     shown = subprocess.run([sys.executable, "-m", "solroute_cli", "get", order_id, "--api", cloud.http, "--json"], capture_output=True, text=True, timeout=30)
     assert json.loads(shown.stdout)["status"] == "confirmed"
+    watched = subprocess.run([sys.executable, "-m", "solroute_cli", "watch", order_id, "--api", cloud.http], capture_output=True, text=True, timeout=30)
+    assert watched.returncode == 0, watched.stderr  # a final order: its whole history from the snapshot, then its outcome
+    steps = ["PENDING", "ROUTING", "BUILDING", "SUBMITTED", "CONFIRMED"]
+    assert [word for word in watched.stdout.split() if word in steps] == steps and "fill:" in watched.stdout
 
 
 def test_the_cli_says_clearly_when_the_local_cloud_is_not_running():
