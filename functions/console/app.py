@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,7 +25,7 @@ PAGE_HEADERS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def asset(name: str) -> tuple[str, str]:
     """An asset's text and the first 12 hex digits of its SHA-256."""
     text = (STATIC / name).read_text(encoding="utf-8")

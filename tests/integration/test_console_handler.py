@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from solroute.models.tokens import KNOWN_TOKENS
+
 from tests.lambdas import event
 
 
