@@ -120,7 +120,7 @@ class InMemoryQueue:
         self.settling: list[str] = []  # the sends that went to the settle queue
         self.retries: list[tuple[str, int]] = []
 
-    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False) -> None:
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False, cycle: int | None = None) -> None:
         if self.fail:
             raise QueueUnavailable("queue down")
         self.sent.append((order_id, delay_seconds, not_before_ms))

@@ -19,7 +19,7 @@ from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
-from solroute.logic.execution import OrderExecutor
+from solroute.logic.execution import RESTING_AGAIN, OrderExecutor
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.state_machine import TRANSITIONS
@@ -118,6 +118,7 @@ class _Message:
     message_id: int
     order_id: str = field(compare=False)
     not_before_ms: int | None = field(compare=False, default=None)
+    cycle: int | None = field(compare=False, default=None)
     receive_count: int = field(compare=False, default=0)
     deleted: bool = field(compare=False, default=False)
 
@@ -134,12 +135,12 @@ class SimQueue:
         self.fail_sends = 0  # the next n sends raise QueueUnavailable
         self._ids = itertools.count(1)
 
-    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False) -> None:
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False, cycle: int | None = None) -> None:
         # One queue stands for both: the settle queue's only difference is who consumes it.
         if self.fail_sends:
             self.fail_sends -= 1
             raise QueueUnavailable("the order queue did not accept the order")
-        self._push(_Message(self.clock.now_ms() + delay_seconds * 1000, next(self._ids), order_id, not_before_ms))
+        self._push(_Message(self.clock.now_ms() + delay_seconds * 1000, next(self._ids), order_id, not_before_ms, cycle))
 
     def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
         message = self.by_handle[receipt_handle]
@@ -200,7 +201,7 @@ class World:
         chain = SimulatedChain(Instrumented("ledger", self.ledger, self.calls), config, randomness, self.clock, plan)
         limiter = RateLimiter(Instrumented("limiter", self.limiter_store, self.calls), SlidingLog(rate_per_minute), self.clock)
         self.executor = OrderExecutor(
-            orders, Router(venues), chain, limiter, self.clock, max_attempts=max_attempts, start_timeout_ms=START_TIMEOUT_MS
+            orders, Router(venues, limit_margin=config.price_drift), chain, limiter, self.clock, max_attempts=max_attempts, start_timeout_ms=START_TIMEOUT_MS
         )
         self.submission = OrderSubmission(orders, self.queue, self.clock, start_timeout_ms=START_TIMEOUT_MS)
         self.sweeper = Sweeper(orders, self.clock)
@@ -226,7 +227,7 @@ class World:
     def deliver(self, message: _Message) -> None:
         """One consumer invocation, as functions/order_consumer/app.py runs it."""
         try:
-            outcome = self.executor.process(message.order_id, message.receive_count, message.not_before_ms)
+            outcome = self.executor.process(message.order_id, message.receive_count, message.not_before_ms, message.cycle)
             if outcome.apply(self.queue, message.order_id, str(message.message_id)):
                 self.queue.delete(message)
         except (Crash, Exception):  # noqa: BLE001 - a failed record: SQS shows it again after its visibility timeout
@@ -235,7 +236,7 @@ class World:
     def dead_letter(self, message: _Message) -> bool:
         """The dead-letter function, as functions/dead_letter/app.py runs it."""
         try:
-            outcome = self.executor.give_up(message.order_id, DLQ_REASON)
+            outcome = self.executor.give_up(message.order_id, DLQ_REASON, message.cycle)
             outcome.apply(self.queue, message.order_id, str(message.message_id))
             return True
         except (Crash, Exception):  # noqa: BLE001 - a failed record stays on the dead-letter queue
@@ -347,13 +348,13 @@ def check_guarantees(world: World, max_attempts: int = 3, bound_ms: int | None =
         # G4: attempts never go down (but when a limit order goes back to open, in the write that
         # reopens it: a new routing cycle), and no more than max_attempts start in a cycle.
         seen = world.attempt_history.get(order_id, [0])
-        reopened = sum(1 for a, b in zip(order.history, order.history[1:]) if (a.status, b.status) == (S.ROUTING, S.OPEN))
+        reopened = sum(1 for a, b in zip(order.history, order.history[1:]) if b.status is S.OPEN and a.status in RESTING_AGAIN)
         assert sum(1 for a, b in zip(seen, seen[1:]) if b < a) <= reopened, f"G4: attempts went down: {seen}"
         assert all(b == 0 for a, b in zip(seen, seen[1:]) if b < a), f"G4: attempts went down but not to a new cycle: {seen}"
         assert order.attempts <= max_attempts and len(order.attemptStartedAtMs) == order.attempts, f"G4: {_story(order)}"
         # G5: the history is one path through the state machine.
         statuses = [h.status for h in order.history]
-        once = [s for s in statuses if s not in (S.OPEN, S.PENDING, S.ROUTING)]  # a limit order may cycle open -> pending -> routing -> open
+        once = [s for s in statuses if s not in (S.OPEN, *RESTING_AGAIN)]  # a limit order may cycle open -> ... -> open
         assert statuses[0] in (S.PENDING, S.OPEN) and len(set(once)) == len(once), f"G5: {_story(order)}"
         assert all(b in TRANSITIONS[a] for a, b in zip(statuses, statuses[1:])), f"G5: {_story(order)}"
         assert [h.seq for h in order.history] == list(range(1, len(statuses) + 1)) == list(range(1, order.seq + 1)), f"G5: {_story(order)}"

@@ -1,11 +1,12 @@
 """DLQ consumer: an order whose message was dead-lettered is settled, so none stays stuck.
 
 It is failed, unless its swap had landed: then what the chain says is recorded (and when the
-swap is not final yet, the order waits on the settle queue to be settled by lookup)."""
+swap is not final yet, the order waits on the settle queue to be settled by lookup). A limit order
+that had sent nothing rests again (open). A message of an earlier cycle of a limit order (queued
+again since) touches nothing."""
 
 from __future__ import annotations
 
-import json
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics
@@ -13,8 +14,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from solroute import services, tracing
+from solroute.models.errors import DomainError, TransientError
+from solroute.models.messages import OrderMessage
 
 services.check_environment()
 logger = Logger()
@@ -27,12 +31,20 @@ REASON = "processing crashed: the order's message was dead-lettered after repeat
 
 def record_handler(record: SQSRecord) -> None:
     try:
-        order_id = str(json.loads(record.body)["orderId"])
-    except (ValueError, KeyError, TypeError):
+        message = OrderMessage.model_validate_json(record.body)
+    except ValidationError:
         logger.error("unreadable dead letter dropped", extra={"message_id": record.message_id})
         return
+    order_id = message.orderId
     logger.set_correlation_id(order_id)
-    outcome = services.order_executor().give_up(order_id, REASON)
+    try:
+        outcome = services.order_executor().give_up(order_id, REASON, message.cycle)
+    except DomainError as error:
+        if isinstance(error, TransientError):
+            raise  # a throttled store: the record stays and comes back
+        # Retrying cannot change it: kept, it would come back for the queue's 14-day retention.
+        logger.error("dead letter could not be settled; dropped", extra={"order_id": order_id, "error": error.message, "code": error.code})
+        return
     outcome.apply(services.order_queue(), order_id, record.receipt_handle)
     if outcome.action == "requeue":
         logger.warning("dead-lettered order's swap had landed; settling it once final", extra={"order_id": order_id})

@@ -5,7 +5,6 @@ queue (landed swaps waiting to be final)."""
 
 from __future__ import annotations
 
-import json
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics
@@ -13,9 +12,11 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from solroute import services, tracing
 from solroute.logic.execution import Outcome
+from solroute.models.messages import OrderMessage
 
 services.check_environment()
 logger = Logger()
@@ -43,14 +44,14 @@ def record_handler(record: SQSRecord) -> None:
 
 def _handle(record: SQSRecord) -> None:
     try:
-        body = json.loads(record.body)
-        order_id = str(body["orderId"])
-    except (ValueError, KeyError, TypeError):
+        message = OrderMessage.model_validate_json(record.body)
+    except ValidationError:
         logger.error("unreadable message dropped", extra={"message_id": record.message_id, "body": record.body[:200]})
         return
+    order_id = message.orderId
     logger.set_correlation_id(order_id)
     receive_count = int(record.attributes.approximate_receive_count or 1)
-    outcome = services.order_executor().process(order_id, receive_count, body.get("notBeforeMs"))
+    outcome = services.order_executor().process(order_id, receive_count, message.notBeforeMs, message.cycle)
     queue = services.order_queue(received_from=services.queue_url_of(record.event_source_arn or ""))
     if not outcome.apply(queue, order_id, record.receipt_handle):
         raise RetryLater(f"order {order_id}: retry in {outcome.delay_seconds}s")

@@ -9,15 +9,25 @@ from tests.fakes import FakeClock
 FINAL = {S.CONFIRMED, S.FAILED, S.EXPIRED, S.CANCELLED}
 ALLOWED = {
     (S.OPEN, S.PENDING), (S.OPEN, S.EXPIRED), (S.OPEN, S.CANCELLED),
-    (S.PENDING, S.ROUTING), (S.PENDING, S.FAILED), (S.PENDING, S.EXPIRED), (S.PENDING, S.CANCELLED),
+    (S.PENDING, S.ROUTING), (S.PENDING, S.FAILED), (S.PENDING, S.EXPIRED), (S.PENDING, S.CANCELLED), (S.PENDING, S.OPEN),
     (S.ROUTING, S.BUILDING), (S.ROUTING, S.FAILED), (S.ROUTING, S.OPEN),
-    (S.BUILDING, S.SUBMITTED), (S.BUILDING, S.FAILED),
+    (S.BUILDING, S.SUBMITTED), (S.BUILDING, S.FAILED), (S.BUILDING, S.OPEN),
     (S.SUBMITTED, S.CONFIRMED), (S.SUBMITTED, S.FAILED),
 }  # fmt: skip
 
 
-def _order(status=S.PENDING):
-    return Order(orderId="o", tokenIn="SOL", tokenOut="USDC", amountIn="1", slippage="0.01", createdAt="t", updatedAt="t", statusAtMs=0, status=status)
+def _order(status=S.PENDING, **fields):
+    return Order(orderId="o", tokenIn="SOL", tokenOut="USDC", amountIn="1", slippage="0.01", createdAt="t", updatedAt="t", statusAtMs=0, status=status, **fields)
+
+
+LIMIT = {"type": "limit", "limitPrice": "100", "expiresAtMs": 10**13}
+
+
+@pytest.mark.parametrize("current", [S.PENDING, S.ROUTING, S.BUILDING])
+def test_only_a_limit_order_goes_back_to_open(current):
+    with pytest.raises(InvalidTransition):
+        transition(_order(current), S.OPEN, "m", FakeClock())
+    assert transition(_order(current, **LIMIT), S.OPEN, "m", FakeClock()).status is S.OPEN
 
 
 @pytest.mark.parametrize("current", list(S))
@@ -31,17 +41,17 @@ def test_final_statuses_have_no_way_out():
     assert {s for s in S if _order(s).is_final} == FINAL
 
 
-@given(st.lists(st.sampled_from(list(S)), max_size=12), st.sampled_from([S.OPEN, S.PENDING]))
-def test_every_path_keeps_the_rules_of_final_cancelled_and_expired(targets, start):
+@given(st.lists(st.sampled_from(list(S)), max_size=12), st.sampled_from([S.OPEN, S.PENDING]), st.booleans())
+def test_every_path_keeps_the_rules_of_final_cancelled_and_expired(targets, start, limit):
     """Any sequence of attempted moves, from either starting status: a refused move changes
     nothing; nothing leaves a final status; cancelled and expired are reached only from open
     or pending; and a swap can only be built from routing, which a cancel never follows."""
-    order, clock, path = _order(start), FakeClock(), [start]
+    order, clock, path = _order(start, **(LIMIT if limit else {})), FakeClock(), [start]
     for target in targets:
         try:
             moved = transition(order, target, "m", clock)
         except InvalidTransition:
-            assert target not in TRANSITIONS[order.status]
+            assert target not in TRANSITIONS[order.status] or (target is S.OPEN and not limit)
             continue
         assert order.status not in FINAL, "moved out of a final status"
         if target in (S.CANCELLED, S.EXPIRED):

@@ -168,7 +168,7 @@ def router() -> Router:
     config = settings()
     randomness = Randomness(config.sim_seed)
     venues = [SimulatedDex(seed, config.simulation, randomness, clock(), faults(), market()) for seed in DEX_SEEDS]
-    return Router(venues, max_price_impact=config.max_price_impact)
+    return Router(venues, max_price_impact=config.max_price_impact, limit_margin=config.sim_price_drift)
 
 
 @lru_cache(maxsize=1)

@@ -97,10 +97,11 @@ def attempt_refused(expected: Order, current: Order | None, max_attempts: int) -
 
 
 class OrderQueue(Protocol):
-    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False) -> None:
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False, cycle: int | None = None) -> None:
         """Queue an order for execution; raises QueueUnavailable. ``settle``: its swap has
         landed and waits to be final (on a queue of its own, where there is one, so settling
-        never waits behind orders waiting to start)."""
+        never waits behind orders waiting to start). ``cycle``: the order's cycle the message
+        belongs to (Order.cycle; see models.messages.OrderMessage)."""
 
     def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
         """Make a received message visible again after ``delay_seconds``."""

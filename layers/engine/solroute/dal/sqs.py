@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.models.errors import QueueUnavailable
+from solroute.models.messages import OrderMessage
 
 MAX_DELAY_SECONDS = 900  # SQS's ceiling for DelaySeconds
 
 
-def message_body(order_id: str, not_before_ms: int | None = None) -> str:
-    body: dict[str, Any] = {"orderId": order_id}
-    if not_before_ms is not None:
-        body["notBeforeMs"] = not_before_ms
-    return json.dumps(body)
+def message_body(order_id: str, not_before_ms: int | None = None, cycle: int | None = None) -> str:
+    return OrderMessage(orderId=order_id, notBeforeMs=not_before_ms, cycle=cycle).body()
 
 
 class SqsOrderQueue:
@@ -34,13 +31,13 @@ class SqsOrderQueue:
         self.received_from = received_from or queue_url
         self.faults = faults
 
-    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False) -> None:
+    def send(self, order_id: str, delay_seconds: int = 0, not_before_ms: int | None = None, settle: bool = False, cycle: int | None = None) -> None:
         if self.faults.fires("sqs-send-error", order_id):
             raise QueueUnavailable("the order queue did not accept the order (chaos: sqs-send-error); try again shortly")
         try:
             self.client.send_message(
                 QueueUrl=self.settle_url if settle else self.queue_url,
-                MessageBody=message_body(order_id, not_before_ms),
+                MessageBody=message_body(order_id, not_before_ms, cycle),
                 DelaySeconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))),
             )
         except (ClientError, BotoCoreError) as error:

@@ -33,7 +33,7 @@ from solroute.logic.backoff import backoff_seconds
 from solroute.logic.clock import Clock
 from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy
 from solroute.logic.routing import Router, build_transaction, display
-from solroute.logic.state_machine import transition
+from solroute.logic.state_machine import reopened, transition
 from solroute.logic.trigger import wake_trigger
 from solroute.logic.sweeper import DEFAULT_REDELIVERY_MS, DEFAULT_START_TIMEOUT_MS
 from solroute.models.amounts import plain
@@ -43,6 +43,8 @@ from solroute.models.order import ExecutionResult, Order, OrderStatus
 
 logger = Logger(child=True)
 S = OrderStatus
+# Where a limit order has sent nothing yet: what cannot execute now rests again (back to open).
+RESTING_AGAIN = frozenset({S.PENDING, S.ROUTING, S.BUILDING})
 ROUTING_MESSAGE = "Comparing Raydium and Meteora quotes"
 
 
@@ -61,6 +63,7 @@ class Outcome:
     not_before_ms: int | None = None
     finished: bool = False  # this delivery moved the order to a final status
     settle: bool = False  # requeue: the order's swap landed and waits to be final
+    cycle: int | None = None  # requeue: the order's cycle the new message belongs to
 
     def apply(self, queue: OrderQueue, order_id: str, receipt_handle: str) -> bool:
         """Carry the outcome out on the queue; True when the received message is done with
@@ -69,7 +72,7 @@ class Outcome:
             queue.retry_later(receipt_handle, self.delay_seconds)
             return False
         if self.action == "requeue":
-            queue.send(order_id, self.delay_seconds, self.not_before_ms, settle=self.settle)
+            queue.send(order_id, self.delay_seconds, self.not_before_ms, settle=self.settle, cycle=self.cycle)
         return True
 
 
@@ -112,13 +115,14 @@ class OrderExecutor:
         self.redelivery_ms = redelivery_ms  # the queue's visibility timeout: a crashed delivery's message comes back after it
         self.trigger_wake = trigger_wake  # told when a limit order goes back to open (None: the trigger's schedule finds it)
 
-    def process(self, order_id: str, receive_count: int = 1, not_before_ms: int | None = None) -> Outcome:
+    def process(self, order_id: str, receive_count: int = 1, not_before_ms: int | None = None, cycle: int | None = None) -> Outcome:
+        """Carry out one delivery of the order's message (``cycle``: the cycle it was queued in)."""
         try:
-            return self._process(order_id, receive_count, not_before_ms)
+            return self._process(order_id, receive_count, not_before_ms, cycle)
         except Exception as error:  # a throttled read or write between attempts: nothing started
             return self._retry(order_id, receive_count, error)
 
-    def _process(self, order_id: str, receive_count: int, not_before_ms: int | None) -> Outcome:
+    def _process(self, order_id: str, receive_count: int, not_before_ms: int | None, cycle: int | None) -> Outcome:
         order = self.orders.get(order_id)
         if order is None:
             logger.warning("queued order does not exist; dropping message", extra={"order_id": order_id})
@@ -129,10 +133,13 @@ class OrderExecutor:
         if order.status is S.OPEN:  # a limit order waiting for its price: the trigger queues it anew when it is reached
             logger.info("order is open (waiting for its limit price); stale delivery ignored", extra={"order_id": order_id})
             return Outcome("done", order)
+        if _stale(order, cycle):
+            return Outcome("done", order)
 
         if order.status is S.PENDING and order.attempts == 0:
             if self._past_deadline(order, self.clock.now_ms()):
                 return self._expire(order, "its deadline passed while it waited to start")
+            order = self._hold_start_deadline(order)
             try:
                 waiting = self._wait_for_start_slot(order, not_before_ms)
             except RateLimiterBusy:
@@ -161,7 +168,7 @@ class OrderExecutor:
         try:
             return self._finished(self._advance(order))
         except _SettleLater as later:
-            return self._requeue_until(later.final_at_ms)
+            return self._requeue_until(later.final_at_ms, order)
         except StaleOrder:
             return self._left_to_another_delivery(order_id)
         except PermanentOrderError as error:
@@ -197,18 +204,24 @@ class OrderExecutor:
         logger.info("another delivery moved the order; leaving it to that one, this message kept", extra={"order_id": order_id})
         return Outcome("retry", current, delay_seconds=self.attempt_timeout_ms // 1000 + 1)
 
-    def give_up(self, order_id: str, reason: str) -> Outcome:
-        """Fail an order that processing abandoned, from whatever status it is in now (the
-        last attempt failed, the attempts are used up, or its message was dead-lettered).
+    def give_up(self, order_id: str, reason: str, cycle: int | None = None) -> Outcome:
+        """End what processing abandoned (the last attempt failed, the attempts are used up, an
+        error retrying cannot help, or the message of ``cycle`` was dead-lettered), from whatever
+        status the order is in now. A market order is failed. A limit order that has sent
+        nothing (pending, routing, building) rests again instead: it goes back to ``open`` and
+        only its expiry, a cancel or its swap's outcome ends it.
 
         An order in ``submitted`` is failed only once the chain has shown that its swap never
         landed and now never will; if the swap did land, its outcome is recorded instead, so
-        a client whose swap was paid is never told ``failed``."""
+        a client whose swap was paid is never told ``failed``. Nothing of an earlier cycle
+        touches a later one: a limit order already open again, or queued again since, is left."""
         for _ in range(3):  # re-read after losing a race with another delivery
             order = self.orders.get(order_id)
-            if order is None or order.is_final:
+            if order is None or order.is_final or order.status is S.OPEN or _stale(order, cycle):
                 return Outcome("done", order)
             try:
+                if order.is_limit and order.status in RESTING_AGAIN:
+                    return self._rest(order, f"Could not execute now ({reason}); nothing was sent")
                 if order.status is S.SUBMITTED:
                     assert order.transaction is not None
                     receipt = self.chain.expire(order.transaction.signature, self.clock.now_ms())
@@ -217,10 +230,31 @@ class OrderExecutor:
                         return self._finished(self._finalize(order, receipt))
                 return self._finished(self._move(order, S.FAILED, f"Order failed: {reason}", failureReason=reason))
             except _SettleLater as later:
-                return self._requeue_until(later.final_at_ms)
+                return self._requeue_until(later.final_at_ms, order)
             except StaleOrder:
                 continue
         return Outcome("done", self.orders.get(order_id))
+
+    def _rest(self, order: Order, why: str) -> Outcome:
+        """A limit order back to open (nothing was sent): the trigger queues it again when its
+        price is there, in a new cycle."""
+        after = reopened(order, why, self.clock)
+        self.orders.save_transition(order, after)
+        logger.info("limit order open again", extra={"order_id": order.orderId, "status": "open", "reason": why})
+        wake_trigger(self.trigger_wake, order.orderId)
+        return Outcome("done", after)
+
+    def _hold_start_deadline(self, order: Order) -> Order:
+        """This delivery proves the order's message is on the queue: if this process dies now, the
+        message comes back a visibility timeout later, and the order must not be swept as never
+        queued before that redelivery has had its turn. Moves the start deadline only when it is
+        that close (a backlogged queue): an order picked up promptly costs no write."""
+        hold_until_ms = self.clock.now_ms() + self.redelivery_ms + self.attempt_timeout_ms
+        if order.startDeadlineMs is None or order.startDeadlineMs >= hold_until_ms:
+            return order
+        if self.orders.extend_start_deadline(order, hold_until_ms):
+            return order.model_copy(update={"startDeadlineMs": hold_until_ms})
+        return order  # it moved since it was read: the steps below find out how
 
     def _attempts_used_up(self, order: Order) -> Outcome:
         """Another delivery may still be running the last attempt (a duplicate message):
@@ -244,13 +278,13 @@ class OrderExecutor:
         try:
             return self._finished(self._finalize(order, receipt))
         except _SettleLater as later:
-            return self._requeue_until(later.final_at_ms)
+            return self._requeue_until(later.final_at_ms, order)
         except StaleOrder:
             return Outcome("done", self.orders.get(order.orderId))
 
-    def _requeue_until(self, final_at_ms: int) -> Outcome:
+    def _requeue_until(self, final_at_ms: int, order: Order) -> Outcome:
         remaining_ms = final_at_ms - self.clock.now_ms()
-        return Outcome("requeue", delay_seconds=max(1, remaining_ms // 1000), not_before_ms=final_at_ms, settle=True)
+        return Outcome("requeue", delay_seconds=max(1, remaining_ms // 1000), not_before_ms=final_at_ms, settle=True, cycle=order.cycle)
 
     def _finished(self, order: Order | None) -> Outcome:
         finished = order is not None and order.is_final
@@ -293,7 +327,7 @@ class OrderExecutor:
         latest_start_ms = not_before_ms + self.redelivery_ms + self.attempt_timeout_ms
         if order.startDeadlineMs is not None and latest_start_ms > order.startDeadlineMs:
             self.orders.extend_start_deadline(order, max(latest_start_ms, not_before_ms + self.start_timeout_ms))
-        return Outcome("requeue", delay_seconds=max(1, wait_ms // 1000), not_before_ms=not_before_ms)
+        return Outcome("requeue", delay_seconds=max(1, wait_ms // 1000), not_before_ms=not_before_ms, cycle=order.cycle)
 
     def _retry(self, order_id: str, receive_count: int, error: Exception) -> Outcome:
         delay = backoff_seconds(receive_count, self.backoff_base_seconds)
@@ -329,11 +363,10 @@ class OrderExecutor:
             try:
                 quotes, decision = self.router.route(order, self.clock.now_ms())
             except LimitNotMet as miss:  # nothing built: the limit order waits for its price again
-                assert order.expiresAtMs is not None
-                message = f"Price moved away before routing ({miss.message}); open again until {self.clock.iso(order.expiresAtMs)}"
-                reopened = self._move(order, S.OPEN, message, attempts=0, attemptStartedAtMs=[], quotes=[], routing=None)
-                wake_trigger(self.trigger_wake, reopened.orderId)
-                return reopened
+                after = reopened(order, f"Price moved away before routing ({miss.message})", self.clock)
+                self.orders.save_transition(order, after)
+                wake_trigger(self.trigger_wake, after.orderId)
+                return after
             message = f"Routing to {display(decision.dex)}: {decision.reason}"
             return self._move(order, S.BUILDING, message, quotes=quotes, routing=decision)
         if order.status is S.BUILDING:
@@ -391,6 +424,14 @@ class OrderExecutor:
         self.orders.save_transition(order, after)
         logger.debug(message, extra={"order_id": order.orderId, "status": target.value, "seq": after.seq})
         return after
+
+
+def _stale(order: Order, cycle: int | None) -> bool:
+    """A message of an earlier cycle of the order (a limit order queued again since): drop it."""
+    if cycle is None or cycle == order.cycle:
+        return False
+    logger.info("message of an earlier cycle of the order; dropped", extra={"order_id": order.orderId, "cycle": cycle, "order_cycle": order.cycle})
+    return True
 
 
 def _log_final(order: Order) -> None:

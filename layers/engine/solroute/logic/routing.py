@@ -124,9 +124,13 @@ class Explored:
 
 
 class Router:
-    def __init__(self, venues: Sequence[Venue], max_price_impact: Decimal = DEFAULT_MAX_PRICE_IMPACT) -> None:
+    def __init__(self, venues: Sequence[Venue], max_price_impact: Decimal = DEFAULT_MAX_PRICE_IMPACT, limit_margin: Decimal = Decimal(0)) -> None:
         self.venues = {v.name: v for v in venues}
         self.max_price_impact = max_price_impact
+        # A limit order routes only when its route pays the limit with room for the price to move
+        # this much before the swap lands (PriceDrift): the trigger's own margin, so an order the
+        # trigger queued near its limit goes back to open here instead of failing on chain.
+        self.limit_margin = limit_margin
         self._pool = ThreadPoolExecutor(max_workers=max(1, len(venues)), thread_name_prefix="quote")
 
     def route(self, order: Order, now_ms: int = 0) -> tuple[list[Quote], RoutingDecision]:
@@ -149,14 +153,24 @@ class Router:
                 )
             decision = decision.model_copy(update={"minAmountOut": max(decision.minAmountOut, order.quote.minAmountOut)})
         if order.limitPrice is not None:
-            floor = limit_minimum(order.limitPrice, order.amountIn, resolve_token(order.tokenOut).decimals)
-            if decision.amountOut < floor:
-                raise LimitNotMet(
-                    f"the best route now returns {plain(decision.amountOut)} {order.tokenOut}, below the limit's"
-                    f" {plain(floor)} ({plain(order.limitPrice)} {order.tokenOut} per {order.tokenIn})"
-                )
-            decision = decision.model_copy(update={"minAmountOut": max(decision.minAmountOut, floor)})
+            decision = self._limit_decision(order, decision)
         return found.quotes, decision
+
+    def _limit_decision(self, order: Order, decision: RoutingDecision) -> RoutingDecision:
+        """A limit order's route must pay its limit with the margin to spare (else LimitNotMet:
+        it goes back to open, nothing built). Its protection on chain is the limit itself: the
+        minimum out is limitPrice x amountIn, whatever its slippage, so a price move within the
+        margin can never fail a fill that meets the limit."""
+        floor = limit_minimum(order.limitPrice or Decimal(0), order.amountIn, resolve_token(order.tokenOut).decimals)
+        if decision.amountOut < floor / (1 - self.limit_margin):
+            limit = f"the limit's {plain(floor)} ({plain(order.limitPrice or 0)} {order.tokenOut} per {order.tokenIn})"
+            if decision.amountOut < floor:
+                raise LimitNotMet(f"the best route now returns {plain(decision.amountOut)} {order.tokenOut}, below {limit}")
+            raise LimitNotMet(
+                f"the best route now returns {plain(decision.amountOut)} {order.tokenOut}, above {limit} by less than the"
+                f" {percent(self.limit_margin)} the price may move before the swap lands"
+            )
+        return decision.model_copy(update={"minAmountOut": floor})
 
     def price_impact_limit(self, order: Order) -> Decimal:
         return order.maxPriceImpact if order.maxPriceImpact is not None else self.max_price_impact

@@ -1,8 +1,10 @@
 """The one order state machine: allowed transitions, written once.
 
     open -> pending -> routing -> building -> submitted -> confirmed | failed
-    (limit)    |          |
-               |          +-> open     a limit order whose route no longer meets its price (nothing was built)
+    (limit)    |          |          |
+               |          +----------+-> open   a limit order that cannot execute now, before anything
+               |          |                     was sent: its route misses its price, a venue is down,
+               +----------+                     no liquidity, its message was lost (it rests again)
                +-> expired | cancelled (open or pending only: before routing starts)
 
 Only ``open`` and ``pending`` orders can be cancelled or expire: from ``routing`` on, a swap
@@ -24,9 +26,9 @@ S = OrderStatus
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.OPEN: frozenset({S.PENDING, S.EXPIRED, S.CANCELLED}),
-    S.PENDING: frozenset({S.ROUTING, S.FAILED, S.EXPIRED, S.CANCELLED}),
+    S.PENDING: frozenset({S.ROUTING, S.FAILED, S.EXPIRED, S.CANCELLED, S.OPEN}),
     S.ROUTING: frozenset({S.BUILDING, S.FAILED, S.OPEN}),
-    S.BUILDING: frozenset({S.SUBMITTED, S.FAILED}),
+    S.BUILDING: frozenset({S.SUBMITTED, S.FAILED, S.OPEN}),
     S.SUBMITTED: frozenset({S.CONFIRMED, S.FAILED}),
     S.CONFIRMED: frozenset(),
     S.FAILED: frozenset(),
@@ -42,7 +44,7 @@ def can_transition_to(current: OrderStatus, target: OrderStatus) -> bool:
 
 def transition(order: Order, target: OrderStatus, message: str, clock: Clock, **fields: Any) -> Order:
     """The order after moving to ``target``: seq + 1, one history entry, extra fields set."""
-    if not can_transition_to(order.status, target):
+    if not can_transition_to(order.status, target) or (target is S.OPEN and not order.is_limit):
         raise InvalidTransition(f"order {order.orderId} cannot move from {order.status.value} to {target.value}")
     now_ms = clock.now_ms()
     seq = order.seq + 1
@@ -59,3 +61,12 @@ def transition(order: Order, target: OrderStatus, message: str, clock: Clock, **
             **fields,
         }
     )
+
+
+def reopened(order: Order, why: str, clock: Clock) -> Order:
+    """A limit order back to ``open`` (from pending, routing or building: nothing was sent) to wait
+    for its price again, its attempts starting afresh: a new cycle begins when it is next queued.
+    Its expiry still ends it (the trigger expires it at the next tick if that has passed)."""
+    assert order.is_limit and order.expiresAtMs is not None
+    message = f"{why}; open again until {clock.iso(order.expiresAtMs)}"
+    return transition(order, S.OPEN, message, clock, attempts=0, attemptStartedAtMs=[], quotes=[], routing=None)

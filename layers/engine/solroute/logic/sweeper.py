@@ -1,4 +1,5 @@
-"""The sweeper: fail pending orders that missed their start deadline.
+"""The sweeper: fail pending orders that missed their start deadline (a limit order goes back to
+open instead: it rests until the trigger queues it again, or its expiry).
 
 Every order is stored ``pending`` with a start deadline before it is queued. The queue and its
 dead-letter function look after every order whose message exists; the sweeper looks after
@@ -21,7 +22,7 @@ from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import OrderRepository
 from solroute.logic.clock import Clock
-from solroute.logic.state_machine import transition
+from solroute.logic.state_machine import reopened, transition
 from solroute.models.errors import StaleOrder
 from solroute.models.order import OrderStatus
 
@@ -64,11 +65,19 @@ class Sweeper:
         order = self.orders.get(order_id)
         if order is None or order.status is not OrderStatus.PENDING or order.startDeadlineMs is None or order.startDeadlineMs > now_ms:
             return 0  # started, or its deadline moved, since the index was read (the index lags)
-        seconds = (now_ms - order.history[0].timestampMs) // 1000
-        reason = f"not started {seconds} s after it was accepted: it never reached the execution queue; nothing was swapped"
+        queued_at = next((h.timestampMs for h in reversed(order.history) if h.status is OrderStatus.PENDING), order.history[0].timestampMs)
+        seconds = (now_ms - queued_at) // 1000
+        # What is known: no consumer took this message in time (a delivery moves the deadline past
+        # its own redelivery); so it was never queued, or its message was lost. Nothing was swapped.
+        lost = f"not started {seconds} s after it was queued: no consumer received its message in time (it never reached the execution queue, or the message was lost)"
+        if order.is_limit:  # nobody told this client anything: its order rests again, to be triggered anew
+            after = reopened(order, f"Its execution never started ({lost}); nothing was sent", self.clock)
+        else:
+            reason = f"{lost}; nothing was swapped"
+            after = transition(order, OrderStatus.FAILED, f"Order failed: {reason}", self.clock, failureReason=reason)
         try:
-            self.orders.save_transition(order, transition(order, OrderStatus.FAILED, f"Order failed: {reason}", self.clock, failureReason=reason))
+            self.orders.save_transition(order, after)
         except StaleOrder:
             return 0  # a consumer started it just now
-        logger.warning(f"order failed: {reason}", extra={"order_id": order_id, "status": "failed", "start_deadline_ms": order.startDeadlineMs})
+        logger.warning(f"order {after.status.value}: {lost}", extra={"order_id": order_id, "status": after.status.value, "start_deadline_ms": order.startDeadlineMs})
         return 1

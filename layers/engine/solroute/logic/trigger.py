@@ -39,7 +39,7 @@ from solroute.dex.market import INTERMEDIATES
 from solroute.logic.clock import Clock
 from solroute.logic.route_search import Curve, Route, search
 from solroute.logic.routing import display, limit_minimum, route_pairs
-from solroute.logic.state_machine import transition
+from solroute.logic.state_machine import reopened, transition
 from solroute.models.amounts import plain
 from solroute.models.errors import QueueUnavailable, StaleOrder, StoreBusy
 from solroute.models.order import Order, OrderStatus
@@ -170,6 +170,8 @@ class Trigger:
                     report.expired.append(w.order_id)
             except StoreBusy as error:
                 logger.warning("could not expire an open order; the next tick tries again", extra={"order_id": w.order_id, "error": error.message})
+            except Exception:  # one order must never stop the others being expired or judged
+                logger.exception("could not expire an open order; skipped this tick", extra={"order_id": w.order_id})
         live = [w for w in watched if w not in due]
         prices = self._prices(live, now_ms)
         for w in live:
@@ -237,15 +239,24 @@ class Trigger:
             return False  # cancelled (or expired) since it was read
         for attempt in range(1, SEND_TRIES + 1):
             try:
-                self.queue.send(order.orderId)
+                self.queue.send(order.orderId, cycle=pending.cycle)
                 break
             except QueueUnavailable as error:
-                if attempt == SEND_TRIES:  # it is pending with a start deadline: the sweeper fails it, never started
-                    logger.error("triggered order could not be queued", extra={"order_id": order.orderId, "error": error.message})
-                    return True
+                if attempt == SEND_TRIES:
+                    self._rest_unqueued(pending, error)
+                    return False
                 self.clock.sleep(0.05 * 2**attempt)
         logger.info("limit order triggered", extra={"order_id": order.orderId, "amount_out": plain(route.amount_out), "limit": plain(w.limit_price)})
         return True
+
+    def _rest_unqueued(self, pending: Order, error: QueueUnavailable) -> None:
+        """The queue refused the triggered order: it waits open again (a later tick queues it).
+        If even that write fails, it is pending with a start deadline: the sweeper reopens it."""
+        logger.error("triggered order could not be queued; open again", extra={"order_id": pending.orderId, "error": error.message})
+        try:
+            self.orders.save_transition(pending, reopened(pending, f"Could not be queued to execute ({error.message}); nothing was sent", self.clock))
+        except (StaleOrder, StoreBusy) as failure:
+            logger.warning("could not reopen the unqueued order; the sweeper will", extra={"order_id": pending.orderId, "error": failure.message})
 
     def _expire(self, order_id: str, now_ms: int) -> bool:
         order = self._fresh(order_id)

@@ -165,3 +165,14 @@ class Order(_Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def cycle(self) -> int:
+        """Which execution cycle the order is in: how many times it has been queued to execute
+        (entered ``pending``). A market order has one; a limit order starts another each time the
+        trigger queues it again after it went back to ``open`` (0 while it has never been)."""
+        return sum(1 for entry in self.history if entry.status is OrderStatus.PENDING)
+
+    @property
+    def is_limit(self) -> bool:
+        return self.limitPrice is not None

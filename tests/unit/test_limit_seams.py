@@ -1,0 +1,192 @@
+"""Issue 22: limit orders at their seams with routing, the chain's drift, the dead-letter path,
+the sweeper and the trigger's own faults. The whole engine in memory (tests/world.py); every test
+ends with G1-G6."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from solroute.dex.simulation import SimulationConfig
+from solroute.logic.routing import limit_minimum
+from solroute.models.errors import DexUnavailable, NoLiquidity, PriceImpactTooHigh
+from solroute.models.order import Order, OrderStatus as S
+from tests.unit.test_lifecycle import AMOUNT, QUICK, _best_out
+from tests.world import Fault, World, check_guarantees
+
+DRIFT = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0, swap_delay_min_ms=0, swap_delay_max_ms=0, price_drift=Decimal("0.005"))
+
+
+def _statuses(order: Order) -> list[S]:
+    return [h.status for h in order.history]
+
+
+def _near_limit(world: World, short_of_margin: Decimal) -> Decimal:
+    """A limit the market pays now by ``short_of_margin`` of the drift margin (0.5: half of it)."""
+    margin = DRIFT.price_drift
+    return (_best_out(world, world.clock.now_ms()) * (1 - margin * short_of_margin) / AMOUNT).quantize(Decimal("0.000001"))
+
+
+def test_routing_judges_a_limit_with_the_triggers_margin_and_reopens_before_anything_is_built():
+    """Defect 1: a route that pays the limit by less than PriceDrift was built and sent, and the
+    chain's own drift could fail it ("slippage exceeded") minutes into an hour-long life."""
+    world = World(DRIFT)
+    world.trigger.margin = Decimal(0)  # the trigger queues it as soon as the route pays the limit at all
+    order_id = world.submit(type="limit", limitPrice=str(_near_limit(world, Decimal("0.5"))), timeInForceSeconds=5)
+    world.run(horizon_ms=60_000)
+    order = world.orders.get(order_id)
+    statuses = _statuses(order)
+    assert S.BUILDING not in statuses and order.transaction is None and world.ledger.landed() == {}, statuses
+    assert statuses[-1] is S.EXPIRED and S.OPEN in statuses[1:], statuses
+    reopened = next(h for h in order.history[1:] if h.status is S.OPEN)
+    assert "by less than the 0.50% the price may move" in reopened.message, reopened.message
+    check_guarantees(world)
+
+
+def test_a_limit_orders_minimum_out_is_its_limit_whatever_its_slippage():
+    """A limit order's protection is its limit: a slippage below PriceDrift must not fail a fill
+    that meets the limit (here a slippage of 0.01% against a drift of up to 0.5%)."""
+    for seed in range(20):  # the chain's drift differs per order: some move against the quote
+        world = World(SimulationConfig(**{**DRIFT.__dict__, "seed": seed}))
+        limit = (_best_out(world, world.clock.now_ms()) * Decimal("0.98") / AMOUNT).quantize(Decimal("0.000001"))
+        order_id = world.submit(type="limit", limitPrice=str(limit), slippage="0.0001", timeInForceSeconds=600)
+        world.run(horizon_ms=60_000)
+        order = world.orders.get(order_id)
+        assert order.status is S.CONFIRMED, f"seed {seed}: {order.failureReason}"
+        assert order.transaction.minAmountOut == limit_minimum(limit, AMOUNT, 6)
+        check_guarantees(world)
+
+
+def test_one_open_order_that_cannot_be_expired_never_stops_the_others(monkeypatch):
+    """Defect 5: any error but a throttle while expiring one order ended the tick: nothing
+    triggered and nothing expired, for any client."""
+    world = World(QUICK)
+    broken = world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=1)
+    due = world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=1)
+    reached = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=600)
+    world.clock.advance(2)
+    expire = world.trigger._expire
+
+    def fails_for_one(order_id, now_ms):
+        if order_id == broken:
+            raise ValueError("a stored order this code cannot read")
+        return expire(order_id, now_ms)
+
+    monkeypatch.setattr(world.trigger, "_expire", fails_for_one)
+    report = world.trigger.tick()
+    assert report.expired == [due] and report.triggered == [reached], report
+    assert world.orders.get(broken).status is S.OPEN
+
+
+# ---------------------------------------------------------------- cycles and the dead-letter path
+def test_a_dead_letter_of_an_earlier_cycle_touches_neither_the_open_order_nor_its_later_cycle():
+    """Defect 4: the dead-letter function raised InvalidTransition (open -> failed) on a limit
+    order that went back to open (a poison message for 14 days), and a dead letter that found the
+    order triggered again would have failed a live order of a later cycle."""
+    world = World(QUICK)
+    world.trigger.margin = Decimal("-0.4")  # triggers it although its route cannot pay: it goes back to open
+    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
+    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=600)
+    world.trigger.tick()
+    first = world.queue.receive()
+    assert first.cycle == 1
+    world.deliver(first)
+    assert world.orders.get(order_id).status is S.OPEN
+    assert world.dead_letter(first), "a dead letter of a reopened order is settled (dropped), not a poison message"
+    assert world.orders.get(order_id).status is S.OPEN
+    world.trigger.tick()
+    second = world.orders.get(order_id)
+    assert (second.status, second.cycle) == (S.PENDING, 2)
+    assert world.dead_letter(first)
+    assert world.orders.get(order_id) == second, "the earlier cycle's dead letter left the live cycle alone"
+    stale = world.executor.process(order_id, 1, None, cycle=1)
+    assert stale.action == "done" and world.orders.get(order_id) == second, "a stale delivery neither"
+
+
+def test_a_dead_lettered_limit_order_that_sent_nothing_rests_again_instead_of_failing():
+    world = World(QUICK)
+    order_id = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=600)
+    world.trigger.tick()
+    message = world.queue.receive()
+    assert world.dead_letter(message)
+    order = world.orders.get(order_id)
+    assert order.status is S.OPEN and "processing crashed" in order.history[-1].message and order.failureReason is None
+
+
+@pytest.mark.parametrize(
+    "error",
+    [NoLiquidity("no liquidity for 1.5 SOL"), PriceImpactTooHigh("price impact 9% is above the 5% limit"), DexUnavailable("no venue returned a quote")],
+    ids=["no-liquidity", "price-impact", "venues-down"],
+)
+def test_a_limit_order_that_cannot_route_now_rests_again_and_fills_later(monkeypatch, error):
+    """A venue down for every attempt, no liquidity or a price impact over the cap at routing
+    killed a resting limit order: they are the market's state now, not the order's fault."""
+    world = World(QUICK)
+    order_id = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=3600)
+    route, failures = world.executor.router.route, {"left": 4}
+
+    def fails_for_a_while(order, now_ms=0):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise error
+        return route(order, now_ms)
+
+    monkeypatch.setattr(world.executor.router, "route", fails_for_a_while)
+    world.run()
+    order = world.orders.get(order_id)
+    statuses = _statuses(order)
+    assert order.status is S.CONFIRMED and statuses.count(S.OPEN) >= 2, statuses
+    rested = [h.message for h in order.history[1:] if h.status is S.OPEN]
+    assert all(error.message in m and "open again until" in m for m in rested), rested
+    check_guarantees(world)
+
+
+def test_a_limit_order_that_never_finds_a_venue_rests_until_it_expires_and_sends_nothing():
+    world = World(QUICK, fault_plan="quote-timeout=1")
+    order_id = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=60)
+    world.run()
+    order = world.orders.get(order_id)
+    assert order.status is S.EXPIRED and order.transaction is None and world.ledger.landed() == {}
+    assert any("no venue returned a quote" in h.message for h in order.history if h.status is S.OPEN)
+    check_guarantees(world)
+
+
+# ---------------------------------------------------------------- the sweeper and the trigger's queue
+def test_a_triggered_limit_order_whose_message_never_reached_the_queue_rests_again_and_fills():
+    """The sweeper failed such an order 5-9 minutes later ("never reached the execution queue"),
+    after a single crash, and nobody told its client anything."""
+    world = World(QUICK, faults=[Fault("orders.save_transition", "crash-after", first=1)])
+    order_id = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=3600)
+    world.run()
+    order = world.orders.get(order_id)
+    statuses = _statuses(order)
+    assert statuses[:4] == [S.OPEN, S.PENDING, S.OPEN, S.PENDING] and order.status is S.CONFIRMED, statuses
+    assert "no consumer received its message in time" in order.history[2].message
+    check_guarantees(world)
+
+
+def test_a_triggered_limit_order_the_queue_refuses_rests_again_at_once():
+    world = World(QUICK)
+    order_id = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=3600)
+    world.queue.fail_sends = 3
+    assert world.trigger.tick().triggered == []
+    order = world.orders.get(order_id)
+    assert _statuses(order) == [S.OPEN, S.PENDING, S.OPEN] and "Could not be queued" in order.history[-1].message
+    world.run()
+    assert world.orders.get(order_id).status is S.CONFIRMED
+    check_guarantees(world)
+
+
+# ---------------------------------------------------------------- crashes under a backlog
+def test_a_delivery_that_crashes_under_a_backlog_is_not_swept_while_its_redelivery_is_due():
+    """Under SIGKILLs in a 200-order run, orders whose first delivery came late (a backlogged
+    queue) and died were failed "never reached the execution queue" before their message came
+    back a visibility timeout later. A delivery moves the start deadline past its redelivery."""
+    world = World(QUICK, faults=[Fault("orders.record_attempt", "crash-before")])
+    order_id = world.submit()
+    world.clock.advance(200)  # the consumers were busy: the first delivery comes 200 s after acceptance
+    world.run()
+    order = world.orders.get(order_id)
+    assert order.status is S.CONFIRMED, order.failureReason
+    check_guarantees(world)
