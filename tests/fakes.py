@@ -7,8 +7,9 @@ from __future__ import annotations
 import base64
 import threading
 from decimal import Decimal
+from typing import Any
 
-from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, WatchedOrder, attempt_refused, counted_attempt
+from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, OpenOrders, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.logic.clock import Clock
 from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey, Principal
@@ -91,8 +92,14 @@ class InMemoryOrders:
         due = [o for o in self.items.values() if o.status is OrderStatus.PENDING and o.startDeadlineMs is not None and o.startDeadlineMs <= now_ms]
         return [o.orderId for o in sorted(due, key=lambda o: o.startDeadlineMs)][:limit]
 
-    def open_orders(self) -> list[WatchedOrder]:
-        return [WatchedOrder.of(o) for o in self.items.values() if o.status is OrderStatus.OPEN]
+    def open_orders(self, limit: int, cursor: Any = None) -> OpenOrders:
+        watched = [WatchedOrder.of(o) for o in sorted(self.items.values(), key=lambda o: o.orderId) if o.status is OrderStatus.OPEN]
+        start = next((i for i, w in enumerate(watched) if w.order_id > cursor), len(watched)) if cursor else 0
+        page = watched[start : start + limit]
+        return OpenOrders(page, page[-1].order_id if start + limit < len(watched) else None)
+
+    def count_open(self, key_id: str, at_most: int) -> int:
+        return min(at_most, sum(1 for o in self.items.values() if o.status is OrderStatus.OPEN and o.keyId == key_id))
 
     def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
         mine = sorted(

@@ -42,11 +42,15 @@ class InMemoryKeyQuotaStore:
             self.items[key_id] = (step.applied(stored), expires_at_s)
             return True, self.items[key_id][0]
 
-    def decrement(self, key_id: str, reach_ms: int) -> None:
+    def decrement(self, key_id: str, reach_ms: int, count: int = 1, window_start_ms: int | None = None) -> None:
         with self._lock:
             self.calls += 1
+            if key_id not in self.items:
+                return
             stored, expires = self.items[key_id]
-            self.items[key_id] = (QuotaState(stored.window_start_ms, stored.count - 1, stored.reach_ms - reach_ms, stored.version + 1), expires)
+            if window_start_ms is not None and stored.window_start_ms != window_start_ms:
+                return
+            self.items[key_id] = (QuotaState(stored.window_start_ms, stored.count - count, stored.reach_ms - reach_ms, stored.version + 1), expires)
 
     def _let_another_writer_in(self) -> None:
         interloper, self.before_next_write = self.before_next_write, None

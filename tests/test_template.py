@@ -103,7 +103,7 @@ def _dynamodb_grants(logical_id: str) -> set[tuple[str, str]]:
 LEAST_PRIVILEGE = {
     "ApiFunction": {
         ("OrdersTable", "dynamodb:PutItem"), ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"),
-        ("OrdersTable", "dynamodb:BatchGetItem"), ("OrdersTable/index/byOwner", "dynamodb:Query"),
+        ("OrdersTable", "dynamodb:BatchGetItem"), ("OrdersTable/index/byOwner", "dynamodb:Query"), ("OrdersTable/index/openOrders", "dynamodb:Query"),
         ("IdempotencyTable", "dynamodb:PutItem"), ("IdempotencyTable", "dynamodb:GetItem"),
         ("IdempotencyTable", "dynamodb:UpdateItem"), ("IdempotencyTable", "dynamodb:DeleteItem"),
         ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
@@ -121,8 +121,9 @@ LEAST_PRIVILEGE = {
         ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/pendingByStartDeadline", "dynamodb:Query"),
     },
     "TriggerFunction": {
-        ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/openOrders", "dynamodb:Query"),
+        ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/openOrders", "dynamodb:Scan"),
         ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:DeleteItem"),
+        ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
     },
     "WebSocketFunction": {
         ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable", "dynamodb:GetItem"),
@@ -148,10 +149,16 @@ def test_the_api_may_write_only_the_per_key_items_of_the_rate_limit_table():
     assert quota["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["key#*"]}}
 
 
-def test_the_trigger_may_write_only_its_lease_in_the_rate_limit_table_and_wakes_when_an_order_opens():
+def test_the_trigger_may_write_only_its_lease_and_the_keys_quotas_in_the_rate_limit_table_and_wakes_when_an_order_opens():
     statements = [s for p in RESOURCES["TriggerFunction"]["Properties"]["Policies"] for s in p.get("Statement", [])]
-    (lease,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}]
+    on_table = {s["Sid"]: s for s in statements if s["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}}
+    assert set(on_table) == {"Lease", "KeyQuotas"}
+    lease, quotas = on_table["Lease"], on_table["KeyQuotas"]
     assert lease["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["trigger#*"]}}
+    assert set(lease["Action"]) == {"dynamodb:PutItem", "dynamodb:DeleteItem"}
+    assert quotas["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["key#*"]}}, "a triggered order's place in the queue"
+    env = RESOURCES["TriggerFunction"]["Properties"]["Environment"]["Variables"]
+    assert {"RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_WINDOW_SECONDS", "KEY_BACKLOG_SECONDS"} <= set(env), "the same backlog rule as the API's"
     events = RESOURCES["TriggerFunction"]["Properties"]["Events"]
     assert events["EveryMinute"]["Properties"]["Schedule"] == "rate(1 minute)"
     assert events["OrderOpened"]["Properties"]["Queue"] == {"Fn::GetAtt": ["TriggerWakeQueue", "Arn"]}

@@ -20,6 +20,7 @@ from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
 from solroute.logic.execution import RESTING_AGAIN, OrderExecutor
+from solroute.logic.key_quota import KeyQuota, engine_interval_ms
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.state_machine import TRANSITIONS
@@ -28,11 +29,13 @@ from solroute.logic.cancel import OrderCancellation
 from solroute.logic.sweeper import Sweeper
 from solroute.logic.trigger import Trigger
 from solroute.models.amounts import smallest_unit
-from solroute.models.errors import QueueUnavailable, StoreBusy
+from solroute.models.errors import QueueUnavailable, RateLimited, StoreBusy, TooManyOpenOrders
+from solroute.models.keys import Principal
 from solroute.models.order import Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
 from solroute.models.tokens import resolve_token
 from tests.fakes import FakeClock, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, TEST_CALLER
+from tests.quota_fakes import InMemoryKeyQuotaStore
 
 S = OrderStatus
 VISIBILITY_MS = 180_000  # template.yaml: QueueVisibilityTimeout
@@ -184,6 +187,8 @@ class World:
         fault_plan: str = "",
         rate_per_minute: int = 0,
         max_attempts: int = 3,
+        key_backlog_ms: int | None = None,
+        max_open_per_key: int = 0,
     ) -> None:
         config = config or SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0)
         self.clock = FakeClock()
@@ -203,23 +208,31 @@ class World:
         self.executor = OrderExecutor(
             orders, Router(venues, limit_margin=config.price_drift), chain, limiter, self.clock, max_attempts=max_attempts, start_timeout_ms=START_TIMEOUT_MS
         )
-        self.submission = OrderSubmission(orders, self.queue, self.clock, start_timeout_ms=START_TIMEOUT_MS)
+        # Per-key limits (the API counts orders, the trigger queues limit orders), when asked for:
+        # the backlog rule at the engine's pace (RateLimitPerMinute, 100 when the limiter is off).
+        self.quota_store = InMemoryKeyQuotaStore()
+        interval_ms = engine_interval_ms(rate_per_minute or 100, Decimal("61.5"))
+        self.quota = KeyQuota(Instrumented("quota", self.quota_store, self.calls), key_backlog_ms, interval_ms) if key_backlog_ms else None
+        self.submission = OrderSubmission(
+            orders, self.queue, self.clock, start_timeout_ms=START_TIMEOUT_MS, quota=self.quota, max_open_per_key=max_open_per_key
+        )
         self.sweeper = Sweeper(orders, self.clock)
         self.venues = venues
         self.trigger = Trigger(
-            orders, self.queue, venues, self.clock, InMemoryLease(), margin=config.price_drift, start_timeout_ms=START_TIMEOUT_MS, tick_ms=TICK_MS
+            orders, self.queue, venues, self.clock, InMemoryLease(), margin=config.price_drift, start_timeout_ms=START_TIMEOUT_MS, tick_ms=TICK_MS,
+            quota=self.quota,
         )
         self.cancellation = OrderCancellation(orders, self.clock)
         self.accepted: list[str] = []
         self._next_tick = self.clock.now_ms()
         self._next_sweep = self.clock.now_ms() + SWEEP_EVERY_MS
 
-    def submit(self, **fields: Any) -> str | None:
-        """POST an order; its id if accepted (202), None if refused (503)."""
+    def submit(self, caller: Principal = TEST_CALLER, **fields: Any) -> str | None:
+        """POST an order; its id if accepted (202), None if refused (503, or a key's limit)."""
         body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
         try:
-            order = self.submission.submit(ExecuteOrderRequest(**body), TEST_CALLER)
-        except (QueueUnavailable, StoreBusy, Crash):  # a 503, or no answer at all
+            order = self.submission.submit(ExecuteOrderRequest(**body), caller)
+        except (QueueUnavailable, StoreBusy, RateLimited, TooManyOpenOrders, Crash):  # a 503 or 429 or 409, or no answer at all
             return None
         self.accepted.append(order.orderId)
         return order.orderId

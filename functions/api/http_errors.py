@@ -32,6 +32,7 @@ from solroute.models.errors import (
     PermanentOrderError,
     QueueUnavailable,
     RateLimited,
+    TooManyOpenOrders,
     TransientError,
     Unauthenticated,
 )
@@ -52,6 +53,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     UnsupportedMediaType: 415,
     OrderNotFound: 404,
     NotCancellable: 409,
+    TooManyOpenOrders: 409,  # not a rate: retrying soon will not help until one of them ends
     Unauthenticated: 401,
     RateLimited: 429,
     PermanentOrderError: 422,  # a quote nothing can fill (no liquidity for this amount)
@@ -64,7 +66,7 @@ DESCRIPTIONS = {
     400: "Invalid input: `details` lists each field at fault and what is allowed",
     401: "No valid API key: send one in the `x-api-key` header (or `Authorization: Bearer <key>`)",
     404: "No such order (or not one of this API key's)",
-    409: "This Idempotency-Key was used with another body, or its order is still being accepted; on DELETE, the order has started routing (or is final): `details.status` says where it is",
+    409: "This Idempotency-Key was used with another body, or its order is still being accepted; a limit order past its API key's cap of open limit orders (TOO_MANY_OPEN_ORDERS); on DELETE, the order has started routing (or is final): `details.status` says where it is",
     415: "The body was not sent as `Content-Type: application/json`",
     422: "Nothing can fill this trade now (for example, no liquidity for this amount)",
     429: "This API key's order rate or backlog limit: retry after `Retry-After` seconds",

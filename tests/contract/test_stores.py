@@ -243,8 +243,20 @@ def new_limit_order(clock: Clock, limit: str = "150.5", expires_ms: int = 10**13
     })  # fmt: skip
 
 
+def _all_open(orders, page: int = 1_000) -> list[WatchedOrder]:
+    """A whole pass over the open orders, ``page`` at a time."""
+    watched, cursor = [], None
+    while True:
+        read = orders.open_orders(page, cursor)
+        assert len(read.orders) <= page
+        watched += read.orders
+        cursor = read.cursor
+        if cursor is None:
+            return watched
+
+
 def _open_ids(orders, mine) -> set[str]:
-    return {w.order_id for w in orders.open_orders() if w.order_id in {o.orderId for o in mine}}
+    return {w.order_id for w in _all_open(orders) if w.order_id in {o.orderId for o in mine}}
 
 
 def test_the_open_index_holds_exactly_the_open_orders_with_what_the_trigger_judges_them_by(orders, clock):
@@ -252,9 +264,23 @@ def test_the_open_index_holds_exactly_the_open_orders_with_what_the_trigger_judg
     for order in (plain_open, picky, market):
         orders.create(order)
     assert _open_ids(orders, (plain_open, picky, market)) == {plain_open.orderId, picky.orderId}
-    (watched,) = [w for w in orders.open_orders() if w.order_id == picky.orderId]
+    (watched,) = [w for w in _all_open(orders) if w.order_id == picky.orderId]
     assert watched == WatchedOrder(picky.orderId, 5_000, "SOL", "USDC", Decimal("0.0000001"), Decimal("0.000001"), ("meteora",), Decimal("0.02"))
     assert orders.get(picky.orderId) == picky, "the index's attributes never leak into the order"
+
+
+def test_the_open_orders_are_read_a_bounded_page_at_a_time_and_counted_per_key(orders, clock):
+    key = f"sr_{clock.now_ms()}"
+    mine = [new_limit_order(clock).model_copy(update={"keyId": key}) for _ in range(5)]
+    other = new_limit_order(clock).model_copy(update={"keyId": key + "x"})
+    for order in (*mine, other):
+        orders.create(order)
+    paged = [w for w in _all_open(orders, page=2) if w.order_id in {o.orderId for o in (*mine, other)}]
+    assert sorted(w.order_id for w in paged) == sorted(o.orderId for o in (*mine, other)), "every open order once, two a read"
+    assert {w.key_id for w in paged} == {key, key + "x"}, "each with the key it was placed with"
+    assert orders.count_open(key, 100) == 5 and orders.count_open(key, 3) == 3 and orders.count_open(key + "x", 100) == 1
+    orders.save_transition(mine[0], step(mine[0], S.CANCELLED, clock))
+    assert orders.count_open(key, 100) == 4, "an order that leaves open no longer counts"
 
 
 def test_an_order_leaves_the_open_index_when_it_triggers_and_comes_back_when_it_reopens(orders, clock):

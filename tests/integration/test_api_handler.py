@@ -272,3 +272,29 @@ def test_an_order_sent_with_a_quote_id_is_bound_to_the_quotes_minimum(cloud):
     assert item["quote"] == {"minAmountOut": answer["route"]["minAmountOut"], "expiresAtMs": answer["expiresAtMs"]}
     other = post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "3", "quoteId": answer["quoteId"]})
     assert other["statusCode"] == 400 and "not for this order" in body(other)["error"]["message"]
+
+
+def _limit_order(price="1000000"):
+    return {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": price, "timeInForceSeconds": 600}
+
+
+def test_a_limit_order_past_its_keys_cap_of_open_orders_is_a_409_that_says_the_cap(cloud):
+    api = cloud.fn("ApiFunction", KEY_MAX_OPEN_ORDERS="2")
+    assert [post(api, _limit_order())["statusCode"] for _ in range(2)] == [202, 202]
+    refused = post(api, _limit_order())
+    assert refused["statusCode"] == 409
+    error = body(refused)["error"]
+    assert error["code"] == "TOO_MANY_OPEN_ORDERS" and "already has 2 open limit orders" in error["message"]
+    assert post(api, {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1"})["statusCode"] == 202, "market orders are not capped"
+
+
+def test_an_order_the_queue_refused_does_not_spend_its_keys_rate(cloud):
+    """Defect 2 through the real handler: 503, then the client's retry is accepted."""
+    api = cloud.fn("ApiFunction")
+    one_a_minute = event("api_execute_order.json")
+    one_a_minute["requestContext"]["authorizer"]["lambda"]["ratePerMinute"] = 1
+    api.env["ORDERS_QUEUE_URL"] = cloud.queue_url("OrdersQueue") + "-missing"
+    assert api(one_a_minute)["statusCode"] == 503
+    api.env["ORDERS_QUEUE_URL"] = cloud.queue_url("OrdersQueue")
+    assert api(one_a_minute)["statusCode"] == 202, "not 429: the refused order gave its count back"
+    assert api(one_a_minute)["statusCode"] == 429, "and the rate holds"

@@ -10,8 +10,12 @@ import pytest
 
 from solroute.dex.simulation import SimulationConfig
 from solroute.logic.routing import limit_minimum
-from solroute.models.errors import DexUnavailable, NoLiquidity, PriceImpactTooHigh
+from solroute.logic.key_quota import QUEUE
+from solroute.models.errors import DexUnavailable, NoLiquidity, PriceImpactTooHigh, TooManyOpenOrders
+from solroute.models.keys import Principal
 from solroute.models.order import Order, OrderStatus as S
+from solroute.models.requests import ExecuteOrderRequest
+from tests.fakes import TEST_CALLER
 from tests.unit.test_lifecycle import AMOUNT, QUICK, _best_out
 from tests.world import Fault, World, check_guarantees
 
@@ -190,3 +194,67 @@ def test_a_delivery_that_crashes_under_a_backlog_is_not_swept_while_its_redelive
     order = world.orders.get(order_id)
     assert order.status is S.CONFIRMED, order.failureReason
     check_guarantees(world)
+
+
+# ---------------------------------------------------------------- the per-key limits
+LIGHT = Principal(owner="light-owner", key_id="sr_lightkey", rate_per_minute=60)
+
+
+def test_an_order_refused_with_503_gives_back_its_keys_count_and_its_place():
+    """Defect 2: an order the API could not store or queue still spent its key's count for the
+    minute and a place in the shared queue; the client's correct retry then got 429."""
+    world = World(QUICK, rate_per_minute=100, key_backlog_ms=5_000)
+    two_a_minute = Principal(owner=TEST_CALLER.owner, key_id="sr_twoaminute", rate_per_minute=2)
+    assert world.submit(two_a_minute) is not None
+    world.queue.fail_sends = 1
+    assert world.submit(two_a_minute) is None, "503: the queue refused it"
+    world.calls.faults.append(Fault("orders.create", "throttle", first=world.calls.counts.get("orders.create", 0) + 1))
+    assert world.submit(two_a_minute) is None, "503: the order store refused it"
+    assert world.quota_store.read("sr_twoaminute").count == 1, "only the accepted order is counted"
+    queue_after_refusals = world.quota_store.read(QUEUE).reach_ms
+    assert world.submit(two_a_minute) is not None, "the retry is accepted, not refused for orders that do not exist"
+    assert world.quota_store.read(QUEUE).reach_ms - queue_after_refusals == world.quota.rules.engine_interval_ms
+    assert world.submit(two_a_minute) is None, "and the rate still holds: two a minute"
+
+
+def test_triggered_limit_orders_take_their_place_in_the_queue_under_their_keys_backlog_bound():
+    """Defect 3: limit orders were charged when placed (where they do not queue) and entered the
+    queue with no admission when they triggered: one key's 40 orders at one price made another
+    key's market order wait 12 s, and the wait grew with the number of orders."""
+    world = World(QUICK, rate_per_minute=100, key_backlog_ms=5_000)
+    heavy = [world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=3600) for _ in range(40)]
+    tick = world.trigger.tick()
+    assert 0 < len(tick.triggered) < 15 and len(tick.held) == 40 - len(tick.triggered), (len(tick.triggered), len(tick.held))
+    assert all(world.orders.get(i).status is S.OPEN for i in tick.held), "the rest wait open for a later tick"
+    light = world.submit(LIGHT)
+    assert light is not None, "another key's order is never refused for the heavy key's"
+    now, interval = world.clock.now_ms(), world.quota.rules.engine_interval_ms
+    assert world.quota_store.read(QUEUE).reach_ms - now <= 5_000 + interval, "it waits behind at most the backlog bound"
+    world.run()
+    assert all(world.orders.get(i).status is S.CONFIRMED for i in (*heavy, light)), "every held order is queued as the queue drains"
+    check_guarantees(world)
+
+
+def test_a_key_may_have_at_most_its_cap_of_open_limit_orders():
+    world = World(QUICK, max_open_per_key=3)
+    opened = [world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=600) for _ in range(3)]
+    assert all(opened)
+    with pytest.raises(TooManyOpenOrders) as refused:
+        world.submission.submit(ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1", type="limit", limitPrice="1000000"), TEST_CALLER)
+    assert "already has 3 open limit orders" in refused.value.message and refused.value.details == {"openOrders": 3, "max": 3}
+    assert world.submit(LIGHT, type="limit", limitPrice="1000000") is not None, "the cap is per key"
+    assert world.submit() is not None, "and for limit orders only"
+    world.cancel(opened[0])
+    assert world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=600) is not None, "a cancelled order frees its place"
+
+
+def test_a_tick_reads_a_bounded_number_of_open_orders_and_the_pass_goes_on_at_the_next():
+    world = World(QUICK)
+    world.trigger.max_per_tick = 2
+    ids = [world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=600) for _ in range(5)]
+    reads = [world.trigger.tick() for _ in range(3)]
+    assert [(t.open, t.more) for t in reads] == [(2, True), (2, True), (1, False)]
+    cheap = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=600)
+    report = world.trigger.run(10_000, min_run_ms=0)
+    assert report.triggered == 1 and world.orders.get(cheap).status is S.PENDING, "a run reads on until its pass is complete"
+    assert all(world.orders.get(i).status is S.OPEN for i in ids)

@@ -123,20 +123,30 @@ def notifier() -> ApiGatewayNotifier:
 
 
 @lru_cache(maxsize=1)
+def key_quota() -> KeyQuota | None:
+    """Each API key's rate and share of the shared queue (the API counts orders, the trigger
+    queues limit orders); None without the table they are kept in."""
+    config = settings()
+    if not config.rate_limit_table:
+        return None
+    interval_ms = engine_interval_ms(config.rate_limit_per_minute, config.rate_limit_window_seconds)
+    # A backlog shorter than one order's share of the engine could never admit anything.
+    backlog_ms = max(config.key_backlog_seconds * 1000, interval_ms)
+    # Each lost write returns the winner's state, so every round one contender wins: a burst
+    # over N instances needs at most N tries for the last of them.
+    return KeyQuota(DynamoKeyQuotaStore(_table(config.rate_limit_table), faults()), backlog_ms, interval_ms, max_tries=QUOTA_TRIES)
+
+
+@lru_cache(maxsize=1)
 def order_submission() -> OrderSubmission:
     # Only the API's SendMessage honours the sqs-send-error fault; consumers' requeues do not.
     config = settings()
     queue = SqsOrderQueue(_sqs(), config.orders_queue_url, faults())
-    quota = None
-    if config.rate_limit_table:  # per-key limits need the table they are kept in
-        interval_ms = engine_interval_ms(config.rate_limit_per_minute, config.rate_limit_window_seconds)
-        # A backlog shorter than one order's share of the engine could never admit anything.
-        backlog_ms = max(config.key_backlog_seconds * 1000, interval_ms)
-        # Each lost write returns the winner's state, so every round one contender wins: a burst
-        # over N instances needs at most N tries for the last of them.
-        quota = KeyQuota(DynamoKeyQuotaStore(_table(config.rate_limit_table), faults()), backlog_ms, interval_ms, max_tries=QUOTA_TRIES)
     wake = SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None
-    return OrderSubmission(order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=quota, trigger_wake=wake)
+    return OrderSubmission(
+        order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=key_quota(), trigger_wake=wake,
+        max_open_per_key=config.key_max_open_orders,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -215,6 +225,7 @@ def trigger() -> Trigger:
         start_timeout_ms=config.start_timeout_seconds * 1000,
         tick_ms=config.trigger_tick_ms,
         wake=SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None,
+        quota=key_quota(),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from solroute.dal.ports import MAX_SUBSCRIBERS, Page, WatchedOrder, attempt_refused, counted_attempt
+from solroute.dal.ports import MAX_SUBSCRIBERS, OpenOrders, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.models.amounts import plain
 from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
@@ -30,6 +30,9 @@ OPEN_INDEX = "openOrders"
 # Only open (limit) orders carry these: the trigger reads the index of them every tick, and what
 # it needs to judge an order (pair, amount, limit, venues, impact cap) is the index's one
 # projected attribute, so an open order costs the index a write when it opens and when it leaves.
+# The index's partition is the order's API key ("open#<keyId>"; "open" for orders placed before
+# keys were recorded on limit orders): one Query counts a key's open orders (its cap), and the
+# trigger reads every partition with a paged Scan of the index.
 OPEN_KEY, OPEN, WATCH = "openKey", "open", "watch"
 # The attributes the indexes key on or project: set and removed with the status they belong to.
 INDEX_ATTRIBUTES = ("startDeadlineMs", SWEEP_KEY, OPEN_KEY, WATCH)
@@ -138,7 +141,7 @@ def order_to_item(order: Order) -> dict:
     if "startDeadlineMs" in item and order.status is OrderStatus.PENDING:
         item[SWEEP_KEY] = PENDING
     if order.status is OrderStatus.OPEN:
-        item[OPEN_KEY] = OPEN
+        item[OPEN_KEY] = open_partition(order.keyId)
         item[WATCH] = watch_of(order)
     return item
 
@@ -152,11 +155,16 @@ def watch_of(order: Order) -> str:
     ])  # fmt: skip
 
 
+def open_partition(key_id: str | None) -> str:
+    return f"{OPEN}#{key_id}" if key_id else OPEN
+
+
 def _watched(item: dict) -> WatchedOrder:
     token_in, token_out, amount, limit, dexes, impact = str(item[WATCH]).split("|")
+    key_id = str(item.get(OPEN_KEY, "")).partition("#")[2] or None
     return WatchedOrder(
         str(item["orderId"]), int(item.get("expiresAtMs") or 0), token_in, token_out, Decimal(amount), Decimal(limit),
-        tuple(dexes.split(",")) if dexes else None, Decimal(impact) if impact else None,
+        tuple(dexes.split(",")) if dexes else None, Decimal(impact) if impact else None, key_id,
     )  # fmt: skip
 
 
@@ -285,20 +293,29 @@ class DynamoOrderRepository:
         )
         return [item["orderId"] for item in result.get("Items", [])]
 
-    def open_orders(self) -> list[WatchedOrder]:
+    def open_orders(self, limit: int, cursor: Any = None) -> OpenOrders:
+        # A Scan of the sparse index reads only open orders (every key's partition), a page of
+        # up to 1 MB per call; the trigger asks for a bounded number a tick and goes on from the
+        # cursor at the next one.
         watched: list[WatchedOrder] = []
-        kwargs: dict[str, Any] = {
-            "IndexName": OPEN_INDEX,
-            "KeyConditionExpression": "#open = :open",
-            "ExpressionAttributeNames": {"#open": OPEN_KEY},
-            "ExpressionAttributeValues": {":open": OPEN},
-        }
-        while True:
-            result = self.table.query(**kwargs)
+        while len(watched) < limit:
+            result = self.table.scan(IndexName=OPEN_INDEX, Limit=limit - len(watched), **({"ExclusiveStartKey": cursor} if cursor else {}))
             watched += [_watched(item) for item in result.get("Items", []) if WATCH in item]
-            if "LastEvaluatedKey" not in result:
-                return watched
-            kwargs["ExclusiveStartKey"] = result["LastEvaluatedKey"]
+            cursor = result.get("LastEvaluatedKey")
+            if cursor is None:
+                break
+        return OpenOrders(watched, cursor)
+
+    def count_open(self, key_id: str, at_most: int) -> int:
+        result = self.table.query(
+            IndexName=OPEN_INDEX,
+            KeyConditionExpression="#open = :key",
+            ExpressionAttributeNames={"#open": OPEN_KEY},
+            ExpressionAttributeValues={":key": open_partition(key_id)},
+            Select="COUNT",
+            Limit=at_most,
+        )
+        return int(result.get("Count", 0))
 
     def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
         # The index holds keys, createdAt and wallet only, none of which a status change touches:

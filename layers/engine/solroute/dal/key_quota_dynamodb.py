@@ -58,7 +58,7 @@ class DynamoKeyQuotaStore:
 
     def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
         conditions = ["windowStartMs = :window"]
-        values: dict[str, Any] = {":window": step.window_start_ms, ":one": 1, ":step": step.reach_ms, ":expires": expires_at_s}
+        values: dict[str, Any] = {":window": step.window_start_ms, ":one": 1, ":count": step.count, ":step": step.reach_ms, ":expires": expires_at_s}
         if step.not_before_ms is not None:
             conditions.append("reachMs >= :now")
             values[":now"] = step.not_before_ms
@@ -73,7 +73,7 @@ class DynamoKeyQuotaStore:
             # missing item from being created) fails only at a limit, a new minute or an idle record.
             answer = self.table.update_item(
                 Key=_item_key(key_id),
-                UpdateExpression="SET #count = #count + :one, reachMs = reachMs + :step, version = version + :one, expiresAt = :expires",
+                UpdateExpression="SET #count = #count + :count, reachMs = reachMs + :step, version = version + :one, expiresAt = :expires",
                 ConditionExpression=" AND ".join(conditions),
                 ExpressionAttributeNames={"#count": "count"},  # a reserved word
                 ExpressionAttributeValues=values,
@@ -87,11 +87,19 @@ class DynamoKeyQuotaStore:
             stored = error.response.get("Item")
             return False, _state({name: _wire.deserialize(value) for name, value in stored.items()} if stored else None)
 
-    def decrement(self, key_id: str, reach_ms: int) -> None:
-        self.table.update_item(
-            Key=_item_key(key_id),
-            UpdateExpression="SET #count = #count - :one, reachMs = reachMs - :step, version = version + :one",
-            ConditionExpression="attribute_exists(version)",
-            ExpressionAttributeNames={"#count": "count"},
-            ExpressionAttributeValues={":one": 1, ":step": reach_ms},
-        )
+    def decrement(self, key_id: str, reach_ms: int, count: int = 1, window_start_ms: int | None = None) -> None:
+        condition, values = "attribute_exists(version)", {":one": 1, ":count": count, ":step": reach_ms}
+        if window_start_ms is not None:
+            condition += " AND windowStartMs = :window"
+            values[":window"] = window_start_ms
+        try:
+            self.table.update_item(
+                Key=_item_key(key_id),
+                UpdateExpression="SET #count = #count - :count, reachMs = reachMs - :step, version = version + :one",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if not _conditional_failed(error):  # gone (TTL), or a new minute: nothing left to give back
+                raise

@@ -31,13 +31,23 @@ class WatchedOrder:
     limit_price: Decimal
     dexes: tuple[str, ...] | None = None  # None: every venue
     max_price_impact: Decimal | None = None
+    key_id: str | None = None  # the API key it was placed with: the trigger queues it under that key's limits
 
     @classmethod
     def of(cls, order: Order) -> "WatchedOrder":
         return cls(
             order.orderId, order.expiresAtMs or 0, order.tokenIn, order.tokenOut, order.amountIn, order.limitPrice or Decimal(0),
-            tuple(order.dexes) if order.dexes else None, order.maxPriceImpact,
+            tuple(order.dexes) if order.dexes else None, order.maxPriceImpact, order.keyId,
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OpenOrders:
+    """One read of the open orders: some of them, and where the next read goes on from (None:
+    this read reached the end, so a pass over every open order is complete)."""
+
+    orders: list[WatchedOrder]
+    cursor: Any = None
 
 
 class OrderRepository(Protocol):
@@ -64,9 +74,14 @@ class OrderRepository(Protocol):
     def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:
         """Ids of pending orders whose start deadline is at or before ``now_ms``."""
 
-    def open_orders(self) -> list[WatchedOrder]:
-        """Every open (limit) order, as the trigger judges it: from an index that holds only
-        open orders (it may lag the table by a moment: re-read an order before moving it)."""
+    def open_orders(self, limit: int, cursor: Any = None) -> OpenOrders:
+        """Up to ``limit`` open (limit) orders, from ``cursor`` on (None: the start), as the trigger
+        judges them: from an index that holds only open orders (it may lag the table by a moment:
+        re-read an order before moving it)."""
+
+    def count_open(self, key_id: str, at_most: int) -> int:
+        """How many open orders the API key has, counting no further than ``at_most`` (from the
+        same index: a burst a moment old may not be counted yet)."""
 
     def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
         """The owner's orders (of one wallet, if given), newest first; raises InvalidRequest for

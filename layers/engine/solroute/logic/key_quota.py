@@ -31,6 +31,14 @@ is only stricter than an older copy of it: counts and reaches only grow, until t
 and reach are past, when it refuses nothing). An order whose key was counted but which the queue
 then refused (the key is heavy and the queue full) is uncounted with one more call.
 
+What an order takes depends on where it goes. A market order is counted and takes its place in
+the queue when it is accepted (``admit``). A limit order does not queue when it is placed: it is
+counted then (``admit(..., queues=False)``), and takes its place when the trigger queues it
+(``admit_to_queue``, no count), so a key's resting orders cannot flood the queue when the market
+reaches their price: a heavy key's triggered orders wait open for a later tick. An order the API
+accepted but then could not store or queue (503) gives back what it took (``refund``): the
+client's retry must not meet a 429 for an order that does not exist.
+
 A KeyQuota must live as long as its Lambda instance (build it once, in the composition root).
 """
 
@@ -65,12 +73,13 @@ class KeyQuotaStore(Protocol):
         ...
 
     def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
-        """Atomically, if the stored record meets ``step``'s conditions: count + 1, reach +
-        ``step.reach_ms``, version + 1. (True, the new state), or (False, the state stored)."""
+        """Atomically, if the stored record meets ``step``'s conditions: count + ``step.count``,
+        reach + ``step.reach_ms``, version + 1. (True, the new state), or (False, the state stored)."""
         ...
 
-    def decrement(self, key_id: str, reach_ms: int) -> None:
-        """Undo one increment of ``reach_ms`` (count - 1, reach - ``reach_ms``, version + 1)."""
+    def decrement(self, key_id: str, reach_ms: int, count: int = 1, window_start_ms: int | None = None) -> None:
+        """Undo one increment (count - ``count``, reach - ``reach_ms``, version + 1); with
+        ``window_start_ms``, only while the record is still in that minute (else nothing)."""
         ...
 
 
@@ -85,6 +94,7 @@ class Step:
     reach_ms: int
     max_count: int = 0
     max_reach_ms: int | None = None
+    count: int = 1  # 0: a place in the queue that is not counted against the rate (a triggered limit order)
 
     def allows(self, state: QuotaState) -> bool:
         return (
@@ -96,7 +106,7 @@ class Step:
         )
 
     def applied(self, state: QuotaState) -> QuotaState:
-        return QuotaState(state.window_start_ms, state.count + 1, state.reach_ms + self.reach_ms, state.version + 1)
+        return QuotaState(state.window_start_ms, state.count + self.count, state.reach_ms + self.reach_ms, state.version + 1)
 
 
 def engine_interval_ms(limit_per_minute: int, window_seconds: Decimal | int) -> int:
@@ -117,6 +127,8 @@ class Decision:
     reason: str  # which limit refused ("" when accepted)
     state: QuotaState  # the state after the decision (unchanged on a refusal)
     queue_reach_ms: int = 0  # the shared queue's reach after an accepted order (its place)
+    counted: bool = True  # the order was counted against the key's rate
+    queued: bool = True  # the order took a place in the shared queue (when the backlog rule is on)
 
     def error(self) -> RateLimited:
         """The refusal as the domain error the API answers with 429 and Retry-After."""
@@ -149,33 +161,37 @@ class QuotaRules:
         """The furthest the queue's reach may be before a heavy key's order takes a place."""
         return now_ms + self.backlog_ms - self.engine_interval_ms
 
-    def decide(self, state: QuotaState, queue_reach_ms: int, rate_per_minute: int, now_ms: int) -> Decision:
+    def decide(self, state: QuotaState, queue_reach_ms: int, rate_per_minute: int, now_ms: int, counts: bool = True, queues: bool = True) -> Decision:
         """Accept one more order now, or refuse it and say when to retry, given the key's state
-        and the shared queue's reach. ``rate_per_minute`` of 0 turns the rate rule off."""
+        and the shared queue's reach. ``rate_per_minute`` of 0 turns the rate rule off.
+        ``counts``: the order is counted against the rate; ``queues``: it takes a place in the
+        queue now (each rule applies only to what the order takes)."""
         # A window another instance (its clock a little ahead) already began is kept, not reset.
         window_start = max(now_ms - now_ms % WINDOW_MS, state.window_start_ms)
         count = state.count if window_start == state.window_start_ms else 0
+        queued = queues and bool(self.engine_interval_ms)
         # Without the backlog rule (no global limit) the reaches mean nothing and stay as they are.
-        own = max(state.reach_ms, now_ms) + HEAVY_SHARE * self.engine_interval_ms if self.engine_interval_ms else state.reach_ms
+        own = max(state.reach_ms, now_ms) + HEAVY_SHARE * self.engine_interval_ms if queued else state.reach_ms
         place = max(queue_reach_ms, now_ms) + self.engine_interval_ms
         refusals = []
-        if 0 < rate_per_minute <= count:
+        if counts and 0 < rate_per_minute <= count:
             refusals.append((window_start + WINDOW_MS - now_ms, f"this API key's limit of {rate_per_minute} orders a minute"))
         # Heavy: this order would take the key's own reach past light_ms (a key with nothing
         # ahead of now is never heavy, even when one order's two intervals exceed the backlog).
         heavy_over = self.heavy_by_ms(state.reach_ms, now_ms)
-        if self.engine_interval_ms and place - now_ms > self.backlog_ms and heavy_over > 0:
+        if queued and place - now_ms > self.backlog_ms and heavy_over > 0:
             waiting_s = math.ceil(max(0, place - self.engine_interval_ms - now_ms) / 1000)
             # Retry once the queue has drained to the bound, or this key's own reach to a light key's.
             wait_ms = min(place - now_ms - self.backlog_ms, heavy_over)
             refusals.append((wait_ms, f"this API key has filled the shared queue ({waiting_s} s of orders waiting ahead of other clients')"))
         if refusals:
             wait_ms, reason = max(refusals)  # retrying before the later of the two would be refused again
-            return Decision(False, _seconds(wait_ms), reason, state)
+            return Decision(False, _seconds(wait_ms), reason, state, counted=counts, queued=queued)
         # Versions only grow, even past a TTL deletion: a fresh record starts at now, so a copy
         # of the deleted one held in memory can never match it.
         version = max(state.version + 1, now_ms)
-        return Decision(True, 0, "", QuotaState(window_start, count + 1, own, version), place)
+        after = QuotaState(window_start, count + (1 if counts else 0), own, version)
+        return Decision(True, 0, "", after, place if queued else 0, counted=counts, queued=queued)
 
     @staticmethod
     def expires_at_s(state: QuotaState) -> int:
@@ -193,36 +209,68 @@ class KeyQuota:
         self.max_keys = max_keys
         self._seen: OrderedDict[str, QuotaState] = OrderedDict()  # the state last written or seen, per key
 
-    def admit(self, key_id: str, rate_per_minute: int, now_ms: int) -> Decision:
-        """Accept one more order from ``key_id`` now (recorded), or refuse it (nothing recorded)."""
+    def admit(self, key_id: str, rate_per_minute: int, now_ms: int, queues: bool = True) -> Decision:
+        """Accept one more order from ``key_id`` now (recorded), or refuse it (nothing recorded).
+        ``queues=False``: the order is counted but takes no place in the queue (a limit order
+        being placed: it takes its place when the trigger queues it, ``admit_to_queue``)."""
+        return self._admit(key_id, rate_per_minute, now_ms, counts=True, queues=queues)
+
+    def admit_to_queue(self, key_id: str, now_ms: int) -> Decision:
+        """A place in the shared queue for one of the key's orders, not counted against its rate
+        (a limit order the trigger queues: it was counted when it was placed); refused when the
+        key is heavy and the queue full, as a market order would be."""
+        return self._admit(key_id, 0, now_ms, counts=False, queues=True)
+
+    def refund(self, key_id: str, decision: Decision) -> None:
+        """Give back what an accepted order took (its count in its minute, its reach and its place
+        in the queue): the API could not store or queue it, and the client will send it again."""
+        interval = self.rules.engine_interval_ms
+        if not decision.accepted or not (decision.counted or decision.queued):
+            return
+        reach = HEAVY_SHARE * interval if decision.queued else 0
+        count = 1 if decision.counted else 0
+        self.store.decrement(key_id, reach, count, window_start_ms=decision.state.window_start_ms)
+        seen = self._seen.get(key_id)
+        if seen is not None and seen.window_start_ms == decision.state.window_start_ms:  # the copy may refuse without a call: keep it true
+            self._remember(key_id, QuotaState(seen.window_start_ms, seen.count - count, seen.reach_ms - reach, seen.version + 1))
+        if decision.queued:
+            self.store.decrement(QUEUE, interval)
+            queue = self._seen.get(QUEUE)
+            if queue is not None:
+                self._remember(QUEUE, QuotaState(queue.window_start_ms, queue.count - 1, queue.reach_ms - interval, queue.version + 1))
+
+    def _admit(self, key_id: str, rate_per_minute: int, now_ms: int, counts: bool, queues: bool) -> Decision:
         rules, interval = self.rules, self.rules.engine_interval_ms
         state = self._seen.get(key_id, QuotaState())
         for _ in range(self.max_tries):
-            decision = rules.decide(state, self._seen.get(QUEUE, QuotaState()).reach_ms, rate_per_minute, now_ms)
+            decision = rules.decide(state, self._seen.get(QUEUE, QuotaState()).reach_ms, rate_per_minute, now_ms, counts, queues)
             if not decision.accepted:  # on this instance's copies, or on what the store just showed
                 return decision
-            counted, state = self._count(key_id, state, decision.state, rate_per_minute, now_ms)
+            counted, state = self._count(key_id, state, decision, rate_per_minute, now_ms)
             if not counted:
                 continue  # the record was not as this copy had it: decide again on the stored one
-            if not interval:
+            if not decision.queued:
                 return replace(decision, state=state)
             placed, queue = self._take_place(state, now_ms)
             if placed:
                 return replace(decision, state=state, queue_reach_ms=queue.reach_ms)
             # The queue is full and this key heavy: uncount the order; the next decision refuses it.
-            self.store.decrement(key_id, HEAVY_SHARE * interval)
-            state = QuotaState(state.window_start_ms, state.count - 1, state.reach_ms - HEAVY_SHARE * interval, state.version + 1)
+            uncount = 1 if counts else 0
+            self.store.decrement(key_id, HEAVY_SHARE * interval, uncount)
+            state = QuotaState(state.window_start_ms, state.count - uncount, state.reach_ms - HEAVY_SHARE * interval, state.version + 1)
             self._remember(key_id, state)
         raise StoreBusy(f"the quota of API key {key_id} stayed contended for {self.max_tries} tries; try again shortly")
 
-    def _count(self, key_id: str, state: QuotaState, wanted: QuotaState, rate_per_minute: int, now_ms: int) -> tuple[bool, QuotaState]:
-        """Count the order on its key's record. (True, the record with it counted) or (False,
-        the record as stored, which this copy had wrong)."""
-        interval = self.rules.engine_interval_ms
+    def _count(self, key_id: str, state: QuotaState, decision: Decision, rate_per_minute: int, now_ms: int) -> tuple[bool, QuotaState]:
+        """Count the order on its key's record (its count and/or its own reach, as decided).
+        (True, the record with it counted) or (False, the record as stored, which this copy had wrong)."""
+        interval = self.rules.engine_interval_ms if decision.queued else 0
+        wanted = decision.state
         expires = self.rules.expires_at_s(wanted)
         current = state.version and state.window_start_ms == wanted.window_start_ms and (state.reach_ms >= now_ms or not interval)
         if current:  # the common case: one increment, which no concurrent instance conflicts with
-            step = Step(wanted.window_start_ms, now_ms if interval else None, HEAVY_SHARE * interval, rate_per_minute)
+            max_count = rate_per_minute if decision.counted else 0
+            step = Step(wanted.window_start_ms, now_ms if interval else None, HEAVY_SHARE * interval, max_count, count=1 if decision.counted else 0)
             counted, stored = self.store.increment(key_id, step, expires)
         else:  # a new minute, or the key idle: replace the record, once, whichever instance wins
             lost = self.store.write_if_unchanged(key_id, wanted, state.version, expires)

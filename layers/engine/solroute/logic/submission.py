@@ -4,19 +4,19 @@ as open (the trigger queues it when the market reaches its price)."""
 from __future__ import annotations
 
 import uuid
-from typing import Callable
+from typing import Any, Callable
 
 from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import OrderQueue, OrderRepository
 from solroute.logic.clock import Clock
-from solroute.logic.key_quota import KeyQuota
+from solroute.logic.key_quota import Decision, KeyQuota
 from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
 from solroute.logic.webhooks import webhook_fields
 from solroute.logic.state_machine import transition
 from solroute.logic.trigger import wake_trigger
 from solroute.models.amounts import plain
-from solroute.models.errors import InvalidRequest, QueueUnavailable
+from solroute.models.errors import InvalidRequest, QueueUnavailable, TooManyOpenOrders, TransientError
 from solroute.models.keys import Principal
 from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
@@ -26,6 +26,14 @@ logger = Logger(child=True)
 
 def new_order_id() -> str:
     return str(uuid.uuid4())
+
+
+def _key_fields(request: ExecuteOrderRequest, caller: Principal, limit: bool) -> dict:
+    """The key that submitted the order, where something needs it later: the webhook's signer
+    (and the webhook: the order's or the key's), and a limit order's key, under whose limits the
+    trigger queues it."""
+    fields = webhook_fields(request, caller)
+    return {"keyId": caller.key_id, **fields} if limit else fields
 
 
 class OrderSubmission:
@@ -38,6 +46,7 @@ class OrderSubmission:
         start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
         quota: KeyQuota | None = None,
         trigger_wake: OrderQueue | None = None,
+        max_open_per_key: int = 0,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -46,10 +55,15 @@ class OrderSubmission:
         self.start_timeout_ms = start_timeout_ms
         self.quota = quota  # None: no per-key limits
         self.trigger_wake = trigger_wake  # told when a limit order opens (None: the trigger's schedule finds it)
+        # The most open limit orders one key may have (0: no cap): the trigger judges every open
+        # order every tick, so one key's resting orders must not grow without bound.
+        self.max_open_per_key = max_open_per_key
 
     def submit(self, request: ExecuteOrderRequest, caller: Principal) -> Order:
         """Store the order as ``caller``'s and queue it; raises RateLimited (nothing stored) when
-        the caller's key is past its rate or its backlog."""
+        the caller's key is past its rate or its backlog, TooManyOpenOrders for a limit order
+        past its key's cap of open ones. An order that could not be stored or queued (503) gives
+        back what it took of its key's limits: the client's retry is not refused for it."""
         now_ms = self.clock.now_ms()
         terms = request.quote_terms
         if terms is not None and terms.expires_at_ms <= now_ms:
@@ -58,11 +72,41 @@ class OrderSubmission:
                 [{"field": "quoteId", "message": "quote expired"}],
             )
         expires_at_ms = request.expires_at_ms(now_ms)
+        limit = request.type == "limit"
+        if limit:
+            self._check_open_cap(caller)
+        decision = None
         if self.quota is not None:
-            decision = self.quota.admit(caller.key_id, caller.rate_per_minute, now_ms)
+            # A limit order does not queue now: it takes its place when the trigger queues it.
+            decision = self.quota.admit(caller.key_id, caller.rate_per_minute, now_ms, queues=not limit)
             if not decision.accepted:
                 logger.info("order refused: key limit", extra={"key_id": caller.key_id, "reason": decision.reason, "retry_after_s": decision.retry_after_s})
                 raise decision.error()
+        try:
+            return self._accept(request, caller, now_ms, expires_at_ms, terms)
+        except (TransientError, QueueUnavailable):
+            self._give_back(caller, decision)
+            raise
+
+    def _check_open_cap(self, caller: Principal) -> None:
+        cap = self.max_open_per_key
+        if cap and self.orders.count_open(caller.key_id, cap) >= cap:
+            logger.info("limit order refused: open orders cap", extra={"key_id": caller.key_id, "cap": cap})
+            raise TooManyOpenOrders(
+                f"this API key already has {cap} open limit orders, the most it may have (KeyMaxOpenOrders);"
+                " cancel one, or wait for one to fill or expire",
+                {"openOrders": cap, "max": cap},
+            )
+
+    def _give_back(self, caller: Principal, decision: Decision | None) -> None:
+        if self.quota is None or decision is None:
+            return
+        try:
+            self.quota.refund(caller.key_id, decision)
+        except Exception as error:  # noqa: BLE001 - the client is told 503 either way; the minute passes
+            logger.warning("could not give back a refused order's quota", extra={"key_id": caller.key_id, "error": str(error)})
+
+    def _accept(self, request: ExecuteOrderRequest, caller: Principal, now_ms: int, expires_at_ms: int | None, terms: Any) -> Order:
         stamp = self.clock.iso(now_ms)
         limit = request.type == "limit"
         if limit:
@@ -87,7 +131,7 @@ class OrderSubmission:
             quote=BoundQuote(minAmountOut=terms.min_amount_out, expiresAtMs=terms.expires_at_ms) if terms else None,
             limitPrice=request.limitPrice,
             expiresAtMs=expires_at_ms,
-            owner=caller.owner, **webhook_fields(request, caller),  # the key, and the webhook (the order's or the key's)
+            owner=caller.owner, **_key_fields(request, caller, limit),
             status=first.status,
             createdAt=stamp,
             updatedAt=stamp,

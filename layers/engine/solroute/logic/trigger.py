@@ -30,13 +30,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import OrderQueue, OrderRepository, WatchedOrder
 from solroute.dex.market import INTERMEDIATES
 from solroute.logic.clock import Clock
+from solroute.logic.key_quota import Decision, KeyQuota
 from solroute.logic.route_search import Curve, Route, search
 from solroute.logic.routing import display, limit_minimum, route_pairs
 from solroute.logic.state_machine import reopened, transition
@@ -48,6 +49,13 @@ from solroute.models.tokens import resolve_token
 logger = Logger(child=True)
 S = OrderStatus
 SEND_TRIES = 3
+# The most open orders one tick reads and judges (docs/scaling.md: a tick of this many takes
+# about a second here); past it, a pass over every open order takes several ticks.
+MAX_PER_TICK = 10_000
+
+
+class _NotQueued(Exception):
+    """The order did not end up queued (cancelled meanwhile, or the queue refused it)."""
 
 
 class PricedVenue(Protocol):
@@ -66,9 +74,11 @@ class Lease(Protocol):
 
 @dataclass
 class TickReport:
-    open: int = 0
+    open: int = 0  # open orders this tick read (and judged)
+    more: bool = False  # the pass over every open order goes on at the next tick
     triggered: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # reached their price, but their key's orders fill the queue: still open
 
 
 @dataclass
@@ -77,6 +87,10 @@ class RunReport:
     ticks: int = 0
     triggered: int = 0
     expired: int = 0
+    held: int = 0
+
+
+QUEUED, HELD, SKIPPED = "queued", "held", "skipped"
 
 
 class Trigger:
@@ -94,6 +108,8 @@ class Trigger:
         min_run_ms: int = 5000,
         lease_wait_ms: int = 15_000,
         wake: OrderQueue | None = None,
+        quota: KeyQuota | None = None,
+        max_per_tick: int = MAX_PER_TICK,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -107,6 +123,9 @@ class Trigger:
         self.min_run_ms = min_run_ms
         self.lease_wait_ms = lease_wait_ms
         self.wake = wake  # the queue that starts a run: a run whose time is up while orders are open wakes its successor
+        self.quota = quota  # each key's share of the shared queue (None: no per-key limits)
+        self.max_per_tick = max_per_tick  # the most open orders one tick reads and judges
+        self._cursor: Any = None  # where the pass over the open orders goes on (None: from the start)
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
@@ -136,8 +155,10 @@ class Trigger:
                 if tick is not None:
                     report.triggered += len(tick.triggered)
                     report.expired += len(tick.expired)
+                    report.held += len(tick.held)
                 now = self.clock.now_ms()
-                if tick is not None and tick.open - len(tick.triggered) - len(tick.expired) <= 0 and now - start_ms >= min_run_ms:
+                nothing_open = tick is not None and not tick.more and tick.open - len(tick.triggered) - len(tick.expired) <= 0
+                if nothing_open and now - start_ms >= min_run_ms:
                     break
                 if now + self.tick_ms - start_ms > budget_ms:
                     self._hand_over()  # orders are still open: the next run starts now, not at the next minute
@@ -148,8 +169,8 @@ class Trigger:
                 self.lease.release(holder)
             except StoreBusy:  # it lapses at its time
                 logger.warning("could not release the trigger's lease; it lapses by itself")
-        if report.triggered or report.expired:
-            logger.info("trigger run done", extra={"ticks": report.ticks, "triggered": report.triggered, "expired": report.expired})
+        if report.triggered or report.expired or report.held:
+            logger.info("trigger run done", extra={"ticks": report.ticks, "triggered": report.triggered, "expired": report.expired, "held": report.held})
         return report
 
     def _hand_over(self) -> None:
@@ -157,10 +178,14 @@ class Trigger:
         wake_trigger(self.wake, "trigger")
 
     def tick(self) -> TickReport:
-        """Judge every open order once, at this moment's prices."""
+        """Judge the open orders once, at this moment's prices: all of them, or, when there are
+        more than ``max_per_tick``, the next ``max_per_tick`` of a pass the next ticks go on with
+        (so a tick's cost is bounded however many orders are open)."""
         now_ms = self.clock.now_ms()
-        watched = self.orders.open_orders()
-        report = TickReport(open=len(watched))
+        read = self.orders.open_orders(self.max_per_tick, self._cursor)
+        self._cursor = read.cursor
+        watched = read.orders
+        report = TickReport(open=len(watched), more=read.cursor is not None)
         if not watched:
             return report
         due = [w for w in watched if w.expires_at_ms and w.expires_at_ms <= now_ms]
@@ -177,8 +202,11 @@ class Trigger:
         for w in live:
             try:
                 route = self.reaches_limit(w, prices)
-                if route is not None and self._queue(w, route, now_ms):
+                outcome = self._queue(w, route, now_ms) if route is not None else SKIPPED
+                if outcome == QUEUED:
                     report.triggered.append(w.order_id)
+                elif outcome == HELD:
+                    report.held.append(w.order_id)
             except StoreBusy as error:
                 logger.warning("could not move an open order; the next tick tries again", extra={"order_id": w.order_id, "error": error.message})
             except Exception:  # one order must never stop the others being judged
@@ -224,10 +252,26 @@ class Trigger:
         order = self.orders.get(order_id)
         return order if order is not None and order.status is S.OPEN else None  # the index lags the table
 
-    def _queue(self, w: WatchedOrder, route: Route, now_ms: int) -> bool:
+    def _queue(self, w: WatchedOrder, route: Route, now_ms: int) -> str:
+        """Queue the order (QUEUED), or leave it open: its key's orders fill the shared queue
+        (HELD: a later tick tries again), or it moved since the index was read (SKIPPED)."""
         order = self._fresh(w.order_id)
         if order is None:
-            return False
+            return SKIPPED
+        place = self.quota.admit_to_queue(order.keyId, now_ms) if self.quota is not None and order.keyId else None
+        if place is not None and not place.accepted:
+            logger.debug("limit reached, but its key's orders fill the shared queue; it waits open", extra={"order_id": order.orderId, "reason": place.reason})
+            return HELD
+        try:
+            return self._move_to_pending(order, w, route, now_ms)
+        except _NotQueued:
+            self._give_back(order, place)
+            return SKIPPED
+        except Exception:
+            self._give_back(order, place)
+            raise
+
+    def _move_to_pending(self, order: Order, w: WatchedOrder, route: Route, now_ms: int) -> str:
         message = (
             f"Limit reached: {display('+'.join(dict.fromkeys(leg.dex for leg in route.legs)))} returns {plain(route.amount_out)}"
             f" {order.tokenOut} for {plain(order.amountIn)} {order.tokenIn} (limit {plain(order.limitPrice or 0)}); queued to execute"
@@ -235,8 +279,8 @@ class Trigger:
         pending = transition(order, S.PENDING, message, self.clock, startDeadlineMs=now_ms + self.start_timeout_ms)
         try:
             self.orders.save_transition(order, pending)
-        except StaleOrder:
-            return False  # cancelled (or expired) since it was read
+        except StaleOrder as stale:
+            raise _NotQueued from stale  # cancelled (or expired) since it was read
         for attempt in range(1, SEND_TRIES + 1):
             try:
                 self.queue.send(order.orderId, cycle=pending.cycle)
@@ -244,10 +288,18 @@ class Trigger:
             except QueueUnavailable as error:
                 if attempt == SEND_TRIES:
                     self._rest_unqueued(pending, error)
-                    return False
+                    raise _NotQueued from error
                 self.clock.sleep(0.05 * 2**attempt)
         logger.info("limit order triggered", extra={"order_id": order.orderId, "amount_out": plain(route.amount_out), "limit": plain(w.limit_price)})
-        return True
+        return QUEUED
+
+    def _give_back(self, order: Order, place: Decision | None) -> None:
+        if self.quota is None or place is None or order.keyId is None:
+            return
+        try:
+            self.quota.refund(order.keyId, place)
+        except Exception as error:  # noqa: BLE001 - its reach lapses with time anyway
+            logger.warning("could not give back an unqueued order's place", extra={"order_id": order.orderId, "error": str(error)})
 
     def _rest_unqueued(self, pending: Order, error: QueueUnavailable) -> None:
         """The queue refused the triggered order: it waits open again (a later tick queues it).

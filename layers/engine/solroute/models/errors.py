@@ -59,6 +59,12 @@ class RateLimited(DomainError):
         self.retry_after_s = retry_after_s
 
 
+class TooManyOpenOrders(DomainError):
+    """A limit order past its API key's cap of open limit orders (KeyMaxOpenOrders)."""
+
+    code = "TOO_MANY_OPEN_ORDERS"
+
+
 class IdempotencyConflict(DomainError):
     code = "IDEMPOTENCY_CONFLICT"
 
