@@ -81,8 +81,8 @@ class Calls:
             self.log.append(operation)
         for fault in self.faults:
             if fault.operation == operation and fault.hits(nth):
-                if fault.kind == "throttle":
-                    raise StoreBusy(f"injected: {operation} throttled")
+                if fault.kind == "throttle":  # the store throttles; the queue refuses
+                    raise (QueueUnavailable if operation.startswith("queue.") else StoreBusy)(f"injected: {operation} throttled")
                 if fault.kind == "crash-before":
                     raise Crash(f"injected: died before {operation}")
         return nth
@@ -198,6 +198,7 @@ class World:
         self.ledger = InMemoryLedger()
         self.limiter_store = InMemoryRateLimitStore()
         self.queue = SimQueue(self.clock)
+        self.sends = Instrumented("queue", self.queue, self.calls)  # the queue as the engine's code calls it
         self.attempt_history: dict[str, list[int]] = {}
         randomness = Randomness(config.seed)
         plan = FaultPlan.parse(fault_plan, randomness, crash=_raise_crash)
@@ -214,12 +215,12 @@ class World:
         interval_ms = engine_interval_ms(rate_per_minute or 100, Decimal("61.5"))
         self.quota = KeyQuota(Instrumented("quota", self.quota_store, self.calls), key_backlog_ms, interval_ms) if key_backlog_ms else None
         self.submission = OrderSubmission(
-            orders, self.queue, self.clock, start_timeout_ms=START_TIMEOUT_MS, quota=self.quota, max_open_per_key=max_open_per_key
+            orders, self.sends, self.clock, start_timeout_ms=START_TIMEOUT_MS, quota=self.quota, max_open_per_key=max_open_per_key
         )
         self.sweeper = Sweeper(orders, self.clock)
         self.venues = venues
         self.trigger = Trigger(
-            orders, self.queue, venues, self.clock, InMemoryLease(), margin=config.price_drift, start_timeout_ms=START_TIMEOUT_MS, tick_ms=TICK_MS,
+            orders, self.sends, venues, self.clock, InMemoryLease(), margin=config.price_drift, start_timeout_ms=START_TIMEOUT_MS, tick_ms=TICK_MS,
             quota=self.quota,
         )
         self.cancellation = OrderCancellation(orders, self.clock)
@@ -241,7 +242,7 @@ class World:
         """One consumer invocation, as functions/order_consumer/app.py runs it."""
         try:
             outcome = self.executor.process(message.order_id, message.receive_count, message.not_before_ms, message.cycle)
-            if outcome.apply(self.queue, message.order_id, str(message.message_id)):
+            if outcome.apply(self.sends, message.order_id, str(message.message_id)):
                 self.queue.delete(message)
         except (Crash, Exception):  # noqa: BLE001 - a failed record: SQS shows it again after its visibility timeout
             pass
@@ -250,7 +251,7 @@ class World:
         """The dead-letter function, as functions/dead_letter/app.py runs it."""
         try:
             outcome = self.executor.give_up(message.order_id, DLQ_REASON, message.cycle)
-            outcome.apply(self.queue, message.order_id, str(message.message_id))
+            outcome.apply(self.sends, message.order_id, str(message.message_id))
             return True
         except (Crash, Exception):  # noqa: BLE001 - a failed record stays on the dead-letter queue
             return False
@@ -298,7 +299,7 @@ class World:
         """DELETE /api/orders/{id}: the cancelled order, or the error the client is told."""
         try:
             return self.cancellation.cancel(order_id, TEST_CALLER.owner)
-        except Exception as error:  # noqa: BLE001 - NotCancellable (409), a store error (503)
+        except (Exception, Crash) as error:  # noqa: BLE001 - NotCancellable (409), a store error (503), or no answer at all
             return error
 
     def _settled(self) -> bool:
