@@ -197,3 +197,90 @@ async def run_openday(ctx: Any) -> dict:
         "indexWritesPerOrderDollars": entry,
         "problems": [],
     }
+
+
+# ------------------------------------------------------------------ opentick
+OPENTICK_SIZES = (1_000, 10_000)
+OPENTICK_KEYS = 100  # the orders belong to this many API keys (each under KeyMaxOpenOrders=100)
+
+
+def _open_order(index: int, now_ms: int) -> Any:
+    from solroute.models.order import HistoryEntry, Order, OrderStatus
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now_ms / 1000))
+    first = HistoryEntry(status=OrderStatus.OPEN, seq=1, timestamp=stamp, timestampMs=now_ms, message="Limit order open")
+    return Order(
+        orderId=f"opentick-{index:07d}", type="limit", tokenIn="SOL", tokenOut="USDC", amountIn=Decimal(1 + index % 50),
+        slippage=Decimal("0.01"), limitPrice=Decimal(1_000_000), expiresAtMs=now_ms + 86_400_000, owner=f"owner-{index % OPENTICK_KEYS}",
+        keyId=f"sr_bench{index % OPENTICK_KEYS:04d}", status=OrderStatus.OPEN, createdAt=stamp, updatedAt=stamp, statusAtMs=now_ms, history=[first],
+    )  # fmt: skip
+
+
+def _tick_once(trigger: Any, table_rru: Any) -> dict:
+    rru_before = table_rru()
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = trigger.tick()
+    return {
+        "wallMs": (time.perf_counter() - wall) * 1000, "cpuMs": (time.process_time() - cpu) * 1000,
+        "read": report.open, "more": report.more, "rru": table_rru() - rru_before,
+    }  # fmt: skip
+
+
+async def run_opentick(ctx: Any) -> dict:
+    """One trigger tick with 1,000 and with 10,000 orders open: the orders are written straight
+    into the local cloud's orders table (as the API stores them), then the trigger's own tick
+    (solroute.logic.trigger, in this process) reads them through the cloud's DynamoDB endpoint
+    and judges each at this moment's prices (no limit is reached: every order is judged whole)."""
+    import boto3
+
+    from solroute.dal.dynamodb import DynamoOrderRepository, order_to_item
+    from solroute.dex.market import Market
+    from solroute.dex.price_path import PricePath
+    from solroute.dex.randomness import Randomness
+    from solroute.dex.seeds import DEX_SEEDS
+    from solroute.dex.simulation import SimulationConfig
+    from solroute.dex.venue import SimulatedDex
+    from solroute.logic.clock import Clock
+    from solroute.logic.trigger import Trigger
+    from tests.fakes import InMemoryLease, InMemoryQueue
+
+    status, health = ctx.cloud.health()
+    credentials = {"region_name": "us-east-1", "aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
+    table = boto3.resource("dynamodb", endpoint_url=ctx.cloud.aws, **credentials).Table(health["outputs"]["OrdersTableName"])
+    clock, config = Clock(), SimulationConfig(seed=1)
+    venues = [SimulatedDex(seed, config, Randomness(1), clock, market=Market(path=PricePath("bench", {"*": Decimal("0.02")}))) for seed in DEX_SEEDS]
+    # One tick reads every open order (the template's TriggerOrdersPerTick bounds it at its
+    # default; here the whole 10,000 are read at once, to see what a whole pass costs).
+    trigger = Trigger(DynamoOrderRepository(table), InMemoryQueue(), venues, clock, InMemoryLease(), margin=Decimal("0.005"), max_per_tick=max(OPENTICK_SIZES))
+
+    def table_rru() -> float:
+        billed = (ctx.cloud.stats().get("dynamodbUsage") or {}).get("rru", {})
+        return sum(n for name, n in billed.items() if "OrdersTable" in name)
+
+    rounds = 3 if ctx.quick else 7
+    results: dict[str, Any] = {}
+    written = 0
+    for size in OPENTICK_SIZES[:1] if ctx.quick else OPENTICK_SIZES:
+        now_ms = clock.now_ms()
+        with table.batch_writer() as batch:
+            for index in range(written, size):
+                batch.put_item(Item={**order_to_item(_open_order(index, now_ms)), "subs": {}})
+        written = size
+        await asyncio.to_thread(_tick_once, trigger, table_rru)  # warm: clients, pools, the price path's cache
+        ticks = [await asyncio.to_thread(_tick_once, trigger, table_rru) for _ in range(rounds)]
+        assert all(t["read"] == size and not t["more"] for t in ticks), ticks
+        results[str(size)] = {
+            "openOrders": size,
+            "tickWallMs": _summary([t["wallMs"] for t in ticks]),
+            "tickCpuMsTrigger": _summary([t["cpuMs"] for t in ticks]),
+            "readUnitsPerTick": round(statistics.median(t["rru"] for t in ticks), 1),
+            "indexBytesPerOrder": round(statistics.median(t["rru"] for t in ticks) * 2 * 4096 / size),  # eventually consistent: 0.5 RRU per 4 KB
+        }
+    # What judging alone costs (no store): the same orders from memory.
+    watched = trigger.orders.open_orders(written).orders
+    started = time.process_time()
+    prices = trigger._prices(watched, clock.now_ms())
+    for w in watched:
+        trigger.reaches_limit(w, prices)
+    results["judgeOnlyCpuMs"] = {"orders": len(watched), "cpuMs": round((time.process_time() - started) * 1000, 1)}
+    return {**results, "problems": [] if status == 200 else [f"health answered {status}"]}

@@ -413,6 +413,7 @@ PROFILES: dict[str, Profile] = {
         Profile("trigger", "seed delays and limits: limit orders whose price the seeded market reaches at known moments; time to queued and started",
                 [f"SimulationSeed={lifecycle.TRIGGER_SEED}"], lifecycle.run_trigger),
         Profile("openday", "limit orders that stay open: what the trigger costs a day, fixed and per order (metered)", [], lifecycle.run_openday, ("--meter",)),
+        Profile("opentick", "the trigger's tick with 1,000 and 10,000 limit orders open: time, CPU and read units (metered)", [], lifecycle.run_opentick, ("--meter",)),
     )
 }
 
@@ -431,5 +432,6 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "flood": ["baseline", "floodRate60", "floodRate1000"],
         "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs", "heldTickToQueuedMs"],
         "openday": ["one", "many", "fixedDollarsPerDayWhileAnyOrderIsOpen", "marginalDollarsPerOpenOrderDay"],
+        "opentick": ["1000", "10000", "judgeOnlyCpuMs"],
     }[name]
     return [(k, result.get(k)) for k in pick]

@@ -226,6 +226,7 @@ def trigger() -> Trigger:
         tick_ms=config.trigger_tick_ms,
         wake=SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None,
         quota=key_quota(),
+        max_per_tick=config.trigger_orders_per_tick,
     )
 
 

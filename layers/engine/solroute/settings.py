@@ -44,6 +44,7 @@ class Settings(BaseModel):
     start_timeout_seconds: int = Field(300, alias="START_TIMEOUT_SECONDS", ge=1)
     queue_visibility_timeout_seconds: int = Field(180, alias="QUEUE_VISIBILITY_TIMEOUT_SECONDS", ge=0)
     trigger_tick_ms: int = Field(1000, alias="TRIGGER_TICK_MS", ge=100, le=60_000)  # how often open limit orders are judged
+    trigger_orders_per_tick: int = Field(2000, alias="TRIGGER_ORDERS_PER_TICK", ge=1, le=10_000)  # the most one tick reads and judges
     fault_injection: str = Field("", alias="FAULT_INJECTION")
     # The simulated market's volatility per token (solroute.dex.price_path.parse_volatility).
     price_volatility: str = Field("0.02", alias="PRICE_VOLATILITY")

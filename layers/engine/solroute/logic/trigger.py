@@ -49,9 +49,9 @@ from solroute.models.tokens import resolve_token
 logger = Logger(child=True)
 S = OrderStatus
 SEND_TRIES = 3
-# The most open orders one tick reads and judges (docs/scaling.md: a tick of this many takes
-# about a second here); past it, a pass over every open order takes several ticks.
-MAX_PER_TICK = 10_000
+# The most open orders one tick reads and judges (the template's TriggerOrdersPerTick): past it, a
+# pass over every open order takes several ticks. docs/scaling.md has what a tick costs.
+MAX_PER_TICK = 2_000
 
 
 class _NotQueued(Exception):
