@@ -66,8 +66,12 @@ def reachable_from_containers(host: str) -> bool:
 
 
 def publish(path: Path, template: Template, deployed: Deployed, aws_endpoint: str, sqs_endpoint: str, host: str) -> str:
-    """Write the env-vars file; the log line that says where, and how to use it."""
-    write_env_vars(path, env_vars(template, deployed, aws_endpoint, sqs_endpoint))
+    """Write the env-vars file; the log line that says where, and how to use it. A file that cannot
+    be written costs `sam local` its file, never the local cloud its start."""
+    try:
+        write_env_vars(path, env_vars(template, deployed, aws_endpoint, sqs_endpoint))
+    except OSError as error:
+        return f"could not write the env-vars file for `sam local` ({error}); --sam-env-vars PATH writes it elsewhere"
     if not reachable_from_containers(host):
         return (
             f"wrote {path} for `sam local`; its endpoints are on {host}, which a container cannot reach: "

@@ -43,3 +43,9 @@ def test_a_cloud_on_loopback_still_writes_the_file_and_says_no_container_can_use
     said = sam_local.publish(path, Template(TEMPLATE), Deployed(prefix="p"), "http://127.0.0.1:4566", "", "127.0.0.1")
     assert json.loads(path.read_text())["Parameters"] == {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}
     assert "which a container cannot reach" in said and "--host" in said
+
+
+def test_a_file_that_cannot_be_written_is_reported_not_raised(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    said = sam_local.publish(tmp_path / "a-file" / "env.json", Template(TEMPLATE), Deployed(prefix="p"), "http://h:1", "", "h")
+    assert said.startswith("could not write the env-vars file") and "--sam-env-vars" in said
