@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-browser run test lint build bench clean help
+.PHONY: install install-browser run test lint build lambda-image bench clean help
 
 help:  ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: $(STAMP)  ## Run every benchmark profile (about 15 minutes); results in b
 
 build: $(STAMP)  ## sam build (no container needed for python3.11 on x86_64)
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam build
+
+lambda-image: $(STAMP)  ## Build the Lambda python3.11 image sam local runs functions in, from Debian and PyPI (Docker; root or sudo)
+	scripts/build-lambda-image.sh
 
 clean:  ## Remove build output and the virtual environment
 	rm -rf .aws-sam $(VENV) .pytest_cache .hypothesis

@@ -36,7 +36,7 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 
 async def _up(args: argparse.Namespace) -> int:
-    from localcloud import localstack
+    from localcloud import localstack, sam_local
     from localcloud.cloud import DEFAULT_TEMPLATE, CloudConfig, LocalCloud
     from localcloud.logs import LogPrinter
 
@@ -65,6 +65,7 @@ async def _up(args: argparse.Namespace) -> int:
         meter=args.meter,
         max_instances=args.max_instances,
     )
+    config.sam_env_vars = Path(args.sam_env_vars or config.template.resolve().parent / sam_local.ENV_VARS_FILE)
     cloud = LocalCloud(config, LogPrinter(show_metrics=args.show_metrics, quiet=args.quiet))
     if found:
         cloud.log(f"--localstack: found {found.description}")
@@ -121,6 +122,9 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
     up.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES,
                     help=f"warm instances per function (default {DEFAULT_MAX_INSTANCES}; a function's reserved concurrency "
                     "raises it); Lambda would scale further, but here every instance shares this machine's cores")  # fmt: skip
+    up.add_argument("--sam-env-vars", metavar="PATH",
+                    help="where to write every function's environment for `sam local start-api --env-vars PATH` "
+                    "(default: .aws-sam/localcloud-env.json beside the template; the log prints the command)")  # fmt: skip
     up.add_argument("--no-prewarm", action="store_true", help="do not start one warm instance per function at start-up")
     up.add_argument("--show-metrics", action="store_true", help="show the functions' EMF metric lines in the log")
     up.add_argument("--quiet", action="store_true", help="show no function logs")

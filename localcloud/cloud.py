@@ -26,6 +26,7 @@ from localcloud.event_sources.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi
+from localcloud import sam_local
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.stack_outputs import stack_outputs
@@ -50,6 +51,7 @@ class CloudConfig:
     lose_disconnects: bool = False
     max_instances: int = DEFAULT_MAX_INSTANCES  # warm instances per function on this machine
     meter: bool = False  # count AWS calls, request units, sleeps and log bytes (cost benchmark)
+    sam_env_vars: Path | None = None  # where to write `sam local`'s --env-vars file (localcloud.sam_local)
 
 
 class LocalCloud:
@@ -145,6 +147,9 @@ class LocalCloud:
             )
         self.log(f"created {len(self.deployed.tables)} tables and {len(self.deployed.queues)} queues from {self.config.template.name}")
         self.outputs = stack_outputs(self.template, self.deployed)
+        if self.config.sam_env_vars:
+            path, host = self.config.sam_env_vars, self.config.host
+            self.log(sam_local.publish(path, self.template, self.deployed, self.endpoint, self.sqs_endpoint, host))
         self.demo_key = await loop.run_in_executor(self._pool, lambda: create_demo_key(self._resource("dynamodb"), self.outputs))
         if self.config.prewarm:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))

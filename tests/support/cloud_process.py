@@ -43,6 +43,7 @@ class RunningCloud:
     sqs: str = ""
     lambda_endpoint: str = ""  # the Lambda Invoke API: boto3.client("lambda", endpoint_url=...)
     api_key: str = ""  # the demo key the cloud issued at start ("" when its template keeps none)
+    sam_env_vars: str = ""  # the --env-vars file for `sam local` it wrote (not the project's own)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -75,7 +76,9 @@ class PortTaken(RuntimeError):
     """Another process took a port picked here before `solroute up` could listen on it."""
 
 
-def start_cloud(params: list[str], *flags: str, env: Mapping[str, str] | None = None, timeout_s: float = 180) -> RunningCloud:
+def start_cloud(
+    params: list[str], *flags: str, env: Mapping[str, str] | None = None, timeout_s: float = 180, host: str = "127.0.0.1"
+) -> RunningCloud:
     """Start `solroute up` and return once its health endpoint says everything has started.
 
     The HTTP API listens on a free port picked here (its health endpoint says where the rest
@@ -83,25 +86,26 @@ def start_cloud(params: list[str], *flags: str, env: Mapping[str, str] | None = 
     A port picked here can be taken by another process before the cloud listens on it: then it
     is started once more on new ports. ``env`` is added to the child's environment, which has no
     AWS_ENDPOINT_URL unless ``env`` gives one. The deadline is generous: on a loaded machine
-    every function's first init is slow."""
+    every function's first init is slow. ``host`` is the address it listens on."""
     try:
-        return _start(params, flags, env or {}, timeout_s)
+        return _start(params, flags, env or {}, timeout_s, host)
     except PortTaken:
-        return _start(params, flags, env or {}, timeout_s)
+        return _start(params, flags, env or {}, timeout_s, host)
 
 
-def _start(params: list[str], flags: tuple[str, ...], env: Mapping[str, str], timeout_s: float) -> RunningCloud:
+def _start(params: list[str], flags: tuple[str, ...], env: Mapping[str, str], timeout_s: float, host: str) -> RunningCloud:
     http_port, aws_port = free_port(), free_port()
     log = tempfile.NamedTemporaryFile("w", prefix="localcloud-", suffix=".log", delete=False)
     # The cloud stops when this process dies, even killed before it could stop the cloud itself
     # (a test's teardown never ran): servers started for a test never outlive it.
     child_env = lifeline.child_env({k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | dict(env))
     ports = ["--http-port", str(http_port), "--ws-port", "0", "--sqs-port", "0", "--lambda-port", "0", "--aws-port", str(aws_port)]
-    args = [sys.executable, "-m", "localcloud.cli", "up", *ports]
+    sam_env_vars = log.name.removesuffix(".log") + "-sam-env.json"  # a developer's own file stays theirs
+    args = [sys.executable, "-m", "localcloud.cli", "up", "--host", host, *ports, "--sam-env-vars", sam_env_vars]
     for p in params:
         args += ["--param", p]
     process = subprocess.Popen([*args, *flags], stdout=log, stderr=subprocess.STDOUT, env=child_env, start_new_session=True)
-    cloud = RunningCloud(process, f"http://127.0.0.1:{http_port}", "", "", log.name)
+    cloud = RunningCloud(process, f"http://{host}:{http_port}", "", "", log.name, sam_env_vars=sam_env_vars)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
