@@ -45,7 +45,7 @@ build: $(STAMP)  ## sam build (no container needed for python3.11 on x86_64)
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam build
 
 lambda-image: $(STAMP)  ## Build the Lambda python3.11 image sam local runs functions in, from Debian and PyPI (Docker; root or sudo)
-	scripts/build-lambda-image.sh
+	localcloud/build-lambda-image.sh
 
 clean:  ## Remove build output and the virtual environment
 	rm -rf .aws-sam $(VENV) .pytest_cache .hypothesis

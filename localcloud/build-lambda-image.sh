@@ -15,7 +15,7 @@
 # It is not Amazon Linux: the same Python minor version and the same sys.path, not the same
 # system libraries (which only matters to native code built against Amazon Linux).
 #
-# Usage: scripts/build-lambda-image.sh            (root, or sudo for debootstrap; Docker running)
+# Usage: localcloud/build-lambda-image.sh            (root, or sudo for debootstrap; Docker running)
 #   DEBIAN_MIRROR  Debian mirror for debootstrap (default http://deb.debian.org/debian)
 #   PYTHON         a python with pip, to fetch the wheels (default .venv/bin/python, else python3)
 #   IMAGE          repository:tag to build (default public.ecr.aws/lambda/python:3.11)
