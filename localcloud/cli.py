@@ -17,6 +17,7 @@ from typing import Any
 
 from localcloud.lifeline import die_with_parent
 from localcloud.runtime import DEFAULT_MAX_INSTANCES
+from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -62,6 +63,8 @@ async def _up(args: argparse.Namespace) -> int:
         parameters=parameters,
         prewarm=not args.no_prewarm,
         lose_disconnects=args.lose_disconnects,
+        ws_idle_timeout_s=args.ws_idle_timeout,
+        ws_max_duration_s=args.ws_max_duration,
         meter=args.meter,
         max_instances=args.max_instances,
     )
@@ -127,6 +130,12 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
     up.add_argument("--meter", action="store_true",
                     help="count AWS calls, DynamoDB request units, simulated waits and log bytes per function "
                     "(shown at /_localcloud/stats; used by the cost benchmark)")  # fmt: skip
+    up.add_argument("--ws-idle-timeout", type=float, default=IDLE_TIMEOUT_S, metavar="SECONDS",
+                    help=f"close a WebSocket connection with no message either way for this long, as API Gateway does "
+                    f"(default {IDLE_TIMEOUT_S:.0f}: its 10 minutes; shorter to see how a client copes)")  # fmt: skip
+    up.add_argument("--ws-max-duration", type=float, default=MAX_CONNECTION_DURATION_S, metavar="SECONDS",
+                    help=f"close every WebSocket connection after this long, as API Gateway does (default "
+                    f"{MAX_CONNECTION_DURATION_S:.0f}: its 2 hours; shorter to see a client reconnect)")  # fmt: skip
     up.add_argument("--lose-disconnects", action="store_true",
                     help="fault injection: never deliver $disconnect (API Gateway only promises best effort), so stale "
                     "connections are cleaned up by 410 Gone")  # fmt: skip

@@ -26,6 +26,7 @@ from localcloud.event_sources.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi
+from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.stack_outputs import stack_outputs
@@ -48,6 +49,8 @@ class CloudConfig:
     parameters: dict[str, str] = field(default_factory=dict)
     prewarm: bool = True
     lose_disconnects: bool = False
+    ws_idle_timeout_s: float = IDLE_TIMEOUT_S  # API Gateway's, unless shortened to see how a client copes
+    ws_max_duration_s: float = MAX_CONNECTION_DURATION_S
     max_instances: int = DEFAULT_MAX_INSTANCES  # warm instances per function on this machine
     meter: bool = False  # count AWS calls, request units, sleeps and log bytes (cost benchmark)
 
@@ -211,6 +214,8 @@ class LocalCloud:
             self.functions.__getitem__,
             api.logical_id.lower(),
             self.config.lose_disconnects,
+            idle_timeout_s=self.config.ws_idle_timeout_s,
+            max_duration_s=self.config.ws_max_duration_s,
             authorizer=api.authorizer,
         )
         self._ws_stage = api.stage
