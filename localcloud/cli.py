@@ -67,6 +67,7 @@ async def _up(args: argparse.Namespace) -> int:
         ws_max_duration_s=args.ws_max_duration,
         meter=args.meter,
         max_instances=args.max_instances,
+        allowed_hosts=tuple(args.allow_host),
     )
     cloud = LocalCloud(config, LogPrinter(show_metrics=args.show_metrics, quiet=args.quiet))
     if found:
@@ -107,6 +108,9 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
                                 "WebSocket APIs and the SQS / DynamoDB Streams event sources. Ctrl-C drains in-flight invocations and stops.")  # fmt: skip
     up.add_argument("--template", help="SAM template to run (default: the project's template.yaml)")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    up.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                    help="a host name the servers answer besides localhost, loopback addresses and --host, repeatable "
+                    "(a request naming any other Host is refused with 403: DNS rebinding protection)")  # fmt: skip
     up.add_argument("--http-port", type=int, default=3000, help="HTTP API port (default 3000; 0 picks a free one)")
     up.add_argument("--ws-port", type=int, default=3001, help="WebSocket API port (default 3001; 0 picks a free one)")
     up.add_argument("--aws-port", type=int, default=4566,

@@ -19,6 +19,7 @@ from botocore.config import Config
 from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
 from localcloud.demo_key import create_demo_key
 from localcloud.endpoint import MotoServer, wait_until_up
+from localcloud.host_guard import AllowedHosts
 from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
 from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
@@ -53,6 +54,7 @@ class CloudConfig:
     ws_max_duration_s: float = MAX_CONNECTION_DURATION_S
     max_instances: int = DEFAULT_MAX_INSTANCES  # warm instances per function on this machine
     meter: bool = False  # count AWS calls, request units, sleeps and log bytes (cost benchmark)
+    allowed_hosts: tuple[str, ...] = ()  # names its servers answer besides localhost and loopback (host_guard)
 
 
 class LocalCloud:
@@ -78,6 +80,7 @@ class LocalCloud:
         self.ready = False  # every function and event source has started (GET /_localcloud/health)
         self.outputs: dict[str, str] = {}  # the template's Outputs as deployed here
         self.demo_key: str | None = None  # issued at start when the template keeps API keys
+        self.allowed_hosts = AllowedHosts.serving(config.host, config.allowed_hosts)  # on every server it runs
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -109,7 +112,7 @@ class LocalCloud:
             await loop.run_in_executor(self._pool, wait_until_up, self.endpoint)
             self.log(f"using the AWS endpoint at {self.endpoint}")
         else:
-            self.moto = MotoServer(self.config.host, self.config.aws_port, meter=self.config.meter)
+            self.moto = MotoServer(self.config.host, self.config.aws_port, meter=self.config.meter, allowed_hosts=self.allowed_hosts)
             self.endpoint = await loop.run_in_executor(self._pool, self.moto.start)
             self.sqs = LocalSqs()
             sqs_port = await self._serve(self.sqs.app(), self.config.sqs_port)
@@ -171,7 +174,7 @@ class LocalCloud:
         return [HttpRoute(r.method, r.path, r.function, r.authorizer) for r in self.template.http_routes()]
 
     async def _serve(self, app: web.Application, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(self.allowed_hosts.guard(app), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, port, reuse_address=True)
         await site.start()
