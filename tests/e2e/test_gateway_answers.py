@@ -1,6 +1,11 @@
-"""End-to-end: every server of the local cloud refuses a request addressed to a host it does not
-serve, as a DNS-rebinding page's requests are (Host: the page's own name), with a JSON 403 that
-gives nothing away; addressed to localhost it answers as usual, and the console still loads."""
+"""End-to-end: what the local cloud answers itself, as API Gateway does, in JSON, echoing nothing.
+
+- A request addressed to a host it does not serve, as a DNS-rebinding page's requests are (Host:
+  the page's own name), is refused by every server with a JSON 403 that gives nothing away;
+  addressed to localhost it is answered as usual, and the console still loads.
+- A route the API does not have is API Gateway's own 404 {"message": "Not Found"} (README, API).
+- A URL over API Gateway's limit (10,240 bytes of request line and header values) is 413
+  {"message": "Request Entity Too Large"}."""
 
 from __future__ import annotations
 
@@ -63,3 +68,17 @@ def test_a_websocket_handshake_addressed_to_another_host_is_refused(cloud):
 
     assert run(handshake(FORGED)) == 403
     assert run(handshake("localhost")) == 101
+
+
+def test_a_route_the_api_does_not_have_is_api_gateways_own_json_404(cloud):
+    for method, path in (("GET", "/nowhere"), ("PUT", "/api/orders/x"), ("GET", "/api/orderz"), ("POST", "/health")):
+        status, body = answer(f"{cloud.http}{path}", cloud.http.split("://", 1)[1], method, b"{}" if method != "GET" else None, cloud.headers)
+        assert (status, json.loads(body)) == (404, {"message": "Not Found"}), (method, path)
+
+
+def test_a_url_over_the_limit_is_a_json_413_that_echoes_nothing(cloud):
+    mark = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+    status, body = answer(f"{cloud.http}/api/orders?wallet={mark}{'a' * 12_000}", cloud.http.split("://", 1)[1], headers=cloud.headers)
+    assert (status, json.loads(body)) == (413, {"message": "Request Entity Too Large"})
+    status, body = answer(f"{cloud.http}/api/orders?wallet={mark}{'a' * 70_000}", cloud.http.split("://", 1)[1], headers=cloud.headers)
+    assert (status, json.loads(body)) == (413, {"message": "Request Entity Too Large"}), "beyond the HTTP parser's own limit too"
