@@ -105,7 +105,9 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
     up = subcommands.add_parser("up", help="start the local cloud from template.yaml (no Docker, no AWS account)",
                                 description="Start the whole application locally: moto as the AWS endpoint (unless AWS_ENDPOINT_URL "
                                 "is set or --localstack is given), tables and queues from template.yaml, every function, the HTTP and "
-                                "WebSocket APIs and the SQS / DynamoDB Streams event sources. Ctrl-C drains in-flight invocations and stops.")  # fmt: skip
+                                "WebSocket APIs and the SQS / DynamoDB Streams event sources. Ctrl-C ends scheduled runs (the trigger's ticking) "
+                                "at once, lets the order work in flight finish, says what it waits for, and stops. Everything is "
+                                "in memory: a restart starts empty, with a new demo key.")  # fmt: skip
     up.add_argument("--template", help="SAM template to run (default: the project's template.yaml)")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     up.add_argument("--allow-host", action="append", default=[], metavar="NAME",

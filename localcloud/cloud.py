@@ -36,6 +36,7 @@ from localcloud.wire_errors import JsonErrorsRunner
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 DEFAULT_CLIENT_API = "http://127.0.0.1:3000"  # where `solroute submit` looks unless given --api
+DRAIN_REPORT_EVERY_S = 5.0  # how often Ctrl-C says what it still waits for
 
 
 @dataclass
@@ -298,11 +299,35 @@ class LocalCloud:
                 *([f"  SQS endpoint   {self.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if self.sqs_endpoint else []),
                 f"  Stats          {self.http_url}/_localcloud/stats",
                 *([f"  API key        {self.demo_key}   (demo key: send it as x-api-key, or ?apiKey= on the WebSocket)"] if self.demo_key else []),
+                *self._settings_lines(),
                 "",
                 f"  Try:  .venv/bin/solroute submit SOL USDC 1.5{self._api_option()}     Stop: Ctrl-C",
                 "",
             ]
         )
+
+    def _ticking(self) -> list[str]:
+        """The functions a schedule runs (housekeeping loops, not order work)."""
+        return [k for k, f in self.functions.items() if any(e.type in ("Schedule", "ScheduleV2") for e in f.spec.events)]
+
+    def _settings_lines(self) -> list[str]:
+        """What this run does differently from template.yaml's defaults, and where its data lives."""
+        given = self.config.parameters
+        overrides = ", ".join(f"{name}={value}" for name, value in given.items() if name != "FaultInjection")
+        faults = self.template.parameters.get("FaultInjection", "")
+        lines = [
+            f"  Overrides      {overrides or 'none'}   (--param; everything else as {self.config.template.name} declares it)",
+            f"  Faults         {faults or 'none'}   (chaos mode, FaultInjection: README, Chaos mode)",
+        ]
+        config, ws_default = self.config, CloudConfig()
+        if (config.ws_idle_timeout_s, config.ws_max_duration_s) != (ws_default.ws_idle_timeout_s, ws_default.ws_max_duration_s):
+            lines.append(f"  WebSocket      idle close after {config.ws_idle_timeout_s:g} s, every connection closed after "
+                         f"{config.ws_max_duration_s:g} s (API Gateway: 600 s and 7200 s)")  # fmt: skip
+        if self.moto:
+            lines.append("  Data           in memory: a restart starts empty (no orders, no keys, a new demo key)")
+        else:
+            lines.append(f"  Data           kept at {self.endpoint}: a restart finds it there (and issues a new demo key)")
+        return lines
 
     def _has_console(self) -> bool:
         return any(route.path == "/" and route.method in ("GET", "ANY") for route in self._http_routes())
@@ -312,9 +337,21 @@ class LocalCloud:
         return "" if self.http_url == DEFAULT_CLIENT_API else f" --api {self.http_url}"
 
     async def stop(self) -> None:
-        self.log("stopping: draining in-flight invocations")
-        await asyncio.gather(*(s.stop() for s in self.sources), return_exceptions=True)
-        await asyncio.gather(*(i.stop() for i in self.invokers.values()), return_exceptions=True)
+        """Ctrl-C: take no new work, end the ticking runs at once, let the order work in flight finish."""
+        self.log("stopping: no new invocations from now on")
+        draining = asyncio.gather(*(s.stop() for s in self.sources), *(i.stop() for i in self.invokers.values()), return_exceptions=True)
+        # A scheduled function's run (the trigger ticks for a minute while a limit order is open)
+        # is ended now, as Lambda ends one at its timeout: the next run, after a restart, picks up
+        # where it left off. Anything else in flight is order work: it finishes first.
+        for logical_id in self._ticking():
+            ended = self.functions[logical_id].end_in_flight("ended by the local cloud's shutdown (a scheduled run; the next one picks up)")
+            if ended:
+                self.log(f"stopping: ended {ended} run(s) of {logical_id} at once (scheduled work; the next run picks up where it left off)")
+        while not draining.done():
+            waiting = {k: f.stats.in_flight for k, f in self.functions.items() if f.stats.in_flight}
+            if waiting:
+                self.log("stopping: waiting for the order work in flight to finish: " + ", ".join(f"{k} ({n})" for k, n in waiting.items()))
+            await asyncio.wait({draining}, timeout=DRAIN_REPORT_EVERY_S)
         if self.websocket:
             await self.websocket.close_all()
         for runner in self._runners:
