@@ -343,12 +343,13 @@ class LocalCloud:
         # A scheduled function's run (the trigger ticks for a minute while a limit order is open)
         # is ended now, as Lambda ends one at its timeout: the next run, after a restart, picks up
         # where it left off. Anything else in flight is order work: it finishes first.
-        for logical_id in self._ticking():
+        ticking = self._ticking()
+        for logical_id in ticking:
             ended = self.functions[logical_id].end_in_flight("ended by the local cloud's shutdown (a scheduled run; the next one picks up)")
             if ended:
                 self.log(f"stopping: ended {ended} run(s) of {logical_id} at once (scheduled work; the next run picks up where it left off)")
         while not draining.done():
-            waiting = {k: f.stats.in_flight for k, f in self.functions.items() if f.stats.in_flight}
+            waiting = {k: f.stats.in_flight for k, f in self.functions.items() if f.stats.in_flight and k not in ticking}
             if waiting:
                 self.log("stopping: waiting for the order work in flight to finish: " + ", ".join(f"{k} ({n})" for k, n in waiting.items()))
             await asyncio.wait({draining}, timeout=DRAIN_REPORT_EVERY_S)
