@@ -55,6 +55,7 @@ class OrderFollower:
         self.quiet_s = QUIET_FIRST_S
         self.stats = {"connects": 0, "subscribes": 0, "reads": 0, "repairs": 0}  # what following cost, for the tests
         self._done: asyncio.Future[dict] | None = None
+        self._opened = asyncio.Event()
 
     async def run(self, timeout_s: float) -> dict:
         """The final status (its update); TimeoutError when it is not final in ``timeout_s``."""
@@ -74,8 +75,12 @@ class OrderFollower:
         while not self._done.done():
             now = time.monotonic()
             read_at = self.last_heard + self.quiet_s
-            keepalive_at = self.last_sent + KEEPALIVE_S
-            await asyncio.wait({self._done}, timeout=max(0.0, min(read_at, keepalive_at) - now))
+            # No socket, no keepalive: a new one subscribes as it opens (and the reads go on meanwhile).
+            keepalive_at = self.last_sent + KEEPALIVE_S if self.socket is not None else float("inf")
+            opened = asyncio.ensure_future(self._opened.wait())  # a new socket's keepalive counts from then
+            await asyncio.wait({self._done, opened}, timeout=max(0.0, min(read_at, keepalive_at) - now), return_when=asyncio.FIRST_COMPLETED)
+            opened.cancel()
+            self._opened.clear()
             if self._done.done():
                 break
             now = time.monotonic()
@@ -113,6 +118,7 @@ class OrderFollower:
                     self.stats["connects"] += 1
                     self.socket, retries = socket, 0
                     await self._subscribe()
+                    self._opened.set()
                     await self._receive(socket)
             except aiohttp.WSServerHandshakeError as error:
                 if error.status in FATAL_HANDSHAKE:

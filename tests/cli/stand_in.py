@@ -64,6 +64,7 @@ class StandIn:
     # whose answer has been sent is closed by the server when its index is in close_after.
     replies: list[list[dict]] | None = None
     close_after: set[int] = field(default_factory=set)
+    max_connections: int | None = None  # a handshake past it is refused with 503 (the API is away)
     quote: dict | None = None
     page: dict = field(default_factory=lambda: {"orders": [], "cursor": None})
     demo_key: str | None = DEMO_KEY
@@ -105,6 +106,8 @@ class StandIn:
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         self.record(request, "WebSocket")
+        if self.max_connections is not None and [what for what, _, _ in self.seen].count("WebSocket") > self.max_connections:
+            return web.Response(status=503, text="Service Unavailable")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         if self.replies is None:

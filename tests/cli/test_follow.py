@@ -99,3 +99,12 @@ def test_an_error_frame_that_may_pass_does_not_end_the_follow(fast):
         shown = runner.invoke(app, ["watch", CONFIRMED.orderId, "--api", url, "--timeout", "30"])
     assert shown.exit_code == 0, shown.output
     assert shown_steps(shown.stdout) == STEPS
+
+
+def test_while_the_socket_cannot_be_reopened_the_reads_go_on(fast):
+    api = StandIn(orders={CONFIRMED.orderId: order_json(CONFIRMED)}, replies=[[partial_snapshot(CONFIRMED, 2)]], close_after={0}, max_connections=1)
+    with serving(api.app()) as url:
+        shown = runner.invoke(app, ["watch", CONFIRMED.orderId, "--api", url, "--timeout", "30"])
+    assert shown.exit_code == 0, shown.output
+    assert shown_steps(shown.stdout) == STEPS
+    assert [what for what, _, _ in api.seen].count("WebSocket") >= 2, "it tried to reconnect"

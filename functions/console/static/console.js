@@ -339,6 +339,7 @@ class OrderView {
       this.retries = 0;
       this.note("Live: following over the WebSocket.");
       this.subscribe();
+      this.schedule(); // the keepalive counts from now
     });
     socket.addEventListener("message", (event) => {
       this.lastHeard = Date.now();
@@ -371,7 +372,9 @@ class OrderView {
     clearTimeout(this.timer);
     if (this.closed || this.isFinal()) return;
     const now = Date.now();
-    const next = Math.min(this.lastHeard + this.quietMs, this.lastSent + TIMINGS.keepAliveMs);
+    // No open socket, no keepalive: a new one subscribes as it opens (the reads go on meanwhile).
+    const open = this.socket && this.socket.readyState === WebSocket.OPEN;
+    const next = Math.min(this.lastHeard + this.quietMs, open ? this.lastSent + TIMINGS.keepAliveMs : Infinity);
     this.timer = setTimeout(() => this.tick(), Math.max(0, next - now));
   }
 
@@ -379,7 +382,7 @@ class OrderView {
     if (this.closed || this.isFinal()) return;
     if (Date.now() >= this.lastHeard + this.quietMs) await this.read();
     if (Date.now() >= this.lastSent + TIMINGS.keepAliveMs) this.subscribe();
-    this.schedule();
+    if (!this.closed) this.schedule();
   }
 
   async read() {
