@@ -344,11 +344,11 @@ class LocalCloud:
         # is ended now, as Lambda ends one at its timeout: the next run, after a restart, picks up
         # where it left off. Anything else in flight is order work: it finishes first.
         ticking = self._ticking()
-        for logical_id in ticking:
-            ended = self.functions[logical_id].end_in_flight("ended by the local cloud's shutdown (a scheduled run; the next one picks up)")
-            if ended:
-                self.log(f"stopping: ended {ended} run(s) of {logical_id} at once (scheduled work; the next run picks up where it left off)")
         while not draining.done():
+            for logical_id in ticking:  # again each round: a run may have been starting the moment before
+                ended = self.functions[logical_id].end_in_flight("ended by the local cloud's shutdown (a scheduled run; the next one picks up)")
+                if ended:
+                    self.log(f"stopping: ended {ended} run(s) of {logical_id} at once (scheduled work; the next run picks up where it left off)")
             waiting = {k: f.stats.in_flight for k, f in self.functions.items() if f.stats.in_flight and k not in ticking}
             if waiting:
                 self.log("stopping: waiting for the order work in flight to finish: " + ", ".join(f"{k} ({n})" for k, n in waiting.items()))

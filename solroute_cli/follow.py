@@ -53,7 +53,7 @@ class OrderFollower:
         self.socket: aiohttp.ClientWebSocketResponse | None = None
         self.last_heard = self.last_sent = time.monotonic()
         self.quiet_s = QUIET_FIRST_S
-        self.stats = {"connects": 0, "subscribes": 0, "reads": 0, "repairs": 0}  # what following cost, for the tests
+        self.connects = 0  # sockets opened so far
         self._done: asyncio.Future[dict] | None = None
         self._opened = asyncio.Event()
 
@@ -92,7 +92,6 @@ class OrderFollower:
 
     async def _read(self) -> None:
         """Read the order over HTTP: what the stream lost is in its history."""
-        self.stats["reads"] += 1
         self.last_heard = time.monotonic()  # the next read waits a whole quiet period again
         try:
             order = await self.read()
@@ -101,8 +100,10 @@ class OrderFollower:
                 self._fail(error)
             self.quiet_s = min(QUIET_MAX_S, self.quiet_s * 2)  # the API is busy or away: ask again later
             return
+        if not isinstance(order, dict):  # not the JSON an order is: as if the API were away
+            self.quiet_s = min(QUIET_MAX_S, self.quiet_s * 2)
+            return
         if self._deliver(updates_from({"type": "snapshot", "order": order, "history": order.get("history") or []})):
-            self.stats["repairs"] += 1
             if self.socket is not None:
                 await self._subscribe()  # the stream missed it, so the engine dropped this connection: back on
         else:
@@ -115,7 +116,7 @@ class OrderFollower:
         while True:
             try:
                 async with self.session.ws_connect(self.ws_url, headers=self.headers, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as socket:
-                    self.stats["connects"] += 1
+                    self.connects += 1
                     self.socket, retries = socket, 0
                     await self._subscribe()
                     self._opened.set()
@@ -126,7 +127,7 @@ class OrderFollower:
                     raise CliError(f"the WebSocket refused the connection: HTTP {error.status}{refused}", EXIT_FAILED,
                                    error_code="WEBSOCKET_REFUSED", status=error.status) from error  # fmt: skip
             except aiohttp.ClientConnectionError as error:
-                if not self.stats["connects"]:  # never opened: most likely the wrong URL
+                if not self.connects:  # never opened: most likely the wrong URL
                     raise CliError(f"could not open the WebSocket at {self.ws_url}: {error}", EXIT_UNREACHABLE) from error
             finally:
                 self.socket = None
@@ -138,7 +139,6 @@ class OrderFollower:
         if socket is None or socket.closed:
             return
         self.last_sent = time.monotonic()
-        self.stats["subscribes"] += 1
         try:
             await socket.send_str(json.dumps({"action": "subscribe", "orderId": self.order_id}))
         except (ConnectionError, RuntimeError):
