@@ -17,6 +17,7 @@ from typing import Any
 
 from localcloud.lifeline import die_with_parent
 from localcloud.runtime import DEFAULT_MAX_INSTANCES
+from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -62,8 +63,11 @@ async def _up(args: argparse.Namespace) -> int:
         parameters=parameters,
         prewarm=not args.no_prewarm,
         lose_disconnects=args.lose_disconnects,
+        ws_idle_timeout_s=args.ws_idle_timeout,
+        ws_max_duration_s=args.ws_max_duration,
         meter=args.meter,
         max_instances=args.max_instances,
+        allowed_hosts=tuple(args.allow_host),
     )
     config.sam_env_vars = Path(args.sam_env_vars or config.template.resolve().parent / sam_local.ENV_VARS_FILE)
     cloud = LocalCloud(config, LogPrinter(show_metrics=args.show_metrics, quiet=args.quiet))
@@ -102,9 +106,14 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
     up = subcommands.add_parser("up", help="start the local cloud from template.yaml (no Docker, no AWS account)",
                                 description="Start the whole application locally: moto as the AWS endpoint (unless AWS_ENDPOINT_URL "
                                 "is set or --localstack is given), tables and queues from template.yaml, every function, the HTTP and "
-                                "WebSocket APIs and the SQS / DynamoDB Streams event sources. Ctrl-C drains in-flight invocations and stops.")  # fmt: skip
+                                "WebSocket APIs and the SQS / DynamoDB Streams event sources. Ctrl-C ends scheduled runs (the trigger's ticking) "
+                                "at once, lets the order work in flight finish, says what it waits for, and stops. Everything is "
+                                "in memory: a restart starts empty, with a new demo key.")  # fmt: skip
     up.add_argument("--template", help="SAM template to run (default: the project's template.yaml)")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    up.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                    help="a host name the servers answer besides localhost, loopback addresses and --host, repeatable "
+                    "(a request naming any other Host is refused with 403: DNS rebinding protection)")  # fmt: skip
     up.add_argument("--http-port", type=int, default=3000, help="HTTP API port (default 3000; 0 picks a free one)")
     up.add_argument("--ws-port", type=int, default=3001, help="WebSocket API port (default 3001; 0 picks a free one)")
     up.add_argument("--aws-port", type=int, default=4566,
@@ -131,6 +140,12 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
     up.add_argument("--meter", action="store_true",
                     help="count AWS calls, DynamoDB request units, simulated waits and log bytes per function "
                     "(shown at /_localcloud/stats; used by the cost benchmark)")  # fmt: skip
+    up.add_argument("--ws-idle-timeout", type=float, default=IDLE_TIMEOUT_S, metavar="SECONDS",
+                    help=f"close a WebSocket connection with no message either way for this long, as API Gateway does "
+                    f"(default {IDLE_TIMEOUT_S:.0f}: its 10 minutes; shorter to see how a client copes)")  # fmt: skip
+    up.add_argument("--ws-max-duration", type=float, default=MAX_CONNECTION_DURATION_S, metavar="SECONDS",
+                    help=f"close every WebSocket connection after this long, as API Gateway does (default "
+                    f"{MAX_CONNECTION_DURATION_S:.0f}: its 2 hours; shorter to see a client reconnect)")  # fmt: skip
     up.add_argument("--lose-disconnects", action="store_true",
                     help="fault injection: never deliver $disconnect (API Gateway only promises best effort), so stale "
                     "connections are cleaned up by 410 Gone")  # fmt: skip

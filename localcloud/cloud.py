@@ -19,6 +19,7 @@ from botocore.config import Config
 from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
 from localcloud.demo_key import create_demo_key
 from localcloud.endpoint import MotoServer, wait_until_up
+from localcloud.host_guard import AllowedHosts
 from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
 from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
@@ -27,13 +28,16 @@ from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi
 from localcloud import sam_local
+from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
 from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.stack_outputs import stack_outputs
 from localcloud.template import REGION, Template
+from localcloud.wire_errors import JsonErrorsRunner
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 DEFAULT_CLIENT_API = "http://127.0.0.1:3000"  # where `solroute submit` looks unless given --api
+DRAIN_REPORT_EVERY_S = 5.0  # how often Ctrl-C says what it still waits for
 
 
 @dataclass
@@ -49,9 +53,12 @@ class CloudConfig:
     parameters: dict[str, str] = field(default_factory=dict)
     prewarm: bool = True
     lose_disconnects: bool = False
+    ws_idle_timeout_s: float = IDLE_TIMEOUT_S  # API Gateway's, unless shortened to see how a client copes
+    ws_max_duration_s: float = MAX_CONNECTION_DURATION_S
     max_instances: int = DEFAULT_MAX_INSTANCES  # warm instances per function on this machine
     meter: bool = False  # count AWS calls, request units, sleeps and log bytes (cost benchmark)
     sam_env_vars: Path | None = None  # where to write `sam local`'s --env-vars file (localcloud.sam_local)
+    allowed_hosts: tuple[str, ...] = ()  # names its servers answer besides localhost and loopback (host_guard)
 
 
 class LocalCloud:
@@ -77,6 +84,7 @@ class LocalCloud:
         self.ready = False  # every function and event source has started (GET /_localcloud/health)
         self.outputs: dict[str, str] = {}  # the template's Outputs as deployed here
         self.demo_key: str | None = None  # issued at start when the template keeps API keys
+        self.allowed_hosts = AllowedHosts.serving(config.host, config.allowed_hosts)  # on every server it runs
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -108,7 +116,7 @@ class LocalCloud:
             await loop.run_in_executor(self._pool, wait_until_up, self.endpoint)
             self.log(f"using the AWS endpoint at {self.endpoint}")
         else:
-            self.moto = MotoServer(self.config.host, self.config.aws_port, meter=self.config.meter)
+            self.moto = MotoServer(self.config.host, self.config.aws_port, meter=self.config.meter, allowed_hosts=self.allowed_hosts)
             self.endpoint = await loop.run_in_executor(self._pool, self.moto.start)
             self.sqs = LocalSqs()
             sqs_port = await self._serve(self.sqs.app(), self.config.sqs_port)
@@ -173,7 +181,7 @@ class LocalCloud:
         return [HttpRoute(r.method, r.path, r.function, r.authorizer) for r in self.template.http_routes()]
 
     async def _serve(self, app: web.Application, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = JsonErrorsRunner(self.allowed_hosts.guard(app), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, port, reuse_address=True)
         await site.start()
@@ -216,6 +224,8 @@ class LocalCloud:
             self.functions.__getitem__,
             api.logical_id.lower(),
             self.config.lose_disconnects,
+            idle_timeout_s=self.config.ws_idle_timeout_s,
+            max_duration_s=self.config.ws_max_duration_s,
             authorizer=api.authorizer,
         )
         self._ws_stage = api.stage
@@ -294,11 +304,35 @@ class LocalCloud:
                 *([f"  SQS endpoint   {self.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if self.sqs_endpoint else []),
                 f"  Stats          {self.http_url}/_localcloud/stats",
                 *([f"  API key        {self.demo_key}   (demo key: send it as x-api-key, or ?apiKey= on the WebSocket)"] if self.demo_key else []),
+                *self._settings_lines(),
                 "",
                 f"  Try:  .venv/bin/solroute submit SOL USDC 1.5{self._api_option()}     Stop: Ctrl-C",
                 "",
             ]
         )
+
+    def _ticking(self) -> list[str]:
+        """The functions a schedule runs (housekeeping loops, not order work)."""
+        return [k for k, f in self.functions.items() if any(e.type in ("Schedule", "ScheduleV2") for e in f.spec.events)]
+
+    def _settings_lines(self) -> list[str]:
+        """What this run does differently from template.yaml's defaults, and where its data lives."""
+        given = self.config.parameters
+        overrides = ", ".join(f"{name}={value}" for name, value in given.items() if name != "FaultInjection")
+        faults = self.template.parameters.get("FaultInjection", "")
+        lines = [
+            f"  Overrides      {overrides or 'none'}   (--param; everything else as {self.config.template.name} declares it)",
+            f"  Faults         {faults or 'none'}   (chaos mode, FaultInjection: README, Chaos mode)",
+        ]
+        config, ws_default = self.config, CloudConfig()
+        if (config.ws_idle_timeout_s, config.ws_max_duration_s) != (ws_default.ws_idle_timeout_s, ws_default.ws_max_duration_s):
+            lines.append(f"  WebSocket      idle close after {config.ws_idle_timeout_s:g} s, every connection closed after "
+                         f"{config.ws_max_duration_s:g} s (API Gateway: 600 s and 7200 s)")  # fmt: skip
+        if self.moto:
+            lines.append("  Data           in memory: a restart starts empty (no orders, no keys, a new demo key)")
+        else:
+            lines.append(f"  Data           kept at {self.endpoint}: a restart finds it there (and issues a new demo key)")
+        return lines
 
     def _has_console(self) -> bool:
         return any(route.path == "/" and route.method in ("GET", "ANY") for route in self._http_routes())
@@ -308,9 +342,22 @@ class LocalCloud:
         return "" if self.http_url == DEFAULT_CLIENT_API else f" --api {self.http_url}"
 
     async def stop(self) -> None:
-        self.log("stopping: draining in-flight invocations")
-        await asyncio.gather(*(s.stop() for s in self.sources), return_exceptions=True)
-        await asyncio.gather(*(i.stop() for i in self.invokers.values()), return_exceptions=True)
+        """Ctrl-C: take no new work, end the ticking runs at once, let the order work in flight finish."""
+        self.log("stopping: no new invocations from now on")
+        draining = asyncio.gather(*(s.stop() for s in self.sources), *(i.stop() for i in self.invokers.values()), return_exceptions=True)
+        # A scheduled function's run (the trigger ticks for a minute while a limit order is open)
+        # is ended now, as Lambda ends one at its timeout: the next run, after a restart, picks up
+        # where it left off. Anything else in flight is order work: it finishes first.
+        ticking = self._ticking()
+        while not draining.done():
+            for logical_id in ticking:  # again each round: a run may have been starting the moment before
+                ended = self.functions[logical_id].end_in_flight("ended by the local cloud's shutdown (a scheduled run; the next one picks up)")
+                if ended:
+                    self.log(f"stopping: ended {ended} run(s) of {logical_id} at once (scheduled work; the next run picks up where it left off)")
+            waiting = {k: f.stats.in_flight for k, f in self.functions.items() if f.stats.in_flight and k not in ticking}
+            if waiting:
+                self.log("stopping: waiting for the order work in flight to finish: " + ", ".join(f"{k} ({n})" for k, n in waiting.items()))
+            await asyncio.wait({draining}, timeout=DRAIN_REPORT_EVERY_S)
         if self.websocket:
             await self.websocket.close_all()
         for runner in self._runners:

@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
+from localcloud.host_guard import ENV as HOSTS_ENV
+from localcloud.host_guard import AllowedHosts
 from localcloud.lifeline import child_env
 
 
@@ -43,10 +45,11 @@ class MotoServer:
     """moto's DynamoDB and DynamoDB Streams in a child process: it gets its own core, and
     dies with us (localcloud.moto_dynamodb)."""
 
-    def __init__(self, host: str, port: int, meter: bool = False) -> None:
+    def __init__(self, host: str, port: int, meter: bool = False, allowed_hosts: AllowedHosts | None = None) -> None:
         self.host = host
         self.port = port
         self.meter = meter
+        self.allowed_hosts = allowed_hosts
         self.url = f"http://{host}:{port}"
         self.process: subprocess.Popen | None = None
 
@@ -57,6 +60,8 @@ class MotoServer:
                 f"Stop it, pass --aws-port, or set AWS_ENDPOINT_URL to use it."
             )
         env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true", "PYTHONUNBUFFERED": "1"}
+        if self.allowed_hosts is not None:
+            env[HOSTS_ENV] = self.allowed_hosts.to_env()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "localcloud.moto_dynamodb", self.host, str(self.port), *(["--meter"] if self.meter else [])],
             stdout=subprocess.DEVNULL,

@@ -40,6 +40,7 @@ from moto.dynamodbstreams.responses import DynamoDBStreamsHandler  # noqa: E402
 from localcloud.dynamodb_bill import DynamoDbBill  # noqa: E402
 from localcloud.lifeline import die_with_parent  # noqa: E402
 from localcloud.events import STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
+from localcloud.host_guard import AllowedHosts  # noqa: E402
 
 MAX_WAIT_MS = 20_000
 REGION = "us-east-1"
@@ -122,6 +123,9 @@ def application(meter: bool = False) -> web.Application:
         return web.json_response({"status": "running", "services": ["dynamodb", "dynamodbstreams"]})
 
     app = web.Application(client_max_size=16 * 1024 * 1024)
+    allowed = AllowedHosts.from_env()  # the local cloud's (host_guard): a rebound page reads no table
+    if allowed is not None:
+        allowed.guard(app)
     app.on_startup.append(on_startup)
     app.router.add_get("/_localcloud/usage", usage)
     app.router.add_get("/", root)

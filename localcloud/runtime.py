@@ -87,6 +87,7 @@ class Worker:
         self.init_ms = 0.0  # the import, as the worker measured it
         self.init_s = 0.0  # from starting the process until it was ready (or given up on)
         self.killed = False
+        self.ended_by: str | None = None  # why the local cloud ended its invocation, when it did
         self._log_task: asyncio.Task | None = None
 
     async def start(self, timeout_s: float) -> dict:
@@ -313,7 +314,7 @@ class LocalFunction:
                 return self._timed_out(request_id, cold)
             except (ConnectionError, ValueError) as crash:
                 worker.kill()
-                error = {"errorType": "Runtime.ExitError", "errorMessage": f"the function's process exited: {crash}"}
+                error = {"errorType": "Runtime.ExitError", "errorMessage": worker.ended_by or f"the function's process exited: {crash}"}
                 self.log(request_id, error["errorMessage"])
                 return self._finish(Invocation(request_id, False, error=error))
             duration = (time.perf_counter() - started + suppressed_init_s) * 1000
@@ -350,6 +351,14 @@ class LocalFunction:
         if not invocation.ok:
             self.stats.errors += 1
         return invocation
+
+    def end_in_flight(self, reason: str) -> int:
+        """End the invocations running now (their process is stopped, as at a timeout); how many."""
+        running = [w for w in self._busy if w.request_id is not None and w.alive]
+        for worker in running:
+            worker.ended_by = reason
+            worker.kill()
+        return len(running)
 
     async def stop(self) -> None:
         workers, self._idle = self._idle + list(self._busy), []

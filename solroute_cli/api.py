@@ -1,10 +1,14 @@
 """Calls to the engine's HTTP API, with its errors turned into CliError; the API key they send;
-the commands a hint suggests (with the --api in use)."""
+the commands a hint suggests (as the user ran solroute, with the --api in use)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
 from typing import Any, Self
 
 import aiohttp
@@ -16,11 +20,27 @@ API_URL_ENV, API_KEY_ENV, WS_URL_ENV = "SOLROUTE_API_URL", "SOLROUTE_API_KEY", "
 HEALTH_PATH = "/_localcloud/health"  # the local cloud's own page (not the engine's API)
 
 
+def program() -> str:
+    """The command that runs solroute, as the user can paste it back: `solroute` when that name on
+    the PATH is this very script, else the path it was run by (`.venv/bin/solroute`, which is not
+    on the PATH `make install` leaves), or `python -m solroute_cli` when run that way."""
+    ran = Path(sys.argv[0] if sys.argv else "")
+    if ran.name == "__main__.py" and ran.parent.name == "solroute_cli":
+        python = (getattr(sys, "orig_argv", None) or [sys.executable])[0]
+        return f"{shlex.quote(python)} -m solroute_cli"
+    if ran.name != "solroute":  # called from Python (a test, another program): the script's name
+        return "solroute"
+    on_path = shutil.which("solroute")
+    if on_path and ran.exists() and os.path.samefile(on_path, ran):
+        return "solroute"
+    return shlex.quote(str(sys.argv[0]))
+
+
 def hint(command: str, api: str) -> str:
-    """`solroute COMMAND` as the user can paste it: with --api when a bare command would reach
-    another API than ``api`` (the bare one reaches SOLROUTE_API_URL, else the default)."""
+    """`solroute COMMAND` as the user can paste it (see program): with --api when a bare command
+    would reach another API than ``api`` (the bare one reaches SOLROUTE_API_URL, else the default)."""
     bare = (os.environ.get(API_URL_ENV) or DEFAULT_API).rstrip("/")
-    return f"solroute {command}" if api.rstrip("/") == bare else f"solroute {command} --api {api}"
+    return f"{program()} {command}" if api.rstrip("/") == bare else f"{program()} {command} --api {api}"
 
 
 def no_key(api: str) -> str:
@@ -30,8 +50,15 @@ def no_key(api: str) -> str:
     )
 
 
+def refused_key(api: str) -> str:
+    return (
+        f"pass --api-key or set {API_KEY_ENV}; a restarted local cloud has a new demo key (its banner and {HEALTH_PATH} show it), "
+        f"and `{hint('keys create --name NAME', api)}` issues a key"
+    )
+
+
 def unreachable(api: str) -> CliError:
-    return CliError(f"the local cloud is not running at {api}: start it with `make run` (or `solroute up`), or pass --api", EXIT_UNREACHABLE)
+    return CliError(f"the local cloud is not running at {api}: start it with `make run` (or `{program()} up`), or pass --api", EXIT_UNREACHABLE)
 
 
 async def request(session: aiohttp.ClientSession, method: str, url: str, api: str, **kwargs: Any) -> tuple[int, Any]:
@@ -46,16 +73,30 @@ async def request(session: aiohttp.ClientSession, method: str, url: str, api: st
         raise unreachable(api) from error
 
 
+# API Gateway answers some requests itself, as {"message": "..."}: these name them as the engine would.
+GATEWAY_CODES = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 413: "REQUEST_TOO_LARGE", 429: "TOO_MANY_REQUESTS",
+                 500: "INTERNAL_ERROR", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}  # fmt: skip
+
+
 def raise_for_error(status: int, body: Any, api: str) -> None:
-    if status >= 400:
-        error = body.get("error", {}) if isinstance(body, dict) else {}
-        message = error.get("message") or str(body)
-        details = error.get("details")
-        if isinstance(details, list) and details:
-            message += "\n" + "\n".join(f"  - {d.get('field')}: {d.get('message')}" for d in details)
-        if status in (401, 403) and not error:
-            message = f"the API key was refused (a new local cloud issues a new demo key). {no_key(api)}"
-        raise CliError(f"HTTP {status} {error.get('code', '')}: {message}".strip(), EXIT_FAILED)
+    """A CliError for an HTTP error, whichever answered it: the engine ({"error": {"code",
+    "message", "details"}}), API Gateway itself ({"message": "..."}), or something else (text)."""
+    if status < 400:
+        return
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        code, message, details = error.get("code") or GATEWAY_CODES.get(status), str(error.get("message") or body), error.get("details")
+    elif isinstance(body, dict) and isinstance(body.get("message"), str):
+        code, message, details = GATEWAY_CODES.get(status), body["message"], None
+    else:
+        code, message, details = GATEWAY_CODES.get(status), (str(body).strip() or "no message")[:500], None
+    shown = message
+    if isinstance(details, list) and details:
+        shown += "\n" + "\n".join(f"  - {d.get('field')}: {d.get('message')}" for d in details if isinstance(d, dict))
+    if status in (401, 403):
+        shown += f" (the API key was refused): {refused_key(api)}"
+    code = code or f"HTTP_{status}"
+    raise CliError(f"HTTP {status} {code}: {shown}", EXIT_FAILED, error_code=code, status=status, details=details, api_message=message)
 
 
 async def local_cloud_health(session: aiohttp.ClientSession, api: str) -> dict | None:

@@ -13,7 +13,8 @@ from rich.text import Text
 from solroute_cli.api import Api, hint
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from solroute_cli.views import Offsets, final_report, order_view, orders_table, quote_view, stdout, timeline
-from solroute_cli.watch import FINAL, follow
+from solroute_cli.follow import follow
+from solroute_cli.watch import FINAL
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,16 @@ async def _follow(client: Client, api: Api, ws_url: str, order_id: str, timeout:
     """Show each status until the order is final, then (as text) its route and fill; the exit code it gives."""
     offsets = Offsets()
     with timeline(client.as_json, console, offsets) as show:
-        final = await follow(api.session, ws_url, order_id, timeout, show, api.headers, client.hint(f"get {order_id}"))
+        final = await follow(api.session, ws_url, order_id, timeout, show, lambda: _read_order(api, order_id), api.headers, client.hint(f"get {order_id}"))
     if not client.as_json:
         for line in final_report(final, offsets):
             say(console, line)
     return EXIT_OK if final["status"] == "confirmed" else EXIT_FAILED
+
+
+async def _read_order(api: Api, order_id: str) -> dict:
+    _, order = await api.call("GET", f"/api/orders/{order_id}")
+    return order
 
 
 def lifecycle_fields(limit: str | None, expires: str | None, deadline: str | None) -> dict[str, Any]:

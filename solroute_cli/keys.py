@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from solroute_cli.api import hint, local_cloud_health
+from solroute_cli.api import hint, local_cloud_health, program
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, CliError
 from solroute_cli.views import keys_table, stdout
 
@@ -101,7 +101,7 @@ class Target:
         """`solroute keys COMMAND` run against the same keys."""
         if not self.stack_name:
             return hint(f"keys {command}", self.api)
-        return f"solroute keys {command} --stack-name {self.stack_name}" + (f" --region {self.region}" if self.region else "")
+        return f"{program()} keys {command} --stack-name {self.stack_name}" + (f" --region {self.region}" if self.region else "")
 
 
 @dataclass

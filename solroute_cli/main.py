@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json as json_module  # the commands' --json option is named json
 import sys
 from collections.abc import Coroutine
 from typing import Annotated, Any
@@ -82,12 +83,16 @@ ExcludeDexes = Annotated[str | None, typer.Option(help="Never these venues, comm
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for a final status.")]
 
 
-def run(command: str, work: Coroutine[Any, Any, int]) -> None:
-    """Run ``command``'s work; a CliError is `solroute COMMAND: message` on stderr, and its exit code."""
+def run(command: str, work: Coroutine[Any, Any, int], as_json: bool = False) -> None:
+    """Run ``command``'s work; a CliError is `solroute COMMAND: message` on stderr (under --json,
+    one JSON object on stdout: scripts read one stream), and its exit code."""
     try:
         code = asyncio.run(work)
     except CliError as error:
-        print(f"solroute {command}: {error}", file=sys.stderr)
+        if as_json:
+            print(json_module.dumps(error.as_json()), flush=True)
+        else:
+            print(f"solroute {command}: {error}", file=sys.stderr)
         code = error.code
     if code:
         raise typer.Exit(code)
@@ -99,7 +104,7 @@ def quote(
     dexes: Dexes = None, exclude_dexes: ExcludeDexes = None, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
 ) -> None:  # fmt: skip
     """Quote every route (each venue, the best split, the best two-hop) without trading; prints a quoteId (exit 1 without one)."""
-    run("quote", commands.quote(Client(api, api_key, json), Trade(token_in, token_out, amount, slippage, max_price_impact, dexes, exclude_dexes)))
+    run("quote", commands.quote(Client(api, api_key, json), Trade(token_in, token_out, amount, slippage, max_price_impact, dexes, exclude_dexes)), json)
 
 
 ORDER = "Order"
@@ -127,7 +132,7 @@ def submit(
     Exit 0 when it is confirmed, 1 when it failed, expired or was cancelled."""
     trade = Trade(token_in, token_out, amount, slippage, max_price_impact, dexes, exclude_dexes)
     placing = Placing(limit, expires, deadline, quote_id, wallet, idempotency_key, no_watch, timeout)
-    run("submit", commands.submit(Client(api, api_key, json), trade, placing))
+    run("submit", commands.submit(Client(api, api_key, json), trade, placing), json)
 
 
 @app.command(cls=Command)
@@ -140,19 +145,19 @@ def watch(
     """Follow an order until it is final: its history so far, then each status as it happens.
 
     Exit 0 when it is confirmed, 1 when it failed, expired or was cancelled (at once if it already was)."""
-    run("watch", commands.watch(Client(api, api_key, json), order_id, ws, timeout))
+    run("watch", commands.watch(Client(api, api_key, json), order_id, ws, timeout), json)
 
 
 @app.command(cls=Command)
 def get(order_id: OrderId, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False) -> None:
     """Show one order: its history, the venues' quotes, the route and its legs, the fill or why it failed."""
-    run("get", commands.get(Client(api, api_key, json), order_id))
+    run("get", commands.get(Client(api, api_key, json), order_id), json)
 
 
 @app.command(cls=Command)
 def cancel(order_id: OrderId, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False) -> None:
     """Cancel an order that has not started routing (open or pending); says where it is when it is too late (exit 1)."""
-    run("cancel", commands.cancel(Client(api, api_key, json), order_id))
+    run("cancel", commands.cancel(Client(api, api_key, json), order_id), json)
 
 
 @app.command("list", cls=Command)
@@ -163,7 +168,7 @@ def list_orders(
     api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
 ) -> None:  # fmt: skip
     """List your orders (those of the API key's owner), newest first."""
-    run("list", commands.list_orders(Client(api, api_key, json), wallet, limit, cursor))
+    run("list", commands.list_orders(Client(api, api_key, json), wallet, limit, cursor), json)
 
 
 @app.command(
@@ -203,32 +208,36 @@ def keys_create(
     api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False,
 ) -> None:  # fmt: skip
     """Issue a key and print it (once: only its hash is stored)."""
-    run("keys create", keys.create(keys.Target(api, stack_name, region, json), name, rate, webhook_url))
+    run("keys create", keys.create(keys.Target(api, stack_name, region, json), name, rate, webhook_url), json)
 
 
 @keys_app.command("list", cls=Command)
 def keys_list(api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False) -> None:
     """List the keys: id, name, owner, rate, created, revoked (never the key)."""
-    run("keys list", keys.list_keys(keys.Target(api, stack_name, region, json)))
+    run("keys list", keys.list_keys(keys.Target(api, stack_name, region, json)), json)
 
 
 @keys_app.command("revoke", cls=Command)
 def keys_revoke(key_id: KeyId, api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False) -> None:
     """Refuse a key from now on."""
-    run("keys revoke", keys.revoke(keys.Target(api, stack_name, region, json), key_id))
+    run("keys revoke", keys.revoke(keys.Target(api, stack_name, region, json), key_id), json)
 
 
 @keys_app.command("webhook-secret", cls=Command)
 def keys_webhook_secret(key_id: KeyId, api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False) -> None:
     """Print the secret that signs a key's webhooks (X-Solroute-Signature; docs/webhooks.md)."""
-    run("keys webhook-secret", keys.webhook_secret(keys.Target(api, stack_name, region, json), key_id))
+    run("keys webhook-secret", keys.webhook_secret(keys.Target(api, stack_name, region, json), key_id), json)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run `solroute ARGV`; the exit code (0 ok, 1 failed, 2 usage, 3 unreachable, 130 Ctrl-C)."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        code = typer.main.get_command(app).main(args=argv, prog_name="solroute", standalone_mode=False)
+        code = typer.main.get_command(app).main(args=args, prog_name="solroute", standalone_mode=False)
     except typer.TyperException as error:  # a usage error: shown as typer shows it when it exits itself
+        if "--json" in args and "up" not in args[:1]:  # a script asked for JSON: its error is JSON too
+            print(json_module.dumps(CliError(error.format_message(), EXIT_USAGE).as_json()), flush=True)
+            return error.exit_code
         from typer.rich_utils import rich_format_error
 
         rich_format_error(error)  # type: ignore[arg-type]

@@ -1,15 +1,10 @@
-"""Follow one order over the WebSocket API until it is final, handing each status once, in seq
-order, to a view (views.timeline); and the words a status is shown with."""
+"""An order's statuses as a client receives them: from a WebSocket message or a read of the order,
+each once and in seq order (InOrder), and the words a status is shown with. follow.py follows an
+order with them."""
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
-
-import aiohttp
-
-from solroute_cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, CliError
+from solroute_cli.errors import EXIT_FAILED, CliError
 
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
 FINAL = ("confirmed", "failed", "expired", "cancelled")
@@ -39,36 +34,6 @@ def progress(status: str) -> str:
     return " ▸ ".join(s.upper() if i == reached else s for i, s in enumerate(STEPS[: reached + 1]))
 
 
-async def follow(
-    session: aiohttp.ClientSession, ws_url: str, order_id: str, timeout_s: float, show: Callable[[dict], None],
-    headers: dict[str, str] | None = None, where_hint: str = "",
-) -> dict:  # fmt: skip
-    """Subscribe to ``order_id`` and pass each status to ``show`` once, in seq order, until one is
-    final; returns that one. ``headers`` go with the handshake: the API key, which $connect's
-    authorizer reads. ``where_hint`` (the `solroute get` to run) ends the timeout's message."""
-    in_order, final = InOrder(), None
-    try:
-        async with session.ws_connect(ws_url, headers=headers, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as socket:
-            await socket.send_str(json.dumps({"action": "subscribe", "orderId": order_id}))
-            deadline = time.monotonic() + timeout_s
-            while final is None:
-                message = await socket.receive(timeout=max(0.1, deadline - time.monotonic()))
-                if message.type != aiohttp.WSMsgType.TEXT:
-                    raise CliError("the WebSocket closed before the order was final", EXIT_FAILED)
-                for update in in_order.add(updates_from(json.loads(message.data))):
-                    show(update)
-                    if update["status"] in FINAL:
-                        final = update
-    except TimeoutError as error:
-        raise CliError(f"order {order_id} was not final after {timeout_s:.0f} s; `{where_hint}` shows where it is", EXIT_FAILED) from error
-    except aiohttp.WSServerHandshakeError as error:
-        refused = " (the API key was refused)" if error.status in (401, 403) else ""
-        raise CliError(f"the WebSocket refused the connection: HTTP {error.status}{refused}", EXIT_FAILED) from error
-    except aiohttp.ClientConnectionError as error:
-        raise CliError(f"could not open the WebSocket at {ws_url}: {error}", EXIT_UNREACHABLE) from error
-    return final
-
-
 class InOrder:
     """Each status once, in seq order. A live update can arrive before the subscription's
     snapshot (the broadcast overtakes it); showing it at once would skip the statuses before it
@@ -93,7 +58,8 @@ class InOrder:
 
 def updates_from(payload: dict) -> list[dict]:
     if payload.get("type") == "error":
-        raise CliError(f"WebSocket error: {payload['error']['message']}", EXIT_FAILED)
+        error = payload.get("error") or {}
+        raise CliError(f"WebSocket error: {error.get('message')}", EXIT_FAILED, error_code=error.get("code"), details=error.get("details"))
     if payload.get("type") == "snapshot":
         order = payload["order"]
         # A snapshot carries the history; show each step it has with what is known now.

@@ -59,15 +59,30 @@ class StandIn:
     orders: dict[str, dict] = field(default_factory=dict)
     # Sent on the WebSocket after the subscribe message, in order; it then stays open until the client leaves.
     frames: list[dict] = field(default_factory=list)
+    # Instead of frames: what the k-th subscribe message (counted over every connection) is answered
+    # with; a subscribe past the list is answered with nothing (every push lost). A connection
+    # whose answer has been sent is closed by the server when its index is in close_after.
+    replies: list[list[dict]] | None = None
+    close_after: set[int] = field(default_factory=set)
+    max_connections: int | None = None  # a handshake past it is refused with 503 (the API is away)
     quote: dict | None = None
     page: dict = field(default_factory=lambda: {"orders": [], "cursor": None})
     demo_key: str | None = DEMO_KEY
     health_names_the_websocket: bool = True
     seen: list[tuple[str, str | None, dict]] = field(default_factory=list)
     subscribed: list[dict] = field(default_factory=list)
+    # (status, body): what every /api/ call is answered with instead (an error, in the shape a test picks).
+    refusal: tuple[int, object] | None = None
 
     def app(self) -> web.Application:
-        app = web.Application()
+        @web.middleware
+        async def refusing(request: web.Request, handler):  # noqa: ANN001, ANN202 - aiohttp's middleware signature
+            if self.refusal is None or not request.path.startswith("/api/"):
+                return await handler(request)
+            status, body = self.refusal
+            return web.json_response(body, status=status) if not isinstance(body, str) else web.Response(status=status, text=body)
+
+        app = web.Application(middlewares=[refusing])
         app.router.add_get("/_localcloud/health", self.health)
         app.router.add_post("/api/orders/execute", self.execute)
         app.router.add_get("/ws", self.websocket)
@@ -91,13 +106,23 @@ class StandIn:
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         self.record(request, "WebSocket")
+        if self.max_connections is not None and [what for what, _, _ in self.seen].count("WebSocket") > self.max_connections:
+            return web.Response(status=503, text="Service Unavailable")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
-        self.subscribed.append(json.loads((await socket.receive()).data))
-        for frame in self.frames:
-            await socket.send_str(json.dumps(frame))
-        async for _ in socket:  # until the client closes
-            pass
+        if self.replies is None:
+            self.subscribed.append(json.loads((await socket.receive()).data))
+            for frame in self.frames:
+                await socket.send_str(json.dumps(frame))
+        async for message in socket:  # until the client closes
+            if self.replies is None:
+                continue
+            self.subscribed.append(json.loads(message.data))
+            index = len(self.subscribed) - 1
+            for frame in self.replies[index] if index < len(self.replies) else []:
+                await socket.send_str(json.dumps(frame))
+            if index in self.close_after:
+                await socket.close(code=1001)
         return socket
 
     async def get_order(self, request: web.Request) -> web.Response:

@@ -45,6 +45,24 @@ def failing_cloud():
     assert stop_cloud(running) == 0, running.log()[-3000:]
 
 
+@pytest.fixture(scope="session")
+def lossy_cloud():
+    """Every WebSocket post is lost (chaos mode's ws-gone=1): snapshots and updates alike. A client
+    reaches an order's final status only by reading it."""
+    running = start_cloud([*FAST, "FaultInjection=ws-gone=1"])
+    yield running
+    assert stop_cloud(running) == 0, running.log()[-3000:]
+
+
+@pytest.fixture(scope="session")
+def idle_cloud():
+    """API Gateway's idle close after 2 s instead of 10 minutes: a connection that nobody sends on
+    is closed by the server while the order it follows is still open."""
+    running = start_cloud(FAST, "--ws-idle-timeout", "2")
+    yield running
+    assert stop_cloud(running) == 0, running.log()[-3000:]
+
+
 def run(coroutine):
     return asyncio.run(coroutine)
 

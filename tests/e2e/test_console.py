@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -209,3 +211,98 @@ def test_another_key_clears_the_previous_keys_orders_and_says_why_it_lists_none(
     expect(page.locator("#order")).to_be_hidden()
     expect(page.locator("#orders-table tbody tr")).to_have_count(0)
     expect(page.locator("#orders-note")).to_contain_text("Could not list orders")
+
+
+# -- never trusting one push (docs/clients.md) ------------------------------------------------
+
+
+def console_on(browser: Browser, cloud, fragment: str = "", timings: dict | None = None, storage: dict | None = None) -> tuple[Page, list[str]]:
+    """A console page on ``cloud`` (with its own timings, and localStorage as a returning browser
+    left it); the errors the page throws are collected in the list."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    if timings:
+        context.add_init_script(f"window.SOLROUTE_TIMINGS = {json.dumps(timings)};")
+    for name, value in (storage or {}).items():
+        context.add_init_script(f"localStorage.setItem({json.dumps(name)}, {json.dumps(value)});")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{cloud.http}/{fragment}")
+    return page, errors
+
+
+def websocket_stats(cloud) -> dict:
+    return cloud.stats()["websocket"]
+
+
+def wait_for(condition, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the awaited event did not come"
+        time.sleep(0.05)
+
+
+def open_limit_order(cloud) -> str:
+    """A limit order at twice the market's price (from a quote): it stays open until cancelled."""
+    _, quote = api(cloud, "GET", "/api/quote?tokenIn=SOL&tokenOut=USDC&amountIn=1.5")
+    limit = (Decimal(quote["route"]["amountOut"]) / Decimal("1.5") * 2).quantize(Decimal("0.01"))
+    body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", "type": "limit", "limitPrice": str(limit), "timeInForceSeconds": 600}
+    status, accepted = api(cloud, "POST", "/api/orders/execute", body)
+    assert status == 202, accepted
+    return accepted["orderId"]
+
+
+def test_the_console_reaches_the_true_final_status_when_every_push_is_lost(browser: Browser, lossy_cloud):
+    page, errors = console_on(browser, lossy_cloud)
+    enter_key(page, lossy_cloud.api_key)
+    page.evaluate(RECORD_ARRIVALS)
+    page.fill("#amount", "1.5")
+    page.click("#submit")
+    expect(page.locator("#order-badge")).to_have_text("✓ confirmed", timeout=WAIT_MS)  # read, since nothing was pushed
+    assert page.evaluate("window.arrived") == STEPS, "each status once, in order"
+    order = api(lossy_cloud, "GET", "/api/orders/" + page.evaluate("location.hash").removeprefix("#order="))[1]
+    assert order["status"] == "confirmed"
+    expect(page.locator("#fill")).to_contain_text(f"{order['execution']['amountOut']} USDC")
+    page.context.close()
+    assert not errors, errors
+
+
+def test_the_console_reopens_a_socket_the_server_closes_while_the_order_is_open(browser: Browser, idle_cloud):
+    order_id = open_limit_order(idle_cloud)
+    before = websocket_stats(idle_cloud)["connected"]
+    # No read and no keepalive: only a new connection can bring the cancel.
+    page, errors = console_on(browser, idle_cloud, f"#order={order_id}", {"quietFirstMs": 600000, "keepAliveMs": 600000})
+    expect(page.locator('#timeline li[data-status="open"]')).to_be_visible(timeout=WAIT_MS)
+    wait_for(lambda: websocket_stats(idle_cloud)["connected"] >= before + 2)  # closed for idleness, and opened again
+    assert api(idle_cloud, "DELETE", f"/api/orders/{order_id}")[0] == 200
+    expect(page.locator('#timeline li[data-status="cancelled"]')).to_be_visible(timeout=WAIT_MS)
+    assert timeline(page) == ["open", "cancelled"]
+    page.context.close()
+    assert not errors, errors
+
+
+def test_the_console_keeps_a_quiet_connection_open_with_a_keepalive(browser: Browser, idle_cloud):
+    order_id = open_limit_order(idle_cloud)
+    before = websocket_stats(idle_cloud)
+    page, errors = console_on(browser, idle_cloud, f"#order={order_id}", {"quietFirstMs": 600000, "keepAliveMs": 500})
+    expect(page.locator('#timeline li[data-status="open"]')).to_be_visible(timeout=WAIT_MS)
+    wait_for(lambda: websocket_stats(idle_cloud)["messagesIn"] >= before["messagesIn"] + 8)  # 4 s of keepalives: twice the idle close
+    assert api(idle_cloud, "DELETE", f"/api/orders/{order_id}")[0] == 200
+    expect(page.locator('#timeline li[data-status="cancelled"]')).to_be_visible(timeout=WAIT_MS)
+    assert websocket_stats(idle_cloud)["connected"] == before["connected"] + 1, "one connection, never closed for idleness"
+    page.context.close()
+    assert not errors, errors
+
+
+def test_a_demo_key_kept_from_before_a_restart_gives_way_to_the_new_one_and_a_users_own_key_stays(browser: Browser, cloud):
+    stale = "sr_" + "S" * 40  # the demo key of a local cloud that has since restarted
+    page, errors = console_on(browser, cloud, storage={"solroute.apiKey": stale, "solroute.apiKeyIsDemo": "1"})
+    expect(page.locator("#key-note")).to_contain_text("restarted")
+    assert page.input_value("#api-key") == cloud.api_key
+    page.context.close()
+    own = "sr_" + "O" * 40
+    page, more_errors = console_on(browser, cloud, storage={"solroute.apiKey": own})
+    expect(page.locator("#key-demo")).to_be_visible()
+    assert page.input_value("#api-key") == own, "a key the user saved is never replaced"
+    page.context.close()
+    assert not errors + more_errors

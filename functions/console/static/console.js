@@ -4,12 +4,23 @@
 "use strict";
 
 const KEY_STORAGE = "solroute.apiKey";
+const DEMO_KEY_STORAGE = "solroute.apiKeyIsDemo"; // the key kept is the local cloud's demo key, which a restart changes
 const FINAL = new Set(["confirmed", "failed", "expired", "cancelled"]);
 const CANCELLABLE = new Set(["open", "pending"]);
 const VENUES = ["raydium", "meteora"];
 const ICONS = { open: "◷", pending: "…", routing: "⇆", building: "⚙", submitted: "↗", confirmed: "✓", failed: "✗", expired: "⌛", cancelled: "⊘" };
 const PAGE_SIZE = 10;
 const STATS_EVERY_MS = 5000;
+// Following an order trusts no single push (docs/clients.md): a quiet stream is followed by a read
+// of the order (5 s, doubling to 5 min while nothing changes), a subscribe keeps the connection
+// alive (API Gateway closes one idle for 10 minutes and counts messages, not pings) and repairs it
+// after a lost push, a closed socket is opened again. Tests may shorten them (window.SOLROUTE_TIMINGS).
+const TIMINGS = Object.freeze({
+  quietFirstMs: 5000, quietMaxMs: 300000, keepAliveMs: 300000, reconnectFirstMs: 500, reconnectMaxMs: 10000,
+  ...(window.SOLROUTE_TIMINGS || {}),
+});
+// Error frames that a later subscribe may not meet again: the reads carry on meanwhile.
+const PASSING_ERRORS = new Set(["STORE_BUSY", "TOO_MANY_SUBSCRIBERS", "SERVICE_UNAVAILABLE"]);
 
 const $ = (selector) => document.querySelector(selector);
 const websocketUrl = document.querySelector('meta[name="solroute-websocket"]').content;
@@ -77,8 +88,9 @@ class TicketError extends Error {}
 
 class ApiError extends Error {
   constructor(status, body) {
+    // The engine's {"error": {...}}, or API Gateway's own {"message": "..."} (a refused key, no route).
     const error = (body && body.error) || {};
-    let message = error.message || (typeof body === "string" && body) || `HTTP ${status}`;
+    let message = error.message || (body && typeof body.message === "string" && body.message) || (typeof body === "string" && body) || `HTTP ${status}`;
     if (Array.isArray(error.details) && error.details.length && !error.message) {
       message = error.details.map((d) => `${d.field}: ${d.message}`).join("; ");
     }
@@ -116,8 +128,12 @@ function showKeyNote(text) {
 
 function offerDemoKey(demoKey) {
   $("#key-demo").hidden = false;
-  $("#key-demo").addEventListener("click", () => saveKey(demoKey, "Using the local cloud's demo key."));
-  if (!apiKey()) saveKey(demoKey, "Using the local cloud's demo key (remembered in this browser).");
+  $("#key-demo").addEventListener("click", () => saveKey(demoKey, "Using the local cloud's demo key.", true));
+  if (!apiKey()) saveKey(demoKey, "Using the local cloud's demo key (remembered in this browser).", true);
+  else if (localStorage.getItem(DEMO_KEY_STORAGE) && apiKey() !== demoKey) {
+    // A restarted local cloud starts empty, with a new demo key: the old one is refused everywhere.
+    saveKey(demoKey, "The local cloud restarted (its orders and keys are gone): using its new demo key.", true);
+  }
 }
 
 function setupKey() {
@@ -126,23 +142,26 @@ function setupKey() {
   if (!apiKey()) showKeyNote("Enter your API key (solroute keys create) to trade.");
   $("#key-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    saveKey(input.value.trim(), "Key saved in this browser.");
+    saveKey(input.value.trim(), "Key saved in this browser.", false);
   });
   $("#key-forget").addEventListener("click", () => {
     localStorage.removeItem(KEY_STORAGE);
+    localStorage.removeItem(DEMO_KEY_STORAGE);
     input.value = "";
     forgetView();
     showKeyNote("Key forgotten.");
   });
 }
 
-function saveKey(key, note) {
+function saveKey(key, note, isDemo) {
   if (!key) {
     showKeyNote("Enter a key first.");
     return;
   }
   const previous = apiKey();
   localStorage.setItem(KEY_STORAGE, key);
+  if (isDemo) localStorage.setItem(DEMO_KEY_STORAGE, "1");
+  else localStorage.removeItem(DEMO_KEY_STORAGE);
   $("#api-key").value = key;
   showKeyNote(note);
   if (previous && previous !== key) forgetView(); // nothing of another key's stays on screen
@@ -280,7 +299,8 @@ function setupTicket() {
 
 // ------------------------------------------------------------------ one order, live
 // Each status is shown once and in seq order. The subscription's snapshot holds the whole history
-// up to its seq; a live update can overtake it, so an update past the next expected seq waits.
+// up to its seq; a live update can overtake it, so an update past the next expected seq waits. A
+// read of the order (GET) is handled as a snapshot.
 class OrderView {
   constructor(orderId) {
     this.orderId = orderId;
@@ -290,6 +310,9 @@ class OrderView {
     this.socket = null;
     this.closed = false;
     this.retries = 0;
+    this.lastHeard = this.lastSent = Date.now();
+    this.quietMs = TIMINGS.quietFirstMs;
+    this.timer = null;
     $("#timeline").replaceChildren();
     for (const id of ["#order-quotes", "#order-route", "#order-fill", "#order-failure", "#order-cancel"]) $(id).hidden = true;
     $("#order").hidden = false;
@@ -297,11 +320,12 @@ class OrderView {
     badge($("#order-badge"), "pending");
     $("#order-pair").textContent = "";
     this.connect();
+    this.schedule();
   }
 
   connect() {
     if (!websocketUrl) {
-      this.note("This stack names no WebSocket URL: live updates are off.");
+      this.note("This stack names no WebSocket URL: following by reading the order.");
       return;
     }
     const url = new URL(websocketUrl);
@@ -314,24 +338,79 @@ class OrderView {
       opened = true;
       this.retries = 0;
       this.note("Live: following over the WebSocket.");
-      socket.send(JSON.stringify({ action: "subscribe", orderId: this.orderId }));
+      this.subscribe();
+      this.schedule(); // the keepalive counts from now
     });
-    socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
+    socket.addEventListener("message", (event) => {
+      this.lastHeard = Date.now();
+      let message;
+      try { message = JSON.parse(event.data); } catch (_) { return; }
+      if (this.receive(message)) this.quietMs = TIMINGS.quietFirstMs;
+    });
     socket.addEventListener("close", () => {
+      if (this.socket === socket) this.socket = null;
       if (this.closed || this.isFinal()) return;
-      if (!opened && this.retries >= 3) { // refused each time: most likely the key
-        this.note("Could not connect to the WebSocket API (check the API key); reload to try again.");
+      if (!opened && this.retries >= 3) { // refused each time: most likely the key (reads go on)
+        this.note("Could not connect to the WebSocket API (check the API key); following by reading the order.");
         return;
       }
       // Reconnect; the new subscription's snapshot fills whatever was missed meanwhile.
-      const delay = Math.min(10000, 500 * 2 ** this.retries++);
+      const delay = Math.min(TIMINGS.reconnectMaxMs, TIMINGS.reconnectFirstMs * 2 ** this.retries++);
       this.note(`Connection lost; reconnecting in ${(delay / 1000).toFixed(1)} s…`);
       setTimeout(() => this.closed || this.connect(), delay);
     });
   }
 
+  subscribe() {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    this.lastSent = Date.now();
+    this.socket.send(JSON.stringify({ action: "subscribe", orderId: this.orderId }));
+  }
+
+  // One timer for the two rules on time: a read when the stream is quiet, a keepalive subscribe.
+  schedule() {
+    clearTimeout(this.timer);
+    if (this.closed || this.isFinal()) return;
+    const now = Date.now();
+    // No open socket, no keepalive: a new one subscribes as it opens (the reads go on meanwhile).
+    const open = this.socket && this.socket.readyState === WebSocket.OPEN;
+    const next = Math.min(this.lastHeard + this.quietMs, open ? this.lastSent + TIMINGS.keepAliveMs : Infinity);
+    this.timer = setTimeout(() => this.tick(), Math.max(0, next - now));
+  }
+
+  async tick() {
+    if (this.closed || this.isFinal()) return;
+    if (Date.now() >= this.lastHeard + this.quietMs) await this.read();
+    if (Date.now() >= this.lastSent + TIMINGS.keepAliveMs) this.subscribe();
+    if (!this.closed) this.schedule();
+  }
+
+  async read() {
+    this.lastHeard = Date.now(); // the next read waits a whole quiet period again
+    let order;
+    try {
+      order = await api("GET", `/api/orders/${encodeURIComponent(this.orderId)}`);
+    } catch (error) {
+      if ([400, 401, 403, 404].includes(error.status)) {
+        this.note(`Could not read the order: ${error.message}`);
+        this.close();
+        return;
+      }
+      this.quietMs = Math.min(TIMINGS.quietMaxMs, this.quietMs * 2); // busy or away: ask again later
+      return;
+    }
+    if (this.closed) return;
+    if (this.receive({ type: "snapshot", order, history: order.history || [] })) {
+      this.quietMs = TIMINGS.quietFirstMs;
+      this.subscribe(); // the stream missed it, so the engine dropped this connection: back on
+    } else {
+      this.quietMs = Math.min(TIMINGS.quietMaxMs, this.quietMs * 2);
+    }
+  }
+
   close() {
     this.closed = true;
+    clearTimeout(this.timer);
     if (this.socket) this.socket.close();
   }
 
@@ -343,12 +422,16 @@ class OrderView {
     return this.order !== null && FINAL.has(this.order.status);
   }
 
+  // A message (or a read); true when it showed a status not shown before.
   receive(message) {
+    if (this.closed) return false;
     if (message.type === "error") {
+      if (PASSING_ERRORS.has((message.error || {}).code)) return false;
       this.note(`The engine refused: ${message.error.message}`);
       this.close();
-      return;
+      return false;
     }
+    const before = this.lastSeq;
     if (message.type === "snapshot") {
       if (!this.order || message.order.seq >= this.order.seq) this.order = message.order;
       for (const step of message.history) this.queue(step.seq, step, null);
@@ -356,6 +439,7 @@ class OrderView {
       this.queue(message.seq, message, message);
     }
     this.render();
+    return this.lastSeq > before;
   }
 
   queue(seq, step, update) {

@@ -6,6 +6,14 @@ import re
 # "Payload size: 10 MB" (not increasable). A larger request is 413 {"message": "Request Entity Too Large"}.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+REQUEST_TOO_LARGE_MESSAGE = "Request Entity Too Large"
+# "Total combined size of request line and header values: 10240 bytes" (not increasable), same page.
+# AWS documents the limit, not the answer; the local cloud gives the payload limit's, JSON as every
+# answer of API Gateway's own, and never echoes the request.
+MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES = 10240
+# aiohttp's own limit on a line (8190 bytes by default) is raised above it, so that the HTTP API
+# answers a request over the limit as API Gateway does (localcloud.wire_errors answers the rest).
+MAX_LINE_BYTES = 64 * 1024
 
 # Payload format 2.0: the event's stage is "$default" unless the API has named stages, duplicate
 # headers and query parameters are joined with commas, and cookies come in their own field. A body

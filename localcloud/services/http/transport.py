@@ -10,7 +10,13 @@ from aiohttp import web
 
 from localcloud.runtime import LocalFunction
 from localcloud.services.http.authorizers import HttpAuthorizers
-from localcloud.services.http.constants import DECOMPRESSES_REQUESTS, MAX_PAYLOAD_BYTES
+from localcloud.services.http.constants import (
+    DECOMPRESSES_REQUESTS,
+    MAX_LINE_BYTES,
+    MAX_PAYLOAD_BYTES,
+    MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES,
+    REQUEST_TOO_LARGE_MESSAGE,
+)
 from localcloud.services.http.errors import MalformedResponse, gateway_error, internal_error, not_found
 from localcloud.services.http.payload import build_event, to_http_response
 from localcloud.services.http.routes import HttpRoute
@@ -67,6 +73,13 @@ def make_app(
         return response
 
     @web.middleware
+    async def request_size(request: web.Request, handler: Any) -> web.StreamResponse:
+        line = len(request.method) + len(request.raw_path) + len(" HTTP/1.1") + 1
+        if line + sum(len(value) for _, value in request.raw_headers) > MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES:
+            return gateway_error(413, REQUEST_TOO_LARGE_MESSAGE)
+        return await handler(request)
+
+    @web.middleware
     async def gateway_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         """API Gateway answers its own errors in JSON; so does the local cloud, whatever went wrong."""
         try:
@@ -80,7 +93,8 @@ def make_app(
             return internal_error()
 
     # aiohttp answers 413 to a body over client_max_size, and the middleware makes it API Gateway's JSON.
-    app = web.Application(client_max_size=MAX_PAYLOAD_BYTES, middlewares=[gateway_errors], handler_args={"auto_decompress": DECOMPRESSES_REQUESTS})
+    handler_args = {"auto_decompress": DECOMPRESSES_REQUESTS, "max_line_size": MAX_LINE_BYTES, "max_field_size": MAX_LINE_BYTES}
+    app = web.Application(client_max_size=MAX_PAYLOAD_BYTES, middlewares=[request_size, gateway_errors], handler_args=handler_args)
     if extra:
         extra(app)
     app.router.add_route("*", "/{tail:.*}", handle)

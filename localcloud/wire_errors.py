@@ -1,0 +1,54 @@
+"""A request the local cloud's servers cannot even parse (a line over aiohttp's limit, bytes that
+are not HTTP) is answered in JSON, as API Gateway answers its own errors, and echoes nothing back.
+
+aiohttp answers such a request itself, before any middleware, with a plain-text 400 that quotes
+the offending line, and logs a traceback. JsonErrorsRunner is aiohttp's AppRunner whose
+connections answer {"message": "..."} instead: 413 "Request Entity Too Large" for a line too long
+(the answer the HTTP API gives a request over its size limits, services/http/constants.py), 400
+"Bad Request" for anything else, and log it at debug level only (a port scanner is not an error)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http_exceptions import LineTooLong
+from aiohttp.web_protocol import RequestHandler
+
+from localcloud.services.http.constants import REQUEST_TOO_LARGE_MESSAGE
+
+
+class _JsonErrorsHandler(RequestHandler):
+    __slots__ = ()  # RequestHandler has slots: the class of a connection can then be swapped for this one
+
+    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None, message: str | None = None) -> web.StreamResponse:
+        if request.writer.output_size > 0:  # as aiohttp: a response has begun, the connection is broken
+            raise ConnectionError("Response is sent already, cannot send another response with the error message")
+        if status >= 500:
+            self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
+        else:
+            self.logger.debug("refused a request from %s that is not HTTP aiohttp can read", request.remote, exc_info=exc)
+        if isinstance(exc, LineTooLong):
+            status, text = 413, REQUEST_TOO_LARGE_MESSAGE
+        else:
+            text = "Internal Server Error" if status >= 500 else "Bad Request"
+        response = web.Response(status=status, body=json.dumps({"message": text}).encode(), content_type="application/json")
+        response.force_close()
+        return response
+
+
+class _JsonErrorsServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        handler = super().__call__()
+        handler.__class__ = _JsonErrorsHandler  # the same connection, answering its errors in JSON
+        return handler
+
+
+class JsonErrorsRunner(web.AppRunner):
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        if type(server) is not web.Server:
+            raise RuntimeError("aiohttp's AppRunner no longer makes a plain web.Server: update localcloud.wire_errors")
+        server.__class__ = _JsonErrorsServer
+        return server
