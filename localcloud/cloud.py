@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from aiohttp import web
@@ -131,7 +132,7 @@ class LocalCloud:
             environment = self.deployed.environment(self.template, spec.environment)
             # boto3 sends Lambda calls (and SQS calls, unless the endpoint is LocalStack's) to the
             # local cloud itself, everything else to the AWS endpoint.
-            environment = {"AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint, **environment}
+            environment = {"AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint, **self._webhook_receivers(), **environment}
             if self.sqs_endpoint:
                 environment = {"AWS_ENDPOINT_URL_SQS": self.sqs_endpoint, **environment}
             self.functions[logical_id] = LocalFunction(
@@ -150,6 +151,13 @@ class LocalCloud:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
         await self._start_event_sources()
         self.ready = True
+
+    def _webhook_receivers(self) -> dict[str, str]:
+        """Webhooks may reach a receiver at http://127.0.0.1 on this machine (docs/webhooks.md),
+        but never one of the local cloud's own ports: a webhook must not invoke a function."""
+        urls = (self.http_url, self.ws_url, self.lambda_endpoint, self.sqs_endpoint, self.endpoint)
+        ports = sorted({port for port in (urlsplit(url).port for url in urls if url) if port})
+        return {"WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_CLOSED_LOOPBACK_PORTS": ",".join(map(str, ports))}
 
     def _invoker(self, logical_id: str) -> AsyncInvoker:
         if logical_id not in self.invokers:

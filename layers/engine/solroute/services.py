@@ -245,7 +245,8 @@ def webhook_sender() -> WebhookSender:
     return WebhookSender(
         WebhookSecrets(master), DynamoDeliveryLog(_table(config.orders_table), faults()), clock(),
         max_attempts=config.webhook_max_attempts, backoff_base_seconds=config.webhook_backoff_base_seconds,
-        timeout_seconds=config.webhook_timeout_seconds, allow_loopback=config.webhooks_may_use_loopback,
+        timeout_seconds=config.webhook_timeout_seconds,
+        local_receivers=config.webhook_allow_loopback, closed_local_ports=config.webhook_closed_loopback_ports,
     )  # fmt: skip
 
 
