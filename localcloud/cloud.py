@@ -233,10 +233,13 @@ class LocalCloud:
                 props = self.template.resolve(event.properties, self.deployed.attribute)
                 if event.type == "SQS":
                     queue = queues_by_arn[props["Queue"]]
-                    client = InProcessQueue(self.sqs, queue["url"]) if self.sqs else EndpointQueue(sqs, queue["url"], self._pool)
-                    source: EventSource = SqsEventSource(function, client, queue["arn"], props)
+                    source: EventSource = SqsEventSource(function, self._queue(queue, sqs), queue["arn"], props)
                 elif event.type == "DynamoDB":
-                    source = StreamEventSource(function, streams, props["Stream"], props, self._pool)
+                    on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+                    destination = self._queue(queues_by_arn[on_failure], sqs) if on_failure in queues_by_arn else None
+                    source = StreamEventSource(function, streams, props["Stream"], props, self._pool, on_failure=destination)
+                    if on_failure and destination is None:
+                        source.unsupported = f"OnFailure {on_failure} is no SQS queue of the template: discarded batches are only logged"
                 elif event.type in ("Schedule", "ScheduleV2"):
                     schedule = schedule_of(logical_id, event.name, event.type, props, self.deployed.prefix)
                     source = ScheduleEventSource(schedule, self._invoker(logical_id))
@@ -245,6 +248,9 @@ class LocalCloud:
                 await source.start()
                 self.sources.append(source)
                 self.log(f"event source: {source.describe()}", "WARNING" if source.unsupported else "INFO")
+
+    def _queue(self, queue: dict, sqs: Any) -> InProcessQueue | EndpointQueue:
+        return InProcessQueue(self.sqs, queue["url"]) if self.sqs else EndpointQueue(sqs, queue["url"], self._pool)
 
     # ------------------------------------------------------------ status and stop
     def stats(self) -> dict:
