@@ -48,6 +48,7 @@ class Settings(BaseModel):
     # Webhooks (docs/webhooks.md): the delivery queue, attempts per status change, the first
     # retry's delay (each later one doubles, jittered) and how long one POST may take.
     webhook_queue_url: str = Field("", alias="WEBHOOK_QUEUE_URL")
+    webhook_stream_failure_queue_url: str = Field("", alias="WEBHOOK_STREAM_FAILURE_QUEUE_URL")  # set aside, to redrive
     webhook_max_attempts: int = Field(5, alias="WEBHOOK_MAX_ATTEMPTS", ge=1, le=10)
     webhook_backoff_base_seconds: float = Field(2.0, alias="WEBHOOK_BACKOFF_BASE_SECONDS", ge=1)
     webhook_timeout_seconds: float = Field(3.0, alias="WEBHOOK_TIMEOUT_SECONDS", gt=0, le=10)

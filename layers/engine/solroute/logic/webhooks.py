@@ -27,7 +27,6 @@ from typing import Any, Callable, Protocol
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal import webhooks_http
 from solroute.logic.backoff import backoff_seconds
 from solroute.logic.broadcast import status_update
 from solroute.logic.clock import Clock
@@ -162,11 +161,11 @@ class WebhookSender:
         secrets: WebhookSecrets,
         log: DeliveryLog,
         clock: Clock,
+        post: Post,
+        resolve: Resolve,
         max_attempts: int = 5,
         backoff_base_seconds: float = 2.0,
         timeout_seconds: float = 3.0,
-        post: Post = webhooks_http.post,
-        resolve: Resolve = webhooks_http.resolve,
         local_receivers: bool = False,
         closed_local_ports: frozenset[int] = frozenset(),
     ) -> None:

@@ -139,3 +139,7 @@ class DeliveryFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class StreamExpired(Exception):
+    """The orders stream no longer keeps the records a redrive asked for (24 h)."""
