@@ -15,8 +15,8 @@ import aiohttp
 import boto3
 import pytest
 
-from tests.e2e.conftest import FAST, get_order, poll, run, start_cloud, stop_cloud, submit, wait_final
-from tests.e2e.test_webhooks import Receiver
+from tests.e2e.conftest import FAST, run, start_cloud, stop_cloud, submit, wait_final
+from tests.e2e.test_webhooks import Receiver, until_every_status_delivered
 
 KEYS = {"region_name": "us-east-1", "aws_access_key_id": "test", "aws_secret_access_key": "test"}
 SMALLEST = "1024"  # bytes: SQS's least MaximumMessageSize, below a delivery message with this URL
@@ -66,19 +66,9 @@ def _submit_refused(cloud, receiver) -> dict:
 
 def _delivered(cloud, receiver, order: dict) -> dict:
     """The order once each status change of its history shows a delivered attempt."""
-    seqs = {str(h["seq"]) for h in order["history"]}
-
-    async def scenario():
-        async with aiohttp.ClientSession(headers=cloud.headers) as session:
-            return await poll(
-                lambda: get_order(session, cloud.http, order["orderId"]),
-                lambda o: all(any(a["outcome"] == "delivered" for a in (o["webhookDeliveries"] or {}).get(s, [])) for s in seqs),
-                timeout=60, interval=0.2,
-            )  # fmt: skip
-
-    order = run(scenario())
-    posted = sorted(json.loads(b)["seq"] for p, _, b in receiver.requests if p.startswith("/refused") and json.loads(b)["orderId"] == order["orderId"])
-    assert sorted(set(posted)) == sorted(h["seq"] for h in order["history"]), "every status change reached the receiver"
+    order = until_every_status_delivered(cloud, order, timeout=60)
+    posted = {json.loads(b)["seq"] for p, _, b in receiver.requests if p.startswith("/refused") and json.loads(b)["orderId"] == order["orderId"]}
+    assert sorted(posted) == sorted(h["seq"] for h in order["history"]), "every status change reached the receiver"
     return order
 
 
