@@ -12,6 +12,7 @@ import socket
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as ResolveTimeout
+from functools import cache
 from typing import Any, Callable
 
 from solroute.models.addresses import IPAddress
@@ -26,15 +27,22 @@ from solroute.models.webhooks import (
 
 Connect = Callable[..., socket.socket]  # socket.create_connection's signature
 
-# getaddrinfo cannot be given a timeout: it runs on these threads, and a lookup that outlasts
-# the POST's timeout is abandoned (its thread finishes on its own).
-_RESOLVERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
-_TLS = ssl.create_default_context()
+@cache
+def _resolvers() -> ThreadPoolExecutor:
+    """getaddrinfo cannot be given a timeout: it runs on these threads, and a lookup that outlasts
+    the POST's timeout is abandoned (its thread finishes on its own). Made on first use, as the
+    TLS context is: every function imports this module, only the sender POSTs."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 def resolve(host: str, port: int, timeout_s: float) -> list[str]:
     """Every address ``host`` has for TCP, as the resolver answers (OSError or TimeoutError)."""
-    lookup = _RESOLVERS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    lookup = _resolvers().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     try:
         answers = lookup.result(timeout=timeout_s)
     except ResolveTimeout:
@@ -71,11 +79,11 @@ class PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
 
 def post(
     target: WebhookTarget, addresses: list[IPAddress], body: bytes, headers: dict, timeout_s: float,
-    tls: ssl.SSLContext = _TLS, connect: Connect = socket.create_connection,
+    tls: ssl.SSLContext | None = None, connect: Connect = socket.create_connection,
 ) -> int:  # fmt: skip
     """POST ``body`` to ``target`` at one of ``addresses``; the HTTP status it answered."""
     if target.scheme == "https":
-        connection: http.client.HTTPConnection = PinnedHTTPSConnection(target.host, target.port, addresses, timeout_s, connect, context=tls)
+        connection: http.client.HTTPConnection = PinnedHTTPSConnection(target.host, target.port, addresses, timeout_s, connect, context=tls or _tls())
     else:
         connection = PinnedHTTPConnection(target.host, target.port, addresses, timeout_s, connect)
     try:

@@ -9,7 +9,6 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Callable
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from botocore.exceptions import ClientError
 
 from solroute.dal.dynamodb import item_to_order
@@ -26,6 +25,9 @@ def status_change_of(raw: dict) -> Order | None:
     status change of an order with a webhook; None for any other record (the event source's
     filter drops those before an invocation; a redrive reads every record of a range). Raises
     for a record that cannot be read."""
+    # Imported here: only the webhook function reads stream records, and every function imports this module.
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
     record = DynamoDBRecord(raw)
     image = record.dynamodb.new_image if record.dynamodb else None
     if raw.get("eventName") not in ("INSERT", "MODIFY") or not image or image.get("lastChange") != "status" or not image.get("webhookUrl"):
