@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from aiohttp import web
@@ -141,7 +142,7 @@ class LocalCloud:
             environment = self.deployed.environment(self.template, spec.environment)
             # boto3 sends Lambda calls (and SQS calls, unless the endpoint is LocalStack's) to the
             # local cloud itself, everything else to the AWS endpoint.
-            environment = {"AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint, **environment}
+            environment = {"AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint, **self._webhook_receivers(), **environment}
             if self.sqs_endpoint:
                 environment = {"AWS_ENDPOINT_URL_SQS": self.sqs_endpoint, **environment}
             self.functions[logical_id] = LocalFunction(
@@ -163,6 +164,13 @@ class LocalCloud:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
         await self._start_event_sources()
         self.ready = True
+
+    def _webhook_receivers(self) -> dict[str, str]:
+        """Webhooks may reach a receiver at http://127.0.0.1 on this machine (docs/webhooks.md),
+        but never one of the local cloud's own ports: a webhook must not invoke a function."""
+        urls = (self.http_url, self.ws_url, self.lambda_endpoint, self.sqs_endpoint, self.endpoint)
+        ports = sorted({port for port in (urlsplit(url).port for url in urls if url) if port})
+        return {"WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_CLOSED_LOOPBACK_PORTS": ",".join(map(str, ports))}
 
     def _invoker(self, logical_id: str) -> AsyncInvoker:
         if logical_id not in self.invokers:
@@ -240,10 +248,13 @@ class LocalCloud:
                 props = self.template.resolve(event.properties, self.deployed.attribute)
                 if event.type == "SQS":
                     queue = queues_by_arn[props["Queue"]]
-                    client = InProcessQueue(self.sqs, queue["url"]) if self.sqs else EndpointQueue(sqs, queue["url"], self._pool)
-                    source: EventSource = SqsEventSource(function, client, queue["arn"], props)
+                    source: EventSource = SqsEventSource(function, self._queue(queue, sqs), queue["arn"], props)
                 elif event.type == "DynamoDB":
-                    source = StreamEventSource(function, streams, props["Stream"], props, self._pool)
+                    on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+                    destination = self._queue(queues_by_arn[on_failure], sqs) if on_failure in queues_by_arn else None
+                    source = StreamEventSource(function, streams, props["Stream"], props, self._pool, on_failure=destination)
+                    if on_failure and destination is None:
+                        source.unsupported = f"OnFailure {on_failure} is no SQS queue of the template: discarded batches are only logged"
                 elif event.type in ("Schedule", "ScheduleV2"):
                     schedule = schedule_of(logical_id, event.name, event.type, props, self.deployed.prefix)
                     source = ScheduleEventSource(schedule, self._invoker(logical_id))
@@ -252,6 +263,9 @@ class LocalCloud:
                 await source.start()
                 self.sources.append(source)
                 self.log(f"event source: {source.describe()}", "WARNING" if source.unsupported else "INFO")
+
+    def _queue(self, queue: dict, sqs: Any) -> InProcessQueue | EndpointQueue:
+        return InProcessQueue(self.sqs, queue["url"]) if self.sqs else EndpointQueue(sqs, queue["url"], self._pool)
 
     # ------------------------------------------------------------ status and stop
     def stats(self) -> dict:

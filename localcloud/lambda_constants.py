@@ -58,3 +58,8 @@ STREAM_IDLE_POLL_S = 0.25
 # says; with a partial batch response the batch is cut at the returned sequence number instead.
 # https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html
 # https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html (Bisecting a batch)
+
+# A DynamoDB stream keeps a record 24 hours; with MaximumRecordAgeInSeconds -1 ("until the record
+# expires") that is how long a failing record is retried, then discarded.
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html (Data retention limit)
+STREAM_RETENTION_S = 24 * 60 * 60

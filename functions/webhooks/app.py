@@ -2,7 +2,8 @@
 
 - WebhookFunction, on the orders table's stream, filtered to status changes of orders that have
   a webhook: turns each into a delivery message on the webhook queue (nothing slow here: a slow
-  receiver never holds up the stream, let alone execution).
+  receiver never holds up the stream, let alone execution). Invoked by an operator with
+  {"redrive": {}}, it puts what the stream set aside back on the webhook queue.
 - WebhookSenderFunction, on the webhook queue: POSTs each message, signed, records the attempt
   on the order, and retries a failure after an exponential backoff (the message's visibility),
   up to WebhookMaxAttempts."""
@@ -15,14 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solroute import services, tracing
-from solroute.dal.dynamodb import item_to_order
 from solroute.dal.webhooks_sqs import SqsWebhookQueue
-from solroute.logic.webhooks import DELIVERED, GAVE_UP, RETRYING, WebhookSender, delivery_message
+from solroute.logic.webhooks import DELIVERED, GAVE_UP, RETRYING, WebhookSender
 
 services.check_environment()
 logger = Logger()
@@ -34,19 +33,26 @@ _pool = ThreadPoolExecutor(max_workers=10, thread_name_prefix="webhook")  # a ba
 
 def on_status_changes(event: dict) -> dict:
     """Stream records -> delivery messages. A record SQS did not take is reported, and the stream
-    retries from it (the ones before it are not queued twice)."""
-    queued: list[tuple[str, dict]] = []
-    for raw in event.get("Records", []):
-        record = DynamoDBRecord(raw)
-        image = record.dynamodb.new_image if record.dynamodb else None
-        if not image or image.get("lastChange") != "status" or not image.get("webhookUrl"):
-            continue  # the event source's filter already drops these
-        queued.append((record.dynamodb.sequence_number, delivery_message(item_to_order(image))))
-    failed = services.webhook_queue().send_all([m for _, m in queued]) if queued else set()
-    if failed:
-        logger.warning("could not queue webhook deliveries; the stream retries them", extra={"count": len(failed)})
-    first = min(failed) if failed else None
-    return {"batchItemFailures": [] if first is None else [{"itemIdentifier": queued[first][0]}]}
+    retries from it (until it is set aside: see solroute.logic.webhook_stream)."""
+    relayed = services.webhook_stream().relay(event.get("Records", []))
+    if relayed.first_failed is not None:
+        logger.warning("could not queue webhook deliveries; the stream retries them", extra={"from_sequence_number": relayed.first_failed})
+    if relayed.set_aside:
+        metrics.add_metric(name="WebhookRecordsSetAside", unit=MetricUnit.Count, value=relayed.set_aside)
+    return {"batchItemFailures": [] if relayed.first_failed is None else [{"itemIdentifier": relayed.first_failed}]}
+
+
+def redrive_set_aside(request: dict, context: LambdaContext) -> dict:
+    """An operator's {"redrive": {"most": 100, "discardExpired": false}}: what the stream set aside,
+    back on the webhook queue; answers what was done (docs/webhooks.md, "At least once")."""
+    options = request.get("redrive") or {}
+    report = services.webhook_stream().redrive(
+        int(options.get("most", 100)), lambda: context.get_remaining_time_in_millis() / 1000, discard_expired=bool(options.get("discardExpired"))
+    )
+    answer = {"redriven": report.redriven, "deliveries": report.deliveries, "unreadable": report.unreadable, "left": report.left,
+              "expired": report.expired, "more": report.more}  # fmt: skip
+    logger.info("webhook redrive", extra=answer)
+    return answer
 
 
 def deliver(event: dict) -> dict:
@@ -81,5 +87,7 @@ def _deliver_one(sender: WebhookSender, queue: SqsWebhookQueue, record: SQSRecor
 @metrics.log_metrics
 @tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if "redrive" in event:
+        return redrive_set_aside(event, context)
     records = event.get("Records") or [{}]
     return deliver(event) if records[0].get("eventSource") == "aws:sqs" else on_status_changes(event)

@@ -64,6 +64,10 @@ class EndpointQueue:
         call = lambda: self.client.delete_message_batch(QueueUrl=self.url, Entries=entries)  # noqa: E731
         return (await asyncio.get_running_loop().run_in_executor(self.pool, call)).get("Failed", [])
 
+    async def send(self, body: str) -> None:
+        """One message (a stream source's record of a discarded batch: its on-failure destination)."""
+        await asyncio.get_running_loop().run_in_executor(self.pool, lambda: self.client.send_message(QueueUrl=self.url, MessageBody=body))
+
 
 class InProcessQueue:
     """A queue of the local cloud's own SQS, called directly (its long poll is exact)."""
@@ -81,6 +85,9 @@ class InProcessQueue:
     async def delete(self, handles: list[str]) -> list[dict]:
         entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]
         return (await self.sqs.DeleteMessageBatch({"QueueUrl": self.url, "Entries": entries})).get("Failed", [])
+
+    async def send(self, body: str) -> None:
+        await self.sqs.SendMessage({"QueueUrl": self.url, "MessageBody": body})
 
 
 class SqsEventSource:

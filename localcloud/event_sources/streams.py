@@ -1,6 +1,7 @@
 """A DynamoDB Streams event source mapping: one reader per shard, in order, that filters and
 batches records and hands them to the sender; a failed batch is retried, split and given up on
-as Lambda does (localcloud.lambda_constants, the stream section)."""
+as Lambda does (localcloud.lambda_constants, the stream section), and what is given up on is
+recorded on the on-failure destination (localcloud.event_sources.destinations)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from localcloud.event_sources.base import SourceStats
+from localcloud.event_sources.destinations import RECORD_AGE_EXCEEDED, RETRIES_EXHAUSTED, FailureDestination, stream_failure_record
 from localcloud.event_sources.sender import BatchSender
 from localcloud.events import STREAM_WAIT_HEADER, stream_record
 from localcloud.filters import passes
@@ -20,9 +22,11 @@ from localcloud.lambda_constants import (
     STREAM_DEFAULT_BATCH_SIZE,
     STREAM_IDLE_POLL_S,
     STREAM_MAX_RECORDS_PER_READ,
+    STREAM_RETENTION_S,
     UNLIMITED,
 )
-from localcloud.runtime import LocalFunction
+from localcloud.runtime import Invocation, LocalFunction
+from localcloud.template import ACCOUNT_ID, REGION
 
 log = logging.getLogger("localcloud")
 
@@ -40,7 +44,9 @@ class StreamEventSource:
     A batch that fails is retried up to MaximumRetryAttempts: from its first failed record when
     the function answers with a partial batch response, else whole, or split in two first with
     BisectBatchOnFunctionError (a split is not a retry). Records older than
-    MaximumRecordAgeInSeconds are discarded before they are sent.
+    MaximumRecordAgeInSeconds, or than the stream keeps them (24 h) when it is -1, are discarded
+    before they are sent. A record of each discarded batch (its shard and sequence numbers) goes
+    to the OnFailure destination, when there is one.
 
     Lambda polls each shard four times a second. Against the local cloud's own endpoint a read
     of an idle shard is a long poll (see localcloud.moto_dynamodb): it answers the moment a
@@ -50,8 +56,9 @@ class StreamEventSource:
     unsupported: str | None = None
 
     def __init__(
-        self, function: LocalFunction, streams: Any, stream_arn: str, properties: dict, pool: ThreadPoolExecutor, clock: Callable[[], float] = time.time
-    ) -> None:
+        self, function: LocalFunction, streams: Any, stream_arn: str, properties: dict, pool: ThreadPoolExecutor,
+        clock: Callable[[], float] = time.time, on_failure: FailureDestination | None = None,
+    ) -> None:  # fmt: skip
         self.function = function
         self.streams = streams
         self.stream_arn = stream_arn
@@ -61,6 +68,7 @@ class StreamEventSource:
         self.max_record_age_s = int(properties.get("MaximumRecordAgeInSeconds", UNLIMITED))
         self.bisect = properties.get("BisectBatchOnFunctionError") in (True, "true", "True")
         self.filter_criteria = properties.get("FilterCriteria")
+        self.on_failure = on_failure  # where a record of each discarded batch goes (None: only the log says)
         self.clock = clock  # wall-clock seconds, against the records' ApproximateCreationDateTime
         self.pool = pool
         self._stats = SourceStats()
@@ -82,6 +90,10 @@ class StreamEventSource:
             settings.append(f"records up to {self.max_record_age_s} s old")
         if self.bisect:
             settings.append("bisect on error")
+        if self.on_failure:
+            settings.append("discarded batches to " + self.on_failure.url.rsplit("/", 1)[-1])
+        if self.unsupported:
+            settings.append(self.unsupported)
         return f"DynamoDB stream -> {self.function.logical_id} ({', '.join(settings)})"
 
     def _ask_for_long_poll(self, request: Any, **_: Any) -> None:
@@ -129,49 +141,60 @@ class StreamEventSource:
             pending += [r for r in records if passes(self.filter_criteria, r)]
             while pending:
                 batch, pending = pending[: self.batch_size], pending[self.batch_size :]
-                await self._deliver(batch)
+                await self._deliver(shard_id, batch)
             if not records and time.monotonic() - started < STREAM_IDLE_POLL_S:
                 await asyncio.sleep(STREAM_IDLE_POLL_S)  # the endpoint does not long-poll
 
-    async def _deliver(self, batch: list[dict], retries: int = 0) -> None:
+    async def _deliver(self, shard_id: str, batch: list[dict], retries: int = 0) -> None:
         """Invoke with ``batch`` until it succeeds, is split, or is given up on; ``retries`` is how
         many times these records were retried already (a split half inherits it)."""
+        invokes, last = 0, None
         while batch and not self._stopping:
-            batch = self._drop_expired(batch)
+            batch = await self._drop_expired(shard_id, batch, invokes, last)
             if not batch:
                 return
-            invocation, outcome = await self.sender.send({"Records": batch}, [r["dynamodb"]["SequenceNumber"] for r in batch])
+            last, outcome = await self.sender.send({"Records": batch}, [r["dynamodb"]["SequenceNumber"] for r in batch])
+            invokes += 1
             if outcome.failed_ids:  # the checkpoint: the records before the first failed one are done
                 batch = batch[next(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in outcome.failed_ids) :]
             elif not outcome.whole_batch_failed:
                 return
             elif self.bisect and len(batch) > 1:  # a split is not a retry
                 half = len(batch) // 2
-                await self._deliver(batch[:half], retries)
-                await self._deliver(batch[half:], retries)
+                await self._deliver(shard_id, batch[:half], retries)
+                await self._deliver(shard_id, batch[half:], retries)
                 return
             if self.max_retries != UNLIMITED and retries >= self.max_retries:
-                self._discard(batch, invocation.request_id, f"after {retries} retries")
+                await self._discard(shard_id, batch, RETRIES_EXHAUSTED, invokes, last, f"after {retries} retries")
                 return
             retries += 1
             first, cap = RETRY_BACKOFF_S
             await asyncio.sleep(min(cap, first * 2 ** (retries - 1)))
 
-    def _drop_expired(self, batch: list[dict]) -> list[dict]:
-        """The records not older than MaximumRecordAgeInSeconds; the others are discarded."""
-        if self.max_record_age_s == UNLIMITED:
-            return batch
-        oldest = self.clock() - self.max_record_age_s
+    async def _drop_expired(self, shard_id: str, batch: list[dict], invokes: int, last: Invocation | None) -> list[dict]:
+        """The records not older than MaximumRecordAgeInSeconds (or, when that is -1, still kept
+        by the stream); the others are discarded."""
+        max_age_s = STREAM_RETENTION_S if self.max_record_age_s == UNLIMITED else self.max_record_age_s
+        oldest = self.clock() - max_age_s
         fresh, expired = [], []
         for record in batch:
             (fresh if record["dynamodb"].get("ApproximateCreationDateTime", oldest) >= oldest else expired).append(record)
         if expired:
-            self._discard(expired, None, f"older than {self.max_record_age_s} s")
+            await self._discard(shard_id, expired, RECORD_AGE_EXCEEDED, invokes, last, f"older than {max_age_s} s")
         return fresh
 
-    def _discard(self, records: list[dict], request_id: str | None, why: str) -> None:
+    async def _discard(self, shard_id: str, records: list[dict], condition: str, invokes: int, last: Invocation | None, why: str) -> None:
         self._stats.records_discarded += len(records)
+        request_id = last.request_id if last else None
         self.function.log(request_id, f"discarding {len(records)} stream record(s) {why}")
+        if self.on_failure is None:
+            return
+        function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function.function_name}"
+        record = stream_failure_record(function_arn, self.stream_arn, shard_id, records, condition, invokes, last)
+        try:
+            await self.on_failure.send(json.dumps(record))
+        except Exception as error:  # noqa: BLE001 - the destination's failure is the operator's to see
+            log.error("%s: the on-failure destination refused the record of %d discarded record(s): %s", self.function.logical_id, len(records), error)
 
     async def stop(self) -> None:
         """Stop reading: an invocation in flight finishes first (drain), a long poll is dropped, and

@@ -157,3 +157,22 @@ def test_a_keys_default_webhook_reaches_the_order_through_the_authorizer(cloud, 
     DynamoWebhookMaster(cloud.table("ApiKeysTable")).get_or_create(b"x" * 32)
     assert cloud.table("ApiKeysTable").get_item(Key={"keyHash": MASTER_KEY}).get("Item")
     assert [k.key_id for k in admin.list()] == [issued.record.key_id]
+
+
+def test_one_url_that_cannot_be_parsed_is_given_up_and_the_rest_of_its_batch_is_delivered(cloud, receiver):
+    """A %00 in the host (accepted before the URL rule refused it, so it may be stored) used to
+    crash every delivery of its batch; now it is given up at once with a coarse reason."""
+    good = json.loads(submit(cloud, webhookUrl=receiver)["body"])["orderId"]
+    bad = json.loads(submit(cloud, webhookUrl=receiver)["body"])["orderId"]
+    ev = event("webhook_sender_sqs.json")
+    template = ev["Records"][0]
+    body = json.loads(template["body"])
+    ev["Records"] = [
+        {**template, "messageId": f"m-{n}", "body": json.dumps({**body, "orderId": order_id, "seq": 1, "url": url, "keyId": "sr_AbCdEfGh"})}
+        for n, (order_id, url) in enumerate([(bad, "https://exa%00mple.com/hook"), (good, receiver)])
+    ]
+    assert cloud.fn("WebhookSenderFunction", WEBHOOK_ALLOW_LOOPBACK="true")(ev) == {"batchItemFailures": []}, "nothing crashed, nothing to retry"
+    (given_up,) = item_of(cloud, bad)["webhookDeliveries"]["1"]
+    assert (given_up["outcome"], given_up["error"]) == ("gave up", "refused: not a valid webhook URL")
+    (delivered,) = item_of(cloud, good)["webhookDeliveries"]["1"]
+    assert delivered["outcome"] == "delivered" and len(Receiver.received) == 1

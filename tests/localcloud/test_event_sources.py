@@ -204,13 +204,13 @@ def _item(key: str, **extra: str) -> dict:
     return {"id": {"S": key}, **{name: {"S": value} for name, value in extra.items()}}
 
 
-def _read_stream(url, tmp_path, items: list[dict], properties: dict, done, **options) -> tuple[list[list[str]], int]:
+def _read_stream(url, tmp_path, items: list[dict], properties: dict, done, handler="batches.stream", env=None, **options) -> tuple[list[list[str]], int]:
     """Reads the stream of a table holding ``items`` from its start until ``done(batches logged,
     records discarded)``; the batches the function got, and the records discarded."""
     log = tmp_path / "batches.jsonl"
 
     async def scenario():
-        fn = function("batches.stream", env={"LOG_TO": str(log)})
+        fn = function(handler, env={"LOG_TO": str(log), **(env or {})})
         streams = boto3.client("dynamodbstreams", endpoint_url=url, **KEYS)
         pool = ThreadPoolExecutor(4)
         source = StreamEventSource(fn, streams, _table_with(url, items), {"StartingPosition": "TRIM_HORIZON", **properties}, pool, **options)

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from solroute.dal import webhooks_http
 from solroute.dal.dynamodb import (
     DynamoApiKeyStore,
     DynamoChainLedger,
@@ -22,7 +23,8 @@ from solroute.dal.dynamodb import (
 )
 from solroute.dal.sqs import SqsOrderQueue
 from solroute.dal.webhooks_dynamodb import DynamoDeliveryLog, DynamoWebhookMaster
-from solroute.dal.webhooks_sqs import SqsWebhookQueue
+from solroute.dal.webhooks_sqs import SqsSetAside, SqsWebhookQueue
+from solroute.dal.webhooks_stream import DynamoStreamReader, status_change_of
 from solroute.dal.websocket import ApiGatewayNotifier
 from solroute.dex.chain import SimulatedChain
 from solroute.dex.faults import FaultPlan
@@ -46,6 +48,7 @@ from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
 from solroute.logic.sweeper import Sweeper
 from solroute.logic.trigger import Trigger
+from solroute.logic.webhook_stream import WebhookStream
 from solroute.logic.webhooks import WebhookSecrets, WebhookSender
 from solroute.settings import settings
 
@@ -251,13 +254,20 @@ def webhook_queue() -> SqsWebhookQueue:
 
 
 @lru_cache(maxsize=1)
+def webhook_stream() -> WebhookStream:
+    reader = DynamoStreamReader(lambda: boto3.client("dynamodbstreams", config=_CLIENT_CONFIG))
+    return WebhookStream(status_change_of, webhook_queue(), SqsSetAside(_sqs(), settings().webhook_stream_failure_queue_url), reader)
+
+
+@lru_cache(maxsize=1)
 def webhook_sender() -> WebhookSender:
     config = settings()
     master = DynamoWebhookMaster(_table(config.api_keys_table), faults())
     return WebhookSender(
-        WebhookSecrets(master), DynamoDeliveryLog(_table(config.orders_table), faults()), clock(),
+        WebhookSecrets(master), DynamoDeliveryLog(_table(config.orders_table), faults()), clock(), webhooks_http.post, webhooks_http.resolve,
         max_attempts=config.webhook_max_attempts, backoff_base_seconds=config.webhook_backoff_base_seconds,
-        timeout_seconds=config.webhook_timeout_seconds, allow_loopback=config.webhooks_may_use_loopback,
+        timeout_seconds=config.webhook_timeout_seconds,
+        local_receivers=config.webhook_allow_loopback, closed_local_ports=config.webhook_closed_loopback_ports,
     )  # fmt: skip
 
 

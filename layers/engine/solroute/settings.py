@@ -6,7 +6,6 @@ import os
 from decimal import Decimal
 from functools import lru_cache
 from typing import Mapping
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -52,13 +51,20 @@ class Settings(BaseModel):
     # Webhooks (docs/webhooks.md): the delivery queue, attempts per status change, the first
     # retry's delay (each later one doubles, jittered) and how long one POST may take.
     webhook_queue_url: str = Field("", alias="WEBHOOK_QUEUE_URL")
+    webhook_stream_failure_queue_url: str = Field("", alias="WEBHOOK_STREAM_FAILURE_QUEUE_URL")  # set aside, to redrive
     webhook_max_attempts: int = Field(5, alias="WEBHOOK_MAX_ATTEMPTS", ge=1, le=10)
     webhook_backoff_base_seconds: float = Field(2.0, alias="WEBHOOK_BACKOFF_BASE_SECONDS", ge=1)
     webhook_timeout_seconds: float = Field(3.0, alias="WEBHOOK_TIMEOUT_SECONDS", gt=0, le=10)
-    # POSTs to 127.0.0.1/localhost: only when the AWS endpoint is on this machine too (the local
-    # cloud), or when told (tests). On Lambda, loopback is the runtime API: never a receiver.
+    # POSTs to http://127.0.0.1 (written so): only when the local cloud says so, never at the
+    # ports it names (its own services). On Lambda, loopback is the runtime API: never a receiver.
     webhook_allow_loopback: bool = Field(False, alias="WEBHOOK_ALLOW_LOOPBACK")
-    aws_endpoint_url: str = Field("", alias="AWS_ENDPOINT_URL")
+    webhook_closed_loopback_ports: frozenset[int] = Field(frozenset(), alias="WEBHOOK_CLOSED_LOOPBACK_PORTS")
+
+    @field_validator("webhook_closed_loopback_ports", mode="before")
+    @classmethod
+    def _port_list(cls, value: object) -> object:
+        return [int(p) for p in value.split(",") if p.strip()] if isinstance(value, str) else value  # "3000,4568"
+
     sim_seed: int | None = Field(None, alias="SIM_SEED")
     sim_quote_delay_ms: int = Field(seeds.QUOTE_DELAY_MS, alias="SIM_QUOTE_DELAY_MS", ge=0)
     sim_swap_delay_min_ms: int = Field(seeds.SWAP_DELAY_MIN_MS, alias="SIM_SWAP_DELAY_MIN_MS", ge=0)
@@ -103,11 +109,6 @@ class Settings(BaseModel):
             failure_rate=self.sim_failure_rate,
             price_drift=self.sim_price_drift,
         )
-
-    @property
-    def webhooks_may_use_loopback(self) -> bool:
-        host = urlsplit(self.aws_endpoint_url).hostname if self.aws_endpoint_url else None
-        return self.webhook_allow_loopback or host in ("127.0.0.1", "localhost", "::1")
 
     @property
     def management_endpoint(self) -> str:

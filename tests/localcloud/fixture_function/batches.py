@@ -37,3 +37,12 @@ def stream(event, context):
             return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     answers = [json.loads(image["answer"]["S"]) for image in images if "answer" in image]
     return answers[0] if answers else None
+
+
+def stream_failing_first(event, context):
+    """A DynamoDB stream batch, logged; the first FAIL_FIRST invocations fail (a function error),
+    as when what the function writes to refuses it for a while."""
+    stream(event, context)
+    with open(os.environ["LOG_TO"]) as log:
+        if sum(1 for _ in log) <= int(os.environ["FAIL_FIRST"]):
+            raise RuntimeError("refused for now")

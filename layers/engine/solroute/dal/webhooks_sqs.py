@@ -28,3 +28,23 @@ class SqsWebhookQueue:
 
     def retry_later(self, receipt_handle: str, delay_seconds: int) -> None:
         self.client.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=int(delay_seconds))
+
+
+class SqsSetAside:
+    """WebhookStreamFailureQueue: status changes the stream gave up queueing, to redrive."""
+
+    HIDE_SECONDS = 60  # a message a redrive leaves is not seen again by the same run
+
+    def __init__(self, client: Any, url: str) -> None:
+        self.client, self.url = client, url
+
+    def set_aside(self, body: dict) -> None:
+        self.client.send_message(QueueUrl=self.url, MessageBody=json.dumps(body, separators=(",", ":"), default=str))
+
+    def take(self, most: int) -> list[tuple[str, str]]:
+        """Up to ``most`` (at most 10) messages: (receipt handle, body)."""
+        answer = self.client.receive_message(QueueUrl=self.url, MaxNumberOfMessages=min(most, MAX_BATCH), WaitTimeSeconds=1, VisibilityTimeout=self.HIDE_SECONDS)
+        return [(m["ReceiptHandle"], m["Body"]) for m in answer.get("Messages", [])]
+
+    def done(self, receipt_handle: str) -> None:
+        self.client.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)

@@ -22,9 +22,6 @@ import hmac
 import json
 import secrets as random_secrets
 import threading
-import urllib.error
-import urllib.request
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -35,7 +32,19 @@ from solroute.logic.broadcast import status_update
 from solroute.logic.clock import Clock
 from solroute.models.keys import Principal
 from solroute.models.order import Order
-from solroute.models.webhooks import LOOPBACK_HOSTS, WebhookAttempt
+from solroute.models.addresses import IPAddress, is_public, parse_address
+from solroute.models.webhooks import (
+    DELIVERY_FAILED,
+    INVALID_URL,
+    LOCAL_RECEIVER,
+    NO_PUBLIC_ADDRESS,
+    NOT_PUBLIC,
+    DeliveryFailed,
+    NotPublicAddress,
+    WebhookAttempt,
+    WebhookTarget,
+    parse_webhook_url,
+)
 
 logger = Logger(child=True)
 
@@ -46,7 +55,6 @@ SECRET_PREFIX = "whsec_"
 MASTER_BYTES = 32
 SIGNATURE_TOLERANCE_SECONDS = 300  # what docs/webhooks.md tells receivers to allow
 USER_AGENT = "solroute-webhooks/1"
-MAX_ERROR_LENGTH = 120
 DELIVERED, RETRYING, GAVE_UP = "delivered", "retrying", "gave up"
 
 
@@ -125,25 +133,8 @@ class DeliveryLog(Protocol):
         ...
 
 
-Post = Callable[[str, bytes, dict, float], int]  # url, body, headers, timeout -> HTTP status (raises OSError)
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx is the receiver's answer, not a place to send the order to
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def http_post(url: str, body: bytes, headers: dict, timeout_s: float) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout_s) as response:
-            return response.status
-    except urllib.error.HTTPError as error:  # a non-2xx answer (and any 3xx: not followed)
-        error.close()
-        return error.code
+Resolve = Callable[[str, int, float], list[str]]  # host, port, timeout -> its addresses (raises OSError)
+Post = Callable[[WebhookTarget, list[IPAddress], bytes, dict, float], int]  # -> HTTP status (raises DeliveryFailed)
 
 
 @dataclass(frozen=True)
@@ -152,52 +143,94 @@ class Verdict:
     retry_in_s: int | None = None  # None: done with this message (delivered or given up)
 
 
+@dataclass(frozen=True)
+class _Failure:
+    reason: str
+    final: bool = False  # True: give up now (no retry can change it)
+
+
 class WebhookSender:
+    """POSTs a delivery to public addresses only (solroute.models.addresses): a literal address
+    is judged as written, a name by every address it resolves to, and the connection goes to the
+    addresses judged. The one exception, for the local cloud's receivers: ``http://127.0.0.1``
+    written as such, when ``local_receivers`` is on, at a port not in ``closed_local_ports`` (the
+    local cloud's own services: a webhook must never invoke a function)."""
+
     def __init__(
         self,
         secrets: WebhookSecrets,
         log: DeliveryLog,
         clock: Clock,
+        post: Post,
+        resolve: Resolve,
         max_attempts: int = 5,
         backoff_base_seconds: float = 2.0,
         timeout_seconds: float = 3.0,
-        post: Post = http_post,
-        allow_loopback: bool = False,
+        local_receivers: bool = False,
+        closed_local_ports: frozenset[int] = frozenset(),
     ) -> None:
-        self.secrets, self.log, self.clock, self.post = secrets, log, clock, post
-        self.allow_loopback = allow_loopback  # on Lambda, 127.0.0.1 is the runtime API: no receiver of ours
+        self.secrets, self.log, self.clock, self.post, self.resolve = secrets, log, clock, post, resolve
+        self.local_receivers, self.closed_local_ports = local_receivers, closed_local_ports
         self.max_attempts, self.backoff_base, self.timeout = max_attempts, backoff_base_seconds, timeout_seconds
 
     def deliver(self, message: dict, attempt: int) -> Verdict:
         """POST one delivery message (``attempt``: SQS's ApproximateReceiveCount) and record how it went."""
         order_id, seq, status = str(message["orderId"]), int(message["seq"]), str(message["status"])
-        http_status, error = None, self._refusal(message, attempt)  # not to be sent at all: no retry either
-        if error is None:
-            http_status, error = self._post(message, attempt)
-            retry = None if error is None or attempt >= self.max_attempts else backoff_seconds(attempt, self.backoff_base)
-        else:
-            retry = None
-        delivered = error is None
-        outcome = DELIVERED if delivered else RETRYING if retry is not None else GAVE_UP
+        http_status, (target, failure) = None, self._judge(message, attempt)
+        if target is not None:
+            http_status, failure = self._post(target, message, attempt)
+        retry = None if failure is None or failure.final or attempt >= self.max_attempts else backoff_seconds(attempt, self.backoff_base)
+        outcome = DELIVERED if failure is None else RETRYING if retry is not None else GAVE_UP
+        error = None if failure is None else failure.reason
         record = WebhookAttempt(status=status, attempt=attempt, atMs=self.clock.now_ms(), httpStatus=http_status, error=error, outcome=outcome)
         try:
             self.log.record(order_id, seq, record, self.max_attempts)
-        except Exception as failure:  # noqa: BLE001 - the POST happened; never send it again for a lost note
-            logger.warning("could not record a webhook attempt", extra={"order_id": order_id, "seq": seq, "error": str(failure)})
-        log = logger.info if delivered else logger.warning
+        except Exception as lost:  # noqa: BLE001 - the POST happened; never send it again for a lost note
+            logger.warning("could not record a webhook attempt", extra={"order_id": order_id, "seq": seq, "error": str(lost)})
+        log = logger.info if failure is None else logger.warning
         log("webhook " + outcome, extra={"order_id": order_id, "seq": seq, "attempt": attempt, "http_status": http_status, "error": error, "retry_in_s": retry})
         return Verdict(record, retry)
 
-    def _refusal(self, message: dict, attempt: int) -> str | None:
+    def _judge(self, message: dict, attempt: int) -> tuple[WebhookTarget | None, _Failure | None]:
+        """Where to POST this message, or why it is not to be sent at all (nor ever: no retry)."""
         if attempt > self.max_attempts:  # a sender that crashed after posting: never past the limit
-            return "no attempts left"
+            return None, _Failure("no attempts left", final=True)
         if not message.get("keyId"):
-            return "the order names no API key to sign with"
-        if not self.allow_loopback and urlsplit(str(message["url"])).hostname in LOOPBACK_HOSTS:
-            return "http://127.0.0.1 and localhost receive webhooks in the local cloud only"
-        return None
+            return None, _Failure("the order names no API key to sign with", final=True)
+        try:
+            target = parse_webhook_url(str(message["url"]))  # stored under an older rule, maybe
+        except NotPublicAddress:
+            return None, _Failure(NOT_PUBLIC, final=True)
+        except ValueError:
+            return None, _Failure(INVALID_URL, final=True)
+        if target.address is None or self._may_reach_literal(target.address, target.port):
+            return target, None
+        return None, _Failure(NOT_PUBLIC, final=True)
 
-    def _post(self, message: dict, attempt: int) -> tuple[int | None, str | None]:
+    def _may_reach_literal(self, address: IPAddress, port: int) -> bool:
+        if self.local_receivers and address == LOCAL_RECEIVER:
+            return port not in self.closed_local_ports
+        return is_public(address)
+
+    def _addresses(self, target: WebhookTarget) -> list[IPAddress] | None:
+        """Where to connect: the literal address, or every address the name has if all are public
+        (a name with one private address among public ones is refused: it is no receiver's)."""
+        if target.address is not None:
+            return [target.address]
+        try:
+            found = [parse_address(a) for a in self.resolve(target.host, target.port, self.timeout)]
+        except (OSError, ValueError) as error:
+            logger.info("webhook host did not resolve", extra={"host": target.host, "detail": repr(error)})
+            return None
+        if not found or not all(is_public(a) for a in found):
+            logger.warning("webhook host has an address that is not public", extra={"host": target.host, "addresses": [str(a) for a in found]})
+            return None
+        return found
+
+    def _post(self, target: WebhookTarget, message: dict, attempt: int) -> tuple[int | None, _Failure | None]:
+        addresses = self._addresses(target)
+        if addresses is None:  # DNS can change: retried like any other failed attempt
+            return None, _Failure(NO_PUBLIC_ADDRESS)
         body = str(message["payload"]).encode()
         headers = {
             "Content-Type": "application/json",
@@ -207,12 +240,11 @@ class WebhookSender:
             ATTEMPT_HEADER: str(attempt),
         }
         try:
-            code = self.post(str(message["url"]), body, headers, self.timeout)
-        except TimeoutError:
-            return None, f"no answer within {self.timeout:g} s"
-        except (OSError, ValueError) as failure:  # refused, unreachable, reset, a bad URL, TLS
-            reason = getattr(failure, "reason", None) or failure  # urllib wraps the socket's error
-            if isinstance(reason, TimeoutError):
-                return None, f"no answer within {self.timeout:g} s"
-            return None, str(getattr(reason, "strerror", None) or reason)[:MAX_ERROR_LENGTH]
-        return code, None if 200 <= code < 300 else f"HTTP {code}"
+            code = self.post(target, addresses, body, headers, self.timeout)
+        except DeliveryFailed as failed:
+            logger.info("webhook POST failed", extra={"order_id": message["orderId"], "reason": failed.reason, "detail": repr(failed.__cause__)})
+            return None, _Failure(failed.reason)
+        except Exception:  # noqa: BLE001 - one delivery's surprise is not its batch's: recorded, retried
+            logger.exception("webhook POST raised", extra={"order_id": message["orderId"]})
+            return None, _Failure(DELIVERY_FAILED)
+        return code, None if 200 <= code < 300 else _Failure(f"HTTP {code}")
