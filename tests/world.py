@@ -87,6 +87,15 @@ class Calls:
                     raise Crash(f"injected: died before {operation}")
         return nth
 
+    def steps(self) -> list[tuple[str, int]]:
+        """Every call made so far, as (operation, which call of it): the places a fault can go."""
+        seen: dict[str, int] = {}
+        numbered = []
+        for operation in self.log:
+            seen[operation] = seen.get(operation, 0) + 1
+            numbered.append((operation, seen[operation]))
+        return numbered
+
     def after(self, operation: str, nth: int) -> None:
         for fault in self.faults:
             if fault.operation == operation and fault.kind == "crash-after" and fault.hits(nth):

@@ -27,12 +27,7 @@ def _clean_calls(rate_per_minute: int) -> list[tuple[str, int]]:
     world = World(SEED_DELAYS, rate_per_minute=rate_per_minute)
     world.submit()
     world.run()
-    seen: dict[str, int] = {}
-    steps = []
-    for operation in world.calls.log:
-        seen[operation] = seen.get(operation, 0) + 1
-        steps.append((operation, seen[operation]))
-    return steps
+    return world.calls.steps()
 
 
 STEPS = _clean_calls(rate_per_minute=100)

@@ -100,12 +100,7 @@ def _clean_steps(story: str) -> list[tuple[str, int]]:
     STORIES[story](world)
     (order,) = world.orders.items.values()
     assert order.status is EXPECTED[story], f"the clean {story} story ended {order.status.value}"
-    seen: dict[str, int] = {}
-    steps = []
-    for operation in world.calls.log:
-        seen[operation] = seen.get(operation, 0) + 1
-        steps.append((operation, seen[operation]))
-    return steps
+    return world.calls.steps()
 
 
 CASES = [(story, step) for story in STORIES for step in _clean_steps(story)]
