@@ -19,7 +19,7 @@ from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
-from solroute.logic.execution import RESTING_AGAIN, OrderExecutor
+from solroute.logic.execution import OrderExecutor
 from solroute.logic.key_quota import KeyQuota, engine_interval_ms
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
@@ -38,6 +38,8 @@ from tests.fakes import FakeClock, InMemoryLease, InMemoryLedger, InMemoryOrders
 from tests.quota_fakes import InMemoryKeyQuotaStore
 
 S = OrderStatus
+# Where a limit order may go back to open from: a new cycle (nothing was swapped).
+REOPENS_FROM = (S.PENDING, S.ROUTING, S.BUILDING, S.SUBMITTED)
 VISIBILITY_MS = 180_000  # template.yaml: QueueVisibilityTimeout
 MAX_RECEIVES = 5  # template.yaml: maxReceiveCount
 SWEEP_EVERY_MS = 60_000  # template.yaml: rate(1 minute)
@@ -371,13 +373,13 @@ def check_guarantees(world: World, max_attempts: int = 3, bound_ms: int | None =
         # G4: attempts never go down (but when a limit order goes back to open, in the write that
         # reopens it: a new routing cycle), and no more than max_attempts start in a cycle.
         seen = world.attempt_history.get(order_id, [0])
-        reopened = sum(1 for a, b in zip(order.history, order.history[1:]) if b.status is S.OPEN and a.status in RESTING_AGAIN)
+        reopened = sum(1 for a, b in zip(order.history, order.history[1:]) if b.status is S.OPEN and a.status in REOPENS_FROM)
         assert sum(1 for a, b in zip(seen, seen[1:]) if b < a) <= reopened, f"G4: attempts went down: {seen}"
         assert all(b == 0 for a, b in zip(seen, seen[1:]) if b < a), f"G4: attempts went down but not to a new cycle: {seen}"
         assert order.attempts <= max_attempts and len(order.attemptStartedAtMs) == order.attempts, f"G4: {_story(order)}"
         # G5: the history is one path through the state machine.
         statuses = [h.status for h in order.history]
-        once = [s for s in statuses if s not in (S.OPEN, *RESTING_AGAIN)]  # a limit order may cycle open -> ... -> open
+        once = [s for s in statuses if s not in (S.OPEN, *REOPENS_FROM)]  # a limit order may cycle open -> ... -> open
         assert statuses[0] in (S.PENDING, S.OPEN) and len(set(once)) == len(once), f"G5: {_story(order)}"
         assert all(b in TRANSITIONS[a] for a, b in zip(statuses, statuses[1:])), f"G5: {_story(order)}"
         assert [h.seq for h in order.history] == list(range(1, len(statuses) + 1)) == list(range(1, order.seq + 1)), f"G5: {_story(order)}"

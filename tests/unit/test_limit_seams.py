@@ -11,7 +11,7 @@ import pytest
 from solroute.dex.simulation import SimulationConfig
 from solroute.logic.routing import limit_minimum
 from solroute.logic.key_quota import QUEUE
-from solroute.models.errors import DexUnavailable, NoLiquidity, PriceImpactTooHigh, TooManyOpenOrders
+from solroute.models.errors import DexUnavailable, LimitNotMet, NoLiquidity, PriceImpactTooHigh, TooManyOpenOrders
 from solroute.models.keys import Principal
 from solroute.models.order import Order, OrderStatus as S
 from solroute.models.requests import ExecuteOrderRequest
@@ -258,3 +258,37 @@ def test_a_tick_reads_a_bounded_number_of_open_orders_and_the_pass_goes_on_at_th
     report = world.trigger.run(10_000, min_run_ms=0)
     assert report.triggered == 1 and world.orders.get(cheap).status is S.PENDING, "a run reads on until its pass is complete"
     assert all(world.orders.get(i).status is S.OPEN for i in ids)
+
+
+@pytest.mark.parametrize("cycle_two_reaches", ["pending", "submitted"])
+def test_a_give_up_of_an_earlier_cycle_never_touches_the_later_cycle(monkeypatch, cycle_two_reaches):
+    """Review of defect 4's fix: a delivery of cycle 1 that gives up (its quotes: no liquidity) after
+    a duplicate delivery reopened the order and the trigger queued it again must leave cycle 2
+    alone (it failed a live order, signed and about to be sent, "no liquidity")."""
+    world = World(QUICK, fault_plan="crash-before-send=1" if cycle_two_reaches == "submitted" else "")
+    order_id = world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=3600)
+    world.trigger.tick()
+    first = world.queue.receive()
+    assert first.cycle == 1
+    real_route, calls = world.executor.router.route, {"n": 0}
+
+    def route(order, now_ms=0):
+        calls["n"] += 1
+        if calls["n"] == 1:  # delivery A (attempt 1) waits on slow quotes; meanwhile:
+            # B, a duplicate delivery of the same cycle-1 message, counts attempt 2 and finds the price gone
+            world.executor.process(order_id, 1, None, cycle=1)
+            assert world.orders.get(order_id).status is S.OPEN
+            world.trigger.tick()  # the price is back: cycle 2
+            assert world.orders.get(order_id).cycle == 2
+            if cycle_two_reaches == "submitted":
+                world.deliver(world.queue.receive())  # cycle 2 routes, signs, stores submitted; dies before sending
+            assert world.orders.get(order_id).status.value == cycle_two_reaches
+            raise NoLiquidity("no liquidity for 1.5 SOL")  # A's quotes come back
+        if calls["n"] == 2:
+            raise LimitNotMet("the best route now returns less than the limit")
+        return real_route(order, now_ms)
+
+    monkeypatch.setattr(world.executor.router, "route", route)
+    world.deliver(first)  # A
+    after = world.orders.get(order_id)
+    assert after.status.value == cycle_two_reaches, [(h.status.value, h.message) for h in after.history]

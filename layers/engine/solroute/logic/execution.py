@@ -44,6 +44,7 @@ from solroute.models.order import ExecutionResult, Order, OrderStatus
 logger = Logger(child=True)
 S = OrderStatus
 # Where a limit order has sent nothing yet: what cannot execute now rests again (back to open).
+# (One in submitted rests too, once the chain has shown its swap never lands: see give_up.)
 RESTING_AGAIN = frozenset({S.PENDING, S.ROUTING, S.BUILDING})
 ROUTING_MESSAGE = "Comparing Raydium and Meteora quotes"
 
@@ -135,6 +136,10 @@ class OrderExecutor:
             return Outcome("done", order)
         if _stale(order, cycle):
             return Outcome("done", order)
+        # Everything this delivery does from here belongs to the cycle it read: a give-up that
+        # comes after another delivery reopened the order (and the trigger queued it again) must
+        # leave that later cycle alone.
+        cycle = order.cycle
 
         if order.status is S.PENDING and order.attempts == 0:
             if self._past_deadline(order, self.clock.now_ms()):
@@ -160,7 +165,7 @@ class OrderExecutor:
         try:
             order = self.orders.record_attempt(order, self.max_attempts, now_ms, moving_to)
         except AttemptsExhausted:
-            return self._attempts_used_up(order)
+            return self._attempts_used_up(order, cycle)
         except StaleOrder:
             return self._left_to_another_delivery(order_id)
         logger.debug("attempt started", extra={"order_id": order_id, "attempt": order.attempts, "status": order.status.value})
@@ -172,9 +177,9 @@ class OrderExecutor:
         except StaleOrder:
             return self._left_to_another_delivery(order_id)
         except PermanentOrderError as error:
-            return self.give_up(order_id, error.message)
+            return self.give_up(order_id, error.message, cycle)
         except Exception as error:  # transient venue/RPC/store errors and anything unexpected alike
-            return self._retry_or_give_up(order_id, order.attempts, receive_count, error)
+            return self._retry_or_give_up(order_id, order.attempts, receive_count, error, cycle)
 
     @staticmethod
     def _past_deadline(order: Order, at_ms: int) -> bool:
@@ -228,6 +233,8 @@ class OrderExecutor:
                     if receipt is not None:
                         logger.warning("the abandoned order's swap had landed; recording what the chain says", extra={"order_id": order_id})
                         return self._finished(self._finalize(order, receipt))
+                    if order.is_limit:  # the chain promises its swap never lands: it rests, to be signed anew
+                        return self._rest(order, f"Its swap {order.transaction.signature[:12]}... never landed and now never will ({reason}); nothing was swapped")
                 return self._finished(self._move(order, S.FAILED, f"Order failed: {reason}", failureReason=reason))
             except _SettleLater as later:
                 return self._requeue_until(later.final_at_ms, order)
@@ -256,7 +263,7 @@ class OrderExecutor:
             return order.model_copy(update={"startDeadlineMs": hold_until_ms})
         return order  # it moved since it was read: the steps below find out how
 
-    def _attempts_used_up(self, order: Order) -> Outcome:
+    def _attempts_used_up(self, order: Order, cycle: int) -> Outcome:
         """Another delivery may still be running the last attempt (a duplicate message):
         let it finish rather than expire a swap it is about to land."""
         order = self.orders.get(order.orderId) or order  # the attempt that used the last one is not in our copy
@@ -266,7 +273,7 @@ class OrderExecutor:
             delay = (self.attempt_timeout_ms - running_for_ms) // 1000 + 1
             logger.info("attempts used up but the last may still run; checking again later", extra={"order_id": order.orderId})
             return Outcome("retry", order, delay_seconds=delay)
-        return self.give_up(order.orderId, f"gave up after {self.max_attempts} attempts")
+        return self.give_up(order.orderId, f"gave up after {self.max_attempts} attempts", cycle)
 
     def _settle_landed(self, order: Order) -> Outcome | None:
         """An order whose swap already landed is settled by lookup, without an attempt."""
@@ -338,11 +345,11 @@ class OrderExecutor:
         )
         return Outcome("retry", delay_seconds=delay)
 
-    def _retry_or_give_up(self, order_id: str, attempt: int, receive_count: int, error: Exception) -> Outcome:
+    def _retry_or_give_up(self, order_id: str, attempt: int, receive_count: int, error: Exception, cycle: int) -> Outcome:
         reason = _reason(error)
         if attempt >= self.max_attempts:
             logger.error("attempt failed; no attempts left", extra={"order_id": order_id, "attempt": attempt, "error": reason})
-            return self.give_up(order_id, f"{reason} (after {attempt} attempts)")
+            return self.give_up(order_id, f"{reason} (after {attempt} attempts)", cycle)
         delay = backoff_seconds(receive_count, self.backoff_base_seconds)
         logger.warning(
             "attempt failed; retrying with backoff",

@@ -231,6 +231,8 @@ def build_transaction(order: Order, decision: RoutingDecision, quotes: Sequence[
     # Amounts in one canonical form: a rebuild from the stored order (amounts read back from their
     # JSON strings) must sign the same transaction, or a crash could lead to a second swap.
     material = "|".join([order.orderId, *(f"{leg.poolId}:{leg.tokenIn}:{_canonical(leg.amountIn)}" for leg in legs), _canonical(decision.minAmountOut)])
+    if order.cycle > 1:  # a limit order's later cycle signs anew: its earlier transaction may be expired for good
+        material += f"|cycle:{order.cycle}"
     return SignedSwap(
         signature=b58encode(hashlib.sha512(material.encode()).digest()),
         dex=decision.dex,

@@ -1,10 +1,12 @@
 """The one order state machine: allowed transitions, written once.
 
     open -> pending -> routing -> building -> submitted -> confirmed | failed
-    (limit)    |          |          |
-               |          +----------+-> open   a limit order that cannot execute now, before anything
-               |          |                     was sent: its route misses its price, a venue is down,
-               +----------+                     no liquidity, its message was lost (it rests again)
+    (limit)    |          |          |            |
+               |          +----------+------------+-> open   a limit order that cannot execute now and
+               |          |                                  has swapped nothing: its route misses its
+               +----------+                                  price, a venue is down, no liquidity, its
+                                                             message was lost, its swap never landed
+                                                             and never will (the chain says so): it rests
                +-> expired | cancelled (open or pending only: before routing starts)
 
 Only ``open`` and ``pending`` orders can be cancelled or expire: from ``routing`` on, a swap
@@ -29,7 +31,7 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING: frozenset({S.ROUTING, S.FAILED, S.EXPIRED, S.CANCELLED, S.OPEN}),
     S.ROUTING: frozenset({S.BUILDING, S.FAILED, S.OPEN}),
     S.BUILDING: frozenset({S.SUBMITTED, S.FAILED, S.OPEN}),
-    S.SUBMITTED: frozenset({S.CONFIRMED, S.FAILED}),
+    S.SUBMITTED: frozenset({S.CONFIRMED, S.FAILED, S.OPEN}),
     S.CONFIRMED: frozenset(),
     S.FAILED: frozenset(),
     S.EXPIRED: frozenset(),
@@ -64,9 +66,14 @@ def transition(order: Order, target: OrderStatus, message: str, clock: Clock, **
 
 
 def reopened(order: Order, why: str, clock: Clock) -> Order:
-    """A limit order back to ``open`` (from pending, routing or building: nothing was sent) to wait
-    for its price again, its attempts starting afresh: a new cycle begins when it is next queued.
-    Its expiry still ends it (the trigger expires it at the next tick if that has passed)."""
+    """A limit order back to ``open`` (nothing was swapped: from pending, routing or building,
+    or from submitted once the chain has shown its swap never lands) to wait for its price again,
+    its attempts starting afresh: a new cycle begins when it is next queued, with a new route and
+    a new transaction. Its expiry still ends it (the trigger expires it at its next look)."""
     assert order.is_limit and order.expiresAtMs is not None
-    message = f"{why}; open again until {clock.iso(order.expiresAtMs)}"
-    return transition(order, S.OPEN, message, clock, attempts=0, attemptStartedAtMs=[], quotes=[], routing=None)
+    if order.expiresAtMs > clock.now_ms():
+        message = f"{why}; open again until {clock.iso(order.expiresAtMs)}"
+    else:
+        message = f"{why}; its expiry {clock.iso(order.expiresAtMs)} has passed: it ends expired"
+    cleared = {"attempts": 0, "attemptStartedAtMs": [], "quotes": [], "routing": None, "transaction": None, "execution": None}
+    return transition(order, S.OPEN, message, clock, **cleared)
