@@ -120,7 +120,7 @@ def test_a_decrement_undoes_an_increment(store):
     assert quotas.read(key) == QuotaState(MINUTE, 3, MINUTE + 1_230, 12), "the version still moves on"
 
 
-def test_an_accepted_order_is_two_calls_and_a_refusal_none(store):
+def test_an_accepted_order_is_two_calls_and_a_refusal_at_most_two_reads_a_second(store):
     quotas, calls = store
     keys, key = KeyQuota(quotas, 10_000, 615), _key()
     assert keys.admit(key, 2, MINUTE).accepted
@@ -128,7 +128,9 @@ def test_an_accepted_order_is_two_calls_and_a_refusal_none(store):
     assert keys.admit(key, 2, MINUTE + 1_000).accepted
     assert calls() == before + 2, "its key's record and its place in the shared queue"
     assert not keys.admit(key, 2, MINUTE + 2_000).accepted
-    assert calls() == before + 2
+    assert calls() == before + 4, "the refusal on the copy is confirmed: the key's record and the queue's, read"
+    assert not keys.admit(key, 2, MINUTE + 2_500).accepted
+    assert calls() == before + 4, "and not again within the second"
 
 
 def test_two_instances_sharing_the_store_count_together(store):

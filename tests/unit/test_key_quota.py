@@ -59,7 +59,23 @@ def test_a_refusal_changes_nothing_stored_and_writes_nothing():
     assert not decision.accepted
     assert decision.state == stored
     assert store.read(KEY) == stored
-    assert store.calls == calls + 1, "only the read above: the refusal itself made no call"
+    assert store.calls == calls + 2, "the read above, and one read confirming the refusal: nothing written"
+    assert not keys.admit(KEY, 1, MINUTE + 500).accepted
+    assert store.calls == calls + 2, "a refusal within a second of a confirmed one makes no call"
+
+
+def test_a_refund_on_one_instance_lets_the_retry_in_on_another():
+    """Review of defect 2's fix: each instance refuses on its own copy, which a refund on another
+    instance leaves stricter than the store: the client's retry landing there was a 429."""
+    store = InMemoryKeyQuotaStore()
+    a, b = KeyQuota(store, 5_000, 615), KeyQuota(store, 5_000, 615)  # two warm API instances
+    first = a.admit(KEY, 2, MINUTE + 1_000)  # order 1, on A: then its store write is throttled (503)
+    assert first.accepted and b.admit(KEY, 2, MINUTE + 1_010).accepted  # order 2, on B: the key's 2nd of 2
+    a.refund(KEY, first)  # A answers 503 and gives order 1 back
+    assert store.read(KEY).count == 1
+    retry = b.admit(KEY, 2, MINUTE + 1_020)  # the client's retry of order 1 lands on B
+    assert retry.accepted, f"429 for an order the store has room for: {retry.reason}, retry after {retry.retry_after_s} s"
+    assert not b.admit(KEY, 2, MINUTE + 1_030).accepted and store.read(KEY).count == 2
 
 
 def test_each_key_has_its_own_count():

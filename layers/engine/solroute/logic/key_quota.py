@@ -26,10 +26,13 @@ record is in the current minute, its reach not behind now and the limits not rea
 concurrent instances never conflict on: an accepted order costs two DynamoDB calls (one when the
 backlog rule is off). Only a new minute or an idle record (reach behind now) takes a versioned
 write, once, whoever wins. A KeyQuota keeps the last state it wrote or saw of each record and
-refuses on that copy without any call when it already shows a limit reached (a stored record
-is only stricter than an older copy of it: counts and reaches only grow, until the copy's minute
-and reach are past, when it refuses nothing). An order whose key was counted but which the queue
-then refused (the key is heavy and the queue full) is uncounted with one more call.
+refuses on that copy when it already shows a limit reached. A copy can be stricter than the store
+(another instance gave back a refused order, or the trigger a place it did not use), so a refusal
+on a copy is confirmed with a strongly consistent read of the records, at most once a second per
+key (``CONFIRM_EVERY_MS``): a flood's refusals stay nearly free, and a client's retry after a
+refund is not refused for long on an instance that did not see it. An order whose key was counted
+but which the queue then refused (the key is heavy and the queue full) is uncounted with one more
+call.
 
 What an order takes depends on where it goes. A market order is counted and takes its place in
 the queue when it is accepted (``admit``). A limit order does not queue when it is placed: it is
@@ -60,6 +63,8 @@ HEAVY_SHARE = 2
 QUEUE = "*"  # the shared queue's record, beside the keys' own (no key id contains "*")
 # The stored record expires (DynamoDB TTL) this long after it can last refuse anything.
 EXPIRY_MARGIN_S = 120
+# A refusal decided on this instance's copy is checked against the store at most this often per key.
+CONFIRM_EVERY_MS = 1_000
 
 
 class KeyQuotaStore(Protocol):
@@ -208,6 +213,7 @@ class KeyQuota:
         self.max_tries = max_tries
         self.max_keys = max_keys
         self._seen: OrderedDict[str, QuotaState] = OrderedDict()  # the state last written or seen, per key
+        self._confirmed: OrderedDict[str, int] = OrderedDict()  # when a refusal on the copy was last checked, per key
 
     def admit(self, key_id: str, rate_per_minute: int, now_ms: int, queues: bool = True) -> Decision:
         """Accept one more order from ``key_id`` now (recorded), or refuse it (nothing recorded).
@@ -242,11 +248,16 @@ class KeyQuota:
     def _admit(self, key_id: str, rate_per_minute: int, now_ms: int, counts: bool, queues: bool) -> Decision:
         rules, interval = self.rules, self.rules.engine_interval_ms
         state = self._seen.get(key_id, QuotaState())
+        fresh = False  # whether the state decided on came from the store during this call
         for _ in range(self.max_tries):
             decision = rules.decide(state, self._seen.get(QUEUE, QuotaState()).reach_ms, rate_per_minute, now_ms, counts, queues)
-            if not decision.accepted:  # on this instance's copies, or on what the store just showed
-                return decision
+            if not decision.accepted:
+                if fresh or not self._may_confirm(key_id, now_ms):
+                    return decision  # on what the store just showed, or on a copy checked less than a second ago
+                state, fresh = self._read_back(key_id, decision.queued), True
+                continue
             counted, state = self._count(key_id, state, decision, rate_per_minute, now_ms)
+            fresh = True
             if not counted:
                 continue  # the record was not as this copy had it: decide again on the stored one
             if not decision.queued:
@@ -302,6 +313,23 @@ class KeyQuota:
                     return True, wanted
             queue = stored
         raise StoreBusy(f"the shared queue's record stayed contended for {self.max_tries} tries; try again shortly")
+
+    def _may_confirm(self, key_id: str, now_ms: int) -> bool:
+        if now_ms - self._confirmed.get(key_id, now_ms - CONFIRM_EVERY_MS) < CONFIRM_EVERY_MS:
+            return False
+        self._confirmed[key_id] = now_ms
+        self._confirmed.move_to_end(key_id)
+        if len(self._confirmed) > self.max_keys:
+            self._confirmed.popitem(last=False)
+        return True
+
+    def _read_back(self, key_id: str, queued: bool) -> QuotaState:
+        """The key's record (and the shared queue's, when the order would take a place) as stored."""
+        state = self.store.read(key_id)
+        self._remember(key_id, state)
+        if queued:
+            self._remember(QUEUE, self.store.read(QUEUE))
+        return state
 
     def _remember(self, key_id: str, state: QuotaState) -> None:
         self._seen[key_id] = state
