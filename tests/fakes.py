@@ -59,11 +59,13 @@ class InMemoryOrders:
     def get(self, order_id: str) -> Order | None:
         return self.items.get(order_id)
 
-    def save_transition(self, before: Order, after: Order) -> None:
+    def save_transition(self, before: Order, after: Order, deadline_passed_at_ms: int | None = None) -> None:
         with self._lock:
             current = self.items.get(before.orderId)
             if current is None or (current.status, current.seq, current.attempts) != (before.status, before.seq, before.attempts):
                 raise StaleOrder("moved")
+            if deadline_passed_at_ms is not None and (current.startDeadlineMs is None or current.startDeadlineMs > deadline_passed_at_ms):
+                raise StaleOrder("its start deadline moved")
             attempts = {} if after.attempts != before.attempts else {"attempts": current.attempts, "attemptStartedAtMs": current.attemptStartedAtMs}
             stored = after.model_copy(update={**attempts, "lastChange": "status"})
             self.items[after.orderId] = stored
@@ -96,7 +98,9 @@ class InMemoryOrders:
         watched = [WatchedOrder.of(o) for o in sorted(self.items.values(), key=lambda o: o.orderId) if o.status is OrderStatus.OPEN]
         start = next((i for i, w in enumerate(watched) if w.order_id > cursor), len(watched)) if cursor else 0
         page = watched[start : start + limit]
-        return OpenOrders(page, page[-1].order_id if start + limit < len(watched) else None)
+        # As DynamoDB documents a Scan: a page that stops at its limit has a cursor, even when
+        # nothing follows it (the next read is then empty, without one).
+        return OpenOrders(page, page[-1].order_id if page and len(page) == limit else None)
 
     def count_open(self, key_id: str, at_most: int) -> int:
         return min(at_most, sum(1 for o in self.items.values() if o.status is OrderStatus.OPEN and o.keyId == key_id))

@@ -555,3 +555,13 @@ def test_revoking_marks_only_that_key_and_returns_it_as_stored(api_keys):
     assert api_keys.get(other.key_hash).revoked is False
     assert api_keys.revoke(key.key_id).revoked is True, "revoking again changes nothing"
     assert api_keys.revoke("sr_unknown0") is None
+
+
+def test_a_transition_conditioned_on_a_passed_start_deadline_loses_to_a_moved_deadline(orders, clock):
+    order = new_order(clock, deadline_ms=1_000)
+    orders.create(order)
+    assert orders.extend_start_deadline(order, 9_000)
+    with pytest.raises(StaleOrder):
+        orders.save_transition(order, step(order, S.FAILED, clock), deadline_passed_at_ms=5_000)
+    orders.save_transition(order, step(order, S.FAILED, clock), deadline_passed_at_ms=9_000)
+    assert orders.get(order.orderId).status is S.FAILED

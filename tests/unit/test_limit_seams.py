@@ -17,7 +17,7 @@ from solroute.models.order import Order, OrderStatus as S
 from solroute.models.requests import ExecuteOrderRequest
 from tests.fakes import TEST_CALLER
 from tests.unit.test_lifecycle import AMOUNT, QUICK, _best_out
-from tests.world import Fault, World, check_guarantees
+from tests.world import START_TIMEOUT_MS, Fault, World, check_guarantees
 
 DRIFT = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0, swap_delay_min_ms=0, swap_delay_max_ms=0, price_drift=Decimal("0.005"))
 
@@ -292,3 +292,47 @@ def test_a_give_up_of_an_earlier_cycle_never_touches_the_later_cycle(monkeypatch
     world.deliver(first)  # A
     after = world.orders.get(order_id)
     assert after.status.value == cycle_two_reaches, [(h.status.value, h.message) for h in after.history]
+
+
+def test_a_run_goes_on_while_orders_are_open_when_their_number_is_a_multiple_of_the_page():
+    """Review: a Scan page that stops at its limit has a cursor even when nothing follows, and the
+    next read is empty: the run took that empty read for "nothing open" and ended, leaving every
+    order unwatched until the next minute's run."""
+    world = World(QUICK)
+    world.trigger.max_per_tick = 2
+    ids = [world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=600) for _ in range(4)]
+    report = world.trigger.run(20_000, min_run_ms=0)
+    assert report.ticks >= 19, f"the run ended after {report.ticks} ticks with 4 orders open"
+    assert all(world.orders.get(i).status is S.OPEN for i in ids)
+    for order_id in ids:
+        world.cancel(order_id)
+    assert world.trigger.run(20_000, min_run_ms=0).ticks <= 3, "a whole pass that finds nothing open ends the run"
+
+
+def test_the_sweeper_never_fails_an_order_whose_delivery_just_held_its_deadline():
+    """Review: moving the start deadline changes neither status nor seq, so a sweeper that read the
+    order before a delivery held its deadline (and died) still failed it."""
+    world = World(QUICK, faults=[Fault("orders.record_attempt", "crash-before")])  # the delivery dies after the hold
+    order_id = world.submit()
+    world.clock.advance(START_TIMEOUT_MS / 1000 + 1)  # a backlogged queue: the first delivery comes late
+    message = world.queue.receive()
+    orders = world.sweeper.orders
+
+    class ReadThenDelivery:
+        def __getattr__(self, name):
+            return getattr(orders, name)
+
+        def get(self, oid):
+            seen = orders.get(oid)  # the sweeper's read: pending, past its deadline
+            world.deliver(message)  # meanwhile a consumer receives the message, holds the deadline, dies
+            assert orders.get(oid).startDeadlineMs > world.clock.now_ms(), "the delivery held the deadline"
+            return seen
+
+    world.sweeper.orders = ReadThenDelivery()
+    world.sweeper.sweep()
+    world.sweeper.orders = orders
+    order = world.orders.get(order_id)
+    assert order.status is S.PENDING, f"swept while its redelivery is due: {order.failureReason}"
+    world.run()
+    assert world.orders.get(order_id).status is S.CONFIRMED
+    check_guarantees(world)

@@ -203,7 +203,7 @@ class DynamoOrderRepository:
         item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
         return item_to_order(item) if item else None
 
-    def save_transition(self, before: Order, after: Order) -> None:
+    def save_transition(self, before: Order, after: Order, deadline_passed_at_ms: int | None = None) -> None:
         # Only what a status change changes, conditioned on every field that changes outside
         # status changes: the attempt counter too, so a copy read before another delivery's
         # attempt cannot put the counter back. An update, not a put: the subscribers on the
@@ -219,11 +219,15 @@ class DynamoOrderRepository:
         if after.attempts != before.attempts:  # a limit order back to open starts its attempts afresh
             expression += ", attempts = :to_attempts, attemptStartedAtMs = :to_started"
             values.update({":to_attempts": after.attempts, ":to_started": after.attemptStartedAtMs})
+        condition = "#status = :status AND seq = :seq AND attempts = :attempts"
+        if deadline_passed_at_ms is not None:
+            condition += " AND startDeadlineMs <= :deadline_passed_at"
+            values[":deadline_passed_at"] = deadline_passed_at_ms
         try:
             self.table.update_item(
                 Key={"orderId": after.orderId},
                 UpdateExpression=expression + removes,
-                ConditionExpression="#status = :status AND seq = :seq AND attempts = :attempts",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
             )

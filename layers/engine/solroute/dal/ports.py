@@ -44,7 +44,9 @@ class WatchedOrder:
 @dataclass(frozen=True)
 class OpenOrders:
     """One read of the open orders: some of them, and where the next read goes on from (None:
-    this read reached the end, so a pass over every open order is complete)."""
+    this read reached the end, so a pass over every open order is complete). A read that stops
+    at its limit may have a cursor although nothing follows (DynamoDB's Scan does): the next read
+    is then empty."""
 
     orders: list[WatchedOrder]
     cursor: Any = None
@@ -56,10 +58,12 @@ class OrderRepository(Protocol):
 
     def get(self, order_id: str) -> Order | None: ...
 
-    def save_transition(self, before: Order, after: Order) -> None:
+    def save_transition(self, before: Order, after: Order, deadline_passed_at_ms: int | None = None) -> None:
         """Write ``after`` only if the stored order still has ``before``'s status, seq and
         attempt count (raises StaleOrder otherwise), so an older copy can neither move the order
-        backwards nor put its attempt counter back. Leaving ``pending`` clears the start deadline."""
+        backwards nor put its attempt counter back. Leaving ``pending`` clears the start deadline.
+        With ``deadline_passed_at_ms``, only if its start deadline is still at or before then (the
+        sweeper: a delivery may have moved it, which changes neither status nor seq)."""
 
     def record_attempt(self, order: Order, max_attempts: int, now_ms: int, moving_to: Order | None = None) -> Order:
         """Atomically add one attempt, only if the stored order still has ``order``'s status,

@@ -76,8 +76,8 @@ class Sweeper:
             reason = f"{lost}; nothing was swapped"
             after = transition(order, OrderStatus.FAILED, f"Order failed: {reason}", self.clock, failureReason=reason)
         try:
-            self.orders.save_transition(order, after)
+            self.orders.save_transition(order, after, deadline_passed_at_ms=now_ms)
         except StaleOrder:
-            return 0  # a consumer started it just now
+            return 0  # a consumer started it just now, or a delivery moved its deadline past its own redelivery
         logger.warning(f"order {after.status.value}: {lost}", extra={"order_id": order_id, "status": after.status.value, "start_deadline_ms": order.startDeadlineMs})
         return 1

@@ -76,6 +76,7 @@ class Lease(Protocol):
 class TickReport:
     open: int = 0  # open orders this tick read (and judged)
     more: bool = False  # the pass over every open order goes on at the next tick
+    pass_left: int = 0  # orders the pass so far found open and left open (the whole pass's, once ``more`` is False)
     triggered: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # reached their price, but their key's orders fill the queue: still open
@@ -126,6 +127,7 @@ class Trigger:
         self.quota = quota  # each key's share of the shared queue (None: no per-key limits)
         self.max_per_tick = max_per_tick  # the most open orders one tick reads and judges
         self._cursor: Any = None  # where the pass over the open orders goes on (None: from the start)
+        self._pass_left = 0  # open orders the current pass has read and left open
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
@@ -157,7 +159,9 @@ class Trigger:
                     report.expired += len(tick.expired)
                     report.held += len(tick.held)
                 now = self.clock.now_ms()
-                nothing_open = tick is not None and not tick.more and tick.open - len(tick.triggered) - len(tick.expired) <= 0
+                # Only a whole pass can show that nothing is open: a page that ends a pass may be empty
+                # (DynamoDB can return a cursor at the last item) while earlier pages found orders.
+                nothing_open = tick is not None and not tick.more and tick.pass_left <= 0
                 if nothing_open and now - start_ms >= min_run_ms:
                     break
                 if now + self.tick_ms - start_ms > budget_ms:
@@ -183,9 +187,12 @@ class Trigger:
         (so a tick's cost is bounded however many orders are open)."""
         now_ms = self.clock.now_ms()
         read = self.orders.open_orders(self.max_per_tick, self._cursor)
+        if self._cursor is None:  # this read starts a pass over every open order
+            self._pass_left = 0
         self._cursor = read.cursor
         watched = read.orders
-        report = TickReport(open=len(watched), more=read.cursor is not None)
+        self._pass_left += len(watched)
+        report = TickReport(open=len(watched), more=read.cursor is not None, pass_left=self._pass_left)
         if not watched:
             return report
         due = [w for w in watched if w.expires_at_ms and w.expires_at_ms <= now_ms]
@@ -193,6 +200,7 @@ class Trigger:
             try:
                 if self._expire(w.order_id, now_ms):
                     report.expired.append(w.order_id)
+                    self._pass_left -= 1
             except StoreBusy as error:
                 logger.warning("could not expire an open order; the next tick tries again", extra={"order_id": w.order_id, "error": error.message})
             except Exception:  # one order must never stop the others being expired or judged
@@ -205,12 +213,14 @@ class Trigger:
                 outcome = self._queue(w, route, now_ms) if route is not None else SKIPPED
                 if outcome == QUEUED:
                     report.triggered.append(w.order_id)
+                    self._pass_left -= 1
                 elif outcome == HELD:
                     report.held.append(w.order_id)
             except StoreBusy as error:
                 logger.warning("could not move an open order; the next tick tries again", extra={"order_id": w.order_id, "error": error.message})
             except Exception:  # one order must never stop the others being judged
                 logger.exception("could not judge an open order; skipped this tick", extra={"order_id": w.order_id})
+        report.pass_left = self._pass_left
         return report
 
     # ------------------------------------------------------------------ judging
