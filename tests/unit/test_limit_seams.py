@@ -99,6 +99,7 @@ def test_a_dead_letter_of_an_earlier_cycle_touches_neither_the_open_order_nor_it
     assert world.orders.get(order_id).status is S.OPEN
     assert world.dead_letter(first), "a dead letter of a reopened order is settled (dropped), not a poison message"
     assert world.orders.get(order_id).status is S.OPEN
+    world.clock.advance(1)  # past its first cool-down
     world.trigger.tick()
     second = world.orders.get(order_id)
     assert (second.status, second.cycle) == (S.PENDING, 2)
@@ -278,6 +279,7 @@ def test_a_give_up_of_an_earlier_cycle_never_touches_the_later_cycle(monkeypatch
             # B, a duplicate delivery of the same cycle-1 message, counts attempt 2 and finds the price gone
             world.executor.process(order_id, 1, None, cycle=1)
             assert world.orders.get(order_id).status is S.OPEN
+            world.clock.advance(1)  # past its first cool-down
             world.trigger.tick()  # the price is back: cycle 2
             assert world.orders.get(order_id).cycle == 2
             if cycle_two_reaches == "submitted":
@@ -335,4 +337,20 @@ def test_the_sweeper_never_fails_an_order_whose_delivery_just_held_its_deadline(
     assert order.status is S.PENDING, f"swept while its redelivery is due: {order.failureReason}"
     world.run()
     assert world.orders.get(order_id).status is S.CONFIRMED
+    check_guarantees(world)
+
+
+def test_an_order_whose_price_hovers_at_the_margin_cycles_less_and_less_often():
+    """Review: nothing bounded the cycles of an order whose route keeps missing its price at
+    routing; each cycle adds three history entries to an item DynamoDB caps at 400 KB."""
+    world = World(QUICK)
+    world.trigger.margin = Decimal("-0.4")  # triggers it although its route cannot pay: it goes back to open every time
+    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
+    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=3600)
+    world.run(horizon_ms=3600_000 + 60_000)
+    order = world.orders.get(order_id)
+    reopened = [h.timestampMs for h in order.history[1:] if h.status is S.OPEN]
+    assert order.status is S.EXPIRED and 10 <= len(reopened) <= 14, f"{len(reopened)} cycles in an hour"
+    gaps = [b - a for a, b in zip(reopened, reopened[1:])]
+    assert all(later >= 2 * earlier - 1_000 for earlier, later in zip(gaps, gaps[1:])), gaps
     check_guarantees(world)

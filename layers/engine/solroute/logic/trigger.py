@@ -52,6 +52,7 @@ SEND_TRIES = 3
 # The most open orders one tick reads and judges (the template's TriggerOrdersPerTick): past it, a
 # pass over every open order takes several ticks. docs/scaling.md has what a tick costs.
 MAX_PER_TICK = 2_000
+MAX_COOLDOWN_MS = 3_600_000  # the longest an order that went back to open waits before it is queued again
 
 
 class _NotQueued(Exception):
@@ -266,7 +267,7 @@ class Trigger:
         """Queue the order (QUEUED), or leave it open: its key's orders fill the shared queue
         (HELD: a later tick tries again), or it moved since the index was read (SKIPPED)."""
         order = self._fresh(w.order_id)
-        if order is None:
+        if order is None or self._cooling_down(order, now_ms):
             return SKIPPED
         place = self.quota.admit_to_queue(order.keyId, now_ms) if self.quota is not None and order.keyId else None
         if place is not None and not place.accepted:
@@ -280,6 +281,18 @@ class Trigger:
         except Exception:
             self._give_back(order, place)
             raise
+
+    @staticmethod
+    def _cooling_down(order: Order, now_ms: int) -> bool:
+        """An order that went back to open waits before it is queued again, longer each time
+        (1 s, 2 s, 4 s, ... up to an hour): one whose price hovers at the trigger's margin would
+        otherwise cycle every few seconds for as long as it is open, each cycle adding to its
+        history (an item DynamoDB caps at 400 KB). At most 744 cycles in 30 days, instead of
+        hundreds of thousands."""
+        reopened_at = [h.timestampMs for h in order.history[1:] if h.status is S.OPEN]
+        if not reopened_at:
+            return False
+        return now_ms < reopened_at[-1] + min(MAX_COOLDOWN_MS, 1000 * 2 ** min(len(reopened_at) - 1, 30))
 
     def _move_to_pending(self, order: Order, w: WatchedOrder, route: Route, now_ms: int) -> str:
         message = (
