@@ -221,3 +221,58 @@ def test_the_console_is_open_read_only_and_may_call_nothing():
     assert "Policies" not in console and console["Tracing"] == "PassThrough"  # only the basic execution role: logs
     routes = {(e["Properties"]["Method"], e["Properties"]["Path"], e["Properties"]["Auth"]["Authorizer"]) for e in console["Events"].values()}
     assert routes == {("GET", "/", "NONE"), ("GET", "/console/{asset}", "NONE")}
+
+
+# ------------------------------------------------------------------ IAM conditions, evaluated
+def _condition_holds(condition: dict, leading_key: str) -> bool:
+    """IAM's evaluation of the DynamoDB conditions our policies use, for a request on one item
+    (its partition key is the request's only dynamodb:LeadingKeys value)."""
+    import fnmatch
+
+    tests = {
+        "StringEquals": lambda value, wanted: value in wanted,
+        "StringNotEquals": lambda value, wanted: value not in wanted,
+        "StringLike": lambda value, wanted: any(fnmatch.fnmatchcase(value, w) for w in wanted),
+        "StringNotLike": lambda value, wanted: not any(fnmatch.fnmatchcase(value, w) for w in wanted),
+    }
+    for operator, keys in condition.items():
+        qualifier, _, test = operator.rpartition(":")
+        assert qualifier in ("ForAllValues", "ForAnyValue") and set(keys) == {"dynamodb:LeadingKeys"}, operator
+        if not tests[test](leading_key, keys["dynamodb:LeadingKeys"]):
+            return False
+    return True
+
+
+def may(logical_id: str, action: str, table: str, leading_key: str) -> bool:
+    """Whether the function's policies allow ``action`` on the item of ``table`` keyed ``leading_key``."""
+    for policy in RESOURCES[logical_id]["Properties"].get("Policies", []):
+        for statement in policy.get("Statement", []):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if (
+                statement["Effect"] == "Allow" and action in actions and {"Fn::GetAtt": [table, "Arn"]} in resources
+                and _condition_holds(statement.get("Condition") or {}, leading_key)
+            ):  # fmt: skip
+                return True
+    return False
+
+
+A_KEY_HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+
+def test_the_authorizer_may_read_api_keys_but_never_the_webhook_signing_master():
+    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+
+    assert may("AuthorizerFunction", "dynamodb:GetItem", "ApiKeysTable", A_KEY_HASH)
+    assert not may("AuthorizerFunction", "dynamodb:GetItem", "ApiKeysTable", MASTER_KEY)
+
+
+@pytest.mark.parametrize("logical_id", ["OrderConsumerFunction", "SettlerFunction"])
+def test_the_consumer_and_settler_may_touch_only_the_start_log_in_the_rate_limit_table(logical_id):
+    from solroute.logic.rate_limit import START_LOG
+
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem"):
+        assert may(logical_id, action, "RateLimitTable", START_LOG)
+        for other in ("key#sr_AbCdEfGh", "key#*", "trigger#lease"):  # a key's quota, the shared queue's, the trigger's lease
+            assert not may(logical_id, action, "RateLimitTable", other), (action, other)
+        assert may(logical_id, action, "SimulatedChainTable", "5VfYmGBjvQKe3Rk9gXhnJ1oAT8Wc2sLpZ4uNyHdM6x")
