@@ -258,7 +258,9 @@ def openapi_document() -> dict:
     return document
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+# clear_state: keys appended for one request (its caller's key_id) must not name the next one's
+# caller in a warm instance.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics
 @tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:

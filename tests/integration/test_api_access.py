@@ -4,6 +4,7 @@ and an owner sees only their own orders, including through idempotency keys."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -123,3 +124,24 @@ def test_the_open_routes_are_exactly_those_the_template_leaves_without_an_author
     events = cloud.template.raw["Resources"]["ApiFunction"]["Properties"]["Events"].values()
     unguarded = {e["Properties"]["Path"] for e in events if (e["Properties"].get("Auth") or {}).get("Authorizer") == "NONE"}
     assert unguarded == set(api.module.OPEN_ROUTES) == {"/health"}
+
+
+
+@pytest.fixture
+def api_log(api):
+    """What the API function logs from now on, one dict a line (its handler writes here instead)."""
+    buffer = io.StringIO()
+    previous = api.module.logger.registered_handler.setStream(buffer)
+    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{") and "\"level\"" in line]
+    api.module.logger.registered_handler.setStream(previous)
+
+
+def test_a_warm_instance_never_logs_a_request_with_the_previous_callers_key_id(api, api_log):
+    """Invocations of one warm instance: each request's lines name its own caller or none, never
+    an earlier one's (state a warm instance keeps must not leak into the next invocation)."""
+    mine = event("api_execute_order.json")["requestContext"]["authorizer"]["lambda"]["keyId"]
+    assert submit(api)["statusCode"] == 202
+    assert submit(api, OTHER)["statusCode"] == 202
+    assert api(as_caller(event("api_get_order.json"), {}))["statusCode"] == 401  # reached the function without a caller
+    lines = api_log()
+    assert [line.get("key_id") for line in lines] == [mine, OTHER["keyId"], None], lines
