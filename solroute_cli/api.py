@@ -30,6 +30,14 @@ def no_key(api: str) -> str:
     )
 
 
+# API Gateway refuses a key itself, with a bare {"message"}: 401 without the x-api-key header, 403
+# for a key the authorizer does not know (or that was revoked).
+KEY_REFUSED = {
+    401: "no API key reached the API (it must be in the x-api-key header)",
+    403: "the API key is unknown or has been revoked (a restarted local cloud has a new demo key)",
+}
+
+
 def unreachable(api: str) -> CliError:
     return CliError(f"the local cloud is not running at {api}: start it with `make run` (or `solroute up`), or pass --api", EXIT_UNREACHABLE)
 
@@ -53,8 +61,8 @@ def raise_for_error(status: int, body: Any, api: str) -> None:
         details = error.get("details")
         if isinstance(details, list) and details:
             message += "\n" + "\n".join(f"  - {d.get('field')}: {d.get('message')}" for d in details)
-        if status in (401, 403) and not error:
-            message = f"the API key was refused (a new local cloud issues a new demo key). {no_key(api)}"
+        if status in KEY_REFUSED and not error:  # API Gateway's own {"message": ...}: the function never ran
+            message = f"{KEY_REFUSED[status]}. Pass --api-key or set SOLROUTE_API_KEY; `{hint('keys create --name NAME', api)}` issues a key"
         raise CliError(f"HTTP {status} {error.get('code', '')}: {message}".strip(), EXIT_FAILED)
 
 

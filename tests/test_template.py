@@ -170,6 +170,9 @@ def test_every_http_route_but_health_runs_the_key_authorizer_and_the_api_is_thro
     authorizer = auth["Authorizers"]["ApiKeyAuthorizer"]
     assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
     assert (authorizer["AuthorizerPayloadFormatVersion"], authorizer["EnableSimpleResponses"]) == ("2.0", True)
+    # API Gateway refuses a request without the header (401) before any function runs; no result
+    # cache yet (issue 25 chooses its TTL: a revocation then waits for it).
+    assert authorizer["Identity"] == {"Headers": ["x-api-key"], "ReauthorizeEvery": 0}
     routes = {e["Properties"]["Path"]: e["Properties"].get("Auth") for e in RESOURCES["ApiFunction"]["Properties"]["Events"].values()}
     assert routes.pop("/health") == {"Authorizer": "NONE"}
     assert routes and all(path.startswith("/api/") and auth is None for path, auth in routes.items())

@@ -26,7 +26,6 @@ KEY_ID_LENGTH = len(KEY_PREFIX) + 8
 _KEY_SHAPE = re.compile(r"sr_[A-Za-z0-9_-]{40}")
 _NAME = re.compile(r"[\w .@:/-]{1,64}")
 MAX_RATE_PER_MINUTE = 10_000
-_BEARER = "bearer "
 
 
 def generate_key() -> str:
@@ -42,16 +41,14 @@ def key_id_of(key: str) -> str:
 
 
 def key_from(headers: Mapping[str, str] | None, query: Mapping[str, str] | None = None) -> str | None:
-    """The key a request presents: the ``x-api-key`` header, else ``Authorization: Bearer``,
-    else the ``apiKey`` query parameter. Pass ``query`` only for the WebSocket ``$connect``
-    (browsers cannot set headers on a WebSocket); HTTP requests must use a header, so a key
-    never lands in URLs that proxies and access logs keep."""
+    """The key a request presents: the ``x-api-key`` header, else the ``apiKey`` query
+    parameter. Pass ``query`` only for the WebSocket ``$connect`` (browsers cannot set headers on
+    a WebSocket); HTTP requests must use the header (the HTTP API's one identity source), so a
+    key never lands in URLs that proxies and access logs keep. ``Authorization: Bearer`` is not
+    read: API Gateway refuses a request that has only that, before any function runs."""
     by_name = {k.lower(): v for k, v in (headers or {}).items() if isinstance(v, str)}
     if by_name.get("x-api-key"):
         return by_name["x-api-key"].strip() or None
-    authorization = by_name.get("authorization", "")
-    if authorization[: len(_BEARER)].lower() == _BEARER:
-        return authorization[len(_BEARER) :].strip() or None
     return (query or {}).get("apiKey") or None
 
 
