@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.logic.clock import Clock
-from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
+from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey, Principal
 from solroute.models.order import Order, OrderStatus
 
@@ -203,7 +203,7 @@ class InMemorySubscribers:
     def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
         order = self.orders.get(order_id)
         if order is not None and order.owner != owner:
-            raise ForeignOrder(f"order {order_id} belongs to another API key", {"orderId": order_id})
+            return None  # no such order, as far as this owner can tell
         if order is None or order.is_final:
             return order
         subscribers = self.items.setdefault(order_id, {})

@@ -125,7 +125,7 @@ LEAST_PRIVILEGE = {
         ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:DeleteItem"),
     },
     "WebSocketFunction": {
-        ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable", "dynamodb:GetItem"),
+        ("OrdersTable", "dynamodb:UpdateItem"),
         ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"),
     },
     "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem")},

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solroute import services, tracing
-from solroute.models.errors import DomainError, ForeignOrder, InvalidRequest, OrderNotFound, TooManySubscribers, TransientError, Unauthenticated
+from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TooManySubscribers, TransientError, Unauthenticated
 
 services.check_environment()
 logger = Logger()
@@ -26,7 +26,7 @@ warnings.filterwarnings("ignore", "No application metrics to publish")
 
 # A refused handshake's status, by the most specific class of the error (a throttled store: retry).
 CONNECT_REFUSAL: dict[type[DomainError], int] = {
-    InvalidRequest: 400, Unauthenticated: 401, ForeignOrder: 403, OrderNotFound: 404, TooManySubscribers: 429, TransientError: 503,
+    InvalidRequest: 400, Unauthenticated: 401, OrderNotFound: 404, TooManySubscribers: 429, TransientError: 503,
 }  # fmt: skip
 NO_KEY = "no valid API key: connect with ?apiKey=<key> or the x-api-key header"
 

@@ -26,12 +26,13 @@ from solroute.dal.dynamodb import (
 from solroute.dal.ports import MAX_SUBSCRIBERS, WatchedOrder
 from solroute.logic.clock import Clock
 from solroute.logic.state_machine import transition
-from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
+from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey
 from solroute.models.order import HistoryEntry, Order, OrderStatus
 from tests.fakes import (
     FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
 )  # fmt: skip
+from tests.contract.test_key_quota_store import _CountingTable
 from tests.lambdas import ROOT
 
 S = OrderStatus
@@ -405,10 +406,11 @@ def test_the_orders_a_connection_named_at_connect_are_found_until_they_expire(co
 
 
 class _Subscribers:
-    """The store, and what a status write's stream image says about its subscribers."""
+    """The store, what a status write's stream image says about its subscribers, and (for the
+    adapter) how many calls it has made to its table."""
 
-    def __init__(self, store, carried):
-        self.store, self.carried = store, carried
+    def __init__(self, store, carried, calls=None):
+        self.store, self.carried, self.calls = store, carried, calls
 
 
 @pytest.fixture
@@ -418,7 +420,9 @@ def subscribers(impl, orders):
         store = InMemorySubscribers(orders, now_seconds=lambda: 1_000)
         return _Subscribers(store, store.of)
     table = tables("OrdersTable")
-    return _Subscribers(DynamoSubscribers(table), lambda order_id: tuple(subscribers_in(table.get_item(Key={"orderId": order_id})["Item"], 1_000)))
+    counted = _CountingTable(table)
+    carried = lambda order_id: tuple(subscribers_in(table.get_item(Key={"orderId": order_id})["Item"], 1_000))  # noqa: E731
+    return _Subscribers(DynamoSubscribers(counted), carried, lambda: counted.calls)
 
 
 def test_a_subscription_returns_the_order_and_travels_with_every_later_status_write(orders, subscribers, clock):
@@ -444,14 +448,28 @@ def test_an_unknown_order_cannot_be_subscribed_to_and_a_final_one_is_returned_wi
 
 
 @pytest.mark.parametrize("final", [False, True])
-def test_another_owners_order_cannot_be_subscribed_to_live_or_final(orders, subscribers, clock, final):
+def test_another_owners_order_is_no_such_order_live_or_final(orders, subscribers, clock, final):
+    """As on HTTP (404 for both), a subscriber cannot tell another owner's order from none."""
     order = new_order(clock, owner=OTHER_OWNER)
     orders.create(order)
     if final:
         orders.save_transition(order, transition(order, S.FAILED, "failed", clock, failureReason="x"))
-    with pytest.raises(ForeignOrder):
-        subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER)
+    assert subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER) is None
     assert subscribers.carried(order.orderId) == ()
+
+
+@pytest.mark.parametrize("case", ["unknown", "another owner's", "final", "subscribed"])
+def test_a_subscription_is_one_call_refused_or_not(orders, subscribers, clock, case):
+    if subscribers.calls is None:
+        pytest.skip("the fake makes no calls")
+    order = new_order(clock, owner=OTHER_OWNER if case == "another owner's" else OWNER)
+    if case != "unknown":
+        orders.create(order)
+    if case == "final":
+        orders.save_transition(order, transition(order, S.FAILED, "failed", clock, failureReason="x"))
+    before = subscribers.calls()
+    subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER)
+    assert subscribers.calls() - before == 1, "the refused write's answer holds the item: no second read"
 
 
 def test_an_order_keeps_at_most_max_subscribers_but_one_of_them_may_renew(orders, subscribers, clock):

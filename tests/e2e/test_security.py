@@ -147,8 +147,8 @@ def test_another_owners_order_cannot_be_read_listed_followed_or_replayed(cloud):
     assert seen["list"][0] == 200 and order_id not in {o["orderId"] for o in seen["list"][2]["orders"]}
     replay_status, _, replay = seen["replay"]
     assert replay_status == 202 and replay["orderId"] != order_id, "an idempotency key belongs to its owner"
-    assert seen["connect"] == 403
-    assert seen["subscribe"]["type"] == "error" and seen["subscribe"]["error"]["code"] == "FORBIDDEN", seen["subscribe"]
+    assert seen["connect"] == 404, "refused as an unknown order is"
+    assert seen["subscribe"]["type"] == "error" and seen["subscribe"]["error"]["code"] == "ORDER_NOT_FOUND", seen["subscribe"]
     assert seen["after"]["type"] == "error" and seen["after"]["error"]["code"] == "UNKNOWN_ACTION", "no snapshot came in between"
     assert seen["mine"][0] == 200 and seen["my snapshot"]["order"]["orderId"] == order_id
 

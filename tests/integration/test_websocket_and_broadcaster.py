@@ -71,21 +71,30 @@ def as_other_owner(ev):
     return ev
 
 
-def test_connect_with_another_owners_order_is_refused_with_403_and_follows_nothing(cloud):
+UNKNOWN_ORDER = "0d9a7c1e-0d4a-4c55-9a57-1b2c3d4e5f61"
+
+
+def test_connect_with_another_owners_order_is_refused_exactly_as_an_unknown_one_and_follows_nothing(cloud):
     order_id = submit(cloud)
-    response = cloud.fn("WebSocketFunction")(as_other_owner(event("websocket_connect.json", **{SAMPLE_ORDER: order_id})))
-    assert response["statusCode"] == 403
+    ws = cloud.fn("WebSocketFunction")
+    theirs = ws(as_other_owner(event("websocket_connect.json", **{SAMPLE_ORDER: order_id})))
+    unknown = ws(as_other_owner(event("websocket_connect.json", **{SAMPLE_ORDER: UNKNOWN_ORDER})))
+    assert theirs["statusCode"] == unknown["statusCode"] == 404
+    assert theirs["body"].replace(order_id, "ID") == unknown["body"].replace(UNKNOWN_ORDER, "ID")
     assert subscribers(cloud, order_id) == set() and subscriptions(cloud) == set()
 
 
 @pytest.mark.parametrize("final", [False, True])
-def test_subscribing_to_another_owners_order_is_an_error_frame_and_no_snapshot(cloud, final):
+def test_subscribing_to_another_owners_order_is_the_error_frame_of_an_unknown_one_and_no_snapshot(cloud, final):
     order_id = submit(cloud)
     if final:
         deliver(cloud, cloud.fn("OrderConsumerFunction"), receive(cloud))
-    cloud.fn("WebSocketFunction")(as_other_owner(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id})))
-    (frame,) = posted(CONNECTION)
-    assert frame["type"] == "error" and frame["error"]["code"] == "FORBIDDEN" and "history" not in json.dumps(frame)
+    ws = cloud.fn("WebSocketFunction")
+    ws(as_other_owner(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id})))
+    ws(as_other_owner(event("websocket_subscribe.json", **{SAMPLE_ORDER: UNKNOWN_ORDER})))
+    theirs, unknown = posted(CONNECTION)
+    assert theirs["type"] == "error" and theirs["error"]["code"] == "ORDER_NOT_FOUND" and "history" not in json.dumps(theirs)
+    assert json.dumps(theirs).replace(order_id, "ID") == json.dumps(unknown).replace(UNKNOWN_ORDER, "ID")
     assert subscribers(cloud, order_id) == set()
 
 

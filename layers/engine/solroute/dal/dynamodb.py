@@ -10,12 +10,13 @@ import zlib
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.models.amounts import plain
-from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
+from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
 from solroute.models.keys import ApiKey
 from solroute.models.order import FINAL_STATUSES as FINAL
 from solroute.models.order import Order, OrderStatus
@@ -36,6 +37,7 @@ INDEX_ATTRIBUTES = ("startDeadlineMs", SWEEP_KEY, OPEN_KEY, WATCH)
 FINAL_STATUSES = tuple(sorted(s.value for s in FINAL))
 _FINAL_NAMES = {f":final{i}": status for i, status in enumerate(FINAL_STATUSES)}
 NOT_FINAL = f"NOT #status IN ({', '.join(_FINAL_NAMES)})"
+_WIRE = TypeDeserializer()  # an item in a refused write's answer comes in DynamoDB's wire form
 # Error codes DynamoDB answers when it sheds load; boto3 has already retried them.
 THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"}
 
@@ -363,15 +365,19 @@ class DynamoSubscribers:
                     ":expires": expires_at, ":subscribed": "subscribers", ":max": MAX_SUBSCRIBERS, ":owner": owner, **_FINAL_NAMES,
                 },  # fmt: skip
                 ReturnValues="ALL_NEW",
+                # A refusal's answer holds the item as the condition saw it: why it was refused
+                # costs no second read.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )["Attributes"]
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
-            item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
-            if item is not None and item.get("owner") != owner:
-                raise ForeignOrder(f"order {order_id} belongs to another API key", {"orderId": order_id}) from error
-            if item is None or item.get("status") in FINAL_STATUSES:
-                return item_to_order(item) if item else None
+            stored = error.response.get("Item")
+            item = {name: _WIRE.deserialize(value) for name, value in stored.items()} if stored else None
+            if item is None or item.get("owner") != owner:
+                return None  # another owner's order is no such order, as on the HTTP API
+            if item.get("status") in FINAL_STATUSES:
+                return item_to_order(item)
             raise TooManySubscribers(f"order {order_id} already has {MAX_SUBSCRIBERS} subscribers", {"orderId": order_id}) from error
         return item_to_order(item)
 

@@ -146,10 +146,10 @@ class SubscriberStore(Protocol):
 
     def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
         """Add the subscription and return the order as it is right after it (the snapshot:
-        every later status reaches this subscriber); None if there is no such order. A final
-        order is returned without subscribing (nothing will change). Raises ForeignOrder when
-        the order is not ``owner``'s (and subscribes nothing), TooManySubscribers when
-        MAX_SUBSCRIBERS others still follow the order."""
+        every later status reaches this subscriber); None if there is no such order, or it is
+        not ``owner``'s (subscribing nothing: a caller cannot tell the two apart, as on the HTTP
+        API). A final order is returned without subscribing (nothing will change). Raises
+        TooManySubscribers when MAX_SUBSCRIBERS others still follow the order."""
 
     def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
         """Remove the subscription; when ``expiring_before`` (epoch seconds) is given, only if

@@ -36,13 +36,6 @@ class TooManySubscribers(DomainError):
     code = "TOO_MANY_SUBSCRIBERS"
 
 
-class ForeignOrder(DomainError):
-    """The order exists but belongs to another API key's owner (the WebSocket refuses it with 403;
-    the HTTP API answers 404 instead, as for an unknown order)."""
-
-    code = "FORBIDDEN"
-
-
 class Unauthenticated(DomainError):
     """No valid API key reached the function (the authorizer found none, or did not run)."""
 
