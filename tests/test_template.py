@@ -68,7 +68,7 @@ def test_every_function_has_a_sample_event(logical_id):
 
 def test_every_websocket_route_has_an_integration_and_a_deployment_dependency():
     routes = {r["Properties"]["RouteKey"] for r in RESOURCES.values() if r["Type"] == "AWS::ApiGatewayV2::Route"}
-    assert routes == {"$connect", "subscribe", "$default"}  # no $disconnect: subscriptions expire with the connection
+    assert routes == {"$connect", "$disconnect", "subscribe", "$default"}  # $disconnect frees a key's connection slot
     assert len(RESOURCES["WebSocketDeployment"]["DependsOn"]) == len(routes)
 
 
@@ -126,9 +126,10 @@ LEAST_PRIVILEGE = {
     },
     "WebSocketFunction": {
         ("OrdersTable", "dynamodb:UpdateItem"),
-        ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"),
+        ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"), ("ConnectionsTable", "dynamodb:DeleteItem"),
+        ("ApiKeysTable", "dynamodb:GetItem"),  # revocations only (test below)
     },
-    "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem")},
+    "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem"), ("ApiKeysTable", "dynamodb:GetItem")},
     "AuthorizerFunction": {("ApiKeysTable", "dynamodb:GetItem")},
     "WebhookFunction": set(),  # reads the stream (the event source's grant) and sends to its queue
     "WebhookSenderFunction": {("OrdersTable", "dynamodb:UpdateItem"), ("ApiKeysTable", "dynamodb:GetItem"), ("ApiKeysTable", "dynamodb:PutItem")},
@@ -279,3 +280,31 @@ def test_the_consumer_and_settler_may_touch_only_the_start_log_in_the_rate_limit
         for other in ("key#sr_AbCdEfGh", "key#*", "trigger#lease"):  # a key's quota, the shared queue's, the trigger's lease
             assert not may(logical_id, action, "RateLimitTable", other), (action, other)
         assert may(logical_id, action, "SimulatedChainTable", "5VfYmGBjvQKe3Rk9gXhnJ1oAT8Wc2sLpZ4uNyHdM6x")
+
+
+@pytest.mark.parametrize("logical_id", ["WebSocketFunction", "BroadcasterFunction"])
+def test_the_websocket_side_may_read_a_keys_revocation_but_no_key_nor_the_signing_master(logical_id):
+    from solroute.dal.dynamodb import REVOKED_PREFIX
+    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+
+    assert may(logical_id, "dynamodb:GetItem", "ApiKeysTable", REVOKED_PREFIX + "sr_AbCdEfGh")
+    assert not may(logical_id, "dynamodb:GetItem", "ApiKeysTable", A_KEY_HASH)
+    assert not may(logical_id, "dynamodb:GetItem", "ApiKeysTable", MASTER_KEY)
+    variables = RESOURCES[logical_id]["Properties"]["Environment"]["Variables"]
+    assert variables["API_KEYS_TABLE"] == {"Ref": "ApiKeysTable"}
+
+
+@pytest.mark.parametrize("logical_id", ["WebSocketFunction", "BroadcasterFunction"])
+def test_the_websocket_side_may_post_to_and_close_connections_of_its_own_stage_only(logical_id):
+    (grant,) = [s for p in RESOURCES[logical_id]["Properties"]["Policies"] for s in p.get("Statement", []) if s["Action"] == "execute-api:ManageConnections"]
+    assert [r["Fn::Sub"].rsplit("}/", 1)[1] for r in grant["Resource"]] == ["POST/@connections/*", "DELETE/@connections/*"]
+
+
+def test_each_key_may_keep_a_bounded_number_of_websocket_connections():
+    parameter = RAW["Parameters"]["WebSocketConnectionsPerKey"]
+    assert (int(parameter["Default"]), parameter["MinValue"]) == (50, 1)
+    variables = RESOURCES["WebSocketFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["WEBSOCKET_CONNECTIONS_PER_KEY"] == {"Ref": "WebSocketConnectionsPerKey"}
+    assert variables["CONNECTIONS_TABLE"] == {"Ref": "ConnectionsTable"}
+    disconnect = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::ApiGatewayV2::Route" and r["Properties"]["RouteKey"] == "$disconnect"]
+    assert disconnect and disconnect[0]["Target"] == {"Fn::Sub": "integrations/${WebSocketIntegration}"}

@@ -21,8 +21,10 @@ from solroute.dal.dynamodb import (
     DynamoOrderRepository,
     DynamoRateLimitStore,
     DynamoSubscribers,
+    subscriber_keys,
     subscribers_in,
 )
+from solroute.dal.key_connections_dynamodb import DynamoKeyConnections
 from solroute.dal.ports import MAX_SUBSCRIBERS, WatchedOrder
 from solroute.logic.clock import Clock
 from solroute.logic.state_machine import transition
@@ -30,7 +32,7 @@ from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrd
 from solroute.models.keys import ApiKey
 from solroute.models.order import HistoryEntry, Order, OrderStatus
 from tests.fakes import (
-    FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
+    FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
 )  # fmt: skip
 from tests.contract.test_key_quota_store import _CountingTable
 from tests.lambdas import ROOT
@@ -409,8 +411,8 @@ class _Subscribers:
     """The store, what a status write's stream image says about its subscribers, and (for the
     adapter) how many calls it has made to its table."""
 
-    def __init__(self, store, carried, calls=None):
-        self.store, self.carried, self.calls = store, carried, calls
+    def __init__(self, store, carried, carried_keys, calls=None):
+        self.store, self.carried, self.carried_keys, self.calls = store, carried, carried_keys, calls
 
 
 @pytest.fixture
@@ -418,11 +420,13 @@ def subscribers(impl, orders):
     kind, tables = impl
     if kind == "fake":
         store = InMemorySubscribers(orders, now_seconds=lambda: 1_000)
-        return _Subscribers(store, store.of)
+        return _Subscribers(store, store.of, store.keys_of)
     table = tables("OrdersTable")
     counted = _CountingTable(table)
-    carried = lambda order_id: tuple(subscribers_in(table.get_item(Key={"orderId": order_id})["Item"], 1_000))  # noqa: E731
-    return _Subscribers(DynamoSubscribers(counted), carried, lambda: counted.calls)
+    item = lambda order_id: table.get_item(Key={"orderId": order_id})["Item"]  # noqa: E731
+    carried = lambda order_id: tuple(subscribers_in(item(order_id), 1_000))  # noqa: E731
+    carried_keys = lambda order_id: subscriber_keys(item(order_id), 1_000)  # noqa: E731
+    return _Subscribers(DynamoSubscribers(counted), carried, carried_keys, lambda: counted.calls)
 
 
 def test_a_subscription_returns_the_order_and_travels_with_every_later_status_write(orders, subscribers, clock):
@@ -435,6 +439,18 @@ def test_a_subscription_returns_the_order_and_travels_with_every_later_status_wr
     orders.save_transition(order, routing)
     assert subscribers.carried(order.orderId) == ("c1",)
     assert orders.get(order.orderId) == routing.model_copy(update={"lastChange": "status"})
+
+
+def test_a_subscription_carries_the_key_it_was_made_with_and_is_renewed_and_removed_by_connection(orders, subscribers, clock):
+    order = new_order(clock)
+    orders.create(order)
+    subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER, "sr_KEYONE01")
+    subscribers.store.subscribe("c2", order.orderId, 2_000, OWNER, "sr_KEYTWO02")
+    subscribers.store.subscribe("c1", order.orderId, 3_000, OWNER, "sr_KEYONE01")  # renewed: still one subscriber
+    assert subscribers.carried(order.orderId) == ("c1", "c2")
+    assert subscribers.carried_keys(order.orderId) == {"c1": "sr_KEYONE01", "c2": "sr_KEYTWO02"}
+    subscribers.store.unsubscribe("c1", order.orderId, key_id="sr_KEYONE01")
+    assert subscribers.carried(order.orderId) == ("c2",) and subscribers.carried_keys(order.orderId) == {"c2": "sr_KEYTWO02"}
 
 
 def test_an_unknown_order_cannot_be_subscribed_to_and_a_final_one_is_returned_without_a_subscription(orders, subscribers, clock):
@@ -547,3 +563,35 @@ def test_revoking_marks_only_that_key_and_returns_it_as_stored(api_keys):
     assert api_keys.get(other.key_hash).revoked is False
     assert api_keys.revoke(key.key_id).revoked is True, "revoking again changes nothing"
     assert api_keys.revoke("sr_unknown0") is None
+
+
+def test_a_revocation_is_known_by_the_keys_public_id_and_the_listing_shows_keys_only(api_keys):
+    key, other = api_key(), api_key()
+    api_keys.put_new(key)
+    api_keys.put_new(other)
+    assert not api_keys.is_revoked(key.key_id)
+    api_keys.revoke(key.key_id)
+    assert api_keys.is_revoked(key.key_id) and not api_keys.is_revoked(other.key_id)
+    assert not api_keys.is_revoked("sr_unknown0")
+    assert [k.key_id for k in api_keys.list() if k.key_id in (key.key_id, other.key_id)] == [key.key_id, other.key_id]
+    assert api_keys.find(key.key_id).revoked is True
+
+
+# ------------------------------------------------------------------ each key's WebSocket connections
+@pytest.fixture
+def key_connections(impl):
+    kind, tables = impl
+    now = lambda: 1_000  # noqa: E731
+    return InMemoryKeyConnections(now) if kind == "fake" else DynamoKeyConnections(tables("ConnectionsTable"), now)
+
+
+def test_a_keys_open_connections_are_counted_until_they_close_or_expire(key_connections):
+    key, other = f"sr_{next(_counter):08d}", f"sr_{next(_counter):08d}"
+    assert key_connections.open(key, "c1", 2_000) == 1
+    assert key_connections.open(key, "c2", 2_000) == 2
+    assert key_connections.open(other, "c3", 2_000) == 1, "another key's connections are its own"
+    assert key_connections.open(key, "c2", 2_000) == 2, "the same connection counts once"
+    key_connections.close(key, "c1")
+    key_connections.close(key, "never-opened")
+    assert key_connections.open(key, "c4", 2_000) == 2
+    assert key_connections.open(key, "c5", 900) == 2, "expired (its close was lost): not counted, not even itself"

@@ -34,6 +34,8 @@ class Settings(BaseModel):
     rate_limit_min_gap_ms: int = Field(0, alias="RATE_LIMIT_MIN_GAP_MS", ge=0)
     # How far one API key's accepted orders may reach ahead into the shared execution queue.
     key_backlog_seconds: int = Field(5, alias="KEY_BACKLOG_SECONDS", ge=1)
+    # WebSocket connections one API key may have open at once (template WebSocketConnectionsPerKey).
+    websocket_connections_per_key: int = Field(50, alias="WEBSOCKET_CONNECTIONS_PER_KEY", ge=1)
     # The most price impact a route may have (an order may ask for less or more).
     max_price_impact: Decimal = Field(Decimal("0.05"), alias="MAX_PRICE_IMPACT", gt=0, le=1)
     quote_ttl_seconds: int = Field(30, alias="QUOTE_TTL_SECONDS", ge=1, le=3600)

@@ -144,16 +144,32 @@ class SubscriberStore(Protocol):
     """Who follows an order. The subscriptions live on the order's own item, so every status
     write carries them to the broadcaster in the stream record: no lookup per status."""
 
-    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
-        """Add the subscription and return the order as it is right after it (the snapshot:
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str, key_id: str | None = None) -> Order | None:
+        """Add the subscription (made with the API key ``key_id``, which every later status
+        write carries with it) and return the order as it is right after it (the snapshot:
         every later status reaches this subscriber); None if there is no such order, or it is
         not ``owner``'s (subscribing nothing: a caller cannot tell the two apart, as on the HTTP
         API). A final order is returned without subscribing (nothing will change). Raises
         TooManySubscribers when MAX_SUBSCRIBERS others still follow the order."""
 
-    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
-        """Remove the subscription; when ``expiring_before`` (epoch seconds) is given, only if
-        it expires before that (it was made earlier than a grace period ago)."""
+    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None, key_id: str | None = None) -> None:
+        """Remove the subscription (made with ``key_id``); when ``expiring_before`` (epoch
+        seconds) is given, only if it expires before that (it was made earlier than a grace
+        period ago)."""
+
+
+class KeyConnectionStore(Protocol):
+    """The WebSocket connections each API key has open, so that a key's count can be capped.
+    Entries expire with the connection (``expires_at``): one whose close was never reported
+    stops counting then."""
+
+    def open(self, key_id: str, connection_id: str, expires_at: int) -> int:
+        """Record the connection as the key's, and return how many live connections the key
+        has now, this one included (strongly consistent: a count never misses an open that
+        finished before it)."""
+
+    def close(self, key_id: str, connection_id: str) -> None:
+        """The connection is gone (or was refused): it no longer counts. Nothing if it never did."""
 
 
 class ConnectionRepository(Protocol):
@@ -182,7 +198,11 @@ class ApiKeyStore(Protocol):
 
     def revoke(self, key_id: str) -> ApiKey | None:
         """Mark the key with this public id revoked (for good) and return it as stored; None if
-        there is no such key."""
+        there is no such key. Also records the revocation by key id (``is_revoked``)."""
+
+    def is_revoked(self, key_id: str) -> bool:
+        """Whether the key with this public id was revoked: what a WebSocket connection, which
+        knows its key's id but not its hash, asks. One read, by id."""
 
 
 class ConnectionGone(Exception):
@@ -192,3 +212,6 @@ class ConnectionGone(Exception):
 class Notifier(Protocol):
     def send(self, connection_id: str, message: dict) -> None:
         """Post to one connection; raises ConnectionGone for a closed one."""
+
+    def close(self, connection_id: str) -> None:
+        """End the connection (API Gateway's DeleteConnection); nothing if it is gone already."""

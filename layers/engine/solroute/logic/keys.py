@@ -110,3 +110,31 @@ class KeyAdmin:
             raise KeyNotFound(f"no key with id {key_id}", {"keyId": key_id})
         return revoked
 
+
+
+class Revocations:
+    """Whether a key, by its public id, has been revoked: what the WebSocket side asks, whose
+    connections know their key's id (from $connect) but not its hash.
+
+    A key found valid is taken as valid for ``ttl_s`` (the broadcaster's cache: a status push
+    costs no read per subscriber); a revoked one stays revoked (revocation is for good). So a
+    revoked key's connections stop receiving at most ``ttl_s`` after the revocation."""
+
+    def __init__(self, keys: ApiKeyStore, clock: Clock, ttl_s: float) -> None:
+        self.keys, self.clock, self.ttl_ms = keys, clock, int(ttl_s * 1000)
+        self._valid_until_ms: dict[str, int] = {}
+        self._revoked: set[str] = set()
+
+    def revoked(self, key_id: str) -> bool:
+        if key_id in self._revoked:
+            return True
+        now_ms = self.clock.now_ms()
+        if self._valid_until_ms.get(key_id, 0) > now_ms:
+            return False
+        if self.keys.is_revoked(key_id):
+            self._revoked.add(key_id)
+            self._valid_until_ms.pop(key_id, None)
+            return True
+        if self.ttl_ms:
+            self._valid_until_ms[key_id] = now_ms + self.ttl_ms
+        return False

@@ -36,6 +36,12 @@ class TooManySubscribers(DomainError):
     code = "TOO_MANY_SUBSCRIBERS"
 
 
+class TooManyConnections(DomainError):
+    """An API key has as many WebSocket connections open as it may (WebSocketConnectionsPerKey)."""
+
+    code = "TOO_MANY_CONNECTIONS"
+
+
 class Unauthenticated(DomainError):
     """No valid API key reached the function (the authorizer found none, or did not run)."""
 
