@@ -250,9 +250,11 @@ class InMemoryKeyConnections:
         self.items: dict[tuple[str, str], int] = {}  # (key id, connection id) -> expires at
         self.now_seconds = now_seconds
 
-    def open(self, key_id: str, connection_id: str, expires_at: int) -> int:
+    def open(self, key_id: str, connection_id: str, expires_at: int, most: int) -> bool:
+        if sum(1 for (k, _), exp in self.items.items() if k == key_id and exp > self.now_seconds()) >= most:
+            return False
         self.items[(key_id, connection_id)] = expires_at
-        return sum(1 for (k, _), exp in self.items.items() if k == key_id and exp > self.now_seconds())
+        return True
 
     def close(self, key_id: str, connection_id: str) -> None:
         self.items.pop((key_id, connection_id), None)

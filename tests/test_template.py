@@ -126,7 +126,7 @@ LEAST_PRIVILEGE = {
     },
     "WebSocketFunction": {
         ("OrdersTable", "dynamodb:UpdateItem"),
-        ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"), ("ConnectionsTable", "dynamodb:DeleteItem"),
+        ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"), ("ConnectionsTable", "dynamodb:UpdateItem"),
         ("ApiKeysTable", "dynamodb:GetItem"),  # revocations only (test below)
     },
     "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem"), ("ApiKeysTable", "dynamodb:GetItem")},

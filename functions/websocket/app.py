@@ -3,8 +3,9 @@
 The $connect authorizer has checked the API key; its context (on every event of the connection
 as requestContext.authorizer) names the owner and the key, and a connection follows only the
 owner's orders. Each key may keep WebSocketConnectionsPerKey connections open: $connect counts
-them, $disconnect frees the slot (a close API Gateway never reports frees it when the
-connection would have expired, 2 hours). Every subscribe checks that the key is not revoked.
+them, $disconnect frees the slot (a close API Gateway never reports is freed once the connection
+has ended for sure, 2 hours, when the key is at its cap). Every subscribe checks that the key is
+not revoked.
 
 Subscriptions live on the order items and expire with the connection; one whose connection is
 gone is removed at the next status (410), so $disconnect does not look for them."""

@@ -581,17 +581,57 @@ def test_a_revocation_is_known_by_the_keys_public_id_and_the_listing_shows_keys_
 @pytest.fixture
 def key_connections(impl):
     kind, tables = impl
-    now = lambda: 1_000  # noqa: E731
-    return InMemoryKeyConnections(now) if kind == "fake" else DynamoKeyConnections(tables("ConnectionsTable"), now)
+    clock = {"now": 1_000}
+    now = lambda: clock["now"]  # noqa: E731
+    store = InMemoryKeyConnections(now) if kind == "fake" else DynamoKeyConnections(tables("ConnectionsTable"), now)
+    return store, clock
 
 
-def test_a_keys_open_connections_are_counted_until_they_close_or_expire(key_connections):
-    key, other = f"sr_{next(_counter):08d}", f"sr_{next(_counter):08d}"
-    assert key_connections.open(key, "c1", 2_000) == 1
-    assert key_connections.open(key, "c2", 2_000) == 2
-    assert key_connections.open(other, "c3", 2_000) == 1, "another key's connections are its own"
-    assert key_connections.open(key, "c2", 2_000) == 2, "the same connection counts once"
-    key_connections.close(key, "c1")
-    key_connections.close(key, "never-opened")
-    assert key_connections.open(key, "c4", 2_000) == 2
-    assert key_connections.open(key, "c5", 900) == 2, "expired (its close was lost): not counted, not even itself"
+def _key() -> str:
+    return f"sr_{next(_counter):08d}"
+
+
+def test_a_key_keeps_at_most_so_many_connections_and_a_closed_one_frees_its_slot(key_connections):
+    store, _ = key_connections
+    key, other = _key(), _key()
+    assert store.open(key, "c1", 2_000, 2) and store.open(key, "c2", 2_000, 2)
+    assert not store.open(key, "c3", 2_000, 2), "one too many"
+    assert store.open(other, "c3", 2_000, 2), "another key's connections are its own"
+    store.close(key, "c1")
+    store.close(key, "c1")  # reported twice: uncounted once
+    store.close(key, "never-opened")
+    assert store.open(key, "c4", 2_000, 2)
+    assert not store.open(key, "c5", 2_000, 2)
+
+
+def test_a_connection_whose_close_is_never_reported_stops_counting_once_it_has_ended(key_connections):
+    store, clock = key_connections
+    key = _key()
+    assert store.open(key, "lost", 1_100, 2) and store.open(key, "live", 5_000, 2)  # "lost" ends at 1,100, unreported
+    assert not store.open(key, "c3", 5_000, 2)
+    clock["now"] = 1_200
+    assert store.open(key, "c3", 6_000, 2), "the ended one no longer counts"
+    assert not store.open(key, "c4", 6_000, 2)
+
+
+def test_a_connection_that_ended_without_a_close_is_uncounted_once_even_if_its_close_comes_late(key_connections):
+    store, clock = key_connections
+    key = _key()
+    assert store.open(key, "c1", 1_100, 1)
+    clock["now"] = 1_200  # c1 ended without a reported close
+    assert store.open(key, "c2", 5_000, 1)
+    store.close(key, "c1")  # its close, after all: uncounted already
+    assert not store.open(key, "c3", 5_000, 1), "c2 still counts"
+
+
+def test_opening_closing_and_a_refusal_at_the_cap_are_one_call_each(moto_tables):
+    table = _CountingTable(moto_tables("ConnectionsTable"))
+    store, key = DynamoKeyConnections(table, lambda: 1_000), _key()
+    assert store.open(key, "c0", 2_000, 3)  # the key's first: a refused add, then the item made
+    calls = []
+    for step in (lambda: store.open(key, "c1", 2_000, 3), lambda: store.open(key, "c2", 2_000, 3),
+                 lambda: store.open(key, "c3", 2_000, 3), lambda: store.close(key, "c1")):  # fmt: skip
+        before = table.calls
+        step()
+        calls.append(table.calls - before)
+    assert calls == [1, 1, 1, 1], "the refusal's answer holds the map: nothing is read to find no ended entry"

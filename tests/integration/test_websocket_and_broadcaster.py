@@ -34,7 +34,7 @@ def posted(connection_id):
 
 def subscriptions(cloud):
     """What connections named at $connect (for a later subscribe that names none); not the
-    keys' counts of open connections (partitions key#<keyId>) the same table holds."""
+    keys' open connections (key#<keyId>) the same table holds."""
     items = cloud.table("ConnectionsTable").scan()["Items"]
     return {(i["connectionId"], i["orderId"]) for i in items if not i["connectionId"].startswith("key#")}
 
@@ -58,8 +58,8 @@ def test_connect_to_a_real_order_is_accepted_and_subscribes_at_once(cloud):
     assert subscribers(cloud, order_id) == {CONNECTION}
     assert subscriptions(cloud) == {(CONNECTION, order_id)}
     items = {i["connectionId"]: i for i in cloud.table("ConnectionsTable").scan()["Items"]}
-    assert set(items) == {CONNECTION, "key#sr_EXAMPLEK"}, "what it follows, and its key's count of open connections"
-    assert all(i["expiresAt"] > 0 for i in items.values())
+    assert set(items) == {CONNECTION, "key#sr_EXAMPLEK"}, "what it follows, and its key's open connections"
+    assert items[CONNECTION]["expiresAt"] > 0 and set(items["key#sr_EXAMPLEK"]["open"]) == {CONNECTION}
 
 
 @pytest.mark.parametrize("order_id, status", [(SAMPLE_ORDER, 404), ("not-a-uuid", 400)])

@@ -160,16 +160,16 @@ class SubscriberStore(Protocol):
 
 class KeyConnectionStore(Protocol):
     """The WebSocket connections each API key has open, so that a key's count can be capped.
-    Entries expire with the connection (``expires_at``): one whose close was never reported
-    stops counting then."""
+    A connection counts until it closes, or until ``expires_at`` (when it has ended for sure)
+    if its close is never reported."""
 
-    def open(self, key_id: str, connection_id: str, expires_at: int) -> int:
-        """Record the connection as the key's, and return how many live connections the key
-        has now, this one included (strongly consistent: a count never misses an open that
-        finished before it)."""
+    def open(self, key_id: str, connection_id: str, expires_at: int, most: int) -> bool:
+        """Count the connection as the key's, unless the key has ``most`` open already: then
+        record nothing and answer False. Never passes ``most``, however many open at once."""
 
     def close(self, key_id: str, connection_id: str) -> None:
-        """The connection is gone (or was refused): it no longer counts. Nothing if it never did."""
+        """The connection is gone (or was refused after it was counted): it no longer counts.
+        Nothing if it never did, or was uncounted already."""
 
 
 class ConnectionRepository(Protocol):

@@ -55,8 +55,7 @@ class Subscriptions:
         """Accept ``caller``'s connection (raises TooManyConnections when its key has as many
         open as it may); with an order id it must name a real order of the caller's (else
         raises), and the connection follows it from now on, before it sends anything."""
-        if self.key_connections.open(caller.key_id, connection_id, self._expires_at()) > self.max_connections_per_key:
-            self._release(connection_id, caller)
+        if not self.key_connections.open(caller.key_id, connection_id, self._expires_at(), self.max_connections_per_key):
             max_open = self.max_connections_per_key
             raise TooManyConnections(
                 f"this API key has {max_open} WebSocket connections open, the most it may have: close one, or follow "
