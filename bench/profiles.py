@@ -24,7 +24,9 @@ ZERO_DELAYS = ["QuoteDelayMs=0", "SwapDelayMinMs=0", "SwapDelayMaxMs=0", "Failur
 # Every profile drives the engine with the cloud's demo key, one client standing for many: its
 # own per-key limits must not be what a profile measures (the flood profile measures them).
 # The limits are still checked on every order, so their cost is in every profile's numbers.
-BENCH_KEY_PARAMS = ["KeyRatePerMinute=10000", "KeyBacklogSeconds=86400"]
+# One WebSocket per order from one key: its connections are counted (a write and a query each)
+# but never refused.
+BENCH_KEY_PARAMS = ["KeyRatePerMinute=10000", "KeyBacklogSeconds=86400", "WebSocketConnectionsPerKey=100000"]
 
 
 def order_body(index: int) -> dict:

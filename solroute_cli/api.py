@@ -57,6 +57,14 @@ def refused_key(api: str) -> str:
     )
 
 
+# API Gateway refuses a key itself, with a bare {"message"}: 401 without the x-api-key header, 403
+# for a key the authorizer does not know (or that was revoked).
+KEY_REFUSED = {
+    401: "no API key reached the API (it must be in the x-api-key header)",
+    403: "the API key is unknown or has been revoked (a restarted local cloud has a new demo key)",
+}
+
+
 def unreachable(api: str) -> CliError:
     return CliError(f"the local cloud is not running at {api}: start it with `make run` (or `{program()} up`), or pass --api", EXIT_UNREACHABLE)
 
@@ -94,7 +102,10 @@ def raise_for_error(status: int, body: Any, api: str) -> None:
     if isinstance(details, list) and details:
         shown += "\n" + "\n".join(f"  - {d.get('field')}: {d.get('message')}" for d in details if isinstance(d, dict))
     if status in (401, 403):
-        shown += f" (the API key was refused): {refused_key(api)}"
+        if not isinstance(error, dict) and status in KEY_REFUSED:  # API Gateway's own refusal: no function ran
+            shown = f"{KEY_REFUSED[status]}: {refused_key(api)}"
+        else:
+            shown += f" (the API key was refused): {refused_key(api)}"
     code = code or f"HTTP_{status}"
     raise CliError(f"HTTP {status} {code}: {shown}", EXIT_FAILED, error_code=code, status=status, details=details, api_message=message)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, OpenOrders, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.logic.clock import Clock
-from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
+from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey, Principal
 from solroute.models.order import Order, OrderStatus
 
@@ -209,24 +209,33 @@ class InMemorySubscribers:
     def __init__(self, orders: InMemoryOrders, now_seconds=lambda: 0) -> None:
         self.orders = orders
         self.items: dict[str, dict[str, int]] = {}  # order id -> connection id -> expires at
+        self.keys: dict[str, dict[str, str]] = {}  # order id -> connection id -> the key it was made with
         self.now_seconds = now_seconds
 
-    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str, key_id: str | None = None) -> Order | None:
         order = self.orders.get(order_id)
         if order is not None and order.owner != owner:
-            raise ForeignOrder(f"order {order_id} belongs to another API key", {"orderId": order_id})
+            return None  # no such order, as far as this owner can tell
         if order is None or order.is_final:
             return order
         subscribers = self.items.setdefault(order_id, {})
         if len(subscribers) >= MAX_SUBSCRIBERS and connection_id not in subscribers:
             raise TooManySubscribers(f"order {order_id} already has {MAX_SUBSCRIBERS} subscribers")
         subscribers[connection_id] = expires_at
+        if key_id:
+            self.keys.setdefault(order_id, {})[connection_id] = key_id
         return order
 
-    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
+    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None, key_id: str | None = None) -> None:
         subscribers = self.items.get(order_id, {})
         if connection_id in subscribers and (expiring_before is None or subscribers[connection_id] < expiring_before):
             del subscribers[connection_id]
+            self.keys.get(order_id, {}).pop(connection_id, None)
+
+    def keys_of(self, order_id: str) -> dict[str, str]:
+        """Each live subscriber's key, as a status write's stream image would carry them."""
+        live = self.of(order_id)
+        return {c: k for c, k in self.keys.get(order_id, {}).items() if c in live}
 
     def of(self, order_id: str) -> tuple[str, ...]:
         """The live subscribers, as a status write's stream image would carry them."""
@@ -243,6 +252,23 @@ class InMemoryConnections:
 
     def orders_for(self, connection_id: str) -> list[str]:
         return [o for (c, o), exp in self.items.items() if c == connection_id and exp > self.now_seconds()]
+
+
+class InMemoryKeyConnections:
+    """The KeyConnectionStore contract."""
+
+    def __init__(self, now_seconds=lambda: 0) -> None:
+        self.items: dict[tuple[str, str], int] = {}  # (key id, connection id) -> expires at
+        self.now_seconds = now_seconds
+
+    def open(self, key_id: str, connection_id: str, expires_at: int, most: int) -> bool:
+        if sum(1 for (k, _), exp in self.items.items() if k == key_id and exp > self.now_seconds()) >= most:
+            return False
+        self.items[(key_id, connection_id)] = expires_at
+        return True
+
+    def close(self, key_id: str, connection_id: str) -> None:
+        self.items.pop((key_id, connection_id), None)
 
 
 class InMemoryApiKeys:
@@ -273,12 +299,17 @@ class InMemoryApiKeys:
             self.items[key.key_hash] = key = key.model_copy(update={"revoked": True})
         return key
 
+    def is_revoked(self, key_id: str) -> bool:
+        self.reads += 1
+        return any(k.key_id == key_id and k.revoked for k in self.items.values())
+
 
 class RecordingNotifier:
     def __init__(self, gone: set[str] | None = None, broken: set[str] | None = None) -> None:
         self.gone = gone or set()
         self.broken = broken or set()
         self.sent: list[tuple[str, dict]] = []
+        self.closed: list[str] = []
 
     def send(self, connection_id: str, message: dict) -> None:
         if connection_id in self.gone:
@@ -286,3 +317,7 @@ class RecordingNotifier:
         if connection_id in self.broken:
             raise RuntimeError("connection reset")
         self.sent.append((connection_id, message))
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        self.gone.add(connection_id)

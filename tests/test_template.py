@@ -68,7 +68,7 @@ def test_every_function_has_a_sample_event(logical_id):
 
 def test_every_websocket_route_has_an_integration_and_a_deployment_dependency():
     routes = {r["Properties"]["RouteKey"] for r in RESOURCES.values() if r["Type"] == "AWS::ApiGatewayV2::Route"}
-    assert routes == {"$connect", "subscribe", "$default"}  # no $disconnect: subscriptions expire with the connection
+    assert routes == {"$connect", "$disconnect", "subscribe", "$default"}  # $disconnect frees a key's connection slot
     assert len(RESOURCES["WebSocketDeployment"]["DependsOn"]) == len(routes)
 
 
@@ -126,10 +126,11 @@ LEAST_PRIVILEGE = {
         ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
     },
     "WebSocketFunction": {
-        ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable", "dynamodb:GetItem"),
-        ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"),
+        ("OrdersTable", "dynamodb:UpdateItem"),
+        ("ConnectionsTable", "dynamodb:PutItem"), ("ConnectionsTable", "dynamodb:Query"), ("ConnectionsTable", "dynamodb:UpdateItem"),
+        ("ApiKeysTable", "dynamodb:GetItem"),  # revocations only (test below)
     },
-    "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem")},
+    "BroadcasterFunction": {("OrdersTable", "dynamodb:UpdateItem"), ("ApiKeysTable", "dynamodb:GetItem")},
     "AuthorizerFunction": {("ApiKeysTable", "dynamodb:GetItem")},
     "WebhookFunction": set(),  # reads the stream (the event source's grant) and sends to its queue
     "WebhookSenderFunction": {("OrdersTable", "dynamodb:UpdateItem"), ("ApiKeysTable", "dynamodb:GetItem"), ("ApiKeysTable", "dynamodb:PutItem")},
@@ -177,6 +178,9 @@ def test_every_http_route_but_health_runs_the_key_authorizer_and_the_api_is_thro
     authorizer = auth["Authorizers"]["ApiKeyAuthorizer"]
     assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
     assert (authorizer["AuthorizerPayloadFormatVersion"], authorizer["EnableSimpleResponses"]) == ("2.0", True)
+    # API Gateway refuses a request without the header (401) before any function runs; no result
+    # cache yet (issue 25 chooses its TTL: a revocation then waits for it).
+    assert authorizer["Identity"] == {"Headers": ["x-api-key"], "ReauthorizeEvery": 0}
     routes = {e["Properties"]["Path"]: e["Properties"].get("Auth") for e in RESOURCES["ApiFunction"]["Properties"]["Events"].values()}
     assert routes.pop("/health") == {"Authorizer": "NONE"}
     assert routes and all(path.startswith("/api/") and auth is None for path, auth in routes.items())
@@ -228,3 +232,86 @@ def test_the_console_is_open_read_only_and_may_call_nothing():
     assert "Policies" not in console and console["Tracing"] == "PassThrough"  # only the basic execution role: logs
     routes = {(e["Properties"]["Method"], e["Properties"]["Path"], e["Properties"]["Auth"]["Authorizer"]) for e in console["Events"].values()}
     assert routes == {("GET", "/", "NONE"), ("GET", "/console/{asset}", "NONE")}
+
+
+# ------------------------------------------------------------------ IAM conditions, evaluated
+def _condition_holds(condition: dict, leading_key: str) -> bool:
+    """IAM's evaluation of the DynamoDB conditions our policies use, for a request on one item
+    (its partition key is the request's only dynamodb:LeadingKeys value)."""
+    import fnmatch
+
+    tests = {
+        "StringEquals": lambda value, wanted: value in wanted,
+        "StringNotEquals": lambda value, wanted: value not in wanted,
+        "StringLike": lambda value, wanted: any(fnmatch.fnmatchcase(value, w) for w in wanted),
+        "StringNotLike": lambda value, wanted: not any(fnmatch.fnmatchcase(value, w) for w in wanted),
+    }
+    for operator, keys in condition.items():
+        qualifier, _, test = operator.rpartition(":")
+        assert qualifier in ("ForAllValues", "ForAnyValue") and set(keys) == {"dynamodb:LeadingKeys"}, operator
+        if not tests[test](leading_key, keys["dynamodb:LeadingKeys"]):
+            return False
+    return True
+
+
+def may(logical_id: str, action: str, table: str, leading_key: str) -> bool:
+    """Whether the function's policies allow ``action`` on the item of ``table`` keyed ``leading_key``."""
+    for policy in RESOURCES[logical_id]["Properties"].get("Policies", []):
+        for statement in policy.get("Statement", []):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if (
+                statement["Effect"] == "Allow" and action in actions and {"Fn::GetAtt": [table, "Arn"]} in resources
+                and _condition_holds(statement.get("Condition") or {}, leading_key)
+            ):  # fmt: skip
+                return True
+    return False
+
+
+A_KEY_HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+
+def test_the_authorizer_may_read_api_keys_but_never_the_webhook_signing_master():
+    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+
+    assert may("AuthorizerFunction", "dynamodb:GetItem", "ApiKeysTable", A_KEY_HASH)
+    assert not may("AuthorizerFunction", "dynamodb:GetItem", "ApiKeysTable", MASTER_KEY)
+
+
+@pytest.mark.parametrize("logical_id", ["OrderConsumerFunction", "SettlerFunction"])
+def test_the_consumer_and_settler_may_touch_only_the_start_log_in_the_rate_limit_table(logical_id):
+    from solroute.logic.rate_limit import START_LOG
+
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem"):
+        assert may(logical_id, action, "RateLimitTable", START_LOG)
+        for other in ("key#sr_AbCdEfGh", "key#*", "trigger#lease"):  # a key's quota, the shared queue's, the trigger's lease
+            assert not may(logical_id, action, "RateLimitTable", other), (action, other)
+        assert may(logical_id, action, "SimulatedChainTable", "5VfYmGBjvQKe3Rk9gXhnJ1oAT8Wc2sLpZ4uNyHdM6x")
+
+
+@pytest.mark.parametrize("logical_id", ["WebSocketFunction", "BroadcasterFunction"])
+def test_the_websocket_side_may_read_a_keys_revocation_but_no_key_nor_the_signing_master(logical_id):
+    from solroute.dal.dynamodb import REVOKED_PREFIX
+    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+
+    assert may(logical_id, "dynamodb:GetItem", "ApiKeysTable", REVOKED_PREFIX + "sr_AbCdEfGh")
+    assert not may(logical_id, "dynamodb:GetItem", "ApiKeysTable", A_KEY_HASH)
+    assert not may(logical_id, "dynamodb:GetItem", "ApiKeysTable", MASTER_KEY)
+    variables = RESOURCES[logical_id]["Properties"]["Environment"]["Variables"]
+    assert variables["API_KEYS_TABLE"] == {"Ref": "ApiKeysTable"}
+
+
+@pytest.mark.parametrize("logical_id", ["WebSocketFunction", "BroadcasterFunction"])
+def test_the_websocket_side_may_post_to_and_close_connections_of_its_own_stage_only(logical_id):
+    (grant,) = [s for p in RESOURCES[logical_id]["Properties"]["Policies"] for s in p.get("Statement", []) if s["Action"] == "execute-api:ManageConnections"]
+    assert [r["Fn::Sub"].rsplit("}/", 1)[1] for r in grant["Resource"]] == ["POST/@connections/*", "DELETE/@connections/*"]
+
+
+def test_each_key_may_keep_a_bounded_number_of_websocket_connections():
+    parameter = RAW["Parameters"]["WebSocketConnectionsPerKey"]
+    assert (int(parameter["Default"]), parameter["MinValue"]) == (50, 1)
+    variables = RESOURCES["WebSocketFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["WEBSOCKET_CONNECTIONS_PER_KEY"] == {"Ref": "WebSocketConnectionsPerKey"}
+    assert variables["CONNECTIONS_TABLE"] == {"Ref": "ConnectionsTable"}
+    disconnect = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::ApiGatewayV2::Route" and r["Properties"]["RouteKey"] == "$disconnect"]
+    assert disconnect and disconnect[0]["Target"] == {"Fn::Sub": "integrations/${WebSocketIntegration}"}

@@ -2,9 +2,10 @@
 OpenAPI document): the rules live in the layer.
 
 Who is calling comes from the Lambda authorizer's context (requestContext.authorizer.lambda),
-never from the request itself. The authorizer answers every request (so a refused key gets this
-API's JSON error and a 401, where API Gateway's own refusal would be a bare 403); every /api/
-route is refused here unless that context names an owner."""
+never from the request itself. API Gateway refuses a request without an x-api-key header (401)
+and one whose key the authorizer refuses (403) before this function runs; every /api/ route is
+still refused here unless that context names an owner (should the function ever be reached
+without the authorizer, as under `sam local start-api` without one)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ QUOTE_PARAMETERS = tuple(TradeRequest.model_fields)  # tokenIn, tokenOut, amount
 
 
 OPEN_ROUTES = frozenset({"/health"})  # template.yaml gives these Auth: { Authorizer: NONE }
-NO_KEY = "no valid API key: send yours in the x-api-key header (or as Authorization: Bearer <key>)"
+NO_KEY = "no valid API key: send yours in the x-api-key header"
 
 
 def _authorizer_context(event: BaseProxyEvent) -> dict:
@@ -81,8 +82,8 @@ def require_api_key(resolver: APIGatewayHttpResolver, next_middleware: Callable[
     if resolver.current_event.path not in OPEN_ROUTES:
         context = _authorizer_context(resolver.current_event)
         if not context.get("owner"):
-            logger.info("refused: no valid API key", extra={"refusal": context.get("refusal", "no authorizer context")})
-            return error_response(401, Unauthenticated.code, str(context.get("refusal") or NO_KEY))
+            logger.info("refused: no valid API key", extra={"refusal": "no caller in the authorizer context"})
+            return error_response(401, Unauthenticated.code, NO_KEY)
         logger.append_keys(key_id=context.get("keyId"))
     return next_middleware(resolver)
 
@@ -229,12 +230,10 @@ def openapi_document() -> dict:
     request_schema = ExecuteOrderRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(request_schema.pop("$defs", {}))
     schemas["ExecuteOrderRequest"] = request_schema
-    # Every /api/ operation needs an API key, in either header; /health needs none.
-    document["components"]["securitySchemes"] = {
-        "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
-        "bearer": {"type": "http", "scheme": "bearer", "description": "the same API key, as Authorization: Bearer <key>"},
-    }
-    document["security"] = [{"apiKey": []}, {"bearer": []}]
+    # Every /api/ operation needs an API key, in the x-api-key header (the HTTP API's identity
+    # source); /health needs none.
+    document["components"]["securitySchemes"] = {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}}
+    document["security"] = [{"apiKey": []}]
     document["paths"]["/health"]["get"]["security"] = []
     trade = TradeRequest.model_json_schema()
     document["paths"]["/api/quote"]["get"]["parameters"] = [
@@ -258,7 +257,9 @@ def openapi_document() -> dict:
     return document
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+# clear_state: keys appended for one request (its caller's key_id) must not name the next one's
+# caller in a warm instance.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics
 @tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel, ValidationError
 
-from solroute.models.api import ErrorBody
+from solroute.models.api import ErrorBody, GatewayRefusal
 from solroute.models.errors import (
     DomainError,
     InvalidRequest,
@@ -61,10 +61,12 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     QueueUnavailable: 503,
 }
 RETRY_AFTER_SECONDS = 1
+GATEWAY_REFUSALS = (401, 403)  # answered by API Gateway before the API function runs (a key's refusal)
 
 DESCRIPTIONS = {
     400: "Invalid input: `details` lists each field at fault and what is allowed",
-    401: "No valid API key: send one in the `x-api-key` header (or `Authorization: Bearer <key>`)",
+    401: 'No API key: send yours in the `x-api-key` header (API Gateway answers this itself: `{"message": "Unauthorized"}`)',
+    403: 'The API key is unknown or has been revoked (API Gateway answers this itself: `{"message": "Forbidden"}`)',
     404: "No such order (or not one of this API key's)",
     409: "This Idempotency-Key was used with another body, or its order is still being accepted; a limit order past its API key's cap of open limit orders (TOO_MANY_OPEN_ORDERS); on DELETE, the order has started routing (or is final): `details.status` says where it is",
     415: "The body was not sent as `Content-Type: application/json`",
@@ -125,7 +127,7 @@ def error_response(status: int, code: str, message: str, details: Any = None, re
     if status in (429, 503):
         headers["Retry-After"] = str(retry_after_s or RETRY_AFTER_SECONDS)
     if status == 401:  # RFC 9110 15.5.2: a 401 names the scheme that would succeed
-        headers["WWW-Authenticate"] = 'Bearer realm="solroute"'
+        headers["WWW-Authenticate"] = 'ApiKey realm="solroute", header="x-api-key"'
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers or None)
 
 
@@ -163,10 +165,12 @@ def http_status(error: DomainError) -> int:
 
 
 def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI `responses` entries for these error statuses, all with the error body."""
+    """OpenAPI `responses` entries for these error statuses, all with the error body but API
+    Gateway's own refusals (401 and 403, which are `{"message"}`)."""
     documented: dict[int, OpenAPIResponse] = {}
-    for status in statuses:
-        documented[status] = {"description": DESCRIPTIONS[status], "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
+    for status in sorted({*statuses, *(GATEWAY_REFUSALS if 401 in statuses else ())}):  # a guarded route: both refusals
+        model = GatewayRefusal if status in GATEWAY_REFUSALS else ErrorBody
+        documented[status] = {"description": DESCRIPTIONS[status], "content": {content_types.APPLICATION_JSON: {"model": model}}}
         if status in (429, 503):
             documented[status]["headers"] = {
                 "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}

@@ -3,11 +3,11 @@
 One function for both APIs. The context (owner, keyId, ratePerMinute, and the key's webhookUrl
 if it has one) is what the integration sees as the caller, never anything the client sent.
 
-- An HTTP API (payload 2.0, simple responses) gets ``{"isAuthorized": true, "context"}`` with
-  either the caller or, for a missing, unknown or revoked key, ``{"refusal": "<why>"}``: the API
-  function then refuses with a 401 and the API's JSON error. An HTTP API cannot shape its own
-  refusal (no gateway responses): ``isAuthorized: false`` would reach the client as a bare 403
-  ``{"message":"Forbidden"}`` that says neither what is wrong nor how to fix it.
+- An HTTP API (payload 2.0, simple responses) gets ``{"isAuthorized": true, "context"}`` with the
+  caller, or ``{"isAuthorized": false}`` for an unknown or revoked key: API Gateway then answers
+  403 ``{"message":"Forbidden"}`` and the API function does not run. A request without the
+  x-api-key header (the authorizer's identity source) never gets here: API Gateway answers 401
+  ``{"message":"Unauthorized"}`` itself. An HTTP API cannot reshape either body.
 - The WebSocket API's ``$connect`` (a REQUEST authorizer: the event has ``methodArn``) gets an
   IAM policy, denied without a valid key (the handshake fails with 403). The key is never logged;
 its public id is. A store error is raised, not answered: API Gateway then answers 500 and
@@ -31,17 +31,8 @@ def _context(principal: Principal | None) -> dict:
     return principal.model_dump(by_alias=True, exclude_none=True) if principal else {}  # a context holds no nulls
 
 
-def refusal(presented: str | None, event: dict) -> str:
-    """Why a request has no valid key, in words that say how to fix it."""
-    if presented is not None:
-        return "this API key is not valid: it is unknown or has been revoked"
-    if (event.get("queryStringParameters") or {}).get("apiKey"):
-        return "the apiKey query parameter is only for the WebSocket; send the key in the x-api-key header"
-    return "no API key: send yours in the x-api-key header (or as Authorization: Bearer <key>)"
-
-
-def http_answer(principal: Principal | None, event: dict, presented: str | None) -> dict:
-    return {"isAuthorized": True, "context": _context(principal) if principal else {"refusal": refusal(presented, event)}}
+def http_answer(principal: Principal | None) -> dict:
+    return {"isAuthorized": True, "context": _context(principal)} if principal else {"isAuthorized": False}
 
 
 def websocket_policy(principal: Principal | None, method_arn: str) -> dict:
@@ -63,4 +54,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     api = "websocket" if method_arn else "http"
     key_id = principal.key_id if principal else None
     logger.info("authorized" if principal else "refused", extra={"key_id": key_id, "key_presented": presented is not None, "api": api})
-    return websocket_policy(principal, method_arn) if method_arn else http_answer(principal, event, presented)
+    return websocket_policy(principal, method_arn) if method_arn else http_answer(principal)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from solroute import services, tracing
-from solroute.dal.dynamodb import item_to_order, subscribers_in
+from solroute.dal.dynamodb import item_to_order, subscriber_keys, subscribers_in
 from solroute.logic.broadcast import StatusChange
 
 services.check_environment()
@@ -28,7 +28,7 @@ def _status_changes(event: dict) -> list[tuple[str, StatusChange]]:
         new_image = record.dynamodb.new_image if record.dynamodb else None
         if not new_image or new_image.get("lastChange") != "status":
             continue  # not a status change (the event source's filter already drops these)
-        change = StatusChange(item_to_order(new_image), tuple(subscribers_in(new_image, now_seconds)))
+        change = StatusChange(item_to_order(new_image), tuple(subscribers_in(new_image, now_seconds)), subscriber_keys(new_image, now_seconds))
         changes.append((record.dynamodb.sequence_number, change))
     return changes
 

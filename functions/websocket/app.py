@@ -1,11 +1,14 @@
-"""WebSocket API routes: $connect (?orderId=), subscribe, $default.
+"""WebSocket API routes: $connect (?orderId=), $disconnect, subscribe, $default.
 
 The $connect authorizer has checked the API key; its context (on every event of the connection
-as requestContext.authorizer) names the owner, and a connection follows only the owner's orders.
+as requestContext.authorizer) names the owner and the key, and a connection follows only the
+owner's orders. Each key may keep WebSocketConnectionsPerKey connections open: $connect counts
+them, $disconnect frees the slot (a close API Gateway never reports is freed once the connection
+has ended for sure, 2 hours, when the key is at its cap). Every subscribe checks that the key is
+not revoked.
 
-No $disconnect route: subscriptions live on the order items and expire with the connection;
-one whose connection is gone is removed at the next status (410). A $disconnect invocation
-per connection would cost a Lambda request and writes for nothing the engine needs."""
+Subscriptions live on the order items and expire with the connection; one whose connection is
+gone is removed at the next status (410), so $disconnect does not look for them."""
 
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ import warnings
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from solroute import services, tracing
-from solroute.models.errors import DomainError, ForeignOrder, InvalidRequest, OrderNotFound, TooManySubscribers, TransientError, Unauthenticated
+from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TooManyConnections, TooManySubscribers, TransientError, Unauthenticated
+from solroute.models.keys import Connector
 
 services.check_environment()
 logger = Logger()
@@ -26,23 +31,23 @@ warnings.filterwarnings("ignore", "No application metrics to publish")
 
 # A refused handshake's status, by the most specific class of the error (a throttled store: retry).
 CONNECT_REFUSAL: dict[type[DomainError], int] = {
-    InvalidRequest: 400, Unauthenticated: 401, ForeignOrder: 403, OrderNotFound: 404, TooManySubscribers: 429, TransientError: 503,
+    InvalidRequest: 400, Unauthenticated: 401, OrderNotFound: 404, TooManySubscribers: 429, TooManyConnections: 429, TransientError: 503,
 }  # fmt: skip
-NO_KEY = "no valid API key: connect with ?apiKey=<key> or the x-api-key header"
+NO_KEY = "no valid API key: connect again with ?apiKey=<key> or the x-api-key header"
 
 
-def owner_of(event: dict) -> str:
-    """The connection's owner, from its $connect authorizer's context."""
-    owner = ((event.get("requestContext") or {}).get("authorizer") or {}).get("owner")
-    if not isinstance(owner, str) or not owner:
-        raise Unauthenticated(NO_KEY)
-    return owner
+def connector_of(event: dict) -> Connector:
+    """Who opened the connection (owner and key id), from its $connect authorizer's context."""
+    try:
+        return Connector.model_validate((event.get("requestContext") or {}).get("authorizer") or {})
+    except ValidationError:  # no authorizer ran, or (a connection older than keys on it) it names no key
+        raise Unauthenticated(NO_KEY) from None
 
 
 def _connect(connection_id: str, event: dict) -> dict:
     order_id = (event.get("queryStringParameters") or {}).get("orderId")
     try:
-        services.subscriptions().connect(connection_id, order_id, owner_of(event))
+        services.subscriptions().connect(connection_id, order_id, connector_of(event))
     except tuple(CONNECT_REFUSAL) as error:
         status = next(CONNECT_REFUSAL[cls] for cls in type(error).__mro__ if cls in CONNECT_REFUSAL)
         logger.info("connection refused", extra={"connection_id": connection_id, "reason": error.message, "status": status})
@@ -58,11 +63,19 @@ def _subscribe(connection_id: str, event: dict) -> dict:
     wanted = body.get("orderIds") or ([body["orderId"]] if body.get("orderId") else [])
     order_ids = [str(o) for o in wanted] if isinstance(wanted, list) else [str(wanted)]
     try:
-        owner = owner_of(event)
+        caller = connector_of(event)
     except Unauthenticated as error:
         services.notifier().send(connection_id, {"type": "error", "error": {"code": error.code, "message": error.message, "details": {}}})
         return {"statusCode": 200}
-    services.subscriptions().subscribe(connection_id, order_ids, owner)
+    services.subscriptions().subscribe(connection_id, order_ids, caller)
+    return {"statusCode": 200}
+
+
+def _disconnect(connection_id: str, event: dict) -> dict:
+    try:
+        services.subscriptions().disconnect(connection_id, connector_of(event))
+    except Unauthenticated:
+        pass  # a connection that was never counted (it named no key)
     return {"statusCode": 200}
 
 
@@ -74,13 +87,15 @@ def _unknown(connection_id: str, event: dict) -> dict:
     return {"statusCode": 200}
 
 
-ROUTES = {"$connect": _connect, "subscribe": _subscribe}
+ROUTES = {"$connect": _connect, "$disconnect": _disconnect, "subscribe": _subscribe}
 
 
-@logger.inject_lambda_context
+# clear_state: one connection's keys (its key id) must never name the next invocation's caller.
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracing.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = event["requestContext"]
-    logger.append_keys(connection_id=request["connectionId"], route=request["routeKey"])
+    key_id = (request.get("authorizer") or {}).get("keyId")
+    logger.append_keys(connection_id=request["connectionId"], route=request["routeKey"], key_id=key_id)
     return ROUTES.get(request["routeKey"], _unknown)(request["connectionId"], event)

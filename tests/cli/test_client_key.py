@@ -58,3 +58,19 @@ def test_without_any_key_the_command_says_how_to_get_one(capsys):
     assert code == 1
     assert api.seen == []  # nothing sent without a key
     assert "no API key" in err and f"solroute keys create --name NAME --api {url}" in err
+
+
+def test_api_gateways_own_refusals_of_a_key_say_what_to_do():
+    import pytest
+
+    from solroute_cli.api import raise_for_error
+    from solroute_cli.errors import CliError
+
+    url = "http://127.0.0.1:9"
+    with pytest.raises(CliError) as forbidden:
+        raise_for_error(403, {"message": "Forbidden"}, url)
+    assert "HTTP 403" in str(forbidden.value) and "unknown or has been revoked" in str(forbidden.value)
+    assert "--api-key" in str(forbidden.value) and "SOLROUTE_API_KEY" in str(forbidden.value)
+    with pytest.raises(CliError) as unauthorized:
+        raise_for_error(401, {"message": "Unauthorized"}, url)
+    assert "HTTP 401" in str(unauthorized.value) and "no API key reached the API" in str(unauthorized.value)

@@ -21,17 +21,20 @@ from solroute.dal.dynamodb import (
     DynamoOrderRepository,
     DynamoRateLimitStore,
     DynamoSubscribers,
+    subscriber_keys,
     subscribers_in,
 )
+from solroute.dal.key_connections_dynamodb import DynamoKeyConnections
 from solroute.dal.ports import MAX_SUBSCRIBERS, WatchedOrder
 from solroute.logic.clock import Clock
 from solroute.logic.state_machine import transition
-from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
+from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey
 from solroute.models.order import HistoryEntry, Order, OrderStatus
 from tests.fakes import (
-    FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
+    FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
 )  # fmt: skip
+from tests.contract.test_key_quota_store import _CountingTable
 from tests.lambdas import ROOT
 
 S = OrderStatus
@@ -431,10 +434,11 @@ def test_the_orders_a_connection_named_at_connect_are_found_until_they_expire(co
 
 
 class _Subscribers:
-    """The store, and what a status write's stream image says about its subscribers."""
+    """The store, what a status write's stream image says about its subscribers, and (for the
+    adapter) how many calls it has made to its table."""
 
-    def __init__(self, store, carried):
-        self.store, self.carried = store, carried
+    def __init__(self, store, carried, carried_keys, calls=None):
+        self.store, self.carried, self.carried_keys, self.calls = store, carried, carried_keys, calls
 
 
 @pytest.fixture
@@ -442,9 +446,13 @@ def subscribers(impl, orders):
     kind, tables = impl
     if kind == "fake":
         store = InMemorySubscribers(orders, now_seconds=lambda: 1_000)
-        return _Subscribers(store, store.of)
+        return _Subscribers(store, store.of, store.keys_of)
     table = tables("OrdersTable")
-    return _Subscribers(DynamoSubscribers(table), lambda order_id: tuple(subscribers_in(table.get_item(Key={"orderId": order_id})["Item"], 1_000)))
+    counted = _CountingTable(table)
+    item = lambda order_id: table.get_item(Key={"orderId": order_id})["Item"]  # noqa: E731
+    carried = lambda order_id: tuple(subscribers_in(item(order_id), 1_000))  # noqa: E731
+    carried_keys = lambda order_id: subscriber_keys(item(order_id), 1_000)  # noqa: E731
+    return _Subscribers(DynamoSubscribers(counted), carried, carried_keys, lambda: counted.calls)
 
 
 def test_a_subscription_returns_the_order_and_travels_with_every_later_status_write(orders, subscribers, clock):
@@ -459,6 +467,18 @@ def test_a_subscription_returns_the_order_and_travels_with_every_later_status_wr
     assert orders.get(order.orderId) == routing.model_copy(update={"lastChange": "status"})
 
 
+def test_a_subscription_carries_the_key_it_was_made_with_and_is_renewed_and_removed_by_connection(orders, subscribers, clock):
+    order = new_order(clock)
+    orders.create(order)
+    subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER, "sr_KEYONE01")
+    subscribers.store.subscribe("c2", order.orderId, 2_000, OWNER, "sr_KEYTWO02")
+    subscribers.store.subscribe("c1", order.orderId, 3_000, OWNER, "sr_KEYONE01")  # renewed: still one subscriber
+    assert subscribers.carried(order.orderId) == ("c1", "c2")
+    assert subscribers.carried_keys(order.orderId) == {"c1": "sr_KEYONE01", "c2": "sr_KEYTWO02"}
+    subscribers.store.unsubscribe("c1", order.orderId, key_id="sr_KEYONE01")
+    assert subscribers.carried(order.orderId) == ("c2",) and subscribers.carried_keys(order.orderId) == {"c2": "sr_KEYTWO02"}
+
+
 def test_an_unknown_order_cannot_be_subscribed_to_and_a_final_one_is_returned_without_a_subscription(orders, subscribers, clock):
     assert subscribers.store.subscribe("c1", f"00000000-0000-4000-8000-{next(_counter):012d}", 2_000, OWNER) is None
     order = new_order(clock)
@@ -470,14 +490,28 @@ def test_an_unknown_order_cannot_be_subscribed_to_and_a_final_one_is_returned_wi
 
 
 @pytest.mark.parametrize("final", [False, True])
-def test_another_owners_order_cannot_be_subscribed_to_live_or_final(orders, subscribers, clock, final):
+def test_another_owners_order_is_no_such_order_live_or_final(orders, subscribers, clock, final):
+    """As on HTTP (404 for both), a subscriber cannot tell another owner's order from none."""
     order = new_order(clock, owner=OTHER_OWNER)
     orders.create(order)
     if final:
         orders.save_transition(order, transition(order, S.FAILED, "failed", clock, failureReason="x"))
-    with pytest.raises(ForeignOrder):
-        subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER)
+    assert subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER) is None
     assert subscribers.carried(order.orderId) == ()
+
+
+@pytest.mark.parametrize("case", ["unknown", "another owner's", "final", "subscribed"])
+def test_a_subscription_is_one_call_refused_or_not(orders, subscribers, clock, case):
+    if subscribers.calls is None:
+        pytest.skip("the fake makes no calls")
+    order = new_order(clock, owner=OTHER_OWNER if case == "another owner's" else OWNER)
+    if case != "unknown":
+        orders.create(order)
+    if case == "final":
+        orders.save_transition(order, transition(order, S.FAILED, "failed", clock, failureReason="x"))
+    before = subscribers.calls()
+    subscribers.store.subscribe("c1", order.orderId, 2_000, OWNER)
+    assert subscribers.calls() - before == 1, "the refused write's answer holds the item: no second read"
 
 
 def test_an_order_keeps_at_most_max_subscribers_but_one_of_them_may_renew(orders, subscribers, clock):
@@ -565,3 +599,75 @@ def test_a_transition_conditioned_on_a_passed_start_deadline_loses_to_a_moved_de
         orders.save_transition(order, step(order, S.FAILED, clock), deadline_passed_at_ms=5_000)
     orders.save_transition(order, step(order, S.FAILED, clock), deadline_passed_at_ms=9_000)
     assert orders.get(order.orderId).status is S.FAILED
+
+
+def test_a_revocation_is_known_by_the_keys_public_id_and_the_listing_shows_keys_only(api_keys):
+    key, other = api_key(), api_key()
+    api_keys.put_new(key)
+    api_keys.put_new(other)
+    assert not api_keys.is_revoked(key.key_id)
+    api_keys.revoke(key.key_id)
+    assert api_keys.is_revoked(key.key_id) and not api_keys.is_revoked(other.key_id)
+    assert not api_keys.is_revoked("sr_unknown0")
+    assert [k.key_id for k in api_keys.list() if k.key_id in (key.key_id, other.key_id)] == [key.key_id, other.key_id]
+    assert api_keys.find(key.key_id).revoked is True
+
+
+# ------------------------------------------------------------------ each key's WebSocket connections
+@pytest.fixture
+def key_connections(impl):
+    kind, tables = impl
+    clock = {"now": 1_000}
+    now = lambda: clock["now"]  # noqa: E731
+    store = InMemoryKeyConnections(now) if kind == "fake" else DynamoKeyConnections(tables("ConnectionsTable"), now)
+    return store, clock
+
+
+def _key() -> str:
+    return f"sr_{next(_counter):08d}"
+
+
+def test_a_key_keeps_at_most_so_many_connections_and_a_closed_one_frees_its_slot(key_connections):
+    store, _ = key_connections
+    key, other = _key(), _key()
+    assert store.open(key, "c1", 2_000, 2) and store.open(key, "c2", 2_000, 2)
+    assert not store.open(key, "c3", 2_000, 2), "one too many"
+    assert store.open(other, "c3", 2_000, 2), "another key's connections are its own"
+    store.close(key, "c1")
+    store.close(key, "c1")  # reported twice: uncounted once
+    store.close(key, "never-opened")
+    assert store.open(key, "c4", 2_000, 2)
+    assert not store.open(key, "c5", 2_000, 2)
+
+
+def test_a_connection_whose_close_is_never_reported_stops_counting_once_it_has_ended(key_connections):
+    store, clock = key_connections
+    key = _key()
+    assert store.open(key, "lost", 1_100, 2) and store.open(key, "live", 5_000, 2)  # "lost" ends at 1,100, unreported
+    assert not store.open(key, "c3", 5_000, 2)
+    clock["now"] = 1_200
+    assert store.open(key, "c3", 6_000, 2), "the ended one no longer counts"
+    assert not store.open(key, "c4", 6_000, 2)
+
+
+def test_a_connection_that_ended_without_a_close_is_uncounted_once_even_if_its_close_comes_late(key_connections):
+    store, clock = key_connections
+    key = _key()
+    assert store.open(key, "c1", 1_100, 1)
+    clock["now"] = 1_200  # c1 ended without a reported close
+    assert store.open(key, "c2", 5_000, 1)
+    store.close(key, "c1")  # its close, after all: uncounted already
+    assert not store.open(key, "c3", 5_000, 1), "c2 still counts"
+
+
+def test_opening_closing_and_a_refusal_at_the_cap_are_one_call_each(moto_tables):
+    table = _CountingTable(moto_tables("ConnectionsTable"))
+    store, key = DynamoKeyConnections(table, lambda: 1_000), _key()
+    assert store.open(key, "c0", 2_000, 3)  # the key's first: a refused add, then the item made
+    calls = []
+    for step in (lambda: store.open(key, "c1", 2_000, 3), lambda: store.open(key, "c2", 2_000, 3),
+                 lambda: store.open(key, "c3", 2_000, 3), lambda: store.close(key, "c1")):  # fmt: skip
+        before = table.calls
+        step()
+        calls.append(table.calls - before)
+    assert calls == [1, 1, 1, 1], "the refusal's answer holds the map: nothing is read to find no ended entry"

@@ -49,16 +49,24 @@ def test_the_template_guards_every_api_route_and_leaves_only_health_and_the_cons
     assert GUARDED and all(path.startswith("/api/") for _, path in GUARDED)
 
 
-def test_every_api_route_refuses_a_missing_wrong_revoked_or_query_string_key_with_a_401(cloud):
+async def invocations(session: aiohttp.ClientSession, cloud) -> dict[str, int]:
+    """How many times each function has run so far (the local cloud's counters)."""
+    async with session.get(f"{cloud.http}/_localcloud/stats") as response:
+        return {name: f["invocations"] for name, f in (await response.json())["functions"].items()}
+
+
+def test_api_gateway_refuses_a_missing_wrong_revoked_bearer_or_query_string_key_before_the_api_function_runs(cloud):
     revoked = solroute_keys(cloud, "create", "--name", "soon-revoked")
     assert solroute_keys(cloud, "revoke", revoked["keyId"])["revoked"] is True
     wrong = "sr_" + "A" * 43
-    refused = {
-        "no key": ({}, {}),
-        "a wrong key": ({"x-api-key": wrong}, {}),
-        "a wrong Bearer token": ({"Authorization": f"Bearer {wrong}"}, {}),
-        "a revoked key": ({"x-api-key": revoked["apiKey"]}, {}),
-        "the key in the query string": ({}, {"apiKey": cloud.api_key}),  # only the WebSocket takes it there
+    unauthorized, forbidden = (401, {"message": "Unauthorized"}), (403, {"message": "Forbidden"})
+    refused = {  # why: (headers, query, API Gateway's own answer)
+        "no key": ({}, {}, unauthorized),
+        "an empty key": ({"x-api-key": ""}, {}, unauthorized),
+        "a wrong key": ({"x-api-key": wrong}, {}, forbidden),
+        "a revoked key": ({"x-api-key": revoked["apiKey"]}, {}, forbidden),
+        "a Bearer token alone": ({"Authorization": f"Bearer {cloud.api_key}"}, {}, unauthorized),  # no longer a way to send it
+        "the key in the query string": ({}, {"apiKey": cloud.api_key}, unauthorized),  # only the WebSocket takes it there
     }
 
     async def scenario():
@@ -66,26 +74,32 @@ def test_every_api_route_refuses_a_missing_wrong_revoked_or_query_string_key_wit
             order_id = (await submit(owner, cloud.http))["orderId"]
         answers = {}
         async with aiohttp.ClientSession() as session:
+            before = await invocations(session, cloud)
             for method, path in GUARDED:
                 url = cloud.http + path.replace("{orderId}", order_id)
                 body = {"json": ORDER_BODY} if method == "POST" else {}
                 asks = ORDER_BODY if path == "/api/quote" else {}  # the quote's own query
-                for why, (headers, query) in refused.items():
+                for why, (headers, query, _) in refused.items():
                     answers[(method, path, why)] = await call(session, method, url, headers=headers, params={**asks, **query}, **body)
+            after = await invocations(session, cloud)
+            for method, path in GUARDED:
+                url = cloud.http + path.replace("{orderId}", order_id)
+                body = {"json": ORDER_BODY} if method == "POST" else {}
+                asks = ORDER_BODY if path == "/api/quote" else {}
                 answers[(method, path, "the demo key")] = await call(session, method, url, headers=cloud.headers, params=asks, **body)
             answers["health"] = await call(session, "GET", cloud.http + "/health")
-        return answers
+        return answers, before, after
 
-    answers = run(scenario())
+    answers, before, after = run(scenario())
     assert answers.pop("health")[0] == 200
     for (method, path, why), (status, headers, body) in answers.items():
         if why == "the demo key":  # a cancel of an order that has started is refused for that, not for the key
             assert status in (200, 202) or (method, status) == ("DELETE", 409), f"{method} {path} with a good key: {status} {body}"
             continue
-        assert status == 401, f"{method} {path} with {why}: {status} {body}"
-        expected = "only for the WebSocket" if why == "the key in the query string" else "API key"
-        assert body["error"]["code"] == "UNAUTHORIZED" and expected in body["error"]["message"], body
-        assert headers.get("WWW-Authenticate", "").startswith("Bearer"), headers
+        assert (status, body) == refused[why][2], f"{method} {path} with {why}: {status} {body}"
+    assert after["ApiFunction"] == before["ApiFunction"], "a refused request never runs the API function"
+    asked = sum(1 for why in refused.values() if why[2] == forbidden) * len(GUARDED)
+    assert after["AuthorizerFunction"] - before["AuthorizerFunction"] == asked, "a request without the header never runs the authorizer"
 
 
 def test_another_owners_order_cannot_be_read_listed_followed_or_replayed(cloud):
@@ -133,8 +147,8 @@ def test_another_owners_order_cannot_be_read_listed_followed_or_replayed(cloud):
     assert seen["list"][0] == 200 and order_id not in {o["orderId"] for o in seen["list"][2]["orders"]}
     replay_status, _, replay = seen["replay"]
     assert replay_status == 202 and replay["orderId"] != order_id, "an idempotency key belongs to its owner"
-    assert seen["connect"] == 403
-    assert seen["subscribe"]["type"] == "error" and seen["subscribe"]["error"]["code"] == "FORBIDDEN", seen["subscribe"]
+    assert seen["connect"] == 404, "refused as an unknown order is"
+    assert seen["subscribe"]["type"] == "error" and seen["subscribe"]["error"]["code"] == "ORDER_NOT_FOUND", seen["subscribe"]
     assert seen["after"]["type"] == "error" and seen["after"]["error"]["code"] == "UNKNOWN_ACTION", "no snapshot came in between"
     assert seen["mine"][0] == 200 and seen["my snapshot"]["order"]["orderId"] == order_id
 

@@ -4,6 +4,7 @@ and an owner sees only their own orders, including through idempotency keys."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -42,15 +43,15 @@ def api(cloud):
 
 
 @pytest.mark.parametrize("sample", ["api_execute_order.json", "api_execute_order_invalid.json", "api_get_order.json", "api_list_orders.json"])
-@pytest.mark.parametrize("context", [None, {}, {"refusal": "this API key is not valid: it is unknown or has been revoked"}])
+@pytest.mark.parametrize("context", [None, {}, {"keyId": "sr_NOOWNER1"}])
 def test_every_api_route_refuses_a_request_without_an_owner_with_a_401_json_error(api, cloud, sample, context):
+    """API Gateway refuses a request without a valid key before this function runs; should one
+    reach it without a caller all the same (no authorizer ran), it is refused here too."""
     answer = api(as_caller(event(sample), context))
     assert answer["statusCode"] == 401, answer
     error = body(answer)["error"]
-    assert error["code"] == "UNAUTHORIZED" and "API key" in error["message"]
-    assert answer["headers"]["WWW-Authenticate"].startswith("Bearer")
-    if context and context.get("refusal"):
-        assert error["message"] == context["refusal"]
+    assert error["code"] == "UNAUTHORIZED" and "x-api-key header" in error["message"]
+    assert answer["headers"]["WWW-Authenticate"] == 'ApiKey realm="solroute", header="x-api-key"'
     assert cloud.sqs.receive_message(QueueUrl=cloud.queue_url("OrdersQueue"), WaitTimeSeconds=0).get("Messages") is None
 
 
@@ -123,3 +124,24 @@ def test_the_open_routes_are_exactly_those_the_template_leaves_without_an_author
     events = cloud.template.raw["Resources"]["ApiFunction"]["Properties"]["Events"].values()
     unguarded = {e["Properties"]["Path"] for e in events if (e["Properties"].get("Auth") or {}).get("Authorizer") == "NONE"}
     assert unguarded == set(api.module.OPEN_ROUTES) == {"/health"}
+
+
+
+@pytest.fixture
+def api_log(api):
+    """What the API function logs from now on, one dict a line (its handler writes here instead)."""
+    buffer = io.StringIO()
+    previous = api.module.logger.registered_handler.setStream(buffer)
+    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{") and "\"level\"" in line]
+    api.module.logger.registered_handler.setStream(previous)
+
+
+def test_a_warm_instance_never_logs_a_request_with_the_previous_callers_key_id(api, api_log):
+    """Invocations of one warm instance: each request's lines name its own caller or none, never
+    an earlier one's (state a warm instance keeps must not leak into the next invocation)."""
+    mine = event("api_execute_order.json")["requestContext"]["authorizer"]["lambda"]["keyId"]
+    assert submit(api)["statusCode"] == 202
+    assert submit(api, OTHER)["statusCode"] == 202
+    assert api(as_caller(event("api_get_order.json"), {}))["statusCode"] == 401  # reached the function without a caller
+    lines = api_log()
+    assert [line.get("key_id") for line in lines] == [mine, OTHER["keyId"], None], lines

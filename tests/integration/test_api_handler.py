@@ -157,13 +157,13 @@ def test_the_openapi_document_lists_the_answers_each_operation_really_gives(clou
     spec = body(get_path(cloud.fn("ApiFunction"), "/api/openapi.json"))
     statuses = {f"{method.upper()} {path}": set(op["responses"]) for path, ops in spec["paths"].items() for method, op in ops.items()}
     assert statuses == {
-        "POST /api/orders/execute": {"202", "400", "401", "409", "415", "429", "503"},
-        "DELETE /api/orders/{orderId}": {"200", "400", "401", "404", "409", "503"},
-        "GET /api/orders/{orderId}": {"200", "400", "401", "404", "503"},
-        "GET /api/orders": {"200", "400", "401", "503"},
+        "POST /api/orders/execute": {"202", "400", "401", "403", "409", "415", "429", "503"},
+        "DELETE /api/orders/{orderId}": {"200", "400", "401", "403", "404", "409", "503"},
+        "GET /api/orders/{orderId}": {"200", "400", "401", "403", "404", "503"},
+        "GET /api/orders": {"200", "400", "401", "403", "503"},
         "GET /health": {"200"},
-        "GET /api/openapi.json": {"200", "401"},
-        "GET /api/quote": {"200", "400", "401", "422", "503"},
+        "GET /api/openapi.json": {"200", "401", "403"},
+        "GET /api/quote": {"200", "400", "401", "403", "422", "503"},
     }
     # powertools' own 422 (its validation error body) is never documented: we answer 400 for bad input;
     # the one 422 is the quote's, "nothing can fill this trade"
@@ -184,13 +184,25 @@ def test_the_openapi_document_types_every_body(cloud):
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             for status, answer in op["responses"].items():
-                if status >= "400":
+                if status in ("401", "403"):  # API Gateway's own refusal, before any function runs
+                    assert schema_of(path, method, status) == {"$ref": "#/components/schemas/GatewayRefusal"}, (path, status)
+                elif status >= "400":
                     assert schema_of(path, method, status) == {"$ref": "#/components/schemas/ErrorBody"}, (path, status)
                 if status == "503":
                     assert "Retry-After" in answer["headers"]
     assert set(schemas["ErrorInfo"]["required"]) == {"code", "message", "details"}
+    assert schemas["GatewayRefusal"]["required"] == ["message"] and set(schemas["GatewayRefusal"]["properties"]) == {"message"}
     assert "lastChange" not in schemas["OrderView"]["properties"]
     assert schemas["OrderView"]["properties"]["amountIn"]["type"] == "string"
+
+
+def test_the_openapi_document_names_the_one_way_to_send_the_key(cloud):
+    spec = body(get_path(cloud.fn("ApiFunction"), "/api/openapi.json"))
+    assert spec["components"]["securitySchemes"] == {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}}
+    assert spec["security"] == [{"apiKey": []}]
+    assert spec["paths"]["/health"]["get"]["security"] == []
+    refusals = spec["paths"]["/api/orders"]["get"]["responses"]
+    assert "x-api-key" in refusals["401"]["description"] and "revoked" in refusals["403"]["description"]
 
 
 def test_the_openapi_document_describes_the_order_body_and_idempotency_header(cloud):

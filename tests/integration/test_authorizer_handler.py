@@ -57,29 +57,27 @@ def test_a_valid_key_is_authorized_with_its_owner_in_the_context(authorizer, adm
     assert answer == {"isAuthorized": True, "context": {"owner": issued.record.owner, "keyId": issued.record.key_id, "ratePerMinute": 7}}
 
 
-def test_a_bearer_token_is_accepted_as_well(authorizer, admin):
+def refused(answer: dict) -> None:
+    """API Gateway answers this 403 {"message":"Forbidden"} itself: the API function does not run."""
+    assert answer == {"isAuthorized": False}, answer
+
+
+def test_a_bearer_token_alone_no_longer_authenticates(authorizer, admin):
     issued = admin.create("bot")
-    assert authorizer(http_request(authorization=f"Bearer {issued.api_key}"))["context"]["owner"] == issued.record.owner
-
-
-def refused(answer: dict) -> str:
-    """The refusal an HTTP answer carries for the API function to send (and no caller)."""
-    assert answer["isAuthorized"] is True and set(answer["context"]) == {"refusal"}, answer
-    return answer["context"]["refusal"]
+    refused(authorizer(http_request(authorization=f"Bearer {issued.api_key}")))
 
 
 @pytest.mark.parametrize("presented", ["unknown", "missing", "malformed"])
-def test_an_unknown_missing_or_malformed_key_names_no_caller_only_a_refusal(authorizer, presented):
+def test_an_unknown_missing_or_malformed_key_is_not_authorized(authorizer, presented):
     key = {"unknown": generate_key(), "missing": None, "malformed": "sr_" + "x" * 5000}[presented]
-    reason = refused(authorizer(http_request(key)))
-    assert ("x-api-key header" in reason) is (presented == "missing")
+    refused(authorizer(http_request(key)))
 
 
 def test_a_revoked_key_is_refused(authorizer, admin):
     issued = admin.create("bot")
     assert "owner" in authorizer(http_request(issued.api_key))["context"]
     admin.revoke(issued.record.key_id)
-    assert "revoked" in refused(authorizer(http_request(issued.api_key)))
+    refused(authorizer(http_request(issued.api_key)))
 
 
 def test_an_http_request_cannot_present_its_key_in_the_query_string(authorizer, admin):
@@ -87,7 +85,7 @@ def test_an_http_request_cannot_present_its_key_in_the_query_string(authorizer, 
     request = http_request()
     request["queryStringParameters"] = {"apiKey": issued.api_key}
     request["rawQueryString"] = f"apiKey={issued.api_key}"
-    assert "only for the WebSocket" in refused(authorizer(request))
+    refused(authorizer(request))
 
 
 def test_the_stored_hash_is_compared_in_constant_time(authorizer, admin, monkeypatch):

@@ -7,9 +7,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
+from solroute.dal.dynamodb import subscribers_in
 from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 from tests.integration.test_consumer_handler import deliver, receive, submit
 from tests.lambdas import event, stored
@@ -32,13 +33,15 @@ def posted(connection_id):
 
 
 def subscriptions(cloud):
-    """What connections named at $connect (for a later subscribe that names none)."""
-    return {(i["connectionId"], i["orderId"]) for i in cloud.table("ConnectionsTable").scan()["Items"]}
+    """What connections named at $connect (for a later subscribe that names none); not the
+    keys' open connections (key#<keyId>) the same table holds."""
+    items = cloud.table("ConnectionsTable").scan()["Items"]
+    return {(i["connectionId"], i["orderId"]) for i in items if not i["connectionId"].startswith("key#")}
 
 
 def subscribers(cloud, order_id):
     """Who follows the order: kept on its item, so each status write carries them."""
-    return set(cloud.table("OrdersTable").get_item(Key={"orderId": order_id})["Item"]["subs"])
+    return set(subscribers_in(cloud.table("OrdersTable").get_item(Key={"orderId": order_id})["Item"], 0))
 
 
 def stream_event(subs):
@@ -54,8 +57,9 @@ def test_connect_to_a_real_order_is_accepted_and_subscribes_at_once(cloud):
     assert response["statusCode"] == 200
     assert subscribers(cloud, order_id) == {CONNECTION}
     assert subscriptions(cloud) == {(CONNECTION, order_id)}
-    (item,) = cloud.table("ConnectionsTable").scan()["Items"]
-    assert item["expiresAt"] > 0
+    items = {i["connectionId"]: i for i in cloud.table("ConnectionsTable").scan()["Items"]}
+    assert set(items) == {CONNECTION, "key#sr_EXAMPLEK"}, "what it follows, and its key's open connections"
+    assert items[CONNECTION]["expiresAt"] > 0 and set(items["key#sr_EXAMPLEK"]["open"]) == {CONNECTION}
 
 
 @pytest.mark.parametrize("order_id, status", [(SAMPLE_ORDER, 404), ("not-a-uuid", 400)])
@@ -71,21 +75,30 @@ def as_other_owner(ev):
     return ev
 
 
-def test_connect_with_another_owners_order_is_refused_with_403_and_follows_nothing(cloud):
+UNKNOWN_ORDER = "0d9a7c1e-0d4a-4c55-9a57-1b2c3d4e5f61"
+
+
+def test_connect_with_another_owners_order_is_refused_exactly_as_an_unknown_one_and_follows_nothing(cloud):
     order_id = submit(cloud)
-    response = cloud.fn("WebSocketFunction")(as_other_owner(event("websocket_connect.json", **{SAMPLE_ORDER: order_id})))
-    assert response["statusCode"] == 403
+    ws = cloud.fn("WebSocketFunction")
+    theirs = ws(as_other_owner(event("websocket_connect.json", **{SAMPLE_ORDER: order_id})))
+    unknown = ws(as_other_owner(event("websocket_connect.json", **{SAMPLE_ORDER: UNKNOWN_ORDER})))
+    assert theirs["statusCode"] == unknown["statusCode"] == 404
+    assert theirs["body"].replace(order_id, "ID") == unknown["body"].replace(UNKNOWN_ORDER, "ID")
     assert subscribers(cloud, order_id) == set() and subscriptions(cloud) == set()
 
 
 @pytest.mark.parametrize("final", [False, True])
-def test_subscribing_to_another_owners_order_is_an_error_frame_and_no_snapshot(cloud, final):
+def test_subscribing_to_another_owners_order_is_the_error_frame_of_an_unknown_one_and_no_snapshot(cloud, final):
     order_id = submit(cloud)
     if final:
         deliver(cloud, cloud.fn("OrderConsumerFunction"), receive(cloud))
-    cloud.fn("WebSocketFunction")(as_other_owner(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id})))
-    (frame,) = posted(CONNECTION)
-    assert frame["type"] == "error" and frame["error"]["code"] == "FORBIDDEN" and "history" not in json.dumps(frame)
+    ws = cloud.fn("WebSocketFunction")
+    ws(as_other_owner(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id})))
+    ws(as_other_owner(event("websocket_subscribe.json", **{SAMPLE_ORDER: UNKNOWN_ORDER})))
+    theirs, unknown = posted(CONNECTION)
+    assert theirs["type"] == "error" and theirs["error"]["code"] == "ORDER_NOT_FOUND" and "history" not in json.dumps(theirs)
+    assert json.dumps(theirs).replace(order_id, "ID") == json.dumps(unknown).replace(UNKNOWN_ORDER, "ID")
     assert subscribers(cloud, order_id) == set()
 
 
@@ -141,10 +154,18 @@ def test_the_broadcaster_ignores_a_write_that_did_not_change_the_status(cloud):
 
 
 class _ApiGateway(BaseHTTPRequestHandler):
-    """POST /dev/@connections/{id}: 410 for gone ids, 200 for live ones (as API Gateway)."""
+    """POST /dev/@connections/{id}: 410 for gone ids, 200 for live ones (as API Gateway);
+    DELETE (DeleteConnection) is recorded and answered 204."""
 
     gone = {"gone-1"}
     received: list = []
+    deleted: list = []
+
+    def do_DELETE(self):  # noqa: N802
+        self.deleted.append(unquote(self.path.rsplit("/", 1)[-1]))
+        self.send_response(204)
+        self.send_header("content-length", "0")
+        self.end_headers()
 
     def do_POST(self):  # noqa: N802
         connection_id = self.path.rsplit("/", 1)[-1]
@@ -165,7 +186,7 @@ class _ApiGateway(BaseHTTPRequestHandler):
 @pytest.fixture
 def api_gateway():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ApiGateway)
-    _ApiGateway.received = []
+    _ApiGateway.received, _ApiGateway.deleted = [], []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"ws://127.0.0.1:{server.server_port}/dev"
@@ -196,3 +217,73 @@ def test_the_dead_letter_function_fails_a_stuck_order_and_leaves_a_final_one(clo
     assert item["status"] == "failed" and item["failureReason"].startswith("processing crashed")
     assert dlq(event("dead_letter_sqs.json", **{SAMPLE_ORDER: stuck})) == {"batchItemFailures": []}
     assert cloud.table("OrdersTable").get_item(Key={"orderId": stuck})["Item"]["seq"] == item["seq"]
+
+
+# ------------------------------------------------------------------ a key's connections, a frame's orders
+def as_key(ev, key_id, connection_id=CONNECTION):
+    ev["requestContext"]["authorizer"]["keyId"] = key_id
+    ev["requestContext"]["connectionId"] = connection_id
+    return ev
+
+
+def test_a_key_may_keep_only_so_many_connections_open_and_disconnect_frees_one(cloud):
+    cloud.template.override(WebSocketConnectionsPerKey="2")
+    ws = cloud.fn("WebSocketFunction")
+    connect = lambda c: ws(as_key(event("websocket_connect.json"), "sr_LIMITED1", c))  # noqa: E731
+    assert [connect(c)["statusCode"] for c in ("c-1", "c-2")] == [404, 404], "unknown order: refused, no slot kept"
+    del_order = lambda ev: (ev.pop("queryStringParameters", None), ev)[1]  # noqa: E731
+    opened = [ws(del_order(as_key(event("websocket_connect.json"), "sr_LIMITED1", c)))["statusCode"] for c in ("c-1", "c-2", "c-3")]
+    assert opened == [200, 200, 429]
+    refused = ws(del_order(as_key(event("websocket_connect.json"), "sr_LIMITED1", "c-3")))
+    assert refused["statusCode"] == 429 and "2 WebSocket connections open" in refused["body"]
+    assert ws(del_order(as_key(event("websocket_connect.json"), "sr_OTHERKEY", "c-9")))["statusCode"] == 200, "another key's are its own"
+    assert ws(as_key(event("websocket_disconnect.json"), "sr_LIMITED1", "c-1"))["statusCode"] == 200
+    assert ws(del_order(as_key(event("websocket_connect.json"), "sr_LIMITED1", "c-3")))["statusCode"] == 200
+
+
+def test_a_subscribe_frame_naming_too_many_orders_is_refused_whole(cloud):
+    order_id = submit(cloud)
+    ev = event("websocket_subscribe.json")
+    ev["body"] = json.dumps({"action": "subscribe", "orderIds": [order_id] + [SAMPLE_ORDER] * 499})
+    cloud.fn("WebSocketFunction")(ev)
+    (frame,) = posted(CONNECTION)
+    assert frame["error"]["code"] == "TOO_MANY_ORDER_IDS" and "at most 10 orders" in frame["error"]["message"]
+    assert subscribers(cloud, order_id) == set()
+
+
+# ------------------------------------------------------------------ a revoked key
+@pytest.fixture
+def admin(cloud):
+    from solroute.dal.dynamodb import DynamoApiKeyStore
+    from solroute.logic.clock import Clock
+    from solroute.logic.keys import KeyAdmin
+
+    return KeyAdmin(DynamoApiKeyStore(cloud.table("ApiKeysTable")), Clock(), default_rate_per_minute=60)
+
+
+def test_a_revoked_keys_connection_cannot_subscribe_is_told_why_and_closed(cloud, admin, api_gateway):
+    order_id = submit(cloud)
+    issued = admin.create("browser")
+    ws = cloud.fn("WebSocketFunction", WEBSOCKET_URL=api_gateway)
+    subscribe = as_key(event("websocket_subscribe.json", **{SAMPLE_ORDER: order_id}), issued.record.key_id)
+    ws(subscribe)
+    assert subscribers(cloud, order_id) == {CONNECTION}
+    admin.revoke(issued.record.key_id)
+    ws(subscribe)
+    frames = [json.loads(body) for _, body in _ApiGateway.received]
+    assert [f["type"] for f in frames] == ["snapshot", "error"]
+    assert frames[1]["error"]["code"] == "UNAUTHORIZED" and "revoked" in frames[1]["error"]["message"]
+    assert _ApiGateway.deleted == [CONNECTION]
+
+
+def test_the_broadcaster_closes_a_revoked_keys_subscriber_instead_of_pushing_to_it(cloud, admin, api_gateway):
+    order_id = submit(cloud)
+    revoked, valid = admin.create("revoked"), admin.create("valid")
+    admin.revoke(revoked.record.key_id)
+    ev = stream_event([f"live-1 {revoked.record.key_id}", f"live-2 {valid.record.key_id}"])
+    ev["Records"][0]["dynamodb"]["NewImage"]["orderId"] = {"S": order_id}
+    broadcaster = cloud.fn("BroadcasterFunction", WEBSOCKET_URL=api_gateway)
+    assert broadcaster(ev) == {"batchItemFailures": []}
+    sent = [(c, json.loads(body)["type"]) for c, body in _ApiGateway.received]
+    assert sorted(sent) == [("live-1", "error"), ("live-2", "status_update")]
+    assert _ApiGateway.deleted == ["live-1"]

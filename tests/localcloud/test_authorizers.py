@@ -39,6 +39,7 @@ def test_routes_take_the_default_authorizer_unless_their_event_names_another_or_
     key_header = ("$request.header.x-api-key",)
     assert routes["/api/orders"] == AuthorizerSpec("KeyAuthorizer", "AuthorizerFunction", key_header, 60, True, "2.0")
     assert routes["/api/quotes"] == AuthorizerSpec("EveryRequest", "AuthorizerFunction", (), 0, True, "2.0")
+    assert routes["/api/keyed"] == AuthorizerSpec("KeyEveryRequest", "AuthorizerFunction", key_header, 0, True, "2.0")
     assert routes["/health"] is None
 
 
@@ -137,6 +138,22 @@ def test_an_authorizer_that_fails_or_answers_in_another_shape_is_500(key):
     answer, integration_calls = run(scenario())
     assert answer == (500, {"message": "Internal Server Error"})
     assert integration_calls == 0
+
+
+def test_a_required_header_without_a_cache_refuses_a_request_without_it_and_asks_the_authorizer_about_every_other():
+    """solroute's configuration (Headers: [x-api-key], ReauthorizeEvery: 0), as API Gateway runs it:
+    no header is 401 {"message":"Unauthorized"} and no function runs; a denied key is 403
+    {"message":"Forbidden"} and the integration does not run; nothing is cached."""
+
+    async def scenario():
+        async with http_api() as (session, base, functions):
+            answers = [await get(session, f"{base}/api/keyed", key) for key in (None, "", "wrong", "good", "good", "wrong")]
+            return answers, functions["AuthorizerFunction"].stats.invocations, functions["OrdersFunction"].stats.invocations
+
+    answers, authorizer_calls, integration_calls = run(scenario())
+    assert [status for status, _ in answers] == [401, 401, 403, 200, 200, 403]
+    assert answers[0][1] == answers[1][1] == {"message": "Unauthorized"} and answers[2][1] == answers[5][1] == {"message": "Forbidden"}
+    assert (authorizer_calls, integration_calls) == (4, 2)
 
 
 def test_a_route_whose_event_says_authorizer_none_is_open():

@@ -30,7 +30,7 @@ def test_function_settings_come_from_the_template(template):
 def test_the_apis_routes_and_integrations_come_from_the_template(template):
     (ws,) = template.websocket_apis()
     assert (ws.logical_id, ws.route_selection_expression, ws.stage) == ("WebSocketApi", "$request.body.action", "dev")
-    assert ws.routes == {"$connect": "WebSocketFunction", "subscribe": "WebSocketFunction", "$default": "WebSocketFunction"}
+    assert ws.routes == {route: "WebSocketFunction" for route in ("$connect", "$disconnect", "subscribe", "$default")}
     routes = {(r.method, r.path): (r.api, r.function) for r in template.http_routes()}
     assert routes[("POST", "/api/orders/execute")] == ("HttpApi", "ApiFunction")
     assert routes[("GET", "/api/orders/{orderId}")] == ("HttpApi", "ApiFunction")

@@ -1,9 +1,22 @@
+import pytest
+
 from solroute.logic.broadcast import Broadcaster, StatusChange, snapshot, status_update
+from solroute.logic.keys import Revocations
 from solroute.logic.subscriptions import Subscriptions
 from solroute.models.errors import OrderNotFound
-from tests.fakes import InMemoryConnections, InMemorySubscribers, RecordingNotifier, TEST_OWNER
+from solroute.models.keys import Connector
+from tests.fakes import TEST_OWNER, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemorySubscribers, RecordingNotifier
+from tests.unit.test_subscriptions import KEY
 
-import pytest
+CALLER = Connector(owner=TEST_OWNER, key_id=KEY.key_id)
+
+
+def _subscriptions(engine, subscribers, connections=None, notifier=None) -> Subscriptions:
+    keys = InMemoryApiKeys()
+    return Subscriptions(
+        subscribers, connections or InMemoryConnections(), notifier or RecordingNotifier(), engine.clock,
+        InMemoryKeyConnections(), Revocations(keys, engine.clock, ttl_s=0), max_connections_per_key=100,
+    )  # fmt: skip
 
 
 def _confirmed(engine):
@@ -46,9 +59,9 @@ def test_the_subscribers_come_from_the_change_itself_so_broadcasting_reads_nothi
 def test_a_late_subscriber_gets_the_snapshot_with_the_whole_history(engine):
     order = _confirmed(engine)
     connections, notifier = InMemoryConnections(), RecordingNotifier()
-    subs = Subscriptions(_subscribers(engine), connections, notifier, engine.clock)
-    subs.connect("c1", order.orderId, TEST_OWNER)
-    subs.subscribe("c1", [], TEST_OWNER)
+    subs = _subscriptions(engine, _subscribers(engine), connections, notifier)
+    subs.connect("c1", order.orderId, CALLER)
+    subs.subscribe("c1", [], CALLER)
     (connection_id, message), = notifier.sent
     assert message == snapshot(order)
     assert [h["status"] for h in message["history"]] == ["pending", "routing", "building", "submitted", "confirmed"]
@@ -57,14 +70,14 @@ def test_a_late_subscriber_gets_the_snapshot_with_the_whole_history(engine):
 def test_a_final_order_is_not_subscribed_to_since_nothing_will_change(engine):
     order = _confirmed(engine)
     subscribers = _subscribers(engine)
-    Subscriptions(subscribers, InMemoryConnections(), RecordingNotifier(), engine.clock).subscribe("c1", [order.orderId], TEST_OWNER)
+    _subscriptions(engine, subscribers).subscribe("c1", [order.orderId], CALLER)
     assert subscribers.of(order.orderId) == ()
 
 
 def test_a_live_order_is_subscribed_to_and_the_snapshot_is_the_order_as_subscribed(engine):
     order = engine.submit()
     subscribers, notifier = _subscribers(engine), RecordingNotifier()
-    Subscriptions(subscribers, InMemoryConnections(), notifier, engine.clock).subscribe("c1", [order.orderId], TEST_OWNER)
+    _subscriptions(engine, subscribers, notifier=notifier).subscribe("c1", [order.orderId], CALLER)
     assert subscribers.of(order.orderId) == ("c1",)
     assert notifier.sent == [("c1", snapshot(order))]
 
@@ -74,10 +87,10 @@ def test_an_order_keeps_a_bounded_number_of_subscribers(engine):
 
     order = engine.submit()
     subscribers, notifier = _subscribers(engine), RecordingNotifier()
-    subs = Subscriptions(subscribers, InMemoryConnections(), notifier, engine.clock)
+    subs = _subscriptions(engine, subscribers, notifier=notifier)
     for i in range(MAX_SUBSCRIBERS + 1):
-        subs.subscribe(f"c{i}", [order.orderId], TEST_OWNER)
-    subs.subscribe("c0", [order.orderId], TEST_OWNER)  # one already subscribed may subscribe again
+        subs.subscribe(f"c{i}", [order.orderId], CALLER)
+    subs.subscribe("c0", [order.orderId], CALLER)  # one already subscribed may subscribe again
     assert len(subscribers.of(order.orderId)) == MAX_SUBSCRIBERS
     codes = [m.get("error", {}).get("code") for _, m in notifier.sent]
     assert codes.count("TOO_MANY_SUBSCRIBERS") == 1 and codes[-1] is None
@@ -85,10 +98,10 @@ def test_an_order_keeps_a_bounded_number_of_subscribers(engine):
 
 def test_connecting_to_an_unknown_order_is_refused_and_subscribing_to_one_is_an_error_message(engine):
     connections, notifier = InMemoryConnections(), RecordingNotifier()
-    subs = Subscriptions(_subscribers(engine), connections, notifier, engine.clock)
+    subs = _subscriptions(engine, _subscribers(engine), connections, notifier)
     with pytest.raises(OrderNotFound):
-        subs.connect("c1", "00000000-0000-4000-8000-000000000000", TEST_OWNER)
-    subs.subscribe("c1", ["00000000-0000-4000-8000-000000000000"], TEST_OWNER)
+        subs.connect("c1", "00000000-0000-4000-8000-000000000000", CALLER)
+    subs.subscribe("c1", ["00000000-0000-4000-8000-000000000000"], CALLER)
     assert notifier.sent[0][1]["error"]["code"] == "ORDER_NOT_FOUND"
     assert connections.items == {}
 
@@ -130,3 +143,51 @@ def test_a_410_during_connect_does_not_remove_the_subscription_just_made(engine)
     report = Broadcaster(subscribers, notifier, now_seconds=lambda: now).broadcast(StatusChange(order, subscribers.of(order.orderId)))
     assert report.gone == 2
     assert subscribers.of(order.orderId) == ("connecting",)
+
+
+# ------------------------------------------------------------------ a revoked key's subscribers
+def _keys(*revoked: str) -> InMemoryApiKeys:
+    keys = InMemoryApiKeys()
+    keys.put_new(KEY)
+    for key_id in revoked:
+        keys.revoke(key_id)
+    return keys
+
+
+def test_a_revoked_keys_subscriber_gets_no_update_but_why_and_is_closed_and_unsubscribed_while_others_get_it(engine):
+    order = _confirmed(engine)
+    subscribers, keys = _subscribers(engine), _keys(KEY.key_id)
+    for connection_id, key_id in (("mine", KEY.key_id), ("theirs", "sr_OTHERKEY"), ("old", None)):
+        subscribers.items.setdefault(order.orderId, {})[connection_id] = 10
+        if key_id:
+            subscribers.keys.setdefault(order.orderId, {})[connection_id] = key_id
+    notifier = RecordingNotifier()
+    broadcaster = Broadcaster(subscribers, notifier, revocations=Revocations(keys, engine.clock, ttl_s=30))
+    report = broadcaster.broadcast(StatusChange(order, subscribers.of(order.orderId), subscribers.keys_of(order.orderId)))
+    assert sorted(c for c, m in notifier.sent if m["type"] == "status_update") == ["old", "theirs"]  # a subscription of before keys were recorded: pushed
+    (told,) = [m for c, m in notifier.sent if c == "mine"]
+    assert told["type"] == "error" and told["error"]["code"] == "UNAUTHORIZED" and "revoked" in told["error"]["message"]
+    assert notifier.closed == ["mine"] and subscribers.of(order.orderId) == ("old", "theirs")
+    assert (report.sent, report.revoked) == (2, 1)
+
+
+def test_a_key_is_looked_up_once_per_ttl_so_a_revocation_stops_the_pushes_within_it(engine):
+    order = engine.submit()
+    subscribers, keys, notifier = _subscribers(engine), _keys(), RecordingNotifier()
+    subscribers.subscribe("mine", order.orderId, 10**10, TEST_OWNER, KEY.key_id)
+    broadcaster = Broadcaster(subscribers, notifier, revocations=Revocations(keys, engine.clock, ttl_s=30))
+
+    def push() -> str:
+        notifier.sent.clear()
+        broadcaster.broadcast(StatusChange(order, subscribers.of(order.orderId), subscribers.keys_of(order.orderId)))
+        return ",".join(m["type"] for _, m in notifier.sent) or "nothing"
+
+    reads = keys.reads
+    assert [push() for _ in range(5)] == ["status_update"] * 5
+    assert keys.reads - reads == 1, "one read for five pushes within the TTL"
+    keys.revoke(KEY.key_id)
+    engine.clock.sleep(29)
+    assert push() == "status_update", "still within the TTL of the last look-up"
+    engine.clock.sleep(1)
+    assert push() == "error" and notifier.closed == ["mine"]
+    assert push() == "nothing"

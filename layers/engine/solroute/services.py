@@ -33,13 +33,14 @@ from solroute.dex.price_path import PricePath
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.venue import SimulatedDex
-from solroute.logic.broadcast import Broadcaster
+from solroute.logic.broadcast import KEY_CHECK_TTL_SECONDS, Broadcaster
 from solroute.logic.cancel import OrderCancellation
 from solroute.logic.clock import Clock
 from solroute.logic.execution import OrderExecutor
+from solroute.dal.key_connections_dynamodb import DynamoKeyConnections
 from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
 from solroute.logic.key_quota import KeyQuota, engine_interval_ms
-from solroute.logic.keys import KeyAuthority
+from solroute.logic.keys import KeyAuthority, Revocations
 from solroute.logic.orders import OrderQueries
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.quotes import QuoteService
@@ -238,14 +239,28 @@ def sweeper() -> Sweeper:
     return Sweeper(order_repository(), clock())
 
 
+def _revocations(ttl_s: float) -> Revocations:
+    """Whether a WebSocket connection's key was revoked (by key id, in the API keys table)."""
+    if not settings().api_keys_table:
+        raise RuntimeError("API_KEYS_TABLE is not set: WebSocket connections are checked against their key's revocation")
+    return Revocations(DynamoApiKeyStore(_table(settings().api_keys_table), faults()), clock(), ttl_s)
+
+
 @lru_cache(maxsize=1)
 def broadcaster() -> Broadcaster:
-    return Broadcaster(subscriber_store(), notifier(), now_seconds=lambda: clock().now_ms() // 1000)
+    now_seconds = lambda: clock().now_ms() // 1000  # noqa: E731
+    return Broadcaster(subscriber_store(), notifier(), now_seconds=now_seconds, revocations=_revocations(KEY_CHECK_TTL_SECONDS))
 
 
 @lru_cache(maxsize=1)
 def subscriptions() -> Subscriptions:
-    return Subscriptions(subscriber_store(), connection_repository(), notifier(), clock())
+    config = settings()
+    key_connections = DynamoKeyConnections(_table(config.connections_table), lambda: clock().now_ms() // 1000, faults())
+    # ttl 0: a subscribe frame is rare next to status pushes, so it reads the revocation every time.
+    return Subscriptions(
+        subscriber_store(), connection_repository(), notifier(), clock(), key_connections, _revocations(0),
+        config.websocket_connections_per_key,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=1)

@@ -10,12 +10,13 @@ import zlib
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from solroute.dal.ports import MAX_SUBSCRIBERS, OpenOrders, Page, WatchedOrder, attempt_refused, counted_attempt
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.models.amounts import plain
-from solroute.models.errors import DuplicateKey, DuplicateOrder, ForeignOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
+from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, StaleOrder, StoreBusy, TooManySubscribers
 from solroute.models.keys import ApiKey
 from solroute.models.order import FINAL_STATUSES as FINAL
 from solroute.models.order import Order, OrderStatus
@@ -39,6 +40,7 @@ INDEX_ATTRIBUTES = ("startDeadlineMs", SWEEP_KEY, OPEN_KEY, WATCH)
 FINAL_STATUSES = tuple(sorted(s.value for s in FINAL))
 _FINAL_NAMES = {f":final{i}": status for i, status in enumerate(FINAL_STATUSES)}
 NOT_FINAL = f"NOT #status IN ({', '.join(_FINAL_NAMES)})"
+_WIRE = TypeDeserializer()  # an item in a refused write's answer comes in DynamoDB's wire form
 # Error codes DynamoDB answers when it sheds load; boto3 has already retried them.
 THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"}
 
@@ -103,6 +105,13 @@ class _Table:
                 time.sleep(backoff_s)  # AWS: retry unprocessed keys with exponential backoff
         raise StoreBusy(f"DynamoDB left {len(wanted['Keys'])} keys of a BatchGetItem on {self.name} unprocessed; try again shortly")
 
+    def transact_write(self, items: list[dict]) -> None:
+        """TransactWriteItems on this table: every write or none (each item names its operation)."""
+        client = self._table.meta.client
+        self._call("transact_write_items", client.transact_write_items, {"TransactItems": [
+            {operation: {"TableName": self.name, **write}} for item in items for operation, write in item.items()
+        ]})  # fmt: skip
+
 
 # Attributes DynamoDB itself looks at: the key, the owner index (and the wallet it filters on), conditions, the stream
 # filter, the attempt counter, the sweeper's index. Everything else travels in one document
@@ -115,8 +124,16 @@ TOP_LEVEL = (
     "expiresAtMs",
     "webhookUrl", "webhookDeliveries",  # the webhook stream filter needs the URL; the sender adds to the deliveries
 )  # fmt: skip
-# The order's WebSocket subscribers: connection id -> when the subscription expires (epoch s).
+# The order's WebSocket subscribers: "<connection id> <key id>" -> when the subscription expires
+# (epoch s). The key rides in the name (12 bytes, where a nested value would cost 30 and every
+# status write of the order pays for it) so the broadcaster can stop a revoked key's pushes; a
+# name without one is a subscription made before keys were recorded.
 SUBSCRIBERS = "subs"
+_KEY_SEPARATOR = " "  # in neither an API Gateway connection id nor a key id
+
+
+def _subscriber_name(connection_id: str, key_id: str | None) -> str:
+    return f"{connection_id}{_KEY_SEPARATOR}{key_id}" if key_id else connection_id
 
 
 def _pack(data: dict) -> bytes:
@@ -186,9 +203,19 @@ def item_to_order(item: dict) -> Order:
     return Order.model_validate({k: v for k, v in item_fields(item).items() if k not in (SWEEP_KEY, SUBSCRIBERS, OPEN_KEY, WATCH)})
 
 
+def _live_subscribers(item: dict, now_seconds: int) -> list[tuple[str, str | None]]:
+    names = [name for name, expires_at in (item.get(SUBSCRIBERS) or {}).items() if int(expires_at) > now_seconds]
+    return sorted((connection_id, key_id or None) for connection_id, _, key_id in (name.partition(_KEY_SEPARATOR) for name in names))
+
+
 def subscribers_in(item: dict, now_seconds: int) -> list[str]:
-    """The live subscribers an order item (or its stream image) names."""
-    return sorted(c for c, expires_at in (item.get(SUBSCRIBERS) or {}).items() if int(expires_at) > now_seconds)
+    """The live subscribers (connection ids) an order item (or its stream image) names."""
+    return [connection_id for connection_id, _ in _live_subscribers(item, now_seconds)]
+
+
+def subscriber_keys(item: dict, now_seconds: int) -> dict[str, str]:
+    """The API key each live subscriber subscribed with (those made before keys were recorded have none)."""
+    return {connection_id: key_id for connection_id, key_id in _live_subscribers(item, now_seconds) if key_id}
 
 
 class DynamoOrderRepository:
@@ -369,7 +396,7 @@ class DynamoSubscribers:
     def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
         self.table = _Table(table, faults)
 
-    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str, key_id: str | None = None) -> Order | None:
         try:
             item = self.table.update_item(
                 Key={"orderId": order_id},
@@ -379,24 +406,28 @@ class DynamoSubscribers:
                     f"attribute_exists(orderId) AND #owner = :owner AND {NOT_FINAL}"
                     f" AND (size({SUBSCRIBERS}) < :max OR attribute_exists({SUBSCRIBERS}.#connection))"
                 ),
-                ExpressionAttributeNames={"#connection": connection_id, "#status": "status", "#owner": "owner"},
+                ExpressionAttributeNames={"#connection": _subscriber_name(connection_id, key_id), "#status": "status", "#owner": "owner"},
                 ExpressionAttributeValues={
                     ":expires": expires_at, ":subscribed": "subscribers", ":max": MAX_SUBSCRIBERS, ":owner": owner, **_FINAL_NAMES,
                 },  # fmt: skip
                 ReturnValues="ALL_NEW",
+                # A refusal's answer holds the item as the condition saw it: why it was refused
+                # costs no second read.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )["Attributes"]
         except ClientError as error:
             if not _conditional_failed(error):
                 raise
-            item = self.table.get_item(Key={"orderId": order_id}, ConsistentRead=True).get("Item")
-            if item is not None and item.get("owner") != owner:
-                raise ForeignOrder(f"order {order_id} belongs to another API key", {"orderId": order_id}) from error
-            if item is None or item.get("status") in FINAL_STATUSES:
-                return item_to_order(item) if item else None
+            stored = error.response.get("Item")
+            item = {name: _WIRE.deserialize(value) for name, value in stored.items()} if stored else None
+            if item is None or item.get("owner") != owner:
+                return None  # another owner's order is no such order, as on the HTTP API
+            if item.get("status") in FINAL_STATUSES:
+                return item_to_order(item)
             raise TooManySubscribers(f"order {order_id} already has {MAX_SUBSCRIBERS} subscribers", {"orderId": order_id}) from error
         return item_to_order(item)
 
-    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
+    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None, key_id: str | None = None) -> None:
         condition = f"attribute_exists({SUBSCRIBERS}.#connection)"
         values: dict[str, Any] = {":unsubscribed": "subscribers"}
         if expiring_before is not None:
@@ -407,7 +438,7 @@ class DynamoSubscribers:
                 Key={"orderId": order_id},
                 UpdateExpression=f"REMOVE {SUBSCRIBERS}.#connection SET lastChange = :unsubscribed",
                 ConditionExpression=condition,
-                ExpressionAttributeNames={"#connection": connection_id},
+                ExpressionAttributeNames={"#connection": _subscriber_name(connection_id, key_id)},
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
@@ -510,6 +541,11 @@ class DynamoChainLedger:
         return self.table.get_item(Key={"signature": signature}, ConsistentRead=True).get("Item")
 
 
+# A revoked key's id, as an item of the keys table (``revoked#<keyId>``): the WebSocket side knows a
+# connection's key by id, not hash, and reads this (its policy allows no other item).
+REVOKED_PREFIX = "revoked#"
+
+
 class DynamoApiKeyStore:
     """API keys, one item per key hash. Listing and finding by key id scan: only the
     administrator does either, on a table of a few keys; the authorizer reads by hash."""
@@ -535,19 +571,23 @@ class DynamoApiKeyStore:
         key = self.find(key_id)
         if key is None:
             return None
-        try:
-            item = self.table.update_item(
-                Key={"keyHash": key.key_hash},
-                UpdateExpression="SET revoked = :yes",
-                ConditionExpression="attribute_exists(keyHash)",  # never recreate a deleted key
-                ExpressionAttributeValues={":yes": True},
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
+        try:  # both or neither: a key revoked for HTTP is revoked for its WebSockets too
+            self.table.transact_write([
+                {"Update": {
+                    "Key": {"keyHash": key.key_hash}, "UpdateExpression": "SET revoked = :yes",
+                    "ConditionExpression": "attribute_exists(keyHash)",  # never recreate a deleted key
+                    "ExpressionAttributeValues": {":yes": True},
+                }},
+                {"Put": {"Item": {"keyHash": REVOKED_PREFIX + key_id}}},
+            ])  # fmt: skip
         except ClientError as error:
-            if _conditional_failed(error):
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":  # deleted meanwhile
                 return None
             raise
-        return ApiKey.model_validate(item)
+        return key.model_copy(update={"revoked": True})
+
+    def is_revoked(self, key_id: str) -> bool:
+        return "Item" in self.table.get_item(Key={"keyHash": REVOKED_PREFIX + key_id}, ConsistentRead=True)
 
     def _scan(self, **kwargs: Any) -> list[ApiKey]:
         items: list[dict] = []

@@ -164,16 +164,32 @@ class SubscriberStore(Protocol):
     """Who follows an order. The subscriptions live on the order's own item, so every status
     write carries them to the broadcaster in the stream record: no lookup per status."""
 
-    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str) -> Order | None:
-        """Add the subscription and return the order as it is right after it (the snapshot:
-        every later status reaches this subscriber); None if there is no such order. A final
-        order is returned without subscribing (nothing will change). Raises ForeignOrder when
-        the order is not ``owner``'s (and subscribes nothing), TooManySubscribers when
-        MAX_SUBSCRIBERS others still follow the order."""
+    def subscribe(self, connection_id: str, order_id: str, expires_at: int, owner: str, key_id: str | None = None) -> Order | None:
+        """Add the subscription (made with the API key ``key_id``, which every later status
+        write carries with it) and return the order as it is right after it (the snapshot:
+        every later status reaches this subscriber); None if there is no such order, or it is
+        not ``owner``'s (subscribing nothing: a caller cannot tell the two apart, as on the HTTP
+        API). A final order is returned without subscribing (nothing will change). Raises
+        TooManySubscribers when MAX_SUBSCRIBERS others still follow the order."""
 
-    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None) -> None:
-        """Remove the subscription; when ``expiring_before`` (epoch seconds) is given, only if
-        it expires before that (it was made earlier than a grace period ago)."""
+    def unsubscribe(self, connection_id: str, order_id: str, expiring_before: int | None = None, key_id: str | None = None) -> None:
+        """Remove the subscription (made with ``key_id``); when ``expiring_before`` (epoch
+        seconds) is given, only if it expires before that (it was made earlier than a grace
+        period ago)."""
+
+
+class KeyConnectionStore(Protocol):
+    """The WebSocket connections each API key has open, so that a key's count can be capped.
+    A connection counts until it closes, or until ``expires_at`` (when it has ended for sure)
+    if its close is never reported."""
+
+    def open(self, key_id: str, connection_id: str, expires_at: int, most: int) -> bool:
+        """Count the connection as the key's, unless the key has ``most`` open already: then
+        record nothing and answer False. Never passes ``most``, however many open at once."""
+
+    def close(self, key_id: str, connection_id: str) -> None:
+        """The connection is gone (or was refused after it was counted): it no longer counts.
+        Nothing if it never did, or was uncounted already."""
 
 
 class ConnectionRepository(Protocol):
@@ -202,7 +218,11 @@ class ApiKeyStore(Protocol):
 
     def revoke(self, key_id: str) -> ApiKey | None:
         """Mark the key with this public id revoked (for good) and return it as stored; None if
-        there is no such key."""
+        there is no such key. Also records the revocation by key id (``is_revoked``)."""
+
+    def is_revoked(self, key_id: str) -> bool:
+        """Whether the key with this public id was revoked: what a WebSocket connection, which
+        knows its key's id but not its hash, asks. One read, by id."""
 
 
 class ConnectionGone(Exception):
@@ -212,3 +232,6 @@ class ConnectionGone(Exception):
 class Notifier(Protocol):
     def send(self, connection_id: str, message: dict) -> None:
         """Post to one connection; raises ConnectionGone for a closed one."""
+
+    def close(self, connection_id: str) -> None:
+        """End the connection (API Gateway's DeleteConnection); nothing if it is gone already."""

@@ -27,3 +27,11 @@ class ApiGatewayNotifier:
             if code == "GoneException" or status == 410:
                 raise ConnectionGone(connection_id) from error
             raise
+
+    def close(self, connection_id: str) -> None:
+        try:
+            self.client.delete_connection(ConnectionId=connection_id)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code != "GoneException" and error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 410:
+                raise

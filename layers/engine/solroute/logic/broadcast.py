@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import ConnectionGone, Notifier, SubscriberStore
+from solroute.logic.keys import Revocations
 from solroute.models.amounts import plain
 from solroute.models.errors import TransientError
 from solroute.models.order import Order, OrderStatus
@@ -23,6 +24,10 @@ CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes WebSocket connections
 # that is really gone loses them at the next broadcast, its $disconnect or their TTL.
 # (The subscription is written at the very end of $connect, so the window is short.)
 CONNECT_GRACE_SECONDS = 10
+# How long the broadcaster takes a key it found valid as valid: a revoked key's subscribers stop
+# receiving within this. The price: one read of the keys table per key per broadcaster instance
+# per this many seconds, only while that key has subscribers to push to (docs/access-control.md).
+KEY_CHECK_TTL_SECONDS = 30
 
 
 def status_data(order: Order) -> dict:
@@ -66,10 +71,12 @@ def status_update(order: Order) -> dict:
 
 @dataclass(frozen=True)
 class StatusChange:
-    """A status written, with the subscribers the order had at that write (from its item)."""
+    """A status written, with the subscribers the order had at that write (from its item), and
+    the API key each subscribed with (none for a subscription made before keys were recorded)."""
 
     order: Order
     subscribers: tuple[str, ...] = ()
+    keys: Mapping[str, str] = field(default_factory=dict)  # connection id -> key id
 
 
 def snapshot(order: Order) -> dict:
@@ -89,11 +96,17 @@ class BroadcastReport:
     sent: int = 0
     gone: int = 0
     errors: int = 0
+    revoked: int = 0  # subscribers whose key was revoked: told so and closed instead
+
+
+KEY_REVOKED = "this API key has been revoked: this connection receives nothing more and is closed"
 
 
 class Broadcaster:
     """Posts status changes to subscribers: orders in parallel, each order's statuses in seq
-    order. Each change names its subscribers, so broadcasting reads nothing."""
+    order. Each change names its subscribers and their keys, so broadcasting reads nothing but,
+    with ``revocations``, whether a key was revoked (once per key per its TTL): a revoked key's
+    subscriber gets no update, only why, and is closed and unsubscribed."""
 
     def __init__(
         self,
@@ -101,10 +114,12 @@ class Broadcaster:
         notifier: Notifier,
         max_parallel: int = 8,
         now_seconds: Callable[[], int] = lambda: int(time.time()),
+        revocations: Revocations | None = None,
     ) -> None:
         self.subscribers = subscribers
         self.notifier = notifier
         self.now_seconds = now_seconds
+        self.revocations = revocations
         self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="post")
 
     def broadcast(self, change: StatusChange) -> BroadcastReport:
@@ -131,7 +146,8 @@ class Broadcaster:
                 )
                 failed.add(order_id)
                 continue
-            total.sent, total.gone, total.errors = total.sent + outcome.sent, total.gone + outcome.gone, total.errors + outcome.errors
+            for outcome_name, count in vars(outcome).items():
+                setattr(total, outcome_name, getattr(total, outcome_name) + count)
         return total, failed
 
     def _try_order(self, updates: list[StatusChange]) -> BroadcastReport | Exception:
@@ -148,16 +164,35 @@ class Broadcaster:
             for connection_id in change.subscribers:
                 if connection_id in gone:
                     continue
+                key_id = change.keys.get(connection_id)
+                if key_id and self.revocations is not None and self.revocations.revoked(key_id):
+                    gone.add(connection_id)
+                    report.revoked += 1
+                    self._end_revoked(connection_id, order.orderId, key_id)
+                    continue
                 outcome = self._post(connection_id, message)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if outcome == "gone":
                     gone.add(connection_id)
                     subscribed_before = self.now_seconds() - CONNECT_GRACE_SECONDS
-                    self.subscribers.unsubscribe(connection_id, order.orderId, expiring_before=subscribed_before + CONNECTION_TTL_SECONDS)
+                    self.subscribers.unsubscribe(
+                        connection_id, order.orderId, expiring_before=subscribed_before + CONNECTION_TTL_SECONDS, key_id=change.keys.get(connection_id)
+                    )
             # Routine broadcasts are DEBUG (a line per status per order adds up); trouble is not.
-            log = logger.warning if report.errors else logger.info if report.gone else logger.debug
+            log = logger.warning if report.errors else logger.info if report.gone or report.revoked else logger.debug
             log("status broadcast", extra={"order_id": order.orderId, "status": order.status.value, "seq": order.seq, **report.__dict__})
         return report
+
+    def _end_revoked(self, connection_id: str, order_id: str, key_id: str) -> None:
+        """Tell a revoked key's connection why it gets nothing more, close it, and drop its
+        subscription (so no later status of the order asks about it again)."""
+        logger.info("subscriber's API key revoked: closing its connection", extra={"connection_id": connection_id, "key_id": key_id})
+        self._post(connection_id, {"type": "error", "error": {"code": "UNAUTHORIZED", "message": KEY_REVOKED, "details": {"orderId": order_id}}})
+        try:
+            self.notifier.close(connection_id)
+        except Exception:  # unsubscribed all the same: it gets nothing more, and idles out
+            logger.exception("could not close a revoked key's connection", extra={"connection_id": connection_id})
+        self.subscribers.unsubscribe(connection_id, order_id, key_id=key_id)
 
     def _post(self, connection_id: str, message: dict) -> str:
         try:

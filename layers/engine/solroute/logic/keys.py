@@ -26,7 +26,6 @@ KEY_ID_LENGTH = len(KEY_PREFIX) + 8
 _KEY_SHAPE = re.compile(r"sr_[A-Za-z0-9_-]{40}")
 _NAME = re.compile(r"[\w .@:/-]{1,64}")
 MAX_RATE_PER_MINUTE = 10_000
-_BEARER = "bearer "
 
 
 def generate_key() -> str:
@@ -42,16 +41,14 @@ def key_id_of(key: str) -> str:
 
 
 def key_from(headers: Mapping[str, str] | None, query: Mapping[str, str] | None = None) -> str | None:
-    """The key a request presents: the ``x-api-key`` header, else ``Authorization: Bearer``,
-    else the ``apiKey`` query parameter. Pass ``query`` only for the WebSocket ``$connect``
-    (browsers cannot set headers on a WebSocket); HTTP requests must use a header, so a key
-    never lands in URLs that proxies and access logs keep."""
+    """The key a request presents: the ``x-api-key`` header, else the ``apiKey`` query
+    parameter. Pass ``query`` only for the WebSocket ``$connect`` (browsers cannot set headers on
+    a WebSocket); HTTP requests must use the header (the HTTP API's one identity source), so a
+    key never lands in URLs that proxies and access logs keep. ``Authorization: Bearer`` is not
+    read: API Gateway refuses a request that has only that, before any function runs."""
     by_name = {k.lower(): v for k, v in (headers or {}).items() if isinstance(v, str)}
     if by_name.get("x-api-key"):
         return by_name["x-api-key"].strip() or None
-    authorization = by_name.get("authorization", "")
-    if authorization[: len(_BEARER)].lower() == _BEARER:
-        return authorization[len(_BEARER) :].strip() or None
     return (query or {}).get("apiKey") or None
 
 
@@ -113,3 +110,31 @@ class KeyAdmin:
             raise KeyNotFound(f"no key with id {key_id}", {"keyId": key_id})
         return revoked
 
+
+
+class Revocations:
+    """Whether a key, by its public id, has been revoked: what the WebSocket side asks, whose
+    connections know their key's id (from $connect) but not its hash.
+
+    A key found valid is taken as valid for ``ttl_s`` (the broadcaster's cache: a status push
+    costs no read per subscriber); a revoked one stays revoked (revocation is for good). So a
+    revoked key's connections stop receiving at most ``ttl_s`` after the revocation."""
+
+    def __init__(self, keys: ApiKeyStore, clock: Clock, ttl_s: float) -> None:
+        self.keys, self.clock, self.ttl_ms = keys, clock, int(ttl_s * 1000)
+        self._valid_until_ms: dict[str, int] = {}
+        self._revoked: set[str] = set()
+
+    def revoked(self, key_id: str) -> bool:
+        if key_id in self._revoked:
+            return True
+        now_ms = self.clock.now_ms()
+        if self._valid_until_ms.get(key_id, 0) > now_ms:
+            return False
+        if self.keys.is_revoked(key_id):
+            self._revoked.add(key_id)
+            self._valid_until_ms.pop(key_id, None)
+            return True
+        if self.ttl_ms:
+            self._valid_until_ms[key_id] = now_ms + self.ttl_ms
+        return False

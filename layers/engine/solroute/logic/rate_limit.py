@@ -127,8 +127,13 @@ class Reservation:
     started: bool  # it started in the same write: go ahead now
 
 
+# The start log's item in the rate-limit table: the only one the consumer and settler may touch
+# (their policies' dynamodb:LeadingKeys; the per-key quotas and the trigger's lease are not theirs).
+START_LOG = "orders"
+
+
 class RateLimiter:
-    def __init__(self, store: RateLimitStore, log: SlidingLog, clock: Clock, name: str = "orders") -> None:
+    def __init__(self, store: RateLimitStore, log: SlidingLog, clock: Clock, name: str = START_LOG) -> None:
         self.store = store
         self.log = log
         self.clock = clock

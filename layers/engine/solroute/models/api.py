@@ -64,5 +64,13 @@ class ErrorBody(_Answer):
     error: ErrorInfo
 
 
+class GatewayRefusal(_Answer):
+    """API Gateway's own answer when it refuses a request before any function runs: 401 (no
+    x-api-key header) or 403 (the authorizer found the key unknown or revoked). An HTTP API cannot
+    reshape these bodies."""
+
+    message: Literal["Unauthorized", "Forbidden"]
+
+
 class Health(_Answer):
     status: Literal["ok"]

@@ -36,11 +36,10 @@ class TooManySubscribers(DomainError):
     code = "TOO_MANY_SUBSCRIBERS"
 
 
-class ForeignOrder(DomainError):
-    """The order exists but belongs to another API key's owner (the WebSocket refuses it with 403;
-    the HTTP API answers 404 instead, as for an unknown order)."""
+class TooManyConnections(DomainError):
+    """An API key has as many WebSocket connections open as it may (WebSocketConnectionsPerKey)."""
 
-    code = "FORBIDDEN"
+    code = "TOO_MANY_CONNECTIONS"
 
 
 class Unauthenticated(DomainError):

@@ -32,6 +32,14 @@ class IssuedKey(_Model):
     record: ApiKey
 
 
+class Connector(_Model):
+    """Who opened a WebSocket connection: its $connect authorizer's context, which API Gateway
+    puts on every later event of the connection (requestContext.authorizer)."""
+
+    owner: str = Field(min_length=1)
+    key_id: str = Field(min_length=1)
+
+
 class Principal(_Model):
     """Who a valid key stands for; handed to the API through the authorizer's context."""
 
