@@ -60,8 +60,8 @@ def refused_key(api: str) -> str:
 # API Gateway refuses a key itself, with a bare {"message"}: 401 without the x-api-key header, 403
 # for a key the authorizer does not know (or that was revoked).
 KEY_REFUSED = {
-    401: "no API key reached the API (it must be in the x-api-key header)",
-    403: "the API key is unknown or has been revoked (a restarted local cloud has a new demo key)",
+    401: "no API key reached the API: it must be in the x-api-key header",
+    403: "the API key is unknown or has been revoked",
 }
 
 
@@ -102,10 +102,8 @@ def raise_for_error(status: int, body: Any, api: str) -> None:
     if isinstance(details, list) and details:
         shown += "\n" + "\n".join(f"  - {d.get('field')}: {d.get('message')}" for d in details if isinstance(d, dict))
     if status in (401, 403):
-        if not isinstance(error, dict) and status in KEY_REFUSED:  # API Gateway's own refusal: no function ran
-            shown = f"{KEY_REFUSED[status]}: {refused_key(api)}"
-        else:
-            shown += f" (the API key was refused): {refused_key(api)}"
+        why = KEY_REFUSED[status] if not isinstance(error, dict) else "the API key was refused"  # API Gateway's own: no function ran
+        shown += f" ({why}): {refused_key(api)}"
     code = code or f"HTTP_{status}"
     raise CliError(f"HTTP {status} {code}: {shown}", EXIT_FAILED, error_code=code, status=status, details=details, api_message=message)
 

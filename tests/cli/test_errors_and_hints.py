@@ -57,7 +57,7 @@ def test_without_json_the_gateways_refusal_is_a_line_on_stderr_that_says_what_to
         code = main(["list", "--api", url])
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
-    assert err.startswith("solroute list: HTTP 403 FORBIDDEN: Forbidden (the API key was refused): pass --api-key")
+    assert err.startswith("solroute list: HTTP 403 FORBIDDEN: Forbidden (the API key is unknown or has been revoked): pass --api-key")
     assert "a restarted local cloud has a new demo key" in err
 
 
