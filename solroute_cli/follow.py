@@ -3,7 +3,8 @@ it happens, and three rules cover what it can lose (docs/clients.md has the why 
 
 - Quiet: when nothing has arrived for a while and the order is not final, read it over HTTP
   (GET /api/orders/{id}). The wait starts at QUIET_FIRST_S and doubles up to QUIET_MAX_S while
-  the reads show nothing new; anything new starts it again.
+  the reads show nothing new; anything new starts it again. An order with an expiry is also
+  read just after it (its final status is due then), and once more before the follow gives up.
 - Repair and keep alive: a read that shows a status the stream never brought means a push was
   lost, and the engine forgets a connection whose push failed: subscribe again. So does a client
   that has sent nothing for KEEPALIVE_S, since API Gateway closes a connection idle for 10 minutes
@@ -26,7 +27,8 @@ from solroute_cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, CliError
 from solroute_cli.watch import FINAL, InOrder, updates_from
 
 QUIET_FIRST_S = 5.0
-QUIET_MAX_S = 300.0
+QUIET_MAX_S = 60.0
+EXPIRY_READ_AFTER_S = 3.0  # the trigger expires an order at its first tick past its expiry
 KEEPALIVE_S = 300.0
 RECONNECT_FIRST_S = 0.5
 RECONNECT_MAX_S = 30.0
@@ -53,9 +55,11 @@ class OrderFollower:
         self.socket: aiohttp.ClientWebSocketResponse | None = None
         self.last_heard = self.last_sent = time.monotonic()
         self.quiet_s = QUIET_FIRST_S
+        self.expiry_read_at: float | None = None  # when to read the order once its expiry has passed (monotonic)
         self.connects = 0  # sockets opened so far
         self._done: asyncio.Future[dict] | None = None
         self._opened = asyncio.Event()
+        self._replan = asyncio.Event()  # a read was planned (after an expiry): the supervisor recomputes its wait
 
     async def run(self, timeout_s: float) -> dict:
         """The final status (its update); TimeoutError when it is not final in ``timeout_s``."""
@@ -63,6 +67,11 @@ class OrderFollower:
         stream = asyncio.create_task(self._guard(self._stream()))
         try:
             return await asyncio.wait_for(self._supervise(), timeout_s)
+        except TimeoutError:
+            await asyncio.wait_for(self._read(), 10)  # one last look before saying it is not final
+            if self._done.done() and not self._done.cancelled():
+                return self._done.result()
+            raise
         finally:
             stream.cancel()
             await asyncio.gather(stream, return_exceptions=True)
@@ -75,12 +84,17 @@ class OrderFollower:
         while not self._done.done():
             now = time.monotonic()
             read_at = self.last_heard + self.quiet_s
+            if self.expiry_read_at is not None:
+                read_at = min(read_at, self.expiry_read_at)
             # No socket, no keepalive: a new one subscribes as it opens (and the reads go on meanwhile).
             keepalive_at = self.last_sent + KEEPALIVE_S if self.socket is not None else float("inf")
             opened = asyncio.ensure_future(self._opened.wait())  # a new socket's keepalive counts from then
-            await asyncio.wait({self._done, opened}, timeout=max(0.0, min(read_at, keepalive_at) - now), return_when=asyncio.FIRST_COMPLETED)
+            replan = asyncio.ensure_future(self._replan.wait())
+            await asyncio.wait({self._done, opened, replan}, timeout=max(0.0, min(read_at, keepalive_at) - now), return_when=asyncio.FIRST_COMPLETED)
             opened.cancel()
+            replan.cancel()
             self._opened.clear()
+            self._replan.clear()
             if self._done.done():
                 break
             now = time.monotonic()
@@ -93,6 +107,8 @@ class OrderFollower:
     async def _read(self) -> None:
         """Read the order over HTTP: what the stream lost is in its history."""
         self.last_heard = time.monotonic()  # the next read waits a whole quiet period again
+        if self.expiry_read_at is not None and self.last_heard >= self.expiry_read_at:
+            self.expiry_read_at = None  # this is the read after the expiry
         try:
             order = await self.read()
         except CliError as error:
@@ -103,6 +119,7 @@ class OrderFollower:
         if not isinstance(order, dict):  # not the JSON an order is: as if the API were away
             self.quiet_s = min(QUIET_MAX_S, self.quiet_s * 2)
             return
+        self._note_expiry(order)
         if self._deliver(updates_from({"type": "snapshot", "order": order, "history": order.get("history") or []})):
             if self.socket is not None:
                 await self._subscribe()  # the stream missed it, so the engine dropped this connection: back on
@@ -156,8 +173,20 @@ class OrderFollower:
                 continue
             if payload.get("type") == "error" and (payload.get("error") or {}).get("code") in PASSING_ERRORS:
                 continue
+            if isinstance(payload.get("order"), dict):  # a snapshot: the whole order
+                self._note_expiry(payload["order"])
             if self._deliver(updates_from(payload)):
                 self.quiet_s = QUIET_FIRST_S
+
+    def _note_expiry(self, order: dict) -> None:
+        """Plan a read just after the order's expiry (once): its final status is due then."""
+        expires_at_ms = order.get("expiresAtMs")
+        if not isinstance(expires_at_ms, int) or self.expiry_read_at is not None or order.get("status") in FINAL:
+            return
+        after_s = expires_at_ms / 1000 - time.time() + EXPIRY_READ_AFTER_S
+        if after_s > 0:
+            self.expiry_read_at = time.monotonic() + after_s
+            self._replan.set()
 
     # ------------------------------------------------------------ the view
     def _deliver(self, updates: list[dict]) -> bool:

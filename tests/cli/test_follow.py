@@ -108,3 +108,59 @@ def test_while_the_socket_cannot_be_reopened_the_reads_go_on(fast):
     assert shown.exit_code == 0, shown.output
     assert shown_steps(shown.stdout) == STEPS
     assert [what for what, _, _ in api.seen].count("WebSocket") >= 2, "it tried to reconnect"
+
+
+class _ExpiresAt(dict):
+    """The order as the API answers it: open until ``at`` (epoch s), expired from then on."""
+
+    def __init__(self, order_id: str, open_order: dict, expired: dict, at: float) -> None:
+        super().__init__({order_id: open_order})
+        self.expired, self.at = expired, at
+
+    def get(self, key, default=None):  # noqa: ANN001, ANN201 - dict's signature
+        import time
+
+        found = super().get(key, default)
+        return self.expired if found is not None and time.time() >= self.at else found
+
+
+def _limit_order_expiring_at(at: float) -> tuple[dict, dict]:
+    from decimal import Decimal
+
+    from tests.world import World
+
+    world = World()
+    order_id = world.submit(type="limit", limitPrice="1000000", timeInForceSeconds=1)
+    world.run()
+    expired = order_json(world.orders.get(order_id))
+    assert expired["status"] == "expired"
+    expired["expiresAtMs"] = int(at * 1000)
+    opened = {**expired, "status": "open", "seq": 1, "history": expired["history"][:1], "failureReason": None}
+    assert Decimal(opened["limitPrice"]) == 1000000
+    return opened, expired
+
+
+def test_a_limit_order_whose_expiry_falls_between_quiet_reads_is_read_just_after_it(fast):
+    """Acceptance trial: under ws-gone=1 a limit order expired at +90 s, the quiet reads had backed
+    off past it, and `submit` said "not final" at +150 s."""
+    import time
+
+    fast.setattr(follow, "QUIET_FIRST_S", 600.0)  # no quiet read within the test: only the expiry's
+    fast.setattr(follow, "EXPIRY_READ_AFTER_S", 0.1)
+    opened, expired = _limit_order_expiring_at(time.time() + 1.0)
+    api = StandIn(orders=_ExpiresAt(opened["orderId"], opened, expired, time.time() + 1.0), replies=[[snapshot_frame_json(opened)]])
+    with serving(api.app()) as url:
+        shown = runner.invoke(app, ["watch", opened["orderId"], "--api", url, "--timeout", "60"])
+    assert "expired in" in shown.stdout, shown.output  # (an order that did not fill exits 1)
+
+
+def test_a_follow_about_to_give_up_reads_the_order_once_more(fast):
+    fast.setattr(follow, "QUIET_FIRST_S", 600.0)  # no quiet read: only the last look at the timeout
+    api = StandIn(orders={CONFIRMED.orderId: order_json(CONFIRMED)}, replies=[[partial_snapshot(CONFIRMED, 2)]])
+    with serving(api.app()) as url:
+        shown = runner.invoke(app, ["watch", CONFIRMED.orderId, "--api", url, "--timeout", "1"])
+    assert shown.exit_code == 0 and shown_steps(shown.stdout) == STEPS, shown.output
+
+
+def snapshot_frame_json(order: dict) -> dict:
+    return {"type": "snapshot", "orderId": order["orderId"], "status": order["status"], "seq": order["seq"], "history": order["history"], "order": order}

@@ -16,7 +16,7 @@ const STATS_EVERY_MS = 5000;
 // alive (API Gateway closes one idle for 10 minutes and counts messages, not pings) and repairs it
 // after a lost push, a closed socket is opened again. Tests may shorten them (window.SOLROUTE_TIMINGS).
 const TIMINGS = Object.freeze({
-  quietFirstMs: 5000, quietMaxMs: 300000, keepAliveMs: 300000, reconnectFirstMs: 500, reconnectMaxMs: 10000,
+  quietFirstMs: 5000, quietMaxMs: 60000, keepAliveMs: 300000, reconnectFirstMs: 500, reconnectMaxMs: 10000,
   ...(window.SOLROUTE_TIMINGS || {}),
 });
 // Error frames that a later subscribe may not meet again: the reads carry on meanwhile.
