@@ -58,7 +58,7 @@ def _connect(connection_id: str, event: dict) -> dict:
 def _subscribe(connection_id: str, event: dict) -> dict:
     try:
         body = json.loads(event.get("body") or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: no order named
         body = {}
     wanted = body.get("orderIds") or ([body["orderId"]] if body.get("orderId") else [])
     order_ids = [str(o) for o in wanted] if isinstance(wanted, list) else [str(wanted)]

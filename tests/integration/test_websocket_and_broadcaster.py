@@ -251,6 +251,15 @@ def test_a_subscribe_frame_naming_too_many_orders_is_refused_whole(cloud):
     assert subscribers(cloud, order_id) == set()
 
 
+def test_a_subscribe_frame_nested_too_deeply_to_read_is_answered_not_crashed(cloud):
+    """Acceptance trial: a 2 KB frame nested 990 deep raised RecursionError (the connection dropped)."""
+    ev = event("websocket_subscribe.json")
+    ev["body"] = '{"action": "subscribe", "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert cloud.fn("WebSocketFunction")(ev)["statusCode"] == 200
+    (frame,) = posted(CONNECTION)
+    assert frame["type"] == "error" and frame["error"]["code"] in ("NO_ORDER", "ORDER_NOT_FOUND"), frame
+
+
 # ------------------------------------------------------------------ a revoked key
 @pytest.fixture
 def admin(cloud):

@@ -133,7 +133,9 @@ def test_function_results_map_to_http_as_api_gateway_does():
 
 @pytest.mark.parametrize(
     "body, route",
-    [('{"action": "subscribe"}', "subscribe"), ('{"nope": 1}', None), ("not json", None), ('{"action": 5}', None)],
+    [('{"action": "subscribe"}', "subscribe"), ('{"nope": 1}', None), ("not json", None), ('{"action": 5}', None),
+     ('{"action": "subscribe", "x": ' + "[" * 5000 + "]" * 5000 + "}", None)],  # too deep to read: $default, not a dropped connection
+    ids=["subscribe", "no-key", "not-json", "not-a-string", "nested-too-deep"],
 )
 def test_websocket_route_selection(body, route):
     assert select_route("$request.body.action", body) == route

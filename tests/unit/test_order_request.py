@@ -109,3 +109,22 @@ def test_a_deadline_or_an_expiry_is_resolved_against_the_time_of_submission():
     for late in ("2025-12-31T23:59:59Z", "2026-02-01T00:00:01Z"):  # passed; more than 30 days ahead
         with pytest.raises(InvalidRequest):
             ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", amountIn="1", deadline=late).expires_at_ms(now)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"amountIn": "1_000"},  # Decimal reads it as 1000: a trade 1,000 times the one meant
+        {"amountIn": "１.５"}, {"amountIn": "٠.٠١"},  # other scripts' digits
+        {"slippage": "0.0_1"}, {"maxPriceImpact": "0.0_5"}, {"deadline": "3_0"},
+        {"type": "limit", "limitPrice": "1_000_000"},
+        {"type": "limit", "limitPrice": "100", "timeInForceSeconds": True},  # read as 1 s
+        {"type": "limit", "limitPrice": "100", "timeInForceSeconds": "６０"},
+    ],
+    ids=lambda f: repr(f),
+)
+def test_numbers_are_written_with_ascii_digits_and_a_point_or_refused(fields):
+    """Acceptance trial: "1_000" was accepted and traded 1,000 SOL; full-width and Arabic-Indic
+    digits, and true as a number of seconds, were accepted too."""
+    with pytest.raises(ValidationError):
+        ExecuteOrderRequest(**{"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields})

@@ -39,7 +39,7 @@ def select_route(expression: str, body: str | None) -> str | None:
         return None
     try:
         value: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # a frame nested too deeply to read has no route key either
         return None
     for key in expression[len(prefix):].split("."):
         if not isinstance(value, dict) or key not in value:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -27,6 +28,26 @@ MAX_LIMIT_OUTPUT = Decimal("1000000000000")
 LIMIT_PRICE_DECIMALS = 18
 PRICE_IMPACT_DECIMALS = 6
 VENUES = ("meteora", "raydium")  # the simulated venues' names (solroute.dex.seeds)
+
+
+# A decimal as a client writes it: ASCII digits, one point, an optional exponent. Python's Decimal
+# also reads "1_000" and other scripts' digits ("１.５"): a typo there must be a 400, never an
+# order for a thousand times the amount.
+_NOT_FINITE = ("nan", "snan", "inf", "infinity")  # let through: the field says it must be finite
+_DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def decimal_input(value: object) -> object:
+    """A before-validator for decimal fields: a JSON number (already a Decimal) or a plain decimal
+    string; never a float (precision already lost), a bool (read as 1) or an odd spelling."""
+    if isinstance(value, (bool, float)):
+        raise ValueError("must be a decimal number or a decimal string")
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("must not be empty")
+        if not _DECIMAL_TEXT.fullmatch(value) and value.strip().lstrip("+-").lower() not in _NOT_FINITE:
+            raise ValueError('must be a decimal number, such as 1.5 or "1.5"')  # the words the API uses for any bad number
+    return value
 
 
 def venue_names(value: object) -> list[str] | None:
@@ -75,9 +96,7 @@ class RouteLimits(BaseModel):
     @field_validator("maxPriceImpact", mode="before", check_fields=False)
     @classmethod
     def _impact_not_float(cls, value: object) -> object:
-        if isinstance(value, (bool, float)):
-            raise ValueError("must be a decimal number or a decimal string")
-        return value
+        return decimal_input(value)
 
     @field_validator("maxPriceImpact", check_fields=False)
     @classmethod
@@ -125,11 +144,7 @@ class TradeRequest(RouteLimits):
     def _no_float_or_bool(cls, value: object) -> object:
         # JSON numbers arrive as Decimal (the API parses with parse_float=Decimal); a float
         # here would mean a caller already lost precision, and True would be read as 1.
-        if isinstance(value, (bool, float)):
-            raise ValueError("must be a decimal number or a decimal string")
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("must not be empty")
-        return value
+        return decimal_input(value)
 
     @field_validator("tokenIn", "tokenOut")
     @classmethod
@@ -199,8 +214,13 @@ class ExecuteOrderRequest(TradeRequest):
     @field_validator("limitPrice", mode="before")
     @classmethod
     def _limit_not_float(cls, value: object) -> object:
-        if isinstance(value, (bool, float)):
-            raise ValueError("must be a decimal number or a decimal string")
+        return decimal_input(value)
+
+    @field_validator("timeInForceSeconds", mode="before")
+    @classmethod
+    def _seconds_not_bool(cls, value: object) -> object:
+        if isinstance(value, (bool, float)) or (isinstance(value, str) and not value.strip().isascii()):
+            raise ValueError("must be a whole number of seconds")
         return value
 
     @field_validator("limitPrice")
@@ -229,11 +249,10 @@ class ExecuteOrderRequest(TradeRequest):
         if isinstance(value, (bool, float)) or not isinstance(value, (str, Decimal, int)):
             raise ValueError("must be an ISO-8601 time or a number of seconds from now")
         if isinstance(value, str):
-            try:
-                value = Decimal(value.strip())
-            except InvalidOperation:
-                _instant_ms(value)
+            if not _DECIMAL_TEXT.fullmatch(value):
+                _instant_ms(value)  # not seconds: an ISO-8601 time, or a 400 that says so
                 return value
+            value = Decimal(value.strip())
         seconds = Decimal(value)
         if not (seconds.is_finite() and 0 < seconds <= MAX_OPEN_SECONDS and decimal_places(seconds) <= 3):
             raise ValueError(f"in seconds must be more than 0 and at most {MAX_OPEN_SECONDS} (30 days), to the millisecond")
