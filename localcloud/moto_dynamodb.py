@@ -41,6 +41,7 @@ from localcloud.dynamodb_bill import DynamoDbBill  # noqa: E402
 from localcloud.lifeline import die_with_parent  # noqa: E402
 from localcloud.events import STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
 from localcloud.host_guard import AllowedHosts  # noqa: E402
+from localcloud.wire_errors import JsonErrorsRunner  # noqa: E402
 
 MAX_WAIT_MS = 20_000
 REGION = "us-east-1"
@@ -136,7 +137,22 @@ def application(meter: bool = False) -> web.Application:
 def main() -> None:
     die_with_parent()
     host, port = sys.argv[1], int(sys.argv[2])
-    web.run_app(application(meter="--meter" in sys.argv[3:]), host=host, port=port, access_log=None, print=None, handle_signals=True)
+
+    async def serve() -> None:
+        # JsonErrorsRunner: a request aiohttp cannot parse (a line over 8 KB) is answered in JSON and
+        # echoes nothing back, as on every other port of the local cloud.
+        runner = JsonErrorsRunner(application(meter="--meter" in sys.argv[3:]), access_log=None, handle_signals=True)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        try:
+            await asyncio.Event().wait()  # until a signal ends the process (GracefulExit)
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
 
 
 if __name__ == "__main__":
