@@ -8,6 +8,7 @@ message (the log has the rest).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -61,6 +62,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     QueueUnavailable: 503,
 }
 RETRY_AFTER_SECONDS = 1
+ORDER_PATH = re.compile(r"/api/orders/[^/]+", re.DOTALL)  # GET and DELETE /api/orders/{orderId}
 GATEWAY_REFUSALS = (401, 403)  # answered by API Gateway before the API function runs (a key's refusal)
 
 DESCRIPTIONS = {
@@ -216,6 +218,10 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:
+        # API Gateway routed /api/orders/{orderId} here, but the id holds what no route of ours
+        # matches (a NUL, say): it is a malformed order id, answered as every other one is.
+        if ORDER_PATH.fullmatch(app.current_event.path or ""):
+            return error_response(400, InvalidRequest.code, "orderId must be a UUID such as 3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60")
         return error_response(404, "ROUTE_NOT_FOUND", "no such route; see GET /api/openapi.json")
 
     @app.exception_handler(Exception)

@@ -151,6 +151,8 @@ def test_health_openapi_and_unknown_routes(cloud):
     assert "/api/orders/execute" in spec["paths"] and "/api/orders/{orderId}" in spec["paths"]
     missing = get_path(api, "/nope")
     assert missing["statusCode"] == 404 and body(missing)["error"]["code"] == "ROUTE_NOT_FOUND"
+    odd = get_path(api, "/api/orders/\x00")  # acceptance trial: a NUL in the id matched no route (404), other bad ids are a 400
+    assert odd["statusCode"] == 400 and body(odd)["error"]["code"] == "INVALID_REQUEST" and "orderId must be a UUID" in body(odd)["error"]["message"]
 
 
 def test_the_openapi_document_lists_the_answers_each_operation_really_gives(cloud):
