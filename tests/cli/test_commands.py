@@ -223,6 +223,7 @@ def test_lists_next_page_hint_carries_the_api_unless_the_environment_names_it():
 def test_submits_and_watchs_hints_carry_the_api(monkeypatch):
     api = api_with(CONFIRMED)
     api.frames[0]["history"] = api.frames[0]["history"][:1]  # never final: the watch times out
+    api.orders[CONFIRMED.orderId] = {**api.orders[CONFIRMED.orderId], "status": "pending", "history": api.frames[0]["history"]}
     with serving(api.app()) as url:
         placed = solroute("submit", "JUP", "USDC", "200000", "--no-watch", "--api", url)
         waited = solroute("watch", CONFIRMED.orderId, "--timeout", "0.3", "--api", url)

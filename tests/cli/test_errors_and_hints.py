@@ -70,8 +70,10 @@ def test_under_json_the_commands_own_errors_are_json_too(capsys):
     assert code == 2 and parse == {"error": {"code": "USAGE", "message": "Invalid value for '--limit': Input should be greater than or equal to 1"}}
     never_final = StandIn(orders={ORDER.orderId: {**order_json(ORDER), "status": "open", "history": order_json(ORDER)["history"][:1]}}, replies=[])
     with serving(never_final.app()) as url:
-        code, waited = json_error(capsys, ["watch", ORDER.orderId, "--api", url, "--timeout", "0.3", "--json"])
-    assert code == 1 and waited["error"]["code"] == "NOT_FINAL"
+        code = main(["watch", ORDER.orderId, "--api", url, "--timeout", "0.3", "--json"])
+    out, err = capsys.readouterr()
+    *statuses, last = [json.loads(line) for line in out.splitlines()]  # the last look before giving up shows its status
+    assert code == 1 and err == "" and last["error"]["code"] == "NOT_FINAL" and [s["status"] for s in statuses] == ["pending"]
 
 
 # -- hints, as the user ran solroute ---------------------------------------------------------

@@ -92,7 +92,7 @@ def test_the_master_is_read_once_per_container():
 # ---------------------------------------------------------------- what an order records
 def test_an_order_records_its_key_and_its_webhook_or_else_the_keys_default(engine):
     plain = engine.submit()
-    assert (plain.keyId, plain.webhookUrl, plain.webhookDeliveries) == (None, None, None), "nothing more to store"
+    assert (plain.keyId, plain.webhookUrl, plain.webhookDeliveries) == (TEST_CALLER.key_id, None, None), "its key, and no webhook to store"
     own = engine.submit(webhookUrl="https://example.com/own")
     assert (own.keyId, own.webhookUrl, own.webhookDeliveries) == (TEST_CALLER.key_id, "https://example.com/own", {})
     keyed = TEST_CALLER.model_copy(update={"webhook_url": "https://example.com/key-default"})

@@ -28,12 +28,12 @@ def new_order_id() -> str:
     return str(uuid.uuid4())
 
 
-def _key_fields(request: ExecuteOrderRequest, caller: Principal, limit: bool) -> dict:
-    """The key that submitted the order, where something needs it later: the webhook's signer
-    (and the webhook: the order's or the key's), and a limit order's key, under whose limits the
-    trigger queues it."""
-    fields = webhook_fields(request, caller)
-    return {"keyId": caller.key_id, **fields} if limit else fields
+def _key_fields(request: ExecuteOrderRequest, caller: Principal) -> dict:
+    """The key that submitted the order (its public id: it names the key, it cannot authenticate):
+    the webhook's signer, a limit order's key (under whose limits the trigger queues it), and
+    what an operator or the owner reads to tell which key placed an order; and the webhook, the
+    order's or its key's."""
+    return {"keyId": caller.key_id, **webhook_fields(request, caller)}
 
 
 class OrderSubmission:
@@ -131,7 +131,7 @@ class OrderSubmission:
             quote=BoundQuote(minAmountOut=terms.min_amount_out, expiresAtMs=terms.expires_at_ms) if terms else None,
             limitPrice=request.limitPrice,
             expiresAtMs=expires_at_ms,
-            owner=caller.owner, **_key_fields(request, caller, limit),
+            owner=caller.owner, **_key_fields(request, caller),
             status=first.status,
             createdAt=stamp,
             updatedAt=stamp,

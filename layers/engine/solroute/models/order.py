@@ -154,8 +154,9 @@ class Order(_Model):
     startDeadlineMs: int | None = None
     # "status" when the last write changed the status: the stream filter keys on it.
     lastChange: str = "status"
-    # The API key that submitted an order with a webhook (its id: names it, cannot authenticate):
-    # its webhook secret signs the order's deliveries. None on orders without a webhook.
+    # The API key that submitted the order (its id: names it, cannot authenticate): its webhook
+    # secret signs the order's deliveries, and a limit order is queued under its limits. None on
+    # orders placed before 2026-12-07 without a webhook.
     keyId: str | None = None
     # Where every status change is POSTed (the order's own, or its key's default), and each
     # attempt, by the seq of the status change it carried (docs/webhooks.md).
