@@ -358,7 +358,9 @@ class LocalCloud:
     async def stop(self) -> None:
         """Ctrl-C: take no new work, end the ticking runs at once, let the order work in flight finish."""
         self.log("stopping: no new invocations from now on")
-        draining = asyncio.gather(*(s.stop() for s in self.sources), *(i.stop() for i in self.invokers.values()), return_exceptions=True)
+        stopping = {asyncio.ensure_future(s.stop()): s.describe() for s in self.sources}
+        stopping.update({asyncio.ensure_future(i.stop()): f"async invocations of {k}" for k, i in self.invokers.items()})
+        draining = asyncio.gather(*stopping, return_exceptions=True)
         # A scheduled function's run (the trigger ticks for a minute while a limit order is open)
         # is ended now, as Lambda ends one at its timeout: the next run, after a restart, picks up
         # where it left off. Anything else in flight is order work: it finishes first.
@@ -371,6 +373,8 @@ class LocalCloud:
             waiting = {k: f.stats.in_flight for k, f in self.functions.items() if f.stats.in_flight and k not in ticking}
             if waiting:
                 self.log("stopping: waiting for the order work in flight to finish: " + ", ".join(f"{k} ({n})" for k, n in waiting.items()))
+            elif any(not task.done() for task in stopping):  # no invocation left: the event sources' last reads and batches
+                self.log("stopping: waiting for " + "; ".join(name for task, name in stopping.items() if not task.done()))
             await asyncio.wait({draining}, timeout=DRAIN_REPORT_EVERY_S)
         if self.websocket:
             await self.websocket.close_all()

@@ -26,8 +26,9 @@ EXAMPLES = """[bold]Examples[/bold]
   solroute up                       start the local cloud (what `make run` does)
   solroute quote JUP USDC 200000    quote every route without trading
   solroute submit SOL USDC 1.5      a market order, followed live until final
-  solroute submit SOL USDC 1.5 --limit 150 --expires 10m
-                                    a limit order: open until 150 USDC per SOL
+  solroute submit SOL USDC 1.5 --limit 200 --expires 10m
+                                    a limit order above the market: it waits open
+                                    (a limit at or below the market fills at once)
   solroute watch ORDER_ID           follow an order until it is final
   solroute cancel ORDER_ID          cancel an order still open or pending
   solroute get ORDER_ID             show one order
@@ -35,7 +36,8 @@ EXAMPLES = """[bold]Examples[/bold]
   solroute keys create --name NAME  issue an API key (also keys list, revoke)
 
 The API key sent: --api-key, else SOLROUTE_API_KEY, else the local cloud's
-demo key. With --json, a command's standard output is JSON only."""
+demo key. With --json, a command's standard output is JSON only.
+In a clone, the command is .venv/bin/solroute (what `make install` puts there)."""
 
 
 class _LowercaseUsage:
