@@ -10,6 +10,7 @@ from solroute.settings import Settings
 from tests.unit.test_webhooks import MESSAGE, PUBLIC_IP, _Log, _Receiver, _Resolver, sender
 
 NOT_PUBLIC = "refused: not a public address"
+LOCAL_CLOUD_PORT = "refused: a port of the local cloud's own services, not a receiver"
 NO_PUBLIC_ADDRESS = "refused: no public address for the host"
 
 
@@ -63,7 +64,7 @@ def test_the_local_clouds_receivers_at_127_0_0_1_only_and_never_at_its_own_ports
     assert verdict.attempt.outcome == "delivered" and receiver.requests[0][1] == ["127.0.0.1"]
     for url in ("http://127.0.0.1:4568/2015-03-31/functions/ApiFunction/invocations", "http://127.0.0.1:3000/api/orders/execute"):
         verdict, receiver, _ = deliver(url, **local)
-        assert (verdict.attempt.outcome, verdict.attempt.error, receiver.requests) == ("gave up", NOT_PUBLIC, [])
+        assert (verdict.attempt.outcome, verdict.attempt.error, receiver.requests) == ("gave up", LOCAL_CLOUD_PORT, []), "said as it is"
     verdict, receiver, _ = deliver("https://receiver.example.com/x", resolver=_Resolver(["127.0.0.1"]), **local)
     assert verdict.attempt.error == NO_PUBLIC_ADDRESS and receiver.requests == [], "127.0.0.1 only as written, not as resolved"
     verdict, receiver, _ = deliver("http://127.0.0.1:8123/hook")

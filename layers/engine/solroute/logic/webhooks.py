@@ -36,6 +36,7 @@ from solroute.models.addresses import IPAddress, is_public, parse_address
 from solroute.models.webhooks import (
     DELIVERY_FAILED,
     INVALID_URL,
+    LOCAL_CLOUD_PORT,
     LOCAL_RECEIVER,
     NO_PUBLIC_ADDRESS,
     NOT_PUBLIC,
@@ -205,6 +206,8 @@ class WebhookSender:
             return None, _Failure(INVALID_URL, final=True)
         if target.address is None or self._may_reach_literal(target.address, target.port):
             return target, None
+        if self.local_receivers and target.address == LOCAL_RECEIVER:  # the local cloud's own user: say which rule
+            return None, _Failure(LOCAL_CLOUD_PORT, final=True)
         return None, _Failure(NOT_PUBLIC, final=True)
 
     def _may_reach_literal(self, address: IPAddress, port: int) -> bool:

@@ -122,6 +122,7 @@ class WebhookAttempt(BaseModel):
 # would tell what listens where ("Connection refused" here, a TLS error there).
 INVALID_URL = "refused: not a valid webhook URL"
 NOT_PUBLIC = "refused: not a public address"
+LOCAL_CLOUD_PORT = "refused: a port of the local cloud's own services, not a receiver"  # only when 127.0.0.1 receivers are allowed
 NO_PUBLIC_ADDRESS = "refused: no public address for the host"  # no answer, or not a public one: alike
 CONNECTION_FAILED = "connection failed"  # refused, reset, unreachable
 TLS_FAILED = "TLS failed"  # no handshake, or a certificate that is not the host's
