@@ -63,9 +63,10 @@ def updates_from(payload: dict) -> list[dict]:
     if payload.get("type") == "snapshot":
         order = payload["order"]
         # A snapshot carries the history; show each step it has with what is known now.
+        # The same fields a live status_update has, so --json prints one shape whichever way a status came.
         return [
-            {"status": h["status"], "seq": h["seq"], "timestampMs": h.get("timestampMs"), "message": h["message"],
-             "data": snapshot_data(order, h["status"])}
+            {"type": "status_update", "orderId": order.get("orderId") or payload.get("orderId"), "status": h["status"], "seq": h["seq"],
+             "timestamp": h.get("timestamp"), "timestampMs": h.get("timestampMs"), "message": h["message"], "data": snapshot_data(order, h["status"])}
             for h in payload["history"]
         ]
     return [payload] if payload.get("type") == "status_update" else []

@@ -113,7 +113,11 @@ def test_submit_and_watch_print_one_json_line_per_status_in_seq_order():
     api = api_with(CONFIRMED)
     with serving(api.app()) as url:
         shown = solroute("watch", CONFIRMED.orderId, "--api", url, "--json")
-    assert [line["seq"] for line in json_lines(shown.stdout)] == [h.seq for h in CONFIRMED.history]
+    lines = json_lines(shown.stdout)
+    assert [line["seq"] for line in lines] == [h.seq for h in CONFIRMED.history]
+    # Acceptance trial: lines rebuilt from the snapshot lacked type, orderId and timestamp.
+    assert all({"type", "orderId", "status", "seq", "timestamp", "timestampMs", "message", "data"} <= set(line) for line in lines), lines[0]
+    assert {(line["type"], line["orderId"]) for line in lines} == {("status_update", CONFIRMED.orderId)}
 
 
 # -- text ------------------------------------------------------------------------------------
