@@ -34,7 +34,7 @@ from localcloud.resources import Deployed, deploy
 from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.stack_outputs import stack_outputs
 from localcloud.template import REGION, Template
-from localcloud.wire_errors import JsonErrorsRunner
+from localcloud.wire_errors import JsonErrorsRunner, json_not_found
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 DEFAULT_CLIENT_API = "http://127.0.0.1:3000"  # where `solroute submit` looks unless given --api
@@ -189,6 +189,7 @@ class LocalCloud:
         return [HttpRoute(r.method, r.path, r.function, r.authorizer) for r in self.template.http_routes()]
 
     async def _serve(self, app: web.Application, port: int) -> int:
+        app.middlewares.append(json_not_found)
         runner = JsonErrorsRunner(self.allowed_hosts.guard(app), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, port, reuse_address=True)

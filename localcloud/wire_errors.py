@@ -52,3 +52,15 @@ class JsonErrorsRunner(web.AppRunner):
             raise RuntimeError("aiohttp's AppRunner no longer makes a plain web.Server: update localcloud.wire_errors")
         server.__class__ = _JsonErrorsServer
         return server
+
+
+@web.middleware
+async def json_not_found(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A path no route of a server has is a JSON 404 (aiohttp's own is plain text), as API
+    Gateway and the AWS endpoints answer in JSON."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return web.json_response({"message": "Not Found"}, status=404)
+    except web.HTTPMethodNotAllowed:
+        return web.json_response({"message": "Method Not Allowed"}, status=405)

@@ -93,3 +93,12 @@ def test_no_port_of_the_local_cloud_echoes_a_request_line_it_cannot_read(cloud, 
     status, body = answer(f"{base}/%3Cscript%3E{'a' * 9_000}", base.split("://", 1)[1])
     assert status in (400, 413) and list(json.loads(body)) == ["message"], (server, status, body[:120])
     assert b"script" not in body
+
+
+@pytest.mark.parametrize("server", ["Lambda API", "@connections"])
+def test_a_path_no_server_has_is_a_json_404(cloud, server):
+    """Acceptance trial: the WebSocket and Lambda ports answered an unknown path in plain text."""
+    url = endpoints(cloud)[server][0]
+    base = url.split("://", 1)[0] + "://" + url.split("://", 1)[1].split("/", 1)[0]
+    status, body = answer(f"{base}/no/such/path", base.split("://", 1)[1])
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"}), (server, body[:100])
