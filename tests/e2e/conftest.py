@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Awaitable, Callable, TypeVar
 
 import aiohttp
@@ -166,3 +167,20 @@ async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], tim
         if done(value) or time.monotonic() >= deadline:
             return value
         await asyncio.sleep(interval)
+
+
+def open_limit_order(cloud) -> str:
+    """A limit order at twice the market's price: it stays open until cancelled."""
+
+    async def place():
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
+            params = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5"}
+            async with session.get(f"{cloud.http}/api/quote", params=params) as response:
+                quote = await response.json()
+            limit = (Decimal(quote["route"]["amountOut"]) / Decimal("1.5") * 2).quantize(Decimal("0.01"))
+            body = {**params, "type": "limit", "limitPrice": str(limit), "timeInForceSeconds": 600}
+            async with session.post(f"{cloud.http}/api/orders/execute", json=body) as response:
+                assert response.status == 202, await response.text()
+                return (await response.json())["orderId"]
+
+    return run(place())

@@ -11,14 +11,13 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 
 import aiohttp
 from typer.testing import CliRunner
 
 from solroute_cli import follow
 from solroute_cli.main import app
-from tests.e2e.conftest import get_order, run
+from tests.e2e.conftest import get_order, open_limit_order, run
 
 STEPS = ["PENDING", "ROUTING", "BUILDING", "SUBMITTED", "CONFIRMED"]
 
@@ -59,23 +58,6 @@ def wait_for(condition, timeout_s: float = 60):
     while not condition():
         assert time.monotonic() < deadline, "the awaited event did not come"
         time.sleep(0.05)
-
-
-def open_limit_order(cloud) -> str:
-    """A limit order at twice the market's price: it stays open until cancelled."""
-
-    async def place():
-        async with aiohttp.ClientSession(headers=cloud.headers) as session:
-            params = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5"}
-            async with session.get(f"{cloud.http}/api/quote", params=params) as response:
-                quote = await response.json()
-            limit = (Decimal(quote["route"]["amountOut"]) / Decimal("1.5") * 2).quantize(Decimal("0.01"))
-            body = {**params, "type": "limit", "limitPrice": str(limit), "timeInForceSeconds": 600}
-            async with session.post(f"{cloud.http}/api/orders/execute", json=body) as response:
-                assert response.status == 202, await response.text()
-                return (await response.json())["orderId"]
-
-    return run(place())
 
 
 def cancel(cloud, order_id: str) -> None:

@@ -5,11 +5,8 @@ limit order stops promptly, saying what it ends and what it waits for."""
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 
-import aiohttp
-
-from tests.e2e.conftest import FAST, run, start_cloud, stop_cloud
+from tests.e2e.conftest import FAST, open_limit_order, start_cloud, stop_cloud
 
 
 def test_the_banner_names_every_override_and_fault_and_says_a_restart_starts_empty(lossy_cloud, idle_cloud):
@@ -19,21 +16,6 @@ def test_the_banner_names_every_override_and_fault_and_says_a_restart_starts_emp
     assert "  Data           in memory: a restart starts empty (no orders, no keys, a new demo key)" in banner
     assert "  Faults         none" in idle_cloud.log()
     assert "  WebSocket      idle close after 2 s" in idle_cloud.log(), "a shortened API Gateway limit is said too"
-
-
-def open_limit_order(cloud) -> str:
-    async def place():
-        async with aiohttp.ClientSession(headers=cloud.headers) as session:
-            params = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5"}
-            async with session.get(f"{cloud.http}/api/quote", params=params) as response:
-                quote = await response.json()
-            limit = (Decimal(quote["route"]["amountOut"]) / Decimal("1.5") * 2).quantize(Decimal("0.01"))  # twice the market
-            body = {**params, "type": "limit", "limitPrice": str(limit), "timeInForceSeconds": 600}
-            async with session.post(f"{cloud.http}/api/orders/execute", json=body) as response:
-                assert response.status == 202, await response.text()
-                return (await response.json())["orderId"]
-
-    return run(place())
 
 
 def test_ctrl_c_with_an_open_limit_order_ends_the_triggers_run_at_once_and_says_so():
