@@ -225,8 +225,12 @@ class World:
         self.quota_store = InMemoryKeyQuotaStore()
         interval_ms = engine_interval_ms(rate_per_minute or 100, Decimal("61.5"))
         self.quota = KeyQuota(Instrumented("quota", self.quota_store, self.calls), key_backlog_ms, interval_ms) if key_backlog_ms else None
+        # Order ids from a counter, not uuid4: the chain's simulated drift and delay are seeded by the
+        # swap's signature, which hashes the id, so a run (and the fault matrices' steps) is the same every time.
+        ids = itertools.count(1)
         self.submission = OrderSubmission(
-            orders, self.sends, self.clock, start_timeout_ms=START_TIMEOUT_MS, quota=self.quota, max_open_per_key=max_open_per_key
+            orders, self.sends, self.clock, new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
+            start_timeout_ms=START_TIMEOUT_MS, quota=self.quota, max_open_per_key=max_open_per_key,
         )
         self.sweeper = Sweeper(orders, self.clock)
         self.venues = venues

@@ -33,6 +33,17 @@ def _best_out(world: World, at_ms: int, amount: Decimal = AMOUNT) -> Decimal:
     return route.amount_out
 
 
+def misjudged_limit_order(world: World, expiry_s: int) -> str:
+    """A limit order 20% above the market, with a trigger told to accept routes 40% short: it is
+    queued at every tick it may be, and its route misses the limit at routing every time (it goes
+    back to open, nothing built)."""
+    world.trigger.margin = Decimal("-0.4")
+    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
+    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=expiry_s)
+    assert order_id is not None
+    return order_id
+
+
 def _limit_first_reached_at_tick(world: World, first: int = 5, last: int = 900) -> tuple[Decimal, int]:
     """A limit price the seeded market first reaches at a known tick (after ``first``): halfway
     between the best price of the ticks before it and its own (the path is pure: no guessing)."""
@@ -79,9 +90,7 @@ def test_a_triggered_limit_order_whose_route_misses_its_price_goes_back_to_open_
     route then misses the limit at routing, before anything is built, and it waits open again
     with its attempts at zero, until it expires. Nothing is ever sent."""
     world = World(QUICK)
-    world.trigger.margin = Decimal("-0.4")
-    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
-    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=10)
+    order_id = misjudged_limit_order(world, 10)
     world.run(horizon_ms=60_000)
     order = world.orders.get(order_id)
     statuses = _statuses(order)
@@ -280,9 +289,7 @@ def test_one_open_order_that_cannot_be_judged_never_stops_the_others(monkeypatch
 
 def test_a_stale_delivery_of_an_order_that_went_back_to_open_counts_no_attempt_and_is_dropped():
     world = World(QUICK)
-    world.trigger.margin = Decimal("-0.4")  # triggers it although its route cannot pay: it goes back to open
-    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
-    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=600)
+    order_id = misjudged_limit_order(world, 600)
     world.trigger.tick()
     message = world.queue.receive()
     world.deliver(message)

@@ -16,7 +16,7 @@ from solroute.models.keys import Principal
 from solroute.models.order import Order, OrderStatus as S
 from solroute.models.requests import ExecuteOrderRequest
 from tests.fakes import TEST_CALLER
-from tests.unit.test_lifecycle import AMOUNT, QUICK, _best_out
+from tests.unit.test_lifecycle import AMOUNT, QUICK, _best_out, misjudged_limit_order
 from tests.world import START_TIMEOUT_MS, Fault, World, check_guarantees
 
 DRIFT = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0, swap_delay_min_ms=0, swap_delay_max_ms=0, price_drift=Decimal("0.005"))
@@ -89,9 +89,7 @@ def test_a_dead_letter_of_an_earlier_cycle_touches_neither_the_open_order_nor_it
     order that went back to open (a poison message for 14 days), and a dead letter that found the
     order triggered again would have failed a live order of a later cycle."""
     world = World(QUICK)
-    world.trigger.margin = Decimal("-0.4")  # triggers it although its route cannot pay: it goes back to open
-    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
-    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=600)
+    order_id = misjudged_limit_order(world, 600)
     world.trigger.tick()
     first = world.queue.receive()
     assert first.cycle == 1
@@ -344,9 +342,7 @@ def test_an_order_whose_price_hovers_at_the_margin_cycles_less_and_less_often():
     """Review: nothing bounded the cycles of an order whose route keeps missing its price at
     routing; each cycle adds three history entries to an item DynamoDB caps at 400 KB."""
     world = World(QUICK)
-    world.trigger.margin = Decimal("-0.4")  # triggers it although its route cannot pay: it goes back to open every time
-    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
-    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=3600)
+    order_id = misjudged_limit_order(world, 3600)
     world.run(horizon_ms=3600_000 + 60_000)
     order = world.orders.get(order_id)
     reopened = [h.timestampMs for h in order.history[1:] if h.status is S.OPEN]

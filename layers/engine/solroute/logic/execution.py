@@ -243,20 +243,29 @@ class OrderExecutor:
         return Outcome("done", self.orders.get(order_id))
 
     def _rest(self, order: Order, why: str) -> Outcome:
-        """A limit order back to open (nothing was sent): the trigger queues it again when its
+        return Outcome("done", self._reopen(order, why))
+
+    def _reopen(self, order: Order, why: str) -> Order:
+        """A limit order back to open (nothing was swapped): the trigger queues it again when its
         price is there, in a new cycle."""
         after = reopened(order, why, self.clock)
         self.orders.save_transition(order, after)
         logger.info("limit order open again", extra={"order_id": order.orderId, "status": "open", "reason": why})
         wake_trigger(self.trigger_wake, order.orderId)
-        return Outcome("done", after)
+        return after
+
+    def _redelivered_by_ms(self, received_at_ms: int) -> int:
+        """The latest a delivery received then can start the order, had its process died: its
+        message comes back a visibility timeout later, and that delivery may take an attempt's
+        time. The sweeper must not fail the order as never queued before this."""
+        return received_at_ms + self.redelivery_ms + self.attempt_timeout_ms
 
     def _hold_start_deadline(self, order: Order) -> Order:
         """This delivery proves the order's message is on the queue: if this process dies now, the
         message comes back a visibility timeout later, and the order must not be swept as never
         queued before that redelivery has had its turn. Moves the start deadline only when it is
         that close (a backlogged queue): an order picked up promptly costs no write."""
-        hold_until_ms = self.clock.now_ms() + self.redelivery_ms + self.attempt_timeout_ms
+        hold_until_ms = self._redelivered_by_ms(self.clock.now_ms())
         if order.startDeadlineMs is None or order.startDeadlineMs >= hold_until_ms:
             return order
         if self.orders.extend_start_deadline(order, hold_until_ms):
@@ -331,7 +340,7 @@ class OrderExecutor:
         # The delivery at the slot may crash before the order leaves pending; its message then
         # comes back a visibility timeout later, and the order must not be swept before that
         # delivery has had its attempt. (Most orders start well before: no index write for them.)
-        latest_start_ms = not_before_ms + self.redelivery_ms + self.attempt_timeout_ms
+        latest_start_ms = self._redelivered_by_ms(not_before_ms)
         if order.startDeadlineMs is not None and latest_start_ms > order.startDeadlineMs:
             self.orders.extend_start_deadline(order, max(latest_start_ms, not_before_ms + self.start_timeout_ms))
         return Outcome("requeue", delay_seconds=max(1, wait_ms // 1000), not_before_ms=not_before_ms, cycle=order.cycle)
@@ -370,10 +379,7 @@ class OrderExecutor:
             try:
                 quotes, decision = self.router.route(order, self.clock.now_ms())
             except LimitNotMet as miss:  # nothing built: the limit order waits for its price again
-                after = reopened(order, f"Price moved away before routing ({miss.message})", self.clock)
-                self.orders.save_transition(order, after)
-                wake_trigger(self.trigger_wake, after.orderId)
-                return after
+                return self._reopen(order, f"Price moved away before routing ({miss.message})")
             message = f"Routing to {display(decision.dex)}: {decision.reason}"
             return self._move(order, S.BUILDING, message, quotes=quotes, routing=decision)
         if order.status is S.BUILDING:

@@ -53,9 +53,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
+from aws_lambda_powertools import Logger
+
 from solroute.models.errors import RateLimited, StoreBusy
 from solroute.models.key_quota import QuotaState
 
+logger = Logger(child=True)
 WINDOW_MS = 60_000  # the rate rule's calendar minute
 # A key's own reach moves this many intervals per order: a key sending more than the engine's
 # pace divided by this becomes heavy, once its excess is more than the backlog.
@@ -227,12 +230,20 @@ class KeyQuota:
         key is heavy and the queue full, as a market order would be."""
         return self._admit(key_id, 0, now_ms, counts=False, queues=True)
 
-    def refund(self, key_id: str, decision: Decision) -> None:
+    def refund(self, key_id: str, decision: Decision | None) -> None:
         """Give back what an accepted order took (its count in its minute, its reach and its place
-        in the queue): the API could not store or queue it, and the client will send it again."""
-        interval = self.rules.engine_interval_ms
-        if not decision.accepted or not (decision.counted or decision.queued):
+        in the queue): the API could not store or queue it (the client will send it again), or the
+        trigger did not queue it after all. Best effort: a give-back the store refuses is logged,
+        and what it held lapses with the minute and the reach."""
+        if decision is None or not decision.accepted or not (decision.counted or decision.queued):
             return
+        try:
+            self._refund(key_id, decision)
+        except Exception as error:  # noqa: BLE001 - the caller's answer stands either way
+            logger.warning("could not give back an order's quota", extra={"key_id": key_id, "error": str(error)})
+
+    def _refund(self, key_id: str, decision: Decision) -> None:
+        interval = self.rules.engine_interval_ms
         reach = HEAVY_SHARE * interval if decision.queued else 0
         count = 1 if decision.counted else 0
         self.store.decrement(key_id, reach, count, window_start_ms=decision.state.window_start_ms)

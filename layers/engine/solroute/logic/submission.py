@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 
 from solroute.dal.ports import OrderQueue, OrderRepository
 from solroute.logic.clock import Clock
-from solroute.logic.key_quota import Decision, KeyQuota
+from solroute.logic.key_quota import KeyQuota
 from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
 from solroute.logic.webhooks import webhook_fields
 from solroute.logic.state_machine import transition
@@ -85,7 +85,8 @@ class OrderSubmission:
         try:
             return self._accept(request, caller, now_ms, expires_at_ms, terms)
         except (TransientError, QueueUnavailable):
-            self._give_back(caller, decision)
+            if self.quota is not None:
+                self.quota.refund(caller.key_id, decision)
             raise
 
     def _check_open_cap(self, caller: Principal) -> None:
@@ -97,14 +98,6 @@ class OrderSubmission:
                 " cancel one, or wait for one to fill or expire",
                 {"openOrders": cap, "max": cap},
             )
-
-    def _give_back(self, caller: Principal, decision: Decision | None) -> None:
-        if self.quota is None or decision is None:
-            return
-        try:
-            self.quota.refund(caller.key_id, decision)
-        except Exception as error:  # noqa: BLE001 - the client is told 503 either way; the minute passes
-            logger.warning("could not give back a refused order's quota", extra={"key_id": caller.key_id, "error": str(error)})
 
     def _accept(self, request: ExecuteOrderRequest, caller: Principal, now_ms: int, expires_at_ms: int | None, terms: Any) -> Order:
         stamp = self.clock.iso(now_ms)

@@ -37,7 +37,7 @@ from aws_lambda_powertools import Logger
 from solroute.dal.ports import OrderQueue, OrderRepository, WatchedOrder
 from solroute.dex.market import INTERMEDIATES
 from solroute.logic.clock import Clock
-from solroute.logic.key_quota import Decision, KeyQuota
+from solroute.logic.key_quota import KeyQuota
 from solroute.logic.route_search import Curve, Route, search
 from solroute.logic.routing import display, limit_minimum, route_pairs
 from solroute.logic.state_machine import reopened, transition
@@ -275,11 +275,11 @@ class Trigger:
             return HELD
         try:
             return self._move_to_pending(order, w, route, now_ms)
-        except _NotQueued:
-            self._give_back(order, place)
-            return SKIPPED
-        except Exception:
-            self._give_back(order, place)
+        except Exception as error:  # not queued after all: its place goes back
+            if self.quota is not None and order.keyId:
+                self.quota.refund(order.keyId, place)
+            if isinstance(error, _NotQueued):
+                return SKIPPED
             raise
 
     @staticmethod
@@ -315,14 +315,6 @@ class Trigger:
                 self.clock.sleep(0.05 * 2**attempt)
         logger.info("limit order triggered", extra={"order_id": order.orderId, "amount_out": plain(route.amount_out), "limit": plain(w.limit_price)})
         return QUEUED
-
-    def _give_back(self, order: Order, place: Decision | None) -> None:
-        if self.quota is None or place is None or order.keyId is None:
-            return
-        try:
-            self.quota.refund(order.keyId, place)
-        except Exception as error:  # noqa: BLE001 - its reach lapses with time anyway
-            logger.warning("could not give back an unqueued order's place", extra={"order_id": order.orderId, "error": str(error)})
 
     def _rest_unqueued(self, pending: Order, error: QueueUnavailable) -> None:
         """The queue refused the triggered order: it waits open again (a later tick queues it).
