@@ -10,18 +10,18 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+from solroute.logic.routing import limit_minimum
+from solroute.models.status import FINAL_STATUS_NAMES as FINAL
+from solroute.models.tokens import resolve_token
 
 from bench import cost
 from bench.prices import PRICES
 from bench.stats import percentile
 from localcloud.template import Template
-from solroute.logic.routing import limit_minimum
-from solroute.models.tokens import resolve_token
 from tests.support.market import Target, best_limit, limit_reached_between, mirror_trigger
 
 TRIGGER_SEED = 5
 TRIGGER = "TriggerFunction"
-FINAL = ("confirmed", "failed", "expired", "cancelled")
 
 
 def _seed(ctx: Any) -> int:
@@ -232,16 +232,17 @@ async def run_opentick(ctx: Any) -> dict:
     (solroute.logic.trigger, in this process) reads them through the cloud's DynamoDB endpoint
     and judges each at this moment's prices (no limit is reached: every order is judged whole)."""
     import boto3
-
-    from solroute.dal.dynamodb import DynamoOrderRepository, order_to_item
+    from solroute.dal.dynamodb.items import order_to_item
+    from solroute.dal.dynamodb.orders import DynamoOrderRepository
     from solroute.dex.market import Market
     from solroute.dex.price_path import PricePath
     from solroute.dex.randomness import Randomness
     from solroute.dex.seeds import DEX_SEEDS
     from solroute.dex.simulation import SimulationConfig
     from solroute.dex.venue import SimulatedDex
-    from solroute.logic.clock import Clock
     from solroute.logic.trigger import Trigger
+    from solroute.ports import Clock
+
     from tests.fakes import InMemoryLease, InMemoryQueue
 
     status, health = ctx.cloud.health()

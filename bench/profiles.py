@@ -14,8 +14,8 @@ from typing import Any, Awaitable, Callable
 from bench import charts, cost, cpu, lifecycle
 from bench.loadgen import InFlightSampler, LoadGenerator, OrderTrace, burst, poisson
 from bench.stats import max_in_window, min_in_full_windows, percentile, rate_per_minute, sliding_log_starts, summary
-from tests.support.cloud_process import RunningCloud
 from localcloud.template import Template
+from tests.support.cloud_process import RunningCloud
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSUMER = "OrderConsumerFunction"
@@ -332,9 +332,10 @@ async def run_cost(ctx: Context) -> dict:
 # ------------------------------------------------------------------ flood
 async def _new_key(ctx: Context, name: str, rate: int) -> str:
     """A key issued as `solroute keys create` issues it, in the cloud's key table."""
-    from solroute.dal.dynamodb import DynamoApiKeyStore
-    from solroute.logic.clock import Clock
+    from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
     from solroute.logic.keys import KeyAdmin
+    from solroute.ports import Clock
+
     from solroute_cli.keys import local_table
 
     assert ctx.cloud is not None

@@ -21,9 +21,9 @@ def create_demo_key(dynamodb: Any, outputs: dict[str, str]) -> str | None:
     if not table or RATE_OUTPUT not in outputs:
         return None
     # The engine's own code, from its layer: only a template that keeps its keys needs it.
-    from solroute.dal.dynamodb import DynamoApiKeyStore
-    from solroute.logic.clock import Clock
+    from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
     from solroute.logic.keys import KeyAdmin
+    from solroute.ports import Clock
 
     admin = KeyAdmin(DynamoApiKeyStore(dynamodb.Table(table)), Clock(), int(outputs[RATE_OUTPUT]))
     return admin.create(DEMO_KEY_NAME).api_key

@@ -115,12 +115,12 @@ class Keys:
 async def keys_of(target: Target) -> AsyncIterator[Keys]:
     """The keys at ``target``; the errors of working on them as CliError."""
     from botocore.exceptions import BotoCoreError, ClientError
-    from solroute.dal.dynamodb import DynamoApiKeyStore
-    from solroute.dal.webhooks_dynamodb import DynamoWebhookMaster
-    from solroute.logic.clock import Clock
+    from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
+    from solroute.dal.dynamodb.webhooks import DynamoWebhookMaster
     from solroute.logic.keys import KeyAdmin
     from solroute.logic.webhooks import WebhookSecrets
     from solroute.models.errors import DomainError
+    from solroute.ports import Clock
 
     table = stack_table(target.stack_name, target.region) if target.stack_name else await local_table(target.api)
     admin = KeyAdmin(DynamoApiKeyStore(table.table), Clock(), table.default_rate)

@@ -9,8 +9,8 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from solroute.dal.ports import MAX_SUBSCRIBERS, ConnectionGone, OpenOrders, Page, WatchedOrder, attempt_refused, counted_attempt
-from solroute.logic.clock import Clock
+from solroute.ports import MAX_SUBSCRIBERS, ConnectionGone, OpenOrders, Page, WatchedOrder, attempt_refused, counted_attempt
+from solroute.ports import Clock
 from solroute.models.errors import DuplicateKey, DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder, TooManySubscribers
 from solroute.models.keys import ApiKey, Principal
 from solroute.models.order import Order, OrderStatus
@@ -67,7 +67,7 @@ class InMemoryOrders:
             if deadline_passed_at_ms is not None and (current.startDeadlineMs is None or current.startDeadlineMs > deadline_passed_at_ms):
                 raise StaleOrder("its start deadline moved")
             attempts = {} if after.attempts != before.attempts else {"attempts": current.attempts, "attemptStartedAtMs": current.attemptStartedAtMs}
-            stored = after.model_copy(update={**attempts, "lastChange": "status"})
+            stored = after.model_copy(update=attempts)
             self.items[after.orderId] = stored
             self.writes.append(stored)
 
@@ -87,7 +87,7 @@ class InMemoryOrders:
             current = self.items.get(order.orderId)
             if current is None or current.status is not OrderStatus.PENDING or current.seq != order.seq:
                 return False
-            self.items[order.orderId] = current.model_copy(update={"startDeadlineMs": start_deadline_ms, "lastChange": "deadline"})
+            self.items[order.orderId] = current.model_copy(update={"startDeadlineMs": start_deadline_ms})
             return True
 
     def pending_past_deadline(self, now_ms: int, limit: int) -> list[str]:

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from solroute import services, settings
+from solroute.dal.dynamodb.items import item_fields
+
 from localcloud.context import LambdaContext
 from localcloud.resources import Deployed
 from localcloud.template import Template
-from solroute import services, settings
-from solroute.dal.dynamodb import item_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from solroute.logic.key_quota import Step
-from solroute.models.key_quota import QuotaState
+from solroute.models.key_quota import QuotaState, Step
 
 
 class InMemoryKeyQuotaStore:

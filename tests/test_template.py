@@ -34,6 +34,15 @@ def test_the_queue_outlasts_six_consumer_timeouts_and_redrives_after_the_last_at
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["OrdersDeadLetterQueue", "Arn"]}
 
 
+def test_the_engines_default_timeouts_are_the_templates():
+    from solroute.models import timeouts
+
+    defaults = {name: int(RAW["Parameters"][name]["Default"]) for name in ("StartTimeout", "ConsumerTimeout", "QueueVisibilityTimeout")}
+    assert (timeouts.START_TIMEOUT_SECONDS, timeouts.ATTEMPT_TIMEOUT_SECONDS, timeouts.QUEUE_VISIBILITY_TIMEOUT_SECONDS) == (
+        defaults["StartTimeout"], defaults["ConsumerTimeout"], defaults["QueueVisibilityTimeout"],
+    )  # fmt: skip
+
+
 def test_the_consumer_reports_batch_item_failures():
     props = RESOURCES["OrderConsumerFunction"]["Properties"]["Events"]["Orders"]["Properties"]
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -197,7 +206,7 @@ def test_the_websocket_connect_route_runs_the_key_authorizer():
 
 
 def test_the_webhook_sender_may_touch_only_the_signing_master_in_the_api_keys_table():
-    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+    from solroute.dal.dynamodb.webhooks import MASTER_KEY
 
     statements = [s for p in RESOURCES["WebhookSenderFunction"]["Properties"]["Policies"] for s in p.get("Statement", [])]
     (master,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["ApiKeysTable", "Arn"]}]
@@ -272,7 +281,7 @@ A_KEY_HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 def test_the_authorizer_may_read_api_keys_but_never_the_webhook_signing_master():
-    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+    from solroute.dal.dynamodb.webhooks import MASTER_KEY
 
     assert may("AuthorizerFunction", "dynamodb:GetItem", "ApiKeysTable", A_KEY_HASH)
     assert not may("AuthorizerFunction", "dynamodb:GetItem", "ApiKeysTable", MASTER_KEY)
@@ -291,8 +300,8 @@ def test_the_consumer_and_settler_may_touch_only_the_start_log_in_the_rate_limit
 
 @pytest.mark.parametrize("logical_id", ["WebSocketFunction", "BroadcasterFunction"])
 def test_the_websocket_side_may_read_a_keys_revocation_but_no_key_nor_the_signing_master(logical_id):
-    from solroute.dal.dynamodb import REVOKED_PREFIX
-    from solroute.dal.webhooks_dynamodb import MASTER_KEY
+    from solroute.dal.dynamodb.api_keys import REVOKED_PREFIX
+    from solroute.dal.dynamodb.webhooks import MASTER_KEY
 
     assert may(logical_id, "dynamodb:GetItem", "ApiKeysTable", REVOKED_PREFIX + "sr_AbCdEfGh")
     assert not may(logical_id, "dynamodb:GetItem", "ApiKeysTable", A_KEY_HASH)

@@ -29,18 +29,17 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 from http_errors import UnsupportedMediaType, error_response, error_responses, register_error_handlers
-
+from pydantic import ValidationError
 from solroute import services, tracing
 from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, order_view
 from solroute.models.errors import InvalidRequest, Unauthenticated
 from solroute.models.keys import Principal
 from solroute.models.quote_answer import QuoteAnswer
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
-from solroute.settings import settings
+from solroute.settings import require, settings
 
-services.check_environment()
+services.check_environment(services.order_submission, services.order_queries, services.order_cancellation, services.quote_service)
 logger = Logger()
 metrics = Metrics()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
@@ -107,7 +106,7 @@ def _submit(request: dict) -> dict:
 
 @lru_cache(maxsize=1)
 def _submit_once() -> Callable[..., dict]:
-    store = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+    store = DynamoDBPersistenceLayer(table_name=require(settings(), "idempotency_table"))
     return idempotent_function(_submit, data_keyword_argument="request", persistence_store=store, config=IDEMPOTENCY)
 
 

@@ -23,7 +23,6 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from pydantic import BaseModel, ValidationError
-
 from solroute.models.api import ErrorBody, GatewayRefusal
 from solroute.models.errors import (
     DomainError,

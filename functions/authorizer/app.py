@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from solroute import services, tracing
 from solroute.logic.keys import key_from
 from solroute.models.keys import Principal
 
-services.check_environment()
+services.check_environment(services.key_authority)
 logger = Logger()
 NOBODY = "anonymous"  # the principalId of a refused WebSocket connection
 

@@ -8,12 +8,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from solroute import services, tracing
-from solroute.dal.dynamodb import item_to_order, subscriber_keys, subscribers_in
+from solroute.dal.dynamodb.items import is_status_change, item_to_order, subscriber_keys, subscribers_in
 from solroute.logic.broadcast import StatusChange
 
-services.check_environment()
+services.check_environment(services.broadcaster)
 logger = Logger()
 metrics = Metrics()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
@@ -26,7 +25,7 @@ def _status_changes(event: dict) -> list[tuple[str, StatusChange]]:
     for raw in event.get("Records", []):
         record = DynamoDBRecord(raw)
         new_image = record.dynamodb.new_image if record.dynamodb else None
-        if not new_image or new_image.get("lastChange") != "status":
+        if not new_image or not is_status_change(new_image):
             continue  # not a status change (the event source's filter already drops these)
         change = StatusChange(item_to_order(new_image), tuple(subscribers_in(new_image, now_seconds)), subscriber_keys(new_image, now_seconds))
         changes.append((record.dynamodb.sequence_number, change))

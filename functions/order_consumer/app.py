@@ -13,12 +13,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
-
 from solroute import services, tracing
 from solroute.logic.execution import Outcome
 from solroute.models.messages import OrderMessage
 
-services.check_environment()
+services.check_environment(services.order_executor, services.order_queue)
 logger = Logger()
 metrics = Metrics()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.

@@ -9,10 +9,9 @@ import warnings
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from solroute import services, tracing
 
-services.check_environment()
+services.check_environment(services.trigger)
 logger = Logger()
 metrics = Metrics()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.

@@ -18,12 +18,14 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from solroute import services, tracing
 from solroute.dal.webhooks_sqs import SqsWebhookQueue
 from solroute.logic.webhooks import DELIVERED, GAVE_UP, RETRYING, WebhookSender
 
-services.check_environment()
+# Both functions queue deliveries; what only one of them uses (the stream's set-aside queue, the
+# sender's key table) is built first thing in its branch, before any work: a missing name fails
+# that invocation up front, never halfway through a batch.
+services.check_environment(services.webhook_queue)
 logger = Logger()
 metrics = Metrics()
 warnings.filterwarnings("ignore", "No application metrics to publish")

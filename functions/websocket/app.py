@@ -18,12 +18,19 @@ import warnings
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
-
 from solroute import services, tracing
-from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TooManyConnections, TooManySubscribers, TransientError, Unauthenticated
+from solroute.models.errors import (
+    DomainError,
+    InvalidRequest,
+    OrderNotFound,
+    TooManyConnections,
+    TooManySubscribers,
+    TransientError,
+    Unauthenticated,
+)
 from solroute.models.keys import Connector
 
-services.check_environment()
+services.check_environment(services.subscriptions)
 logger = Logger()
 metrics = Metrics()
 # Not every invocation has a metric to emit; an empty flush is normal here, not a warning.

@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
-from solroute.dal.dynamodb import DynamoApiKeyStore
+from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
 from solroute.logic.keys import KeyAuthority, key_id_of
 
 from localcloud.logs import LogPrinter

@@ -8,12 +8,12 @@ import itertools
 import boto3
 import pytest
 from moto import mock_aws
+from solroute.dal.dynamodb.key_quota import DynamoKeyQuotaStore
+from solroute.logic.key_quota import HEAVY_SHARE, QUEUE, KeyQuota
+from solroute.models.key_quota import QuotaState, Step
 
 from localcloud.resources import deploy
 from localcloud.template import Template
-from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
-from solroute.logic.key_quota import HEAVY_SHARE, QUEUE, KeyQuota, Step
-from solroute.models.key_quota import QuotaState
 from tests.lambdas import ROOT
 from tests.quota_fakes import InMemoryKeyQuotaStore
 

@@ -15,12 +15,12 @@ from typing import Awaitable, Callable, TypeVar
 
 import aiohttp
 import pytest
+from solroute.models.status import FINAL_STATUS_NAMES as FINAL
 
 from localcloud.endpoint import wait_until_up
 from tests.support.cloud_process import RunningCloud, free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
 
 T = TypeVar("T")
-FINAL = ("confirmed", "failed", "expired", "cancelled")
 
 # Short simulated delays keep the suite fast; the seed keeps prices reproducible. The demo key
 # every test shares may submit as fast as the tests do (their keys' own limits are tested apart).

@@ -13,7 +13,7 @@ import aiohttp
 import boto3
 import pytest
 
-from solroute.dal.dynamodb import item_fields
+from solroute.dal.dynamodb.items import item_fields
 from solroute.logic.state_machine import TRANSITIONS
 from solroute.models.order import OrderStatus
 from tests.e2e.conftest import FAST, run, start_cloud, stop_cloud

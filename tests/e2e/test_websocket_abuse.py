@@ -84,8 +84,8 @@ def test_a_subscribe_frame_naming_more_than_ten_orders_is_refused_whole(cloud):
 def _same_owner_key(cloud, owner: str) -> str:
     """A second key of the same owner, issued straight into the local cloud's keys table (the CLI
     makes each key its own owner)."""
-    from solroute.dal.dynamodb import DynamoApiKeyStore
-    from solroute.logic.clock import Clock
+    from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
+    from solroute.ports import Clock
     from solroute.logic.keys import KeyAdmin
 
     table_name = cloud.health()[1]["outputs"]["ApiKeysTableName"]

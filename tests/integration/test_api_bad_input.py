@@ -5,10 +5,10 @@ import base64
 import json
 
 import pytest
-
 from solroute import services
 from solroute.models import errors
 from solroute.models.order import Order
+
 from tests.integration.test_api_handler import WALLET, body, post, queued
 from tests.lambdas import event
 

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
-
-from solroute.dal.dynamodb import DynamoApiKeyStore
-from solroute.logic.clock import Clock
+from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
 from solroute.logic.keys import KeyAdmin, generate_key
+from solroute.ports import Clock
+
 from tests.lambdas import event
 
 PLACEHOLDER = "sr_EXAMPLEKEYexampleKEYexampleKEYexampleKEY"

@@ -4,11 +4,11 @@ import json
 import time
 
 import pytest
+from solroute.dal.dynamodb.items import item_to_order, order_to_item
+from solroute.logic.backoff import backoff_bounds
+from solroute.models.order import OrderStatus
 
 from localcloud.events import sqs_event
-from solroute.logic.backoff import backoff_bounds
-from solroute.dal.dynamodb import item_to_order, order_to_item
-from solroute.models.order import OrderStatus
 from tests.lambdas import event, stored
 
 

@@ -9,9 +9,9 @@ import os
 import time
 
 import pytest
+from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 
 from localcloud.events import sqs_event
-from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 from tests.integration.test_consumer_handler import deliver, order, receive, submit
 from tests.lambdas import event, stored
 

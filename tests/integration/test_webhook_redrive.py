@@ -74,8 +74,8 @@ def test_a_record_set_aside_whole_is_redriven_once_it_can_be_read_and_left_while
 
 
 def test_the_template_retries_until_the_window_ends_and_sets_aside_what_it_gives_up():
-    from localcloud.template import load_yaml
     from localcloud.lambda_constants import STREAM_RETENTION_S, UNLIMITED
+    from localcloud.template import load_yaml
     from tests.lambdas import ROOT
 
     raw = load_yaml(ROOT / "template.yaml")
@@ -91,8 +91,7 @@ def test_the_template_retries_until_the_window_ends_and_sets_aside_what_it_gives
 def test_a_position_the_stream_no_longer_keeps_reads_as_expired():
     import pytest
     from botocore.stub import Stubber
-
-    from solroute.dal.webhooks_stream import DynamoStreamReader
+    from solroute.dal.dynamodb.streams import DynamoStreamReader
     from solroute.models.webhooks import StreamExpired
 
     client = boto3.client("dynamodbstreams", region_name="us-east-1")

@@ -12,14 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from boto3.dynamodb.types import TypeSerializer
+from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
+from solroute.dal.dynamodb.webhooks import MASTER_KEY, DynamoWebhookMaster
+from solroute.logic.keys import KeyAdmin
+from solroute.logic.webhooks import SIGNATURE_HEADER, WebhookSecrets, verify
+from solroute.ports import Clock
 
 from localcloud.filters import passes
 from localcloud.template import load_yaml
-from solroute.dal.dynamodb import DynamoApiKeyStore
-from solroute.dal.webhooks_dynamodb import MASTER_KEY, DynamoWebhookMaster
-from solroute.logic.clock import Clock
-from solroute.logic.keys import KeyAdmin
-from solroute.logic.webhooks import SIGNATURE_HEADER, WebhookSecrets, verify
 from tests.lambdas import ROOT, event, stored
 
 

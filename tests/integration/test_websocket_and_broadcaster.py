@@ -5,13 +5,13 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote, unquote
 
 import pytest
-from urllib.parse import quote, unquote
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
-
-from solroute.dal.dynamodb import subscribers_in
+from solroute.dal.dynamodb.items import subscribers_in
 from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
+
 from tests.integration.test_consumer_handler import deliver, receive, submit
 from tests.lambdas import event, stored
 
@@ -263,9 +263,9 @@ def test_a_subscribe_frame_nested_too_deeply_to_read_is_answered_not_crashed(clo
 # ------------------------------------------------------------------ a revoked key
 @pytest.fixture
 def admin(cloud):
-    from solroute.dal.dynamodb import DynamoApiKeyStore
-    from solroute.logic.clock import Clock
+    from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
     from solroute.logic.keys import KeyAdmin
+    from solroute.ports import Clock
 
     return KeyAdmin(DynamoApiKeyStore(cloud.table("ApiKeysTable")), Clock(), default_rate_per_minute=60)
 

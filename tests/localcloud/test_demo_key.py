@@ -11,7 +11,7 @@ import boto3
 
 from localcloud.cloud import CloudConfig
 from localcloud.logs import LogPrinter
-from solroute.dal.dynamodb import DynamoApiKeyStore
+from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
 from solroute.logic.keys import KeyAuthority
 from tests.support.background import local_cloud
 from tests.support.cloud_process import free_port

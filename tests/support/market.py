@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from solroute.dal.ports import WatchedOrder
+from solroute.ports import WatchedOrder
 from solroute.dex.market import Market
 from solroute.dex.price_path import PricePath, parse_volatility
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS, PRICE_DRIFT
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
-from solroute.logic.clock import Clock
+from solroute.ports import Clock
 from solroute.logic.routing import limit_minimum
 from solroute.logic.trigger import Trigger
 from solroute.models.tokens import resolve_token

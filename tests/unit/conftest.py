@@ -4,7 +4,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
-
 from solroute.dex.chain import SimulatedChain
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
@@ -15,7 +14,8 @@ from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.models.requests import ExecuteOrderRequest
-from tests.fakes import FakeClock, InMemoryLedger, InMemoryOrders, InMemoryQueue, InMemoryRateLimitStore, TEST_CALLER, TEST_OWNER
+
+from tests.fakes import TEST_CALLER, TEST_OWNER, FakeClock, InMemoryLedger, InMemoryOrders, InMemoryQueue, InMemoryRateLimitStore
 
 RELIABLE = SimulationConfig(seed=7, failure_rate=Decimal(0))
 

@@ -1,11 +1,18 @@
 import pytest
-
 from solroute.logic.broadcast import Broadcaster, StatusChange, snapshot, status_update
 from solroute.logic.keys import Revocations
 from solroute.logic.subscriptions import Subscriptions
 from solroute.models.errors import OrderNotFound
 from solroute.models.keys import Connector
-from tests.fakes import TEST_OWNER, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemorySubscribers, RecordingNotifier
+
+from tests.fakes import (
+    TEST_OWNER,
+    InMemoryApiKeys,
+    InMemoryConnections,
+    InMemoryKeyConnections,
+    InMemorySubscribers,
+    RecordingNotifier,
+)
 from tests.unit.test_subscriptions import KEY
 
 CALLER = Connector(owner=TEST_OWNER, key_id=KEY.key_id)
@@ -83,7 +90,7 @@ def test_a_live_order_is_subscribed_to_and_the_snapshot_is_the_order_as_subscrib
 
 
 def test_an_order_keeps_a_bounded_number_of_subscribers(engine):
-    from solroute.dal.ports import MAX_SUBSCRIBERS
+    from solroute.ports import MAX_SUBSCRIBERS
 
     order = engine.submit()
     subscribers, notifier = _subscribers(engine), RecordingNotifier()

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-
 from solroute.models.errors import RpcError
 from solroute.models.order import OrderStatus as S
 

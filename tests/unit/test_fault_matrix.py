@@ -13,9 +13,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from solroute.dex.faults import FaultPlan
 from solroute.dex.simulation import SimulationConfig
+
 from tests.world import Fault, World, check_guarantees
 
 # Seed delays: quotes 200 ms, swaps final after 2-3 s (so settling goes through the queue).

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from solroute.logic.key_quota import QUEUE, WINDOW_MS, KeyQuota, QuotaRules, engine_interval_ms
 from solroute.models.errors import RateLimited, StoreBusy
 from solroute.models.key_quota import QuotaState
+
 from tests.quota_fakes import InMemoryKeyQuotaStore
 
 MINUTE = 1_790_000_040_000  # the start of a calendar minute (epoch ms)

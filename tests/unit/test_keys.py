@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from solroute.logic.keys import KEY_LENGTH, KeyAdmin, KeyAuthority, generate_key, hash_key, key_from, key_id_of
 from solroute.models.errors import InvalidRequest, KeyNotFound
 from solroute.models.keys import Principal
+
 from tests.fakes import FakeClock, InMemoryApiKeys
 
 

@@ -8,12 +8,13 @@ import threading
 from decimal import Decimal
 
 import pytest
-
-from solroute.dal.ports import WatchedOrder
 from solroute.dex.simulation import SimulationConfig
 from solroute.logic.routing import limit_minimum
 from solroute.models.errors import NotCancellable
-from solroute.models.order import Order, OrderStatus as S
+from solroute.models.order import Order
+from solroute.models.order import OrderStatus as S
+from solroute.ports import WatchedOrder
+
 from tests.unit.test_races import Pausable
 from tests.world import TICK_MS, Instrumented, World, check_guarantees
 

@@ -24,12 +24,12 @@ from decimal import Decimal
 from typing import Callable
 
 import pytest
-
 from solroute.dex.simulation import SimulationConfig
 from solroute.logic.routing import limit_minimum
 from solroute.models.errors import LimitNotMet
 from solroute.models.order import OrderStatus as S
 from solroute.models.tokens import resolve_token
+
 from tests.world import Fault, World, check_guarantees
 
 QUICK = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0)

@@ -7,14 +7,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from solroute.dex.simulation import SimulationConfig
-from solroute.logic.routing import limit_minimum
 from solroute.logic.key_quota import QUEUE
+from solroute.logic.routing import limit_minimum
 from solroute.models.errors import DexUnavailable, LimitNotMet, NoLiquidity, PriceImpactTooHigh, TooManyOpenOrders
 from solroute.models.keys import Principal
-from solroute.models.order import Order, OrderStatus as S
+from solroute.models.order import Order
+from solroute.models.order import OrderStatus as S
 from solroute.models.requests import ExecuteOrderRequest
+
 from tests.fakes import TEST_CALLER
 from tests.unit.test_lifecycle import AMOUNT, QUICK, _best_out, misjudged_limit_order
 from tests.world import START_TIMEOUT_MS, Fault, World, check_guarantees

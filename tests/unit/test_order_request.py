@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
-
 from solroute.models.errors import InvalidRequest
 from solroute.models.requests import ExecuteOrderRequest
 

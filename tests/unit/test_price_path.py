@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
-
 from solroute.dex.market import MARKET, Market
 from solroute.dex.price_path import (
     HOUR_MS,
@@ -31,6 +30,7 @@ from solroute.logic.routing import route_pairs
 from solroute.models.order import Order
 from solroute.models.tokens import KNOWN_TOKENS
 from solroute.settings import Settings
+
 from tests.fakes import FakeClock
 from tests.test_template import RAW
 

@@ -11,8 +11,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-
 from solroute.dex.simulation import SimulationConfig
+
 from tests.world import World, check_guarantees
 
 # Quotes take no time and swaps are final at once: a whole order runs in one delivery.

@@ -4,9 +4,9 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from solroute.logic.backoff import backoff_seconds
 from solroute.logic.rate_limit import LogState, RateLimiter, SlidingLog
+
 from tests.fakes import FakeClock, InMemoryRateLimitStore
 
 

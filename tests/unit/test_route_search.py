@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-from solroute.dex.market import INTERMEDIATES, POOL_SEEDS, Market
-from solroute.logic.route_search import MIN_GAIN, Curve, best_hop, search, split_amount
+from solroute.dex.market import Market
+from solroute.logic.route_search import MIN_GAIN, best_hop, search, split_amount
+from solroute.models.route import Curve
 from solroute.models.tokens import KNOWN_TOKENS
+from solroute.models.venues import INTERMEDIATES, POOL_SEEDS
 
 MARKET = Market()  # at reference prices: it does not move
 SYMBOLS = sorted(KNOWN_TOKENS)
@@ -214,3 +215,11 @@ def test_price_impact_counts_size_only_never_a_venue_priced_lower(x, y, fee, che
     assert abs(found.chosen.price_impact - leg.price_impact) <= D("1e-9") + rounding
     both = search("A", "B", amount, lambda a, b: [dear, cheap] if (a, b) == ("A", "B") else [])
     assert both is not None and both.chosen.price_impact <= max(dear.leg(amount).price_impact, leg.price_impact) + D("1e-9") + rounding
+
+
+def test_every_venue_of_the_catalogue_is_simulated_and_nothing_else():
+    from solroute.dex.seeds import DEX_SEEDS
+    from solroute.models.venues import VENUES
+
+    assert sorted(seed.name for seed in DEX_SEEDS) == sorted(VENUES)
+    assert {pool.dex for pool in POOL_SEEDS} == set(VENUES)

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import METEORA, RAYDIUM
 from solroute.dex.simulation import SimulationConfig
@@ -15,6 +14,7 @@ from solroute.dex.venue import SimulatedDex
 from solroute.logic.routing import Router, build_transaction, percent
 from solroute.models.errors import DexUnavailable, NoLiquidity, PriceImpactTooHigh, PriceMoved
 from solroute.models.order import BoundQuote, Order, Quote, RoutingDecision
+
 from tests.fakes import FakeClock
 
 
@@ -168,6 +168,7 @@ def test_a_bound_quote_raises_the_minimum_and_fails_the_order_once_expired_or_ou
 
 def test_a_two_hop_route_executes_hop_by_hop_the_second_spending_what_the_first_paid():
     from solroute.dex.chain import SimulatedChain
+
     from tests.fakes import InMemoryLedger
 
     order = _order("1000", token_in="WIF", token_out="USDC")

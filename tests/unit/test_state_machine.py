@@ -1,9 +1,11 @@
 import pytest
-from hypothesis import given, strategies as st
-
+from hypothesis import given
+from hypothesis import strategies as st
 from solroute.logic.state_machine import TRANSITIONS, can_transition_to, transition
 from solroute.models.errors import InvalidTransition
-from solroute.models.order import Order, OrderStatus as S
+from solroute.models.order import Order
+from solroute.models.order import OrderStatus as S
+
 from tests.fakes import FakeClock
 
 FINAL = {S.CONFIRMED, S.FAILED, S.EXPIRED, S.CANCELLED}

@@ -1,5 +1,4 @@
 import pytest
-
 from solroute.models.errors import QueueUnavailable
 from solroute.models.order import OrderStatus as S
 
@@ -36,6 +35,7 @@ def test_an_order_with_an_expired_quote_is_refused_and_a_live_one_is_bound(engin
 
 def test_a_limit_order_is_stored_open_not_queued_and_wakes_the_trigger_best_effort(engine):
     from solroute.logic.submission import OrderSubmission
+
     from tests.fakes import InMemoryQueue
 
     wake = InMemoryQueue()

@@ -1,7 +1,6 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from solroute.models.tokens import KNOWN_TOKENS, b58decode, b58encode, is_solana_address, resolve_token
 
 

@@ -9,13 +9,12 @@ import re
 from decimal import Decimal
 
 import pytest
-
 from solroute.logic.backoff import backoff_seconds
 from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy, SlidingLog
 from solroute.models.errors import QueueUnavailable, StoreBusy
 from solroute.models.order import OrderStatus as S
-from tests.fakes import FakeClock, InMemoryRateLimitStore
 
+from tests.fakes import FakeClock, InMemoryRateLimitStore
 
 SCIENTIFIC = re.compile(r"(?<![\w-])-?\d+(\.\d+)?[eE][-+]?\d+(?![\w-])")  # a number in scientific notation
 

@@ -8,7 +8,6 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 import pytest
 from pydantic import ValidationError
-
 from solroute.models.addresses import is_public, literal_address, looks_numeric, parse_address
 from solroute.models.requests import ExecuteOrderRequest
 from solroute.models.webhooks import parse_webhook_url, webhook_url

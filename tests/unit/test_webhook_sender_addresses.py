@@ -5,8 +5,8 @@ name by every address it resolves to (once: the connection goes to the addresses
 from __future__ import annotations
 
 import pytest
-
 from solroute.settings import Settings
+
 from tests.unit.test_webhooks import MESSAGE, PUBLIC_IP, _Log, _Receiver, _Resolver, sender
 
 NOT_PUBLIC = "refused: not a public address"

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from solroute.dal.webhooks_stream import status_change_of
+from solroute.dal.dynamodb.streams import status_change_of
 from solroute.logic.webhook_stream import WebhookStream
 from solroute.models.webhooks import StreamExpired
 

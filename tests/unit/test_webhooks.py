@@ -7,7 +7,6 @@ import json
 
 import pytest
 from pydantic import ValidationError
-
 from solroute.logic.backoff import backoff_bounds
 from solroute.logic.broadcast import status_update
 from solroute.logic.webhooks import (
@@ -23,7 +22,8 @@ from solroute.logic.webhooks import (
 )
 from solroute.models.requests import ExecuteOrderRequest
 from solroute.models.webhooks import DeliveryFailed
-from tests.fakes import FakeClock, TEST_CALLER
+
+from tests.fakes import TEST_CALLER, FakeClock
 
 SECRET = derive_secret(b"m" * 32, "sr_AbCdEfGh")
 BODY = b'{"type":"status_update","orderId":"o-1","status":"confirmed","seq":5}'

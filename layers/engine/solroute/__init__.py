@@ -1,9 +1,14 @@
-"""solroute: route market orders between simulated Solana DEXes and execute them.
+"""solroute: route market and limit orders between simulated Solana DEXes and execute them.
 
-Packages, by what they hold:
-- ``models``: input/output and domain models, token table, typed errors (no I/O).
-- ``logic``: the order state machine, submission, routing, execution, rate limiting,
-  subscriptions and broadcasting (no boto3: it talks to ports only).
-- ``dex``: the simulated Raydium and Meteora venues and the simulated chain they settle on.
-- ``dal``: the ports the logic owns, and their DynamoDB / SQS / API Gateway adapters.
+Layers, each importing only those below it (pyproject.toml's import-linter contract, run by
+tests/unit/test_layering.py; docs/architecture.md has the whole map):
+- ``models``: value objects (orders, statuses, requests and answers, routes, tokens, venues),
+  typed errors, defaults. No I/O.
+- ``ports``: every port the domain owns (Protocols: stores, queues, chain, venues, clock).
+- ``dex``: the simulated Raydium and Meteora venues, their market and the chain they settle on.
+- ``dal``: the adapters for AWS: ``dal/dynamodb/`` (one module per port), SQS, API Gateway, HTTP.
+- ``logic``: the order state machine, submission, routing, execution, the trigger, the sweeper,
+  rate limits and quotas, subscriptions, broadcasting and webhooks (talks to ports only; no boto3).
+- ``settings``: the environment, read once and checked at init.
+- ``services``: the composition root that builds each of the above once per Lambda container.
 """

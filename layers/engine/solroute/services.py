@@ -6,25 +6,25 @@ Handlers call these; warm invocations reuse the boto3 clients and thread pools i
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 from botocore.config import Config
 
 from solroute.dal import webhooks_http
-from solroute.dal.dynamodb import (
-    DynamoApiKeyStore,
-    DynamoChainLedger,
-    DynamoConnectionRepository,
-    DynamoLease,
-    DynamoOrderRepository,
-    DynamoRateLimitStore,
-    DynamoSubscribers,
-)
+from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
+from solroute.dal.dynamodb.chain_ledger import DynamoChainLedger
+from solroute.dal.dynamodb.connections import DynamoConnectionRepository
+from solroute.dal.dynamodb.key_connections import DynamoKeyConnections
+from solroute.dal.dynamodb.key_quota import DynamoKeyQuotaStore
+from solroute.dal.dynamodb.lease import DynamoLease
+from solroute.dal.dynamodb.orders import DynamoOrderRepository
+from solroute.dal.dynamodb.rate_limit import DynamoRateLimitStore
+from solroute.dal.dynamodb.streams import DynamoStreamReader, status_change_of
+from solroute.dal.dynamodb.subscribers import DynamoSubscribers
+from solroute.dal.dynamodb.webhooks import DynamoDeliveryLog, DynamoWebhookMaster
 from solroute.dal.sqs import SqsOrderQueue
-from solroute.dal.webhooks_dynamodb import DynamoDeliveryLog, DynamoWebhookMaster
 from solroute.dal.webhooks_sqs import SqsSetAside, SqsWebhookQueue
-from solroute.dal.webhooks_stream import DynamoStreamReader, status_change_of
 from solroute.dal.websocket import ApiGatewayNotifier
 from solroute.dex.chain import SimulatedChain
 from solroute.dex.faults import FaultPlan
@@ -35,15 +35,12 @@ from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.venue import SimulatedDex
 from solroute.logic.broadcast import KEY_CHECK_TTL_SECONDS, Broadcaster
 from solroute.logic.cancel import OrderCancellation
-from solroute.logic.clock import Clock
 from solroute.logic.execution import OrderExecutor
-from solroute.dal.key_connections_dynamodb import DynamoKeyConnections
-from solroute.dal.key_quota_dynamodb import DynamoKeyQuotaStore
 from solroute.logic.key_quota import KeyQuota, engine_interval_ms
 from solroute.logic.keys import KeyAuthority, Revocations
 from solroute.logic.orders import OrderQueries
-from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.quotes import QuoteService
+from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
@@ -51,7 +48,8 @@ from solroute.logic.sweeper import Sweeper
 from solroute.logic.trigger import Trigger
 from solroute.logic.webhook_stream import WebhookStream
 from solroute.logic.webhooks import WebhookSecrets, WebhookSender
-from solroute.settings import settings
+from solroute.ports import Clock
+from solroute.settings import require, settings
 
 QUOTA_TRIES = 32  # a key's quota item, written by one API instance after another under a burst
 # Short timeouts: a slow AWS call should fail and be retried, not eat the function's timeout.
@@ -72,11 +70,19 @@ def clock() -> Clock:
     return Clock()
 
 
-def check_environment() -> None:
-    """Read and validate the function's environment now (at init): a bad value, such as an
-    unknown fault point, fails the function at start-up instead of on its first order."""
+def check_environment(*services: Callable[[], Any]) -> None:
+    """Read and validate the function's environment now (at init), and build the ``services``
+    its handler uses: a bad value (an unknown fault point) or a missing one (a table or queue
+    name: MissingSetting names the variable) fails the function at start-up, never mid-order.
+    Building them makes no AWS call."""
     settings()
     faults()
+    for service in services:
+        service()
+
+
+def _required(field: str) -> str:
+    return require(settings(), field)
 
 
 @lru_cache(maxsize=1)
@@ -92,14 +98,14 @@ def _sqs() -> Any:
 
 @lru_cache(maxsize=1)
 def order_repository() -> DynamoOrderRepository:
-    return DynamoOrderRepository(_table(settings().orders_table), faults())
+    return DynamoOrderRepository(_table(_required("orders_table")), faults())
 
 
 @lru_cache(maxsize=4)
 def order_queue(received_from: str = "") -> SqsOrderQueue:
     """The queues as a consumer sees them; ``received_from``: the queue its message came from."""
     config = settings()
-    return SqsOrderQueue(_sqs(), config.orders_queue_url, settle_url=config.settle_queue_url, received_from=received_from)
+    return SqsOrderQueue(_sqs(), _required("orders_queue_url"), settle_url=config.settle_queue_url, received_from=received_from)
 
 
 def queue_url_of(queue_arn: str) -> str:
@@ -111,41 +117,40 @@ def queue_url_of(queue_arn: str) -> str:
 
 @lru_cache(maxsize=1)
 def subscriber_store() -> DynamoSubscribers:
-    return DynamoSubscribers(_table(settings().orders_table), faults())
+    return DynamoSubscribers(_table(_required("orders_table")), faults())
 
 
 @lru_cache(maxsize=1)
 def connection_repository() -> DynamoConnectionRepository:
-    return DynamoConnectionRepository(_table(settings().connections_table), lambda: clock().now_ms() // 1000, faults())
+    return DynamoConnectionRepository(_table(_required("connections_table")), lambda: clock().now_ms() // 1000, faults())
 
 
 @lru_cache(maxsize=1)
 def notifier() -> ApiGatewayNotifier:
     config = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
+    _required("websocket_url")
     client = boto3.client("apigatewaymanagementapi", endpoint_url=settings().management_endpoint, config=config)
     return ApiGatewayNotifier(client, faults())
 
 
 @lru_cache(maxsize=1)
-def key_quota() -> KeyQuota | None:
+def key_quota() -> KeyQuota:
     """Each API key's rate and share of the shared queue (the API counts orders, the trigger
-    queues limit orders); None without the table they are kept in."""
+    queues limit orders)."""
     config = settings()
-    if not config.rate_limit_table:
-        return None
     interval_ms = engine_interval_ms(config.rate_limit_per_minute, config.rate_limit_window_seconds)
     # A backlog shorter than one order's share of the engine could never admit anything.
     backlog_ms = max(config.key_backlog_seconds * 1000, interval_ms)
     # Each lost write returns the winner's state, so every round one contender wins: a burst
     # over N instances needs at most N tries for the last of them.
-    return KeyQuota(DynamoKeyQuotaStore(_table(config.rate_limit_table), faults()), backlog_ms, interval_ms, max_tries=QUOTA_TRIES)
+    return KeyQuota(DynamoKeyQuotaStore(_table(_required("rate_limit_table")), faults()), backlog_ms, interval_ms, max_tries=QUOTA_TRIES)
 
 
 @lru_cache(maxsize=1)
 def order_submission() -> OrderSubmission:
     # Only the API's SendMessage honours the sqs-send-error fault; consumers' requeues do not.
     config = settings()
-    queue = SqsOrderQueue(_sqs(), config.orders_queue_url, faults())
+    queue = SqsOrderQueue(_sqs(), _required("orders_queue_url"), faults())
     wake = SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None
     return OrderSubmission(
         order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=key_quota(), trigger_wake=wake,
@@ -194,9 +199,9 @@ def quote_service() -> QuoteService:
 def order_executor() -> OrderExecutor:
     config = settings()
     randomness = Randomness(config.sim_seed)
-    chain = SimulatedChain(DynamoChainLedger(_table(config.chain_table), faults()), config.simulation, randomness, clock(), faults())
+    chain = SimulatedChain(DynamoChainLedger(_table(_required("chain_table")), faults()), config.simulation, randomness, clock(), faults())
     limiter = RateLimiter(
-        DynamoRateLimitStore(_table(config.rate_limit_table), faults()),
+        DynamoRateLimitStore(_table(_required("rate_limit_table")), faults()),
         SlidingLog(config.rate_limit_per_minute, int(config.rate_limit_window_seconds * 1000), min_gap_ms=config.rate_limit_min_gap_ms),
         clock(),
     )
@@ -220,10 +225,10 @@ def trigger() -> Trigger:
     config = settings()
     return Trigger(
         order_repository(),
-        SqsOrderQueue(_sqs(), config.orders_queue_url),
+        SqsOrderQueue(_sqs(), _required("orders_queue_url")),
         list(router().venues.values()),  # type: ignore[arg-type] - the simulated venues price pools at any moment
         clock(),
-        DynamoLease(_table(config.rate_limit_table), faults=faults()),
+        DynamoLease(_table(_required("rate_limit_table")), faults=faults()),
         margin=config.sim_price_drift,
         max_price_impact=config.max_price_impact,
         start_timeout_ms=config.start_timeout_seconds * 1000,
@@ -241,9 +246,7 @@ def sweeper() -> Sweeper:
 
 def _revocations(ttl_s: float) -> Revocations:
     """Whether a WebSocket connection's key was revoked (by key id, in the API keys table)."""
-    if not settings().api_keys_table:
-        raise RuntimeError("API_KEYS_TABLE is not set: WebSocket connections are checked against their key's revocation")
-    return Revocations(DynamoApiKeyStore(_table(settings().api_keys_table), faults()), clock(), ttl_s)
+    return Revocations(DynamoApiKeyStore(_table(_required("api_keys_table")), faults()), clock(), ttl_s)
 
 
 @lru_cache(maxsize=1)
@@ -255,7 +258,7 @@ def broadcaster() -> Broadcaster:
 @lru_cache(maxsize=1)
 def subscriptions() -> Subscriptions:
     config = settings()
-    key_connections = DynamoKeyConnections(_table(config.connections_table), lambda: clock().now_ms() // 1000, faults())
+    key_connections = DynamoKeyConnections(_table(_required("connections_table")), lambda: clock().now_ms() // 1000, faults())
     # ttl 0: a subscribe frame is rare next to status pushes, so it reads the revocation every time.
     return Subscriptions(
         subscriber_store(), connection_repository(), notifier(), clock(), key_connections, _revocations(0),
@@ -265,21 +268,21 @@ def subscriptions() -> Subscriptions:
 
 @lru_cache(maxsize=1)
 def webhook_queue() -> SqsWebhookQueue:
-    return SqsWebhookQueue(_sqs(), settings().webhook_queue_url)
+    return SqsWebhookQueue(_sqs(), _required("webhook_queue_url"))
 
 
 @lru_cache(maxsize=1)
 def webhook_stream() -> WebhookStream:
     reader = DynamoStreamReader(lambda: boto3.client("dynamodbstreams", config=_CLIENT_CONFIG))
-    return WebhookStream(status_change_of, webhook_queue(), SqsSetAside(_sqs(), settings().webhook_stream_failure_queue_url), reader)
+    return WebhookStream(status_change_of, webhook_queue(), SqsSetAside(_sqs(), _required("webhook_stream_failure_queue_url")), reader)
 
 
 @lru_cache(maxsize=1)
 def webhook_sender() -> WebhookSender:
     config = settings()
-    master = DynamoWebhookMaster(_table(config.api_keys_table), faults())
+    master = DynamoWebhookMaster(_table(_required("api_keys_table")), faults())
     return WebhookSender(
-        WebhookSecrets(master), DynamoDeliveryLog(_table(config.orders_table), faults()), clock(), webhooks_http.post, webhooks_http.resolve,
+        WebhookSecrets(master), DynamoDeliveryLog(_table(_required("orders_table")), faults()), clock(), webhooks_http.post, webhooks_http.resolve,
         max_attempts=config.webhook_max_attempts, backoff_base_seconds=config.webhook_backoff_base_seconds,
         timeout_seconds=config.webhook_timeout_seconds,
         local_receivers=config.webhook_allow_loopback, closed_local_ports=config.webhook_closed_loopback_ports,
@@ -288,4 +291,4 @@ def webhook_sender() -> WebhookSender:
 
 @lru_cache(maxsize=1)
 def key_authority() -> KeyAuthority:
-    return KeyAuthority(DynamoApiKeyStore(_table(settings().api_keys_table), faults()))
+    return KeyAuthority(DynamoApiKeyStore(_table(_required("api_keys_table")), faults()))

@@ -13,6 +13,7 @@ from solroute.dex import seeds
 from solroute.dex.faults import FaultPlan
 from solroute.dex.price_path import parse_volatility
 from solroute.dex.simulation import SimulationConfig
+from solroute.models import timeouts
 
 
 class Settings(BaseModel):
@@ -26,7 +27,8 @@ class Settings(BaseModel):
     api_keys_table: str = Field("", alias="API_KEYS_TABLE")
     orders_queue_url: str = Field("", alias="ORDERS_QUEUE_URL")
     settle_queue_url: str = Field("", alias="SETTLE_QUEUE_URL")
-    trigger_wake_queue_url: str = Field("", alias="TRIGGER_WAKE_QUEUE_URL")  # "a limit order opened"
+    # Optional: without it nothing wakes the trigger early when a limit order opens (it still ticks).
+    trigger_wake_queue_url: str = Field("", alias="TRIGGER_WAKE_QUEUE_URL")
     websocket_url: str = Field("", alias="WEBSOCKET_URL")
     rate_limit_per_minute: int = Field(100, alias="RATE_LIMIT_PER_MINUTE", ge=0, le=10_000)  # the log fits one item
     rate_limit_window_seconds: Decimal = Field(Decimal(60), alias="RATE_LIMIT_WINDOW_SECONDS", ge=60)
@@ -41,9 +43,9 @@ class Settings(BaseModel):
     max_price_impact: Decimal = Field(Decimal("0.05"), alias="MAX_PRICE_IMPACT", gt=0, le=1)
     quote_ttl_seconds: int = Field(30, alias="QUOTE_TTL_SECONDS", ge=1, le=3600)
     max_attempts: int = Field(3, alias="MAX_ATTEMPTS", ge=1)
-    attempt_timeout_seconds: int = Field(30, alias="ATTEMPT_TIMEOUT_SECONDS", ge=1)
-    start_timeout_seconds: int = Field(300, alias="START_TIMEOUT_SECONDS", ge=1)
-    queue_visibility_timeout_seconds: int = Field(180, alias="QUEUE_VISIBILITY_TIMEOUT_SECONDS", ge=0)
+    attempt_timeout_seconds: int = Field(timeouts.ATTEMPT_TIMEOUT_SECONDS, alias="ATTEMPT_TIMEOUT_SECONDS", ge=1)
+    start_timeout_seconds: int = Field(timeouts.START_TIMEOUT_SECONDS, alias="START_TIMEOUT_SECONDS", ge=1)
+    queue_visibility_timeout_seconds: int = Field(timeouts.QUEUE_VISIBILITY_TIMEOUT_SECONDS, alias="QUEUE_VISIBILITY_TIMEOUT_SECONDS", ge=0)
     trigger_tick_ms: int = Field(1000, alias="TRIGGER_TICK_MS", ge=100, le=60_000)  # how often open limit orders are judged
     trigger_orders_per_tick: int = Field(2000, alias="TRIGGER_ORDERS_PER_TICK", ge=1, le=10_000)  # the most one tick reads and judges
     fault_injection: str = Field("", alias="FAULT_INJECTION")
@@ -117,6 +119,19 @@ class Settings(BaseModel):
         """The @connections endpoint of the WebSocket API (https for wss, http for ws)."""
         url = self.websocket_url
         return "https://" + url[len("wss://"):] if url.startswith("wss://") else "http://" + url[len("ws://"):] if url.startswith("ws://") else url
+
+
+class MissingSetting(RuntimeError):
+    """A function was deployed without a variable it needs: it fails at init, naming it."""
+
+
+def require(config: Settings, field: str) -> str:
+    """The setting's value; MissingSetting naming its environment variable if it is empty."""
+    value = getattr(config, field)
+    if not value:
+        variable = Settings.model_fields[field].alias
+        raise MissingSetting(f"{variable} is not set: this function needs it (template.yaml sets it in the function's Environment)")
+    return value
 
 
 @lru_cache(maxsize=1)

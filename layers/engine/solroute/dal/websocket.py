@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from solroute.dal.ports import ConnectionGone
 from solroute.dex.faults import NO_FAULTS, FaultPlan
+from solroute.ports import ConnectionGone
 
 
 class ApiGatewayNotifier:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from solroute.dal.ports import ChainLedger
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.dex.randomness import Randomness
 from solroute.dex.simulation import SimulationConfig
-from solroute.logic.clock import Clock
 from solroute.models.amounts import plain, quantize_down
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import RpcError, TransactionExpired
 from solroute.models.order import ExecutedLeg, RouteLeg, SignedSwap
 from solroute.models.tokens import resolve_token
+from solroute.ports import ChainLedger, Clock
 
 EXPIRED = "expired"  # the ledger's tombstone status: this signature never lands
 

@@ -17,10 +17,10 @@ from solroute.dex.price_path import smooth_unit
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DexSeed
 from solroute.dex.simulation import SimulationConfig
-from solroute.logic.clock import Clock
-from solroute.logic.route_search import Curve
 from solroute.models.errors import DexUnavailable
 from solroute.models.order import Order
+from solroute.models.route import Curve
+from solroute.ports import Clock
 
 
 class SimulatedDex:

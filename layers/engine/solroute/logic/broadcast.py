@@ -9,11 +9,11 @@ from typing import Callable, Mapping
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import ConnectionGone, Notifier, SubscriberStore
 from solroute.logic.keys import Revocations
 from solroute.models.amounts import plain
 from solroute.models.errors import TransientError
 from solroute.models.order import Order, OrderStatus
+from solroute.ports import ConnectionGone, Notifier, SubscriberStore
 
 logger = Logger(child=True)
 S = OrderStatus
@@ -80,7 +80,7 @@ class StatusChange:
 
 
 def snapshot(order: Order) -> dict:
-    dump = order.model_dump(mode="json", exclude={"lastChange"})
+    dump = order.model_dump(mode="json")
     return {
         "type": "snapshot",
         "orderId": order.orderId,

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import OrderRepository
-from solroute.logic.clock import Clock
 from solroute.logic.orders import OrderQueries
 from solroute.logic.state_machine import CANCELLABLE, transition
 from solroute.models.errors import NotCancellable, StaleOrder, StoreBusy
 from solroute.models.order import Order, OrderStatus
+from solroute.ports import Clock, OrderRepository
 
 logger = Logger(child=True)
 REASON = "cancelled by its owner before it started routing; nothing was swapped"

@@ -28,18 +28,17 @@ from decimal import Decimal
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import Chain, OrderQueue, OrderRepository
 from solroute.logic.backoff import backoff_seconds
-from solroute.logic.clock import Clock
 from solroute.logic.rate_limit import RateLimiter, RateLimiterBusy
 from solroute.logic.routing import Router, build_transaction, display
 from solroute.logic.state_machine import reopened, transition
 from solroute.logic.trigger import wake_trigger
-from solroute.logic.sweeper import DEFAULT_REDELIVERY_MS, DEFAULT_START_TIMEOUT_MS
+from solroute.models import timeouts
 from solroute.models.amounts import plain
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import AttemptsExhausted, LimitNotMet, PermanentOrderError, StaleOrder
 from solroute.models.order import ExecutionResult, Order, OrderStatus
+from solroute.ports import Chain, Clock, OrderQueue, OrderRepository
 
 logger = Logger(child=True)
 S = OrderStatus
@@ -99,9 +98,9 @@ class OrderExecutor:
         clock: Clock,
         max_attempts: int = 3,
         backoff_base_seconds: float = 2.0,
-        attempt_timeout_ms: int = 30_000,
-        start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
-        redelivery_ms: int = DEFAULT_REDELIVERY_MS,
+        attempt_timeout_ms: int = timeouts.ATTEMPT_TIMEOUT_SECONDS * 1000,
+        start_timeout_ms: int = timeouts.START_TIMEOUT_SECONDS * 1000,
+        redelivery_ms: int = timeouts.QUEUE_VISIBILITY_TIMEOUT_SECONDS * 1000,
         trigger_wake: OrderQueue | None = None,
     ) -> None:
         self.orders = orders

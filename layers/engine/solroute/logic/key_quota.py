@@ -51,12 +51,12 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
 from solroute.models.errors import RateLimited, StoreBusy
-from solroute.models.key_quota import QuotaState
+from solroute.models.key_quota import QuotaState, Step
+from solroute.ports import KeyQuotaStore
 
 logger = Logger(child=True)
 WINDOW_MS = 60_000  # the rate rule's calendar minute
@@ -68,53 +68,6 @@ QUEUE = "*"  # the shared queue's record, beside the keys' own (no key id contai
 EXPIRY_MARGIN_S = 120
 # A refusal decided on this instance's copy is checked against the store at most this often per key.
 CONFIRM_EVERY_MS = 1_000
-
-
-class KeyQuotaStore(Protocol):
-    def read(self, key_id: str) -> QuotaState:
-        """The stored state (strongly consistent); ``QuotaState()`` when none is stored."""
-        ...
-
-    def write_if_unchanged(self, key_id: str, state: QuotaState, version: int, expires_at_s: int) -> QuotaState | None:
-        """Store ``state`` (with its own version) if the stored version is still ``version``
-        (0: nothing stored). None when written; otherwise the state stored instead."""
-        ...
-
-    def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
-        """Atomically, if the stored record meets ``step``'s conditions: count + ``step.count``,
-        reach + ``step.reach_ms``, version + 1. (True, the new state), or (False, the state stored)."""
-        ...
-
-    def decrement(self, key_id: str, reach_ms: int, count: int = 1, window_start_ms: int | None = None) -> None:
-        """Undo one increment (count - ``count``, reach - ``reach_ms``, version + 1); with
-        ``window_start_ms``, only while the record is still in that minute (else nothing)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Step:
-    """An atomic increment and the conditions it needs: the record is in minute ``window_start_ms``,
-    its reach is at least ``not_before_ms`` (and at most ``max_reach_ms``, when given), its count
-    under ``max_count`` (0: any count)."""
-
-    window_start_ms: int
-    not_before_ms: int | None  # None: any reach
-    reach_ms: int
-    max_count: int = 0
-    max_reach_ms: int | None = None
-    count: int = 1  # 0: a place in the queue that is not counted against the rate (a triggered limit order)
-
-    def allows(self, state: QuotaState) -> bool:
-        return (
-            state.version > 0
-            and state.window_start_ms == self.window_start_ms
-            and (self.not_before_ms is None or state.reach_ms >= self.not_before_ms)
-            and (self.max_count == 0 or state.count < self.max_count)
-            and (self.max_reach_ms is None or state.reach_ms <= self.max_reach_ms)
-        )
-
-    def applied(self, state: QuotaState) -> QuotaState:
-        return QuotaState(state.window_start_ms, state.count + self.count, state.reach_ms + self.reach_ms, state.version + 1)
 
 
 def engine_interval_ms(limit_per_minute: int, window_seconds: Decimal | int) -> int:

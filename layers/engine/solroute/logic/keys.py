@@ -13,11 +13,10 @@ import secrets
 import uuid
 from typing import Mapping
 
-from solroute.dal.ports import ApiKeyStore
-from solroute.logic.clock import Clock
 from solroute.models.errors import InvalidRequest, KeyNotFound
 from solroute.models.keys import ApiKey, IssuedKey, Principal
 from solroute.models.webhooks import webhook_url as check_webhook_url
+from solroute.ports import ApiKeyStore, Clock
 
 KEY_PREFIX = "sr_"
 SECRET_BYTES = 30  # token_urlsafe: 40 characters

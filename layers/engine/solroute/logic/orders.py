@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from solroute.dal.ports import OrderRepository, Page
 from solroute.models.errors import InvalidRequest, OrderNotFound
 from solroute.models.order import Order
 from solroute.models.requests import ListOrdersQuery
+from solroute.ports import OrderRepository, Page
 
 _ORDER_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

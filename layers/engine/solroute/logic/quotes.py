@@ -7,8 +7,6 @@ import uuid
 from decimal import Decimal
 from typing import Callable
 
-from solroute.logic.clock import Clock
-from solroute.logic.route_search import Route
 from solroute.logic.routing import Router, check_price_impact, decide, route_leg
 from solroute.models.amounts import quantize_down, smallest_unit
 from solroute.models.errors import PriceImpactTooHigh
@@ -16,7 +14,9 @@ from solroute.models.order import Order
 from solroute.models.quote import QuoteTerms
 from solroute.models.quote_answer import QuoteAnswer, RouteView
 from solroute.models.requests import TradeRequest
+from solroute.models.route import Route
 from solroute.models.tokens import resolve_token
+from solroute.ports import Clock
 
 DEFAULT_QUOTE_TTL_MS = 30_000
 

@@ -28,8 +28,7 @@ import random
 import struct
 from dataclasses import dataclass
 
-from solroute.dal.ports import RateLimitStore
-from solroute.logic.clock import Clock
+from solroute.ports import Clock, RateLimitStore
 
 RULE_MS = 60_000  # the rule: at most N starts in any rolling 60 s
 

@@ -31,149 +31,13 @@ the best two-hop route whatever it pays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Callable, Sequence
 
-from solroute.models.amounts import plain
+from solroute.models.amounts import plain, smallest_unit
+from solroute.models.route import ZERO, Curve, Hop, Leg, Route
 
-ZERO = Decimal(0)
 MIN_GAIN = Decimal("0.0001")  # what a split or an extra hop must pay over the simpler route
-
-
-def _units(decimals: int) -> Decimal:
-    return Decimal(1).scaleb(-decimals)
-
-
-def _down(value: Decimal, decimals: int) -> Decimal:
-    return value.quantize(_units(decimals), rounding=ROUND_DOWN)
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One pool in one direction, as a quote saw it."""
-
-    dex: str
-    pool_id: str
-    token_in: str
-    token_out: str
-    reserve_in: Decimal
-    reserve_out: Decimal
-    fee_rate: Decimal
-    in_decimals: int
-    out_decimals: int
-
-    @property
-    def keep(self) -> Decimal:
-        """The share of the input that reaches the curve (1 - fee)."""
-        return 1 - self.fee_rate
-
-    def exact_out(self, amount_in: Decimal) -> Decimal:
-        if amount_in <= 0:
-            return ZERO
-        net = amount_in * self.keep
-        return self.reserve_out * net / (self.reserve_in + net)
-
-    def out(self, amount_in: Decimal) -> Decimal:
-        """What the pool pays, in whole units of the output token."""
-        return _down(self.exact_out(amount_in), self.out_decimals)
-
-    def marginal(self) -> Decimal:
-        """The rate at zero size, fees included."""
-        return self.reserve_out * self.keep / self.reserve_in
-
-    def leg(self, amount_in: Decimal) -> Leg:
-        net = amount_in * self.keep
-        impact = net / (self.reserve_in + net) if amount_in > 0 else ZERO
-        return Leg(
-            self.dex, self.pool_id, self.token_in, self.token_out, amount_in, self.out(amount_in), amount_in * self.fee_rate, impact,
-            amount_in * self.marginal(),
-        )
-
-
-@dataclass(frozen=True)
-class Leg:
-    """One swap instruction of a route's transaction."""
-
-    dex: str
-    pool_id: str
-    token_in: str
-    token_out: str
-    amount_in: Decimal
-    amount_out: Decimal
-    fee: Decimal  # in the input token
-    price_impact: Decimal  # of this leg alone
-    ideal_out: Decimal  # at the pool's rate at zero size (after its fee): what no impact would pay
-
-
-@dataclass(frozen=True)
-class Hop:
-    """From one token to the next: one leg, or two legs on two venues side by side (a split)."""
-
-    token_in: str
-    token_out: str
-    legs: tuple[Leg, ...]
-
-    @property
-    def amount_in(self) -> Decimal:
-        return sum((leg.amount_in for leg in self.legs), ZERO)
-
-    @property
-    def amount_out(self) -> Decimal:
-        return sum((leg.amount_out for leg in self.legs), ZERO)
-
-
-@dataclass(frozen=True)
-class Route:
-    hops: tuple[Hop, ...]
-
-    @property
-    def kind(self) -> str:
-        if len(self.hops) > 1:
-            return "two-hop"
-        return "split" if len(self.hops[0].legs) > 1 else "direct"
-
-    @property
-    def legs(self) -> tuple[Leg, ...]:
-        return tuple(leg for hop in self.hops for leg in hop.legs)
-
-    @property
-    def amount_in(self) -> Decimal:
-        return self.hops[0].amount_in
-
-    @property
-    def amount_out(self) -> Decimal:
-        return self.hops[-1].amount_out
-
-    @property
-    def via(self) -> tuple[str, ...]:
-        return tuple(hop.token_out for hop in self.hops[:-1])
-
-    @property
-    def price_impact(self) -> Decimal:
-        kept = Decimal(1)
-        for hop in self.hops:
-            ideal = sum((leg.ideal_out for leg in hop.legs), ZERO)
-            kept *= hop.amount_out / ideal if ideal > 0 else ZERO
-        return min(Decimal(1), max(ZERO, 1 - kept))
-
-    def describe(self) -> str:
-        """For example "Meteora 62% + Raydium 38%", "Raydium", "Raydium -> USDC -> Meteora"."""
-        parts = []
-        for hop in self.hops:
-            if len(hop.legs) == 1:
-                parts.append(_display(hop.legs[0].dex))
-            else:
-                legs = sorted(hop.legs, key=lambda leg: -leg.amount_in)  # the larger share first
-                parts.append(" + ".join(f"{_display(leg.dex)} {_percent(leg.amount_in, hop.amount_in)}%" for leg in legs))
-        return f" -> {self.via[0]} -> ".join(parts) if self.via else parts[0]
-
-
-def _display(dex: str) -> str:
-    return dex.capitalize()
-
-
-def _percent(part: Decimal, whole: Decimal) -> int:
-    return int((part / whole * 100).to_integral_value()) if whole else 0
 
 
 # ------------------------------------------------------------------ one hop
@@ -183,7 +47,7 @@ def split_amount(first: Curve, second: Curve, amount_in: Decimal) -> Decimal:
     s1 = (first.reserve_in * first.reserve_out * first.keep).sqrt()
     s2 = (second.reserve_in * second.reserve_out * second.keep).sqrt()
     a1 = (s1 * (second.reserve_in + second.keep * amount_in) - s2 * first.reserve_in) / (s1 * second.keep + s2 * first.keep)
-    return min(amount_in, max(ZERO, a1.quantize(_units(first.in_decimals))))
+    return min(amount_in, max(ZERO, a1.quantize(smallest_unit(first.in_decimals))))
 
 
 def _hop_options(curves: Sequence[Curve], amount_in: Decimal) -> list[tuple[Leg, ...]]:

@@ -12,27 +12,22 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, localcontext
-from typing import Protocol, Sequence
+from typing import Sequence
 
 from aws_lambda_powertools import Logger
 
-from solroute.dex.market import INTERMEDIATES
-from solroute.logic.clock import Clock
-from solroute.logic.route_search import Curve, Leg, Route, Search, search
+from solroute.logic.route_search import Search, search
 from solroute.models.amounts import plain, quantize_down, smallest_unit
 from solroute.models.errors import DexUnavailable, LimitNotMet, NoLiquidity, PermanentOrderError, PriceImpactTooHigh, PriceMoved
 from solroute.models.order import Order, OrderStatus, Quote, RouteLeg, RoutingDecision, SignedSwap
+from solroute.models.route import Curve, Leg, Route
 from solroute.models.tokens import b58encode, resolve_token
+from solroute.models.venues import INTERMEDIATES
+from solroute.ports import Clock, Venue
 
 logger = Logger(child=True)
 
 DEFAULT_MAX_PRICE_IMPACT = Decimal("0.05")
-
-
-class Venue(Protocol):
-    name: str
-
-    def quote_pools(self, order: Order, pairs: Sequence[tuple[str, str]]) -> list[Curve]: ...
 
 
 def display(name: str) -> str:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from solroute.logic.clock import Clock
 from solroute.models.errors import InvalidTransition
 from solroute.models.order import HistoryEntry, Order, OrderStatus
+from solroute.ports import Clock
 
 S = OrderStatus
 
@@ -58,7 +58,6 @@ def transition(order: Order, target: OrderStatus, message: str, clock: Clock, **
             "updatedAt": entry.timestamp,
             "statusAtMs": now_ms,
             "history": [*order.history, entry],
-            "lastChange": "status",
             "startDeadlineMs": None,  # only a pending order has one: a trigger (open -> pending) sets it anew
             **fields,
         }

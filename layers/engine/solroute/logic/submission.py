@@ -8,18 +8,17 @@ from typing import Any, Callable
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import OrderQueue, OrderRepository
-from solroute.logic.clock import Clock
 from solroute.logic.key_quota import KeyQuota
-from solroute.logic.sweeper import DEFAULT_START_TIMEOUT_MS
-from solroute.logic.webhooks import webhook_fields
 from solroute.logic.state_machine import transition
 from solroute.logic.trigger import wake_trigger
+from solroute.logic.webhooks import webhook_fields
+from solroute.models import timeouts
 from solroute.models.amounts import plain
 from solroute.models.errors import InvalidRequest, QueueUnavailable, TooManyOpenOrders, TransientError
 from solroute.models.keys import Principal
 from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
+from solroute.ports import Clock, OrderQueue, OrderRepository
 
 logger = Logger(child=True)
 
@@ -43,7 +42,7 @@ class OrderSubmission:
         queue: OrderQueue,
         clock: Clock,
         new_id: Callable[[], str] = new_order_id,
-        start_timeout_ms: int = DEFAULT_START_TIMEOUT_MS,
+        start_timeout_ms: int = timeouts.START_TIMEOUT_SECONDS * 1000,
         quota: KeyQuota | None = None,
         trigger_wake: OrderQueue | None = None,
         max_open_per_key: int = 0,

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import ConnectionGone, ConnectionRepository, KeyConnectionStore, Notifier, SubscriberStore
 from solroute.logic.broadcast import CONNECTION_TTL_SECONDS, snapshot
-from solroute.logic.clock import Clock
 from solroute.logic.keys import Revocations
 from solroute.logic.orders import check_order_id
 from solroute.models.errors import DomainError, OrderNotFound, TooManyConnections, Unauthenticated
 from solroute.models.keys import Connector
 from solroute.models.order import Order
+from solroute.ports import Clock, ConnectionGone, ConnectionRepository, KeyConnectionStore, Notifier, SubscriberStore
 
 logger = Logger(child=True)
 

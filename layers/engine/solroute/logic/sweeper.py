@@ -20,18 +20,15 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import OrderRepository
-from solroute.logic.clock import Clock
 from solroute.logic.state_machine import reopened, transition
 from solroute.models.errors import StaleOrder
 from solroute.models.order import OrderStatus
+from solroute.ports import Clock, OrderRepository
 
 logger = Logger(child=True)
 
 # Must exceed the queue's visibility timeout: a delivery that crashed before its attempt comes
 # back after it.
-DEFAULT_START_TIMEOUT_MS = 300_000
-DEFAULT_REDELIVERY_MS = 180_000  # the template's QueueVisibilityTimeout
 
 
 @dataclass

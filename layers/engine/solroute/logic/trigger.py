@@ -30,21 +30,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
 from aws_lambda_powertools import Logger
 
-from solroute.dal.ports import OrderQueue, OrderRepository, WatchedOrder
-from solroute.dex.market import INTERMEDIATES
-from solroute.logic.clock import Clock
 from solroute.logic.key_quota import KeyQuota
-from solroute.logic.route_search import Curve, Route, search
+from solroute.logic.route_search import search
 from solroute.logic.routing import display, limit_minimum, route_pairs
 from solroute.logic.state_machine import reopened, transition
+from solroute.models import timeouts
 from solroute.models.amounts import plain
 from solroute.models.errors import QueueUnavailable, StaleOrder, StoreBusy
 from solroute.models.order import Order, OrderStatus
+from solroute.models.route import Curve, Route
 from solroute.models.tokens import resolve_token
+from solroute.models.venues import INTERMEDIATES
+from solroute.ports import Clock, Lease, OrderQueue, OrderRepository, PricedVenue, WatchedOrder
 
 logger = Logger(child=True)
 S = OrderStatus
@@ -57,20 +58,6 @@ MAX_COOLDOWN_MS = 3_600_000  # the longest an order that went back to open waits
 
 class _NotQueued(Exception):
     """The order did not end up queued (cancelled meanwhile, or the queue refused it)."""
-
-
-class PricedVenue(Protocol):
-    name: str
-
-    def pools_at(self, pairs: Sequence[tuple[str, str]], at_ms: int) -> list[Curve]: ...
-
-
-class Lease(Protocol):
-    def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
-        """Hold the lease until ``until_ms`` if nobody holds it now (or theirs has run out)."""
-
-    def release(self, holder: str) -> None:
-        """Give it up, if ``holder`` still holds it."""
 
 
 @dataclass
@@ -105,7 +92,7 @@ class Trigger:
         lease: Lease,
         margin: Decimal = Decimal(0),
         max_price_impact: Decimal = Decimal("0.05"),
-        start_timeout_ms: int = 300_000,
+        start_timeout_ms: int = timeouts.START_TIMEOUT_SECONDS * 1000,
         tick_ms: int = 1000,
         min_run_ms: int = 5000,
         lease_wait_ms: int = 15_000,

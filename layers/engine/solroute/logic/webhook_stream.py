@@ -16,40 +16,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Protocol
+from typing import Callable
 
 from aws_lambda_powertools import Logger
 
 from solroute.logic.webhooks import delivery_message
 from solroute.models.order import Order
 from solroute.models.webhooks import StreamExpired
+from solroute.ports import DeliveryQueue, SetAside, StreamReader
 
 logger = Logger(child=True)
 
 UNREADABLE = "UnreadableRecord"  # requestContext.condition of a record set aside whole
 OrderOf = Callable[[dict], "Order | None"]  # a stream record's order, if it is a status change with a webhook (raises: unreadable)
-
-
-class DeliveryQueue(Protocol):
-    def send_all(self, messages: list[dict]) -> set[int]:
-        """Queue every message; the indexes of those the queue did not take."""
-        ...
-
-
-class SetAside(Protocol):
-    def set_aside(self, body: dict) -> None: ...
-
-    def take(self, most: int) -> list[tuple[str, str]]:
-        """Up to ``most`` messages set aside: (receipt handle, body), hidden a while from a next take."""
-        ...
-
-    def done(self, receipt_handle: str) -> None: ...
-
-
-class StreamReader(Protocol):
-    def read(self, stream_arn: str, shard_id: str, first: str, last: str) -> list[dict]:
-        """The records from sequence number ``first`` to ``last`` (StreamExpired: no longer kept)."""
-        ...
 
 
 def unreadable(raw: dict, error: Exception) -> dict:

@@ -23,16 +23,15 @@ import json
 import secrets as random_secrets
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from solroute.logic.backoff import backoff_seconds
 from solroute.logic.broadcast import status_update
-from solroute.logic.clock import Clock
+from solroute.models.addresses import IPAddress, is_public, parse_address
 from solroute.models.keys import Principal
 from solroute.models.order import Order
-from solroute.models.addresses import IPAddress, is_public, parse_address
 from solroute.models.webhooks import (
     DELIVERY_FAILED,
     INVALID_URL,
@@ -46,6 +45,7 @@ from solroute.models.webhooks import (
     WebhookTarget,
     parse_webhook_url,
 )
+from solroute.ports import Clock, DeliveryLog, MasterStore, Post, Resolve
 
 logger = Logger(child=True)
 
@@ -89,12 +89,6 @@ def verify(secret: str, body: bytes, header: str, now_seconds: int, tolerance_se
     return any(hmac.compare_digest(expected, v.strip()) for k, v in fields if k.strip() == "v1")
 
 
-class MasterStore(Protocol):
-    def get_or_create(self, candidate: bytes) -> bytes:
-        """The deployment's master secret; stores ``candidate`` if there is none yet."""
-        ...
-
-
 class WebhookSecrets:
     """Each key's secret from the master, which is read once per container (one GetItem, and one
     conditional PutItem the very first time any container needs it)."""
@@ -128,14 +122,6 @@ def delivery_message(order: Order) -> dict:
 
 
 # ---------------------------------------------------------------- the sender
-class DeliveryLog(Protocol):
-    def record(self, order_id: str, seq: int, attempt: WebhookAttempt, most: int) -> None:
-        """Add the attempt to the order's deliveries of that seq (at most ``most`` of them)."""
-        ...
-
-
-Resolve = Callable[[str, int, float], list[str]]  # host, port, timeout -> its addresses (raises OSError)
-Post = Callable[[WebhookTarget, list[IPAddress], bytes, dict, float], int]  # -> HTTP status (raises DeliveryFailed)
 
 
 @dataclass(frozen=True)

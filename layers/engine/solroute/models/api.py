@@ -9,9 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from solroute.models.order import Order, OrderStatus
 
-# Order fields that exist for the store only: the stream filter reads lastChange.
-_STORE_ONLY_FIELDS = {"lastChange"}
-
 
 class _Answer(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -25,17 +22,17 @@ class OrderAccepted(_Answer):
     websocketUrl: str = Field(description="connect, then send {\"action\": \"subscribe\", \"orderId\": \"...\"} to follow the order")
 
 
-# An order as GET answers it: Order's own fields (so the two cannot drift), less the store-only ones.
+# An order as GET answers it: Order's own fields (so the two cannot drift), under the API's name.
 OrderView: type[Order] = create_model(  # type: ignore[call-overload]
     "OrderView",
     __config__=Order.model_config,
     __doc__="One order with its history, quotes, route and result. Amounts are decimal strings.",
-    **{name: (info.annotation, info) for name, info in Order.model_fields.items() if name not in _STORE_ONLY_FIELDS},
+    **{name: (info.annotation, info) for name, info in Order.model_fields.items()},
 )
 
 
 def order_view(order: Order) -> Order:
-    return OrderView.model_validate(order.model_dump(exclude=_STORE_ONLY_FIELDS))
+    return OrderView.model_validate(order.model_dump())
 
 
 class OrderPage(_Answer):

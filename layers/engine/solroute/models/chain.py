@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from solroute.models.amounts import Amount
 from solroute.models.order import ExecutedLeg

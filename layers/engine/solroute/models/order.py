@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from solroute.models.amounts import Amount
+from solroute.models.status import FINAL_STATUSES, OrderStatus  # noqa: F401 - importers of the order find its statuses here too
 from solroute.models.webhooks import WebhookAttempt
-
-
-class OrderStatus(str, Enum):
-    OPEN = "open"  # a limit order waiting for the market to reach its price
-    PENDING = "pending"
-    ROUTING = "routing"
-    BUILDING = "building"
-    SUBMITTED = "submitted"
-    CONFIRMED = "confirmed"
-    FAILED = "failed"
-    EXPIRED = "expired"  # its deadline (or a limit order's expiry) passed before it started routing
-    CANCELLED = "cancelled"  # cancelled by its owner before it started routing
-
-
-FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 
 
 class _Model(BaseModel):
@@ -152,8 +136,6 @@ class Order(_Model):
     # While pending: if the order has not started by then, the sweeper fails it (it was never
     # queued, or its queue message is gone). Cleared when the order leaves pending.
     startDeadlineMs: int | None = None
-    # "status" when the last write changed the status: the stream filter keys on it.
-    lastChange: str = "status"
     # The API key that submitted the order (its id: names it, cannot authenticate): its webhook
     # secret signs the order's deliveries, and a limit order is queued under its limits. None on
     # orders placed before 2026-12-07 without a webhook.

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from solroute.models.amounts import decimal_places, plain
 from solroute.models.quote import QuoteTerms
 from solroute.models.tokens import UNKNOWN_MINT_DECIMALS, is_solana_address, resolve_token
+from solroute.models.venues import POOLS, VENUES
 from solroute.models.webhooks import webhook_url
 
 MAX_AMOUNT_IN = Decimal("1000000000000")  # 1e12 tokens: beyond any pool we hold
@@ -27,7 +28,6 @@ MAX_LIMIT_PRICE = Decimal("1000000000000")
 MAX_LIMIT_OUTPUT = Decimal("1000000000000")
 LIMIT_PRICE_DECIMALS = 18
 PRICE_IMPACT_DECIMALS = 6
-VENUES = ("meteora", "raydium")  # the simulated venues' names (solroute.dex.seeds)
 
 
 # A decimal as a client writes it: ASCII digits, one point, an optional exponent. Python's Decimal
@@ -111,12 +111,10 @@ class RouteLimits(BaseModel):
         return [v for v in (self.dexes or VENUES) if v not in (self.excludeDexes or ())]
 
     def check_route_exists(self, token_in: str, token_out: str) -> None:
-        from solroute.dex.market import MARKET  # the one table every function routes on
-
         allowed = self.allowed_venues
         if allowed == []:
             raise ValueError("dexes and excludeDexes leave no venue to trade on")
-        if not MARKET.tradeable(token_in, token_out, allowed):
+        if not POOLS.tradeable(token_in, token_out, allowed):
             where = f" on {', '.join(allowed)}" if allowed is not None else ""
             raise ValueError(
                 f"no route trades {token_in}->{token_out}{where}: the pair needs a pool, or a pool into USDC or SOL"

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from solroute.dal.dynamodb import _WIRE, _conditional_failed, _Table
+from solroute.dal.dynamodb.table import WIRE, Table, conditional_failed
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 
 OPEN = "open"
@@ -29,7 +29,7 @@ def _item_key(key_id: str) -> dict:
 
 class DynamoKeyConnections:
     def __init__(self, table: Any, now_seconds: Callable[[], int], faults: FaultPlan = NO_FAULTS) -> None:
-        self.table = _Table(table, faults)
+        self.table = Table(table, faults)
         self.now_seconds = now_seconds
 
     def open(self, key_id: str, connection_id: str, expires_at: int, most: int) -> bool:
@@ -57,7 +57,7 @@ class DynamoKeyConnections:
                 ExpressionAttributeNames={"#open": OPEN, "#connection": connection_id},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
 
     def _add(self, key_id: str, connection_id: str, expires_at: int, most: int) -> dict | None:
@@ -73,9 +73,9 @@ class DynamoKeyConnections:
             )
             return None
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
-            return {name: _WIRE.deserialize(value) for name, value in (error.response.get("Item") or {}).items()}
+            return {name: WIRE.deserialize(value) for name, value in (error.response.get("Item") or {}).items()}
 
     def _create(self, key_id: str, connection_id: str, expires_at: int) -> bool:
         try:
@@ -85,7 +85,7 @@ class DynamoKeyConnections:
             )
             return True
         except ClientError as error:
-            if _conditional_failed(error):
+            if conditional_failed(error):
                 return False
             raise
 
@@ -99,5 +99,5 @@ class DynamoKeyConnections:
                 ExpressionAttributeNames={"#open": OPEN, **names},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise

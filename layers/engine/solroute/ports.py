@@ -1,16 +1,28 @@
-"""The ports the domain owns. Adapters (DynamoDB, SQS, API Gateway) implement them; unit
-tests use the in-memory ones in solroute.dal.memory."""
+"""Every port the domain owns, in one place: what the engine needs from the world (stores,
+queues, the chain, the venues, the clock, the network), as Protocols. Adapters implement them
+(solroute.dal for AWS, solroute.dex for the simulated venues and chain); unit tests use the
+in-memory fakes in tests/fakes.py. The value types a port's methods pass live here beside it
+when only that port uses them, else in solroute.models.
+
+Layers (enforced by the import-linter contract in pyproject.toml): models <- ports <- dex <- dal
+<- logic <- services <- functions. Nothing here imports an adapter or the logic."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
+from solroute.models.addresses import IPAddress
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import AttemptsExhausted, OrderNotFound, StaleOrder
+from solroute.models.key_quota import QuotaState, Step
 from solroute.models.keys import ApiKey
 from solroute.models.order import Order, SignedSwap
+from solroute.models.route import Curve
+from solroute.models.webhooks import WebhookAttempt, WebhookTarget
 
 
 @dataclass(frozen=True)
@@ -96,10 +108,7 @@ class OrderRepository(Protocol):
 def counted_attempt(before: Order, now_ms: int, moving_to: Order | None) -> Order:
     """The order as record_attempt stores it: ``before`` (or the step it begins) with one more
     attempt."""
-    return (moving_to or before).model_copy(update={
-        "attempts": before.attempts + 1, "attemptStartedAtMs": [*before.attemptStartedAtMs, now_ms],
-        "lastChange": "status" if moving_to else "attempt",
-    })  # fmt: skip
+    return (moving_to or before).model_copy(update={"attempts": before.attempts + 1, "attemptStartedAtMs": [*before.attemptStartedAtMs, now_ms]})
 
 
 def attempt_refused(expected: Order, current: Order | None, max_attempts: int) -> Exception:
@@ -235,3 +244,105 @@ class Notifier(Protocol):
 
     def close(self, connection_id: str) -> None:
         """End the connection (API Gateway's DeleteConnection); nothing if it is gone already."""
+
+
+# ------------------------------------------------------------------ time
+class Clock:
+    """Time as the domain sees it. The one port with a default (the system clock): tests
+    subclass it to control time."""
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+    @staticmethod
+    def iso(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# ------------------------------------------------------------------ venues
+class Venue(Protocol):
+    name: str
+
+    def quote_pools(self, order: Order, pairs: Sequence[tuple[str, str]]) -> list[Curve]: ...
+
+
+class PricedVenue(Protocol):
+    name: str
+
+    def pools_at(self, pairs: Sequence[tuple[str, str]], at_ms: int) -> list[Curve]: ...
+
+
+# ------------------------------------------------------------------ trigger
+class Lease(Protocol):
+    def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
+        """Hold the lease until ``until_ms`` if nobody holds it now (or theirs has run out)."""
+
+    def release(self, holder: str) -> None:
+        """Give it up, if ``holder`` still holds it."""
+
+
+# ------------------------------------------------------------------ key quota
+class KeyQuotaStore(Protocol):
+    def read(self, key_id: str) -> QuotaState:
+        """The stored state (strongly consistent); ``QuotaState()`` when none is stored."""
+        ...
+
+    def write_if_unchanged(self, key_id: str, state: QuotaState, version: int, expires_at_s: int) -> QuotaState | None:
+        """Store ``state`` (with its own version) if the stored version is still ``version``
+        (0: nothing stored). None when written; otherwise the state stored instead."""
+        ...
+
+    def increment(self, key_id: str, step: Step, expires_at_s: int) -> tuple[bool, QuotaState]:
+        """Atomically, if the stored record meets ``step``'s conditions: count + ``step.count``,
+        reach + ``step.reach_ms``, version + 1. (True, the new state), or (False, the state stored)."""
+        ...
+
+    def decrement(self, key_id: str, reach_ms: int, count: int = 1, window_start_ms: int | None = None) -> None:
+        """Undo one increment (count - ``count``, reach - ``reach_ms``, version + 1); with
+        ``window_start_ms``, only while the record is still in that minute (else nothing)."""
+        ...
+
+
+# ------------------------------------------------------------------ webhooks
+class MasterStore(Protocol):
+    def get_or_create(self, candidate: bytes) -> bytes:
+        """The deployment's master secret; stores ``candidate`` if there is none yet."""
+        ...
+
+
+class DeliveryLog(Protocol):
+    def record(self, order_id: str, seq: int, attempt: WebhookAttempt, most: int) -> None:
+        """Add the attempt to the order's deliveries of that seq (at most ``most`` of them)."""
+        ...
+
+
+Resolve = Callable[[str, int, float], list[str]]  # host, port, timeout -> its addresses (raises OSError)
+
+
+Post = Callable[[WebhookTarget, list[IPAddress], bytes, dict, float], int]  # -> HTTP status (raises DeliveryFailed)
+
+
+class DeliveryQueue(Protocol):
+    def send_all(self, messages: list[dict]) -> set[int]:
+        """Queue every message; the indexes of those the queue did not take."""
+        ...
+
+
+class SetAside(Protocol):
+    def set_aside(self, body: dict) -> None: ...
+
+    def take(self, most: int) -> list[tuple[str, str]]:
+        """Up to ``most`` messages set aside: (receipt handle, body), hidden a while from a next take."""
+        ...
+
+    def done(self, receipt_handle: str) -> None: ...
+
+
+class StreamReader(Protocol):
+    def read(self, stream_arn: str, shard_id: str, first: str, last: str) -> list[dict]:
+        """The records from sequence number ``first`` to ``last`` (StreamExpired: no longer kept)."""
+        ...

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from solroute.dal.dynamodb import _conditional_failed, _Table
+from solroute.dal.dynamodb.table import Table, conditional_failed
 from solroute.dex.faults import NO_FAULTS, FaultPlan
 from solroute.models.webhooks import WebhookAttempt
 
@@ -20,7 +20,7 @@ DELIVERIES = "webhookDeliveries"  # on the order: seq -> the attempts of that st
 
 class DynamoWebhookMaster:
     def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
-        self.table = _Table(table, faults)
+        self.table = Table(table, faults)
 
     def get_or_create(self, candidate: bytes) -> bytes:
         item = self.table.get_item(Key={"keyHash": MASTER_KEY}, ConsistentRead=True).get("Item")
@@ -31,7 +31,7 @@ class DynamoWebhookMaster:
                 )
                 return candidate
             except ClientError as error:
-                if not _conditional_failed(error):
+                if not conditional_failed(error):
                     raise
             item = self.table.get_item(Key={"keyHash": MASTER_KEY}, ConsistentRead=True)["Item"]
         return base64.b64decode(str(item["secret"]))
@@ -43,7 +43,7 @@ class DynamoDeliveryLog:
     and of webhooks both pass it by (it is neither broadcast nor delivered)."""
 
     def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
-        self.table = _Table(table, faults)
+        self.table = Table(table, faults)
 
     def record(self, order_id: str, seq: int, attempt: WebhookAttempt, most: int) -> None:
         entry = attempt.model_dump(exclude_none=True)
@@ -57,5 +57,5 @@ class DynamoDeliveryLog:
                 ExpressionAttributeValues={":none": [], ":entry": [entry], ":webhook": "webhook", ":most": most},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise

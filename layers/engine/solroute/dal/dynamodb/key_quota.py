@@ -9,10 +9,9 @@ from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from solroute.dal.dynamodb import _conditional_failed, _Table
+from solroute.dal.dynamodb.table import Table, conditional_failed
 from solroute.dex.faults import NO_FAULTS, FaultPlan
-from solroute.logic.key_quota import Step
-from solroute.models.key_quota import QuotaState
+from solroute.models.key_quota import QuotaState, Step
 
 _wire = TypeDeserializer()
 
@@ -29,7 +28,7 @@ def _state(item: dict | None) -> QuotaState:
 
 class DynamoKeyQuotaStore:
     def __init__(self, table: Any, faults: FaultPlan = NO_FAULTS) -> None:
-        self.table = _Table(table, faults)
+        self.table = Table(table, faults)
 
     def read(self, key_id: str) -> QuotaState:
         return _state(self.table.get_item(Key=_item_key(key_id), ConsistentRead=True).get("Item"))
@@ -49,7 +48,7 @@ class DynamoKeyQuotaStore:
             self.table.put_item(Item=item, ConditionExpression=condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
             return None
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             stored = error.response.get("Item")
             if stored is None:  # nothing stored (deleted by TTL since we wrote), or no item returned
@@ -82,7 +81,7 @@ class DynamoKeyQuotaStore:
             )
             return True, _state(answer["Attributes"])
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             stored = error.response.get("Item")
             return False, _state({name: _wire.deserialize(value) for name, value in stored.items()} if stored else None)
@@ -101,5 +100,5 @@ class DynamoKeyQuotaStore:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if not _conditional_failed(error):  # gone (TTL), or a new minute: nothing left to give back
+            if not conditional_failed(error):  # gone (TTL), or a new minute: nothing left to give back
                 raise

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from solroute.dal.dynamodb import item_to_order
+from solroute.dal.dynamodb.items import is_status_change, item_to_order
 from solroute.models.order import Order
 from solroute.models.webhooks import StreamExpired
 
@@ -30,7 +30,7 @@ def status_change_of(raw: dict) -> Order | None:
 
     record = DynamoDBRecord(raw)
     image = record.dynamodb.new_image if record.dynamodb else None
-    if raw.get("eventName") not in ("INSERT", "MODIFY") or not image or image.get("lastChange") != "status" or not image.get("webhookUrl"):
+    if raw.get("eventName") not in ("INSERT", "MODIFY") or not image or not is_status_change(image) or not image.get("webhookUrl"):
         return None
     return item_to_order(image)
 
