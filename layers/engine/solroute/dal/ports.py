@@ -1,5 +1,5 @@
 """The ports the domain owns. Adapters (DynamoDB, SQS, API Gateway) implement them; unit
-tests use the in-memory ones in solroute.dal.memory."""
+tests use the in-memory ones in tests/fakes.py."""
 
 from __future__ import annotations
 
