@@ -5,6 +5,7 @@ the README's deploy section names every parameter of the template."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -168,3 +169,50 @@ def test_the_readme_names_every_parameter_a_deploy_can_set():
     deploy = deploy[: deploy.index("\n## ", 1)]
     parameters = load_yaml(ROOT / "template.yaml")["Parameters"]
     assert [name for name in parameters if f"`{name}`" not in deploy] == []
+
+
+# -- module docstrings name what exists -------------------------------------------------------
+
+DOCSTRING_AREAS = ("functions", "layers/engine/solroute", "localcloud", "solroute_cli")
+PACKAGE_ROOTS = (ROOT / "layers" / "engine", ROOT)  # where solroute, localcloud and solroute_cli import from
+DOTTED = re.compile(r"\b(?:solroute|localcloud|solroute_cli)(?:\.[A-Za-z_]\w*)+")
+SLASHED = re.compile(r"(?<![\w/.-])[\w.-]+(?:/[\w.-]+)+\.(?:py|md)\b")
+
+
+def module_exists(dotted: str) -> bool:
+    """A dotted name is a module, or a module and a name that module defines."""
+    parts = dotted.split(".")
+    for base in PACKAGE_ROOTS:
+        for end in range(len(parts), 0, -1):
+            path = base.joinpath(*parts[:end])
+            source = path.with_suffix(".py") if path.with_suffix(".py").is_file() else path / "__init__.py"
+            if source.is_file():
+                if end == len(parts):
+                    return True
+                defined = rf"^(class|def)\s+{parts[end]}\b|^{parts[end]}\b\s*[:=]"
+                return re.search(defined, source.read_text(), re.MULTILINE) is not None
+    return False
+
+
+def stale_names(module: Path, root: Path = ROOT) -> list[str]:
+    """What the module's docstring names that is not there: a dotted module (`solroute.dal.ports`)
+    or a path (`logic/key_quota.py`, read from the module's folder or any folder above it)."""
+    docstring = ast.get_docstring(ast.parse(module.read_text())) or ""
+    stale = [name for name in DOTTED.findall(docstring) if not module_exists(name.rstrip("."))]
+    folders = [folder for folder in module.parents if folder == root or root in folder.parents]
+    stale += [path for path in SLASHED.findall(docstring) if not any((folder / path).exists() for folder in folders)]
+    return stale
+
+
+def test_every_module_docstring_names_files_and_modules_that_exist():
+    modules = [path for area in DOCSTRING_AREAS for path in sorted((ROOT / area).rglob("*.py"))]
+    stale = {str(path.relative_to(ROOT)): names for path in modules if (names := stale_names(path))}
+    assert stale == {}
+
+
+def test_a_docstring_naming_a_gone_module_or_file_is_found(tmp_path):
+    module = tmp_path / "localcloud" / "thing.py"
+    module.parent.mkdir()
+    (tmp_path / "localcloud" / "here.py").write_text("")
+    module.write_text('"""Uses localcloud.cli and solroute.dal.memory; see localcloud/here.py and functions/api/errors.py."""\n')
+    assert stale_names(module, tmp_path) == ["solroute.dal.memory", "functions/api/errors.py"]
