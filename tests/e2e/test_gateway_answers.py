@@ -3,7 +3,7 @@
 - A request addressed to a host it does not serve, as a DNS-rebinding page's requests are (Host:
   the page's own name), is refused by every server with a JSON 403 that gives nothing away;
   addressed to localhost it is answered as usual, and the console still loads.
-- A route the API does not have is API Gateway's own 404 {"message": "Not Found"} (README, API).
+- A route the API does not have is API Gateway's own 404 {"message": "Not Found"} (docs/api.md).
 - A URL over API Gateway's limit (10,240 bytes of request line and header values) is 413
   {"message": "Request Entity Too Large"}."""
 

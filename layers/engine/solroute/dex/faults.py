@@ -1,10 +1,11 @@
 """Chaos mode: faults injected on purpose, at named points, with set probabilities.
 
 The template parameter ``FaultInjection`` ("crash-after-send=0.2,ws-gone=0.1") reaches every
-function. The simulated venues and chain, and the chaos wrappers around the AWS adapters
-(solroute.dal.chaos), ask the plan whether a fault fires. Each draw is keyed by the point and
-its labels (order, attempt, operation) plus how many times this process asked with those
-labels, so a run is reproducible under ``SimulationSeed`` and a retried call draws afresh.
+function. The simulated venues and chain, and the AWS adapters (solroute.dal: the DynamoDB
+table, the SQS queue, the WebSocket notifier), ask the plan whether a fault fires. Each draw is
+keyed by the point and its labels (order, attempt, operation) plus how many times this process
+asked with those labels, so a run is reproducible under ``SimulationSeed`` and a retried call
+draws afresh.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Typed domain errors. HTTP status codes are assigned in one place: functions/api/errors.py."""
+"""Typed domain errors. HTTP status codes are assigned in one place: functions/api/http_errors.py."""
 
 from __future__ import annotations
 
