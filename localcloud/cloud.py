@@ -17,21 +17,27 @@ import boto3
 from aiohttp import web
 from botocore.config import Config
 
-from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
+from localcloud import sam_local
 from localcloud.demo_key import create_demo_key
-from localcloud.endpoint import MotoServer, wait_until_up
 from localcloud.host_guard import AllowedHosts
-from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
-from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
-from localcloud.event_sources.schedules import ScheduleEventSource, schedule_of
+from localcloud.resources import Deployed, deploy
+from localcloud.services.awslambda.api import LambdaApi
+from localcloud.services.awslambda.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
+from localcloud.services.awslambda.event_source_mappings import (
+    EndpointQueue,
+    EventSource,
+    InProcessQueue,
+    SqsEventSource,
+    StreamEventSource,
+)
+from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
+from localcloud.services.dynamodb.endpoint import MotoServer, wait_until_up
+from localcloud.services.eventbridge.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi
-from localcloud import sam_local
 from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
-from localcloud.resources import Deployed, deploy
-from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.stack_outputs import stack_outputs
 from localcloud.template import REGION, Template
 from localcloud.wire_errors import JsonErrorsRunner, json_not_found
@@ -276,7 +282,7 @@ class LocalCloud:
             "streamRecordsDiscarded": sum(s.stats().records_discarded for s in self.sources),
             "httpRequests": self.http_requests,
             "eventSourceUsage": dict(sum((s.stats().calls for s in self.sources), Counter())),
-            # Request units as DynamoDB would bill them, measured at the endpoint (see dynamodb_bill).
+            # Request units as DynamoDB would bill them, measured at the endpoint (see services/dynamodb/bill.py).
             "dynamodbUsage": self._dynamodb_usage(),
         }
 

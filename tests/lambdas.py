@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localcloud.context import LambdaContext
 from localcloud.resources import Deployed
+from localcloud.services.awslambda.context import LambdaContext
 from localcloud.template import Template
 from solroute import services, settings
 from solroute.dal.dynamodb import item_fields

@@ -16,7 +16,7 @@ from typing import Awaitable, Callable, TypeVar
 import aiohttp
 import pytest
 
-from localcloud.endpoint import wait_until_up
+from localcloud.services.dynamodb.endpoint import wait_until_up
 from tests.support.cloud_process import RunningCloud, free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
 
 T = TypeVar("T")

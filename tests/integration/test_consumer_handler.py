@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from localcloud.events import sqs_event
+from localcloud.services.awslambda.event_source_mappings.events import sqs_event
 from solroute.logic.backoff import backoff_bounds
 from solroute.dal.dynamodb import item_to_order, order_to_item
 from solroute.models.order import OrderStatus

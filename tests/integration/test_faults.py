@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from localcloud.events import sqs_event
+from localcloud.services.awslambda.event_source_mappings.events import sqs_event
 from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 from tests.integration.test_consumer_handler import deliver, order, receive, submit
 from tests.lambdas import event, stored

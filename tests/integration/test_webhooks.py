@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from localcloud.filters import passes
+from localcloud.services.awslambda.event_source_mappings.filters import passes
 from localcloud.template import load_yaml
 from solroute.dal.dynamodb import DynamoApiKeyStore
 from solroute.dal.webhooks_dynamodb import MASTER_KEY, DynamoWebhookMaster

@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.runtime import LocalFunction
 
 # Lambda's defaults for asynchronous invocation (EventInvokeConfig.MaximumRetryAttempts: 0-2).
 # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html

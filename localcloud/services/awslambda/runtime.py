@@ -12,11 +12,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from localcloud.lambda_constants import INIT_TIMEOUT_S
 from localcloud.lifeline import child_env
 from localcloud.meter import merge
+from localcloud.services.awslambda.constants import INIT_TIMEOUT_S
 from localcloud.template import REGION, FunctionSpec
 
+WORKER_MODULE = "localcloud.services.awslambda.worker"  # what an instance's process runs (worker.py)
 LOG_LINE_LIMIT = 16 * 1024 * 1024
 # Instances initialising at once, per function. Lambda gives each new instance its own CPU;
 # here they share this machine's cores, so a burst waits for the first free instance (warm
@@ -77,7 +78,7 @@ LogSink = Callable[[str, str | None, str], None]
 
 
 class Worker:
-    """One execution environment (a `python -m localcloud.worker` process)."""
+    """One execution environment (a `python -m localcloud.services.awslambda.worker` process)."""
 
     def __init__(self, function: "LocalFunction", suppressed_init: bool = False) -> None:
         self.function = function
@@ -97,7 +98,7 @@ class Worker:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "localcloud.worker",
+            WORKER_MODULE,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

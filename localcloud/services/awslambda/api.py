@@ -9,8 +9,8 @@ from typing import Callable
 
 from aiohttp import web
 
-from localcloud.async_invoke import AsyncInvoker
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.async_invoke import AsyncInvoker
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.template import ACCOUNT_ID, REGION
 
 # https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html
