@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from localcloud.services.awslambda.runtime import WORKER_MODULE
+from localcloud.services.awslambda.instance import WORKER_MODULE
 from localcloud.services.dynamodb.endpoint import SERVER_MODULE
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

@@ -72,7 +72,7 @@ def test_cpu_per_kind_counts_only_what_was_used_in_between():
 
 def test_cpu_kinds_know_the_processes_the_local_cloud_starts():
     from bench.cpu import _kind
-    from localcloud.services.awslambda.runtime import WORKER_MODULE
+    from localcloud.services.awslambda.instance import WORKER_MODULE
     from localcloud.services.dynamodb.endpoint import SERVER_MODULE
 
     assert _kind(f"/venv/bin/python -m {SERVER_MODULE} 127.0.0.1 4566 --meter", "") == "moto (DynamoDB)"

@@ -1,9 +1,10 @@
 """Lambda: the template's functions run as Lambda runs them, and the ways they are invoked.
 
-runtime.py pools a function's instances (warm reuse, concurrency, Timeout, errors), each a
-process that runs worker.py; context.py is the context a handler gets. async_invoke.py is
-asynchronous invocation (InvocationType Event, with retries); api.py serves the Invoke API;
-constants.py holds Lambda's limits with the documentation they come from. event_source_mappings/ polls SQS queues and
+runtime.py pools a function's instances (warm reuse, concurrency, Timeout, errors), instance.py
+is one instance as the runtime drives it, worker.py what runs inside its process, context.py the
+context a handler gets. async_invoke.py is asynchronous invocation (InvocationType Event, with
+retries); api.py serves the Invoke API; constants.py holds Lambda's limits with the
+documentation they come from. event_source_mappings/ polls SQS queues and
 DynamoDB streams and sends their batches to a function.
 
 Nothing is imported here: every function instance's process starts from this package
