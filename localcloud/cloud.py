@@ -23,7 +23,8 @@ from localcloud.host_guard import AllowedHosts
 from localcloud.logs import LogPrinter
 from localcloud.resources import Deployed, deploy
 from localcloud.services.awslambda.api import LambdaApi
-from localcloud.services.awslambda.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
+from localcloud.services.awslambda.async_invoke import AsyncInvoker
+from localcloud.services.awslambda.constants import DEFAULT_MAX_RETRIES
 from localcloud.services.awslambda.event_source_mappings import (
     EndpointQueue,
     EventSource,
