@@ -6,16 +6,19 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from localcloud.services.awslambda.instance import WORKER_MODULE
+from localcloud.services.dynamodb.endpoint import SERVER_MODULE
+
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _FUNCTIONS = ("api", "order_consumer", "websocket", "broadcaster", "dead_letter", "sweeper", "authorizer")  # order_consumer: the settler too
 
 
 def _kind(cmdline: str, environ: str) -> str | None:
-    if "moto" in cmdline:
+    if SERVER_MODULE in cmdline or "moto" in cmdline:
         return "moto (DynamoDB)"
     if "localcloud.cli up" in cmdline:
         return "local cloud (HTTP, WebSocket, SQS, event sources)"
-    if "localcloud.worker" in cmdline:
+    if WORKER_MODULE in cmdline:
         return next((f"function: {f}" for f in _FUNCTIONS if f"/functions/{f}" in environ), "function: ?")
     return None
 
@@ -32,7 +35,7 @@ def snapshot(session: int | None = None) -> dict[str, tuple[str, float]]:
             if "localcloud" not in cmdline and "moto" not in cmdline:
                 continue
             environ = ""
-            if "localcloud.worker" in cmdline:
+            if WORKER_MODULE in cmdline:
                 with open(f"/proc/{pid}/environ", "rb") as f:
                     environ = f.read().decode(errors="replace")
             with open(f"/proc/{pid}/stat") as f:

@@ -271,7 +271,7 @@ def _probe(args: list[str], env: dict) -> float:
 
 async def run_coldstart(ctx: Context) -> dict:
     from localcloud.resources import Deployed
-    from localcloud.runtime import LocalFunction
+    from localcloud.services.awslambda.runtime import LocalFunction
 
     rounds = 5 if ctx.quick else 15
     template = Template(ROOT / "template.yaml")

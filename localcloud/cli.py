@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.lifeline import die_with_parent
-from localcloud.runtime import DEFAULT_MAX_INSTANCES
+from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES
 from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

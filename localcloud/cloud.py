@@ -17,27 +17,34 @@ import boto3
 from aiohttp import web
 from botocore.config import Config
 
-from localcloud.async_invoke import DEFAULT_MAX_RETRIES, AsyncInvoker
+from localcloud import sam_local
+from localcloud.banner import banner
 from localcloud.demo_key import create_demo_key
-from localcloud.endpoint import MotoServer, wait_until_up
 from localcloud.host_guard import AllowedHosts
-from localcloud.event_sources import EndpointQueue, EventSource, InProcessQueue, SqsEventSource, StreamEventSource
-from localcloud.lambda_api import LambdaApi
 from localcloud.logs import LogPrinter
-from localcloud.event_sources.schedules import ScheduleEventSource, schedule_of
+from localcloud.resources import Deployed, deploy
+from localcloud.services.awslambda.api import LambdaApi
+from localcloud.services.awslambda.async_invoke import AsyncInvoker
+from localcloud.services.awslambda.constants import DEFAULT_MAX_RETRIES
+from localcloud.services.awslambda.event_source_mappings import (
+    EndpointQueue,
+    EventSource,
+    InProcessQueue,
+    SqsEventSource,
+    StreamEventSource,
+)
+from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
+from localcloud.services.dynamodb.endpoint import MotoServer, wait_until_up
+from localcloud.services.eventbridge.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi
-from localcloud import sam_local
 from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
-from localcloud.resources import Deployed, deploy
-from localcloud.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
 from localcloud.stack_outputs import stack_outputs
 from localcloud.template import REGION, Template
 from localcloud.wire_errors import JsonErrorsRunner, json_not_found
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
-DEFAULT_CLIENT_API = "http://127.0.0.1:3000"  # where `solroute submit` looks unless given --api
 DRAIN_REPORT_EVERY_S = 5.0  # how often Ctrl-C says what it still waits for
 
 
@@ -77,6 +84,7 @@ class LocalCloud:
         self._pool = ThreadPoolExecutor(max_workers=48, thread_name_prefix="aws")
         self.http_url = ""
         self.ws_url = ""
+        self.ws_stage = "dev"  # the WebSocket API's stage, once it listens
         self.http_requests = 0
         self.sqs: LocalSqs | None = None
         self.sqs_endpoint = ""
@@ -237,7 +245,7 @@ class LocalCloud:
             max_duration_s=self.config.ws_max_duration_s,
             authorizer=api.authorizer,
         )
-        self._ws_stage = api.stage
+        self.ws_stage = api.stage
         return await self._serve(self.websocket.app(), self.config.ws_port)
 
     async def _start_event_sources(self) -> None:
@@ -276,7 +284,7 @@ class LocalCloud:
             "streamRecordsDiscarded": sum(s.stats().records_discarded for s in self.sources),
             "httpRequests": self.http_requests,
             "eventSourceUsage": dict(sum((s.stats().calls for s in self.sources), Counter())),
-            # Request units as DynamoDB would bill them, measured at the endpoint (see dynamodb_bill).
+            # Request units as DynamoDB would bill them, measured at the endpoint (see services/dynamodb/bill.py).
             "dynamodbUsage": self._dynamodb_usage(),
         }
 
@@ -285,10 +293,9 @@ class LocalCloud:
         started), then 200 with where each part answers: what a script waits for, not the banner."""
         if not self.ready:
             return 503, {"status": "starting"}
-        stage = getattr(self, "_ws_stage", "dev")
         endpoints = {
             "http": self.http_url,
-            "websocket": f"{self.ws_url}/{stage}" if self.websocket else None,
+            "websocket": f"{self.ws_url}/{self.ws_stage}" if self.websocket else None,
             "sqs": self.sqs_endpoint or self.endpoint,  # the local cloud's own SQS, else the AWS endpoint's
             "aws": self.endpoint,
             "lambda": self.lambda_endpoint,
@@ -306,55 +313,11 @@ class LocalCloud:
             return {}
 
     def banner(self) -> str:
-        stage = getattr(self, "_ws_stage", "dev")
-        return "\n".join(
-            [
-                "",
-                f"  Solroute local cloud is up ({self.config.template.name}, no Docker, no AWS account)",
-                *([f"  Web console    {self.http_url}/"] if self._has_console() else []),
-                f"  HTTP API       {self.http_url}   (GET /api/quote, POST /api/orders/execute, GET and DELETE /api/orders/{{id}}, GET /health)",
-                f"  WebSocket API  {self.ws_url}/{stage}   (send {{\"action\": \"subscribe\", \"orderId\": \"<id>\"}})",
-                f"  AWS endpoint   {self.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
-                f"  Lambda API     {self.lambda_endpoint}   (AWS_ENDPOINT_URL_LAMBDA; invoke any function by name, logical id or ARN)",
-                *([f"  SQS endpoint   {self.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if self.sqs_endpoint else []),
-                f"  Stats          {self.http_url}/_localcloud/stats",
-                *([f"  API key        {self.demo_key}   (demo key: send it as x-api-key, or ?apiKey= on the WebSocket)"] if self.demo_key else []),
-                *self._settings_lines(),
-                "",
-                f"  Try:  .venv/bin/solroute submit SOL USDC 1.5{self._api_option()}     Stop: Ctrl-C",
-                "",
-            ]
-        )
+        return banner(self)
 
     def _ticking(self) -> list[str]:
         """The functions a schedule runs (housekeeping loops, not order work)."""
         return [k for k, f in self.functions.items() if any(e.type in ("Schedule", "ScheduleV2") for e in f.spec.events)]
-
-    def _settings_lines(self) -> list[str]:
-        """What this run does differently from template.yaml's defaults, and where its data lives."""
-        given = self.config.parameters
-        overrides = ", ".join(f"{name}={value}" for name, value in given.items() if name != "FaultInjection")
-        faults = self.template.parameters.get("FaultInjection", "")
-        lines = [
-            f"  Overrides      {overrides or 'none'}   (--param; everything else as {self.config.template.name} declares it)",
-            f"  Faults         {faults or 'none'}   (chaos mode, FaultInjection: README, Chaos mode)",
-        ]
-        config, ws_default = self.config, CloudConfig()
-        if (config.ws_idle_timeout_s, config.ws_max_duration_s) != (ws_default.ws_idle_timeout_s, ws_default.ws_max_duration_s):
-            lines.append(f"  WebSocket      idle close after {config.ws_idle_timeout_s:g} s, every connection closed after "
-                         f"{config.ws_max_duration_s:g} s (API Gateway: 600 s and 7200 s)")  # fmt: skip
-        if self.moto:
-            lines.append("  Data           in memory: a restart starts empty (no orders, no keys, a new demo key)")
-        else:
-            lines.append(f"  Data           kept at {self.endpoint}: a restart finds it there (and issues a new demo key)")
-        return lines
-
-    def _has_console(self) -> bool:
-        return any(route.path == "/" and route.method in ("GET", "ANY") for route in self._http_routes())
-
-    def _api_option(self) -> str:
-        # The command line's default API is the default port's; any other has to be named.
-        return "" if self.http_url == DEFAULT_CLIENT_API else f" --api {self.http_url}"
 
     async def stop(self) -> None:
         """Ctrl-C: take no new work, end the ticking runs at once, let the order work in flight finish."""

@@ -12,8 +12,8 @@ from typing import Any
 from solroute import services, settings
 from solroute.dal.dynamodb.items import item_fields
 
-from localcloud.context import LambdaContext
 from localcloud.resources import Deployed
+from localcloud.services.awslambda.context import LambdaContext
 from localcloud.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -214,7 +214,7 @@ def test_the_webhook_sender_may_touch_only_the_signing_master_in_the_api_keys_ta
 
 
 def test_only_status_changes_of_orders_with_a_webhook_invoke_the_webhook_function():
-    from localcloud.filters import passes
+    from localcloud.services.awslambda.event_source_mappings.filters import passes
 
     source = RESOURCES["WebhookFunction"]["Properties"]["Events"]["StatusChanges"]["Properties"]
     assert source["Stream"] == {"Fn::GetAtt": ["OrdersTable", "StreamArn"]}

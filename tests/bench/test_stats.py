@@ -70,6 +70,16 @@ def test_cpu_per_kind_counts_only_what_was_used_in_between():
     assert used == {"moto": 2.5, "function: api": 0.75}
 
 
+def test_cpu_kinds_know_the_processes_the_local_cloud_starts():
+    from bench.cpu import _kind
+    from localcloud.services.awslambda.instance import WORKER_MODULE
+    from localcloud.services.dynamodb.endpoint import SERVER_MODULE
+
+    assert _kind(f"/venv/bin/python -m {SERVER_MODULE} 127.0.0.1 4566 --meter", "") == "moto (DynamoDB)"
+    assert _kind(f"/venv/bin/python -m {WORKER_MODULE}", "LAMBDA_TASK_ROOT=/repo/functions/api\0") == "function: api"
+    assert _kind("/venv/bin/python -m localcloud.cli up --http-port 0", "") == "local cloud (HTTP, WebSocket, SQS, event sources)"
+
+
 def test_the_ideal_limiter_starts_at_once_until_a_window_is_full_then_as_the_oldest_start_leaves():
     starts = sliding_log_starts([0, 0, 0, 10, 70], limit=2, window=60)
     assert starts == [0, 0, 60, 60, 120]

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from solroute.models.status import FINAL_STATUS_NAMES as FINAL
 
-from localcloud.endpoint import wait_until_up
+from localcloud.services.dynamodb.endpoint import wait_until_up
 from tests.support.cloud_process import RunningCloud, free_port, start_cloud, stop_cloud  # noqa: F401 - used by the e2e modules
 
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from solroute.dal.dynamodb.items import item_to_order, order_to_item
 from solroute.logic.backoff import backoff_bounds
 from solroute.models.order import OrderStatus
 
-from localcloud.events import sqs_event
+from localcloud.services.awslambda.event_source_mappings.events import sqs_event
 from tests.lambdas import event, stored
 
 

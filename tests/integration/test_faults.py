@@ -11,7 +11,7 @@ import time
 import pytest
 from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 
-from localcloud.events import sqs_event
+from localcloud.services.awslambda.event_source_mappings.events import sqs_event
 from tests.integration.test_consumer_handler import deliver, order, receive, submit
 from tests.lambdas import event, stored
 

@@ -9,8 +9,8 @@ import json
 
 import boto3
 
-from localcloud.event_sources.destinations import RETRIES_EXHAUSTED, stream_failure_record
-from localcloud.events import stream_record
+from localcloud.services.awslambda.event_source_mappings.destinations import RETRIES_EXHAUSTED, stream_failure_record
+from localcloud.services.awslambda.event_source_mappings.events import stream_record
 from tests.integration.test_webhooks import item_of, queued, stream_event, submit
 
 RECEIVER = "https://hooks.example.com/solroute"
@@ -74,8 +74,8 @@ def test_a_record_set_aside_whole_is_redriven_once_it_can_be_read_and_left_while
 
 
 def test_the_template_retries_until_the_window_ends_and_sets_aside_what_it_gives_up():
-    from localcloud.lambda_constants import STREAM_RETENTION_S, UNLIMITED
     from localcloud.template import load_yaml
+    from localcloud.services.awslambda.constants import STREAM_RETENTION_S, UNLIMITED
     from tests.lambdas import ROOT
 
     raw = load_yaml(ROOT / "template.yaml")

@@ -18,7 +18,7 @@ from solroute.logic.keys import KeyAdmin
 from solroute.logic.webhooks import SIGNATURE_HEADER, WebhookSecrets, verify
 from solroute.ports import Clock
 
-from localcloud.filters import passes
+from localcloud.services.awslambda.event_source_mappings.filters import passes
 from localcloud.template import load_yaml
 from tests.lambdas import ROOT, event, stored
 

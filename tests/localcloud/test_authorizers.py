@@ -15,7 +15,7 @@ from aiohttp import web
 
 from localcloud.cloud import CloudConfig, LocalCloud
 from localcloud.logs import LogPrinter
-from localcloud.runtime import Invocation, LocalFunction
+from localcloud.services.awslambda.runtime import Invocation, LocalFunction
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.http.authorizers import HttpAuthorizers
 from localcloud.services.websocket import WebSocketApi

@@ -1,5 +1,5 @@
-"""The local cloud's DynamoDB endpoint (moto behind localcloud.moto_dynamodb), as a real
-process on a free port: AWS answers, the stream long poll, and the bill it keeps."""
+"""The local cloud's DynamoDB endpoint (moto behind localcloud/services/dynamodb/server.py), as a
+real process on a free port: AWS answers, the stream long poll, and the bill it keeps."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import urllib.request
 import boto3
 import pytest
 
-from localcloud.dynamodb_bill import index_write_units, write_units
-from localcloud.endpoint import wait_until_up
-from localcloud.events import STREAM_WAIT_HEADER
+from localcloud.services.dynamodb.bill import index_write_units, write_units
+from localcloud.services.dynamodb.endpoint import wait_until_up
+from localcloud.services.dynamodb.long_poll import STREAM_WAIT_HEADER
 from tests.support.cloud_process import free_port
 
 KEYS = {"region_name": "us-east-1", "aws_access_key_id": "t", "aws_secret_access_key": "t"}
@@ -25,7 +25,7 @@ KEYS = {"region_name": "us-east-1", "aws_access_key_id": "t", "aws_secret_access
 @pytest.fixture(scope="module")
 def endpoint():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "localcloud.moto_dynamodb", "127.0.0.1", str(port), "--meter"])
+    process = subprocess.Popen([sys.executable, "-m", "localcloud.services.dynamodb.server", "127.0.0.1", str(port), "--meter"])
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/", process=process)

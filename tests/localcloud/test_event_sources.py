@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from localcloud.endpoint import MotoServer
-from localcloud.event_sources import InProcessQueue, SqsEventSource, StreamEventSource
+from localcloud.services.awslambda.event_source_mappings import InProcessQueue, SqsEventSource, StreamEventSource
+from localcloud.services.dynamodb.endpoint import MotoServer
 from tests.support.cloud_process import free_port
 from localcloud.services.sqs import LocalSqs
 from tests.localcloud.test_runtime import function, run

@@ -8,9 +8,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from localcloud.events import sqs_event
 from localcloud.resources import deploy
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.event_source_mappings.events import sqs_event
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.template import Template
 from tests.e2e.conftest import free_port
 from tests.lambdas import ROOT, event

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from localcloud.runtime import Invocation
+from localcloud.services.awslambda.runtime import Invocation
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.http.constants import INTERNAL_ERROR_MESSAGE, MAX_PAYLOAD_BYTES
 from tests.localcloud.test_runtime import function

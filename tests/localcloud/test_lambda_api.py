@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 from botocore.exceptions import ClientError
 
-from localcloud.async_invoke import AsyncInvoker
-from localcloud.lambda_api import LambdaApi
+from localcloud.services.awslambda.api import LambdaApi
+from localcloud.services.awslambda.async_invoke import AsyncInvoker
 from tests.localcloud.test_runtime import function
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.filters import passes
 from localcloud.resources import Deployed
+from localcloud.services.awslambda.event_source_mappings.filters import passes
 from localcloud.services.http import HttpRoute, to_http_response
 from localcloud.services.websocket import select_route
 from localcloud.template import Template

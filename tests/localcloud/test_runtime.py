@@ -1,12 +1,13 @@
-"""localcloud.runtime runs functions as Lambda does: warm reuse, isolation, timeouts, errors."""
+"""The Lambda runtime (localcloud/services/awslambda) runs functions as Lambda does: warm reuse,
+isolation, timeouts, errors."""
 
 import asyncio
 from pathlib import Path
 
 import pytest
 
-from localcloud.lambda_constants import INIT_TIMEOUT_S
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.constants import INIT_TIMEOUT_S
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.template import FunctionSpec
 
 HERE = Path(__file__).parent / "fixture_function"

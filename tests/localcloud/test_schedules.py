@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from localcloud.async_invoke import AsyncInvoker
-from localcloud.event_sources.schedules import Schedule, ScheduleEventSource, UnsupportedSchedule, rate_seconds, schedule_of
+from localcloud.services.awslambda.async_invoke import AsyncInvoker
+from localcloud.services.eventbridge.schedules import Schedule, ScheduleEventSource, UnsupportedSchedule, rate_seconds, schedule_of
 from tests.localcloud.test_runtime import function, run
 
 

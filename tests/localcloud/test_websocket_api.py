@@ -18,7 +18,7 @@ import pytest
 from aiohttp import WSMsgType
 from botocore.config import Config
 
-from localcloud.runtime import Invocation, LocalFunction
+from localcloud.services.awslambda.runtime import Invocation, LocalFunction
 from localcloud.services.websocket import WebSocketApi
 from localcloud.services.websocket.constants import (
     CLOSE_GOING_AWAY,

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.services.http.constants import MAX_AUTHORIZER_TTL_S, STAGE
 from localcloud.services.http.errors import MalformedResponse, forbidden, internal_error, unauthorized
 from localcloud.template import ACCOUNT_ID, REGION, AuthorizerSpec

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.services.http.authorizers import HttpAuthorizers
 from localcloud.services.http.constants import (
     DECOMPRESSES_REQUESTS,

@@ -15,7 +15,7 @@ from typing import Any, Callable, Coroutine
 
 from aiohttp import web
 
-from localcloud.runtime import Invocation, LocalFunction
+from localcloud.services.awslambda.runtime import Invocation, LocalFunction
 from localcloud.services.websocket import constants as aws
 from localcloud.services.websocket.authorizer import authorize
 from localcloud.services.websocket.connection import Connection, Handshake, Refusal, new_connection_id

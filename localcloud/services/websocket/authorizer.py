@@ -8,7 +8,7 @@ import logging
 from fnmatch import fnmatchcase
 from typing import Any, Callable
 
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.services.websocket import constants as aws
 from localcloud.services.websocket.connection import Handshake, Refusal
 from localcloud.template import ACCOUNT_ID, REGION, AuthorizerSpec

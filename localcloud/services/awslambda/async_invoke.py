@@ -8,12 +8,8 @@ import asyncio
 import uuid
 from typing import Any
 
-from localcloud.runtime import LocalFunction
-
-# Lambda's defaults for asynchronous invocation (EventInvokeConfig.MaximumRetryAttempts: 0-2).
-# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
-DEFAULT_MAX_RETRIES = 2
-RETRY_DELAYS_S = (60.0, 120.0)
+from localcloud.services.awslambda.constants import DEFAULT_MAX_RETRIES, RETRY_DELAYS_S
+from localcloud.services.awslambda.runtime import LocalFunction
 
 
 class AsyncInvoker:

@@ -1,12 +1,12 @@
 """The Lambda side of every event source mapping: invoke the function with a batch and read its
-answer as Lambda reads it (localcloud.lambda_constants, REPORT_BATCH_ITEM_FAILURES)."""
+answer as Lambda reads it (awslambda/constants.py, REPORT_BATCH_ITEM_FAILURES)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from localcloud.event_sources.base import SourceStats
-from localcloud.runtime import Invocation, LocalFunction
+from localcloud.services.awslambda.event_source_mappings.base import SourceStats
+from localcloud.services.awslambda.runtime import Invocation, LocalFunction
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,17 @@ with its own environment, concurrency capped, Timeout enforced, errors reported.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from localcloud.lambda_constants import INIT_TIMEOUT_S
-from localcloud.lifeline import child_env
 from localcloud.meter import merge
+from localcloud.services.awslambda.constants import INIT_TIMEOUT_S
+from localcloud.services.awslambda.instance import INIT_TIMED_OUT, Worker
 from localcloud.template import REGION, FunctionSpec
 
-LOG_LINE_LIMIT = 16 * 1024 * 1024
 # Instances initialising at once, per function. Lambda gives each new instance its own CPU;
 # here they share this machine's cores, so a burst waits for the first free instance (warm
 # or newly started) instead of starting dozens of interpreters that starve each other.
@@ -27,9 +24,6 @@ PARALLEL_INITS = max(2, os.cpu_count() or 2)
 # contention. Invocations beyond it wait for a free instance (reserved concurrency, when
 # larger, still decides how many may be in flight).
 DEFAULT_MAX_INSTANCES = 8
-# What Worker.start answers when the process was not ready in time (the invocation's error type
-# when the time was the invocation's own).
-INIT_TIMED_OUT = "Sandbox.Timedout"
 # Inherited from the parent environment; everything else a function sees comes from the template.
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
 
@@ -74,87 +68,6 @@ class FunctionStats:
 
 
 LogSink = Callable[[str, str | None, str], None]
-
-
-class Worker:
-    """One execution environment (a `python -m localcloud.worker` process)."""
-
-    def __init__(self, function: "LocalFunction", suppressed_init: bool = False) -> None:
-        self.function = function
-        self.suppressed_init = suppressed_init  # its init ran within an invocation's Timeout
-        self.process: asyncio.subprocess.Process | None = None
-        self.request_id: str | None = None
-        self.init_ms = 0.0  # the import, as the worker measured it
-        self.init_s = 0.0  # from starting the process until it was ready (or given up on)
-        self.killed = False
-        self.ended_by: str | None = None  # why the local cloud ended its invocation, when it did
-        self._log_task: asyncio.Task | None = None
-
-    async def start(self, timeout_s: float) -> dict:
-        """Start the process and wait up to ``timeout_s`` for its init; past that, kill it.
-        ``init_s`` says how long it took."""
-        started = time.monotonic()
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "localcloud.worker",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=child_env(self.function.process_env()),
-            limit=LOG_LINE_LIMIT,
-            process_group=0,  # see localcloud.lifeline
-        )
-        self._log_task = asyncio.create_task(self._pump_logs())
-        reading = asyncio.ensure_future(self.process.stdout.readline())
-        done, _ = await asyncio.wait({reading}, timeout=timeout_s)
-        self.init_s = time.monotonic() - started
-        if not done:
-            reading.cancel()
-            self.kill()
-            message = f"init did not finish within {timeout_s:.2f} seconds"
-            return {"ready": False, "errorType": INIT_TIMED_OUT, "errorMessage": message}
-        ready = json.loads(reading.result() or b"{}")
-        self.init_ms = float(ready.get("initMs", 0))
-        return ready
-
-    async def _pump_logs(self) -> None:
-        assert self.process and self.process.stderr
-        while line := await self.process.stderr.readline():
-            self.function.stats.log_bytes += len(line)
-            self.function.log(self.request_id, line.decode(errors="replace").rstrip("\n"))
-
-    async def invoke(self, event: Any, request_id: str, timeout_s: float) -> dict:
-        assert self.process and self.process.stdin and self.process.stdout
-        self.request_id = request_id
-        request = {"requestId": request_id, "event": event, "timeoutMs": int(timeout_s * 1000)}
-        self.process.stdin.write((json.dumps(request) + "\n").encode())
-        await self.process.stdin.drain()
-        line = await asyncio.wait_for(self.process.stdout.readline(), timeout_s)
-        if not line:
-            raise ConnectionError("the function's process exited")
-        return json.loads(line)
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None and not self.killed
-
-    def kill(self) -> None:
-        if self.alive:
-            self.process.kill()
-        self.killed = True
-
-    async def stop(self) -> None:
-        if self.alive:
-            self.process.stdin.close()
-            try:
-                await asyncio.wait_for(self.process.wait(), 2)
-            except asyncio.TimeoutError:
-                self.process.kill()
-        elif self.process is not None and self.process.returncode is None:
-            await self.process.wait()  # reap a killed instance
-        if self._log_task:
-            await asyncio.gather(self._log_task, return_exceptions=True)
 
 
 @dataclass

@@ -11,11 +11,11 @@ this way each request is atomic, as DynamoDB makes each single-item write (a con
 write can never interleave with another write of the same item).
 
 Two things only the local cloud asks for:
-- ``GetRecords`` with the header ``x-localcloud-wait-ms`` waits up to that long for a record
+- ``GetRecords`` with the header ``x-localcloud-wait-ms`` (long_poll.py) waits up to that long for a record
   when the shard has none (a long poll), so the stream event source wakes the moment a record
   is written and costs nothing while the table is idle. Lambda's own poller reads each shard
   four times a second on AWS; AWS clients never send the header and get DynamoDB's answer.
-- ``GET /_localcloud/usage``: what DynamoDB would bill (with ``--meter``; see dynamodb_bill).
+- ``GET /_localcloud/usage``: what DynamoDB would bill (with ``--meter``; see bill.py).
 """
 
 from __future__ import annotations
@@ -37,13 +37,12 @@ from moto.dynamodb.models.table import StreamShard  # noqa: E402
 from moto.dynamodb.responses import DynamoHandler  # noqa: E402
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler  # noqa: E402
 
-from localcloud.dynamodb_bill import DynamoDbBill  # noqa: E402
-from localcloud.lifeline import die_with_parent  # noqa: E402
-from localcloud.events import STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
 from localcloud.host_guard import AllowedHosts  # noqa: E402
+from localcloud.lifeline import die_with_parent  # noqa: E402
+from localcloud.services.dynamodb.bill import DynamoDbBill  # noqa: E402
+from localcloud.services.dynamodb.long_poll import MAX_WAIT_MS, STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
 from localcloud.wire_errors import JsonErrorsRunner  # noqa: E402
 
-MAX_WAIT_MS = 20_000
 REGION = "us-east-1"
 
 

@@ -9,13 +9,18 @@ from typing import Callable
 
 from aiohttp import web
 
-from localcloud.async_invoke import AsyncInvoker
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.async_invoke import AsyncInvoker
+from localcloud.services.awslambda.constants import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
+from localcloud.services.awslambda.errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    InvokeError,
+    RequestTooLargeException,
+    ResourceNotFoundException,
+)
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.template import ACCOUNT_ID, REGION
 
-# https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # bytes, RequestResponse
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # bytes, Event
 # A function name, a partial ARN (123456789012:function:name) or a full ARN, with an optional
 # qualifier: the Invoke API's FunctionName.
 _FUNCTION_NAME = re.compile(
@@ -23,9 +28,9 @@ _FUNCTION_NAME = re.compile(
 )
 
 
-def _error(status: int, error_type: str, message: str) -> web.Response:
-    body = json.dumps({"Type": "User", "message": message}).encode()
-    return web.Response(status=status, body=body, content_type="application/json", headers={"x-amzn-ErrorType": error_type})
+def _error(error: InvokeError) -> web.Response:
+    body = json.dumps({"Type": "User", "message": error.message}).encode()
+    return web.Response(status=error.status, body=body, content_type="application/json", headers={"x-amzn-ErrorType": error.code})
 
 
 class LambdaApi:
@@ -48,22 +53,21 @@ class LambdaApi:
         logical_id = self.resolve(function_name)
         if logical_id is None:
             arn = function_name if function_name.startswith("arn:") else f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name}"
-            return _error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+            return _error(ResourceNotFoundException(arn))
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type not in ("RequestResponse", "Event", "DryRun"):
-            return _error(400, "InvalidParameterValueException", f"Unsupported invocation type: {invocation_type}")
+            return _error(InvalidParameterValueException(f"Unsupported invocation type: {invocation_type}"))
         limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
         try:
             payload = await request.read()  # the app refuses bodies over the synchronous limit
         except web.HTTPRequestEntityTooLarge:
             payload = None
         if payload is None or len(payload) > limit:
-            message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
-            return _error(413, "RequestTooLargeException", message)
+            return _error(RequestTooLargeException(limit))
         try:
             event = json.loads(payload) if payload.strip() else {}
         except ValueError as error:  # includes bytes that are not UTF-8
-            return _error(400, "InvalidRequestContentException", f"Could not parse request body into json: {error}")
+            return _error(InvalidRequestContentException(error))
         if invocation_type == "DryRun":
             return web.Response(status=204)
         if invocation_type == "Event":

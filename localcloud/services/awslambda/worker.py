@@ -1,7 +1,7 @@
 """One Lambda execution environment: a process that imports one handler and runs it per request.
 
-The parent (localcloud.runtime) speaks JSON lines: requests on stdin, results on the original
-stdout. The function's own prints and logs go to stderr, which the parent prefixes and shows.
+The parent (runtime.py, through instance.py) speaks JSON lines: requests on stdin, results on the
+original stdout. The function's own prints and logs go to stderr, which the parent prefixes and shows.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import sys
 import time
 import traceback
 
-from localcloud.context import LambdaContext
 from localcloud.lifeline import die_with_parent
 from localcloud.meter import Meter
+from localcloud.services.awslambda.context import LambdaContext
 
 
 def _error(error: BaseException, error_type: str | None = None) -> dict:

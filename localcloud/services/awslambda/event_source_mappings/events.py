@@ -7,10 +7,6 @@ from typing import Any
 
 from localcloud.template import REGION
 
-# Sent by the local stream event source with GetRecords: the local endpoint may hold an empty
-# read this many ms until a record arrives (localcloud.moto_dynamodb). Other endpoints ignore it.
-STREAM_WAIT_HEADER = "x-localcloud-wait-ms"
-
 
 def sqs_record(message: dict, queue_arn: str) -> dict:
     """One record of an SQS event, from a ReceiveMessage result message."""

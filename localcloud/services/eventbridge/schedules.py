@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from localcloud.async_invoke import AsyncInvoker
-from localcloud.event_sources.base import SourceStats
+from localcloud.services.awslambda.async_invoke import AsyncInvoker
+from localcloud.services.awslambda.event_source_mappings.base import SourceStats
 from localcloud.template import ACCOUNT_ID, REGION
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+([a-z]+)\s*\)$")

@@ -9,18 +9,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from localcloud.event_sources.base import SourceStats
-from localcloud.event_sources.sender import BatchSender
-from localcloud.events import sqs_event
-from localcloud.lambda_constants import (
+from localcloud.services.awslambda.constants import (
     REPORT_BATCH_ITEM_FAILURES,
     SQS_DEFAULT_BATCH_SIZE,
     SQS_INITIAL_CONCURRENT_BATCHES,
     SQS_MAX_MESSAGES_PER_RECEIVE,
 )
-from localcloud.services.sqs.constants import MAX_BATCH_ENTRIES
-from localcloud.runtime import LocalFunction
+from localcloud.services.awslambda.event_source_mappings.base import SourceStats
+from localcloud.services.awslambda.event_source_mappings.events import sqs_event
+from localcloud.services.awslambda.event_source_mappings.sender import BatchSender
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.services.sqs import LocalSqs
+from localcloud.services.sqs.constants import MAX_BATCH_ENTRIES
 
 log = logging.getLogger("localcloud")
 

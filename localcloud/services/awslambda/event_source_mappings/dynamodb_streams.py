@@ -1,7 +1,7 @@
 """A DynamoDB Streams event source mapping: one reader per shard, in order, that filters and
 batches records and hands them to the sender; a failed batch is retried, split and given up on
-as Lambda does (localcloud.lambda_constants, the stream section), and what is given up on is
-recorded on the on-failure destination (localcloud.event_sources.destinations)."""
+as Lambda does (awslambda/constants.py, the stream section), and what is given up on is recorded
+on the on-failure destination (destinations.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from localcloud.event_sources.base import SourceStats
-from localcloud.event_sources.destinations import RECORD_AGE_EXCEEDED, RETRIES_EXHAUSTED, FailureDestination, stream_failure_record
-from localcloud.event_sources.sender import BatchSender
-from localcloud.events import STREAM_WAIT_HEADER, stream_record
-from localcloud.filters import passes
-from localcloud.lambda_constants import (
+from localcloud.services.awslambda.constants import (
     REPORT_BATCH_ITEM_FAILURES,
     STREAM_DEFAULT_BATCH_SIZE,
     STREAM_IDLE_POLL_S,
@@ -25,7 +20,18 @@ from localcloud.lambda_constants import (
     STREAM_RETENTION_S,
     UNLIMITED,
 )
-from localcloud.runtime import Invocation, LocalFunction
+from localcloud.services.awslambda.event_source_mappings.base import SourceStats
+from localcloud.services.awslambda.event_source_mappings.destinations import (
+    RECORD_AGE_EXCEEDED,
+    RETRIES_EXHAUSTED,
+    FailureDestination,
+    stream_failure_record,
+)
+from localcloud.services.awslambda.event_source_mappings.events import stream_record
+from localcloud.services.awslambda.event_source_mappings.filters import passes
+from localcloud.services.awslambda.event_source_mappings.sender import BatchSender
+from localcloud.services.awslambda.runtime import Invocation, LocalFunction
+from localcloud.services.dynamodb.long_poll import STREAM_WAIT_HEADER
 from localcloud.template import ACCOUNT_ID, REGION
 
 log = logging.getLogger("localcloud")
@@ -49,7 +55,7 @@ class StreamEventSource:
     to the OnFailure destination, when there is one.
 
     Lambda polls each shard four times a second. Against the local cloud's own endpoint a read
-    of an idle shard is a long poll (see localcloud.moto_dynamodb): it answers the moment a
+    of an idle shard is a long poll (see services/dynamodb/long_poll.py): it answers the moment a
     record is written, and an idle table costs nothing. Against another endpoint, which answers
     at once, an empty read is followed by Lambda's quarter-second pause."""
 

@@ -1,6 +1,6 @@
-"""Lambda's named limits and behaviours that the local cloud emulates (its runtime and its event
-source mappings), each with the AWS documentation it comes from. The emulator and its tests
-read them from here, as moto keeps its constants.py.
+"""Lambda's named limits and behaviours that the local cloud emulates (its runtime, the Invoke API,
+asynchronous invocation and event source mappings), each with the AWS documentation it comes
+from. The emulator and its tests read them from here, as moto keeps its constants.py.
 
 Choices of the local cloud's own (poll intervals, backoffs) are not here: they live, with the
 reason for each, beside the code that uses them."""
@@ -14,6 +14,17 @@ from __future__ import annotations
 # together must fit in Timeout ("suppressed init").
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html (Init phase)
 INIT_TIMEOUT_S = 10.0
+
+# ---------------------------------------------------------------- the Invoke API
+# https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # bytes, RequestResponse
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # bytes, Event
+
+# ---------------------------------------------------------------- asynchronous invocation
+# Lambda's defaults for asynchronous invocation (EventInvokeConfig.MaximumRetryAttempts: 0-2).
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+DEFAULT_MAX_RETRIES = 2
+RETRY_DELAYS_S = (60.0, 120.0)
 
 # ---------------------------------------------------------------- event source mappings
 # -1 for MaximumRetryAttempts and MaximumRecordAgeInSeconds: retry until the record expires.

@@ -1,4 +1,5 @@
-"""The AWS endpoint: a moto server we start (a child process), or one the user points at."""
+"""The DynamoDB endpoint the local cloud starts: server.py in a child process (MotoServer), and
+the wait until an AWS endpoint answers, that one or one the user points at."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import urllib.request
 from localcloud.host_guard import ENV as HOSTS_ENV
 from localcloud.host_guard import AllowedHosts
 from localcloud.lifeline import child_env
+
+SERVER_MODULE = "localcloud.services.dynamodb.server"  # what the child process runs (server.py)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -43,7 +46,7 @@ def wait_until_up(url: str, timeout_s: float = 20.0, process: subprocess.Popen |
 
 class MotoServer:
     """moto's DynamoDB and DynamoDB Streams in a child process: it gets its own core, and
-    dies with us (localcloud.moto_dynamodb)."""
+    dies with us (server.py)."""
 
     def __init__(self, host: str, port: int, meter: bool = False, allowed_hosts: AllowedHosts | None = None) -> None:
         self.host = host
@@ -63,7 +66,7 @@ class MotoServer:
         if self.allowed_hosts is not None:
             env[HOSTS_ENV] = self.allowed_hosts.to_env()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "localcloud.moto_dynamodb", self.host, str(self.port), *(["--meter"] if self.meter else [])],
+            [sys.executable, "-m", SERVER_MODULE, self.host, str(self.port), *(["--meter"] if self.meter else [])],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=child_env(env),

@@ -1,7 +1,7 @@
 """A stream event source's on-failure destination (DestinationConfig.OnFailure): where Lambda
 sends a record of each batch it discards. For a DynamoDB stream the record names the batch's
 place in the stream (shard, first and last sequence numbers), not its records: they can be read
-again from the stream while it keeps them (localcloud.lambda_constants, STREAM_RETENTION_S).
+again from the stream while it keeps them (awslambda/constants.py, STREAM_RETENTION_S).
 https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html"""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Protocol
 
-from localcloud.runtime import Invocation
+from localcloud.services.awslambda.runtime import Invocation
 
 # requestContext.condition: why the records were discarded.
 RETRIES_EXHAUSTED = "RetryAttemptsExhausted"
