@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from solroute.models.amounts import Amount
+from solroute.models.status import FINAL_STATUSES, OrderStatus  # defined without pydantic; imported from here too
 from solroute.models.webhooks import WebhookAttempt
-
-
-class OrderStatus(str, Enum):
-    OPEN = "open"  # a limit order waiting for the market to reach its price
-    PENDING = "pending"
-    ROUTING = "routing"
-    BUILDING = "building"
-    SUBMITTED = "submitted"
-    CONFIRMED = "confirmed"
-    FAILED = "failed"
-    EXPIRED = "expired"  # its deadline (or a limit order's expiry) passed before it started routing
-    CANCELLED = "cancelled"  # cancelled by its owner before it started routing
-
-
-FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 
 
 class _Model(BaseModel):
