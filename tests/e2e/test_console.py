@@ -7,14 +7,17 @@ docs/ was taken so)."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -306,3 +309,33 @@ def test_a_demo_key_kept_from_before_a_restart_gives_way_to_the_new_one_and_a_us
     assert page.input_value("#api-key") == own, "a key the user saved is never replaced"
     page.context.close()
     assert not errors + more_errors
+
+
+def test_the_console_ends_a_watched_order_on_a_final_status_it_knows_only_from_the_server(browser: Browser, cloud):
+    """The page is the server's, with `open` added to the final statuses it gives the script (as an
+    engine with another final status would): the order on screen ends there, though the engine
+    keeps it open, so the script has no list of final statuses of its own."""
+    order_id = open_limit_order(cloud)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+
+    def one_more_final_status(route) -> None:
+        served = route.fetch()
+        page_text = served.text()
+        found = re.search(r'<meta name="solroute-engine" content="([^"]*)">', page_text)
+        constants = json.loads(html.unescape(found.group(1)))
+        assert "open" not in constants["finalStatuses"]
+        constants["finalStatuses"].append("open")
+        changed = f'<meta name="solroute-engine" content="{html.escape(json.dumps(constants), quote=True)}">'
+        route.fulfill(response=served, body=page_text.replace(found.group(0), changed))
+
+    context.route(lambda url: urlsplit(url).path == "/", one_more_final_status)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{cloud.http}/#order={order_id}")
+    final = "Final: open. Reload the page to see this order again."
+    expect(page.locator("#order-connection")).to_have_text(final, timeout=WAIT_MS)
+    assert timeline(page) == ["open"]
+    assert api(cloud, "GET", f"/api/orders/{order_id}")[1]["status"] == "open"
+    context.close()
+    assert not errors, errors

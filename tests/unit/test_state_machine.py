@@ -77,3 +77,9 @@ def test_a_transition_bumps_seq_and_appends_history():
 def test_moving_backwards_raises():
     with pytest.raises(InvalidTransition):
         transition(_order(S.SUBMITTED), S.ROUTING, "back", FakeClock())
+
+
+def test_the_cancellable_statuses_are_those_the_transitions_let_cancel():
+    from solroute.logic.state_machine import CANCELLABLE  # defined in solroute.models.status, for the web console
+
+    assert CANCELLABLE == {s for s in S if S.CANCELLED in TRANSITIONS[s]}

@@ -22,6 +22,7 @@ from typing import Any
 
 from solroute.models.errors import InvalidTransition
 from solroute.models.order import HistoryEntry, Order, OrderStatus
+from solroute.models.status import CANCELLABLE  # noqa: F401 - the rule is the transitions below; cancel.py reads it here
 from solroute.ports import Clock
 
 S = OrderStatus
@@ -37,7 +38,6 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.EXPIRED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-CANCELLABLE = frozenset({S.OPEN, S.PENDING})
 
 
 def can_transition_to(current: OrderStatus, target: OrderStatus) -> bool:

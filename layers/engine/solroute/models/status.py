@@ -1,6 +1,9 @@
-"""An order's statuses, and which are final: the one definition every part uses (the engine, the
-store's conditions, the CLI, and the web console, which the console function serves them to).
-Standard library only, so a client imports it for nothing."""
+"""An order's statuses, which of them are final and which can be cancelled: the one definition
+every part uses (the engine, the store's conditions, the CLI, and the web console, whose function
+serves them to the browser instead of a copy in its JavaScript).
+
+Standard library only, no pydantic: a client and the console function import it for nothing.
+``solroute.models.order`` re-exports them."""
 
 from __future__ import annotations
 
@@ -20,5 +23,8 @@ class OrderStatus(str, Enum):
 
 
 FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.CANCELLED})
-# The same, as the strings the API, the WebSocket and the store write.
+# Before routing starts: from routing on, a swap may be built and sent, and only the chain decides
+# its outcome (solroute.logic.state_machine's transitions).
+CANCELLABLE = frozenset({OrderStatus.OPEN, OrderStatus.PENDING})
+# The final statuses as the strings the API, the WebSocket and the store write.
 FINAL_STATUS_NAMES: tuple[str, ...] = tuple(sorted(status.value for status in FINAL_STATUSES))
