@@ -12,12 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import warnings
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Any, Callable, Optional
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -32,7 +30,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 from http_errors import UnsupportedMediaType, error_response, error_responses, register_error_handlers
 
-from solroute import services, tracing
+from solroute import observability, services, tracing
 from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, order_view
 from solroute.models.errors import InvalidRequest, Unauthenticated
 from solroute.models.keys import Principal
@@ -41,10 +39,7 @@ from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, Trade
 from solroute.settings import settings
 
 services.check_environment()
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 # Validation is switched on per route: the GET routes let powertools check their query and path,
 # the POST route reads its own body (powertools' body validation runs before any of our code and
 # turns bad media types, deep nesting, huge integers or bad UTF-8 into 500s).

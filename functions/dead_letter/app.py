@@ -7,24 +7,19 @@ again since) touches nothing."""
 
 from __future__ import annotations
 
-import warnings
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from solroute import services, tracing
+from solroute import observability, services, tracing
 from solroute.models.errors import DomainError, TransientError
 from solroute.models.messages import OrderMessage
 
 services.check_environment()
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 REASON = "processing crashed: the order's message was dead-lettered after repeated failed deliveries"
 

@@ -5,24 +5,19 @@ queue (landed swaps waiting to be final)."""
 
 from __future__ import annotations
 
-import warnings
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from solroute import services, tracing
+from solroute import observability, services, tracing
 from solroute.logic.execution import Outcome
 from solroute.models.messages import OrderMessage
 
 services.check_environment()
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 # A batch whose every record waits for a retry is not a function error: each record's
 # visibility was already set for its backoff.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -11,22 +11,18 @@
 from __future__ import annotations
 
 import json
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from solroute import services, tracing
+from solroute import observability, services, tracing
 from solroute.dal.webhooks_sqs import SqsWebhookQueue
 from solroute.logic.webhooks import DELIVERED, GAVE_UP, RETRYING, WebhookSender
 
 services.check_environment()
-logger = Logger()
-metrics = Metrics()
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 CRASHED = "crashed"
 _pool = ThreadPoolExecutor(max_workers=10, thread_name_prefix="webhook")  # a batch's POSTs at once
 

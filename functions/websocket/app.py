@@ -13,21 +13,16 @@ gone is removed at the next status (410), so $disconnect does not look for them.
 from __future__ import annotations
 
 import json
-import warnings
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from solroute import services, tracing
+from solroute import observability, services, tracing
 from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TooManyConnections, TooManySubscribers, TransientError, Unauthenticated
 from solroute.models.keys import Connector
 
 services.check_environment()
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 
 # A refused handshake's status, by the most specific class of the error (a throttled store: retry).
 CONNECT_REFUSAL: dict[type[DomainError], int] = {
