@@ -24,7 +24,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel, ValidationError
 
-from solroute.models.api import ErrorBody, GatewayRefusal
+from solroute.models.api import GatewayRefusal
+from solroute.models.error_body import ErrorBody
 from solroute.models.errors import (
     DomainError,
     InvalidRequest,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from solroute import observability, services, tracing
 from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TooManyConnections, TooManySubscribers, TransientError, Unauthenticated
 from solroute.models.keys import Connector
+from solroute.models.websocket_messages import ErrorMessage
 
 services.check_environment()
 logger, metrics = observability.logger_and_metrics()
@@ -60,7 +61,7 @@ def _subscribe(connection_id: str, event: dict) -> dict:
     try:
         caller = connector_of(event)
     except Unauthenticated as error:
-        services.notifier().send(connection_id, {"type": "error", "error": {"code": error.code, "message": error.message, "details": {}}})
+        services.notifier().send(connection_id, ErrorMessage.of(error.code, error.message).frame())
         return {"statusCode": 200}
     services.subscriptions().subscribe(connection_id, order_ids, caller)
     return {"statusCode": 200}
@@ -75,10 +76,7 @@ def _disconnect(connection_id: str, event: dict) -> dict:
 
 
 def _unknown(connection_id: str, event: dict) -> dict:
-    services.notifier().send(
-        connection_id,
-        {"type": "error", "error": {"code": "UNKNOWN_ACTION", "message": 'send {"action": "subscribe", "orderId": "..."}', "details": {}}},
-    )
+    services.notifier().send(connection_id, ErrorMessage.of("UNKNOWN_ACTION", 'send {"action": "subscribe", "orderId": "..."}').frame())
     return {"statusCode": 200}
 
 
