@@ -10,6 +10,7 @@ posts ``frame()``: JSON values, fields in the order declared here."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -19,7 +20,9 @@ from solroute.models.order import HistoryEntry, OrderStatus
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use, not at import: every function imports these (through logic.broadcast),
+    # few send a message, and the build is ~3 ms of a cold start.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     def frame(self) -> dict[str, Any]:
         """The message as a client receives it (JSON values: amounts as decimal strings)."""
@@ -60,8 +63,12 @@ class ErrorMessage(_Message):
 
 
 WebSocketMessage = Annotated[StatusUpdate | Snapshot | ErrorMessage, Field(discriminator="type")]
-_READER: TypeAdapter[StatusUpdate | Snapshot | ErrorMessage] = TypeAdapter(WebSocketMessage)
 TYPES = ("status_update", "snapshot", "error")
+
+
+@cache
+def _reader() -> TypeAdapter[StatusUpdate | Snapshot | ErrorMessage]:
+    return TypeAdapter(WebSocketMessage)
 
 
 def read_message(payload: object) -> StatusUpdate | Snapshot | ErrorMessage | None:
@@ -69,5 +76,5 @@ def read_message(payload: object) -> StatusUpdate | Snapshot | ErrorMessage | No
     Raises ValidationError for a known type that does not hold what it must."""
     if not isinstance(payload, dict) or payload.get("type") not in TYPES:
         return None
-    return _READER.validate_python(payload)
+    return _reader().validate_python(payload)
 
