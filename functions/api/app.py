@@ -46,8 +46,8 @@ logger, metrics = observability.logger_and_metrics()
 # because its validation runs before any middleware (a bad body without a key: 400, not 401), it
 # reads media types case-sensitively and parses forms (415s become 500s and 400s), it never hands
 # an empty body to the reader, and a base64 body that is not UTF-8 breaks its decoding (500). It
-# also cost the cold start 9 ms (CPU, import and a first request, median of 15 fresh processes:
-# 391.4 ms against 382.2 ms; bench/coldstart's probe).
+# also cost the cold start ~8 ms (CPU time of the import and a first request, median of 15 fresh
+# processes as bench's coldstart profile starts them: 390.9 ms against 382.6 ms).
 app = APIGatewayHttpResolver()
 register_error_handlers(app)
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body", expires_after_seconds=24 * 3600)
