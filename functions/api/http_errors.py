@@ -23,7 +23,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from pydantic import BaseModel, ValidationError
-from solroute.models.api import ErrorBody, GatewayRefusal
+
+from solroute.models.api import GatewayRefusal
+from solroute.models.error_body import ErrorBody
 from solroute.models.errors import (
     DomainError,
     InvalidRequest,

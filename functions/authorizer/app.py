@@ -15,14 +15,14 @@ caches nothing, instead of caching a refusal of a valid key."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from solroute import services, tracing
+
+from solroute import observability, services, tracing
 from solroute.logic.keys import key_from
 from solroute.models.keys import Principal
 
 services.check_environment(services.key_authority)
-logger = Logger()
+logger, _ = observability.logger_and_metrics()
 NOBODY = "anonymous"  # the principalId of a refused WebSocket connection
 
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from solroute import services, tracing
+
+from solroute import observability, services, tracing
 from solroute.dal.dynamodb.items import is_status_change, item_to_order, subscriber_keys, subscribers_in
 from solroute.logic.broadcast import StatusChange
 
 services.check_environment(services.broadcaster)
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 
 
 def _status_changes(event: dict) -> list[tuple[str, StatusChange]]:

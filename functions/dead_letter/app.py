@@ -7,33 +7,29 @@ again since) touches nothing."""
 
 from __future__ import annotations
 
-import warnings
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
-from solroute import services, tracing
+
+from solroute import observability, services, tracing
+from solroute.dal.order_records import OrderBatchProcessor, OrderRecord
 from solroute.models.errors import DomainError, TransientError
-from solroute.models.messages import OrderMessage
 
 services.check_environment(services.order_executor, services.order_queue)
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
-processor = BatchProcessor(event_type=EventType.SQS)
+logger, metrics = observability.logger_and_metrics()
 REASON = "processing crashed: the order's message was dead-lettered after repeated failed deliveries"
 
 
-def record_handler(record: SQSRecord) -> None:
-    try:
-        message = OrderMessage.model_validate_json(record.body)
-    except ValidationError:
-        logger.error("unreadable dead letter dropped", extra={"message_id": record.message_id})
-        return
+def _unreadable(record: SQSRecord) -> None:
+    logger.error("unreadable dead letter dropped", extra={"message_id": record.message_id})
+
+
+processor = OrderBatchProcessor(on_unreadable=_unreadable)
+
+
+def record_handler(record: OrderRecord) -> None:
+    message = record.body
     order_id = message.orderId
     logger.set_correlation_id(order_id)
     try:
@@ -44,7 +40,7 @@ def record_handler(record: SQSRecord) -> None:
         # Retrying cannot change it: kept, it would come back for the queue's 14-day retention.
         logger.error("dead letter could not be settled; dropped", extra={"order_id": order_id, "error": error.message, "code": error.code})
         return
-    outcome.apply(services.order_queue(), order_id, record.receipt_handle)
+    outcome.apply(services.order_queue(), order_id, record.receiptHandle)
     if outcome.action == "requeue":
         logger.warning("dead-lettered order's swap had landed; settling it once final", extra={"order_id": order_id})
     elif outcome.finished:

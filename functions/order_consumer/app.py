@@ -5,54 +5,50 @@ queue (landed swaps waiting to be final)."""
 
 from __future__ import annotations
 
-import warnings
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
-from solroute import services, tracing
+
+from solroute import observability, services, tracing
+from solroute.dal.order_records import OrderBatchProcessor, OrderRecord
 from solroute.logic.execution import Outcome
-from solroute.models.messages import OrderMessage
 
 services.check_environment(services.order_executor, services.order_queue)
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
+
+
+def _unreadable(record: SQSRecord) -> None:
+    logger.error("unreadable message dropped", extra={"message_id": record.message_id, "body": record.body[:200]})
+
+
 # A batch whose every record waits for a retry is not a function error: each record's
 # visibility was already set for its backoff.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+processor = OrderBatchProcessor(on_unreadable=_unreadable, raise_on_entire_batch_failure=False)
 
 
 class RetryLater(Exception):
     """Marks a record as failed so SQS keeps it; its visibility timeout is the backoff."""
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: OrderRecord) -> None:
     try:
         _handle(record)
     except RetryLater:
         raise
     except Exception:
-        logger.exception("record failed; SQS will redeliver it", extra={"message_id": record.message_id})
+        logger.exception("record failed; SQS will redeliver it", extra={"message_id": record.messageId})
         raise
 
 
-def _handle(record: SQSRecord) -> None:
-    try:
-        message = OrderMessage.model_validate_json(record.body)
-    except ValidationError:
-        logger.error("unreadable message dropped", extra={"message_id": record.message_id, "body": record.body[:200]})
-        return
+def _handle(record: OrderRecord) -> None:
+    message = record.body
     order_id = message.orderId
     logger.set_correlation_id(order_id)
-    receive_count = int(record.attributes.approximate_receive_count or 1)
+    receive_count = int(record.attributes.ApproximateReceiveCount or 1)
     outcome = services.order_executor().process(order_id, receive_count, message.notBeforeMs, message.cycle)
-    queue = services.order_queue(received_from=services.queue_url_of(record.event_source_arn or ""))
-    if not outcome.apply(queue, order_id, record.receipt_handle):
+    queue = services.order_queue(received_from=services.queue_url_of(record.eventSourceARN or ""))
+    if not outcome.apply(queue, order_id, record.receiptHandle):
         raise RetryLater(f"order {order_id}: retry in {outcome.delay_seconds}s")
     if outcome.action == "requeue":
         logger.debug("order waits on the queue", extra={"order_id": order_id, "delay_seconds": outcome.delay_seconds})

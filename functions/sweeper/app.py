@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from solroute import services, tracing
+
+from solroute import observability, services, tracing
 
 services.check_environment(services.sweeper)
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 
 
 @logger.inject_lambda_context

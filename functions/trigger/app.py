@@ -4,18 +4,13 @@ TriggerWakeQueue); a run keeps ticking while any order is open, within the funct
 
 from __future__ import annotations
 
-import warnings
-
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from solroute import services, tracing
+
+from solroute import observability, services, tracing
 
 services.check_environment(services.trigger)
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 # Time left for the run's last tick, the lease's release and the metrics flush.
 SPARE_MS = 5000
 WOKEN_MIN_RUN_MS = 5000

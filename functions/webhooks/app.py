@@ -11,14 +11,13 @@
 from __future__ import annotations
 
 import json
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from solroute import services, tracing
+
+from solroute import observability, services, tracing
 from solroute.dal.webhooks_sqs import SqsWebhookQueue
 from solroute.logic.webhooks import DELIVERED, GAVE_UP, RETRYING, WebhookSender
 
@@ -26,9 +25,7 @@ from solroute.logic.webhooks import DELIVERED, GAVE_UP, RETRYING, WebhookSender
 # sender's key table) is built first thing in its branch, before any work: a missing name fails
 # that invocation up front, never halfway through a batch.
 services.check_environment(services.webhook_queue)
-logger = Logger()
-metrics = Metrics()
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 CRASHED = "crashed"
 _pool = ThreadPoolExecutor(max_workers=10, thread_name_prefix="webhook")  # a batch's POSTs at once
 

@@ -13,28 +13,17 @@ gone is removed at the next status (410), so $disconnect does not look for them.
 from __future__ import annotations
 
 import json
-import warnings
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
-from solroute import services, tracing
-from solroute.models.errors import (
-    DomainError,
-    InvalidRequest,
-    OrderNotFound,
-    TooManyConnections,
-    TooManySubscribers,
-    TransientError,
-    Unauthenticated,
-)
+
+from solroute import observability, services, tracing
+from solroute.models.errors import DomainError, InvalidRequest, OrderNotFound, TooManyConnections, TooManySubscribers, TransientError, Unauthenticated
 from solroute.models.keys import Connector
+from solroute.models.websocket_messages import ErrorMessage
 
 services.check_environment(services.subscriptions)
-logger = Logger()
-metrics = Metrics()
-# Not every invocation has a metric to emit; an empty flush is normal here, not a warning.
-warnings.filterwarnings("ignore", "No application metrics to publish")
+logger, metrics = observability.logger_and_metrics()
 
 # A refused handshake's status, by the most specific class of the error (a throttled store: retry).
 CONNECT_REFUSAL: dict[type[DomainError], int] = {
@@ -72,7 +61,7 @@ def _subscribe(connection_id: str, event: dict) -> dict:
     try:
         caller = connector_of(event)
     except Unauthenticated as error:
-        services.notifier().send(connection_id, {"type": "error", "error": {"code": error.code, "message": error.message, "details": {}}})
+        services.notifier().send(connection_id, ErrorMessage.of(error.code, error.message).frame())
         return {"statusCode": 200}
     services.subscriptions().subscribe(connection_id, order_ids, caller)
     return {"statusCode": 200}
@@ -87,10 +76,7 @@ def _disconnect(connection_id: str, event: dict) -> dict:
 
 
 def _unknown(connection_id: str, event: dict) -> dict:
-    services.notifier().send(
-        connection_id,
-        {"type": "error", "error": {"code": "UNKNOWN_ACTION", "message": 'send {"action": "subscribe", "orderId": "..."}', "details": {}}},
-    )
+    services.notifier().send(connection_id, ErrorMessage.of("UNKNOWN_ACTION", 'send {"action": "subscribe", "orderId": "..."}').frame())
     return {"statusCode": 200}
 
 

@@ -312,3 +312,15 @@ def test_an_order_the_queue_refused_does_not_spend_its_keys_rate(cloud):
     api.env["ORDERS_QUEUE_URL"] = cloud.queue_url("OrdersQueue")
     assert api(one_a_minute)["statusCode"] == 202, "not 429: the refused order gave its count back"
     assert api(one_a_minute)["statusCode"] == 429, "and the rate holds"
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "once-1"])
+def test_an_order_body_is_validated_once(cloud, monkeypatch, idempotency_key):
+    """The handler validates the body; the submission (idempotent or not) gets that request, not
+    one rebuilt from its JSON."""
+    from solroute.models.requests import ExecuteOrderRequest
+
+    validate, calls = ExecuteOrderRequest.model_validate, []
+    monkeypatch.setattr(ExecuteOrderRequest, "model_validate", classmethod(lambda cls, *a, **k: calls.append(1) or validate(*a, **k)))
+    response = post(cloud.fn("ApiFunction"), {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5"}, {"idempotency-key": idempotency_key} if idempotency_key else {})
+    assert response["statusCode"] == 202 and len(calls) == 1

@@ -148,3 +148,41 @@ def test_a_settle_message_that_must_wait_again_is_retried_on_the_settle_queue(cl
     assert queue.received_from == cloud.queue_url("SettleQueue")
     assert queue.queue_url == cloud.queue_url("OrdersQueue") and queue.settle_url == cloud.queue_url("SettleQueue")
     assert services.queue_url_of("arn:aws:sqs:us-east-1:123456789012:someone-elses-queue") == ""
+
+
+UNREADABLE_BODIES = ["not json", "{}", '{"orderId": ""}', '{"orderId": "x", "cycle": 0}', '["an", "array"]']
+
+
+def _foreign(cloud, queue: str, bodies: list[str]) -> list[dict]:
+    """Messages someone sent by hand to one of our queues, as the event source receives them."""
+    url = cloud.queue_url(queue)
+    for text in bodies:
+        cloud.sqs.send_message(QueueUrl=url, MessageBody=text)
+    got = cloud.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])["Messages"]
+    return sorted(got, key=lambda m: bodies.index(m["Body"]))
+
+
+@pytest.mark.parametrize("function, queue", [("OrderConsumerFunction", "OrdersQueue"), ("SettlerFunction", "SettleQueue")])
+def test_a_body_that_is_not_an_order_message_is_dropped_and_the_rest_of_the_batch_runs(cloud, function, queue):
+    """A message that can never be read is deleted (not a failed record SQS redelivers until it is
+    dead-lettered); the batch's readable messages are processed as usual."""
+    order_id = submit(cloud)
+    (queued,) = receive(cloud)
+    messages = [*_foreign(cloud, queue, UNREADABLE_BODIES), queued]
+    assert cloud.fn(function)(sqs_event(messages, cloud.deployed.queues[queue]["arn"])) == {"batchItemFailures": []}
+    assert order(cloud, order_id)["status"] == "confirmed"
+
+
+def test_a_readable_record_that_fails_is_kept_while_an_unreadable_one_beside_it_is_dropped(cloud):
+    cloud.template.override(FailureRate="1", BackoffBaseSeconds="1")
+    submit(cloud)
+    (queued,) = receive(cloud)
+    messages = [*_foreign(cloud, "OrdersQueue", ["not json"]), queued]
+    result = cloud.fn("OrderConsumerFunction")(sqs_event(messages, cloud.deployed.queues["OrdersQueue"]["arn"]))
+    assert result == {"batchItemFailures": [{"itemIdentifier": queued["MessageId"]}]}
+
+
+def test_unreadable_dead_letters_are_dropped_not_kept_for_the_queues_retention(cloud):
+    dead = _foreign(cloud, "OrdersDeadLetterQueue", UNREADABLE_BODIES)
+    dlq = cloud.fn("DeadLetterFunction")
+    assert dlq(sqs_event(dead, cloud.deployed.queues["OrdersDeadLetterQueue"]["arn"])) == {"batchItemFailures": []}

@@ -46,7 +46,8 @@ def drive(cloud, consumer, order_id, max_deliveries=40):
             return item
         messages = receive(cloud, wait=5)  # a retry's backoff is 1 s here (BackoffBaseSeconds=0)
         if not messages:  # redriven after five receives: the dead-letter function's turn
-            dead = cloud.sqs.receive_message(QueueUrl=dead_url, MaxNumberOfMessages=10).get("Messages", [])
+            # With every system attribute, as the event source asks: Lambda's SQS records always carry them.
+            dead = cloud.sqs.receive_message(QueueUrl=dead_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]).get("Messages", [])
             assert dead, f"order {order_id} is {item['status']} but nothing is queued for it"
             try:
                 result = dead_letter(sqs_event(dead, cloud.deployed.queues["OrdersDeadLetterQueue"]["arn"]))

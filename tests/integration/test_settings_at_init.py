@@ -10,7 +10,7 @@ from solroute.settings import MissingSetting
 from tests.lambdas import Lambda
 
 NEEDS = [
-    ("ApiFunction", "ORDERS_TABLE"), ("ApiFunction", "ORDERS_QUEUE_URL"), ("ApiFunction", "RATE_LIMIT_TABLE"),
+    ("ApiFunction", "ORDERS_TABLE"), ("ApiFunction", "IDEMPOTENCY_TABLE"), ("ApiFunction", "ORDERS_QUEUE_URL"), ("ApiFunction", "RATE_LIMIT_TABLE"),
     ("OrderConsumerFunction", "CHAIN_TABLE"), ("OrderConsumerFunction", "RATE_LIMIT_TABLE"), ("SettlerFunction", "CHAIN_TABLE"),
     ("DeadLetterFunction", "ORDERS_TABLE"), ("SweeperFunction", "ORDERS_TABLE"), ("TriggerFunction", "ORDERS_QUEUE_URL"),
     ("WebSocketFunction", "CONNECTIONS_TABLE"), ("WebSocketFunction", "API_KEYS_TABLE"), ("AuthorizerFunction", "API_KEYS_TABLE"),

@@ -127,3 +127,18 @@ def test_numbers_are_written_with_ascii_digits_and_a_point_or_refused(fields):
     digits, and true as a number of seconds, were accepted too."""
     with pytest.raises(ValidationError):
         ExecuteOrderRequest(**{"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields})
+
+
+DECIMAL_FIELDS = [name for name, info in ExecuteOrderRequest.model_fields.items() if "Decimal" in str(info.annotation)]
+assert len(DECIMAL_FIELDS) >= 5, DECIMAL_FIELDS  # amountIn, slippage, maxPriceImpact, limitPrice, deadline
+
+
+@pytest.mark.parametrize("field", DECIMAL_FIELDS)
+@pytest.mark.parametrize("value", [1.5, 0.25, True, "1_000", "１.５"])
+def test_every_decimal_field_refuses_a_float_a_bool_and_odd_spellings(field, value):
+    """One guard (models.requests.ExactDecimal, or the deadline's own) on every decimal a client
+    sends: a field added without it would take 0.1 as 0.1000000000000000055511151231257827."""
+    limit = {"type": "limit", "limitPrice": "100"} if field == "limitPrice" else {}
+    with pytest.raises(ValidationError) as caught:
+        ExecuteOrderRequest(**{"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **limit, field: value})
+    assert field in [e["loc"][0] for e in caught.value.errors() if e["loc"]]

@@ -11,8 +11,9 @@ from aws_lambda_powertools import Logger
 
 from solroute.logic.keys import Revocations
 from solroute.models.amounts import plain
-from solroute.models.errors import TransientError
+from solroute.models.errors import TransientError, Unauthenticated
 from solroute.models.order import Order, OrderStatus
+from solroute.models.websocket_messages import ErrorMessage, Snapshot, StatusUpdate
 from solroute.ports import ConnectionGone, Notifier, SubscriberStore
 
 logger = Logger(child=True)
@@ -57,16 +58,10 @@ def _route(order: Order) -> dict | None:
 
 def status_update(order: Order) -> dict:
     last = order.history[-1]
-    return {
-        "type": "status_update",
-        "orderId": order.orderId,
-        "status": order.status.value,
-        "seq": order.seq,
-        "timestamp": last.timestamp,
-        "timestampMs": last.timestampMs,
-        "message": last.message,
-        "data": status_data(order),
-    }
+    return StatusUpdate(
+        orderId=order.orderId, status=order.status, seq=order.seq, timestamp=last.timestamp, timestampMs=last.timestampMs,
+        message=last.message, data=status_data(order),
+    ).frame()
 
 
 @dataclass(frozen=True)
@@ -80,6 +75,8 @@ class StatusChange:
 
 
 def snapshot(order: Order) -> dict:
+    dump = order.model_dump(mode="json")
+    return Snapshot(orderId=order.orderId, status=order.status, seq=order.seq, history=order.history, order=dump).frame()
     dump = order.model_dump(mode="json")
     return {
         "type": "snapshot",
@@ -187,7 +184,7 @@ class Broadcaster:
         """Tell a revoked key's connection why it gets nothing more, close it, and drop its
         subscription (so no later status of the order asks about it again)."""
         logger.info("subscriber's API key revoked: closing its connection", extra={"connection_id": connection_id, "key_id": key_id})
-        self._post(connection_id, {"type": "error", "error": {"code": "UNAUTHORIZED", "message": KEY_REVOKED, "details": {"orderId": order_id}}})
+        self._post(connection_id, ErrorMessage.of(Unauthenticated.code, KEY_REVOKED, {"orderId": order_id}).frame())
         try:
             self.notifier.close(connection_id)
         except Exception:  # unsubscribed all the same: it gets nothing more, and idles out

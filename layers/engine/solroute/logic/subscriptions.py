@@ -12,6 +12,7 @@ from solroute.logic.orders import check_order_id
 from solroute.models.errors import DomainError, OrderNotFound, TooManyConnections, Unauthenticated
 from solroute.models.keys import Connector
 from solroute.models.order import Order
+from solroute.models.websocket_messages import ErrorMessage
 from solroute.ports import Clock, ConnectionGone, ConnectionRepository, KeyConnectionStore, Notifier, SubscriberStore
 
 logger = Logger(child=True)
@@ -123,4 +124,4 @@ class Subscriptions:
 
 
 def _error(code: str, message: str, details: dict | None = None) -> dict:
-    return {"type": "error", "error": {"code": code, "message": message, "details": details or {}}}
+    return ErrorMessage.of(code, message, details).frame()

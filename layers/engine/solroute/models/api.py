@@ -3,7 +3,7 @@ describes the real responses, and the handlers return them."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -40,25 +40,6 @@ class OrderPage(_Answer):
 
     orders: list[OrderView]  # type: ignore[valid-type]
     cursor: str | None = Field(description="pass it as ?cursor= for the next page; null on the last page")
-
-
-class FieldProblem(_Answer):
-    field: str = Field(description='the field, query parameter or header at fault; "body" for the request as a whole')
-    message: str
-
-
-class ErrorInfo(_Answer):
-    code: str = Field(examples=["INVALID_REQUEST"], description="stable, for programs")
-    message: str = Field(description="for people: what is wrong and what is allowed")
-    details: list[FieldProblem] | dict[str, Any] = Field(
-        description="one entry per field for invalid input; otherwise what the error concerns (may be empty)"
-    )
-
-
-class ErrorBody(_Answer):
-    """Every error: {"error": {"code", "message", "details"}}."""
-
-    error: ErrorInfo
 
 
 class GatewayRefusal(_Answer):

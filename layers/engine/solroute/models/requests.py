@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from solroute.models.amounts import decimal_places, plain
 from solroute.models.quote import QuoteTerms
@@ -50,6 +50,28 @@ def decimal_input(value: object) -> object:
     return value
 
 
+# A decimal exactly as the client wrote it: JSON numbers arrive as Decimal (the API parses with
+# parse_float=Decimal), so a float here means precision was lost already, and True would be read as 1.
+# Constraints (gt, le) go before NOT_FLOAT in an Annotated: after it, pydantic still checks them,
+# but the OpenAPI document loses them.
+NOT_FLOAT = BeforeValidator(decimal_input)
+ExactDecimal = Annotated[Decimal, NOT_FLOAT]
+
+
+def bounded(high: Decimal, out_of_range: str, places: int, places_note: str = "") -> AfterValidator:
+    """0 < value <= high, with at most ``places`` decimal places (``out_of_range`` says the range
+    in the field's own words, which pydantic's gt/le messages cannot)."""
+
+    def check(value: Decimal) -> Decimal:
+        if not Decimal(0) < value <= high:
+            raise ValueError(out_of_range)
+        if decimal_places(value) > places:
+            raise ValueError(f"has more than {places} decimal places{places_note}")
+        return value
+
+    return AfterValidator(check)
+
+
 def venue_names(value: object) -> list[str] | None:
     """A list of venue names, or one comma-separated string of them (as in a query string)."""
     if value is None:
@@ -64,20 +86,32 @@ def venue_names(value: object) -> list[str] | None:
     return sorted(set(cleaned))
 
 
-def check_price_impact(value: Decimal | None) -> Decimal | None:
-    if value is None:
-        return None
-    if not Decimal(0) < value <= 1:
-        raise ValueError("must be a fraction with 0 < maxPriceImpact <= 1 (0.05 is 5%)")
-    if decimal_places(value) > PRICE_IMPACT_DECIMALS:
-        raise ValueError(f"has more than {PRICE_IMPACT_DECIMALS} decimal places")
-    return value
-
-
-def wallet_address(value: str | None) -> str | None:
-    if value is not None and not is_solana_address(value):
+def wallet_address(value: str) -> str:
+    if not is_solana_address(value):
         raise ValueError("must be a base58 Solana address (32 bytes)")
     return value
+
+
+Slippage = Annotated[
+    ExactDecimal,
+    bounded(MAX_SLIPPAGE, f"must be a fraction with 0 < slippage <= {MAX_SLIPPAGE} (0.01 is 1%)", SLIPPAGE_DECIMALS, " (0.000001 is 0.0001%)"),
+]
+PriceImpact = Annotated[ExactDecimal, bounded(Decimal(1), "must be a fraction with 0 < maxPriceImpact <= 1 (0.05 is 5%)", PRICE_IMPACT_DECIMALS)]
+LimitPrice = Annotated[
+    ExactDecimal,
+    bounded(MAX_LIMIT_PRICE, f"must be a price with 0 < limitPrice <= {MAX_LIMIT_PRICE} (tokenOut per tokenIn)", LIMIT_PRICE_DECIMALS),
+]
+Venues = Annotated[list[str] | None, BeforeValidator(venue_names)]
+
+
+def whole_seconds(value: object) -> object:
+    if isinstance(value, (bool, float)) or (isinstance(value, str) and not value.strip().isascii()):
+        raise ValueError("must be a whole number of seconds")
+    return value
+
+
+WholeSeconds = Annotated[int, Field(ge=1, le=MAX_OPEN_SECONDS), BeforeValidator(whole_seconds)]
+Wallet = Annotated[str, AfterValidator(wallet_address)]
 
 
 class RouteLimits(BaseModel):
@@ -87,21 +121,6 @@ class RouteLimits(BaseModel):
         maxPriceImpact: Decimal | None
         dexes: list[str] | None
         excludeDexes: list[str] | None
-
-    @field_validator("dexes", "excludeDexes", mode="before", check_fields=False)
-    @classmethod
-    def _venues(cls, value: object) -> list[str] | None:
-        return venue_names(value)
-
-    @field_validator("maxPriceImpact", mode="before", check_fields=False)
-    @classmethod
-    def _impact_not_float(cls, value: object) -> object:
-        return decimal_input(value)
-
-    @field_validator("maxPriceImpact", check_fields=False)
-    @classmethod
-    def _impact_range(cls, value: Decimal | None) -> Decimal | None:
-        return check_price_impact(value)
 
     @property
     def allowed_venues(self) -> list[str] | None:
@@ -129,40 +148,27 @@ class TradeRequest(RouteLimits):
 
     tokenIn: Annotated[str, Field(min_length=1, max_length=64, examples=["SOL"])]
     tokenOut: Annotated[str, Field(min_length=1, max_length=64, examples=["USDC"])]
-    amountIn: Annotated[Decimal, Field(examples=["1.5"], description="number or decimal string; at most the token's decimals")]
-    slippage: Annotated[Decimal, Field(examples=["0.01"], description="fraction, 0 < s <= 0.5")] = DEFAULT_SLIPPAGE
+    # gt=0 answers in the API's own words ("must be greater than 0"); the ceiling says "at most" and
+    # the decimal places depend on tokenIn, below.
+    amountIn: Annotated[
+        Decimal, Field(gt=0), NOT_FLOAT,
+        Field(examples=["1.5"], description="number or decimal string; at most the token's decimals"),
+    ]  # fmt: skip
+    slippage: Annotated[Slippage, Field(examples=["0.01"], description="fraction, 0 < s <= 0.5")] = DEFAULT_SLIPPAGE
     maxPriceImpact: Annotated[
-        Decimal | None, Field(examples=["0.05"], description="fraction, 0 < p <= 1: a route with more price impact fails before sending")
+        PriceImpact | None, Field(examples=["0.05"], description="fraction, 0 < p <= 1: a route with more price impact fails before sending")
     ] = None
-    dexes: Annotated[list[str] | None, Field(examples=[["meteora", "raydium"]], description="only these venues")] = None
-    excludeDexes: Annotated[list[str] | None, Field(examples=[["raydium"]], description="never these venues")] = None
-
-    @field_validator("amountIn", "slippage", mode="before")
-    @classmethod
-    def _no_float_or_bool(cls, value: object) -> object:
-        # JSON numbers arrive as Decimal (the API parses with parse_float=Decimal); a float
-        # here would mean a caller already lost precision, and True would be read as 1.
-        return decimal_input(value)
+    dexes: Annotated[Venues, Field(examples=[["meteora", "raydium"]], description="only these venues")] = None
+    excludeDexes: Annotated[Venues, Field(examples=[["raydium"]], description="never these venues")] = None
 
     @field_validator("tokenIn", "tokenOut")
     @classmethod
     def _known_or_mint(cls, value: str) -> str:
         return resolve_token(value).symbol
 
-    @field_validator("slippage")
-    @classmethod
-    def _slippage_range(cls, value: Decimal) -> Decimal:
-        if not Decimal(0) < value <= MAX_SLIPPAGE:
-            raise ValueError(f"must be a fraction with 0 < slippage <= {MAX_SLIPPAGE} (0.01 is 1%)")
-        if decimal_places(value) > SLIPPAGE_DECIMALS:
-            raise ValueError(f"has more than {SLIPPAGE_DECIMALS} decimal places (0.000001 is 0.0001%)")
-        return value
-
     @field_validator("amountIn")
     @classmethod
     def _amount_range(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
-        if amount <= 0:
-            raise ValueError("must be greater than 0")
         if amount > MAX_AMOUNT_IN:
             raise ValueError(f"must be at most {MAX_AMOUNT_IN}")
         token_in = info.data.get("tokenIn")
@@ -183,7 +189,7 @@ class ExecuteOrderRequest(TradeRequest):
     """Body of POST /api/orders/execute."""
 
     type: Annotated[str, Field(examples=["market"])] = "market"
-    wallet: Annotated[str | None, Field(examples=["9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"])] = None
+    wallet: Annotated[Wallet | None, Field(examples=["9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"])] = None
     quoteId: Annotated[
         str | None,
         Field(max_length=512, description="from GET /api/quote: the order receives at least the quote's minAmountOut, or fails (price moved)"),
@@ -195,42 +201,19 @@ class ExecuteOrderRequest(TradeRequest):
     ] = None
 
     limitPrice: Annotated[
-        Decimal | None,
+        LimitPrice | None,
         Field(examples=["150.5"], description="type limit: the least tokenOut per tokenIn to accept; the order waits open until the market reaches it"),
     ] = None
     expiresAt: Annotated[
         str | None, Field(examples=["2026-12-31T12:00:00Z"], description="type limit: when the order expires if the market has not reached its price (ISO-8601 with a time zone); default 24 h")
     ] = None
     timeInForceSeconds: Annotated[
-        int | None, Field(ge=1, le=MAX_OPEN_SECONDS, examples=[600], description="type limit: instead of expiresAt, how many seconds the order stays open")
+        WholeSeconds | None, Field(examples=[600], description="type limit: instead of expiresAt, how many seconds the order stays open")
     ] = None
     deadline: Annotated[
         str | Decimal | None,
         Field(examples=["30"], description="type market: the order must start routing by then, or it ends expired: an ISO-8601 time, or seconds from now"),
     ] = None
-
-    @field_validator("limitPrice", mode="before")
-    @classmethod
-    def _limit_not_float(cls, value: object) -> object:
-        return decimal_input(value)
-
-    @field_validator("timeInForceSeconds", mode="before")
-    @classmethod
-    def _seconds_not_bool(cls, value: object) -> object:
-        if isinstance(value, (bool, float)) or (isinstance(value, str) and not value.strip().isascii()):
-            raise ValueError("must be a whole number of seconds")
-        return value
-
-    @field_validator("limitPrice")
-    @classmethod
-    def _limit_range(cls, value: Decimal | None) -> Decimal | None:
-        if value is None:
-            return None
-        if not Decimal(0) < value <= MAX_LIMIT_PRICE:
-            raise ValueError(f"must be a price with 0 < limitPrice <= {MAX_LIMIT_PRICE} (tokenOut per tokenIn)")
-        if decimal_places(value) > LIMIT_PRICE_DECIMALS:
-            raise ValueError(f"has more than {LIMIT_PRICE_DECIMALS} decimal places")
-        return value
 
     @field_validator("expiresAt")
     @classmethod
@@ -321,7 +304,6 @@ class ExecuteOrderRequest(TradeRequest):
             raise ValueError(f"order type '{value}' is not supported; the types are market and limit")
         return value
 
-    _wallet_address = field_validator("wallet")(wallet_address)
     _webhook_url = field_validator("webhookUrl")(webhook_url)
 
     @model_validator(mode="after")
@@ -352,8 +334,6 @@ def _instant_ms(text: str) -> int:
 class ListOrdersQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    wallet: str | None = None  # only this wallet's orders (of the caller's own)
+    wallet: Wallet | None = None  # only this wallet's orders (of the caller's own)
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     cursor: str | None = None
-
-    _wallet_address = field_validator("wallet")(wallet_address)
