@@ -4,7 +4,7 @@ dead-letter function read (one model, solroute.models.messages.OrderMessage)."""
 import pytest
 from aws_lambda_powertools.utilities.batch import process_partial_response
 
-from localcloud.events import sqs_event
+from localcloud.services.awslambda.event_source_mappings.events import sqs_event
 from solroute.dal.order_records import OrderBatchProcessor, OrderRecord
 from solroute.dal.sqs import message_body
 from solroute.models.messages import OrderMessage
