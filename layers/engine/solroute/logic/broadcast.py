@@ -77,15 +77,6 @@ class StatusChange:
 def snapshot(order: Order) -> dict:
     dump = order.model_dump(mode="json")
     return Snapshot(orderId=order.orderId, status=order.status, seq=order.seq, history=order.history, order=dump).frame()
-    dump = order.model_dump(mode="json")
-    return {
-        "type": "snapshot",
-        "orderId": order.orderId,
-        "status": order.status.value,
-        "seq": order.seq,
-        "history": dump["history"],
-        "order": dump,
-    }
 
 
 @dataclass
