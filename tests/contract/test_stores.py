@@ -34,8 +34,8 @@ from solroute.models.order import HistoryEntry, Order, OrderStatus
 from tests.fakes import (
     FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
 )  # fmt: skip
-from tests.contract.test_key_quota_store import _CountingTable
 from tests.lambdas import ROOT
+from tests.support.counting_table import CountingTable
 
 S = OrderStatus
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
@@ -448,7 +448,7 @@ def subscribers(impl, orders):
         store = InMemorySubscribers(orders, now_seconds=lambda: 1_000)
         return _Subscribers(store, store.of, store.keys_of)
     table = tables("OrdersTable")
-    counted = _CountingTable(table)
+    counted = CountingTable(table)
     item = lambda order_id: table.get_item(Key={"orderId": order_id})["Item"]  # noqa: E731
     carried = lambda order_id: tuple(subscribers_in(item(order_id), 1_000))  # noqa: E731
     carried_keys = lambda order_id: subscriber_keys(item(order_id), 1_000)  # noqa: E731
@@ -661,7 +661,7 @@ def test_a_connection_that_ended_without_a_close_is_uncounted_once_even_if_its_c
 
 
 def test_opening_closing_and_a_refusal_at_the_cap_are_one_call_each(moto_tables):
-    table = _CountingTable(moto_tables("ConnectionsTable"))
+    table = CountingTable(moto_tables("ConnectionsTable"))
     store, key = DynamoKeyConnections(table, lambda: 1_000), _key()
     assert store.open(key, "c0", 2_000, 3)  # the key's first: a refused add, then the item made
     calls = []
