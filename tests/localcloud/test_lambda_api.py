@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.async_invoke import AsyncInvoker
 from localcloud.lambda_api import LambdaApi
-from tests.localcloud.test_runtime import function
+from tests.support.local_function import function
 
 
 @pytest.fixture(scope="module")

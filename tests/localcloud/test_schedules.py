@@ -9,7 +9,7 @@ import pytest
 
 from localcloud.async_invoke import AsyncInvoker
 from localcloud.event_sources.schedules import Schedule, ScheduleEventSource, UnsupportedSchedule, rate_seconds, schedule_of
-from tests.localcloud.test_runtime import function, run
+from tests.support.local_function import function, run
 
 
 @pytest.mark.parametrize(
