@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -49,3 +51,35 @@ def test_asyncio_still_runs_on_its_local_socket_pair():
         return 42
 
     assert asyncio.run(answer()) == 42
+
+
+def test_the_threads_a_unit_test_starts_are_refused_too(network_attempts):
+    with ThreadPoolExecutor(2) as pool:
+        refused = pool.submit(lambda: pytest.raises(NetworkRefused, socket.getaddrinfo, "example.com", 443)).result(10)
+    assert refused.type is NetworkRefused and len(network_attempts) == 1
+    network_attempts.clear()
+
+
+# A thread another lane's test left running, started before any unit test (at collection): the
+# guard lets it be (it is not the unit test's doing), where it would refuse the test's own.
+_ask, _answered, _foreign = threading.Event(), threading.Event(), {}
+
+
+def _left_running() -> None:
+    if _ask.wait(600):
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+            _foreign["outcome"] = "opened"
+        except Exception as error:  # noqa: BLE001 - the outcome is the point
+            _foreign["outcome"] = repr(error)
+        _answered.set()
+
+
+threading.Thread(target=_left_running, daemon=True, name="left-running").start()
+
+
+def test_a_thread_left_running_by_another_lane_is_not_refused(network_attempts):
+    _ask.set()
+    assert _answered.wait(10)
+    assert _foreign == {"outcome": "opened"} and network_attempts == []
