@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-browser run test lint build lambda-image bench clean help
+.PHONY: install install-browser run test test-fast lint build lambda-image bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +37,10 @@ lint: $(STAMP)  ## Validate and lint template.yaml
 
 test: lint install-browser  ## Lint the template, then run the whole test suite (the console's in Chromium too)
 	$(BIN)/pytest
+
+# The lanes are pytest markers given by folder (tests/conftest.py); CI runs `make test`, every lane.
+test-fast: $(STAMP)  ## Run the unit and contract tests only (well under a minute; no lint, no browser)
+	$(BIN)/pytest -m "unit or contract"
 
 bench: $(STAMP)  ## Run every benchmark profile (about 15 minutes); results in bench/results/
 	$(BIN)/python -m bench $(PROFILES)

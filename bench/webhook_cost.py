@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import aiohttp
 
-from tests.e2e.conftest import FAST, get_order, poll, submit, wait_final
+from tests.support.cloud_client import get_order, poll, submit, wait_final
+from tests.support.cloud_process import FAST
 from tests.support.cloud_process import RunningCloud, start_cloud, stop_cloud
 
 

@@ -195,7 +195,7 @@ def module_exists(dotted: str) -> bool:
 
 
 def stale_names(module: Path, root: Path = ROOT) -> list[str]:
-    """What the module's docstring names that is not there: a dotted module (`solroute.dal.ports`)
+    """What the module's docstring names that is not there: a dotted module (`solroute.ports`)
     or a path (`logic/key_quota.py`, read from the module's folder or any folder above it)."""
     docstring = ast.get_docstring(ast.parse(module.read_text())) or ""
     stale = [name for name in DOTTED.findall(docstring) if not module_exists(name.rstrip("."))]

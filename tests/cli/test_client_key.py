@@ -3,7 +3,7 @@ handshake: --api-key, else SOLROUTE_API_KEY, else the local cloud's demo key (it
 Run against a stand-in for the API that records what it is sent."""
 
 from solroute_cli.main import main
-from tests.cli.stand_in import DEMO_KEY, OWN_KEY, StandIn, run_order, snapshot_frame
+from tests.support.stand_in import DEMO_KEY, OWN_KEY, StandIn, run_order, snapshot_frame
 from tests.support.background import serving
 
 ORDER_ID = "7f0c3d1e-0000-4000-8000-000000000001"

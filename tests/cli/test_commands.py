@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from localcloud.cli import parser as local_cloud_parser
 from solroute_cli.api import hint
 from solroute_cli.main import app, main
-from tests.cli.stand_in import OWN_KEY, StandIn, live_frame, order_json, quote_answer, run_order, snapshot_frame
+from tests.support.stand_in import OWN_KEY, StandIn, live_frame, order_json, quote_answer, run_order, snapshot_frame
 from tests.support.background import serving
 
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"

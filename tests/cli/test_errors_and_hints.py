@@ -17,7 +17,7 @@ import pytest
 
 from solroute_cli import api as cli_api
 from solroute_cli.main import main
-from tests.cli.stand_in import StandIn, order_json, run_order, snapshot_frame
+from tests.support.stand_in import StandIn, order_json, run_order, snapshot_frame
 from tests.support.background import serving
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from solroute_cli import follow
 from solroute_cli.main import app
-from tests.cli.stand_in import StandIn, order_json, run_order, snapshot_frame
+from tests.support.stand_in import StandIn, order_json, run_order, snapshot_frame
 from tests.support.background import serving
 
 CONFIRMED = run_order(tokenIn="SOL", tokenOut="USDC", amountIn="1.5")

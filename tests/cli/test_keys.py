@@ -13,7 +13,7 @@ from solroute.logic.keys import KeyAuthority, key_id_of
 from localcloud.logs import LogPrinter
 from solroute_cli.keys import Target
 from solroute_cli.main import main
-from tests.localcloud.test_demo_key import key_store, keys_cloud_config
+from tests.support.keys_cloud import key_store, keys_cloud_config
 from tests.support.background import local_cloud
 from tests.support.cloud_process import free_port
 

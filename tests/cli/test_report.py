@@ -8,8 +8,8 @@ from solroute.logic.broadcast import status_update
 
 from solroute_cli.report import execution_report
 from solroute_cli.views import quote_view
-from tests.cli.stand_in import quote_answer
-from tests.unit.conftest import build_engine
+from tests.support.stand_in import quote_answer
+from tests.support.engine import build_engine
 
 
 def rendered(renderable: object) -> list[str]:

@@ -15,6 +15,7 @@ from solroute.models.key_quota import QuotaState, Step
 from localcloud.resources import deploy
 from localcloud.template import Template
 from tests.lambdas import ROOT
+from tests.support.counting_table import CountingTable
 from tests.quota_fakes import InMemoryKeyQuotaStore
 
 MINUTE = 1_790_000_040_000
@@ -29,28 +30,12 @@ def rate_limit_table():
         yield boto3.resource("dynamodb", **kwargs).Table(deployed.tables["RateLimitTable"]["name"])
 
 
-class _CountingTable:
-    """The boto3 table, counting the calls made to it."""
-
-    def __init__(self, table) -> None:
-        self._table, self.name, self.meta, self.calls = table, table.name, table.meta, 0
-
-    def __getattr__(self, operation):
-        call = getattr(self._table, operation)
-
-        def counted(**kwargs):
-            self.calls += 1
-            return call(**kwargs)
-
-        return counted
-
-
 @pytest.fixture(params=["fake", "dynamodb"])
 def store(request, rate_limit_table):
     if request.param == "fake":
         fake = InMemoryKeyQuotaStore()
         return fake, lambda: fake.calls
-    table = _CountingTable(rate_limit_table)
+    table = CountingTable(rate_limit_table)
     return DynamoKeyQuotaStore(table), lambda: table.calls
 
 

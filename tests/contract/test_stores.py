@@ -35,19 +35,26 @@ from solroute.ports import MAX_SUBSCRIBERS, Clock, WatchedOrder
 
 from localcloud.resources import deploy
 from localcloud.template import Template
-from tests.contract.test_key_quota_store import _CountingTable
+from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
+from solroute.dal.dynamodb.chain_ledger import DynamoChainLedger
+from solroute.dal.dynamodb.connections import DynamoConnectionRepository
+from solroute.dal.dynamodb.items import subscriber_keys, subscribers_in
+from solroute.dal.dynamodb.lease import DynamoLease
+from solroute.dal.dynamodb.orders import DynamoOrderRepository
+from solroute.dal.dynamodb.rate_limit import DynamoRateLimitStore
+from solroute.dal.dynamodb.subscribers import DynamoSubscribers
+from solroute.dal.dynamodb.key_connections import DynamoKeyConnections
+from solroute.ports import MAX_SUBSCRIBERS, WatchedOrder
+from solroute.ports import Clock
+from solroute.logic.state_machine import transition
+from solroute.models.errors import AttemptsExhausted, DuplicateKey, DuplicateOrder, InvalidRequest, OrderNotFound, StaleOrder, TooManySubscribers
+from solroute.models.keys import ApiKey
+from solroute.models.order import HistoryEntry, Order, OrderStatus
 from tests.fakes import (
-    FakeClock,
-    InMemoryApiKeys,
-    InMemoryConnections,
-    InMemoryKeyConnections,
-    InMemoryLease,
-    InMemoryLedger,
-    InMemoryOrders,
-    InMemoryRateLimitStore,
-    InMemorySubscribers,
+    FakeClock, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, InMemorySubscribers,
 )  # fmt: skip
 from tests.lambdas import ROOT
+from tests.support.counting_table import CountingTable
 
 S = OrderStatus
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
@@ -460,7 +467,7 @@ def subscribers(impl, orders):
         store = InMemorySubscribers(orders, now_seconds=lambda: 1_000)
         return _Subscribers(store, store.of, store.keys_of)
     table = tables("OrdersTable")
-    counted = _CountingTable(table)
+    counted = CountingTable(table)
     item = lambda order_id: table.get_item(Key={"orderId": order_id})["Item"]  # noqa: E731
     carried = lambda order_id: tuple(subscribers_in(item(order_id), 1_000))  # noqa: E731
     carried_keys = lambda order_id: subscriber_keys(item(order_id), 1_000)  # noqa: E731
@@ -673,7 +680,7 @@ def test_a_connection_that_ended_without_a_close_is_uncounted_once_even_if_its_c
 
 
 def test_opening_closing_and_a_refusal_at_the_cap_are_one_call_each(moto_tables):
-    table = _CountingTable(moto_tables("ConnectionsTable"))
+    table = CountingTable(moto_tables("ConnectionsTable"))
     store, key = DynamoKeyConnections(table, lambda: 1_000), _key()
     assert store.open(key, "c0", 2_000, 3)  # the key's first: a refused add, then the item made
     calls = []

@@ -16,7 +16,8 @@ import pytest
 from solroute.dal.dynamodb.items import item_fields
 from solroute.logic.state_machine import TRANSITIONS
 from solroute.models.order import OrderStatus
-from tests.e2e.conftest import FAST, run, start_cloud, stop_cloud
+from tests.support.cloud_client import run
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
 
 FAULTS = "quote-timeout=0.2,send-rpc-error=0.2,crash-before-send=0.15,crash-after-send=0.2,dynamodb-throttle=0.01,sqs-send-error=0.2,ws-gone=0.2"
 # Crashed consumers' messages come back after 4 s instead of 3 minutes; a never-queued order

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from solroute_cli import follow
 from solroute_cli.main import app
-from tests.e2e.conftest import get_order, open_limit_order, run
+from tests.support.cloud_client import get_order, open_limit_order, run
 
 STEPS = ["PENDING", "ROUTING", "BUILDING", "SUBMITTED", "CONFIRMED"]
 

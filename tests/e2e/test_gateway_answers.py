@@ -16,7 +16,7 @@ import urllib.request
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import run
+from tests.support.cloud_client import run
 
 FORGED = "rebind.attacker.example:3000"
 

@@ -14,7 +14,8 @@ import time
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import FAST, FINAL, get_order, run, start_cloud, stop_cloud, submit, wait_final, watch
+from tests.support.cloud_client import FINAL, get_order, run, submit, wait_final, watch
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
 from tests.lambdas import ROOT
 from tests.support.market import limit_reached_between, mirror_trigger
 

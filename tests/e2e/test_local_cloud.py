@@ -12,7 +12,8 @@ import boto3
 import pytest
 
 from solroute.logic.backoff import backoff_bounds
-from tests.e2e.conftest import FAST, get_order, json_frame, poll, receive_until, run, start_cloud, stop_cloud, submit, wait_final, watch
+from tests.support.cloud_client import get_order, json_frame, poll, receive_until, run, submit, wait_final, watch
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
 
 STATUSES = ["pending", "routing", "building", "submitted", "confirmed"]
 

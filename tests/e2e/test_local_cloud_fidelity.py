@@ -14,7 +14,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import CLOSED, FAST, final_order, json_frame, moto_server, receive_until, run, start_cloud, stop_cloud, submit, wait_final
+from tests.support.cloud_client import CLOSED, final_order, json_frame, receive_until, run, submit, wait_final
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
+from tests.support.moto_server import moto_server
 
 WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,9 @@ import sys
 
 import boto3
 
-from tests.e2e.conftest import FAST, final_order, free_port, moto_server, start_cloud, stop_cloud
+from tests.support.cloud_client import final_order
+from tests.support.cloud_process import FAST, free_port, start_cloud, stop_cloud
+from tests.support.moto_server import moto_server
 
 
 def _aws(service: str, endpoint: str):

@@ -9,7 +9,8 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import FAST, get_order, run, start_cloud, stop_cloud, submit, wait_final, watch
+from tests.support.cloud_client import get_order, run, submit, wait_final, watch
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
 
 
 async def quote(session: aiohttp.ClientSession, http: str, **query) -> dict:

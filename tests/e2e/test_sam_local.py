@@ -25,7 +25,8 @@ import boto3
 import pytest
 
 from localcloud.template import REGION, Template
-from tests.e2e.conftest import FAST, free_port, run, start_cloud, stop_cloud, submit, watch
+from tests.support.cloud_client import run, submit, watch
+from tests.support.cloud_process import FAST, free_port, start_cloud, stop_cloud
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

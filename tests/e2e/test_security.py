@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,7 +14,8 @@ import aiohttp
 import pytest
 
 from localcloud.template import Template
-from tests.e2e.conftest import FAST, receive_until, run, start_cloud, stop_cloud, submit, wait_final, json_frame
+from tests.support.cloud_client import call, json_frame, receive_until, run, solroute_keys, submit, wait_final
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = Template(ROOT / "template.yaml").http_routes()
@@ -25,23 +24,8 @@ OPEN = sorted({(r.method, r.path) for r in ROUTES if r.authorizer is None})
 ORDER_BODY = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5"}
 
 
-def solroute_keys(cloud, *argv: str) -> dict:
-    """`solroute keys ... --json` against the cloud, as its operator would run it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "solroute_cli", "keys", *argv, "--api", cloud.http, "--json"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
 def new_key(cloud, name: str, rate: int | None = None) -> str:
     return solroute_keys(cloud, "create", "--name", name, *(["--rate", str(rate)] if rate else []))["apiKey"]
-
-
-async def call(session: aiohttp.ClientSession, method: str, url: str, **kwargs) -> tuple[int, dict, dict]:
-    async with session.request(method, url, **kwargs) as response:
-        return response.status, dict(response.headers), await response.json(content_type=None)
 
 
 def test_the_template_guards_every_api_route_and_leaves_only_health_and_the_console_open():

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import FAST, open_limit_order, start_cloud, stop_cloud
+from tests.support.cloud_client import open_limit_order
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
 
 
 def test_the_banner_names_every_override_and_fault_and_says_a_restart_starts_empty(lossy_cloud, idle_cloud):

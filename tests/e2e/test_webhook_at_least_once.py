@@ -15,8 +15,9 @@ import aiohttp
 import boto3
 import pytest
 
-from tests.e2e.conftest import FAST, run, start_cloud, stop_cloud, submit, wait_final
-from tests.e2e.test_webhooks import Receiver, until_every_status_delivered
+from tests.support.cloud_client import run, submit, wait_final
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
+from tests.support.webhook_receiver import Receiver, until_every_status_delivered
 
 KEYS = {"region_name": "us-east-1", "aws_access_key_id": "test", "aws_secret_access_key": "test"}
 SMALLEST = "1024"  # bytes: SQS's least MaximumMessageSize, below a delivery message with this URL

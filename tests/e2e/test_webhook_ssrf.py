@@ -12,7 +12,7 @@ import sys
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import get_order, poll, run, submit, wait_final
+from tests.support.cloud_client import get_order, poll, run, submit, wait_final
 
 REFUSED = [
     "https://169.254.169.254/latest/meta-data/", "https://10.0.0.1/hook", "http://127.0.0.2:9000/hook", "https://[::ffff:127.0.0.1]/hook",

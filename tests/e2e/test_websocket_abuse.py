@@ -12,8 +12,8 @@ import aiohttp
 import boto3
 import pytest
 
-from tests.e2e.conftest import FAST, CLOSED, json_frame, poll, receive_until, run, start_cloud, stop_cloud, submit
-from tests.e2e.test_security import call, solroute_keys
+from tests.support.cloud_client import CLOSED, call, json_frame, poll, receive_until, run, solroute_keys, submit
+from tests.support.cloud_process import FAST, start_cloud, stop_cloud
 
 LIMIT = 3
 FAR_LIMIT = {"type": "limit", "limitPrice": "1000000", "timeInForceSeconds": 600}  # rests open: the market never gets there

@@ -8,9 +8,8 @@ import pytest
 from solroute import services
 from solroute.models import errors
 from solroute.models.order import Order
-
-from tests.integration.test_api_handler import WALLET, body, post, queued
 from tests.lambdas import event
+from tests.support.api_calls import WALLET, body, post, queued
 
 ORDER = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5"}
 PARSER_WORDING = ("Input should be", "dictionary", "Extra inputs", "Field required", "JSON decode error", "Value error")

@@ -4,27 +4,9 @@ import json
 
 import pytest
 
-from tests.integration.conftest import WS_ENDPOINT
 from tests.lambdas import event, stored
-
-WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
-
-
-def body(response):
-    return json.loads(response["body"])
-
-
-def post(api, payload, headers=None):
-    ev = event("api_execute_order.json")
-    ev["body"] = payload if isinstance(payload, str) else json.dumps(payload)
-    ev["headers"].update(headers or {})
-    return api(ev)
-
-
-def queued(cloud):
-    messages = cloud.sqs.receive_message(QueueUrl=cloud.queue_url("OrdersQueue"), MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-    return [json.loads(m["Body"])["orderId"] for m in messages]
-
+from tests.support.api_calls import WALLET, body, post, queued
+from tests.support.moto_cloud import WS_ENDPOINT
 
 def test_an_order_is_stored_pending_and_queued_once(cloud):
     api = cloud.fn("ApiFunction")

@@ -10,10 +10,9 @@ import time
 
 import pytest
 from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
-
 from localcloud.services.awslambda.event_source_mappings.events import sqs_event
-from tests.integration.test_consumer_handler import deliver, order, receive, submit
 from tests.lambdas import event, stored
+from tests.support.order_flow import deliver, order, receive, submit
 
 # Expiry of a subscription made a minute ago (a 410 spares only the last few seconds' ones).
 SUBSCRIBED_A_MINUTE_AGO = int(time.time()) - 60 + CONNECTION_TTL_SECONDS

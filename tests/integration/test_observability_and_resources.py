@@ -3,7 +3,7 @@ with the template's properties."""
 
 import json
 
-from tests.integration.test_consumer_handler import deliver, receive, submit
+from tests.support.order_flow import deliver, receive, submit
 
 
 def _emf(text):

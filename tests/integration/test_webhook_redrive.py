@@ -8,12 +8,22 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 
 from localcloud.services.awslambda.event_source_mappings.destinations import RETRIES_EXHAUSTED, stream_failure_record
 from localcloud.services.awslambda.event_source_mappings.events import stream_record
-from tests.integration.test_webhooks import item_of, queued, stream_event, submit
+from tests.support.moto_cloud import deployed_in_moto
+from tests.support.webhook_flow import item_of, queued, stream_event, submit
 
 RECEIVER = "https://hooks.example.com/solroute"
+
+
+@pytest.fixture
+def deployment(parameters):
+    """A deployment for each test: a redrive reads the orders stream from its start, where the
+    previous tests' writes and the emptying of their tables would be too."""
+    with deployed_in_moto(parameters) as deployed:
+        yield deployed
 
 
 def set_aside(cloud) -> list[dict]:

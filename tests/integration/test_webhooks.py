@@ -4,16 +4,18 @@ to a real HTTP receiver, retries with backoff and records every attempt on the o
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from boto3.dynamodb.types import TypeSerializer
+
+from localcloud.services.awslambda.event_source_mappings.filters import passes
+from localcloud.template import load_yaml
 from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
-from solroute.dal.dynamodb.webhooks import MASTER_KEY, DynamoWebhookMaster
+from solroute.dal.dynamodb.webhooks import DynamoWebhookMaster, MASTER_KEY
+from solroute.ports import Clock
 from solroute.logic.keys import KeyAdmin
 from solroute.logic.webhooks import SIGNATURE_HEADER, WebhookSecrets, verify
 from solroute.ports import Clock
@@ -21,6 +23,7 @@ from solroute.ports import Clock
 from localcloud.services.awslambda.event_source_mappings.filters import passes
 from localcloud.template import load_yaml
 from tests.lambdas import ROOT, event, stored
+from tests.support.webhook_flow import item_of, queued, stream_event, submit
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -47,32 +50,6 @@ def receiver():
     yield f"http://127.0.0.1:{server.server_port}/hooks/solroute"
     server.shutdown()
     server.server_close()
-
-
-def submit(cloud, context_update=None, **fields):
-    ev = event("api_execute_order.json")
-    ev["body"] = json.dumps({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields})
-    ev["requestContext"]["authorizer"]["lambda"].update(context_update or {})
-    return cloud.fn("ApiFunction")(ev)
-
-
-def item_of(cloud, order_id):
-    return cloud.table("OrdersTable").get_item(Key={"orderId": order_id}, ConsistentRead=True)["Item"]
-
-
-def stream_event(item: dict) -> dict:
-    """The orders table's stream record of this item's last write (as Lambda hands it over)."""
-    serialize = TypeSerializer().serialize
-    image = {k: serialize(v) for k, v in item.items()}
-    image["doc"] = {"B": base64.b64encode(bytes(item["doc"].value)).decode()}
-    record = {"eventName": "MODIFY", "eventSource": "aws:dynamodb", "dynamodb": {"NewImage": image, "SequenceNumber": "100", "StreamViewType": "NEW_IMAGE"}}
-    return {"Records": [record]}
-
-
-def queued(cloud) -> list[dict]:
-    url = cloud.queue_url("WebhookQueue")
-    messages = cloud.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageSystemAttributeNames=["All"]).get("Messages", [])
-    return messages
 
 
 def sqs_event(message: dict, receive_count: int) -> dict:

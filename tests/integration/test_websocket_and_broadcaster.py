@@ -11,9 +11,8 @@ import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from solroute.dal.dynamodb.items import subscribers_in
 from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
-
-from tests.integration.test_consumer_handler import deliver, receive, submit
 from tests.lambdas import event, stored
+from tests.support.order_flow import deliver, receive, submit
 
 SAMPLE_ORDER = "3f2b8c1e-0d4a-4c55-9a57-1b2c3d4e5f60"
 CONNECTION = "Ab12CdEFIAMCJnQ="

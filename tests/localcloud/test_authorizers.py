@@ -20,8 +20,8 @@ from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.http.authorizers import HttpAuthorizers
 from localcloud.services.websocket import WebSocketApi
 from localcloud.template import AuthorizerSpec, Template
-from tests.localcloud.test_http_api import serve
-from tests.localcloud.test_websocket_api import RouteFunction, route_key, run
+from tests.support.loopback import serve
+from tests.support.route_function import RouteFunction, route_key, run
 
 TEMPLATE = Template(Path(__file__).parent / "fixture_authorizer_template.yaml")
 

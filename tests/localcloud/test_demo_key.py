@@ -5,29 +5,11 @@ template's Outputs as deployed here."""
 import io
 import json
 import urllib.request
-from pathlib import Path
 
-import boto3
-
-from localcloud.cloud import CloudConfig
 from localcloud.logs import LogPrinter
-from solroute.dal.dynamodb.api_keys import DynamoApiKeyStore
 from solroute.logic.keys import KeyAuthority
 from tests.support.background import local_cloud
-from tests.support.cloud_process import free_port
-
-FIXTURE = Path(__file__).resolve().parent / "fixture_keys_template.yaml"
-
-
-def keys_cloud_config(**parameters: str) -> CloudConfig:
-    return CloudConfig(
-        template=FIXTURE, http_port=0, ws_port=0, sqs_port=0, lambda_port=0, aws_port=free_port(), parameters=parameters, prewarm=False
-    )
-
-
-def key_store(cloud) -> DynamoApiKeyStore:
-    dynamodb = boto3.resource("dynamodb", region_name="us-east-1", endpoint_url=cloud.endpoint, aws_access_key_id="test", aws_secret_access_key="test")
-    return DynamoApiKeyStore(dynamodb.Table(cloud.outputs["ApiKeysTableName"]))
+from tests.support.keys_cloud import key_store, keys_cloud_config
 
 
 def test_a_template_that_keeps_api_keys_gets_a_demo_key_shown_with_the_stack_outputs():

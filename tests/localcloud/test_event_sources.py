@@ -5,31 +5,15 @@ processes; a stream is read from the local cloud's own DynamoDB endpoint."""
 import asyncio
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 
-from localcloud.services.awslambda.event_source_mappings import InProcessQueue, SqsEventSource, StreamEventSource
-from localcloud.services.dynamodb.endpoint import MotoServer
-from tests.support.cloud_process import free_port
+from localcloud.services.awslambda.event_source_mappings import InProcessQueue, SqsEventSource
 from localcloud.services.sqs import LocalSqs
-from tests.localcloud.test_runtime import function, run
+from tests.support.local_function import function, run
+from tests.support.stream_reading import REPORTS_FAILURES, dynamo_item, logged_batches, poisoned_items, read_stream, until
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
-REPORTS_FAILURES = {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
-
-
-async def _until(condition, timeout_s: float = 30) -> None:
-    """Wait for a condition (polled), failing after a generous deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.02)
-
-
-def _logged(path) -> list[list[str]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 # ---------------------------------------------------------------- SQS
@@ -72,7 +56,7 @@ def _deliver_one_batch(tmp_path, asks: dict, properties: dict) -> list[str]:
         source = SqsEventSource(fn, queue, QUEUE_ARN, properties)
         await source.start()
         try:
-            await _until(lambda: fn.stats.invocations >= 1)
+            await until(lambda: fn.stats.invocations >= 1)
             await source.stop()  # the batch being delivered finishes first
             return queue.deleted
         finally:
@@ -105,7 +89,7 @@ def test_a_batch_of_more_than_ten_is_deleted_ten_at_a_time(tmp_path):
         source = SqsEventSource(fn, queue, QUEUE_ARN, {"BatchSize": 25, "MaximumBatchingWindowInSeconds": 1})
         await source.start()
         try:
-            await _until(lambda: fn.stats.invocations >= 1)
+            await until(lambda: fn.stats.invocations >= 1)
             await source.stop()
             return queue
         finally:
@@ -154,7 +138,7 @@ def test_a_batch_failed_by_its_response_reappears_after_the_visibility_timeout_a
         source = SqsEventSource(fn, InProcessQueue(sqs, url), QUEUE_ARN, REPORTS_FAILURES)
         await source.start()
         try:
-            await _until(lambda: fn.stats.invocations >= 2)
+            await until(lambda: fn.stats.invocations >= 2)
             await source.stop()
             attributes = await sqs.GetQueueAttributes({"QueueUrl": url, "AttributeNames": ["All"]})
             return source.stats(), attributes["Attributes"]
@@ -162,91 +146,29 @@ def test_a_batch_failed_by_its_response_reappears_after_the_visibility_timeout_a
             await fn.stop()
 
     stats, attributes = run(scenario())
-    assert len(_logged(log)) == 2 and _logged(log)[0] == _logged(log)[1], "the same message, delivered twice"
+    assert len(logged_batches(log)) == 2 and logged_batches(log)[0] == logged_batches(log)[1], "the same message, delivered twice"
     assert (stats.batches, stats.failed_batches) == (2, 1)
     assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
 
 
-# ---------------------------------------------------------------- DynamoDB streams
-KEYS = {"region_name": "us-east-1", "aws_access_key_id": "t", "aws_secret_access_key": "t"}
-
-
-@pytest.fixture(scope="module")
-def dynamodb():
-    server = MotoServer("127.0.0.1", free_port())
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
-
-
-_tables = iter(range(1_000_000))
-
-
-def _table_with(url: str, items: list[dict]) -> str:
-    """A new table holding ``items`` (written in this order); its stream's ARN."""
-    client = boto3.client("dynamodb", endpoint_url=url, **KEYS)
-    name = f"t{next(_tables)}"
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )
-    for item in items:
-        client.put_item(TableName=name, Item=item)
-    return client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
-
-
-def _item(key: str, **extra: str) -> dict:
-    return {"id": {"S": key}, **{name: {"S": value} for name, value in extra.items()}}
-
-
-def _read_stream(url, tmp_path, items: list[dict], properties: dict, done, handler="batches.stream", env=None, **options) -> tuple[list[list[str]], int]:
-    """Reads the stream of a table holding ``items`` from its start until ``done(batches logged,
-    records discarded)``; the batches the function got, and the records discarded."""
-    log = tmp_path / "batches.jsonl"
-
-    async def scenario():
-        fn = function(handler, env={"LOG_TO": str(log), **(env or {})})
-        streams = boto3.client("dynamodbstreams", endpoint_url=url, **KEYS)
-        pool = ThreadPoolExecutor(4)
-        source = StreamEventSource(fn, streams, _table_with(url, items), {"StartingPosition": "TRIM_HORIZON", **properties}, pool, **options)
-        await source.start()
-        try:
-            await _until(lambda: done(_logged(log), source.stats().records_discarded))
-        finally:
-            await source.stop()
-            await fn.stop()
-            pool.shutdown(wait=False)  # a long poll left in GetRecords ends with the endpoint
-        return _logged(log), source.stats().records_discarded
-
-    return run(scenario())
-
-
-def _poisoned() -> list[dict]:
-    return [_item("a"), {**_item("b"), "poison": {"BOOL": True}}, _item("c"), _item("d")]
-
-
+# ---------------------------------------------------------------- DynamoDB streams (the `dynamodb` endpoint: conftest.py)
 def test_bisect_splits_a_failed_batch_until_the_bad_record_is_alone_and_splitting_is_not_a_retry(dynamodb, tmp_path):
     properties = {"BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 1}
-    batches, discarded = _read_stream(dynamodb, tmp_path, _poisoned(), properties, lambda logged, discarded: discarded and "d" in logged[-1])
+    batches, discarded = read_stream(dynamodb, tmp_path, poisoned_items(), properties, lambda logged, discarded: discarded and "d" in logged[-1])
     assert batches == [["a", "b", "c", "d"], ["a", "b"], ["a"], ["b"], ["b"], ["c", "d"]]
     assert discarded == 1, "only the poison record, after its one retry"
 
 
 def test_without_bisect_a_failed_batch_is_retried_whole_then_discarded(dynamodb, tmp_path):
-    batches, discarded = _read_stream(dynamodb, tmp_path, _poisoned(), {"MaximumRetryAttempts": 1}, lambda logged, discarded: discarded)
+    batches, discarded = read_stream(dynamodb, tmp_path, poisoned_items(), {"MaximumRetryAttempts": 1}, lambda logged, discarded: discarded)
     assert batches == [["a", "b", "c", "d"]] * 2
     assert discarded == 4
 
 
 def test_a_partial_response_with_bisect_retries_from_the_reported_record(dynamodb, tmp_path):
-    items = [_item("a"), {**_item("b"), "fails": {"BOOL": True}}, _item("c")]
+    items = [dynamo_item("a"), {**dynamo_item("b"), "fails": {"BOOL": True}}, dynamo_item("c")]
     properties = {"BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 1, **REPORTS_FAILURES}
-    batches, discarded = _read_stream(dynamodb, tmp_path, items, properties, lambda logged, discarded: discarded)
+    batches, discarded = read_stream(dynamodb, tmp_path, items, properties, lambda logged, discarded: discarded)
     assert batches == [["a", "b", "c"], ["b", "c"]]
     assert discarded == 2, "the records from the checkpoint on"
 
@@ -257,8 +179,8 @@ def test_a_partial_response_with_bisect_retries_from_the_reported_record(dynamod
     ids=["unknown-sequence-number", "empty-id", "null-id", "bad-key-name", "not-an-object"],
 )
 def test_an_invalid_stream_batch_response_retries_the_whole_batch(dynamodb, tmp_path, response):
-    items = [_item("a", answer=json.dumps(response)), _item("b")]
-    batches, discarded = _read_stream(dynamodb, tmp_path, items, {"MaximumRetryAttempts": 1, **REPORTS_FAILURES}, lambda logged, discarded: discarded or len(logged) > 1)
+    items = [dynamo_item("a", answer=json.dumps(response)), dynamo_item("b")]
+    batches, discarded = read_stream(dynamodb, tmp_path, items, {"MaximumRetryAttempts": 1, **REPORTS_FAILURES}, lambda logged, discarded: discarded or len(logged) > 1)
     assert batches == [["a", "b"]] * 2
     assert discarded == 2
 
@@ -267,6 +189,6 @@ def test_records_older_than_the_maximum_age_are_discarded_without_an_invocation(
     def in_an_hour() -> float:  # the source's clock: both records are an hour old by it
         return time.time() + 3600
 
-    batches, discarded = _read_stream(dynamodb, tmp_path, [_item("a"), _item("b")], {"MaximumRecordAgeInSeconds": 60}, lambda logged, discarded: discarded, clock=in_an_hour)
+    batches, discarded = read_stream(dynamodb, tmp_path, [dynamo_item("a"), dynamo_item("b")], {"MaximumRecordAgeInSeconds": 60}, lambda logged, discarded: discarded, clock=in_an_hour)
     assert batches == []
     assert discarded == 2

@@ -12,7 +12,7 @@ from localcloud.resources import deploy
 from localcloud.services.awslambda.event_source_mappings.events import sqs_event
 from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.template import Template
-from tests.e2e.conftest import free_port
+from tests.support.cloud_process import free_port
 from tests.lambdas import ROOT, event
 
 FAST = {"QuoteDelayMs": "0", "SwapDelayMinMs": "0", "SwapDelayMaxMs": "0", "FailureRate": "0"}

@@ -8,21 +8,13 @@ import json
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from localcloud.services.awslambda.runtime import Invocation
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.http.constants import INTERNAL_ERROR_MESSAGE, MAX_PAYLOAD_BYTES
-from tests.localcloud.test_runtime import function
-from tests.localcloud.test_runtime import run as run_async
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    """Serve the app on a free loopback port; the caller cleans the runner up."""
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+from tests.support.local_function import function
+from tests.support.local_function import run as run_async
+from tests.support.loopback import serve
 
 
 def test_a_request_becomes_a_payload_2_event():

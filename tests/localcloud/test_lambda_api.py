@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 from botocore.exceptions import ClientError
 
-from localcloud.services.awslambda.api import LambdaApi
 from localcloud.services.awslambda.async_invoke import AsyncInvoker
-from tests.localcloud.test_runtime import function
+from localcloud.services.awslambda.api import LambdaApi
+from tests.support.local_function import function
 
 
 @pytest.fixture(scope="module")

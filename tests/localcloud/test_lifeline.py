@@ -11,14 +11,14 @@ from typing import Callable
 from pathlib import Path
 
 from localcloud.lifeline import PARENT_PID
-from tests.localcloud.test_runtime import function, run
+from tests.support.local_function import function, run
 
 ROOT = Path(__file__).resolve().parents[2]
 
 PARENT = textwrap.dedent(
     """
     import asyncio, sys
-    from tests.localcloud.test_runtime import function
+    from tests.support.local_function import function
 
     # An instance busy with a long invocation: it is not waiting on its stdin, so only the
     # kernel can tell it that its parent is gone.

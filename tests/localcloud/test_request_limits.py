@@ -10,7 +10,7 @@ from aiohttp import web
 from localcloud.services.http import HttpRoute, make_app
 from localcloud.services.http.constants import MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES
 from localcloud.wire_errors import JsonErrorsRunner
-from tests.localcloud.test_runtime import function
+from tests.support.local_function import function
 
 MARK = "<script>x</script>"
 

@@ -2,27 +2,10 @@
 isolation, timeouts, errors."""
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
-from localcloud.services.awslambda.constants import INIT_TIMEOUT_S
-from localcloud.services.awslambda.runtime import LocalFunction
-from localcloud.template import FunctionSpec
-
-HERE = Path(__file__).parent / "fixture_function"
-
-
-def function(
-    handler: str, timeout: int = 3, env: dict | None = None, reserved: int | None = None, logs: list | None = None, max_instances: int = 8, init_timeout_s: float = INIT_TIMEOUT_S
-) -> LocalFunction:
-    spec = FunctionSpec(handler.replace(".", "_"), HERE, handler, "python3.11", timeout, 128, reserved, {}, [])
-    sink = (lambda fn, rid, line: logs.append((rid, line))) if logs is not None else (lambda *a: None)
-    return LocalFunction(spec, env or {}, "http://127.0.0.1:9", f"test-{handler}", sink, max_instances=max_instances, init_timeout_s=init_timeout_s)
-
-
-def run(coroutine):
-    return asyncio.run(coroutine)
+from tests.support.local_function import function, run
 
 
 def test_a_warm_instance_keeps_its_module_state_and_gets_a_real_context():

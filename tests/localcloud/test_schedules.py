@@ -9,7 +9,7 @@ import pytest
 
 from localcloud.services.awslambda.async_invoke import AsyncInvoker
 from localcloud.services.eventbridge.schedules import Schedule, ScheduleEventSource, UnsupportedSchedule, rate_seconds, schedule_of
-from tests.localcloud.test_runtime import function, run
+from tests.support.local_function import function, run
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from localcloud.services.sqs import LocalSqs
-from tests.localcloud.sqs_endpoints import client, local_sqs
+from tests.support.sqs_endpoints import client, local_sqs
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localcloud.sqs_endpoints import client, local_sqs, moto_sqs
+from tests.support.sqs_endpoints import client, local_sqs, moto_sqs
 
 LOCALSTACK_RECORDED = "https://github.com/localstack/localstack/blob/main/tests/aws/services/sqs/test_sqs.snapshot.json"
 SEND_MESSAGE_BATCH_DOC = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html"

@@ -9,7 +9,7 @@ import time
 import boto3
 import pytest
 
-from tests.localcloud.test_event_sources import KEYS, REPORTS_FAILURES, _item, _poisoned, _read_stream, dynamodb  # noqa: F401 - a fixture
+from tests.support.stream_reading import KEYS, REPORTS_FAILURES, dynamo_item, poisoned_items, read_stream
 
 UNTIL_EXPIRY = {"MaximumRetryAttempts": -1, "MaximumRecordAgeInSeconds": -1}
 
@@ -38,8 +38,8 @@ def _reread(url: str, info: dict) -> list[str]:
 
 
 def test_with_unlimited_retries_a_batch_refused_longer_than_three_retries_still_arrives(dynamodb, tmp_path):
-    batches, discarded = _read_stream(
-        dynamodb, tmp_path, [_item("a"), _item("b")], UNTIL_EXPIRY, lambda logged, discarded: len(logged) >= 7 or discarded,
+    batches, discarded = read_stream(
+        dynamodb, tmp_path, [dynamo_item("a"), dynamo_item("b")], UNTIL_EXPIRY, lambda logged, discarded: len(logged) >= 7 or discarded,
         handler="batches.stream_failing_first", env={"FAIL_FIRST": "6"},
     )  # fmt: skip
     assert (batches, discarded) == ([["a", "b"]] * 7, 0), "six failed invocations, then the one that worked; nothing discarded"
@@ -48,7 +48,7 @@ def test_with_unlimited_retries_a_batch_refused_longer_than_three_retries_still_
 def test_a_discarded_batch_is_recorded_on_the_destination_by_its_place_in_the_stream(dynamodb, tmp_path):
     destination = Destination()
     properties = {"BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 1}
-    _, discarded = _read_stream(dynamodb, tmp_path, _poisoned(), properties, lambda logged, discarded: discarded and "d" in logged[-1], on_failure=destination)
+    _, discarded = read_stream(dynamodb, tmp_path, poisoned_items(), properties, lambda logged, discarded: discarded and "d" in logged[-1], on_failure=destination)
     assert discarded == 1
     ((failure),) = destination.sent
     assert failure["version"] == "1.0" and failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
@@ -63,9 +63,9 @@ def test_a_discarded_batch_is_recorded_on_the_destination_by_its_place_in_the_st
 
 def test_records_cut_at_a_partial_response_are_recorded_from_the_checkpoint_on(dynamodb, tmp_path):
     destination = Destination()
-    items = [_item("a"), {**_item("b"), "fails": {"BOOL": True}}, _item("c")]
+    items = [dynamo_item("a"), {**dynamo_item("b"), "fails": {"BOOL": True}}, dynamo_item("c")]
     properties = {"MaximumRetryAttempts": 1, **REPORTS_FAILURES}
-    _read_stream(dynamodb, tmp_path, items, properties, lambda logged, discarded: discarded, on_failure=destination)
+    read_stream(dynamodb, tmp_path, items, properties, lambda logged, discarded: discarded, on_failure=destination)
     ((failure),) = destination.sent
     assert "functionError" not in failure["responseContext"], "the function answered: some records failed"
     assert failure["DDBStreamBatchInfo"]["batchSize"] == 2 and _reread(dynamodb, failure["DDBStreamBatchInfo"]) == ["b", "c"]
@@ -78,7 +78,7 @@ def test_records_too_old_are_recorded_as_record_age_exceeded_without_an_invocati
     def later() -> float:  # the source's clock
         return time.time() + age_h * 3600
 
-    batches, discarded = _read_stream(dynamodb, tmp_path, [_item("a"), _item("b")], properties, lambda logged, d: d, clock=later, on_failure=destination)
+    batches, discarded = read_stream(dynamodb, tmp_path, [dynamo_item("a"), dynamo_item("b")], properties, lambda logged, d: d, clock=later, on_failure=destination)
     assert (batches, discarded) == ([], 2)
     ((failure),) = destination.sent
     assert failure["requestContext"]["condition"] == "RecordAgeExceeded" and failure["requestContext"]["approximateInvokeCount"] == 0

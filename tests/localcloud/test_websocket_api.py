@@ -10,7 +10,6 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Callable
 
 import aiohttp
 import boto3
@@ -18,7 +17,7 @@ import pytest
 from aiohttp import WSMsgType
 from botocore.config import Config
 
-from localcloud.services.awslambda.runtime import Invocation, LocalFunction
+from localcloud.services.awslambda.runtime import LocalFunction
 from localcloud.services.websocket import WebSocketApi
 from localcloud.services.websocket.constants import (
     CLOSE_GOING_AWAY,
@@ -31,41 +30,12 @@ from localcloud.services.websocket.constants import (
     NO_ROUTE_MESSAGE,
 )
 from localcloud.template import FunctionSpec
-from tests.localcloud.test_http_api import serve
+from tests.support.loopback import serve
+from tests.support.route_function import WAIT_S, RouteFunction, route_key, run
 
 FAILING = Path(__file__).parent / "fixture_websocket_function"
 EVERY_ROUTE = {"$connect": "f", "$disconnect": "f", "$default": "f", "subscribe": "f"}
 NO_DEFAULT = {"$connect": "f", "$disconnect": "f", "subscribe": "f"}
-WAIT_S = 15  # an upper bound for an event that should come at once; never a delay
-
-
-class RouteFunction:
-    """Stands in for a route's function: keeps every event, and wakes a test waiting for one."""
-
-    def __init__(self) -> None:
-        self.events: list[dict] = []
-        self._arrived = asyncio.Condition()
-
-    async def invoke(self, event: dict, request_id: str | None = None) -> Invocation:
-        async with self._arrived:
-            self.events.append(event)
-            self._arrived.notify_all()
-        return Invocation(request_id or "r", True, result={"statusCode": 200})
-
-    def of(self, event_type: str) -> list[dict]:
-        return [e for e in self.events if e["requestContext"]["eventType"] == event_type]
-
-    async def first(self, wanted: Callable[[dict], bool]) -> dict:
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: any(map(wanted, self.events))), WAIT_S)
-        return next(e for e in self.events if wanted(e))
-
-    async def disconnect(self) -> dict:
-        return await self.first(lambda e: e["requestContext"]["eventType"] == "DISCONNECT")
-
-
-def route_key(key: str) -> Callable[[dict], bool]:
-    return lambda e: e["requestContext"]["routeKey"] == key and e["requestContext"]["eventType"] == "MESSAGE"
 
 
 class Gateway:
@@ -86,10 +56,6 @@ class Gateway:
         await self.runner.cleanup()
         if isinstance(self.function, LocalFunction):
             await self.function.stop()
-
-
-def run(scenario):
-    return asyncio.run(asyncio.wait_for(scenario, 60))
 
 
 async def closed(socket: aiohttp.ClientWebSocketResponse) -> aiohttp.WSMessage:

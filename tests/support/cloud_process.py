@@ -26,6 +26,13 @@ HEALTH_PATH = "/_localcloud/health"
 # What `solroute up` says when a port picked here was taken before it could listen there.
 PORT_TAKEN = re.compile(r"address already in use|port \d+ is taken", re.IGNORECASE)
 
+# Short simulated delays keep the suite fast; the seed keeps prices reproducible. The demo key
+# every test shares may submit as fast as the tests do (their keys' own limits are tested apart).
+FAST = [
+    "QuoteDelayMs=20", "SwapDelayMinMs=200", "SwapDelayMaxMs=300", "FailureRate=0", "SimulationSeed=3", "RateLimitPerMinute=0",
+    "KeyRatePerMinute=10000",
+]  # fmt: skip
+
 
 def free_port() -> int:
     with socket.socket() as s:

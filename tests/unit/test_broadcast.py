@@ -3,19 +3,8 @@ from solroute.logic.broadcast import Broadcaster, StatusChange, snapshot, status
 from solroute.logic.keys import Revocations
 from solroute.logic.subscriptions import Subscriptions
 from solroute.models.errors import OrderNotFound
-from solroute.models.keys import Connector
-
-from tests.fakes import (
-    TEST_OWNER,
-    InMemoryApiKeys,
-    InMemoryConnections,
-    InMemoryKeyConnections,
-    InMemorySubscribers,
-    RecordingNotifier,
-)
-from tests.unit.test_subscriptions import KEY
-
-CALLER = Connector(owner=TEST_OWNER, key_id=KEY.key_id)
+from tests.fakes import TEST_OWNER, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemorySubscribers, RecordingNotifier
+from tests.support.owner_key import CALLER, KEY
 
 
 def _subscriptions(engine, subscribers, connections=None, notifier=None) -> Subscriptions:

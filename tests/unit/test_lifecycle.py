@@ -8,48 +8,24 @@ import threading
 from decimal import Decimal
 
 import pytest
-from solroute.dex.simulation import SimulationConfig
+
 from solroute.logic.routing import limit_minimum
 from solroute.models.errors import NotCancellable
-from solroute.models.order import Order
-from solroute.models.order import OrderStatus as S
-from solroute.ports import WatchedOrder
-
-from tests.unit.test_races import Pausable
+from solroute.models.order import Order, OrderStatus as S
+from tests.support.limit_orders import AMOUNT, QUICK, best_out, misjudged_limit_order
+from tests.support.pausable import Pausable
 from tests.world import TICK_MS, Instrumented, World, check_guarantees
-
-QUICK = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0, swap_delay_min_ms=0, swap_delay_max_ms=0)
-AMOUNT = Decimal("1.5")
 
 
 def _statuses(order: Order) -> list[S]:
     return [h.status for h in order.history]
 
 
-def _best_out(world: World, at_ms: int, amount: Decimal = AMOUNT) -> Decimal:
-    """What the trigger sees the best route pay at ``at_ms`` (a limit so low it always triggers)."""
-    probe = WatchedOrder("probe", at_ms + 1, "SOL", "USDC", amount, Decimal("0.000001"))
-    route = world.trigger.judge(probe, at_ms)
-    assert route is not None
-    return route.amount_out
-
-
-def misjudged_limit_order(world: World, expiry_s: int) -> str:
-    """A limit order 20% above the market, with a trigger told to accept routes 40% short: it is
-    queued at every tick it may be, and its route misses the limit at routing every time (it goes
-    back to open, nothing built)."""
-    world.trigger.margin = Decimal("-0.4")
-    near = (_best_out(world, world.clock.now_ms()) / AMOUNT * Decimal("1.2")).quantize(Decimal("0.01"))
-    order_id = world.submit(type="limit", limitPrice=str(near), timeInForceSeconds=expiry_s)
-    assert order_id is not None
-    return order_id
-
-
 def _limit_first_reached_at_tick(world: World, first: int = 5, last: int = 900) -> tuple[Decimal, int]:
     """A limit price the seeded market first reaches at a known tick (after ``first``): halfway
     between the best price of the ticks before it and its own (the path is pure: no guessing)."""
     start, margin = world.clock.now_ms(), world.trigger.margin
-    best = [_best_out(world, start + k * TICK_MS) * (1 - margin) / AMOUNT for k in range(last + 1)]
+    best = [best_out(world, start + k * TICK_MS) * (1 - margin) / AMOUNT for k in range(last + 1)]
     for k in range(first, last + 1):
         before = max(best[:k])
         if best[k] > before * Decimal("1.0001"):  # a new high, clearly above every tick before it
@@ -75,7 +51,7 @@ def test_a_limit_order_waits_open_and_triggers_at_the_tick_the_market_reaches_it
 
 def test_a_limit_order_the_market_never_reaches_expires_with_nothing_built():
     world = World(QUICK)
-    unreachable = (_best_out(world, world.clock.now_ms()) / AMOUNT * 2).quantize(Decimal("0.01"))
+    unreachable = (best_out(world, world.clock.now_ms()) / AMOUNT * 2).quantize(Decimal("0.01"))
     order_id = world.submit(type="limit", limitPrice=str(unreachable), timeInForceSeconds=30)
     world.run(horizon_ms=120_000)
     order = world.orders.get(order_id)

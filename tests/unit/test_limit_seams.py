@@ -17,7 +17,7 @@ from solroute.models.order import OrderStatus as S
 from solroute.models.requests import ExecuteOrderRequest
 
 from tests.fakes import TEST_CALLER
-from tests.unit.test_lifecycle import AMOUNT, QUICK, _best_out, misjudged_limit_order
+from tests.support.limit_orders import AMOUNT, QUICK, best_out, misjudged_limit_order
 from tests.world import START_TIMEOUT_MS, Fault, World, check_guarantees
 
 DRIFT = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0, swap_delay_min_ms=0, swap_delay_max_ms=0, price_drift=Decimal("0.005"))
@@ -30,7 +30,7 @@ def _statuses(order: Order) -> list[S]:
 def _near_limit(world: World, short_of_margin: Decimal) -> Decimal:
     """A limit the market pays now by ``short_of_margin`` of the drift margin (0.5: half of it)."""
     margin = DRIFT.price_drift
-    return (_best_out(world, world.clock.now_ms()) * (1 - margin * short_of_margin) / AMOUNT).quantize(Decimal("0.000001"))
+    return (best_out(world, world.clock.now_ms()) * (1 - margin * short_of_margin) / AMOUNT).quantize(Decimal("0.000001"))
 
 
 def test_routing_judges_a_limit_with_the_triggers_margin_and_reopens_before_anything_is_built():
@@ -54,7 +54,7 @@ def test_a_limit_orders_minimum_out_is_its_limit_whatever_its_slippage():
     that meets the limit (here a slippage of 0.01% against a drift of up to 0.5%)."""
     for seed in range(20):  # the chain's drift differs per order: some move against the quote
         world = World(SimulationConfig(**{**DRIFT.__dict__, "seed": seed}))
-        limit = (_best_out(world, world.clock.now_ms()) * Decimal("0.98") / AMOUNT).quantize(Decimal("0.000001"))
+        limit = (best_out(world, world.clock.now_ms()) * Decimal("0.98") / AMOUNT).quantize(Decimal("0.000001"))
         order_id = world.submit(type="limit", limitPrice=str(limit), slippage="0.0001", timeInForceSeconds=600)
         world.run(horizon_ms=60_000)
         order = world.orders.get(order_id)

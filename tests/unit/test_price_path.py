@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
+
+from localcloud.template import load_yaml
 from solroute.dex.market import MARKET, Market
 from solroute.dex.price_path import (
     HOUR_MS,
@@ -32,11 +34,12 @@ from solroute.models.tokens import KNOWN_TOKENS
 from solroute.settings import Settings
 
 from tests.fakes import FakeClock
-from tests.test_template import RAW
+from tests.lambdas import ROOT
 
 D = Decimal
 T0 = 1_767_225_600_000  # FakeClock's start
 VOL = {"*": D("0.02")}
+RAW = load_yaml(ROOT / "template.yaml")
 MOVING = [s for s in KNOWN_TOKENS if s not in ("USDC", "USDT")]
 
 

@@ -12,41 +12,11 @@ from decimal import Decimal
 
 import pytest
 from solroute.dex.simulation import SimulationConfig
-
+from tests.support.pausable import Pausable
 from tests.world import World, check_guarantees
 
 # Quotes take no time and swaps are final at once: a whole order runs in one delivery.
 QUICK = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0, swap_delay_min_ms=0, swap_delay_max_ms=0)
-
-
-class Pausable(threading.Thread):
-    """A delivery on its own thread that stops before its n-th call until released."""
-
-    def __init__(self, world: World, order_id: str, pause_at: int | None) -> None:
-        super().__init__(daemon=True)
-        self.world, self.order_id, self.pause_at = world, order_id, pause_at
-        self.calls = 0
-        self.paused, self.resume, self.done = threading.Event(), threading.Event(), threading.Event()
-        self.outcome = None
-
-    def on_call(self) -> None:
-        self.calls += 1
-        if self.calls == self.pause_at:
-            self.paused.set()
-            assert self.resume.wait(10), "never resumed"
-
-    def run(self) -> None:
-        try:
-            self.outcome = self.world.executor.process(self.order_id, 1)
-        finally:
-            self.done.set()
-
-    def until_paused_or_done(self) -> None:
-        self.start()
-        for _ in range(1000):
-            if self.paused.wait(0.01) or self.done.is_set():
-                return
-        raise AssertionError("delivery neither paused nor finished")
 
 
 def _calls_of_one_delivery() -> int:

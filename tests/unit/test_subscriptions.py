@@ -9,19 +9,10 @@ from solroute.logic.broadcast import CONNECTION_TTL_SECONDS
 from solroute.logic.keys import Revocations
 from solroute.logic.subscriptions import MAX_ORDERS_PER_SUBSCRIBE, Subscriptions
 from solroute.models.errors import OrderNotFound, TooManyConnections
-from solroute.models.keys import ApiKey, Connector
+from solroute.models.keys import Connector
+from tests.fakes import TEST_OWNER, InMemoryApiKeys, InMemoryConnections, InMemoryKeyConnections, InMemorySubscribers, RecordingNotifier
+from tests.support.owner_key import CALLER, KEY
 
-from tests.fakes import (
-    TEST_OWNER,
-    InMemoryApiKeys,
-    InMemoryConnections,
-    InMemoryKeyConnections,
-    InMemorySubscribers,
-    RecordingNotifier,
-)
-
-KEY = ApiKey(key_hash="a" * 64, key_id="sr_TESTKEY1", owner=TEST_OWNER, name="bot", created_at="2026-01-01T00:00:00.000Z", rate_per_minute=60)
-CALLER = Connector(owner=TEST_OWNER, key_id=KEY.key_id)
 
 
 class World:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 from solroute.settings import Settings
-
-from tests.unit.test_webhooks import MESSAGE, PUBLIC_IP, _Log, _Receiver, _Resolver, sender
+from tests.support.webhook_sender import MESSAGE, PUBLIC_IP, Log, Receiver, Resolver, sender
 
 NOT_PUBLIC = "refused: not a public address"
 LOCAL_CLOUD_PORT = "refused: a port of the local cloud's own services, not a receiver"
@@ -15,9 +14,9 @@ NO_PUBLIC_ADDRESS = "refused: no public address for the host"
 
 
 def deliver(url, receiver=None, resolver=None, attempt=1, **kw):
-    receiver = receiver or _Receiver(204)
-    log = _Log()
-    verdict = sender(receiver, log, resolve=resolver or _Resolver([PUBLIC_IP]), **kw).deliver({**MESSAGE, "url": url}, attempt=attempt)
+    receiver = receiver or Receiver(204)
+    log = Log()
+    verdict = sender(receiver, log, resolve=resolver or Resolver([PUBLIC_IP]), **kw).deliver({**MESSAGE, "url": url}, attempt=attempt)
     return verdict, receiver, log
 
 
@@ -44,14 +43,14 @@ def test_a_stored_url_the_rule_refuses_is_given_up_at_once_with_a_coarse_reason(
 
 @pytest.mark.parametrize("answer", [["10.0.0.7"], [PUBLIC_IP, "127.0.0.1"], ["::ffff:169.254.169.254"], ["fd00:ec2::254"], [], OSError("Name or service not known")])
 def test_a_name_with_any_address_that_is_not_public_or_none_is_refused_and_retried(answer):
-    verdict, receiver, _ = deliver("https://hooks.example.com/x", resolver=_Resolver(answer))
+    verdict, receiver, _ = deliver("https://hooks.example.com/x", resolver=Resolver(answer))
     assert (verdict.attempt.outcome, verdict.attempt.error) == ("retrying", NO_PUBLIC_ADDRESS), "DNS can change"
     assert receiver.requests == [], "never connected"
 
 
 def test_the_connection_goes_to_the_addresses_judged_not_to_a_second_lookup():
-    rebinding = _Resolver([PUBLIC_IP], ["127.0.0.1"])  # a public answer first, then loopback
-    receiver = _Receiver(204)
+    rebinding = Resolver([PUBLIC_IP], ["127.0.0.1"])  # a public answer first, then loopback
+    receiver = Receiver(204)
     verdict, _, _ = deliver("https://hooks.example.com/x", receiver, rebinding)
     assert verdict.attempt.outcome == "delivered" and rebinding.asked == ["hooks.example.com"], "one lookup per attempt"
     ((target, addresses, *_),) = receiver.requests
@@ -65,7 +64,7 @@ def test_the_local_clouds_receivers_at_127_0_0_1_only_and_never_at_its_own_ports
     for url in ("http://127.0.0.1:4568/2015-03-31/functions/ApiFunction/invocations", "http://127.0.0.1:3000/api/orders/execute"):
         verdict, receiver, _ = deliver(url, **local)
         assert (verdict.attempt.outcome, verdict.attempt.error, receiver.requests) == ("gave up", LOCAL_CLOUD_PORT, []), "said as it is"
-    verdict, receiver, _ = deliver("https://receiver.example.com/x", resolver=_Resolver(["127.0.0.1"]), **local)
+    verdict, receiver, _ = deliver("https://receiver.example.com/x", resolver=Resolver(["127.0.0.1"]), **local)
     assert verdict.attempt.error == NO_PUBLIC_ADDRESS and receiver.requests == [], "127.0.0.1 only as written, not as resolved"
     verdict, receiver, _ = deliver("http://127.0.0.1:8123/hook")
     assert (verdict.attempt.error, receiver.requests) == (NOT_PUBLIC, []), "not unless the local cloud says so"

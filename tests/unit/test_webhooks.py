@@ -14,7 +14,6 @@ from solroute.logic.webhooks import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     WebhookSecrets,
-    WebhookSender,
     delivery_message,
     derive_secret,
     signature,
@@ -22,11 +21,10 @@ from solroute.logic.webhooks import (
 )
 from solroute.models.requests import ExecuteOrderRequest
 from solroute.models.webhooks import DeliveryFailed
-
-from tests.fakes import TEST_CALLER, FakeClock
+from tests.fakes import FakeClock, TEST_CALLER
+from tests.support.webhook_sender import BODY, MESSAGE, PUBLIC_IP, Log, Master, Receiver, sender
 
 SECRET = derive_secret(b"m" * 32, "sr_AbCdEfGh")
-BODY = b'{"type":"status_update","orderId":"o-1","status":"confirmed","seq":5}'
 NOW = FakeClock().now_ms() // 1000
 
 
@@ -72,18 +70,8 @@ def test_each_key_has_its_own_secret_derived_from_the_deployments_master():
     assert derive_secret(b"n" * 32, "sr_AbCdEfGh") != SECRET
 
 
-class _Master:
-    def __init__(self):
-        self.reads, self.stored = 0, None
-
-    def get_or_create(self, candidate: bytes) -> bytes:
-        self.reads += 1
-        self.stored = self.stored or candidate
-        return self.stored
-
-
 def test_the_master_is_read_once_per_container():
-    master = _Master()
+    master = Master()
     secrets = WebhookSecrets(master)
     assert secrets.secret_for("sr_AbCdEfGh") == secrets.secret_for("sr_AbCdEfGh") != secrets.secret_for("sr_Other123")
     assert master.reads == 1 and len(master.stored) == 32
@@ -114,57 +102,8 @@ def test_the_delivery_carries_the_exact_websocket_message(engine):
 
 
 # ---------------------------------------------------------------- the sender
-class _Log:
-    def __init__(self, fail: bool = False):
-        self.records, self.fail = [], fail
-
-    def record(self, order_id, seq, attempt, most):
-        if self.fail:
-            raise RuntimeError("store down")
-        self.records.append((order_id, seq, attempt, most))
-
-
-class _Receiver:
-    """The sender's HTTP client: answers each POST in turn (a status, or raises DeliveryFailed)."""
-
-    def __init__(self, *answers):
-        self.answers, self.requests = list(answers), []
-
-    def __call__(self, target, addresses, body, headers, timeout):
-        self.requests.append((target, [str(a) for a in addresses], body, headers, timeout))
-        answer = self.answers.pop(0)
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-
-class _Resolver:
-    """DNS: each lookup answers the next of ``answers`` (a list of addresses, or an error)."""
-
-    def __init__(self, *answers):
-        self.answers, self.asked = list(answers), []
-
-    def __call__(self, host, port, timeout):
-        self.asked.append(host)
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-
-PUBLIC_IP = "93.184.216.34"
-MESSAGE = {"orderId": "o-1", "seq": 5, "status": "confirmed", "url": "https://example.com/hook", "keyId": "sr_AbCdEfGh", "payload": BODY.decode()}
-
-
-def sender(receiver, log=None, **kw):
-    master = _Master()
-    master.stored = b"m" * 32
-    kw = {"resolve": _Resolver([PUBLIC_IP]), **kw}
-    return WebhookSender(WebhookSecrets(master), log if log is not None else _Log(), FakeClock(), post=receiver, **kw)
-
-
 def test_a_delivery_is_posted_signed_and_recorded_once():
-    receiver, log = _Receiver(204), _Log()
+    receiver, log = Receiver(204), Log()
     verdict = sender(receiver, log, timeout_seconds=3).deliver(MESSAGE, attempt=1)
     assert verdict.retry_in_s is None and verdict.attempt.outcome == "delivered" and verdict.attempt.httpStatus == 204
     ((target, addresses, body, headers, timeout),) = receiver.requests
@@ -180,8 +119,8 @@ def test_a_delivery_is_posted_signed_and_recorded_once():
     (DeliveryFailed("connection failed"), "connection failed"), (RuntimeError("a bug in the client"), "delivery failed"),
 ])  # fmt: skip
 def test_a_failure_is_retried_after_an_exponential_backoff_then_given_up(failure, error):
-    log = _Log()
-    send = sender(_Receiver(*[failure] * 5), log, max_attempts=5, backoff_base_seconds=2)
+    log = Log()
+    send = sender(Receiver(*[failure] * 5), log, max_attempts=5, backoff_base_seconds=2)
     verdicts = [send.deliver(MESSAGE, attempt=n) for n in range(1, 6)]
     for n, verdict in enumerate(verdicts[:-1], start=1):
         low, high = backoff_bounds(n, 2)
@@ -193,20 +132,20 @@ def test_a_failure_is_retried_after_an_exponential_backoff_then_given_up(failure
 
 
 def test_a_receiver_that_fails_twice_then_answers_gets_three_attempts():
-    log = _Log()
-    send = sender(_Receiver(500, 503, 200), log)
+    log = Log()
+    send = sender(Receiver(500, 503, 200), log)
     assert [send.deliver(MESSAGE, attempt=n).attempt.outcome for n in (1, 2, 3)] == ["retrying", "retrying", "delivered"]
     assert [(a.attempt, a.httpStatus, a.outcome) for _, _, a, _ in log.records] == [(1, 500, "retrying"), (2, 503, "retrying"), (3, 200, "delivered")]
 
 
 def test_a_message_past_its_attempts_is_not_posted_again():
-    receiver = _Receiver()
+    receiver = Receiver()
     verdict = sender(receiver, max_attempts=3).deliver(MESSAGE, attempt=4)
     assert receiver.requests == [] and verdict.retry_in_s is None and verdict.attempt.outcome == "gave up"
 
 
 def test_a_lost_record_never_sends_a_delivered_status_again():
-    verdict = sender(_Receiver(200), _Log(fail=True)).deliver(MESSAGE, attempt=1)
+    verdict = sender(Receiver(200), Log(fail=True)).deliver(MESSAGE, attempt=1)
     assert verdict.retry_in_s is None and verdict.attempt.outcome == "delivered"
 
 
@@ -214,7 +153,7 @@ def test_threads_signing_at_once_read_the_master_once():
     import threading
     import time as clock
 
-    class SlowMaster(_Master):
+    class SlowMaster(Master):
         def get_or_create(self, candidate):
             clock.sleep(0.05)
             return super().get_or_create(candidate)

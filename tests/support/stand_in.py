@@ -15,7 +15,7 @@ from solroute.models.api import order_view
 from solroute.models.order import Order
 from solroute.models.requests import TradeRequest
 
-from tests.unit.conftest import build_engine
+from tests.support.engine import build_engine
 
 DEMO_KEY = "sr_" + "d" * 40
 OWN_KEY = "sr_" + "o" * 40
