@@ -13,8 +13,8 @@ from solroute.models.websocket_messages import TYPES, ErrorMessage, StatusUpdate
 
 from solroute_cli.errors import CliError
 from solroute_cli.watch import updates_from
-from tests.cli.stand_in import order_json, run_order
-from tests.unit.conftest import RELIABLE, build_engine
+from tests.support.stand_in import order_json, run_order
+from tests.support.engine import RELIABLE, build_engine
 
 
 def as_received(frame: dict) -> dict:
