@@ -112,7 +112,7 @@ def _submit_once() -> Callable[..., dict]:
     return idempotent_function(_submit, data_keyword_argument="request", persistence_store=store, config=IDEMPOTENCY)
 
 
-_submit_once()  # at init, like the services above: a missing IDEMPOTENCY_TABLE fails here, not at the first order
+require(settings(), "idempotency_table")  # at init, like the services above (the store itself is made on first use)
 
 
 def _reject_constant(name: str) -> Any:

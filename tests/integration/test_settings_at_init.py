@@ -31,3 +31,17 @@ def test_a_function_without_a_name_it_needs_fails_at_init_naming_it(cloud, monke
     monkeypatch.setattr(Deployed, "environment", without)
     with pytest.raises(MissingSetting, match=f"^{variable} is not set"):
         Lambda(cloud.template, cloud.deployed, function, monkeypatch)
+
+
+@pytest.mark.parametrize("function", sorted({f for f, _ in NEEDS}))
+def test_init_builds_the_services_but_makes_no_aws_client(cloud, monkeypatch, function):
+    """What the check costs a cold start: Python objects only; the boto3 clients and tables (their
+    service models) are made by the first call that needs them, as before the check existed."""
+    import boto3.session
+
+    made = []
+    for name in ("client", "resource"):
+        real = getattr(boto3.session.Session, name)
+        monkeypatch.setattr(boto3.session.Session, name, lambda self, *a, _real=real, _name=name, **k: made.append(_name) or _real(self, *a, **k))
+    Lambda(cloud.template, cloud.deployed, function, monkeypatch)
+    assert made == []

@@ -5,6 +5,7 @@ Handlers call these; warm invocations reuse the boto3 clients and thread pools i
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -56,13 +57,33 @@ QUOTA_TRIES = 32  # a key's quota item, written by one API instance after anothe
 _CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 
 
+class _OnFirstUse:
+    """An AWS client or table made when it is first used. check_environment builds a function's
+    services at init, which checks every name they need; making the boto3 objects themselves
+    (reading botocore's service models: tens of ms each) waits for the first call, as it did
+    before, so the init stays as short. One lock: boto3 makes nothing safely from two threads."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, make: Callable[[], Any], **known: Any) -> None:
+        self._make, self._made = make, None
+        self.__dict__.update(known)  # attributes answered without making it (a table's name)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            with self._lock:
+                if self._made is None:
+                    self._made = self._make()
+        return getattr(self._made, name)
+
+
 @lru_cache(maxsize=None)
 def _dynamodb() -> Any:
     return boto3.resource("dynamodb", config=_CLIENT_CONFIG)
 
 
 def _table(name: str) -> Any:
-    return _dynamodb().Table(name)
+    return _OnFirstUse(lambda: _dynamodb().Table(name), name=name)
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +95,7 @@ def check_environment(*services: Callable[[], Any]) -> None:
     """Read and validate the function's environment now (at init), and build the ``services``
     its handler uses: a bad value (an unknown fault point) or a missing one (a table or queue
     name: MissingSetting names the variable) fails the function at start-up, never mid-order.
-    Building them makes no AWS call."""
+    Building them makes no AWS call, nor any boto3 client (_OnFirstUse)."""
     settings()
     faults()
     for service in services:
@@ -93,7 +114,7 @@ def faults() -> FaultPlan:
 
 @lru_cache(maxsize=1)
 def _sqs() -> Any:
-    return boto3.client("sqs", config=_CLIENT_CONFIG)
+    return _OnFirstUse(lambda: boto3.client("sqs", config=_CLIENT_CONFIG))
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +150,7 @@ def connection_repository() -> DynamoConnectionRepository:
 def notifier() -> ApiGatewayNotifier:
     config = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
     _required("websocket_url")
-    client = boto3.client("apigatewaymanagementapi", endpoint_url=settings().management_endpoint, config=config)
+    client = _OnFirstUse(lambda: boto3.client("apigatewaymanagementapi", endpoint_url=settings().management_endpoint, config=config))
     return ApiGatewayNotifier(client, faults())
 
 
