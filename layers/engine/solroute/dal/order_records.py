@@ -2,7 +2,12 @@
 (solroute.models.messages; solroute.dal.sqs writes it), parsed by powertools' batch processor.
 
 Kept apart from dal/sqs.py, which every function imports through services: only the functions
-that read these queues load the batch processor."""
+that read these queues load the batch processor.
+
+A record is powertools' SqsRecordModel: it needs SQS's system attributes (SenderId, SentTimestamp,
+...), which Lambda, the local cloud and events/*.json always carry; a record without them fails
+(it is kept and comes back), where the hand parser read only its body.
+"""
 
 from __future__ import annotations
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from solroute.models.venues import VENUE_LABELS
+
 
 @dataclass(frozen=True)
 class DexSeed:
-    name: str  # identifier stored on orders
-    display_name: str
-    fee_rate: Decimal  # each pool's depth is in solroute.dex.market
+    name: str  # a venue of the catalogue (solroute.models.venues), as stored on orders
+    fee_rate: Decimal  # each pool's depth is in solroute.models.venues
     price_band: tuple[Decimal, Decimal]  # a quote's price is the pool price times a draw from this band
 
+    @property
+    def display_name(self) -> str:
+        return VENUE_LABELS[self.name]
 
-RAYDIUM = DexSeed("raydium", "Raydium", Decimal("0.003"), (Decimal("0.98"), Decimal("1.02")))
-METEORA = DexSeed("meteora", "Meteora", Decimal("0.002"), (Decimal("0.97"), Decimal("1.02")))
+
+RAYDIUM = DexSeed("raydium", Decimal("0.003"), (Decimal("0.98"), Decimal("1.02")))
+METEORA = DexSeed("meteora", Decimal("0.002"), (Decimal("0.97"), Decimal("1.02")))
 DEX_SEEDS = (RAYDIUM, METEORA)
 
 # Defaults of the simulation's timing and faults; every one is overridable (see solroute.settings).

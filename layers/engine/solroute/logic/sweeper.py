@@ -27,9 +27,6 @@ from solroute.ports import Clock, OrderRepository
 
 logger = Logger(child=True)
 
-# Must exceed the queue's visibility timeout: a delivery that crashed before its attempt comes
-# back after it.
-
 
 @dataclass
 class SweepReport:

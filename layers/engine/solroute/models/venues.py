@@ -21,7 +21,9 @@ from typing import Iterable, Sequence
 
 from solroute.models.tokens import KNOWN_TOKENS
 
-VENUES = ("meteora", "raydium")  # the venues' names, as orders and requests write them
+# The venues: each name (as orders and requests write it) and the label people read.
+VENUE_LABELS = {"meteora": "Meteora", "raydium": "Raydium"}
+VENUES = tuple(sorted(VENUE_LABELS))
 INTERMEDIATES = ("USDC", "SOL")  # the tokens a two-hop route may pass through
 
 
