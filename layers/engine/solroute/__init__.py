@@ -1,7 +1,7 @@
 """solroute: route market and limit orders between simulated Solana DEXes and execute them.
 
 Layers, each importing only those below it (pyproject.toml's import-linter contract, run by
-tests/unit/test_layering.py; docs/architecture.md has the whole map):
+tests/test_layering.py; docs/architecture.md has the whole map):
 - ``models``: value objects (orders, statuses, requests and answers, routes, tokens, venues),
   typed errors, defaults. No I/O.
 - ``ports``: every port the domain owns (Protocols: stores, queues, chain, venues, clock).
