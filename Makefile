@@ -28,7 +28,7 @@ install-browser:  ## Install Debian's chromium for the console's browser test (a
 		echo "chromium: installed $$(command -v chromium)"; \
 	fi
 
-run: $(STAMP)  ## Start the local cloud (HTTP :3000, WebSocket :3001, AWS endpoint :4566)
+run: $(STAMP)  ## Start the local cloud (HTTP :3000, WebSocket :3001, AWS endpoint :4566, SQS :4567, Lambda :4568)
 	$(BIN)/solroute up
 
 lint: $(STAMP)  ## Validate and lint template.yaml
@@ -42,7 +42,7 @@ test: lint install-browser  ## Lint the template, then run the whole test suite 
 test-fast: $(STAMP)  ## Run the unit and contract tests only (well under a minute; no lint, no browser)
 	$(BIN)/pytest -m "unit or contract"
 
-bench: $(STAMP)  ## Run every benchmark profile (about 15 minutes); results in bench/results/
+bench: $(STAMP)  ## Run every benchmark profile (about 20 minutes); results in bench/results/
 	$(BIN)/python -m bench $(PROFILES)
 
 build: $(STAMP)  ## sam build (no container needed for python3.11 on x86_64)

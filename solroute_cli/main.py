@@ -56,7 +56,10 @@ class Command(_LowercaseUsage, TyperCommand):
 
 
 def _app(**settings: Any) -> typer.Typer:
-    return typer.Typer(cls=Group, rich_markup_mode="rich", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, **settings)
+    return typer.Typer(
+        cls=Group, rich_markup_mode="rich", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]}, **settings,
+    )  # fmt: skip
 
 
 app = _app(name="solroute", help="Run the order engine locally and talk to it.", epilog=EXAMPLES)

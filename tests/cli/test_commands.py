@@ -44,6 +44,12 @@ def test_help_lists_every_command_with_an_argparse_style_usage_line():
         assert f" {command} " in shown.stdout, command
 
 
+@pytest.mark.parametrize("argv", [["-h"], ["submit", "-h"], ["keys", "-h"], ["keys", "create", "-h"], ["up", "-h"]])
+def test_dash_h_is_help_at_every_level_as_in_up(argv):
+    shown = solroute(*argv)
+    assert shown.exit_code == 0 and "usage: solroute" in shown.stdout
+
+
 def test_up_help_is_the_local_clouds_own_and_lists_every_option():
     shown = solroute("up", "--help")
     options = {f"--{name.replace('_', '-')}" for name in vars(local_cloud_parser().parse_args(["up"])) if name != "command"}
