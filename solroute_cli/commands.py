@@ -14,7 +14,7 @@ from solroute_cli.api import Api, hint
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from solroute_cli.follow import follow
 from solroute_cli.views import Offsets, final_report, order_view, orders_table, quote_view, stdout, timeline
-from solroute_cli.watch import FINAL
+from solroute.models.status import FINAL_STATUS_NAMES as FINAL
 
 
 @dataclass(frozen=True)

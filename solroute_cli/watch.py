@@ -4,7 +4,6 @@ order with them."""
 
 from __future__ import annotations
 
-from solroute.models.status import FINAL_STATUS_NAMES as FINAL  # noqa: F401 - the engine's one definition (stdlib only)
 from solroute_cli.errors import EXIT_FAILED, CliError
 
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]

@@ -68,7 +68,7 @@ def test_the_page_gives_the_script_the_engines_own_statuses_and_venues(cloud):
     """The script keeps no copy of them (tests/e2e/test_console.py shows it ends an order on a
     final status it knows only from here): what the page says is the engine's definitions."""
     from solroute.dex.seeds import DEX_SEEDS
-    from solroute.logic.state_machine import CANCELLABLE
+    from solroute.models.status import CANCELLABLE
     from solroute.models.order import FINAL_STATUSES, OrderStatus
 
     page = cloud.fn("ConsoleFunction")(event("console_page.json"))["body"]

@@ -80,6 +80,6 @@ def test_moving_backwards_raises():
 
 
 def test_the_cancellable_statuses_are_those_the_transitions_let_cancel():
-    from solroute.logic.state_machine import CANCELLABLE  # defined in solroute.models.status, for the web console
+    from solroute.models.status import CANCELLABLE  # beside the statuses, for the web console
 
     assert CANCELLABLE == {s for s in S if S.CANCELLED in TRANSITIONS[s]}

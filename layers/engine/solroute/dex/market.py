@@ -53,10 +53,8 @@ class Market:
         names = sorted(self.venues if dexes is None else set(dexes) & set(self.venues))
         return [c for c in (self.curve(name, a, b, at_ms) for name in names) if c is not None]
 
-    def has_pool(self, token_in: str, token_out: str, dexes: Sequence[str] | None = None) -> bool:
-        return self.pools.has_pool(token_in, token_out, dexes)
-
     def tradeable(self, token_in: str, token_out: str, dexes: Sequence[str] | None = None) -> bool:
+        """A route can exist among this market's venues (its pool table's answer)."""
         return self.pools.tradeable(token_in, token_out, dexes)
 
 

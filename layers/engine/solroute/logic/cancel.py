@@ -12,7 +12,8 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from solroute.logic.orders import OrderQueries
-from solroute.logic.state_machine import CANCELLABLE, transition
+from solroute.logic.state_machine import transition
+from solroute.models.status import CANCELLABLE
 from solroute.models.errors import NotCancellable, StaleOrder, StoreBusy
 from solroute.models.order import Order, OrderStatus
 from solroute.ports import Clock, OrderRepository

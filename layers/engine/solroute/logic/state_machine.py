@@ -22,7 +22,6 @@ from typing import Any
 
 from solroute.models.errors import InvalidTransition
 from solroute.models.order import HistoryEntry, Order, OrderStatus
-from solroute.models.status import CANCELLABLE  # noqa: F401 - the rule is the transitions below; cancel.py reads it here
 from solroute.ports import Clock
 
 S = OrderStatus
