@@ -145,17 +145,42 @@ class RateLimitStore(Protocol):
 
 
 class Chain(Protocol):
-    """Where swaps land. Sending the same signed swap twice lands it once."""
+    """Where swaps land. Sending the same signed swap twice lands it once.
 
-    def lookup(self, signature: str) -> ChainReceipt | None:
+    Any method may raise NotFinalYet: the chain cannot tell the outcome yet (ask again then)."""
+
+    def sign(self, order: Order, swap: SignedSwap) -> SignedSwap:
+        """The swap as the chain will execute it, signed (a real chain's transaction bytes and
+        blockhash); stored before it is ever sent. Raises a PermanentOrderError when it cannot be
+        signed (a venue would no longer co-sign the route at the order's minimum)."""
+
+    def lookup(self, swap: SignedSwap) -> ChainReceipt | None:
         """The landed transaction's receipt; None if it has not landed (or never will)."""
 
     def send(self, swap: SignedSwap, fee_rate: Decimal, attempt: int) -> ChainReceipt:
         """Land the swap; raises a TransientError when nothing landed, and
         TransactionExpired when it can no longer land."""
 
-    def expire(self, signature: str, now_ms: int) -> ChainReceipt | None:
-        """Make sure the transaction never lands from now on; its receipt if it already had."""
+    def expire(self, swap: SignedSwap, now_ms: int) -> ChainReceipt | None:
+        """Make sure the transaction never lands from now on; its receipt if it already had.
+        A chain that cannot force this (Solana) raises NotFinalYet until the transaction's
+        blockhash has expired."""
+
+
+class Wallets(Protocol):
+    """Each API key's wallet on the chain (the RPC chain only): its address, its token balances
+    read from the chain, and (on a chain with a faucet: the local one) funding it."""
+
+    chain: str  # where the wallet lives: "local" or the cluster's RPC URL
+
+    def address(self, key_id: str) -> str: ...
+
+    def balances(self, key_id: str) -> dict[str, Decimal]:
+        """The wallet's balance of every known token, by symbol (zero when it holds none)."""
+
+    def fund(self, key_id: str, token: str, amount: Decimal) -> str:
+        """Mint ``amount`` of ``token`` to the wallet (the local chain's faucet); the transaction's
+        signature. Raises InvalidRequest when this chain has no faucet or the token is unknown."""
 
 
 class ChainLedger(Protocol):

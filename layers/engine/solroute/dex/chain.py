@@ -20,7 +20,7 @@ from solroute.dex.simulation import SimulationConfig
 from solroute.models.amounts import plain, quantize_down
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import RpcError, TransactionExpired
-from solroute.models.order import ExecutedLeg, RouteLeg, SignedSwap
+from solroute.models.order import ExecutedLeg, Order, RouteLeg, SignedSwap
 from solroute.models.tokens import resolve_token
 from solroute.ports import ChainLedger, Clock
 
@@ -37,10 +37,16 @@ class SimulatedChain:
         self.clock = clock
         self.faults = faults
 
-    def lookup(self, signature: str) -> ChainReceipt | None:
+    def sign(self, order: Order, swap: SignedSwap) -> SignedSwap:
+        """The simulated chain executes the swap as built (its signature is the build's hash)."""
+        return swap
+
+    def lookup(self, swap: SignedSwap) -> ChainReceipt | None:
         """The landed transaction's receipt; None if it has not landed (or never will)."""
-        record = self.ledger.get(signature)
-        return _receipt(record)
+        return self._lookup(swap.signature)
+
+    def _lookup(self, signature: str) -> ChainReceipt | None:
+        return _receipt(self.ledger.get(signature))
 
     def send(self, swap: SignedSwap, fee_rate: Decimal, attempt: int) -> ChainReceipt:
         """Land the swap (once per signature). Its receipt says when it will be final."""
@@ -54,15 +60,15 @@ class SimulatedChain:
         self.faults.crash_if("crash-after-send", swap.signature, attempt)
         return receipt
 
-    def expire(self, signature: str, now_ms: int) -> ChainReceipt | None:
+    def expire(self, swap: SignedSwap, now_ms: int) -> ChainReceipt | None:
         """Make sure the transaction can never land from now on. Returns its receipt if it
         had already landed (that outcome stands), None if it never landed and now never will."""
-        if self.ledger.put_if_absent(signature, {"status": EXPIRED, "expiredAtMs": now_ms}):
+        if self.ledger.put_if_absent(swap.signature, {"status": EXPIRED, "expiredAtMs": now_ms}):
             return None
-        return self.lookup(signature)
+        return self._lookup(swap.signature)
 
     def _first_landing(self, signature: str) -> ChainReceipt:
-        receipt = self.lookup(signature)
+        receipt = self._lookup(signature)
         if receipt is None:
             raise TransactionExpired("the swap's transaction expired before it landed; nothing was swapped")
         return receipt

@@ -36,7 +36,7 @@ from solroute.logic.trigger import wake_trigger
 from solroute.models import timeouts
 from solroute.models.amounts import plain
 from solroute.models.chain import ChainReceipt
-from solroute.models.errors import AttemptsExhausted, LimitNotMet, PermanentOrderError, StaleOrder
+from solroute.models.errors import AttemptsExhausted, LimitNotMet, NotFinalYet, PermanentOrderError, StaleOrder
 from solroute.models.order import ExecutionResult, Order, OrderStatus
 from solroute.ports import Chain, Clock, OrderQueue, OrderRepository
 
@@ -81,11 +81,6 @@ class Outcome:
 # starve the deliveries that settle swaps. (SQS delays are whole seconds: a wait under one
 # is cheaper here than a round trip through the queue.)
 MAX_IN_PLACE_WAIT_MS = 1000
-
-
-class _SettleLater(Exception):
-    def __init__(self, final_at_ms: int) -> None:
-        self.final_at_ms = final_at_ms
 
 
 class OrderExecutor:
@@ -171,8 +166,8 @@ class OrderExecutor:
 
         try:
             return self._finished(self._advance(order))
-        except _SettleLater as later:
-            return self._requeue_until(later.final_at_ms, order)
+        except NotFinalYet as later:
+            return self._requeue_until(later.at_ms, order)
         except StaleOrder:
             return self._left_to_another_delivery(order_id)
         except PermanentOrderError as error:
@@ -228,15 +223,15 @@ class OrderExecutor:
                     return self._rest(order, f"Could not execute now ({reason}); nothing was sent")
                 if order.status is S.SUBMITTED:
                     assert order.transaction is not None
-                    receipt = self.chain.expire(order.transaction.signature, self.clock.now_ms())
+                    receipt = self.chain.expire(order.transaction, self.clock.now_ms())
                     if receipt is not None:
                         logger.warning("the abandoned order's swap had landed; recording what the chain says", extra={"order_id": order_id})
                         return self._finished(self._finalize(order, receipt))
                     if order.is_limit:  # the chain promises its swap never lands: it rests, to be signed anew
                         return self._rest(order, f"Its swap {order.transaction.signature[:12]}... never landed and now never will ({reason}); nothing was swapped")
                 return self._finished(self._move(order, S.FAILED, f"Order failed: {reason}", failureReason=reason))
-            except _SettleLater as later:
-                return self._requeue_until(later.final_at_ms, order)
+            except NotFinalYet as later:
+                return self._requeue_until(later.at_ms, order)
             except StaleOrder:
                 continue
         return Outcome("done", self.orders.get(order_id))
@@ -286,14 +281,17 @@ class OrderExecutor:
     def _settle_landed(self, order: Order) -> Outcome | None:
         """An order whose swap already landed is settled by lookup, without an attempt."""
         assert order.transaction is not None
-        receipt = self.chain.lookup(order.transaction.signature)
+        try:
+            receipt = self.chain.lookup(order.transaction)
+        except NotFinalYet as later:
+            return self._requeue_until(later.at_ms, order)
         if receipt is None:
             return None  # never landed (a crash before sending, or an RPC error): resend it
         logger.debug("swap found on chain; settling without sending", extra={"order_id": order.orderId, "tx": receipt.signature})
         try:
             return self._finished(self._finalize(order, receipt))
-        except _SettleLater as later:
-            return self._requeue_until(later.final_at_ms, order)
+        except NotFinalYet as later:
+            return self._requeue_until(later.at_ms, order)
         except StaleOrder:
             return Outcome("done", self.orders.get(order.orderId))
 
@@ -383,7 +381,7 @@ class OrderExecutor:
             return self._move(order, S.BUILDING, message, quotes=quotes, routing=decision)
         if order.status is S.BUILDING:
             assert order.routing is not None
-            swap = build_transaction(order, order.routing, order.quotes)
+            swap = self.chain.sign(order, build_transaction(order, order.routing, order.quotes))
             legs = f" ({len(swap.legs)} legs, one transaction)" if len(swap.legs) > 1 else ""
             return self._move(order, S.SUBMITTED, f"Swap sent to {display(swap.dex)}{legs}", transaction=swap)
         if order.status is S.SUBMITTED:
@@ -399,11 +397,11 @@ class OrderExecutor:
         return self._finalize(order, self.chain.send(swap, self._fee_rate(order), order.attempts))
 
     def _finalize(self, order: Order, receipt: ChainReceipt) -> Order:
-        """Record the swap's outcome once it is final; raises _SettleLater when that is a
+        """Record the swap's outcome once it is final; raises NotFinalYet when that is a
         second or more away (SQS delays are whole seconds: a shorter wait happens here)."""
         remaining_ms = receipt.final_at_ms - self.clock.now_ms()
         if remaining_ms >= 1000:
-            raise _SettleLater(receipt.final_at_ms)
+            raise NotFinalYet("landed; waiting for it to be final", receipt.final_at_ms)
         self.clock.sleep(max(0, remaining_ms) / 1000)
         if receipt.status == "failed":
             reason = receipt.error or "swap failed on chain"

@@ -25,6 +25,9 @@ class ChainReceipt(BaseModel):
     landedAtMs: int
     confirmAfterMs: int  # simulated time from landing to finality
     legs: list[ExecutedLeg] = Field(default_factory=list)  # each instruction of the route, as executed
+    networkFee: Amount | None = None  # a Solana chain's: in SOL
+    slot: int | None = None
+    balanceChanges: dict[str, Amount] | None = None  # the wallet's, by token symbol
 
     @property
     def final_at_ms(self) -> int:

@@ -108,6 +108,17 @@ class RpcError(TransientError):
     code = "RPC_ERROR"
 
 
+class NotFinalYet(DomainError):
+    """The chain cannot tell the transaction's outcome yet (landed but not confirmed, or not seen
+    while its blockhash may still land): ask again at ``at_ms``."""
+
+    code = "NOT_FINAL_YET"
+
+    def __init__(self, message: str, at_ms: int) -> None:
+        super().__init__(message)
+        self.at_ms = at_ms
+
+
 class StoreBusy(TransientError):
     """The database throttled a request (DynamoDB's ProvisionedThroughputExceeded and kin)."""
 
@@ -118,6 +129,18 @@ class PermanentOrderError(DomainError):
     """Retrying cannot help: the order fails at once."""
 
     code = "ORDER_FAILED"
+
+
+class PriceMoved(PermanentOrderError):
+    """A venue would no longer co-sign the route at a price that meets the order's minimum."""
+
+    code = "PRICE_MOVED"
+
+
+class NoWallet(PermanentOrderError):
+    """The order has no wallet to pay from (submitted without an API key's wallet)."""
+
+    code = "NO_WALLET"
 
 
 class NoLiquidity(PermanentOrderError):

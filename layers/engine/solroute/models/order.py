@@ -71,6 +71,12 @@ class SignedSwap(_Model):
     # Every leg of the route, in order: all of them are instructions of this one transaction,
     # so the route lands whole or not at all (empty for swaps built before 2026-12-03).
     legs: list[RouteLeg] = Field(default_factory=list)
+    # On a Solana chain (the RPC chain): the signed transaction's bytes (base64), the block height
+    # after which its blockhash can no longer land, and the wallet that signed it. Stored before
+    # the transaction is ever sent, so a later delivery resends these same bytes, never new ones.
+    raw: str | None = None
+    lastValidBlockHeight: int | None = None
+    payer: str | None = None
 
 
 class ExecutedLeg(RouteLeg):
@@ -88,6 +94,11 @@ class ExecutionResult(_Model):
     slippage: Amount  # realised: (quoted - executed) / quoted; negative means better than quoted
     quotedAmountOut: Amount | None = None
     priceImpact: Amount | None = None  # the route's, as quoted
+    # On a Solana chain: the network fee (SOL, paid by the engine's fee payer), the slot the
+    # transaction landed in, and how the wallet's token balances moved (by symbol).
+    networkFee: Amount | None = None
+    slot: int | None = None
+    balanceChanges: dict[str, Amount] | None = None
     legs: list[ExecutedLeg] = Field(default_factory=list)
 
 

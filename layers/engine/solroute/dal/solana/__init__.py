@@ -1,0 +1,1 @@
+"""The Solana chain adapter: a JSON-RPC client, the chain port over it, and the sealed root secret."""
