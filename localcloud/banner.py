@@ -27,6 +27,7 @@ def banner(cloud: LocalCloud) -> str:
             *([f"  SQS endpoint   {cloud.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if cloud.sqs_endpoint else []),
             f"  Stats          {cloud.http_url}/_localcloud/stats",
             *([f"  API key        {cloud.demo_key}   (demo key: send it as x-api-key, or ?apiKey= on the WebSocket)"] if cloud.demo_key else []),
+            *([f"  Wallet         {cloud.demo_wallet}   (the demo key's, funded on the local chain: solroute wallet)"] if getattr(cloud, "demo_wallet", None) else []),
             *_settings_lines(cloud),
             "",
             f"  Try:  .venv/bin/solroute submit SOL USDC 1.5{_api_option(cloud)}     Stop: Ctrl-C",

@@ -17,6 +17,7 @@ import boto3
 from aiohttp import web
 from botocore.config import Config
 
+from localcloud import chain as local_chain
 from localcloud import sam_local
 from localcloud.banner import banner
 from localcloud.demo_key import create_demo_key
@@ -93,6 +94,7 @@ class LocalCloud:
         self.ready = False  # every function and event source has started (GET /_localcloud/health)
         self.outputs: dict[str, str] = {}  # the template's Outputs as deployed here
         self.demo_key: str | None = None  # issued at start when the template keeps API keys
+        self.demo_wallet: str | None = None  # its wallet on the local chain (the RPC chain only)
         self.allowed_hosts = AllowedHosts.serving(config.host, config.allowed_hosts)  # on every server it runs
 
     def log(self, text: str, level: str = "INFO") -> None:
@@ -144,7 +146,7 @@ class LocalCloud:
 
         stage = self.template.parameters.get("StageName", "dev")
         self.deployed = await loop.run_in_executor(
-            self._pool, lambda: deploy(self.template, self._client("dynamodb"), self._client("sqs"), f"solroute-{stage}", endpoints)
+            self._pool, lambda: deploy(self.template, self._client("dynamodb"), self._client("sqs"), f"solroute-{stage}", endpoints, self._client("kms"))
         )
         for logical_id, spec in self.template.functions().items():
             environment = self.deployed.environment(self.template, spec.environment)
@@ -168,6 +170,9 @@ class LocalCloud:
             path, host = self.config.sam_env_vars, self.config.host
             self.log(sam_local.publish(path, self.template, self.deployed, self.endpoint, self.sqs_endpoint, host))
         self.demo_key = await loop.run_in_executor(self._pool, lambda: create_demo_key(self._resource("dynamodb"), self.outputs))
+        self.demo_wallet = await loop.run_in_executor(
+            self._pool, lambda: local_chain.prepare(self.template, self.deployed, self._resource("dynamodb"), self._client("kms"), self.demo_key, self.log)
+        )
         if self.config.prewarm:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
         await self._start_event_sources()

@@ -1,5 +1,5 @@
-"""Create the template's tables and queues on an AWS endpoint (moto, LocalStack or AWS),
-with the properties written there, and answer Ref/GetAtt for them."""
+"""Create the template's tables, queues and KMS keys on an AWS endpoint (moto, LocalStack or
+AWS), with the properties written there, and answer Ref/GetAtt for them."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class Deployed:
     queues: dict[str, dict] = field(default_factory=dict)
     api_endpoints: dict[str, str] = field(default_factory=dict)
     function_names: dict[str, str] = field(default_factory=dict)
+    kms_keys: dict[str, dict] = field(default_factory=dict)
 
     def attribute(self, logical_id: str, name: str | None) -> Any:
         if logical_id in self.tables:
@@ -42,6 +43,9 @@ class Deployed:
             return {None: queue["url"], "Arn": queue["arn"], "QueueName": queue["name"]}[name]
         if logical_id in self.api_endpoints:
             return {None: logical_id.lower(), "ApiEndpoint": self.api_endpoints[logical_id], "ApiId": logical_id.lower()}[name]
+        if logical_id in self.kms_keys:
+            key = self.kms_keys[logical_id]
+            return {None: key["id"], "Arn": key["arn"]}[name]
         if logical_id in self.function_names:
             fn = self.function_names[logical_id]
             return {None: fn, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{fn}"}[name]
@@ -73,9 +77,18 @@ def _table_request(name: str, props: dict) -> dict:
     return request
 
 
-def deploy(template: Template, dynamodb: Any, sqs: Any, prefix: str, api_endpoints: dict[str, str] | None = None) -> Deployed:
-    """Create (or reuse) every table and queue; returns their physical names."""
+def deploy(template: Template, dynamodb: Any, sqs: Any, prefix: str, api_endpoints: dict[str, str] | None = None, kms: Any = None) -> Deployed:
+    """Create (or reuse) every table and queue, and (given ``kms``) every KMS key whose condition
+    holds; returns their physical names."""
     deployed = Deployed(prefix=prefix, api_endpoints=dict(api_endpoints or {}))
+    for logical_id, resource in template.resources.items():
+        if resource.get("Type") != "AWS::KMS::Key" or kms is None:
+            continue
+        if "Condition" in resource and not template.conditions.get(resource["Condition"]):
+            continue
+        description = str(template.resolve(resource.get("Properties", {}).get("Description", logical_id), deployed.attribute))
+        metadata = kms.create_key(Description=description, KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]
+        deployed.kms_keys[logical_id] = {"id": metadata["KeyId"], "arn": metadata["Arn"]}
     for logical_id in template.of_type("AWS::Serverless::Function"):
         deployed.function_names[logical_id] = f"{prefix}-{logical_id}"
 

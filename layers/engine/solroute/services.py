@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -49,8 +50,11 @@ from solroute.logic.sweeper import Sweeper
 from solroute.logic.trigger import Trigger
 from solroute.logic.webhook_stream import WebhookStream
 from solroute.logic.webhooks import WebhookSecrets, WebhookSender
-from solroute.ports import Clock
+from solroute.ports import Chain, Clock, Wallets
 from solroute.settings import require, settings
+
+if TYPE_CHECKING:
+    from solroute.dal.solana.chain import RpcChain
 
 QUOTA_TRIES = 32  # a key's quota item, written by one API instance after another under a burst
 # Short timeouts: a slow AWS call should fail and be retried, not eat the function's timeout.
@@ -175,7 +179,7 @@ def order_submission() -> OrderSubmission:
     wake = SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None
     return OrderSubmission(
         order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=key_quota(), trigger_wake=wake,
-        max_open_per_key=config.key_max_open_orders,
+        max_open_per_key=config.key_max_open_orders, wallets=wallets(),
     )  # fmt: skip
 
 
@@ -220,7 +224,7 @@ def quote_service() -> QuoteService:
 def order_executor() -> OrderExecutor:
     config = settings()
     randomness = Randomness(config.sim_seed)
-    chain = SimulatedChain(DynamoChainLedger(_table(_required("chain_table")), faults()), config.simulation, randomness, clock(), faults())
+    chain = chain_adapter()
     limiter = RateLimiter(
         DynamoRateLimitStore(_table(_required("rate_limit_table")), faults()),
         SlidingLog(config.rate_limit_per_minute, int(config.rate_limit_window_seconds * 1000), min_gap_ms=config.rate_limit_min_gap_ms),
@@ -239,6 +243,58 @@ def order_executor() -> OrderExecutor:
         redelivery_ms=config.queue_visibility_timeout_seconds * 1000,
         trigger_wake=SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None,
     )
+
+
+@lru_cache(maxsize=1)
+def chain_adapter() -> Chain:
+    """The chain orders execute on: a Solana cluster over JSON-RPC when SOLANA_RPC_URL is set
+    (the template's SolanaRpcUrl), else the simulated ledger chain (docs/chain.md)."""
+    config = settings()
+    if config.solana_rpc_url:
+        return rpc_chain()
+    ledger = DynamoChainLedger(_table(_required("chain_table")), faults())
+    return SimulatedChain(ledger, config.simulation, Randomness(config.sim_seed), clock(), faults())
+
+
+@lru_cache(maxsize=1)
+def rpc_chain() -> RpcChain:
+    # Imported here: solders costs ~30 ms of import, which a stack on the ledger chain never pays.
+    from solroute.dal.solana.chain import RpcChain
+    from solroute.dal.solana.rpc import SolanaRpc
+    from solroute.dal.solana.secrets import SealedRootStore
+    from solroute.dex.solana.keys import ChainKeys
+
+    config = settings()
+    root = SealedRootStore(_table(_required("api_keys_table")), _OnFirstUse(lambda: boto3.client("kms", config=_CLIENT_CONFIG)), _required("chain_kms_key"))
+    return RpcChain(SolanaRpc(config.solana_rpc_url, config.solana_rpc_timeout_seconds), _once(lambda: ChainKeys(root.load())),
+                    router().venues, clock(), config.simulation, faults())  # fmt: skip
+
+
+def _once(make: Callable[[], Any]) -> Callable[[], Any]:
+    """``make()`` on the first call only, under a lock (the root is opened once a process)."""
+    made: list[Any] = []
+    lock = threading.Lock()
+
+    def get() -> Any:
+        if not made:
+            with lock:
+                if not made:
+                    made.append(make())
+        return made[0]
+
+    return get
+
+
+@lru_cache(maxsize=1)
+def wallets() -> Wallets | None:
+    """Each API key's wallet; None on the simulated ledger chain (no wallets there)."""
+    config = settings()
+    if not config.solana_rpc_url:
+        return None
+    from solroute.dal.solana.wallets import ChainWallets
+
+    host = urlsplit(config.solana_rpc_url).hostname
+    return ChainWallets(rpc_chain(), config.chain_faucet, "local" if host in ("127.0.0.1", "localhost", "::1") else config.solana_rpc_url)
 
 
 @lru_cache(maxsize=1)

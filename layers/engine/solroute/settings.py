@@ -49,6 +49,12 @@ class Settings(BaseModel):
     trigger_tick_ms: int = Field(1000, alias="TRIGGER_TICK_MS", ge=100, le=60_000)  # how often open limit orders are judged
     trigger_orders_per_tick: int = Field(2000, alias="TRIGGER_ORDERS_PER_TICK", ge=1, le=10_000)  # the most one tick reads and judges
     fault_injection: str = Field("", alias="FAULT_INJECTION")
+    # The chain (docs/chain.md): empty, the simulated ledger chain (CHAIN_TABLE); a Solana JSON-RPC
+    # URL, the RPC chain, whose root secret is sealed by the KMS key CHAIN_KMS_KEY in the keys table.
+    solana_rpc_url: str = Field("", alias="SOLANA_RPC_URL")
+    chain_kms_key: str = Field("", alias="CHAIN_KMS_KEY")
+    chain_faucet: bool = Field(False, alias="CHAIN_FAUCET")  # the wallet API may mint tokens (the local chain)
+    solana_rpc_timeout_seconds: float = Field(5.0, alias="SOLANA_RPC_TIMEOUT_SECONDS", gt=0, le=60)
     # The simulated market's volatility per token (solroute.dex.price_path.parse_volatility).
     price_volatility: str = Field("0.02", alias="PRICE_VOLATILITY")
     backoff_base_seconds: float = Field(2.0, alias="BACKOFF_BASE_SECONDS", ge=0)

@@ -22,6 +22,9 @@ from solroute.dex.randomness import Randomness
 POINTS: dict[str, str] = {
     "quote-timeout": "a venue's quote API does not answer (the quote fails; the attempt is retried)",
     "send-rpc-error": "the RPC node rejects sendTransaction; nothing lands",
+    "rpc-timeout": "sendTransaction times out (RPC chain): the transaction may or may not have landed",
+    "rpc-drop": "the RPC node accepts the transaction and never forwards it (RPC chain): it never lands",
+    "blockhash-expired": "the transaction is signed with a blockhash that has already expired (RPC chain): it never lands",
     "crash-before-send": "the invocation dies after the swap's signature is stored, before the swap is sent",
     "crash-after-send": "the invocation dies after the swap landed, before the order is updated",
     "dynamodb-throttle": "a DynamoDB call raises ProvisionedThroughputExceededException",

@@ -4,6 +4,7 @@ as open (the trigger queues it when the market reaches its price)."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any, Callable
 
 from aws_lambda_powertools import Logger
@@ -18,7 +19,8 @@ from solroute.models.errors import InvalidRequest, QueueUnavailable, TooManyOpen
 from solroute.models.keys import Principal
 from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
-from solroute.ports import Clock, OrderQueue, OrderRepository
+from solroute.models.tokens import resolve_token
+from solroute.ports import Clock, OrderQueue, OrderRepository, Wallets
 
 logger = Logger(child=True)
 
@@ -46,6 +48,7 @@ class OrderSubmission:
         quota: KeyQuota | None = None,
         trigger_wake: OrderQueue | None = None,
         max_open_per_key: int = 0,
+        wallets: Wallets | None = None,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -57,6 +60,7 @@ class OrderSubmission:
         # The most open limit orders one key may have (0: no cap): the trigger judges every open
         # order every tick, so one key's resting orders must not grow without bound.
         self.max_open_per_key = max_open_per_key
+        self.wallets = wallets  # the RPC chain's: an order its key's wallet cannot pay for is refused
 
     def submit(self, request: ExecuteOrderRequest, caller: Principal) -> Order:
         """Store the order as ``caller``'s and queue it; raises RateLimited (nothing stored) when
@@ -74,6 +78,7 @@ class OrderSubmission:
         limit = request.type == "limit"
         if limit:
             self._check_open_cap(caller)
+        self._check_balance(request, caller)
         decision = None
         if self.quota is not None:
             # A limit order does not queue now: it takes its place when the trigger queues it.
@@ -87,6 +92,22 @@ class OrderSubmission:
             if self.quota is not None:
                 self.quota.refund(caller.key_id, decision)
             raise
+
+    def _check_balance(self, request: ExecuteOrderRequest, caller: Principal) -> None:
+        """The wallet must hold what the order spends now (a limit order too: it may fill at any
+        moment). Funds that vanish later fail the swap on chain, atomically, with nothing moved."""
+        if self.wallets is None:
+            return
+        held = self.wallets.balances(caller.key_id).get(resolve_token(request.tokenIn).symbol, Decimal(0))
+        if held >= request.amountIn:
+            return
+        address = self.wallets.address(caller.key_id)
+        logger.info("order refused: wallet balance", extra={"key_id": caller.key_id, "token": request.tokenIn, "held": plain(held)})
+        raise InvalidRequest(
+            f"insufficient balance: the wallet {address} holds {plain(held)} {request.tokenIn}, the order spends {plain(request.amountIn)}"
+            f" {request.tokenIn}; fund the wallet (solroute wallet fund) or spend less",
+            [{"field": "amountIn", "message": f"the wallet holds {plain(held)} {request.tokenIn}"}],
+        )
 
     def _check_open_cap(self, caller: Principal) -> None:
         cap = self.max_open_per_key

@@ -59,6 +59,9 @@ class RpcChain:
         self.faults = faults
 
     # ------------------------------------------------------------ the catalogue
+    def keys(self) -> ChainKeys:
+        return self._keys()
+
     def mints(self) -> dict[str, Mint]:
         keys = self._keys()
         return {symbol: Mint(keys.mint(symbol).pubkey(), token.decimals) for symbol, token in KNOWN_TOKENS.items()}

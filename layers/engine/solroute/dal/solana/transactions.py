@@ -1,0 +1,44 @@
+"""Sending the engine's own transactions (bootstrap, the faucet) and waiting for them."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Sequence
+
+from solders.hash import Hash
+from solders.instruction import Instruction
+from solders.keypair import Keypair
+from solders.message import Message
+from solders.transaction import Transaction
+
+from solroute.dal.solana.rpc import SolanaRpc
+from solroute.models.errors import RpcError
+
+
+def send_and_confirm(rpc: SolanaRpc, instructions: Sequence[Instruction], payer: Keypair, *signers: Keypair, timeout_s: float = 60.0) -> str:
+    """Sign with a fresh blockhash, send with preflight (a failure is refused, nothing lands) and
+    wait until the cluster confirms it; its signature. Raises RpcError when it fails or times out."""
+    blockhash, _ = rpc.latest_blockhash()
+    message = Message.new_with_blockhash(list(instructions), payer.pubkey(), Hash.from_string(blockhash))
+    unique = {str(k.pubkey()): k for k in (payer, *signers)}
+    tx = Transaction(list(unique.values()), message, Hash.from_string(blockhash))
+    signature = rpc.send_transaction(base64.b64encode(bytes(tx)).decode(), skip_preflight=False)
+    wait_confirmed(rpc, [signature], timeout_s)
+    return signature
+
+
+def wait_confirmed(rpc: SolanaRpc, signatures: Sequence[str], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    waiting = list(signatures)
+    while waiting:
+        statuses = rpc.call("getSignatureStatuses", waiting, {"searchTransactionHistory": True})["value"]
+        for signature, status in zip(list(waiting), statuses):
+            if status and status.get("err") is not None:
+                raise RpcError(f"transaction {signature} failed on chain: {status['err']}")
+            if status and status.get("confirmationStatus") in ("confirmed", "finalized"):
+                waiting.remove(signature)
+        if waiting:
+            if time.monotonic() > deadline:
+                raise RpcError(f"{len(waiting)} transaction(s) not confirmed within {timeout_s:g} s: {', '.join(waiting)}")
+            time.sleep(0.2)

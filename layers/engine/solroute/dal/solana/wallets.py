@@ -1,0 +1,48 @@
+"""Each API key's wallet on the RPC chain (solroute.ports.Wallets)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from solroute.dal.solana.chain import RpcChain
+from solroute.dal.solana.transactions import send_and_confirm
+from solroute.dex.solana.programs import associated_token_address, create_associated_token_account, mint_to, to_units
+from solroute.models.amounts import plain
+from solroute.models.errors import InvalidRequest
+from solroute.models.tokens import KNOWN_TOKENS
+
+FAUCET_MOST = Decimal(1_000_000)  # the most one faucet call mints
+
+
+class ChainWallets:
+    def __init__(self, chain: RpcChain, faucet: bool, label: str) -> None:
+        self._chain = chain
+        self.faucet = faucet
+        self.chain = label
+
+    def address(self, key_id: str) -> str:
+        return self._chain.wallet_address(key_id)
+
+    def balances(self, key_id: str) -> dict[str, Decimal]:
+        held = self._chain.balances(self.address(key_id))
+        return {symbol: held.get(symbol, Decimal(0)) for symbol in KNOWN_TOKENS}
+
+    def fund(self, key_id: str, token: str, amount: Decimal) -> str:
+        if not self.faucet:
+            raise InvalidRequest("this chain has no faucet: fund the wallet by sending it tokens", [{"field": "token", "message": "no faucet"}])
+        symbol = token.strip().upper()
+        if symbol not in KNOWN_TOKENS:
+            raise InvalidRequest(f"unknown token '{token}': the faucet mints {', '.join(KNOWN_TOKENS)}", [{"field": "token", "message": "unknown token"}])
+        decimals = KNOWN_TOKENS[symbol].decimals
+        if amount <= 0 or amount > FAUCET_MOST or amount != amount.quantize(Decimal(1).scaleb(-decimals)):
+            raise InvalidRequest(
+                f"amount must be above 0, at most {plain(FAUCET_MOST)} and have at most {decimals} decimals for {symbol}",
+                [{"field": "amount", "message": "out of range"}],
+            )
+        keys = self._chain.keys()
+        owner, mint, payer, authority = keys.wallet(key_id).pubkey(), keys.mint(symbol).pubkey(), keys.fee_payer(), keys.mint_authority()
+        instructions = [
+            create_associated_token_account(payer.pubkey(), owner, mint),
+            mint_to(mint, associated_token_address(owner, mint), authority.pubkey(), to_units(amount, decimals)),
+        ]
+        return send_and_confirm(self._chain.rpc, instructions, payer, authority, timeout_s=30)

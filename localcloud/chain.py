@@ -1,0 +1,59 @@
+"""The local chain's start-up: when the template runs on the RPC chain (`SolanaRpcUrl` set, which
+the local cloud points at its own validator), seal a root secret with the stack's KMS key (moto's),
+bootstrap the tokens and venues on the validator, and fund the demo key's wallet.
+
+The same code as `solroute chain bootstrap` (solroute.dal.solana.bootstrap), on the local cluster:
+its faucet (requestAirdrop) funds the fee payer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable
+
+from localcloud.resources import Deployed
+from localcloud.template import Template
+
+CHAIN_KEY = "ChainKey"  # the template's AWS::KMS::Key sealing the root
+KEYS_TABLE = "ApiKeysTable"
+# What the demo key's wallet starts with: enough for the README's orders and a few dozen more.
+DEMO_FUNDS = {"SOL": Decimal(100), "USDC": Decimal(20_000), "USDT": Decimal(20_000)}
+
+
+def rpc_url(template: Template) -> str:
+    return template.parameters.get("SolanaRpcUrl", "")
+
+
+def prepare(template: Template, deployed: Deployed, dynamodb: Any, kms: Any, demo_key: str | None, say: Callable[[str], None]) -> str | None:
+    """Bootstrap the local chain; the demo key's wallet address (None: no RPC chain or no demo key)."""
+    url = rpc_url(template)
+    if not url or CHAIN_KEY not in deployed.kms_keys or KEYS_TABLE not in deployed.tables:
+        return None
+    from solroute.dal.solana.bootstrap import airdrop, bootstrap
+    from solroute.dal.solana.rpc import SolanaRpc
+    from solroute.dal.solana.secrets import SealedRootStore
+    from solroute.dal.solana.transactions import send_and_confirm
+    from solroute.dex.solana.keys import ChainKeys
+    from solroute.dex.solana.programs import associated_token_address, create_associated_token_account, mint_to, to_units
+    from solroute.logic.keys import key_id_of
+    from solroute.models.tokens import KNOWN_TOKENS
+
+    rpc = SolanaRpc(url)
+    store = SealedRootStore(dynamodb.Table(deployed.tables[KEYS_TABLE]["name"]), kms, deployed.kms_keys[CHAIN_KEY]["id"])
+    keys = ChainKeys(store.create())
+    report = bootstrap(rpc, keys, airdrop(rpc))
+    say(f"bootstrapped the local chain: {len(report.mints)} mints, {len(report.vaults)} venues' vaults, fee payer {report.fee_payer}")
+    if demo_key is None:
+        return None
+    wallet = keys.wallet(key_id_of(demo_key)).pubkey()
+    payer, authority = keys.fee_payer(), keys.mint_authority()
+    instructions = []
+    for symbol, amount in DEMO_FUNDS.items():
+        mint = keys.mint(symbol).pubkey()
+        instructions += [
+            create_associated_token_account(payer.pubkey(), wallet, mint),
+            mint_to(mint, associated_token_address(wallet, mint), authority.pubkey(), to_units(amount, KNOWN_TOKENS[symbol].decimals)),
+        ]
+    send_and_confirm(rpc, instructions, payer, authority)
+    say(f"funded the demo key's wallet {wallet}: " + ", ".join(f"{amount} {symbol}" for symbol, amount in DEMO_FUNDS.items()))
+    return str(wallet)
