@@ -427,6 +427,9 @@ class OrderExecutor:
             quotedAmountOut=order.transaction.quotedAmountOut if order.transaction else None,
             priceImpact=order.routing.priceImpact if order.routing else None,
             legs=receipt.legs,
+            networkFee=receipt.networkFee,
+            slot=receipt.slot,
+            balanceChanges=receipt.balanceChanges,
         )
 
     def _move(self, order: Order, target: OrderStatus, message: str, **fields: object) -> Order:

@@ -131,12 +131,6 @@ class PermanentOrderError(DomainError):
     code = "ORDER_FAILED"
 
 
-class PriceMoved(PermanentOrderError):
-    """A venue would no longer co-sign the route at a price that meets the order's minimum."""
-
-    code = "PRICE_MOVED"
-
-
 class NoWallet(PermanentOrderError):
     """The order has no wallet to pay from (submitted without an API key's wallet)."""
 
@@ -154,7 +148,8 @@ class PriceImpactTooHigh(PermanentOrderError):
 
 
 class PriceMoved(PermanentOrderError):
-    """The order's quote can no longer be met: it expired, or the market moved below its minimum."""
+    """The order's quote can no longer be met: it expired, or the market moved below its minimum
+    (on the RPC chain: the venues would no longer co-sign the route at the order's minimum)."""
 
     code = "PRICE_MOVED"
 

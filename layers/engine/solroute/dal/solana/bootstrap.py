@@ -9,6 +9,7 @@ exists is left as it is, so running it again repairs a half-done bootstrap.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
@@ -47,7 +48,10 @@ class BootstrapReport:
     created: list[str] = field(default_factory=list)  # what this run created (empty: all there)
 
 
-def bootstrap(rpc: SolanaRpc, keys: ChainKeys, fund_fee_payer: Callable[[Pubkey, int], None], say: Callable[[str], None] = lambda _: None) -> BootstrapReport:
+def bootstrap(
+    rpc: SolanaRpc, keys: ChainKeys, fund_fee_payer: Callable[[Pubkey, int], None], say: Callable[[str], None] = lambda _: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> BootstrapReport:
     """Create what is missing. ``fund_fee_payer(address, lamports)`` tops the fee payer up (an
     airdrop on a local or test cluster, a transfer from the operator's payer elsewhere)."""
     payer, authority = keys.fee_payer(), keys.mint_authority()
@@ -65,7 +69,7 @@ def bootstrap(rpc: SolanaRpc, keys: ChainKeys, fund_fee_payer: Callable[[Pubkey,
         send_and_confirm(rpc, [
             create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=mint.pubkey(), lamports=rent, space=MINT_SIZE, owner=TOKEN_PROGRAM)),
             initialize_mint2(mint.pubkey(), token.decimals, authority.pubkey()),
-        ], payer, mint)  # fmt: skip
+        ], payer, mint, sleep=sleep)  # fmt: skip
         report.created.append(f"mint {symbol} {mint.pubkey()}")
         say(f"created the {symbol} mint {mint.pubkey()} ({token.decimals} decimals)")
     for venue in VENUES:
@@ -80,17 +84,17 @@ def bootstrap(rpc: SolanaRpc, keys: ChainKeys, fund_fee_payer: Callable[[Pubkey,
             if _exists(rpc, vault):
                 continue
             amount = to_units((VAULT_USD / token.reference_price_usd).quantize(Decimal(1)), token.decimals)
-            send_and_confirm(rpc, [create_associated_token_account(payer.pubkey(), owner, mint), mint_to(mint, vault, authority.pubkey(), amount)], payer, authority)
+            send_and_confirm(rpc, [create_associated_token_account(payer.pubkey(), owner, mint), mint_to(mint, vault, authority.pubkey(), amount)], payer, authority, sleep=sleep)
             report.created.append(f"vault {venue} {symbol} {vault}")
         say(f"{venue}'s vaults are at its key {owner}")
     return report
 
 
-def airdrop(rpc: SolanaRpc) -> Callable[[Pubkey, int], None]:
+def airdrop(rpc: SolanaRpc, sleep: Callable[[float], None] = time.sleep) -> Callable[[Pubkey, int], None]:
     """Fund by the cluster's faucet (the local validator, devnet, testnet)."""
 
     def fund(address: Pubkey, lamports: int) -> None:
-        wait_confirmed(rpc, [rpc.call("requestAirdrop", str(address), lamports)])
+        wait_confirmed(rpc, [rpc.call("requestAirdrop", str(address), lamports)], sleep=sleep)
 
     return fund
 

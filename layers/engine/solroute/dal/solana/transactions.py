@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 from solders.hash import Hash
 from solders.instruction import Instruction
@@ -16,7 +16,9 @@ from solroute.dal.solana.rpc import SolanaRpc
 from solroute.models.errors import RpcError
 
 
-def send_and_confirm(rpc: SolanaRpc, instructions: Sequence[Instruction], payer: Keypair, *signers: Keypair, timeout_s: float = 60.0) -> str:
+def send_and_confirm(
+    rpc: SolanaRpc, instructions: Sequence[Instruction], payer: Keypair, *signers: Keypair, timeout_s: float = 60.0, sleep: Callable[[float], None] = time.sleep
+) -> str:
     """Sign with a fresh blockhash, send with preflight (a failure is refused, nothing lands) and
     wait until the cluster confirms it; its signature. Raises RpcError when it fails or times out."""
     blockhash, _ = rpc.latest_blockhash()
@@ -24,12 +26,13 @@ def send_and_confirm(rpc: SolanaRpc, instructions: Sequence[Instruction], payer:
     unique = {str(k.pubkey()): k for k in (payer, *signers)}
     tx = Transaction(list(unique.values()), message, Hash.from_string(blockhash))
     signature = rpc.send_transaction(base64.b64encode(bytes(tx)).decode(), skip_preflight=False)
-    wait_confirmed(rpc, [signature], timeout_s)
+    wait_confirmed(rpc, [signature], timeout_s, sleep)
     return signature
 
 
-def wait_confirmed(rpc: SolanaRpc, signatures: Sequence[str], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
+def wait_confirmed(rpc: SolanaRpc, signatures: Sequence[str], timeout_s: float = 60.0, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Poll until every signature is confirmed (``sleep`` between polls: a test's clock moves)."""
+    polls = int(timeout_s / 0.2) + 1
     waiting = list(signatures)
     while waiting:
         statuses = rpc.call("getSignatureStatuses", waiting, {"searchTransactionHistory": True})["value"]
@@ -39,6 +42,7 @@ def wait_confirmed(rpc: SolanaRpc, signatures: Sequence[str], timeout_s: float =
             if status and status.get("confirmationStatus") in ("confirmed", "finalized"):
                 waiting.remove(signature)
         if waiting:
-            if time.monotonic() > deadline:
+            polls -= 1
+            if polls <= 0:
                 raise RpcError(f"{len(waiting)} transaction(s) not confirmed within {timeout_s:g} s: {', '.join(waiting)}")
-            time.sleep(0.2)
+            sleep(0.2)

@@ -45,4 +45,4 @@ class ChainWallets:
             create_associated_token_account(payer.pubkey(), owner, mint),
             mint_to(mint, associated_token_address(owner, mint), authority.pubkey(), to_units(amount, decimals)),
         ]
-        return send_and_confirm(self._chain.rpc, instructions, payer, authority, timeout_s=30)
+        return send_and_confirm(self._chain.rpc, instructions, payer, authority, timeout_s=30, sleep=self._chain.clock.sleep)
