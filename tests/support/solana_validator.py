@@ -1,22 +1,25 @@
 """The local validator (localcloud/services/solana) for tests: in process with a clock the test
-moves (`chain`), or served over HTTP on a free 127.0.0.1 port (`solana_rpc`), and the setup of a
-swap on it made with real transactions (`swap_setup`). A conftest imports the fixtures it uses."""
+moves (`chain`), or served over HTTP on a free 127.0.0.1 port (`solana_rpc`) with solana-py's
+client of it (`rpc`), and the setup of a swap on it made with real transactions (`swap_setup`).
+A conftest imports the fixtures it uses."""
 
 from __future__ import annotations
 
 import base64
+import inspect
 import random
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from solana.rpc.async_api import AsyncClient
 from solders.hash import Hash
 from solders.keypair import Keypair
 
 from localcloud.services.solana import LocalValidator
 from localcloud.services.solana.transport import app
-from tests.support.background import serving
+from tests.support.background import loop_in_thread, serving
 from tests.support.spl import SwapSetup, Token, create_ata_idempotent, create_mint, mint_to, signed
 
 START_MS = 1_765_000_000_000.0  # 2025-12-06: blockTime looks like a date
@@ -105,3 +108,33 @@ def solana_rpc(chain: Chain) -> Iterator[Chain]:
 @pytest.fixture
 def swap_setup(chain: Chain) -> SwapSetup:
     return make_swap_setup(chain)
+
+
+class SolanaClient:
+    """solana-py's client against a served validator, called synchronously: solana-py 0.41 ships
+    only its AsyncClient, so each call runs on an event loop of the client's own (a thread)."""
+
+    def __init__(self, client: AsyncClient, run: Callable[[Awaitable[Any]], Any]) -> None:
+        self.client, self._run = client, run
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+        if not inspect.iscoroutinefunction(method):
+            return method
+        return lambda *args, **kwargs: self._run(method(*args, **kwargs))
+
+    def request(self, body: Any, answer_type: Any) -> Any:
+        """A solders request (solders.rpc.requests) the client has no method for, parsed as
+        ``answer_type``; an error answer raises solana-py's RPCException."""
+        return self._run(self.client._provider.make_request(body, answer_type))
+
+
+@pytest.fixture
+def rpc(solana_rpc: Chain) -> Iterator[SolanaClient]:
+    """solana-py's client of the served validator (solana_rpc), at commitment finalized (its default)."""
+    with loop_in_thread() as run:
+        client = AsyncClient(solana_rpc.url, timeout=30)
+        try:
+            yield SolanaClient(client, run)
+        finally:
+            run(client.close())
