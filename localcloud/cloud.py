@@ -183,12 +183,17 @@ class LocalCloud:
 
     async def _start_solana(self) -> None:
         """The chain, before the functions: their environment may name its URL (SolanaRpcUrl)."""
-        self.solana = validator_for(self.template, lambda text, level: self.printer.emit("solana", None, level, text))
+        self.solana = validator_for(self.template, self._solana_log)
         self.solana_url = f"http://{self.config.host}:{await self._serve(solana_rpc.app(self.solana), self.config.solana_port)}"
         low, high = self.solana.confirm_ms
         self.log(f"started the Solana validator at {self.solana_url} (LiteSVM; slots of 400 ms, confirmed after {low:g}-{high:g} ms)")
         if point_template_at(self.template, self.config.parameters, self.solana_url):
             self.log(f"SolanaRpcUrl={self.solana_url} (the local validator; --param SolanaRpcUrl=... names another)")
+
+    def _solana_log(self, text: str, level: str) -> None:
+        """A line per transaction that lands or is dropped: chain activity, quiet with the functions' logs (--quiet)."""
+        if not self.printer.quiet:
+            self.printer.emit("solana", None, level, text)
 
     def _webhook_receivers(self) -> dict[str, str]:
         """Webhooks may reach a receiver at http://127.0.0.1 on this machine (docs/webhooks.md),

@@ -75,9 +75,14 @@ def test_the_default_port_is_solana_test_validators():
     assert parser().parse_args(["up", "--solana-port", "0"]).solana_port == 0
 
 
-def test_state_is_kept_while_the_cloud_runs(aws_endpoint):
-    with local_cloud(config(PLAIN_TEMPLATE, aws_endpoint), LogPrinter(io.StringIO())) as cloud:
+@pytest.mark.parametrize("quiet", [False, True])
+def test_state_is_kept_while_the_cloud_runs_and_each_landing_is_logged_unless_quiet(aws_endpoint, quiet):
+    log = io.StringIO()
+    with local_cloud(config(PLAIN_TEMPLATE, aws_endpoint), LogPrinter(log, quiet=quiet)) as cloud:
         wallet = str(Keypair().pubkey())
         signature = rpc(cloud.solana_url, "requestAirdrop", [wallet, 10**9])
         assert rpc(cloud.solana_url, "getBalance", [wallet, {"commitment": "processed"}])["value"] == 10**9
         assert rpc(cloud.solana_url, "getSignatureStatuses", [[signature]])["value"][0]["err"] is None
+    landed = [line for line in log.getvalue().splitlines() if f"landed {signature}" in line]
+    assert (landed == []) == quiet
+    assert f"started the Solana validator at {cloud.solana_url}" in log.getvalue()
