@@ -10,6 +10,7 @@ from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
 from localcloud.services.solana import LocalValidator
+from localcloud.services.solana.base58 import b58decode, b58encode
 from localcloud.services.solana.errors import RpcError, describe
 from localcloud.services.solana.token_state import ui_token_amount
 from tests.support.solana_validator import ManualClock
@@ -82,3 +83,12 @@ def test_transaction_errors_in_solanas_words():
     assert describe({"InstructionError": [0, "InsufficientFunds"]}) == "Error processing Instruction 0: insufficient funds for instruction"
     assert describe({"InsufficientFundsForRent": {"account_index": 2}}) == "Transaction results in an account (2) with insufficient funds for rent"
     assert describe("BlockhashNotFound") == "Blockhash not found"
+
+
+def test_send_transaction_reads_base58_by_default(chain):
+    payer = Keypair()
+    chain.call("requestAirdrop", str(payer.pubkey()), 10**9)
+    tx = signed([memo("in base58")], payer, chain.blockhash())
+    assert b58decode(b58encode(b"\0\0" + bytes(tx))) == b"\0\0" + bytes(tx)  # leading zero bytes survive
+    signature = chain.call("sendTransaction", b58encode(bytes(tx)))
+    assert signature == str(tx.signatures[0]) and chain.status(signature)["err"] is None
