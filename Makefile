@@ -28,7 +28,7 @@ install-browser:  ## Install Debian's chromium for the console's browser test (a
 		echo "chromium: installed $$(command -v chromium)"; \
 	fi
 
-run: $(STAMP)  ## Start the local cloud (HTTP :3000, WebSocket :3001, AWS endpoint :4566, SQS :4567, Lambda :4568)
+run: $(STAMP)  ## Start the local cloud (HTTP :3000, WebSocket :3001, AWS endpoint :4566, SQS :4567, Lambda :4568, Solana RPC :8899)
 	$(BIN)/solroute up
 
 lint: $(STAMP)  ## Validate and lint template.yaml

@@ -24,6 +24,7 @@ def banner(cloud: LocalCloud) -> str:
             f"  WebSocket API  {cloud.ws_url}/{stage}   (send {{\"action\": \"subscribe\", \"orderId\": \"<id>\"}})",
             f"  AWS endpoint   {cloud.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
             f"  Lambda API     {cloud.lambda_endpoint}   (AWS_ENDPOINT_URL_LAMBDA; invoke any function by name, logical id or ARN)",
+            f"  Solana RPC     {cloud.solana_url}   (JSON-RPC, a local validator over LiteSVM; solroute chain tx SIGNATURE)",
             *([f"  SQS endpoint   {cloud.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if cloud.sqs_endpoint else []),
             f"  Stats          {cloud.http_url}/_localcloud/stats",
             *([f"  API key        {cloud.demo_key}   (demo key: send it as x-api-key, or ?apiKey= on the WebSocket)"] if cloud.demo_key else []),

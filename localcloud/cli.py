@@ -59,6 +59,7 @@ async def _up(args: argparse.Namespace) -> int:
         aws_port=args.aws_port,
         sqs_port=args.sqs_port,
         lambda_port=args.lambda_port,
+        solana_port=args.solana_port,
         aws_endpoint=aws_endpoint,
         parameters=parameters,
         prewarm=not args.no_prewarm,
@@ -106,7 +107,7 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
     up = subcommands.add_parser("up", help="start the local cloud from template.yaml (no Docker, no AWS account)",
                                 description="Start the whole application locally: moto as the AWS endpoint (unless AWS_ENDPOINT_URL "
                                 "is set or --localstack is given), tables and queues from template.yaml, every function, the HTTP and "
-                                "WebSocket APIs and the SQS / DynamoDB Streams event sources. Ctrl-C ends scheduled runs (the trigger's ticking) "
+                                "WebSocket APIs and the SQS / DynamoDB Streams event sources, and a local Solana validator (JSON-RPC over LiteSVM). Ctrl-C ends scheduled runs (the trigger's ticking) "
                                 "at once, lets the order work in flight finish, says what it waits for, and stops. Everything is "
                                 "in memory: a restart starts empty, with a new demo key.")  # fmt: skip
     up.add_argument("--template", help="SAM template to run (default: the project's template.yaml)")
@@ -122,6 +123,8 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
                     help="port of the local cloud's SQS (default 4567; unused with AWS_ENDPOINT_URL or --localstack)")  # fmt: skip
     up.add_argument("--lambda-port", type=int, default=4568,
                     help="port of the Lambda Invoke API, to run any function on demand with boto3 / aws cli (default 4568; 0 picks a free one)")  # fmt: skip
+    up.add_argument("--solana-port", type=int, default=8899,
+                    help="port of the local Solana validator's JSON-RPC (default 8899, as solana-test-validator; 0 picks a free one)")  # fmt: skip
     up.add_argument("--localstack", action="store_true",
                     help="keep tables, streams and queues in a running LocalStack, found as localstack-client finds it "
                     "(LOCALSTACK_HOST, default localhost:4566; USE_SSL; AWS_ENDPOINT_URL wins). LocalStack needs Docker "

@@ -1,5 +1,6 @@
 """Bring the whole template up on one machine: AWS endpoint, tables and queues, functions,
-HTTP and WebSocket APIs, the Lambda Invoke API, SQS, DynamoDB Streams and schedule event sources."""
+HTTP and WebSocket APIs, the Lambda Invoke API, SQS, DynamoDB Streams and schedule event sources,
+and a local Solana validator (JSON-RPC) for the chain."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES, LocalFu
 from localcloud.services.dynamodb.endpoint import MotoServer, wait_until_up
 from localcloud.services.eventbridge.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
+from localcloud.services.solana import transport as solana_rpc
+from localcloud.services.solana.from_template import point_template_at, validator_for
+from localcloud.services.solana.validator import LocalValidator
 from localcloud.services.sqs import LocalSqs
 from localcloud.services.websocket import WebSocketApi
 from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
@@ -58,6 +62,7 @@ class CloudConfig:
     aws_port: int = 4566
     sqs_port: int = 4567
     lambda_port: int = 4568  # the Lambda Invoke API
+    solana_port: int = 8899  # the local Solana validator's JSON-RPC, solana-test-validator's port
     aws_endpoint: str | None = None  # use this endpoint instead of starting moto (and our SQS)
     parameters: dict[str, str] = field(default_factory=dict)
     prewarm: bool = True
@@ -90,6 +95,8 @@ class LocalCloud:
         self.sqs: LocalSqs | None = None
         self.sqs_endpoint = ""
         self.lambda_endpoint = ""
+        self.solana: LocalValidator | None = None
+        self.solana_url = ""
         self.invokers: dict[str, AsyncInvoker] = {}  # asynchronous invocation, per function
         self.ready = False  # every function and event source has started (GET /_localcloud/health)
         self.outputs: dict[str, str] = {}  # the template's Outputs as deployed here
@@ -134,6 +141,7 @@ class LocalCloud:
             self.sqs_endpoint = self.sqs.base_url = f"http://{self.config.host}:{sqs_port}"
             self.log(f"started moto at {self.endpoint} (DynamoDB, DynamoDB Streams) and SQS at {self.sqs_endpoint}")
 
+        await self._start_solana()
         http_apis = self.template.of_type("AWS::Serverless::HttpApi")
         ws_apis = [api.logical_id for api in self.template.websocket_apis()]
         http_port = await self._listen_http()
@@ -178,10 +186,24 @@ class LocalCloud:
         await self._start_event_sources()
         self.ready = True
 
+    async def _start_solana(self) -> None:
+        """The chain, before the functions: their environment may name its URL (SolanaRpcUrl)."""
+        self.solana = validator_for(self.template, self._solana_log)
+        self.solana_url = f"http://{self.config.host}:{await self._serve(solana_rpc.app(self.solana), self.config.solana_port)}"
+        low, high = self.solana.confirm_ms
+        self.log(f"started the Solana validator at {self.solana_url} (LiteSVM; slots of 400 ms, confirmed after {low:g}-{high:g} ms)")
+        if point_template_at(self.template, self.config.parameters, self.solana_url):
+            self.log(f"SolanaRpcUrl={self.solana_url} (the local validator; --param SolanaRpcUrl=... names another)")
+
+    def _solana_log(self, text: str, level: str) -> None:
+        """A line per transaction that lands or is dropped: chain activity, quiet with the functions' logs (--quiet)."""
+        if not self.printer.quiet:
+            self.printer.emit("solana", None, level, text)
+
     def _webhook_receivers(self) -> dict[str, str]:
         """Webhooks may reach a receiver at http://127.0.0.1 on this machine (docs/webhooks.md),
         but never one of the local cloud's own ports: a webhook must not invoke a function."""
-        urls = (self.http_url, self.ws_url, self.lambda_endpoint, self.sqs_endpoint, self.endpoint)
+        urls = (self.http_url, self.ws_url, self.lambda_endpoint, self.sqs_endpoint, self.endpoint, self.solana_url)
         ports = sorted({port for port in (urlsplit(url).port for url in urls if url) if port})
         return {"WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_CLOSED_LOOPBACK_PORTS": ",".join(map(str, ports))}
 
@@ -304,6 +326,7 @@ class LocalCloud:
             "sqs": self.sqs_endpoint or self.endpoint,  # the local cloud's own SQS, else the AWS endpoint's
             "aws": self.endpoint,
             "lambda": self.lambda_endpoint,
+            "solana": self.solana_url,
         }
         # The stack's outputs (as describe-stacks gives them on AWS) and the demo key let a client
         # such as `solroute keys` or `solroute submit` find what it needs without the banner.

@@ -34,6 +34,7 @@ EXAMPLES = """[bold]Examples[/bold]
   solroute get ORDER_ID             show one order
   solroute list                     your orders, newest first
   solroute keys create --name NAME  issue an API key (also keys list, revoke)
+  solroute chain tx SIGNATURE       a transaction on the chain, as an explorer shows it
 
 The API key sent: --api-key, else SOLROUTE_API_KEY, else the local cloud's
 demo key. With --json, a command's standard output is JSON only.
@@ -65,6 +66,8 @@ def _app(**settings: Any) -> typer.Typer:
 app = _app(name="solroute", help="Run the order engine locally and talk to it.", epilog=EXAMPLES)
 keys_app = _app(help="Create, list and revoke API keys: the running local cloud's (found at --api), or a deployed stack's (--stack-name).")
 app.add_typer(keys_app, name="keys")
+chain_app = _app(help="Read the Solana chain orders execute on: the local cloud's validator, or any cluster's RPC (--url).")
+app.add_typer(chain_app, name="chain")
 
 CONNECTION = "Connection"
 ApiUrl = Annotated[str, typer.Option("--api", envvar=API_URL_ENV, help="HTTP API base URL.", rich_help_panel=CONNECTION)]
@@ -232,6 +235,21 @@ def keys_revoke(key_id: KeyId, api: KeysApi = DEFAULT_API, stack_name: StackName
 def keys_webhook_secret(key_id: KeyId, api: KeysApi = DEFAULT_API, stack_name: StackName = None, region: Region = None, json: Json = False) -> None:
     """Print the secret that signs a key's webhooks (X-Solroute-Signature; docs/webhooks.md)."""
     run("keys webhook-secret", keys.webhook_secret(keys.Target(api, stack_name, region, json), key_id), json)
+
+
+RpcUrl = Annotated[str, typer.Option("--url", envvar="SOLROUTE_RPC_URL", help="Solana JSON-RPC URL.", rich_help_panel=CONNECTION)]
+
+
+@chain_app.command("tx", cls=Command)
+def chain_tx(
+    signature: Annotated[str, typer.Argument(metavar="SIGNATURE", help="The transaction's signature (base58).", show_default=False)],
+    url: RpcUrl = "http://127.0.0.1:8899", json: Json = False,
+) -> None:  # fmt: skip
+    """Show a transaction as an explorer would: status, slot, time, fee, compute units, signers, each instruction decoded,
+    the token and SOL balances it moved, and its logs. With --json: {signature, status, transaction} as the RPC gave them."""
+    from solroute_cli.chain.tx import show  # solders is imported only for the chain commands
+
+    run("chain tx", show(url, signature, json), json)
 
 
 def main(argv: list[str] | None = None) -> int:

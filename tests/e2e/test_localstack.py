@@ -44,7 +44,7 @@ def test_up_localstack_deploys_the_template_where_localstack_client_finds_locals
 def test_up_localstack_with_nothing_listening_says_what_to_do_in_one_line_and_exits_1():
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | {"LOCALSTACK_HOST": f"127.0.0.1:{port}"}
-    ports = ["--http-port", "0", "--ws-port", "0", "--lambda-port", "0"]
+    ports = ["--http-port", "0", "--ws-port", "0", "--lambda-port", "0", "--solana-port", "0"]
     up = subprocess.run([sys.executable, "-m", "solroute_cli", "up", "--localstack", *ports], env=env, capture_output=True, text=True, timeout=60)
     assert up.returncode == 1, up.stdout + up.stderr
     (line,) = up.stderr.strip().splitlines()  # one line, no traceback

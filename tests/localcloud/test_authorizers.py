@@ -244,7 +244,7 @@ def test_the_local_cloud_runs_the_authorizers_its_template_declares():
         await aws.setup()
         await web.TCPSite(aws, "127.0.0.1", 0).start()
         endpoint = f"http://127.0.0.1:{aws.addresses[0][1]}"
-        config = CloudConfig(template=TEMPLATE.path, http_port=0, ws_port=0, lambda_port=0, aws_endpoint=endpoint, prewarm=False)
+        config = CloudConfig(template=TEMPLATE.path, http_port=0, ws_port=0, lambda_port=0, solana_port=0, aws_endpoint=endpoint, prewarm=False)
         cloud = LocalCloud(config, LogPrinter(io.StringIO()))
         await cloud.start()
         try:

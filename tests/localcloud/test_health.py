@@ -37,7 +37,7 @@ def test_health_says_starting_until_the_event_sources_have_started_then_ready_wi
         await aws.setup()
         await web.TCPSite(aws, "127.0.0.1", 0).start()
         endpoint = f"http://127.0.0.1:{aws.addresses[0][1]}"
-        config = CloudConfig(template=FIXTURE, http_port=0, ws_port=0, lambda_port=0, aws_endpoint=endpoint, prewarm=False)
+        config = CloudConfig(template=FIXTURE, http_port=0, ws_port=0, lambda_port=0, solana_port=0, aws_endpoint=endpoint, prewarm=False)
         cloud = LocalCloud(config, LogPrinter(io.StringIO()))
         # When it starts, held before its event sources start
         starting = asyncio.create_task(cloud.start())
@@ -64,6 +64,7 @@ def test_health_says_starting_until_the_event_sources_have_started_then_ready_wi
         "sqs": endpoint,  # with an AWS endpoint given, its SQS is used, not the local cloud's own
         "aws": endpoint,
         "lambda": cloud.lambda_endpoint,
+        "solana": cloud.solana_url,
     }
     # A template that keeps no API keys gets no demo key (and this one has no outputs)
     assert body["demoKey"] is None

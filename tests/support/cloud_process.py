@@ -51,6 +51,7 @@ class RunningCloud:
     lambda_endpoint: str = ""  # the Lambda Invoke API: boto3.client("lambda", endpoint_url=...)
     api_key: str = ""  # the demo key the cloud issued at start ("" when its template keeps none)
     sam_env_vars: str = ""  # the --env-vars file for `sam local` it wrote (not the project's own)
+    solana: str = ""  # the local Solana validator's JSON-RPC URL
 
     @property
     def headers(self) -> dict[str, str]:
@@ -106,7 +107,7 @@ def _start(params: list[str], flags: tuple[str, ...], env: Mapping[str, str], ti
     # The cloud stops when this process dies, even killed before it could stop the cloud itself
     # (a test's teardown never ran): servers started for a test never outlive it.
     child_env = lifeline.child_env({k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"} | dict(env))
-    ports = ["--http-port", str(http_port), "--ws-port", "0", "--sqs-port", "0", "--lambda-port", "0", "--aws-port", str(aws_port)]
+    ports = ["--http-port", str(http_port), "--ws-port", "0", "--sqs-port", "0", "--lambda-port", "0", "--solana-port", "0", "--aws-port", str(aws_port)]
     sam_env_vars = log.name.removesuffix(".log") + "-sam-env.json"  # a developer's own file stays theirs
     args = [sys.executable, "-m", "localcloud.cli", "up", "--host", host, *ports, "--sam-env-vars", sam_env_vars]
     for p in params:
@@ -126,6 +127,7 @@ def _start(params: list[str], flags: tuple[str, ...], env: Mapping[str, str], ti
             cloud.aws = endpoints["aws"]
             cloud.sqs = endpoints["sqs"]
             cloud.lambda_endpoint = endpoints["lambda"]
+            cloud.solana = endpoints["solana"]
             cloud.api_key = answer[1].get("demoKey") or ""
             return cloud
         time.sleep(0.1)

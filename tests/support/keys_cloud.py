@@ -16,7 +16,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "localcloud" / "fixture_keys_tem
 
 def keys_cloud_config(**parameters: str) -> CloudConfig:
     return CloudConfig(
-        template=FIXTURE, http_port=0, ws_port=0, sqs_port=0, lambda_port=0, aws_port=free_port(), parameters=parameters, prewarm=False
+        template=FIXTURE, http_port=0, ws_port=0, sqs_port=0, lambda_port=0, solana_port=0, aws_port=free_port(), parameters=parameters, prewarm=False
     )
 
 
