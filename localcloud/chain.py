@@ -32,7 +32,7 @@ def prepare(template: Template, deployed: Deployed, dynamodb: Any, kms: Any, dem
     from solroute.dal.solana.bootstrap import airdrop, bootstrap
     from solroute.dal.solana.rpc import SolanaRpc
     from solroute.dal.solana.secrets import SealedRootStore
-    from solroute.dal.solana.transactions import send_and_confirm
+    from solroute.dal.solana.transactions import send, wait_confirmed
     from solroute.dex.solana.keys import ChainKeys
     from solroute.dex.solana.programs import associated_token_address, create_associated_token_account, mint_to, to_units
     from solroute.logic.keys import key_id_of
@@ -41,9 +41,10 @@ def prepare(template: Template, deployed: Deployed, dynamodb: Any, kms: Any, dem
     rpc = SolanaRpc(url)
     store = SealedRootStore(dynamodb.Table(deployed.tables[KEYS_TABLE]["name"]), kms, deployed.kms_keys[CHAIN_KEY]["id"])
     keys = ChainKeys(store.create())
-    report = bootstrap(rpc, keys, airdrop(rpc))
+    report = bootstrap(rpc, keys, airdrop(rpc), confirm=False)
     say(f"bootstrapped the local chain: {len(report.mints)} mints, {len(report.vaults)} venues' vaults, fee payer {report.fee_payer}")
     if demo_key is None:
+        wait_confirmed(rpc, report.pending)
         return None
     wallet = keys.wallet(key_id_of(demo_key)).pubkey()
     payer, authority = keys.fee_payer(), keys.mint_authority()
@@ -54,6 +55,6 @@ def prepare(template: Template, deployed: Deployed, dynamodb: Any, kms: Any, dem
             create_associated_token_account(payer.pubkey(), wallet, mint),
             mint_to(mint, associated_token_address(wallet, mint), authority.pubkey(), to_units(amount, KNOWN_TOKENS[symbol].decimals)),
         ]
-    send_and_confirm(rpc, instructions, payer, authority)
+    wait_confirmed(rpc, [*report.pending, send(rpc, instructions, payer, authority)])  # one confirmation time for all
     say(f"funded the demo key's wallet {wallet}: " + ", ".join(f"{amount} {symbol}" for symbol, amount in DEMO_FUNDS.items()))
     return str(wallet)

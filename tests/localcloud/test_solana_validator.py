@@ -15,6 +15,7 @@ from solders.keypair import Keypair
 from localcloud.cloud import CloudConfig
 from localcloud.logs import LogPrinter
 from localcloud.services.solana.from_template import point_template_at
+from tests.support.cloud_client import ROOT
 from localcloud.template import Template
 from tests.support.background import local_cloud, serving
 
@@ -65,6 +66,20 @@ def test_a_template_without_the_parameter_is_left_alone():
     before = dict(template.parameters)
     assert not point_template_at(template, {}, "http://127.0.0.1:8899")
     assert template.parameters == before
+
+
+def test_the_real_template_gets_the_validator_and_its_faucet_unless_given_and_an_empty_url_keeps_the_ledger():
+    real = ROOT / "template.yaml"
+    template = Template(real)
+    assert point_template_at(template, {}, "http://127.0.0.1:8899")
+    assert (template.parameters["SolanaRpcUrl"], template.parameters["ChainFaucet"]) == ("http://127.0.0.1:8899", "true")
+    assert template.conditions["OnSolana"], "the KMS key and the grants to open the root come with it"
+    ledger = Template(real, {"SolanaRpcUrl": ""})
+    assert not point_template_at(ledger, {"SolanaRpcUrl": ""}, "http://127.0.0.1:8899")
+    assert ledger.parameters["SolanaRpcUrl"] == "" and not ledger.conditions["OnSolana"]
+    no_faucet = Template(real, {"ChainFaucet": "false"})
+    assert point_template_at(no_faucet, {"ChainFaucet": "false"}, "http://127.0.0.1:8899")
+    assert no_faucet.parameters["ChainFaucet"] == "false"
 
 
 def test_the_default_port_is_solana_test_validators():

@@ -68,7 +68,7 @@ def build_rpc_engine(config: SimulationConfig = RELIABLE, rate_per_minute: int =
                                seed=bytes(32), rng=random.Random(config.seed))  # fmt: skip
     rpc = InProcessRpc(validator)
     keys = ChainKeys(os.urandom(32))
-    bootstrap(rpc, keys, airdrop(rpc, clock.sleep), sleep=clock.sleep)
+    bootstrap(rpc, keys, airdrop(rpc), sleep=clock.sleep)
     randomness = Randomness(config.seed)
     venues = [SimulatedDex(seed, config, randomness, clock) for seed in DEX_SEEDS]
     router = Router(venues)

@@ -1,4 +1,4 @@
-"""moto's DynamoDB and DynamoDB Streams, served lean for the local cloud.
+"""moto's DynamoDB and DynamoDB Streams (and its KMS), served lean for the local cloud.
 
 `python -m moto.server` puts Flask and werkzeug's development server (a thread per request,
 HTTP parsed in Python, every service's URL patterns matched in turn) in front of moto's
@@ -36,6 +36,7 @@ from moto.dynamodb.models import dynamodb_backends  # noqa: E402
 from moto.dynamodb.models.table import StreamShard  # noqa: E402
 from moto.dynamodb.responses import DynamoHandler  # noqa: E402
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler  # noqa: E402
+from moto.kms.responses import KmsResponse  # noqa: E402
 
 from localcloud.host_guard import AllowedHosts  # noqa: E402
 from localcloud.lifeline import die_with_parent  # noqa: E402
@@ -100,6 +101,9 @@ def application(meter: bool = False) -> web.Application:
                 body = json.dumps({**json.loads(body), "ShardIterator": empty["NextShardIterator"]}).encode()
                 status, headers, content = _serve(DynamoDBStreamsHandler, request, body)
             return web.Response(status=status, headers=headers, body=content)
+        if target.startswith("TrentService."):  # KMS: it seals the Solana chain's root (docs/chain.md)
+            status, headers, content = _serve(KmsResponse, request, body)
+            return web.Response(status=status, headers=headers, body=content)
         if bill is None:
             status, headers, content = _serve(DynamoHandler, request, body)
             return web.Response(status=status, headers=headers, body=content)
@@ -120,7 +124,7 @@ def application(meter: bool = False) -> web.Application:
         return web.json_response(bill.report() if bill else {})
 
     async def root(_: web.Request) -> web.Response:
-        return web.json_response({"status": "running", "services": ["dynamodb", "dynamodbstreams"]})
+        return web.json_response({"status": "running", "services": ["dynamodb", "dynamodbstreams", "kms"]})
 
     app = web.Application(client_max_size=16 * 1024 * 1024)
     allowed = AllowedHosts.from_env()  # the local cloud's (host_guard): a rebound page reads no table

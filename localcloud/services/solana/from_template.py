@@ -1,6 +1,7 @@
 """The local cloud's validator as the template sets it up: its confirmation delay is the seed's
 settlement time (SwapDelayMinMs / SwapDelayMaxMs, defaults or --param), and a template that
-declares a SolanaRpcUrl parameter gets this validator's URL there unless --param gave one."""
+declares a SolanaRpcUrl parameter gets this validator's URL there unless --param gave one (an
+empty one keeps the simulated ledger chain), and its faucet (ChainFaucet=true) likewise."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from localcloud.services.solana.validator import Log, LocalValidator
 from localcloud.template import Template
 
 RPC_URL_PARAMETER = "SolanaRpcUrl"
+FAUCET_PARAMETER = "ChainFaucet"
 CONFIRM_MIN_PARAMETER, CONFIRM_MAX_PARAMETER = "SwapDelayMinMs", "SwapDelayMaxMs"
 
 
@@ -22,8 +24,11 @@ def validator_for(template: Template, log: Log) -> LocalValidator:
 
 
 def point_template_at(template: Template, given: Mapping[str, str], url: str) -> bool:
-    """Set SolanaRpcUrl to ``url`` if the template declares it and the user gave none; whether it did."""
-    if RPC_URL_PARAMETER not in template.parameters or given.get(RPC_URL_PARAMETER):
+    """Set SolanaRpcUrl to ``url`` if the template declares it and the user gave none (``--param
+    SolanaRpcUrl=`` with no value chooses the ledger chain); whether it did. The local chain's
+    faucet is on unless ChainFaucet was given."""
+    if RPC_URL_PARAMETER not in template.parameters or RPC_URL_PARAMETER in given:
         return False
-    template.override(**{RPC_URL_PARAMETER: url})
+    faucet = {FAUCET_PARAMETER: "true"} if FAUCET_PARAMETER in template.parameters and FAUCET_PARAMETER not in given else {}
+    template.override(**{RPC_URL_PARAMETER: url, **faucet})
     return True

@@ -282,7 +282,7 @@ class OrderExecutor:
         """An order whose swap already landed is settled by lookup, without an attempt."""
         assert order.transaction is not None
         try:
-            receipt = self.chain.lookup(order.transaction)
+            receipt = self._look_up(order)
         except NotFinalYet as later:
             return self._requeue_until(later.at_ms, order)
         if receipt is None:
@@ -294,6 +294,20 @@ class OrderExecutor:
             return self._requeue_until(later.at_ms, order)
         except StaleOrder:
             return Outcome("done", self.orders.get(order.orderId))
+
+    def _look_up(self, order: Order) -> ChainReceipt | None:
+        """The chain's answer for the order's swap. When the chain says to ask again in under a
+        second (SQS delays are whole seconds), this delivery waits and asks again, for at most
+        MAX_IN_PLACE_WAIT_MS in all; a longer wait raises NotFinalYet for the queue to carry."""
+        assert order.transaction is not None
+        give_up_at = self.clock.now_ms() + MAX_IN_PLACE_WAIT_MS
+        while True:
+            try:
+                return self.chain.lookup(order.transaction)
+            except NotFinalYet as later:
+                if later.at_ms > give_up_at:
+                    raise
+                self.clock.sleep(max(0, later.at_ms - self.clock.now_ms()) / 1000)
 
     def _requeue_until(self, final_at_ms: int, order: Order) -> Outcome:
         remaining_ms = final_at_ms - self.clock.now_ms()

@@ -19,7 +19,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountParams, TransferParams, create_account, transfer
 
 from solroute.dal.solana.rpc import SolanaRpc
-from solroute.dal.solana.transactions import send_and_confirm, wait_confirmed
+from solroute.dal.solana.transactions import send, send_and_confirm, wait_confirmed
 from solroute.dex.solana.keys import ChainKeys
 from solroute.dex.solana.programs import (
     MINT_SIZE,
@@ -46,18 +46,24 @@ class BootstrapReport:
     mints: dict[str, str] = field(default_factory=dict)
     vaults: dict[str, dict[str, str]] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)  # what this run created (empty: all there)
+    pending: list[str] = field(default_factory=list)  # sent, not waited for (confirm=False)
 
 
 def bootstrap(
-    rpc: SolanaRpc, keys: ChainKeys, fund_fee_payer: Callable[[Pubkey, int], None], say: Callable[[str], None] = lambda _: None,
-    sleep: Callable[[float], None] = time.sleep,
+    rpc: SolanaRpc, keys: ChainKeys, fund_fee_payer: Callable[[Pubkey, int], str], say: Callable[[str], None] = lambda _: None,
+    sleep: Callable[[float], None] = time.sleep, confirm: bool = True,
 ) -> BootstrapReport:
     """Create what is missing. ``fund_fee_payer(address, lamports)`` tops the fee payer up (an
-    airdrop on a local or test cluster, a transfer from the operator's payer elsewhere)."""
+    airdrop on a local or test cluster, a transfer from the operator's payer elsewhere). With
+    ``confirm`` False the transactions are sent, not waited for (``pending``): the caller sends
+    more and waits for all at once."""
     payer, authority = keys.fee_payer(), keys.mint_authority()
     report = BootstrapReport(fee_payer=str(payer.pubkey()), mint_authority=str(authority.pubkey()))
-    if rpc.call("getBalance", str(payer.pubkey()), {"commitment": "confirmed"})["value"] < FEE_PAYER_LAMPORTS // 10:
-        fund_fee_payer(payer.pubkey(), FEE_PAYER_LAMPORTS)
+    # Sent one after another without waiting (each preflight sees the ones before it processed),
+    # then confirmed together: one confirmation time, not one per account.
+    sent: list[str] = []
+    if rpc.call("getBalance", str(payer.pubkey()), {"commitment": "processed"})["value"] < FEE_PAYER_LAMPORTS // 10:
+        sent.append(fund_fee_payer(payer.pubkey(), FEE_PAYER_LAMPORTS))
         report.created.append(f"fee payer {payer.pubkey()} funded")
         say(f"funded the fee payer {payer.pubkey()}")
     rent = rpc.call("getMinimumBalanceForRentExemption", MINT_SIZE)
@@ -66,10 +72,10 @@ def bootstrap(
         report.mints[symbol] = str(mint.pubkey())
         if _exists(rpc, mint.pubkey()):
             continue
-        send_and_confirm(rpc, [
+        sent.append(send(rpc, [
             create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=mint.pubkey(), lamports=rent, space=MINT_SIZE, owner=TOKEN_PROGRAM)),
             initialize_mint2(mint.pubkey(), token.decimals, authority.pubkey()),
-        ], payer, mint, sleep=sleep)  # fmt: skip
+        ], payer, mint))  # fmt: skip
         report.created.append(f"mint {symbol} {mint.pubkey()}")
         say(f"created the {symbol} mint {mint.pubkey()} ({token.decimals} decimals)")
     for venue in VENUES:
@@ -84,26 +90,31 @@ def bootstrap(
             if _exists(rpc, vault):
                 continue
             amount = to_units((VAULT_USD / token.reference_price_usd).quantize(Decimal(1)), token.decimals)
-            send_and_confirm(rpc, [create_associated_token_account(payer.pubkey(), owner, mint), mint_to(mint, vault, authority.pubkey(), amount)], payer, authority, sleep=sleep)
+            sent.append(send(rpc, [create_associated_token_account(payer.pubkey(), owner, mint), mint_to(mint, vault, authority.pubkey(), amount)], payer, authority))
             report.created.append(f"vault {venue} {symbol} {vault}")
         say(f"{venue}'s vaults are at its key {owner}")
+    if confirm:
+        wait_confirmed(rpc, sent, sleep=sleep)
+    else:
+        report.pending = sent
     return report
 
 
-def airdrop(rpc: SolanaRpc, sleep: Callable[[float], None] = time.sleep) -> Callable[[Pubkey, int], None]:
-    """Fund by the cluster's faucet (the local validator, devnet, testnet)."""
+def airdrop(rpc: SolanaRpc) -> Callable[[Pubkey, int], str]:
+    """Fund by the cluster's faucet (the local validator; devnet and testnet rate-limit theirs)."""
 
-    def fund(address: Pubkey, lamports: int) -> None:
-        wait_confirmed(rpc, [rpc.call("requestAirdrop", str(address), lamports)], sleep=sleep)
+    def fund(address: Pubkey, lamports: int) -> str:
+        return rpc.call("requestAirdrop", str(address), lamports, {"commitment": "processed"})
 
     return fund
 
 
-def transfer_from(rpc: SolanaRpc, payer: Keypair) -> Callable[[Pubkey, int], None]:
-    """Fund by a transfer from the operator's own keypair (any cluster)."""
+def transfer_from(rpc: SolanaRpc, payer: Keypair, sleep: Callable[[float], None] = time.sleep) -> Callable[[Pubkey, int], str]:
+    """Fund by a transfer from the operator's own keypair (any cluster), confirmed before the
+    mints are created (their preflight must see the fee payer's lamports)."""
 
-    def fund(address: Pubkey, lamports: int) -> None:
-        send_and_confirm(rpc, [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=address, lamports=lamports))], payer)
+    def fund(address: Pubkey, lamports: int) -> str:
+        return send_and_confirm(rpc, [transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=address, lamports=lamports))], payer, sleep=sleep)
 
     return fund
 

@@ -119,10 +119,16 @@ class RpcChain:
         else:
             self._send(swap)
         self.faults.crash_if("crash-after-send", swap.signature, attempt)
-        receipt = self.lookup(swap)
+        # A cluster confirms a transaction the seed's swap delay after it lands (2-3 s by default):
+        # look it up then, from the settle queue, rather than hold this invocation.
+        first_look_ms = self.clock.now_ms() + max(1000, self.config.swap_delay_min_ms)
+        try:
+            receipt = self.lookup(swap)
+        except NotFinalYet:
+            raise NotFinalYet("sent and landed; waiting for the cluster to confirm it", first_look_ms) from None
         if receipt is None:  # not seen yet: look again shortly (the executor resends then)
             self._raise_if_expired(swap)
-            raise NotFinalYet("sent; the chain has not seen the transaction yet", self.clock.now_ms() + 1000)
+            raise NotFinalYet("sent; the chain has not seen the transaction yet", first_look_ms)
         return receipt
 
     def _send(self, swap: SignedSwap) -> None:
@@ -135,9 +141,8 @@ class RpcChain:
         status = self.rpc.signature_status(swap.signature)
         if status is None:
             return None
-        if status.get("confirmationStatus") not in FINAL:
-            estimate = self.clock.now_ms() + max(1000, (self.config.swap_delay_min_ms + self.config.swap_delay_max_ms) // 2)
-            raise NotFinalYet("landed; waiting for the cluster to confirm it", estimate)
+        if status.get("confirmationStatus") not in FINAL:  # processed: look again a slot later
+            raise NotFinalYet("landed; waiting for the cluster to confirm it", self.clock.now_ms() + SLOT_MS)
         transaction = self.rpc.transaction(swap.signature)
         if transaction is None:  # confirmed a moment ago: the ledger is one step behind
             raise NotFinalYet("confirmed; the transaction is not readable yet", self.clock.now_ms() + 1000)

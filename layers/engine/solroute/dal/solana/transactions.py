@@ -16,16 +16,22 @@ from solroute.dal.solana.rpc import SolanaRpc
 from solroute.models.errors import RpcError
 
 
-def send_and_confirm(
-    rpc: SolanaRpc, instructions: Sequence[Instruction], payer: Keypair, *signers: Keypair, timeout_s: float = 60.0, sleep: Callable[[float], None] = time.sleep
-) -> str:
-    """Sign with a fresh blockhash, send with preflight (a failure is refused, nothing lands) and
-    wait until the cluster confirms it; its signature. Raises RpcError when it fails or times out."""
-    blockhash, _ = rpc.latest_blockhash()
+def send(rpc: SolanaRpc, instructions: Sequence[Instruction], payer: Keypair, *signers: Keypair) -> str:
+    """Sign with a fresh blockhash and send with preflight against the processed state (a failure
+    is refused and nothing lands; a transaction may build on one sent a moment before); its
+    signature, without waiting."""
+    blockhash, _ = rpc.latest_blockhash("processed")
     message = Message.new_with_blockhash(list(instructions), payer.pubkey(), Hash.from_string(blockhash))
     unique = {str(k.pubkey()): k for k in (payer, *signers)}
     tx = Transaction(list(unique.values()), message, Hash.from_string(blockhash))
-    signature = rpc.send_transaction(base64.b64encode(bytes(tx)).decode(), skip_preflight=False)
+    return rpc.call("sendTransaction", base64.b64encode(bytes(tx)).decode(), {"encoding": "base64", "preflightCommitment": "processed"})
+
+
+def send_and_confirm(
+    rpc: SolanaRpc, instructions: Sequence[Instruction], payer: Keypair, *signers: Keypair, timeout_s: float = 60.0, sleep: Callable[[float], None] = time.sleep
+) -> str:
+    """``send``, then wait until the cluster confirms it. Raises RpcError when it fails or times out."""
+    signature = send(rpc, instructions, payer, *signers)
     wait_confirmed(rpc, [signature], timeout_s, sleep)
     return signature
 
