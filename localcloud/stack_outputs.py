@@ -20,7 +20,7 @@ class _Unresolvable(LookupError):
 
 def stack_outputs(template: Template, deployed: Deployed) -> dict[str, str]:
     def known(logical_id: str, name: str | None) -> Any:
-        created = logical_id in deployed.tables or logical_id in deployed.queues or logical_id in deployed.function_names
+        created = logical_id in deployed.tables or logical_id in deployed.queues or logical_id in deployed.function_names or logical_id in deployed.kms_keys
         api_endpoint = logical_id in deployed.api_endpoints and name == "ApiEndpoint"
         if not (created or api_endpoint):
             raise _Unresolvable(logical_id)

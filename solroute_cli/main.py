@@ -252,6 +252,23 @@ def chain_tx(
     run("chain tx", show(url, signature, json), json)
 
 
+@chain_app.command("bootstrap", cls=Command)
+def chain_bootstrap(
+    url: Annotated[str, typer.Option("--url", envvar="SOLROUTE_RPC_URL", help="The cluster's JSON-RPC URL.", rich_help_panel=CONNECTION)],
+    stack_name: Annotated[str, typer.Option("--stack-name", help="The deployed stack (deployed once with SolanaRpcUrl set).", rich_help_panel=CONNECTION)],
+    region: Region = None,
+    payer: Annotated[str | None, typer.Option("--payer", metavar="KEYPAIR", help="A solana-keygen keypair file that funds the engine's fee payer.")] = None,
+    airdrop: Annotated[bool, typer.Option("--airdrop", help="Fund the fee payer from the cluster's faucet instead (local, devnet, testnet).")] = False,
+    faucet: Annotated[bool, typer.Option("--faucet/--no-faucet", help="Whether the printed overrides let POST /api/wallet/fund mint tokens (a test cluster only).")] = False,
+    json: Json = False,
+) -> None:  # fmt: skip
+    """Create the engine's token mints, the venues' vaults and the funded fee payer on a cluster, from a root secret sealed
+    with the stack's KMS key in its keys table (idempotent), and print the sam deploy parameter overrides (docs/chain.md)."""
+    from solroute_cli.chain.bootstrap import bootstrap_command
+
+    run("chain bootstrap", bootstrap_command(url, stack_name, region, payer, airdrop, faucet, json), json)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `solroute ARGV`; the exit code (0 ok, 1 failed, 2 usage, 3 unreachable, 130 Ctrl-C)."""
     args = sys.argv[1:] if argv is None else argv
