@@ -16,8 +16,9 @@ from localcloud.template import Template
 
 CHAIN_KEY = "ChainKey"  # the template's AWS::KMS::Key sealing the root
 KEYS_TABLE = "ApiKeysTable"
-# What the demo key's wallet starts with: enough for the README's orders and a few dozen more.
-DEMO_FUNDS = {"SOL": Decimal(100), "USDC": Decimal(20_000), "USDT": Decimal(20_000)}
+# What the demo key's wallet starts with: $1M of every token the venues trade (the local chain's
+# tokens are worth nothing): room for the README's orders, a benchmark's hundreds, a chaos run.
+DEMO_USD = Decimal(1_000_000)
 
 
 def rpc_url(template: Template) -> str:
@@ -48,13 +49,18 @@ def prepare(template: Template, deployed: Deployed, dynamodb: Any, kms: Any, dem
         return None
     wallet = keys.wallet(key_id_of(demo_key)).pubkey()
     payer, authority = keys.fee_payer(), keys.mint_authority()
-    instructions = []
-    for symbol, amount in DEMO_FUNDS.items():
-        mint = keys.mint(symbol).pubkey()
-        instructions += [
-            create_associated_token_account(payer.pubkey(), wallet, mint),
-            mint_to(mint, associated_token_address(wallet, mint), authority.pubkey(), to_units(amount, KNOWN_TOKENS[symbol].decimals)),
-        ]
-    wait_confirmed(rpc, [*report.pending, send(rpc, instructions, payer, authority)])  # one confirmation time for all
-    say(f"funded the demo key's wallet {wallet}: " + ", ".join(f"{amount} {symbol}" for symbol, amount in DEMO_FUNDS.items()))
+    funds = {s: (DEMO_USD / t.reference_price_usd).quantize(Decimal(1)) for s, t in KNOWN_TOKENS.items() if t.reference_price_usd}
+    sent = list(report.pending)
+    symbols = list(funds)
+    for first in range(0, len(symbols), 4):  # four tokens a transaction: a transaction holds 1,232 bytes
+        instructions = []
+        for symbol in symbols[first : first + 4]:
+            mint = keys.mint(symbol).pubkey()
+            instructions += [
+                create_associated_token_account(payer.pubkey(), wallet, mint),
+                mint_to(mint, associated_token_address(wallet, mint), authority.pubkey(), to_units(funds[symbol], KNOWN_TOKENS[symbol].decimals)),
+            ]
+        sent.append(send(rpc, instructions, payer, authority))
+    wait_confirmed(rpc, sent)  # one confirmation time for all
+    say(f"funded the demo key's wallet {wallet}: $1M of each token (" + ", ".join(f"{amount} {symbol}" for symbol, amount in funds.items()) + ")")
     return str(wallet)

@@ -165,3 +165,22 @@ def test_expire_waits_while_the_blockhash_may_still_land():
         engine.chain.expire(swap, engine.clock.ms)
     engine.clock.ms = wait.value.at_ms
     assert engine.chain.expire(swap, engine.clock.ms) is None, "past its last valid block: it never lands"
+
+
+def test_the_largest_route_fits_one_transaction():
+    """Two hops, each split across both venues, into accounts the wallet must first create: the
+    most a route holds still fits Solana's 1,232-byte transaction."""
+    from solders.hash import Hash
+
+    from solroute.dex.solana.keys import ChainKeys
+    from solroute.dex.solana.swap import Mint, swap_transaction
+    from solroute.models.order import RouteLeg
+    from solroute.models.tokens import KNOWN_TOKENS
+
+    keys = ChainKeys(bytes(32))
+    leg = dict(poolId="p", amountIn=Decimal("1.123456"), amountOut=Decimal("2.654321"), fee=Decimal("0.003"), priceImpact=Decimal("0.01"))
+    legs = [RouteLeg(dex=dex, tokenIn=a, tokenOut=b, **leg) for a, b in (("WIF", "SOL"), ("SOL", "USDC")) for dex in ("meteora", "raydium")]
+    mints = {s: Mint(keys.mint(s).pubkey(), t.decimals) for s, t in KNOWN_TOKENS.items()}
+    venues = {v: keys.venue(v) for v in ("meteora", "raydium")}
+    tx = swap_transaction("0" * 36, legs, keys.wallet("k"), keys.fee_payer(), venues, mints, set(), Hash.default())
+    assert len(bytes(tx)) <= 1232, len(bytes(tx))
