@@ -2,7 +2,8 @@
 visibility timeouts, receive counts and redrive, the consumer, the dead-letter function and
 the sweeper, all calling the real domain code. Faults are injected at the ports (a store call
 throttled, the process dying before or after a call) and at the simulation's fault points.
-``check_guarantees`` asserts G1-G6 of docs/guarantees.md against the chain's ledger."""
+``check_guarantees`` asserts G1-G6 of docs/guarantees.md against the chain: the ledger, or (with
+``chain="rpc"``) the local validator's own record of what landed."""
 
 from __future__ import annotations
 
@@ -29,13 +30,14 @@ from solroute.logic.cancel import OrderCancellation
 from solroute.logic.sweeper import Sweeper
 from solroute.logic.trigger import Trigger
 from solroute.models.amounts import smallest_unit
-from solroute.models.errors import QueueUnavailable, RateLimited, StoreBusy, TooManyOpenOrders
+from solroute.models.errors import QueueUnavailable, RateLimited, RpcError, StoreBusy, TooManyOpenOrders
 from solroute.models.keys import Principal
 from solroute.models.order import Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
 from solroute.models.tokens import resolve_token
 from tests.fakes import FakeClock, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, TEST_CALLER
 from tests.quota_fakes import InMemoryKeyQuotaStore
+from tests.support.rpc_world import check_chain_truth, rpc_side
 
 S = OrderStatus
 # Where a limit order may go back to open from: a new cycle (nothing was swapped).
@@ -46,6 +48,9 @@ SWEEP_EVERY_MS = 60_000  # template.yaml: rate(1 minute)
 TICK_MS = 1000  # template.yaml: TriggerTickMs
 START_TIMEOUT_MS = 300_000  # template.yaml: StartTimeout
 DLQ_REASON = "processing crashed: the order's message was dead-lettered after repeated failed deliveries"
+
+
+THROTTLES = {"queue": QueueUnavailable, "rpc": RpcError}
 
 
 class Crash(BaseException):
@@ -83,8 +88,8 @@ class Calls:
             self.log.append(operation)
         for fault in self.faults:
             if fault.operation == operation and fault.hits(nth):
-                if fault.kind == "throttle":  # the store throttles; the queue refuses
-                    raise (QueueUnavailable if operation.startswith("queue.") else StoreBusy)(f"injected: {operation} throttled")
+                if fault.kind == "throttle":  # the store throttles; the queue refuses; the RPC node times out
+                    raise THROTTLES.get(operation.partition(".")[0], StoreBusy)(f"injected: {operation} throttled")
                 if fault.kind == "crash-before":
                     raise Crash(f"injected: died before {operation}")
         return nth
@@ -200,6 +205,7 @@ class World:
         max_attempts: int = 3,
         key_backlog_ms: int | None = None,
         max_open_per_key: int = 0,
+        chain: str = "ledger",
     ) -> None:
         config = config or SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0)
         self.clock = FakeClock()
@@ -215,11 +221,13 @@ class World:
         plan = FaultPlan.parse(fault_plan, randomness, crash=_raise_crash)
         orders = Instrumented("orders", _AttemptWatcher(self.orders, self.attempt_history), self.calls)
         venues = [SimulatedDex(seed, config, randomness, self.clock, plan) for seed in DEX_SEEDS]
-        chain = SimulatedChain(Instrumented("ledger", self.ledger, self.calls), config, randomness, self.clock, plan)
+        router = Router(venues, limit_margin=config.price_drift)
+        # The chain: the simulated one over the ledger, or the RPC chain over the local validator
+        # (tests/support/rpc_world.py), its JSON-RPC calls steps as the stores' are.
+        self.rpc = rpc_side(self.clock, self.calls, config, router.venues, plan) if chain == "rpc" else None
+        port = self.rpc.chain if self.rpc else SimulatedChain(Instrumented("ledger", self.ledger, self.calls), config, randomness, self.clock, plan)
         limiter = RateLimiter(Instrumented("limiter", self.limiter_store, self.calls), SlidingLog(rate_per_minute), self.clock)
-        self.executor = OrderExecutor(
-            orders, Router(venues, limit_margin=config.price_drift), chain, limiter, self.clock, max_attempts=max_attempts, start_timeout_ms=START_TIMEOUT_MS
-        )
+        self.executor = OrderExecutor(orders, router, port, limiter, self.clock, max_attempts=max_attempts, start_timeout_ms=START_TIMEOUT_MS)
         # Per-key limits (the API counts orders, the trigger queues limit orders), when asked for:
         # the backlog rule at the engine's pace (RateLimitPerMinute, 100 when the limiter is off).
         self.quota_store = InMemoryKeyQuotaStore()
@@ -230,7 +238,7 @@ class World:
         ids = itertools.count(1)
         self.submission = OrderSubmission(
             orders, self.sends, self.clock, new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
-            start_timeout_ms=START_TIMEOUT_MS, quota=self.quota, max_open_per_key=max_open_per_key,
+            start_timeout_ms=START_TIMEOUT_MS, quota=self.quota, max_open_per_key=max_open_per_key, wallets=self.rpc.wallets if self.rpc else None,
         )
         self.sweeper = Sweeper(orders, self.clock)
         self.venues = venues
@@ -248,7 +256,7 @@ class World:
         body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
         try:
             order = self.submission.submit(ExecuteOrderRequest(**body), caller)
-        except (QueueUnavailable, StoreBusy, RateLimited, TooManyOpenOrders, Crash):  # a 503 or 429 or 409, or no answer at all
+        except (QueueUnavailable, StoreBusy, RpcError, RateLimited, TooManyOpenOrders, Crash):  # a 503 or 429 or 409, or no answer at all
             return None
         self.accepted.append(order.orderId)
         return order.orderId
@@ -349,9 +357,12 @@ def _raise_crash(point: str) -> None:
 
 # ---------------------------------------------------------------- the guarantees
 def check_guarantees(world: World, max_attempts: int = 3, bound_ms: int | None = None) -> None:
-    """G1-G6 (docs/guarantees.md), judged against the chain's ledger."""
+    """G1-G6 (docs/guarantees.md), judged against the chain: the ledger, or the validator's own
+    record of what landed and getSignatureStatuses."""
     orders = world.orders.items
-    landed = world.ledger.landed()
+    landed = world.rpc.landed() if world.rpc else world.ledger.landed()
+    if world.rpc:
+        check_chain_truth(world.rpc, orders, _story)
     by_signature = {o.transaction.signature: o for o in orders.values() if o.transaction}
     for signature in landed:
         assert signature in by_signature, "G2: a swap landed whose signature no order stored first"
@@ -373,7 +384,8 @@ def check_guarantees(world: World, max_attempts: int = 3, bound_ms: int | None =
             assert order.execution.amountOut == Decimal(record["amountOut"])
         else:
             assert order.status is S.FAILED, f"G1: {_story(order)}"
-            assert order.failureReason == record["error"], f"G1: failed without the chain's reason: {_story(order)}"
+            if "error" in record:  # the ledger's words (the RPC chain's reason: check_chain_truth)
+                assert order.failureReason == record["error"], f"G1: failed without the chain's reason: {_story(order)}"
         # G4: attempts never go down (but when a limit order goes back to open, in the write that
         # reopens it: a new routing cycle), and no more than max_attempts start in a cycle.
         seen = world.attempt_history.get(order_id, [0])

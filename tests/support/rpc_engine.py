@@ -10,7 +10,7 @@ import os
 import random
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Mapping
 
 from localcloud.services.solana import LocalValidator
 from localcloud.services.solana.errors import RpcError as ValidatorError
@@ -28,6 +28,7 @@ from solroute.logic.execution import OrderExecutor
 from solroute.logic.rate_limit import RateLimiter, SlidingLog
 from solroute.logic.routing import Router
 from solroute.logic.submission import OrderSubmission
+from solroute.ports import PricedVenue
 from tests.fakes import TEST_CALLER, FakeClock, InMemoryOrders, InMemoryQueue, InMemoryRateLimitStore
 from tests.support.engine import RELIABLE, Engine
 
@@ -64,20 +65,28 @@ class RpcEngine(Engine):
 def build_rpc_engine(config: SimulationConfig = RELIABLE, rate_per_minute: int = 100, max_attempts: int = 3, faults: FaultPlan = NO_FAULTS,
                      funds: dict[str, Decimal] = WALLET_FUNDS, clock: FakeClock | None = None) -> RpcEngine:  # fmt: skip
     clock = clock or FakeClock()
-    validator = LocalValidator(now_ms=lambda: clock.ms, confirm_min_ms=config.swap_delay_min_ms, confirm_max_ms=config.swap_delay_max_ms,
-                               seed=bytes(32), rng=random.Random(config.seed))  # fmt: skip
-    rpc = InProcessRpc(validator)
-    keys = ChainKeys(os.urandom(32))
-    bootstrap(rpc, keys, airdrop(rpc), sleep=clock.sleep)
     randomness = Randomness(config.seed)
     venues = [SimulatedDex(seed, config, randomness, clock) for seed in DEX_SEEDS]
     router = Router(venues)
-    chain = RpcChain(rpc, lambda: keys, router.venues, clock, config, faults)
-    wallets = ChainWallets(chain, faucet=True, label="local")
-    for token, amount in funds.items():
-        wallets.fund(TEST_CALLER.key_id, token, amount)
+    validator, rpc, chain, wallets = local_chain(clock, config, router.venues, faults, funds)
     orders, queue, store = InMemoryOrders(), InMemoryQueue(), InMemoryRateLimitStore()
     executor = OrderExecutor(orders, router, chain, RateLimiter(store, SlidingLog(rate_per_minute), clock), clock, max_attempts=max_attempts)
     submission = OrderSubmission(orders, queue, clock, wallets=wallets)
     rpc.calls.clear()
     return RpcEngine(clock, orders, queue, None, store, submission, executor, validator, rpc, chain, wallets)  # type: ignore[arg-type]
+
+
+def local_chain(clock: FakeClock, config: SimulationConfig, venues: Mapping[str, PricedVenue], faults: FaultPlan, funds: dict[str, Decimal],
+                rpc_type: type[InProcessRpc] = InProcessRpc, root: bytes | None = None) -> tuple[LocalValidator, Any, RpcChain, ChainWallets]:  # fmt: skip
+    """The local validator on ``clock`` (its confirmation delay the config's swap delay),
+    bootstrapped, the RPC chain over it and the test caller's wallet funded with ``funds``."""
+    validator = LocalValidator(now_ms=lambda: clock.ms, confirm_min_ms=config.swap_delay_min_ms, confirm_max_ms=config.swap_delay_max_ms,
+                               seed=bytes(32), rng=random.Random(config.seed))  # fmt: skip
+    rpc = rpc_type(validator)
+    keys = ChainKeys(root or os.urandom(32))
+    bootstrap(rpc, keys, airdrop(rpc), sleep=clock.sleep)
+    chain = RpcChain(rpc, lambda: keys, venues, clock, config, faults)
+    wallets = ChainWallets(chain, faucet=True, label="local")
+    for token, amount in funds.items():
+        wallets.fund(TEST_CALLER.key_id, token, amount)
+    return validator, rpc, chain, wallets

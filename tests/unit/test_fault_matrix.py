@@ -6,7 +6,13 @@ rate limiter's store, recorded from a run without faults. At each of them the ma
 a throttle, a crash before the call and a crash after it (once, and six times in a row so the
 message is dead-lettered), with the order on its first and on its last attempt. The
 simulation's own fault points (quote-timeout, send-rpc-error, crash-before-send,
-crash-after-send) are injected through FaultInjection's plan."""
+crash-after-send) are injected through FaultInjection's plan.
+
+Every case runs on both chains (docs/chain.md): the simulated chain over its ledger, and the RPC
+chain over the local validator, where the steps include each JSON-RPC call (``rpc.<method>``: a
+throttle is the client's RpcError) and the chain's own fault points (rpc-timeout, rpc-drop,
+blockhash-expired) are injected too; there the guarantees are judged by what the validator says
+landed."""
 
 from __future__ import annotations
 
@@ -23,38 +29,49 @@ SEED_DELAYS = SimulationConfig(seed=7, failure_rate=Decimal(0))
 BOUND_MS = 20 * 60_000  # docs/guarantees.md, G3
 
 
-def _clean_calls(rate_per_minute: int) -> list[tuple[str, int]]:
-    world = World(SEED_DELAYS, rate_per_minute=rate_per_minute)
+CHAINS = ["ledger", "rpc"]
+# What each chain's clean order calls besides the stores: the ledger's write, or the RPC methods
+# an execution engine uses (sign: blockhash; send; then status until confirmed, and the outcome).
+CHAIN_STEPS = {
+    "ledger": {"ledger.put_if_absent"},
+    "rpc": {"rpc.getTokenAccountsByOwner", "rpc.getLatestBlockhash", "rpc.sendTransaction", "rpc.getSignatureStatuses", "rpc.getTransaction"},
+}
+
+
+def _clean_calls(chain: str, rate_per_minute: int) -> list[tuple[str, int]]:
+    world = World(SEED_DELAYS, rate_per_minute=rate_per_minute, chain=chain)
     world.submit()
     world.run()
     return world.calls.steps()
 
 
-STEPS = _clean_calls(rate_per_minute=100)
+STEPS = {chain: _clean_calls(chain, rate_per_minute=100) for chain in CHAINS}
+CASES = [pytest.param(chain, step, id=f"{chain}-{step[0]}#{step[1]}") for chain in CHAINS for step in STEPS[chain]]
 
 
-def test_the_matrix_covers_every_kind_of_step():
-    operations = {operation for operation, _ in STEPS}
-    assert {"orders.create", "orders.record_attempt", "orders.save_transition", "ledger.put_if_absent", "limiter.write_if_unchanged"} <= operations
+@pytest.mark.parametrize("chain", CHAINS)
+def test_the_matrix_covers_every_kind_of_step(chain):
+    operations = {operation for operation, _ in STEPS[chain]}
+    assert {"orders.create", "orders.record_attempt", "orders.save_transition", "limiter.write_if_unchanged"} | CHAIN_STEPS[chain] <= operations
     # pending>routing is the attempt's own write; routing>building>submitted>confirmed follow
-    assert sum(1 for op, _ in STEPS if op == "orders.record_attempt") == 1
-    assert sum(1 for op, _ in STEPS if op == "orders.save_transition") == 3, "routing>building>submitted>confirmed"
+    assert sum(1 for op, _ in STEPS[chain] if op == "orders.record_attempt") == 1
+    assert sum(1 for op, _ in STEPS[chain] if op == "orders.save_transition") == 3, "routing>building>submitted>confirmed"
 
 
 @pytest.mark.parametrize("times", [1, 6], ids=["once", "six-times"])
 @pytest.mark.parametrize("kind", ["throttle", "crash-before", "crash-after"])
-@pytest.mark.parametrize("step", STEPS, ids=[f"{op}#{n}" for op, n in STEPS])
-def test_a_fault_at_any_step_keeps_every_guarantee(step, kind, times):
+@pytest.mark.parametrize(("chain", "step"), CASES)
+def test_a_fault_at_any_step_keeps_every_guarantee(chain, step, kind, times):
     operation, nth = step
-    world = World(SEED_DELAYS, faults=[Fault(operation, kind, nth, times)], rate_per_minute=100)
+    world = World(SEED_DELAYS, faults=[Fault(operation, kind, nth, times)], rate_per_minute=100, chain=chain)
     world.submit()
     world.run()
     check_guarantees(world, bound_ms=BOUND_MS)
 
 
-def _last_attempt_world() -> World:
+def _last_attempt_world(chain: str) -> World:
     """Attempts 1 and 2 fail on their quotes, so the third is the last."""
-    world = World(SEED_DELAYS)
+    world = World(SEED_DELAYS, chain=chain)
     order_id = world.submit()
     plan = _quotes_fail_for(order_id, attempts=2)
     for venue in world.executor.router.venues.values():
@@ -62,8 +79,8 @@ def _last_attempt_world() -> World:
     return world
 
 
-def _calls_before_last_attempt(operation: str) -> int:
-    probe = _last_attempt_world()
+def _calls_before_last_attempt(chain: str, operation: str) -> int:
+    probe = _last_attempt_world(chain)
     started = {"n": 0, "calls": None}
 
     def watch(op: str) -> None:
@@ -78,13 +95,19 @@ def _calls_before_last_attempt(operation: str) -> int:
     return started["calls"]
 
 
+LAST_ATTEMPT_STEPS = {
+    "ledger": ["orders.save_transition", "orders.get", "ledger.put_if_absent", "ledger.get"],
+    "rpc": ["orders.save_transition", "orders.get", "rpc.sendTransaction", "rpc.getSignatureStatuses", "rpc.getTransaction"],
+}
+
+
 @pytest.mark.parametrize("kind", ["throttle", "crash-before", "crash-after"])
-@pytest.mark.parametrize("operation", ["orders.save_transition", "orders.get", "ledger.put_if_absent", "ledger.get"])
-def test_a_fault_on_the_last_attempt_keeps_every_guarantee(operation, kind):
+@pytest.mark.parametrize(("chain", "operation"), [pytest.param(c, op, id=f"{c}-{op}") for c in CHAINS for op in LAST_ATTEMPT_STEPS[c]])
+def test_a_fault_on_the_last_attempt_keeps_every_guarantee(chain, operation, kind):
     """Defect 3: a transient error (or a crash) after the swap landed, on the last attempt,
     must not fail an order that was paid."""
-    first = _calls_before_last_attempt(operation) + 1
-    world = _last_attempt_world()
+    first = _calls_before_last_attempt(chain, operation) + 1
+    world = _last_attempt_world(chain)
     world.calls.faults = [Fault(operation, kind, first=first, times=6)]
     world.run()
     check_guarantees(world, bound_ms=BOUND_MS)
@@ -106,17 +129,39 @@ def test_a_fault_on_the_last_attempt_keeps_every_guarantee(operation, kind):
         "quote-timeout=0.3,send-rpc-error=0.3,crash-before-send=0.3,crash-after-send=0.3",
     ],
 )
-def test_the_simulations_fault_points_keep_every_guarantee(plan):
-    world = World(SEED_DELAYS, fault_plan=plan, rate_per_minute=100)
+@pytest.mark.parametrize("chain", CHAINS)
+def test_the_simulations_fault_points_keep_every_guarantee(chain, plan):
+    world = World(SEED_DELAYS, fault_plan=plan, rate_per_minute=100, chain=chain)
     for i in range(8):
         world.submit(amountIn=str(1 + i))
     world.run()
     check_guarantees(world, bound_ms=BOUND_MS)
 
 
-def test_the_api_queue_refusing_and_the_database_refusing_too_still_ends_the_order():
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "rpc-timeout=1",
+        "rpc-drop=1",
+        "blockhash-expired=1",
+        "rpc-timeout=0.5",
+        "rpc-drop=0.5",
+        "blockhash-expired=0.5",
+        "rpc-timeout=0.3,rpc-drop=0.3,blockhash-expired=0.3,crash-before-send=0.3,crash-after-send=0.3,send-rpc-error=0.3",
+    ],
+)
+def test_the_rpc_chains_fault_points_keep_every_guarantee(plan):
+    world = World(SEED_DELAYS, fault_plan=plan, rate_per_minute=100, chain="rpc")
+    for i in range(8):
+        world.submit(amountIn=str(1 + i))
+    world.run()
+    check_guarantees(world, bound_ms=BOUND_MS)
+
+
+@pytest.mark.parametrize("chain", CHAINS)
+def test_the_api_queue_refusing_and_the_database_refusing_too_still_ends_the_order(chain):
     """Defect 6: SendMessage fails and the write that fails the order fails too."""
-    world = World(SEED_DELAYS)
+    world = World(SEED_DELAYS, chain=chain)
     world.queue.fail_sends = 1
     world.calls.faults = [Fault("orders.save_transition", "throttle")]
     assert world.submit() is None, "the client is told 503"
@@ -129,8 +174,9 @@ def test_the_api_queue_refusing_and_the_database_refusing_too_still_ends_the_ord
     check_guarantees(world)
 
 
-def test_a_process_that_dies_between_storing_and_queueing_an_order_leaves_nothing_stuck():
-    world = World(SEED_DELAYS, faults=[Fault("orders.create", "crash-after")])
+@pytest.mark.parametrize("chain", CHAINS)
+def test_a_process_that_dies_between_storing_and_queueing_an_order_leaves_nothing_stuck(chain):
+    world = World(SEED_DELAYS, faults=[Fault("orders.create", "crash-after")], chain=chain)
     assert world.submit() is None
     world.submit()  # a second order in the same world goes through as usual
     world.run()
