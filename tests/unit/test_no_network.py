@@ -66,7 +66,9 @@ _ask, _answered, _foreign = threading.Event(), threading.Event(), {}
 
 
 def _left_running() -> None:
-    if _ask.wait(600):
+    # No timeout: the lanes collected before tests/unit may run for longer than any fixed wait
+    # (a daemon thread, it ends with the run).
+    if _ask.wait():
         try:
             with socket.socket() as s:
                 s.bind(("127.0.0.1", 0))
