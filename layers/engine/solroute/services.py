@@ -47,9 +47,10 @@ from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
 from solroute.logic.sweeper import Sweeper
 from solroute.logic.trigger import Trigger
+from solroute.logic.wallets import WalletDesk
 from solroute.logic.webhook_stream import WebhookStream
 from solroute.logic.webhooks import WebhookSecrets, WebhookSender
-from solroute.ports import Clock
+from solroute.ports import Clock, Wallets
 from solroute.settings import require, settings
 
 QUOTA_TRIES = 32  # a key's quota item, written by one API instance after another under a burst
@@ -214,6 +215,16 @@ def router() -> Router:
 @lru_cache(maxsize=1)
 def quote_service() -> QuoteService:
     return QuoteService(router(), clock(), ttl_ms=settings().quote_ttl_seconds * 1000)
+
+
+def wallets() -> Wallets | None:
+    """Each API key's wallet on the chain; None when the stack runs the simulated ledger chain."""
+    return None
+
+
+@lru_cache(maxsize=1)
+def wallet_desk() -> WalletDesk:
+    return WalletDesk(wallets())
 
 
 @lru_cache(maxsize=1)
