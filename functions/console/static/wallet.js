@@ -17,7 +17,11 @@ export const wallet = {
   address: "",
 
   reset() {
-    this.request += 1;
+    this.request += 1; // an answer still on its way is for the previous key
+    this.clear();
+  },
+
+  clear() {
     this.address = "";
     $("#wallet-head").hidden = true;
     $("#wallet-balances").hidden = true;
@@ -34,8 +38,7 @@ export const wallet = {
       if (request === this.request) this.render(answer);
     } catch (error) {
       if (request !== this.request) return;
-      this.reset();
-      this.request = request;
+      this.clear();
       note(error.code === "NO_WALLETS" ? "No wallet: this stack runs the simulated ledger chain, where orders settle without one." : `Could not read the wallet: ${error.message}`);
     } finally {
       if (request === this.request) $("#wallet-refresh").disabled = false;
