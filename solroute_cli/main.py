@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from solroute_cli import commands, keys
+from solroute_cli import commands, keys, wallet
 from solroute_cli.api import API_KEY_ENV, API_URL_ENV, DEFAULT_API, WS_URL_ENV
 from solroute_cli.commands import Client, Placing, Trade
 from solroute_cli.errors import EXIT_USAGE, CliError
@@ -35,6 +35,8 @@ EXAMPLES = """[bold]Examples[/bold]
   solroute list                     your orders, newest first
   solroute keys create --name NAME  issue an API key (also keys list, revoke)
   solroute chain tx SIGNATURE       a transaction on the chain, as an explorer shows it
+  solroute wallet                   your API key's wallet and its balances (on a Solana chain)
+  solroute wallet fund SOL 10       fund it from the local chain's faucet
 
 The API key sent: --api-key, else SOLROUTE_API_KEY, else the local cloud's
 demo key. With --json, a command's standard output is JSON only.
@@ -57,8 +59,9 @@ class Command(_LowercaseUsage, TyperCommand):
 
 
 def _app(**settings: Any) -> typer.Typer:
+    settings.setdefault("no_args_is_help", True)
     return typer.Typer(
-        cls=Group, rich_markup_mode="rich", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+        cls=Group, rich_markup_mode="rich", add_completion=False, pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]}, **settings,
     )  # fmt: skip
 
@@ -68,6 +71,8 @@ keys_app = _app(help="Create, list and revoke API keys: the running local cloud'
 app.add_typer(keys_app, name="keys")
 chain_app = _app(help="Read the Solana chain orders execute on: the local cloud's validator, or any cluster's RPC (--url).")
 app.add_typer(chain_app, name="chain")
+wallet_app = _app(no_args_is_help=False, invoke_without_command=True)  # its help is wallet_show's
+app.add_typer(wallet_app, name="wallet")
 
 CONNECTION = "Connection"
 ApiUrl = Annotated[str, typer.Option("--api", envvar=API_URL_ENV, help="HTTP API base URL.", rich_help_panel=CONNECTION)]
@@ -196,6 +201,27 @@ def up(context: typer.Context) -> None:
         code = parsed.code if isinstance(parsed.code, int) else EXIT_USAGE
     if code:
         raise typer.Exit(code)
+
+
+@wallet_app.callback(cls=Group)
+def wallet_show(context: typer.Context, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False) -> None:
+    """Your API key's wallet on the chain: its address and its balance of every known token (read from the chain); `wallet fund` funds it on the local chain.
+
+    Exit 1 on a stack that runs the simulated ledger chain, which keeps no wallets."""
+    if context.invoked_subcommand is None:
+        run("wallet", wallet.show(Client(api, api_key, json)), json)
+
+
+@wallet_app.command("fund", cls=Command)
+def wallet_fund(
+    token: Annotated[str, typer.Argument(metavar="TOKEN", help="A known token's symbol (SOL, USDC, USDT, BONK, JUP, WIF, JTO, PYTH, RAY, ORCA).")],
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="How much to mint: a decimal, at most 1000000 and the token's decimals.")],
+    api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
+) -> None:  # fmt: skip
+    """Fund the wallet from the local chain's faucet; prints the transaction's signature and the new balance.
+
+    A cluster's wallet is funded from outside (the API says so: exit 1)."""
+    run("wallet fund", wallet.fund(Client(api, api_key, json), token, amount), json)
 
 
 KEYS_AT = "Where the keys are"

@@ -41,4 +41,26 @@ def execution_report(data: dict) -> list[str]:
         fill += f", price impact {pct(execution['priceImpact'])})" if execution.get("priceImpact") is not None else (")" if quoted else "")
         lines.append(fill)
     lines += [leg_line(leg, executed=True) for leg in execution.get("legs") or []]
+    return lines + chain_lines(execution)
+
+
+def signed(amount: str) -> str:
+    return amount if str(amount).startswith("-") else f"+{amount}"
+
+
+def chain_lines(execution: dict) -> list[str]:
+    """On a Solana chain: the transaction (its signature, slot and network fee) and how the
+    wallet's balances moved; nothing for an order settled on the simulated ledger."""
+    lines = []
+    if execution.get("slot") is not None or execution.get("networkFee") is not None:
+        facts = [f"tx {execution.get('txHash')}"]
+        if execution.get("slot") is not None:
+            facts.append(f"slot {execution['slot']}")
+        if execution.get("networkFee") is not None:
+            facts.append(f"network fee {execution['networkFee']} SOL")
+        lines.append(f"  chain: {', '.join(facts)}")
+    changes = execution.get("balanceChanges")
+    if changes is not None:
+        moved = ", ".join(f"{signed(amount)} {token}" for token, amount in changes.items()) or "nothing moved"
+        lines.append(f"  wallet: {moved}")
     return lines

@@ -14,8 +14,8 @@ from tests.support.no_network import network_refused
 
 TESTS = Path(__file__).resolve().parent
 # The folders and the marker each gives its tests (pyproject registers them; --strict-markers).
-LANES = ("unit", "contract", "integration", "localcloud", "e2e", "cli", "bench")
-BROWSER_FIXTURE = "browser"  # tests/e2e/test_console.py's Playwright browser
+LANES = ("unit", "contract", "integration", "localcloud", "e2e", "cli", "console", "bench")
+BROWSER_FIXTURE = "browser"  # the Playwright browser of tests/e2e/test_console.py and tests/console
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

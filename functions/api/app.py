@@ -36,9 +36,10 @@ from solroute.models.errors import InvalidRequest, Unauthenticated
 from solroute.models.keys import Principal
 from solroute.models.quote_answer import QuoteAnswer
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
+from solroute.models.wallet import Funded, FundRequest, WalletAnswer
 from solroute.settings import require, settings
 
-services.check_environment(services.order_submission, services.order_queries, services.order_cancellation, services.quote_service)
+services.check_environment(services.order_submission, services.order_queries, services.order_cancellation, services.quote_service, services.wallet_desk)
 logger, metrics = observability.logger_and_metrics()
 # Validation is switched on per route: the GET routes let powertools check their query and path,
 # the POST route reads its own body. Tried (issue 23): powertools' Body() model with our reader as
@@ -215,6 +216,33 @@ def quote() -> Response[dict]:
     return Response(200, JSON_MEDIA_TYPE, answer.model_dump(mode="json"))
 
 
+NO_WALLETS_404 = "This stack runs the simulated ledger chain, which keeps no wallets (NO_WALLETS)"
+
+
+@app.get("/api/wallet", summary="This API key's wallet: its address and its balance of every known token, read from the chain",
+         responses={200: {"description": "The wallet", "content": {JSON_MEDIA_TYPE: {"model": WalletAnswer}}},
+                    **error_responses(401, 404, 503, descriptions={404: NO_WALLETS_404})})  # fmt: skip
+def wallet() -> Response[dict]:
+    answer = services.wallet_desk().show(caller().key_id)
+    return Response(200, JSON_MEDIA_TYPE, answer.model_dump(mode="json"))
+
+
+@app.post("/api/wallet/fund", summary="Fund this API key's wallet from the local chain's faucet", responses={
+    200: {"description": "Funded: the faucet's transaction and the wallet's balances after it", "content": {JSON_MEDIA_TYPE: {"model": Funded}}},
+    **error_responses(400, 401, 404, 415, 503, descriptions={
+        400: "Invalid input (`details` lists each field at fault), or this chain has no faucet (a cluster's wallet is funded from outside)",
+        404: NO_WALLETS_404}),
+})  # fmt: skip
+def fund_wallet() -> Response[dict]:
+    desk = services.wallet_desk()
+    desk.on_chain()  # on the ledger chain, say so whatever the body holds
+    request = FundRequest.model_validate(json_object_body(app.current_event))
+    who = caller()
+    funded = desk.fund(who.key_id, request)
+    logger.info("wallet funded", extra={"token": funded.token, "amount": str(funded.amount), "signature": funded.signature})
+    return Response(200, JSON_MEDIA_TYPE, funded.model_dump(mode="json"))
+
+
 @app.get("/health", summary="Liveness")
 def health() -> Health:
     return Health(status="ok")
@@ -247,6 +275,11 @@ def openapi_document() -> dict:
          "schema": {"type": "string"}}  # fmt: skip
         for name in QUOTE_PARAMETERS
     ]
+    schemas["FundRequest"] = FundRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    document["paths"]["/api/wallet/fund"]["post"]["requestBody"] = {
+        "required": True,
+        "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/FundRequest"}}},
+    }
     submit = document["paths"]["/api/orders/execute"]["post"]
     submit["requestBody"] = {
         "required": True,

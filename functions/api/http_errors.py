@@ -30,6 +30,7 @@ from solroute.models.errors import (
     DomainError,
     InvalidRequest,
     NotCancellable,
+    NoWallets,
     OrderNotFound,
     PermanentOrderError,
     QueueUnavailable,
@@ -39,6 +40,7 @@ from solroute.models.errors import (
     Unauthenticated,
 )
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
+from solroute.models.wallet import FundRequest
 
 logger = Logger(child=True)
 
@@ -54,6 +56,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidRequest: 400,
     UnsupportedMediaType: 415,
     OrderNotFound: 404,
+    NoWallets: 404,  # the stack runs the ledger chain: no route of it could answer with a wallet
     NotCancellable: 409,
     TooManyOpenOrders: 409,  # not a rate: retrying soon will not help until one of them ends
     Unauthenticated: 401,
@@ -79,7 +82,7 @@ DESCRIPTIONS = {
 }
 
 # Models a trader fills in: their validation errors are a 400 (any other model's are our bug, a 500).
-_REQUEST_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in (ExecuteOrderRequest, ListOrdersQuery, TradeRequest)}
+_REQUEST_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in (ExecuteOrderRequest, ListOrdersQuery, TradeRequest, FundRequest)}
 _LOCATIONS = ("body", "query", "path", "header")
 MAX_MESSAGE_LENGTH = 600  # messages quote what was sent; a megabyte of it helps nobody
 
@@ -167,13 +170,14 @@ def http_status(error: DomainError) -> int:
     return next((HTTP_STATUS[cls] for cls in type(error).__mro__ if cls in HTTP_STATUS), 500)
 
 
-def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
+def error_responses(*statuses: int, descriptions: dict[int, str] | None = None) -> dict[int, OpenAPIResponse]:
     """OpenAPI `responses` entries for these error statuses, all with the error body but API
-    Gateway's own refusals (401 and 403, which are `{"message"}`)."""
+    Gateway's own refusals (401 and 403, which are `{"message"}`); ``descriptions`` replaces the
+    shared wording of a status where a route means something else by it."""
     documented: dict[int, OpenAPIResponse] = {}
     for status in sorted({*statuses, *(GATEWAY_REFUSALS if 401 in statuses else ())}):  # a guarded route: both refusals
         model = GatewayRefusal if status in GATEWAY_REFUSALS else ErrorBody
-        documented[status] = {"description": DESCRIPTIONS[status], "content": {content_types.APPLICATION_JSON: {"model": model}}}
+        documented[status] = {"description": (descriptions or {}).get(status, DESCRIPTIONS[status]), "content": {content_types.APPLICATION_JSON: {"model": model}}}
         if status in (429, 503):
             documented[status]["headers"] = {
                 "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}

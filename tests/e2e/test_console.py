@@ -216,6 +216,17 @@ def test_another_key_clears_the_previous_keys_orders_and_says_why_it_lists_none(
     expect(page.locator("#orders-note")).to_contain_text("Could not list orders")
 
 
+def test_on_the_ledger_chain_the_wallet_panel_says_there_is_no_wallet(page: Page, cloud):
+    enter_key(page, cloud.api_key)
+    status, answer = api(cloud, "GET", "/api/wallet")
+    assert status == 404 and answer["error"]["code"] == "NO_WALLETS", "this stack runs the ledger chain"
+    expect(page.locator("#wallet-note")).to_have_text("No wallet: this stack runs the simulated ledger chain, where orders settle without one.")
+    expect(page.locator("#wallet-balances")).to_be_hidden()
+    page.evaluate("document.querySelector('#wallet-note').textContent = ''")
+    page.click("#wallet-refresh")  # on demand: asked again, answered the same
+    expect(page.locator("#wallet-note")).to_contain_text("No wallet")
+
+
 # -- never trusting one push (docs/clients.md) ------------------------------------------------
 
 

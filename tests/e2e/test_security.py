@@ -22,6 +22,7 @@ ROUTES = Template(ROOT / "template.yaml").http_routes()
 GUARDED = sorted({(r.method, r.path) for r in ROUTES if r.authorizer is not None})
 OPEN = sorted({(r.method, r.path) for r in ROUTES if r.authorizer is None})
 ORDER_BODY = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5"}
+POST_BODIES = {"/api/orders/execute": ORDER_BODY, "/api/wallet/fund": {"token": "SOL", "amount": "1"}}
 
 
 def new_key(cloud, name: str, rate: int | None = None) -> str:
@@ -61,14 +62,14 @@ def test_api_gateway_refuses_a_missing_wrong_revoked_bearer_or_query_string_key_
             before = await invocations(session, cloud)
             for method, path in GUARDED:
                 url = cloud.http + path.replace("{orderId}", order_id)
-                body = {"json": ORDER_BODY} if method == "POST" else {}
+                body = {"json": POST_BODIES[path]} if method == "POST" else {}
                 asks = ORDER_BODY if path == "/api/quote" else {}  # the quote's own query
                 for why, (headers, query, _) in refused.items():
                     answers[(method, path, why)] = await call(session, method, url, headers=headers, params={**asks, **query}, **body)
             after = await invocations(session, cloud)
             for method, path in GUARDED:
                 url = cloud.http + path.replace("{orderId}", order_id)
-                body = {"json": ORDER_BODY} if method == "POST" else {}
+                body = {"json": POST_BODIES[path]} if method == "POST" else {}
                 asks = ORDER_BODY if path == "/api/quote" else {}
                 answers[(method, path, "the demo key")] = await call(session, method, url, headers=cloud.headers, params=asks, **body)
             answers["health"] = await call(session, "GET", cloud.http + "/health")
@@ -77,8 +78,10 @@ def test_api_gateway_refuses_a_missing_wrong_revoked_bearer_or_query_string_key_
     answers, before, after = run(scenario())
     assert answers.pop("health")[0] == 200
     for (method, path, why), (status, headers, body) in answers.items():
-        if why == "the demo key":  # a cancel of an order that has started is refused for that, not for the key
-            assert status in (200, 202) or (method, status) == ("DELETE", 409), f"{method} {path} with a good key: {status} {body}"
+        if why == "the demo key":  # a cancel of an order that has started is refused for that, not for the key,
+            # and a stack on the ledger chain has no wallet to show or fund
+            no_wallet = path.startswith("/api/wallet") and status == 404 and body["error"]["code"] == "NO_WALLETS"
+            assert status in (200, 202) or (method, status) == ("DELETE", 409) or no_wallet, f"{method} {path} with a good key: {status} {body}"
             continue
         assert (status, body) == refused[why][2], f"{method} {path} with {why}: {status} {body}"
     assert after["ApiFunction"] == before["ApiFunction"], "a refused request never runs the API function"

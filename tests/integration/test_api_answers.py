@@ -146,6 +146,25 @@ GETS = [
     ("no-route", "/api/nothing", {}, True),
 ]
 
+# The wallet's routes: (name, sample event, body, authorized). The corpus's stack runs the ledger
+# chain, which keeps no wallets (tests/integration/test_api_wallet.py has them on a chain).
+WALLET_CALLS = [
+    ("wallet", "api_get_wallet.json", None, True),
+    ("wallet-no-caller", "api_get_wallet.json", None, False),
+    ("fund", "api_fund_wallet.json", '{"token": "SOL", "amount": "10"}', True),
+    ("fund-bad-body", "api_fund_wallet.json", "{oops", True),
+    ("fund-no-caller", "api_fund_wallet.json", '{"token": "SOL", "amount": "10"}', False),
+]
+
+
+def _wallet_call(sample, text, authorized) -> dict:
+    ev = event(sample)
+    if text is not None:
+        ev["body"] = text
+    if not authorized:
+        ev["requestContext"].pop("authorizer")
+    return ev
+
 
 def _post(name, text, content_type, headers, authorized) -> dict:
     ev = event("api_execute_order.json")
@@ -194,6 +213,8 @@ def test_every_answer_is_the_recorded_one(cloud):
         answers[f"POST {name}"] = _answer(api(_post(name, *request)), f"POST {name}")
     for name, *request in GETS:
         answers[f"GET {name}"] = _answer(api(_get(*request)), f"GET {name}")
+    for name, *request in WALLET_CALLS:
+        answers[f"WALLET {name}"] = _answer(api(_wallet_call(*request)), f"WALLET {name}")
     if os.environ.get("SOLROUTE_RECORD_ANSWERS"):
         ANSWERS.write_text(json.dumps(answers, indent=1, ensure_ascii=False) + "\n")
     recorded = json.loads(ANSWERS.read_text())

@@ -148,6 +148,8 @@ def test_the_openapi_document_lists_the_answers_each_operation_really_gives(clou
         "GET /health": {"200"},
         "GET /api/openapi.json": {"200", "401", "403"},
         "GET /api/quote": {"200", "400", "401", "403", "422", "503"},
+        "GET /api/wallet": {"200", "401", "403", "404", "503"},
+        "POST /api/wallet/fund": {"200", "400", "401", "403", "404", "415", "503"},
     }
     # powertools' own 422 (its validation error body) is never documented: we answer 400 for bad input;
     # the one 422 is the quote's, "nothing can fill this trade"
@@ -165,6 +167,10 @@ def test_the_openapi_document_types_every_body(cloud):
     assert schema_of("/api/orders/execute", "post", "202") == {"$ref": "#/components/schemas/OrderAccepted"}
     assert schema_of("/api/orders/{orderId}", "get", "200") == {"$ref": "#/components/schemas/OrderView"}
     assert schema_of("/api/orders", "get", "200") == {"$ref": "#/components/schemas/OrderPage"}
+    assert schema_of("/api/wallet", "get", "200") == {"$ref": "#/components/schemas/WalletAnswer"}
+    assert schema_of("/api/wallet/fund", "post", "200") == {"$ref": "#/components/schemas/Funded"}
+    assert spec["paths"]["/api/wallet/fund"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/FundRequest"}
+    assert "ledger chain" in spec["paths"]["/api/wallet"]["get"]["responses"]["404"]["description"]
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             for status, answer in op["responses"].items():

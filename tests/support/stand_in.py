@@ -11,14 +11,18 @@ from decimal import Decimal
 from aiohttp import web
 from solroute.logic.broadcast import snapshot, status_update
 from solroute.logic.quotes import QuoteService
+from solroute.logic.wallets import NO_WALLETS, WalletDesk
 from solroute.models.api import order_view
 from solroute.models.order import Order
 from solroute.models.requests import TradeRequest
+from solroute.models.wallet import FundRequest
 
 from tests.support.engine import build_engine
+from tests.support.wallets import InMemoryWallets
 
 DEMO_KEY = "sr_" + "d" * 40
 OWN_KEY = "sr_" + "o" * 40
+STAND_IN_KEY_ID = "sr_standin"  # the key id every wallet call is made as
 
 
 def run_order(**request: str) -> Order:
@@ -73,6 +77,10 @@ class StandIn:
     subscribed: list[dict] = field(default_factory=list)
     # (status, body): what every /api/ call is answered with instead (an error, in the shape a test picks).
     refusal: tuple[int, object] | None = None
+    # The key's wallet, as the engine's WalletDesk answers over these wallets; None: the stack runs
+    # the ledger chain (the API's 404 NO_WALLETS).
+    wallets: InMemoryWallets | None = None
+    funds: list[dict] = field(default_factory=list)  # every POST /api/wallet/fund body
 
     def app(self) -> web.Application:
         @web.middleware
@@ -90,6 +98,8 @@ class StandIn:
         app.router.add_delete("/api/orders/{id}", self.cancel)
         app.router.add_get("/api/orders", self.list_orders)
         app.router.add_get("/api/quote", self.quote_route)
+        app.router.add_get("/api/wallet", self.wallet)
+        app.router.add_post("/api/wallet/fund", self.fund)
         return app
 
     def record(self, request: web.Request, what: str) -> None:
@@ -148,3 +158,20 @@ class StandIn:
     async def quote_route(self, request: web.Request) -> web.Response:
         self.record(request, "GET /api/quote")
         return web.json_response(self.quote)
+
+    def _no_wallets(self) -> web.Response:
+        return web.json_response({"error": {"code": "NO_WALLETS", "message": NO_WALLETS, "details": {"chain": "ledger"}}}, status=404)
+
+    async def wallet(self, request: web.Request) -> web.Response:
+        self.record(request, "GET /api/wallet")
+        if self.wallets is None:
+            return self._no_wallets()
+        return web.json_response(WalletDesk(self.wallets).show(STAND_IN_KEY_ID).model_dump(mode="json"))
+
+    async def fund(self, request: web.Request) -> web.Response:
+        self.record(request, "POST /api/wallet/fund")
+        if self.wallets is None:
+            return self._no_wallets()
+        self.funds.append(await request.json())
+        funded = WalletDesk(self.wallets).fund(STAND_IN_KEY_ID, FundRequest.model_validate(self.funds[-1]))
+        return web.json_response(funded.model_dump(mode="json"))

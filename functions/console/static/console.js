@@ -1,4 +1,4 @@
-// solroute console: an order ticket, a live view of one order over the WebSocket, my orders and,
+// solroute console: an order ticket, a live view of one order over the WebSocket, the key's wallet, my orders and,
 // on the local cloud, the engine's counters. ES modules, no framework and no build step; this one
 // wires them together (docs/console.md has the map).
 import { offerDemoKey, setupKey } from "./key.js";
@@ -6,6 +6,7 @@ import { localCloud, refreshStats } from "./local-cloud.js";
 import { follow, followed } from "./order-view.js";
 import { orders, setupOrders } from "./orders.js";
 import { setupTicket } from "./ticket.js";
+import { setupWallet, wallet } from "./wallet.js";
 
 const STATS_EVERY_MS = 5000;
 
@@ -17,8 +18,10 @@ function orderInAddress() {
 async function main() {
   setupTicket();
   setupOrders(follow);
+  setupWallet();
   setupKey();
   orders.load();
+  wallet.load();
   const health = await localCloud("/_localcloud/health");
   if (health && health.demoKey) offerDemoKey(health.demoKey);
   if (orderInAddress()) follow(orderInAddress());

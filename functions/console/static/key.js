@@ -3,6 +3,7 @@ import { apiKey, forgetKey, keepKey, keptKeyIsDemo } from "./api.js";
 import { $ } from "./dom.js";
 import { forgetView } from "./order-view.js";
 import { orders } from "./orders.js";
+import { wallet } from "./wallet.js";
 
 function showKeyNote(text) {
   $("#key-note").textContent = text;
@@ -19,6 +20,7 @@ function saveKey(key, note, isDemo) {
   showKeyNote(note);
   if (previous && previous !== key) forgetView(); // nothing of another key's stays on screen
   orders.load();
+  wallet.load();
 }
 
 export function offerDemoKey(demoKey) {

@@ -7,6 +7,7 @@ import { refreshStats } from "./local-cloud.js";
 import { OrderFeed } from "./order-feed.js";
 import { OrderState } from "./order-state.js";
 import { cancelOrder, orders } from "./orders.js";
+import { wallet } from "./wallet.js";
 import { badge, renderBars, statusText } from "./widgets.js";
 
 class OrderView {
@@ -79,6 +80,7 @@ class OrderView {
       this.note(`Final: ${order.status}. Reload the page to see this order again.`);
       this.close();
       orders.load();
+      wallet.load(); // its balances moved (or, failed on chain, paid nothing)
       refreshStats();
     }
   }
@@ -110,11 +112,28 @@ class OrderView {
       ["Price impact", percent(execution.priceImpact)],
       ["Fees", feeText(execution.legs)],
       ["Transaction", execution.txHash || "–"],
+      ...chainFacts(execution),
     ];
     const list = $("#fill");
     list.replaceChildren();
     for (const [name, value] of facts) list.append(el("dt", name), el("dd", value));
   }
+}
+
+function signed(amount) {
+  return String(amount).startsWith("-") ? String(amount) : `+${amount}`;
+}
+
+// On a Solana chain: the slot it landed in, the network fee, how the wallet's balances moved.
+function chainFacts(execution) {
+  const facts = [];
+  if (execution.slot !== undefined && execution.slot !== null) facts.push(["Slot", String(execution.slot)]);
+  if (execution.networkFee) facts.push(["Network fee", `${execution.networkFee} SOL`]);
+  if (execution.balanceChanges) {
+    const moved = Object.entries(execution.balanceChanges).map(([token, amount]) => `${signed(amount)} ${token}`);
+    facts.push(["Wallet change", moved.length ? moved.join(", ") : "nothing moved"]);
+  }
+  return facts;
 }
 
 let current = null;
@@ -132,6 +151,7 @@ export function follow(orderId) {
 export function forgetView() {
   // Another key (or none): nothing of the previous key's stays on screen.
   orders.reset();
+  wallet.reset();
   if (current) current.close();
   current = null;
   $("#order").hidden = true;

@@ -175,6 +175,9 @@ class Wallets(Protocol):
 
     def address(self, key_id: str) -> str: ...
 
+    def mints(self) -> dict[str, str]:
+        """Each known token's mint address on this chain, by symbol."""
+
     def balances(self, key_id: str) -> dict[str, Decimal]:
         """The wallet's balance of every known token, by symbol (zero when it holds none)."""
 

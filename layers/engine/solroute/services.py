@@ -48,6 +48,7 @@ from solroute.logic.submission import OrderSubmission
 from solroute.logic.subscriptions import Subscriptions
 from solroute.logic.sweeper import Sweeper
 from solroute.logic.trigger import Trigger
+from solroute.logic.wallets import WalletDesk
 from solroute.logic.webhook_stream import WebhookStream
 from solroute.logic.webhooks import WebhookSecrets, WebhookSender
 from solroute.ports import Chain, Clock, Wallets
@@ -216,8 +217,8 @@ def router() -> Router:
 
 
 @lru_cache(maxsize=1)
-def quote_service() -> QuoteService:
-    return QuoteService(router(), clock(), ttl_ms=settings().quote_ttl_seconds * 1000)
+def wallet_desk() -> WalletDesk:
+    return WalletDesk(wallets())
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,12 @@ class OrderNotFound(DomainError):
     code = "ORDER_NOT_FOUND"
 
 
+class NoWallets(DomainError):
+    """This stack runs the simulated ledger chain, which keeps no wallets (GET /api/wallet)."""
+
+    code = "NO_WALLETS"
+
+
 class DuplicateOrder(DomainError):
     """An order with this id is already stored."""
 

@@ -23,6 +23,9 @@ class ChainWallets:
     def address(self, key_id: str) -> str:
         return self._chain.wallet_address(key_id)
 
+    def mints(self) -> dict[str, str]:
+        return {symbol: str(mint.address) for symbol, mint in self._chain.mints().items()}
+
     def balances(self, key_id: str) -> dict[str, Decimal]:
         held = self._chain.balances(self.address(key_id))
         return {symbol: held.get(symbol, Decimal(0)) for symbol in KNOWN_TOKENS}
