@@ -17,6 +17,15 @@ def cloud():
 
 
 @pytest.fixture(scope="session")
+def ledger_cloud():
+    """The simulated ledger chain (an empty SolanaRpcUrl), as a deployed stack runs by default:
+    no wallets, no balances, swaps as rows of SimulatedChainTable."""
+    running = start_cloud([*FAST, "SolanaRpcUrl="])
+    yield running
+    assert stop_cloud(running) == 0, running.log()[-3000:]
+
+
+@pytest.fixture(scope="session")
 def failing_cloud():
     """Every quote fails (so every attempt fails), retries start at 1 s, $disconnect is lost."""
     params = [p for p in FAST if not p.startswith("FailureRate")] + ["FailureRate=1", "BackoffBaseSeconds=1"]

@@ -3,6 +3,8 @@ unroutable pairs, and orders bound to a quote (GET /api/quote), on the local clo
 
 from __future__ import annotations
 
+import re
+
 import time
 from decimal import Decimal
 
@@ -62,7 +64,11 @@ def test_split_and_two_hop_orders_confirm_with_their_legs_in_the_final_message(c
 
 
 @pytest.mark.parametrize("amount", ["1000000", "999999999999"])
-def test_huge_orders_fail_on_price_impact_before_anything_is_sent(cloud, amount):
+def test_huge_orders_fail_on_price_impact_before_anything_is_sent(ledger_cloud, amount):
+    # On the ledger chain: on the RPC chain no wallet holds this much, and the order is refused at
+    # submit (test_an_order_the_wallet_cannot_pay_for_is_refused_at_submit_naming_the_balance).
+    cloud = ledger_cloud
+
     async def scenario():
         async with aiohttp.ClientSession(headers=cloud.headers) as session:
             accepted = await submit(session, cloud.http, amountIn=amount)
@@ -72,6 +78,17 @@ def test_huge_orders_fail_on_price_impact_before_anything_is_sent(cloud, amount)
     assert order["status"] == "failed" and order["transaction"] is None, "nothing was built or sent"
     assert "price impact" in order["failureReason"] and "above the 5.00% limit" in order["failureReason"]
     assert [h["status"] for h in order["history"]] == ["pending", "routing", "failed"]
+
+
+def test_an_order_the_wallet_cannot_pay_for_is_refused_at_submit_naming_the_balance(cloud):
+    async def scenario():
+        async with aiohttp.ClientSession(headers=cloud.headers) as session:
+            async with session.post(f"{cloud.http}/api/orders/execute", json={"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "999999999"}) as answer:
+                return answer.status, await answer.json()
+
+    status, body = run(scenario())
+    assert status == 400 and body["error"]["code"] == "INVALID_REQUEST", body
+    assert re.match(r"insufficient balance: the wallet \w+ holds [\d.]+ SOL, the order spends 999999999 SOL", body["error"]["message"]), body
 
 
 @pytest.mark.parametrize("fields, fragment", [

@@ -142,4 +142,28 @@ def solroute_keys(cloud, *argv: str) -> dict:
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    answer = json.loads(done.stdout)
+    if argv and argv[0] == "create":
+        fund_wallet(cloud, answer["apiKey"])
+    return answer
+
+
+# What a new key's wallet gets on the RPC chain before a test uses it, as its owner would fund
+# it (`solroute wallet fund`); the ledger chain has no wallets (404) and needs none.
+NEW_KEY_FUNDS = {"SOL": "1000", "USDC": "100000"}
+
+
+def fund_wallet(cloud, api_key: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    for token, amount in NEW_KEY_FUNDS.items():
+        body = json.dumps({"token": token, "amount": amount}).encode()
+        request = urllib.request.Request(f"{cloud.http}/api/wallet/fund", body, {"x-api-key": api_key, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                assert answer.status == 200
+        except urllib.error.HTTPError as error:
+            if error.code == 404:  # NO_WALLETS: the simulated ledger chain
+                return
+            raise

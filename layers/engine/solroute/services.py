@@ -217,6 +217,11 @@ def router() -> Router:
 
 
 @lru_cache(maxsize=1)
+def quote_service() -> QuoteService:
+    return QuoteService(router(), clock(), ttl_ms=settings().quote_ttl_seconds * 1000)
+
+
+@lru_cache(maxsize=1)
 def wallet_desk() -> WalletDesk:
     return WalletDesk(wallets())
 
