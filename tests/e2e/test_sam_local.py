@@ -66,7 +66,8 @@ def test_the_env_vars_file_gives_each_http_api_function_what_its_environment_dec
     cloud = start_cloud(FAST, "--no-prewarm")
     try:
         env_vars = json.loads(Path(cloud.sam_env_vars).read_text())
-        parameters = dict(p.split("=", 1) for p in FAST)
+        # FAST, and what the local cloud sets itself: its validator as the chain, with a faucet
+        parameters = {**dict(p.split("=", 1) for p in FAST), "SolanaRpcUrl": cloud.solana, "ChainFaucet": "true"}
         functions = http_api_functions(Template(TEMPLATE))
         assert functions == {"ApiFunction", "ConsoleFunction", "AuthorizerFunction"}
         # When SAM CLI builds each container's environment from the template and that file
@@ -89,6 +90,8 @@ def test_the_env_vars_file_gives_each_http_api_function_what_its_environment_dec
                     assert without_file[logical_id][name] != value
                 elif name.endswith("_QUEUE_URL"):
                     sqs.get_queue_attributes(QueueUrl=value, AttributeNames=["QueueArn"])
+                elif name == "CHAIN_KMS_KEY":  # the KMS key the cloud created (SAM alone names the logical id)
+                    assert value and value != without_file[logical_id][name]
                 elif name not in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "WEBSOCKET_URL"):
                     # A setting: the value the cloud runs with, as SAM resolves the same parameters
                     assert value == without_file[logical_id][name], (logical_id, name)
