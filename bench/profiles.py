@@ -340,7 +340,22 @@ async def _new_key(ctx: Context, name: str, rate: int) -> str:
 
     assert ctx.cloud is not None
     keys = await local_table(ctx.cloud.http)
-    return await asyncio.to_thread(lambda: KeyAdmin(DynamoApiKeyStore(keys.table), Clock(), keys.default_rate).create(name, rate).api_key)
+    key = await asyncio.to_thread(lambda: KeyAdmin(DynamoApiKeyStore(keys.table), Clock(), keys.default_rate).create(name, rate).api_key)
+    await _fund(ctx.cloud.http, key)
+    return key
+
+
+async def _fund(api: str, key: str) -> None:
+    """Fund the key's wallet on the RPC chain (the local faucet), as its owner would; the ledger
+    chain has no wallets (404)."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(headers={"x-api-key": key}) as session:
+        for token, amount in (("SOL", "100000"), ("USDC", "1000000")):
+            async with session.post(f"{api}/api/wallet/fund", json={"token": token, "amount": amount}) as answer:
+                if answer.status == 404:
+                    return
+                assert answer.status == 200, await answer.text()
 
 
 def _queued_ms(traces: list[OrderTrace]) -> list[float]:

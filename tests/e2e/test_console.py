@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -216,15 +217,47 @@ def test_another_key_clears_the_previous_keys_orders_and_says_why_it_lists_none(
     expect(page.locator("#orders-note")).to_contain_text("Could not list orders")
 
 
-def test_on_the_ledger_chain_the_wallet_panel_says_there_is_no_wallet(page: Page, cloud):
-    enter_key(page, cloud.api_key)
-    status, answer = api(cloud, "GET", "/api/wallet")
+def test_on_the_ledger_chain_the_wallet_panel_says_there_is_no_wallet(browser: Browser, ledger_cloud):
+    page, errors = console_on(browser, ledger_cloud)
+    enter_key(page, ledger_cloud.api_key)
+    status, answer = api(ledger_cloud, "GET", "/api/wallet")
     assert status == 404 and answer["error"]["code"] == "NO_WALLETS", "this stack runs the ledger chain"
     expect(page.locator("#wallet-note")).to_have_text("No wallet: this stack runs the simulated ledger chain, where orders settle without one.")
     expect(page.locator("#wallet-balances")).to_be_hidden()
     page.evaluate("document.querySelector('#wallet-note').textContent = ''")
     page.click("#wallet-refresh")  # on demand: asked again, answered the same
     expect(page.locator("#wallet-note")).to_contain_text("No wallet")
+    assert not errors, errors
+
+
+def _sol(page: Page) -> str:
+    return page.locator("#wallet-table tbody tr", has_text="SOL").first.locator("td").nth(1).inner_text()
+
+
+def test_on_the_rpc_chain_the_wallet_shows_the_chains_balances_and_an_order_moves_them_by_its_fill(page: Page, cloud):
+    status, wallet = api(cloud, "GET", "/api/wallet")
+    assert status == 200 and wallet["chain"] == "local"
+    held = {b["token"]: b["amount"] for b in wallet["balances"]}
+    enter_key(page, cloud.api_key)
+    expect(page.locator("#wallet-address")).to_have_attribute("title", wallet["address"])
+    expect(page.locator("#wallet-chain")).to_have_text("the local validator")
+    expect(page.locator("#wallet-table tbody tr", has_text="SOL").first).to_contain_text(held["SOL"])
+    page.fill("#token-in", "SOL")
+    page.fill("#token-out", "USDC")
+    page.fill("#amount", "1.5")
+    page.press("#amount", "Enter")
+    expect(page.locator('#timeline li[data-status="confirmed"]')).to_be_visible(timeout=WAIT_MS)
+    order_id = page.evaluate("location.hash").removeprefix("#order=")
+    _, order = api(cloud, "GET", f"/api/orders/{order_id}")
+    execution = order["execution"]
+    changes = {token: Decimal(amount) for token, amount in execution["balanceChanges"].items()}
+    assert changes == {"SOL": Decimal("-1.5"), "USDC": Decimal(execution["amountOut"])}
+    expect(page.locator("#fill")).to_contain_text("Wallet change")
+    expect(page.locator("#fill")).to_contain_text(str(execution["slot"]))
+    _, after = api(cloud, "GET", "/api/wallet")
+    now = {b["token"]: b["amount"] for b in after["balances"]}
+    assert Decimal(held["SOL"]) - Decimal(now["SOL"]) >= Decimal("1.5"), "the chain's balance moved by the order (and any others of the key)"
+    expect(page.locator("#wallet-table tbody tr", has_text="SOL").first).to_contain_text(now["SOL"])  # read again once the order was final
 
 
 # -- never trusting one push (docs/clients.md) ------------------------------------------------
