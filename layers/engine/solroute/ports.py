@@ -171,7 +171,7 @@ class Wallets(Protocol):
     """Each API key's wallet on the chain (the RPC chain only): its address, its token balances
     read from the chain, and (on a chain with a faucet: the local one) funding it."""
 
-    chain: str  # where the wallet lives: "local" or the cluster's RPC URL
+    chain: str  # where the wallet lives: "local" or the cluster's RPC node as scheme://host[:port]
 
     def address(self, key_id: str) -> str: ...
 

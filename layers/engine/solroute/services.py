@@ -299,8 +299,10 @@ def wallets() -> Wallets | None:
         return None
     from solroute.dal.solana.wallets import ChainWallets
 
+    chain = rpc_chain()
     host = urlsplit(config.solana_rpc_url).hostname
-    return ChainWallets(rpc_chain(), config.chain_faucet, "local" if host in ("127.0.0.1", "localhost", "::1") else config.solana_rpc_url)
+    # Traders see this label: the node's scheme, host and port, never a provider's API key in its path or query.
+    return ChainWallets(chain, config.chain_faucet, "local" if host in ("127.0.0.1", "localhost", "::1") else chain.rpc.name)
 
 
 @lru_cache(maxsize=1)

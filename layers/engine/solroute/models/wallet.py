@@ -32,7 +32,7 @@ class WalletAnswer(_Answer):
     """200 to GET /api/wallet: the API key's wallet and its balance of every known token, read from the chain."""
 
     address: str = Field(description="the wallet's base58 address (it signs the key's orders)")
-    chain: str = Field(examples=["local"], description='where the wallet lives: "local" (the local validator) or the cluster\'s RPC URL')
+    chain: str = Field(examples=["local"], description='where the wallet lives: "local" (the local validator) or the cluster\'s RPC node as scheme://host[:port] (never its path or query)')
     balances: list[TokenBalance]
 
 

@@ -135,7 +135,7 @@ class RpcChain:
         try:
             self.rpc.send_transaction(swap.raw or "", skip_preflight=True)
         except RpcFailure as failure:  # the node refused it: nothing landed
-            raise RpcError(f"RPC node refused sendTransaction: {failure.message}") from None
+            raise RpcError(f"RPC node refused sendTransaction: {failure.rpc_message}") from None
 
     def lookup(self, swap: SignedSwap) -> ChainReceipt | None:
         status = self.rpc.signature_status(swap.signature)

@@ -1,8 +1,11 @@
 """A small synchronous Solana JSON-RPC client (the engine's functions are synchronous).
 
 One keep-alive connection per thread; a connection error or a timeout raises ``RpcError`` (a
-transient error: the call may be retried), an error answer raises ``RpcFailure`` with Solana's
-code, message and data.
+transient error: the call may be retried), an error answer raises ``RpcFailure`` (an RpcError
+too: a node that is behind or busy answers one) with Solana's code, message and data.
+
+Messages name the node by scheme, host and port only: a paid provider's URL carries its API key
+in the path or the query, and these messages reach traders (a 503, an order's failure reason).
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from urllib.parse import urlsplit
 from solroute.models.errors import RpcError
 
 
-class RpcFailure(Exception):
-    """The node answered with a JSON-RPC error (e.g. -32002: the preflight simulation failed)."""
+class RpcFailure(RpcError):
+    """The node answered with a JSON-RPC error (e.g. -32002: the preflight simulation failed;
+    -32005: the node is behind). ``rpc_code`` is Solana's; ``code`` stays the API's RPC_ERROR."""
 
     def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(f"{message} ({code})")
-        self.code = code
-        self.message = message
+        super().__init__(f"Solana RPC error {code}: {message}")
+        self.rpc_code = code
+        self.rpc_message = message
         self.data = data
 
 
@@ -33,6 +37,7 @@ class SolanaRpc:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"a Solana RPC URL must be http(s)://host[:port], got '{url}'")
         self.url = url
+        self.name = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")  # no path, query or credentials
         self._https = parts.scheme == "https"
         self._host = parts.hostname
         self._port = parts.port
@@ -59,20 +64,20 @@ class SolanaRpc:
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as error:
                 self._drop()
                 if attempt == 2:
-                    raise RpcError(f"Solana RPC {method}: the connection to {self.url} was lost ({error})") from None
+                    raise RpcError(f"Solana RPC {method}: the connection to {self.name} was lost ({error})") from None
                 continue
             except TimeoutError:
                 self._drop()
-                raise RpcError(f"Solana RPC {method}: no answer from {self.url} within {self.timeout_s:g} s") from None
+                raise RpcError(f"Solana RPC {method}: no answer from {self.name} within {self.timeout_s:g} s") from None
             except OSError as error:
                 self._drop()
-                raise RpcError(f"Solana RPC {method}: cannot reach {self.url} ({error})") from None
+                raise RpcError(f"Solana RPC {method}: cannot reach {self.name} ({error})") from None
             if response.status != 200:
-                raise RpcError(f"Solana RPC {method}: {self.url} answered HTTP {response.status}")
+                raise RpcError(f"Solana RPC {method}: {self.name} answered HTTP {response.status}")
             try:
                 return json.loads(payload)
             except ValueError:
-                raise RpcError(f"Solana RPC {method}: {self.url} answered something that is not JSON") from None
+                raise RpcError(f"Solana RPC {method}: {self.name} answered something that is not JSON") from None
         raise AssertionError("unreachable")
 
     def _connection(self) -> http.client.HTTPConnection:

@@ -16,13 +16,17 @@ from typing import Any
 
 from solroute.dal.dynamodb.table import Table, put_if_absent
 from solroute.dex.faults import NO_FAULTS
+from solroute.models.errors import TransientError
 
 ROOT_ITEM = "chain#root"
 _CONTEXT = b"solroute chain root v1"  # AES-GCM associated data: a sealed root opens only as one
 
 
-class ChainNotBootstrapped(Exception):
-    """No root secret is stored: the chain has not been bootstrapped for this stack."""
+class ChainNotBootstrapped(TransientError):
+    """No root secret is stored: the chain has not been bootstrapped for this stack (a 503 to a
+    trader: nothing on the chain can be read or signed until an operator bootstraps it)."""
+
+    code = "CHAIN_NOT_BOOTSTRAPPED"
 
 
 def seal(kms: Any, kms_key_id: str, plaintext: bytes) -> dict:
