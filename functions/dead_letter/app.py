@@ -42,7 +42,9 @@ def record_handler(record: OrderRecord) -> None:
         return
     outcome.apply(services.order_queue(), order_id, record.receiptHandle)
     if outcome.action == "requeue":
-        logger.warning("dead-lettered order's swap had landed; settling it once final", extra={"order_id": order_id})
+        # Its swap landed and is not final yet, or (on a Solana cluster) its transaction may still
+        # land until its blockhash expires: the settle queue asks the chain again then.
+        logger.warning("dead-lettered order waits for the chain to decide its swap; asked again from the settle queue", extra={"order_id": order_id})
     elif outcome.finished:
         logger.warning(f"dead-lettered order is {outcome.order.status.value}", extra={"order_id": order_id})
         metrics.add_metric(name=f"Orders{outcome.order.status.value.capitalize()}", unit=MetricUnit.Count, value=1)

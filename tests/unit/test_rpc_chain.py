@@ -184,3 +184,24 @@ def test_the_largest_route_fits_one_transaction():
     venues = {v: keys.venue(v) for v in ("meteora", "raydium")}
     tx = swap_transaction("0" * 36, legs, keys.wallet("k"), keys.fee_payer(), venues, mints, set(), Hash.default())
     assert len(bytes(tx)) <= 1232, len(bytes(tx))
+
+
+def test_a_node_without_confirmation_status_still_settles_a_rooted_transaction():
+    """Older nodes answer confirmationStatus null, and confirmations null once a transaction is
+    rooted: that is final, or the order would wait for ever."""
+    engine = build_rpc_engine(faults=_faults(crash_after_send="1"))
+    order = engine.submit(amountIn="1.5")
+    with pytest.raises(Crash):
+        engine.run(order.orderId)
+    swap = engine.orders.get(order.orderId).transaction
+    engine.clock.ms += 60_000  # long since final
+    real = engine.rpc.call
+
+    def old_node(method, *params):
+        answer = real(method, *params)
+        if method == "getSignatureStatuses":
+            answer["value"] = [dict(s, confirmationStatus=None, confirmations=None) if s else s for s in answer["value"]]
+        return answer
+
+    engine.rpc.call = old_node
+    assert engine.chain.lookup(swap).status == "success"

@@ -141,7 +141,10 @@ class RpcChain:
         status = self.rpc.signature_status(swap.signature)
         if status is None:
             return None
-        if status.get("confirmationStatus") not in FINAL:  # processed: look again a slot later
+        # A node that predates confirmationStatus answers null for it, and null confirmations for
+        # a rooted (finalized) transaction: that is final too.
+        rooted = status.get("confirmationStatus") is None and status.get("confirmations") is None
+        if status.get("confirmationStatus") not in FINAL and not rooted:  # processed: look again a slot later
             raise NotFinalYet("landed; waiting for the cluster to confirm it", self.clock.now_ms() + SLOT_MS)
         transaction = self.rpc.transaction(swap.signature)
         if transaction is None:  # confirmed a moment ago: the ledger is one step behind
