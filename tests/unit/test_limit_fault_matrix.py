@@ -40,9 +40,9 @@ BOUND_MS = 20 * 60_000  # docs/guarantees.md, G3
 EXPIRY_S = 600
 
 
-def _world(config: SimulationConfig = SEED_DELAYS, faults: list[Fault] | None = None, fault_plan: str = "") -> World:
+def _world(config: SimulationConfig = SEED_DELAYS, faults: list[Fault] | None = None, fault_plan: str = "", chain: str = "ledger") -> World:
     # The template's per-key limits: the trigger queues each triggered order under its key's backlog bound.
-    return World(config, faults=faults, fault_plan=fault_plan, rate_per_minute=100, key_backlog_ms=5_000)
+    return World(config, faults=faults, fault_plan=fault_plan, rate_per_minute=100, key_backlog_ms=5_000, chain=chain)
 
 
 def _limit(world: World, price: str = REACHED, expiry_s: int = EXPIRY_S) -> str | None:
@@ -110,7 +110,7 @@ CASES = [(story, step) for story in STORIES for step in _clean_steps(story)]
 def check_limit_orders(world: World) -> None:
     """G1-G6, then L1-L3 (the module's docstring)."""
     check_guarantees(world)
-    landed = world.ledger.landed()
+    landed = world.rpc.landed() if world.rpc else world.ledger.landed()
     for order in world.orders.items.values():
         statuses = [h.status for h in order.history]
         assert statuses[0] is S.OPEN, statuses
@@ -159,3 +159,25 @@ def test_the_simulations_fault_points_keep_every_guarantee_for_limit_orders(plan
     world.run()
     check_limit_orders(world)
     assert all(o.status in (S.CONFIRMED, S.EXPIRED) for o in world.orders.items.values()), "the chain never fails a limit order's swap here"
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "rpc-drop=1", "rpc-timeout=1", "blockhash-expired=1", "crash-before-send=1", "crash-after-send=1",
+        "rpc-drop=0.5,rpc-timeout=0.5,blockhash-expired=0.3,crash-before-send=0.3,crash-after-send=0.3,send-rpc-error=0.3",
+    ],
+)  # fmt: skip
+def test_on_the_rpc_chain_a_limit_order_whose_transaction_never_lands_rests_and_signs_anew(plan):
+    """The RPC chain (docs/chain.md): a limit order whose signed transaction never landed (dropped,
+    its blockhash expired) rests again once the chain says it never will, and its next cycle signs a
+    new transaction; every guarantee and L1-L3 hold, judged by the validator."""
+    world = _world(fault_plan=plan, chain="rpc")
+    for i in range(4):
+        world.submit(type="limit", limitPrice=REACHED, amountIn=str(1 + i), timeInForceSeconds=EXPIRY_S)
+    world.run()
+    check_limit_orders(world)
+    orders = list(world.orders.items.values())
+    assert all(o.status in (S.CONFIRMED, S.EXPIRED) for o in orders), [(o.status, o.failureReason) for o in orders]
+    if plan == "blockhash-expired=1":  # nothing can ever land: each order rested after each expiry, then expired
+        assert all(o.status is S.EXPIRED and o.cycle > 1 for o in orders), [(o.status, o.cycle) for o in orders]
