@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.profiles import BENCH_KEY_PARAMS, PROFILES, Context, headline
+from bench.profiles import BENCH_KEY_PARAMS, PROFILES, Context, fund, headline
 from tests.support.cloud_process import start_cloud, stop_cloud
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,8 +47,10 @@ async def run_profile(name: str, out_dir: Path, quick: bool, overrides: list[str
     params = [*BENCH_KEY_PARAMS, *profile.params, *(overrides or [])]  # later ones win
     cloud = await asyncio.to_thread(start_cloud, params, "--quiet", *profile.flags) if profile.needs_cloud else None
     try:
+        if cloud is not None and cloud.api_key:  # on the RPC chain: a wallet deep enough for every profile's orders
+            await fund(cloud.http, cloud.api_key)
         started = time.monotonic()
-        result = await profile.run(Context(cloud, out_dir, profile, quick))
+        result = await profile.run(Context(cloud, out_dir, profile, quick, params=list(overrides or [])))
         seconds = time.monotonic() - started
     finally:
         if cloud is not None:

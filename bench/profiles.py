@@ -7,7 +7,7 @@ import asyncio
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -50,6 +50,7 @@ class Context:
     profile: Profile
     quick: bool = False
     profile_root: Path = ROOT
+    params: list[str] = field(default_factory=list)  # the --param overrides of this run
 
     def chart(self, suffix: str) -> Path:
         return self.out_dir / f"{self.profile.name}-{suffix}.png"
@@ -274,7 +275,9 @@ async def run_coldstart(ctx: Context) -> dict:
     from localcloud.services.awslambda.runtime import LocalFunction
 
     rounds = 5 if ctx.quick else 15
-    template = Template(ROOT / "template.yaml")
+    # --param applies here too: `--param SolanaRpcUrl=http://127.0.0.1:1` measures the RPC chain's init
+    # (the functions build their chain adapter at init; no RPC call is made there).
+    template = Template(ROOT / "template.yaml", dict(p.split("=", 1) for p in ctx.params))
     deployed = Deployed(prefix="bench", api_endpoints={"WebSocketApi": "ws://127.0.0.1:1"})
     functions = {}
     for logical_id, spec in template.functions().items():
@@ -341,17 +344,17 @@ async def _new_key(ctx: Context, name: str, rate: int) -> str:
     assert ctx.cloud is not None
     keys = await local_table(ctx.cloud.http)
     key = await asyncio.to_thread(lambda: KeyAdmin(DynamoApiKeyStore(keys.table), Clock(), keys.default_rate).create(name, rate).api_key)
-    await _fund(ctx.cloud.http, key)
+    await fund(ctx.cloud.http, key)
     return key
 
 
-async def _fund(api: str, key: str) -> None:
+async def fund(api: str, key: str) -> None:
     """Fund the key's wallet on the RPC chain (the local faucet), as its owner would; the ledger
     chain has no wallets (404)."""
     import aiohttp
 
     async with aiohttp.ClientSession(headers={"x-api-key": key}) as session:
-        for token, amount in (("SOL", "100000"), ("USDC", "1000000")):
+        for token, amount in (("SOL", "1000000"), ("USDC", "1000000")):
             async with session.post(f"{api}/api/wallet/fund", json={"token": token, "amount": amount}) as answer:
                 if answer.status == 404:
                     return
