@@ -24,7 +24,7 @@ def banner(cloud: LocalCloud) -> str:
             f"  WebSocket API  {cloud.ws_url}/{stage}   (send {{\"action\": \"subscribe\", \"orderId\": \"<id>\"}})",
             f"  AWS endpoint   {cloud.endpoint}   (AWS_ENDPOINT_URL for boto3 / aws cli)",
             f"  Lambda API     {cloud.lambda_endpoint}   (AWS_ENDPOINT_URL_LAMBDA; invoke any function by name, logical id or ARN)",
-            f"  Solana RPC     {cloud.solana_url}   (JSON-RPC, a local validator over LiteSVM; solroute chain tx SIGNATURE)",
+            f"  Solana RPC     {cloud.solana_url}   (JSON-RPC, a local validator over LiteSVM; solroute chain tx SIGNATURE{_rpc_option(cloud)})",
             *([f"  SQS endpoint   {cloud.sqs_endpoint}   (AWS_ENDPOINT_URL_SQS; the local cloud's own SQS)"] if cloud.sqs_endpoint else []),
             f"  Stats          {cloud.http_url}/_localcloud/stats",
             *([f"  API key        {cloud.demo_key}   (demo key: send it as x-api-key, or ?apiKey= on the WebSocket)"] if cloud.demo_key else []),
@@ -64,3 +64,8 @@ def _has_console(cloud: LocalCloud) -> bool:
 def _api_option(cloud: LocalCloud) -> str:
     # The command line's default API is the default port's; any other has to be named.
     return "" if cloud.http_url == DEFAULT_CLIENT_API else f" --api {cloud.http_url}"
+
+
+def _rpc_option(cloud: "LocalCloud") -> str:
+    """`--url` for `solroute chain tx` when the validator is not on its default address."""
+    return "" if cloud.solana_url == "http://127.0.0.1:8899" else f" --url {cloud.solana_url}"

@@ -53,6 +53,7 @@ def test_the_validator_answers_and_the_template_points_at_it(aws_endpoint):
         assert cloud.solana.confirm_ms == (150, 250)  # the seed's swap delay is the chain's confirmation time
         assert cloud.health()[1]["endpoints"]["solana"] == cloud.solana_url
         assert f"Solana RPC     {cloud.solana_url}" in cloud.banner()
+        assert f"solroute chain tx SIGNATURE --url {cloud.solana_url})" in cloud.banner(), "a port of its own is named"
 
 
 def test_a_solana_rpc_url_given_with_param_is_kept(aws_endpoint):

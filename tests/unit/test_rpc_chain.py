@@ -51,6 +51,7 @@ def test_a_market_order_confirms_as_one_signed_transaction_and_the_wallet_moves_
     assert engine.balance("SOL") == sol - Decimal("1.5")
     assert engine.balance("USDC") == usdc + execution.amountOut
     assert execution.balanceChanges == {"SOL": Decimal("-1.5"), "USDC": execution.amountOut}
+    assert list(execution.balanceChanges) == ["SOL", "USDC"], "spent first, then received"
     assert execution.networkFee > 0 and execution.slot is not None
     tx = _decoded(done)
     assert str(tx.signatures[0]) == execution.txHash == done.transaction.signature, "the fee payer's signature names it"

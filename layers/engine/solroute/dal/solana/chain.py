@@ -214,7 +214,8 @@ class RpcChain:
                 symbol = symbols[balance["mint"]]
                 amount = Decimal(balance["uiTokenAmount"]["amount"]).scaleb(-balance["uiTokenAmount"]["decimals"])
                 moved[symbol] = moved.get(symbol, Decimal(0)) + sign * amount
-        return {symbol: delta for symbol, delta in moved.items() if delta != 0}
+        # Spent first, then received (a fixed order for every client that shows them)
+        return {symbol: delta for symbol, delta in sorted(moved.items(), key=lambda kv: (kv[1] > 0, kv[0])) if delta != 0}
 
 
 def explain(err: object, logs: list[str], transaction: dict | None = None) -> str:
