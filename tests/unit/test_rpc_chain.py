@@ -206,3 +206,16 @@ def test_a_node_without_confirmation_status_still_settles_a_rooted_transaction()
 
     engine.rpc.call = old_node
     assert engine.chain.lookup(swap).status == "success"
+
+
+def test_two_equal_faucet_requests_in_one_slot_both_land():
+    """Same token, same amount, same blockhash: without something unique in it, the second would be
+    the very same transaction and be refused as already processed (found by the API contract test)."""
+    from dataclasses import replace
+
+    from tests.support.engine import RELIABLE
+
+    engine = build_rpc_engine(replace(RELIABLE, swap_delay_min_ms=0, swap_delay_max_ms=0), funds={})  # confirmed at once: one slot
+    first = engine.wallets.fund(KEY, "SOL", Decimal(10))
+    second = engine.wallets.fund(KEY, "SOL", Decimal(10))
+    assert first != second and engine.balance("SOL") == 20

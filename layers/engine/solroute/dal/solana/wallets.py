@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from solroute.dal.solana.chain import RpcChain
 from solroute.dal.solana.transactions import send_and_confirm
-from solroute.dex.solana.programs import associated_token_address, create_associated_token_account, mint_to, to_units
+from solroute.dex.solana.programs import associated_token_address, create_associated_token_account, memo, mint_to, to_units
 from solroute.models.amounts import plain
 from solroute.models.errors import InvalidRequest
 from solroute.models.tokens import KNOWN_TOKENS
@@ -47,5 +48,8 @@ class ChainWallets:
         instructions = [
             create_associated_token_account(payer.pubkey(), owner, mint),
             mint_to(mint, associated_token_address(owner, mint), authority.pubkey(), to_units(amount, decimals)),
+            # Two equal requests within one slot would otherwise be the same transaction (same
+            # blockhash, same signers, same bytes), and the second would be refused as already processed.
+            memo(f"solroute faucet {uuid.uuid4()}"),
         ]
         return send_and_confirm(self._chain.rpc, instructions, payer, authority, timeout_s=30, sleep=self._chain.clock.sleep)
