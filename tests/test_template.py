@@ -332,3 +332,16 @@ def test_each_key_may_keep_a_bounded_number_of_websocket_connections():
     assert variables["CONNECTIONS_TABLE"] == {"Ref": "ConnectionsTable"}
     disconnect = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::ApiGatewayV2::Route" and r["Properties"]["RouteKey"] == "$disconnect"]
     assert disconnect and disconnect[0]["Target"] == {"Fn::Sub": "integrations/${WebSocketIntegration}"}
+
+
+def test_the_chain_roots_grants_open_one_item_and_only_data_keys_sealed_for_it():
+    from solroute.dal.solana.secrets import ENCRYPTION_CONTEXT, ROOT_ITEM
+
+    for logical_id in ("ApiFunction", "OrderConsumerFunction", "SettlerFunction", "DeadLetterFunction"):
+        (granted,) = [p["Fn::If"] for p in RESOURCES[logical_id]["Properties"]["Policies"] if "Fn::If" in p]
+        assert granted[0] == "OnSolana" and granted[2] == {"Ref": "AWS::NoValue"}, "only on the RPC chain"
+        statements = {s["Sid"]: s for s in granted[1]["Statement"]}
+        assert statements["ChainRoot"]["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [ROOT_ITEM]}}
+        assert statements["ChainKey"]["Action"] == "kms:Decrypt"
+        assert statements["ChainKey"]["Condition"] == {"StringEquals": {f"kms:EncryptionContext:{k}": v for k, v in ENCRYPTION_CONTEXT.items()}}
+    assert RESOURCES["ChainKey"]["Condition"] == "OnSolana", "a KMS key costs a month's fee: only where it seals something"

@@ -79,3 +79,21 @@ def test_an_unreachable_cluster_is_a_clear_error(stack):
     table, kms, key_id = stack
     with pytest.raises(CliError, match="http://127.0.0.1:9: Solana RPC getHealth: cannot reach"):
         run_bootstrap("http://127.0.0.1:9", table, kms, key_id, None, False, print)
+
+
+def test_the_root_opens_only_with_its_encryption_context(stack):
+    """The data key is sealed under the chain root's KMS encryption context, which the functions'
+    kms:Decrypt grant requires (template.yaml): the sealed key opens with it and not without."""
+    import base64
+
+    from botocore.exceptions import ClientError
+
+    from solroute.dal.solana.secrets import ENCRYPTION_CONTEXT
+
+    table, kms, key_id = stack
+    root = SealedRootStore(table, kms, key_id).create()
+    assert SealedRootStore(table, kms, key_id).load() == root
+    sealed = table.get_item(Key={"keyHash": ROOT_ITEM})["Item"]["sealed"]
+    with pytest.raises(ClientError):
+        kms.decrypt(CiphertextBlob=base64.b64decode(sealed["sealedKey"]), KeyId=key_id)
+    assert kms.decrypt(CiphertextBlob=base64.b64decode(sealed["sealedKey"]), KeyId=key_id, EncryptionContext=ENCRYPTION_CONTEXT)["Plaintext"]

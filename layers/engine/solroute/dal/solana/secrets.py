@@ -20,6 +20,9 @@ from solroute.models.errors import TransientError
 
 ROOT_ITEM = "chain#root"
 _CONTEXT = b"solroute chain root v1"  # AES-GCM associated data: a sealed root opens only as one
+# KMS's encryption context: the data key opens only with it, and the functions' kms:Decrypt grant
+# is conditioned on it (template.yaml), so the grant opens this root and nothing else sealed by the key.
+ENCRYPTION_CONTEXT = {"purpose": "solroute-chain-root"}
 
 
 class ChainNotBootstrapped(TransientError):
@@ -32,7 +35,7 @@ class ChainNotBootstrapped(TransientError):
 def seal(kms: Any, kms_key_id: str, plaintext: bytes) -> dict:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # only where a secret is sealed or opened
 
-    data_key = kms.generate_data_key(KeyId=kms_key_id, KeySpec="AES_256")
+    data_key = kms.generate_data_key(KeyId=kms_key_id, KeySpec="AES_256", EncryptionContext=ENCRYPTION_CONTEXT)
     nonce = os.urandom(12)
     ciphertext = AESGCM(data_key["Plaintext"]).encrypt(nonce, plaintext, _CONTEXT)
     return {
@@ -46,7 +49,7 @@ def seal(kms: Any, kms_key_id: str, plaintext: bytes) -> dict:
 def unseal(kms: Any, sealed: dict) -> bytes:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    data_key = kms.decrypt(CiphertextBlob=base64.b64decode(sealed["sealedKey"]), KeyId=sealed["kmsKeyId"])["Plaintext"]
+    data_key = kms.decrypt(CiphertextBlob=base64.b64decode(sealed["sealedKey"]), KeyId=sealed["kmsKeyId"], EncryptionContext=ENCRYPTION_CONTEXT)["Plaintext"]
     return AESGCM(data_key).decrypt(base64.b64decode(sealed["nonce"]), base64.b64decode(sealed["ciphertext"]), _CONTEXT)
 
 
