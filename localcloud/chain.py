@@ -35,7 +35,7 @@ def prepare(template: Template, deployed: Deployed, dynamodb: Any, kms: Any, dem
     from solroute.dal.solana.secrets import SealedRootStore
     from solroute.dal.solana.transactions import send, wait_confirmed
     from solroute.dex.solana.keys import ChainKeys
-    from solroute.dex.solana.programs import associated_token_address, create_associated_token_account, mint_to, to_units
+    from solroute.dex.solana.programs import mint_into, to_units
     from solroute.logic.keys import key_id_of
     from solroute.models.tokens import KNOWN_TOKENS
 
@@ -56,10 +56,7 @@ def prepare(template: Template, deployed: Deployed, dynamodb: Any, kms: Any, dem
         instructions = []
         for symbol in symbols[first : first + 4]:
             mint = keys.mint(symbol).pubkey()
-            instructions += [
-                create_associated_token_account(payer.pubkey(), wallet, mint),
-                mint_to(mint, associated_token_address(wallet, mint), authority.pubkey(), to_units(funds[symbol], KNOWN_TOKENS[symbol].decimals)),
-            ]
+            instructions += mint_into(payer.pubkey(), wallet, mint, authority.pubkey(), to_units(funds[symbol], KNOWN_TOKENS[symbol].decimals))
         sent.append(send(rpc, instructions, payer, authority))
     wait_confirmed(rpc, sent)  # one confirmation time for all
     say(f"funded the demo key's wallet {wallet}: $1M of each token (" + ", ".join(f"{amount} {symbol}" for symbol, amount in funds.items()) + ")")

@@ -6,21 +6,20 @@ the local cloud, end to end, is tests/e2e/test_console.py (whose stack runs the 
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.browser import browser  # noqa: F401 - the fixture
 
 from tests.support.background import serving
 from tests.support.stand_in import STAND_IN_KEY_ID, StandIn, order_json, run_order, snapshot_frame
 from tests.support.wallets import InMemoryWallets
 
-CHROMIUM = os.environ.get("SOLROUTE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CONSOLE = Path(__file__).resolve().parents[2] / "functions" / "console" / "app.py"
 CONFIRMED = run_order(tokenIn="SOL", tokenOut="USDC", amountIn="1.5")
 ON_CHAIN = CONFIRMED.model_copy(update={"execution": CONFIRMED.execution.model_copy(update={
@@ -50,16 +49,6 @@ def with_console(api: StandIn) -> web.Application:
     app.router.add_get("/", console)
     app.router.add_get("/console/{asset}", console)
     return app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make install-browser` installs Debian's (or set SOLROUTE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

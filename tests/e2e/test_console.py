@@ -11,19 +11,18 @@ import html
 import json
 import os
 import re
-import shutil
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-CHROMIUM = os.environ.get("SOLROUTE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+from tests.support.browser import browser  # noqa: F401 - the fixture
+
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
 WAIT_MS = 60_000  # for an order to be final; an event, not a speed: the test moves on as soon as it comes
 
@@ -34,16 +33,6 @@ RECORD_ARRIVALS = """() => {
     for (const change of changes) for (const node of change.addedNodes) window.arrived.push(node.dataset.status);
   }).observe(document.querySelector('#timeline'), { childList: true });
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make install-browser` installs Debian's (or set SOLROUTE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

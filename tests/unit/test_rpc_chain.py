@@ -36,6 +36,16 @@ def _faults(**points: str) -> FaultPlan:
     return FaultPlan.parse(",".join(f"{p.replace('_', '-')}={v}" for p, v in points.items()), Randomness(1), crash=_raise)
 
 
+def _crashed(point: str):
+    """An engine whose first delivery of a 1.5 SOL order dies at ``point`` (crash-before-send:
+    the signed transaction stored, not sent; crash-after-send: sent, the order not updated)."""
+    engine = build_rpc_engine(faults=_faults(**{point.replace("-", "_"): "1"}))
+    order = engine.submit(amountIn="1.5")
+    with pytest.raises(Crash):
+        engine.run(order.orderId)
+    return engine, order
+
+
 def _decoded(order) -> Transaction:
     return Transaction.from_bytes(base64.b64decode(order.transaction.raw))
 
@@ -93,10 +103,7 @@ def test_an_order_the_wallet_cannot_pay_for_is_refused_at_submit_naming_the_bala
 
 
 def test_funds_that_vanish_before_the_swap_lands_fail_it_on_chain_with_nothing_moved():
-    engine = build_rpc_engine(faults=_faults(crash_before_send="1"))
-    order = engine.submit(amountIn="1.5")
-    with pytest.raises(Crash):
-        engine.run(order.orderId)
+    engine, order = _crashed("crash-before-send")
     assert engine.orders.get(order.orderId).status is S.SUBMITTED, "the signed transaction is stored before it is sent"
     # The wallet spends its SOL elsewhere before the stored transaction is (re)sent.
     keys = engine.chain.keys()
@@ -116,10 +123,7 @@ def test_funds_that_vanish_before_the_swap_lands_fail_it_on_chain_with_nothing_m
 
 
 def test_a_resend_of_the_same_bytes_lands_once_by_the_chains_own_rule():
-    engine = build_rpc_engine(faults=_faults(crash_after_send="1"))
-    order = engine.submit(amountIn="1.5")
-    with pytest.raises(Crash):
-        engine.run(order.orderId)
+    engine, order = _crashed("crash-after-send")
     sent = engine.orders.get(order.orderId).transaction
     sol = engine.balance("SOL")
     for _ in range(3):  # other deliveries resend what is stored
@@ -157,10 +161,7 @@ def test_an_order_whose_blockhash_expired_fails_only_once_the_chain_says_it_can_
 
 
 def test_expire_waits_while_the_blockhash_may_still_land():
-    engine = build_rpc_engine(faults=_faults(crash_before_send="1"))
-    order = engine.submit(amountIn="1.5")
-    with pytest.raises(Crash):
-        engine.run(order.orderId)
+    engine, order = _crashed("crash-before-send")
     swap = engine.orders.get(order.orderId).transaction
     with pytest.raises(NotFinalYet, match="it can still land for \\d+ more blocks") as wait:
         engine.chain.expire(swap, engine.clock.ms)
@@ -190,10 +191,7 @@ def test_the_largest_route_fits_one_transaction():
 def test_a_node_without_confirmation_status_still_settles_a_rooted_transaction():
     """Older nodes answer confirmationStatus null, and confirmations null once a transaction is
     rooted: that is final, or the order would wait for ever."""
-    engine = build_rpc_engine(faults=_faults(crash_after_send="1"))
-    order = engine.submit(amountIn="1.5")
-    with pytest.raises(Crash):
-        engine.run(order.orderId)
+    engine, order = _crashed("crash-after-send")
     swap = engine.orders.get(order.orderId).transaction
     engine.clock.ms += 60_000  # long since final
     real = engine.rpc.call

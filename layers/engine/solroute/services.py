@@ -229,7 +229,6 @@ def wallet_desk() -> WalletDesk:
 @lru_cache(maxsize=1)
 def order_executor() -> OrderExecutor:
     config = settings()
-    randomness = Randomness(config.sim_seed)
     chain = chain_adapter()
     limiter = RateLimiter(
         DynamoRateLimitStore(_table(_required("rate_limit_table")), faults()),
@@ -272,23 +271,10 @@ def rpc_chain() -> RpcChain:
 
     config = settings()
     root = SealedRootStore(_table(_required("api_keys_table")), _OnFirstUse(lambda: boto3.client("kms", config=_CLIENT_CONFIG)), _required("chain_kms_key"))
-    return RpcChain(SolanaRpc(config.solana_rpc_url, config.solana_rpc_timeout_seconds), _once(lambda: ChainKeys(root.load())),
-                    router().venues, clock(), config.simulation, faults())  # fmt: skip
-
-
-def _once(make: Callable[[], Any]) -> Callable[[], Any]:
-    """``make()`` on the first call only, under a lock (the root is opened once a process)."""
-    made: list[Any] = []
-    lock = threading.Lock()
-
-    def get() -> Any:
-        if not made:
-            with lock:
-                if not made:
-                    made.append(make())
-        return made[0]
-
-    return get
+    # The root is opened on first use (one GetItem and one KMS call a process). Not _OnFirstUse:
+    # opening it makes the KMS client and the table, which take _OnFirstUse's one lock.
+    keys = lru_cache(maxsize=1)(lambda: ChainKeys(root.load()))
+    return RpcChain(SolanaRpc(config.solana_rpc_url, config.solana_rpc_timeout_seconds), keys, router().venues, clock(), config.simulation, faults())
 
 
 @lru_cache(maxsize=1)

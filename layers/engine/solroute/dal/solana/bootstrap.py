@@ -21,15 +21,7 @@ from solders.system_program import CreateAccountParams, TransferParams, create_a
 from solroute.dal.solana.rpc import SolanaRpc
 from solroute.dal.solana.transactions import send, send_and_confirm, wait_confirmed
 from solroute.dex.solana.keys import ChainKeys
-from solroute.dex.solana.programs import (
-    MINT_SIZE,
-    TOKEN_PROGRAM,
-    associated_token_address,
-    create_associated_token_account,
-    initialize_mint2,
-    mint_to,
-    to_units,
-)
+from solroute.dex.solana.programs import MINT_SIZE, TOKEN_PROGRAM, associated_token_address, initialize_mint2, mint_into, to_units
 from solroute.models.tokens import KNOWN_TOKENS
 from solroute.models.venues import VENUES
 
@@ -90,7 +82,7 @@ def bootstrap(
             if _exists(rpc, vault):
                 continue
             amount = to_units((VAULT_USD / token.reference_price_usd).quantize(Decimal(1)), token.decimals)
-            sent.append(send(rpc, [create_associated_token_account(payer.pubkey(), owner, mint), mint_to(mint, vault, authority.pubkey(), amount)], payer, authority))
+            sent.append(send(rpc, mint_into(payer.pubkey(), owner, mint, authority.pubkey(), amount), payer, authority))
             report.created.append(f"vault {venue} {symbol} {vault}")
         say(f"{venue}'s vaults are at its key {owner}")
     if confirm:

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from solroute.dal.solana.chain import RpcChain
 from solroute.dal.solana.transactions import send_and_confirm
-from solroute.dex.solana.programs import associated_token_address, create_associated_token_account, memo, mint_to, to_units
+from solroute.dex.solana.programs import memo, mint_into, to_units
 from solroute.models.amounts import plain
 from solroute.models.errors import InvalidRequest
+from solroute.models.wallet import MAX_FUND_AMOUNT
 from solroute.models.tokens import KNOWN_TOKENS
 
-FAUCET_MOST = Decimal(1_000_000)  # the most one faucet call mints
 
 
 class ChainWallets:
@@ -38,16 +38,15 @@ class ChainWallets:
         if symbol not in KNOWN_TOKENS:
             raise InvalidRequest(f"unknown token '{token}': the faucet mints {', '.join(KNOWN_TOKENS)}", [{"field": "token", "message": "unknown token"}])
         decimals = KNOWN_TOKENS[symbol].decimals
-        if amount <= 0 or amount > FAUCET_MOST or amount != amount.quantize(Decimal(1).scaleb(-decimals)):
+        if amount <= 0 or amount > MAX_FUND_AMOUNT or amount != amount.quantize(Decimal(1).scaleb(-decimals)):
             raise InvalidRequest(
-                f"amount must be above 0, at most {plain(FAUCET_MOST)} and have at most {decimals} decimals for {symbol}",
+                f"amount must be above 0, at most {plain(MAX_FUND_AMOUNT)} and have at most {decimals} decimals for {symbol}",
                 [{"field": "amount", "message": "out of range"}],
             )
         keys = self._chain.keys()
         owner, mint, payer, authority = keys.wallet(key_id).pubkey(), keys.mint(symbol).pubkey(), keys.fee_payer(), keys.mint_authority()
         instructions = [
-            create_associated_token_account(payer.pubkey(), owner, mint),
-            mint_to(mint, associated_token_address(owner, mint), authority.pubkey(), to_units(amount, decimals)),
+            *mint_into(payer.pubkey(), owner, mint, authority.pubkey(), to_units(amount, decimals)),
             # Two equal requests within one slot would otherwise be the same transaction (same
             # blockhash, same signers, same bytes), and the second would be refused as already processed.
             memo(f"solroute faucet {uuid.uuid4()}"),

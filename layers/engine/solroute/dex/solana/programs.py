@@ -77,6 +77,12 @@ def create_associated_token_account(payer: Pubkey, owner: Pubkey, mint: Pubkey) 
     return Instruction(ATA_PROGRAM, bytes([1]), accounts)
 
 
+def mint_into(payer: Pubkey, owner: Pubkey, mint: Pubkey, authority: Pubkey, amount: int) -> list[Instruction]:
+    """``amount`` base units of ``mint`` into ``owner``'s token account, created first if missing
+    (a venue's vault at bootstrap, a wallet from the faucet)."""
+    return [create_associated_token_account(payer, owner, mint), mint_to(mint, associated_token_address(owner, mint), authority, amount)]
+
+
 def memo(text: str) -> Instruction:
     """A memo with no signer: the explorers show it, the program checks it is UTF-8."""
     return Instruction(MEMO_PROGRAM, text.encode(), [])

@@ -56,18 +56,16 @@ def firm_legs(legs: Sequence[RouteLeg], venues: Mapping[str, PricedVenue], at_ms
     hop spends what the hop before it pays. Raises PriceMoved when the route would deliver less
     than the order's minimum: nothing is signed then."""
     signed: list[RouteLeg] = []
-    carried: Decimal | None = None  # what the previous hop pays, over what it was quoted
+    carried = Decimal(1)  # what the previous hop paid over what it was quoted to pay
     for index, hop in enumerate(hops_of(legs)):
-        quoted_in = sum((leg.amountIn for leg in hop), Decimal(0))
         for leg in hop:
-            amount_in = leg.amountIn if index == 0 or carried is None else quantize_down(leg.amountIn * carried, resolve_token(leg.tokenIn).decimals)
+            amount_in = leg.amountIn if index == 0 else quantize_down(leg.amountIn * carried, resolve_token(leg.tokenIn).decimals)
             curve = _curve(venues, leg, at_ms)
-            pays = min(quantize_down(leg.amountOut * (amount_in / leg.amountIn), resolve_token(leg.tokenOut).decimals) if leg.amountIn else Decimal(0),
-                       curve.out(amount_in))  # fmt: skip
-            signed.append(leg.model_copy(update={"amountIn": amount_in, "amountOut": pays, "fee": amount_in * curve.fee_rate}))
+            quoted = quantize_down(leg.amountOut * carried, resolve_token(leg.tokenOut).decimals) if index else leg.amountOut
+            signed.append(leg.model_copy(update={"amountIn": amount_in, "amountOut": min(quoted, curve.out(amount_in)), "fee": amount_in * curve.fee_rate}))
         quoted_out = sum((leg.amountOut for leg in hop), Decimal(0))
         paid = sum((leg.amountOut for leg in signed[-len(hop):]), Decimal(0))
-        carried = paid / quoted_out if quoted_out and quoted_in else Decimal(0)
+        carried = paid / quoted_out if quoted_out else Decimal(0)
     delivered = sum((leg.amountOut for leg in signed if leg.tokenOut == token_out), Decimal(0))
     if delivered < min_amount_out:
         raise PriceMoved(
