@@ -25,6 +25,20 @@ def test_a_warm_instance_keeps_its_module_state_and_gets_a_real_context():
     assert results[0].result["request"] == results[0].request_id
 
 
+def test_an_invocation_reports_its_own_cpu_time_apart_from_its_waiting():
+    async def scenario():
+        fn = function("app.spin")
+        try:
+            return await fn.invoke({"cpuMs": 50, "sleepS": 0.3}), fn.stats
+        finally:
+            await fn.stop()
+
+    result, stats = run(scenario())
+    # The CPU burnt counts, the sleep does not: the wall time is at least their sum.
+    assert 50 <= result.cpu_ms < 250 and result.duration_ms >= 300 + 50
+    assert stats.as_dict()["cpuMsTotal"] == round(result.cpu_ms, 1)
+
+
 def test_two_functions_never_share_module_state_or_environment():
     async def scenario():
         first, second = function("app.count", env={"ONLY_MINE": "first"}), function("app.count")

@@ -35,6 +35,7 @@ class Invocation:
     result: Any = None
     error: dict | None = None
     duration_ms: float = 0.0
+    cpu_ms: float = 0.0  # the handler's own CPU time, measured inside its process
     cold_start: bool = False
     init_ms: float = 0.0
 
@@ -48,6 +49,7 @@ class FunctionStats:
     in_flight: int = 0
     max_in_flight: int = 0
     duration_ms_total: float = 0.0
+    cpu_ms_total: float = 0.0
     init_ms_total: float = 0.0
     log_bytes: int = 0
     usage: dict = field(default_factory=dict)
@@ -61,6 +63,7 @@ class FunctionStats:
             "inFlight": self.in_flight,
             "maxInFlight": self.max_in_flight,
             "durationMsTotal": round(self.duration_ms_total, 1),
+            "cpuMsTotal": round(self.cpu_ms_total, 1),
             "initMsTotal": round(self.init_ms_total, 1),
             "logBytes": self.log_bytes,
             "usage": self.usage,
@@ -239,6 +242,7 @@ class LocalFunction:
                 result=reply.get("result"),
                 error=None if reply.get("ok") else _error_of(reply),
                 duration_ms=duration,
+                cpu_ms=float(reply.get("cpuMs", 0.0)),
                 cold_start=cold,
                 init_ms=worker.init_ms if cold else 0.0,
             )
@@ -261,6 +265,7 @@ class LocalFunction:
     def _finish(self, invocation: Invocation) -> Invocation:
         self.stats.invocations += 1
         self.stats.duration_ms_total += invocation.duration_ms
+        self.stats.cpu_ms_total += invocation.cpu_ms
         if not invocation.ok:
             self.stats.errors += 1
         return invocation

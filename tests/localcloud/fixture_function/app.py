@@ -58,3 +58,12 @@ def busy(event, context):
         f.write(str(os.getpid()))
     time.sleep(event["seconds"])
     return "slept"
+
+
+def spin(event, context):
+    """Burns about `cpuMs` of CPU, then sleeps `sleepS`: a test tells CPU time from waiting."""
+    until = time.process_time() + event["cpuMs"] / 1000
+    while time.process_time() < until:
+        pass
+    time.sleep(event["sleepS"])
+    return "spun"
