@@ -195,9 +195,9 @@ def test_every_http_route_but_health_runs_the_key_authorizer_and_the_api_is_thro
     authorizer = auth["Authorizers"]["ApiKeyAuthorizer"]
     assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
     assert (authorizer["AuthorizerPayloadFormatVersion"], authorizer["EnableSimpleResponses"]) == ("2.0", True)
-    # API Gateway refuses a request without the header (401) before any function runs; no result
-    # cache yet (issue 25 chooses its TTL: a revocation then waits for it).
-    assert authorizer["Identity"] == {"Headers": ["x-api-key"], "ReauthorizeEvery": 0}
+    # API Gateway refuses a request without the header (401) before any function runs, and caches
+    # the answer per key for the revocation delay (a revocation waits for it on HTTP).
+    assert authorizer["Identity"] == {"Headers": ["x-api-key"], "ReauthorizeEvery": {"Ref": "RevocationDelaySeconds"}}
     routes = {e["Properties"]["Path"]: e["Properties"].get("Auth") for e in RESOURCES["ApiFunction"]["Properties"]["Events"].values()}
     assert routes.pop("/health") == {"Authorizer": "NONE"}
     assert routes and all(path.startswith("/api/") and auth is None for path, auth in routes.items())
@@ -211,6 +211,31 @@ def test_the_websocket_connect_route_runs_the_key_authorizer():
     authorizer = RESOURCES["WebSocketAuthorizer"]["Properties"]
     assert authorizer["AuthorizerType"] == "REQUEST" and "${AuthorizerFunction.Arn}" in authorizer["AuthorizerUri"]["Fn::Sub"]
     assert RESOURCES["WebSocketAuthorizerPermission"]["Properties"]["FunctionName"] == {"Ref": "AuthorizerFunction"}
+
+
+def test_one_revocation_delay_bounds_the_http_authorizer_cache_and_the_broadcasters_key_check():
+    delay = RAW["Parameters"]["RevocationDelaySeconds"]
+    assert (delay["Default"], delay["MinValue"], delay["MaxValue"]) == (30, 0, 3600)  # API Gateway's TTL bounds
+    env = RESOURCES["BroadcasterFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["REVOCATION_DELAY_SECONDS"] == {"Ref": "RevocationDelaySeconds"}
+    (guarded, *_) = [r for r in TEMPLATE.http_routes() if r.authorizer is not None]
+    assert guarded.authorizer.ttl_s == 30 and guarded.authorizer.identity_sources == ("$request.header.x-api-key",)
+    uncached = Template(ROOT / "template.yaml", {"RevocationDelaySeconds": "0"})
+    assert all(r.authorizer.ttl_s == 0 for r in uncached.http_routes() if r.authorizer is not None)
+
+
+def test_only_status_changes_after_an_orders_insert_invoke_the_broadcaster():
+    from localcloud.services.awslambda.event_source_mappings.filters import passes
+
+    criteria = RESOURCES["BroadcasterFunction"]["Properties"]["Events"]["StatusChanges"]["Properties"]["FilterCriteria"]
+
+    def record(event_name: str, change: str) -> dict:
+        return {"eventName": event_name, "dynamodb": {"NewImage": {"lastChange": {"S": change}}}}
+
+    assert passes(criteria, record("MODIFY", "status"))
+    # An order's INSERT has no subscriber yet (one subscribes to an order that exists): no invocation.
+    assert not passes(criteria, record("INSERT", "status"))
+    assert not passes(criteria, record("MODIFY", "attempt")) and not passes(criteria, record("REMOVE", "status"))
 
 
 def test_the_webhook_sender_may_touch_only_the_signing_master_in_the_api_keys_table():

@@ -295,3 +295,18 @@ def test_the_broadcaster_closes_a_revoked_keys_subscriber_instead_of_pushing_to_
     sent = [(c, json.loads(body)["type"]) for c, body in _ApiGateway.received]
     assert sorted(sent) == [("live-1", "error"), ("live-2", "status_update")]
     assert _ApiGateway.deleted == ["live-1"]
+
+
+
+@pytest.mark.parametrize("delay", ["30", "0"])
+def test_the_broadcaster_takes_a_key_it_found_valid_as_valid_for_the_revocation_delay_only(cloud, admin, delay):
+    """RevocationDelaySeconds bounds the broadcaster's key check as it bounds the HTTP authorizer's
+    cache: within it a key checked once is not read again; with 0 every push reads it."""
+    from solroute import services
+
+    issued = admin.create("cached")
+    cloud.fn("BroadcasterFunction", REVOCATION_DELAY_SECONDS=delay)._activate()  # its container's settings
+    revocations = services.broadcaster().revocations
+    assert revocations.revoked(issued.record.key_id) is False  # read, and found valid
+    admin.revoke(issued.record.key_id)
+    assert revocations.revoked(issued.record.key_id) is (delay == "0")

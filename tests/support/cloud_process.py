@@ -31,6 +31,8 @@ PORT_TAKEN = re.compile(r"address already in use|port \d+ is taken", re.IGNORECA
 FAST = [
     "QuoteDelayMs=20", "SwapDelayMinMs=200", "SwapDelayMaxMs=300", "FailureRate=0", "SimulationSeed=3", "RateLimitPerMinute=0",
     "KeyRatePerMinute=10000",
+    # A revoked key's cached authorization ends within 2 s, not the default 30: tests wait for it.
+    "RevocationDelaySeconds=2",
 ]  # fmt: skip
 
 

@@ -35,7 +35,7 @@ from solroute.dex.price_path import PricePath
 from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.venue import SimulatedDex
-from solroute.logic.broadcast import KEY_CHECK_TTL_SECONDS, Broadcaster
+from solroute.logic.broadcast import Broadcaster
 from solroute.logic.cancel import OrderCancellation
 from solroute.logic.execution import OrderExecutor
 from solroute.logic.key_quota import KeyQuota, engine_interval_ms
@@ -323,7 +323,11 @@ def _revocations(ttl_s: float) -> Revocations:
 @lru_cache(maxsize=1)
 def broadcaster() -> Broadcaster:
     now_seconds = lambda: clock().now_ms() // 1000  # noqa: E731
-    return Broadcaster(subscriber_store(), notifier(), now_seconds=now_seconds, revocations=_revocations(KEY_CHECK_TTL_SECONDS))
+    # A key found valid is taken as valid for the revocation delay: a revoked key's subscribers
+    # stop receiving within it, for one read of the keys table per key per instance per that
+    # many seconds, only while the key has subscribers (docs/access-control.md).
+    ttl_s = settings().revocation_delay_seconds
+    return Broadcaster(subscriber_store(), notifier(), now_seconds=now_seconds, revocations=_revocations(ttl_s))
 
 
 @lru_cache(maxsize=1)

@@ -25,12 +25,6 @@ CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes WebSocket connections
 # that is really gone loses them at the next broadcast, its $disconnect or their TTL.
 # (The subscription is written at the very end of $connect, so the window is short.)
 CONNECT_GRACE_SECONDS = 10
-# How long the broadcaster takes a key it found valid as valid: a revoked key's subscribers stop
-# receiving within this. The price: one read of the keys table per key per broadcaster instance
-# per this many seconds, only while that key has subscribers to push to (docs/access-control.md).
-KEY_CHECK_TTL_SECONDS = 30
-
-
 def status_data(order: Order) -> dict:
     """What is new at this status, in JSON form (amounts as decimal strings)."""
     dump = order.model_dump(mode="json")
