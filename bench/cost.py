@@ -1,9 +1,18 @@
-"""Turn what one run metered into US dollars per million orders, item by item."""
+"""Turn what one run metered into US dollars per million orders, item by item.
+
+Two kinds of line. Units (requests, read and write units, messages, invocations, log bytes) are
+counted, and the same on any machine. Lambda durations are modelled, as AWS would bill them:
+each invocation's own CPU time (measured in its process, whatever this machine's queueing for
+cores) plus its real waits (the time.sleep of simulated venues and of the engine waiting for
+the chain, and every AWS or Solana RPC call at its stated latency, bench/latencies.py), rounded
+up to the millisecond per invocation. The wall time of an invocation here is a diagnostic only.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench.latencies import call_ms
 from bench.prices import PRICES
 
 PER = 1_000_000
@@ -16,6 +25,7 @@ class CostLine:
     unit: str
     unit_price: float
     note: str = ""
+    modelled: bool = False  # a Lambda duration (CPU + waits), not a counted unit
 
     @property
     def dollars_per_million(self) -> float:
@@ -26,7 +36,34 @@ def lambda_gb_seconds(duration_ms: float, memory_mb: int) -> float:
     return duration_ms / 1000 * memory_mb / 1024
 
 
-def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int]) -> list[CostLine]:
+@dataclass(frozen=True)
+class Billed:
+    """One function's modelled billed duration over a run, in ms, by where it went."""
+
+    cpu: float
+    slept: float
+    calls: float  # the calls' stated waits
+    rounding: float  # up to the next ms, per invocation
+
+    @property
+    def total(self) -> float:
+        return self.cpu + self.slept + self.calls + self.rounding
+
+
+def billed_ms(function: dict, cpu_ms: float | None = None) -> Billed:
+    """``function`` is one entry of the stats' functions. ``cpu_ms`` replaces its measured CPU
+    (an older local cloud that does not report it: CPU read from /proc instead)."""
+    usage = function.get("usage", {})
+    slept = usage.get("sleptMs", 0.0)
+    calls = float(sum(n * call_ms(call) for call, n in usage.get("calls", {}).items()))
+    if cpu_ms is None and "cpuSleptCeilMs" in usage:  # rounded per invocation, in the function's process
+        cpu = usage.get("cpuMs", function.get("cpuMsTotal", 0.0))
+        return Billed(cpu, slept, calls, usage["cpuSleptCeilMs"] - cpu - slept)
+    cpu = function.get("cpuMsTotal", 0.0) if cpu_ms is None else cpu_ms
+    return Billed(cpu, slept, calls, 0.5 * function["invocations"])  # no per-invocation record: half a ms on average
+
+
+def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int], cpu_ms: dict[str, float] | None = None) -> list[CostLine]:
     """``stats`` is /_localcloud/stats of a metered run that finished ``orders`` orders."""
     if orders <= 0:
         raise ValueError("a cost needs at least one finished order")
@@ -38,12 +75,11 @@ def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int]) -> list[Cost
     for name, f in functions.items():
         if not f["invocations"]:
             continue
-        gbs = lambda_gb_seconds(f["durationMsTotal"], memory_mb[name]) / orders
-        slept = lambda_gb_seconds(f.get("usage", {}).get("sleptMs", 0.0), memory_mb[name]) / orders
-        note = f"{memory_mb[name]} MB, {f['durationMsTotal'] / orders:.0f} ms/order"
-        if slept:
-            note += f"; {slept / gbs:.0%} of it simulated venue waiting" if gbs else ""
-        lines.append(CostLine(f"Lambda duration: {name}", gbs, "GB-s", PRICES["lambda_gb_second"], note))
+        billed = billed_ms(f, None if cpu_ms is None else cpu_ms.get(name, 0.0))
+        gbs = lambda_gb_seconds(billed.total, memory_mb[name]) / orders
+        note = (f"{memory_mb[name]} MB, {billed.total / orders:.1f} ms/order billed: CPU {billed.cpu / orders:.1f}"
+                f" + sleep {billed.slept / orders:.1f} + calls {billed.calls / orders:.1f} + rounding {billed.rounding / orders:.1f}")  # fmt: skip
+        lines.append(CostLine(f"Lambda duration: {name}", gbs, "GB-s", PRICES["lambda_gb_second"], note, modelled=True))
     ws = stats.get("websocket", {})
     lines.append(CostLine("HTTP API requests", stats.get("httpRequests", 0) / orders, "requests", PRICES["http_api_request"]))
     messages = ws.get("messagesIn", 0) + ws.get("messagesOut", 0)
@@ -78,7 +114,15 @@ def total(lines: list[CostLine]) -> float:
     return sum(line.dollars_per_million for line in lines)
 
 
+def wall_time_diagnostic(stats: dict, orders: int, memory_mb: dict[str, int]) -> float:
+    """Dollars per million orders the Lambda durations would cost at this machine's wall time
+    (the old figure: it measures this machine's queueing for cores, not AWS). A diagnostic."""
+    gbs = sum(lambda_gb_seconds(f["durationMsTotal"], memory_mb[n]) for n, f in stats["functions"].items() if f["invocations"])
+    return gbs / orders * PRICES["lambda_gb_second"] * PER
+
+
 def simulated_waiting(stats: dict, orders: int, memory_mb: dict[str, int]) -> float:
-    """Dollars per million orders spent in Lambda while the simulated venues make it wait."""
+    """Dollars per million orders spent in Lambda while the simulated venues (and the engine's
+    waits for the chain) make it sleep: part of the modelled durations."""
     gbs = sum(lambda_gb_seconds(f.get("usage", {}).get("sleptMs", 0.0), memory_mb[n]) for n, f in stats["functions"].items())
     return gbs / orders * PRICES["lambda_gb_second"] * PER

@@ -308,9 +308,11 @@ async def run_cost(ctx: Context) -> dict:
     finished = sum(1 for t in traces if t.final_status)
     memory = {k: s.memory for k, s in Template(ROOT / "template.yaml").functions().items()}
     lines = cost.cost_lines(stats, finished, memory)
+    dollars = cost.total(lines)
     table = [
-        {"item": line.item, "perOrder": round(line.per_order, 6), "unit": line.unit, "unitPrice": line.unit_price,
-         "dollarsPer1MOrders": round(line.dollars_per_million, 3), "note": line.note}
+        {"item": line.item, "kind": "modelled" if line.modelled else "units", "perOrder": round(line.per_order, 6), "unit": line.unit,
+         "unitPrice": line.unit_price, "dollarsPer1MOrders": round(line.dollars_per_million, 3),
+         "share": round(line.dollars_per_million / dollars, 4) if dollars else 0.0, "note": line.note}
         for line in lines
     ]  # fmt: skip
     waiting = cost.simulated_waiting(stats, finished, memory)
@@ -325,8 +327,12 @@ async def run_cost(ctx: Context) -> dict:
         "orders": finished,
         "finals": _finals(traces),
         "lines": table,
-        "totalDollarsPer1MOrders": round(cost.total(lines), 2),
+        "totalDollarsPer1MOrders": round(dollars, 2),
+        "unitsDollarsPer1MOrders": round(sum(line.dollars_per_million for line in lines if not line.modelled), 2),
+        "modelledDurationDollarsPer1MOrders": round(sum(line.dollars_per_million for line in lines if line.modelled), 2),
         "simulatedWaitingDollarsPer1MOrders": round(waiting, 2),
+        # Not in the total: the Lambda durations at this machine's wall time (its queueing for cores).
+        "diagnosticWallTimeDurationDollarsPer1MOrders": round(cost.wall_time_diagnostic(stats, finished, memory), 2),
         "awsCallsPerOrder": {k: round(v / finished, 3) for k, v in sorted(calls.items())},
         "problems": _broken(traces),
     }
@@ -449,7 +455,7 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "idle": ["coresUsed", "coresUsedByKind"],
         "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs", "cpuMsPerOrder", "cpuMsPerOrderTotal"],
         "coldstart": ["medianMs", "ratioToBoto3"],
-        "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],
+        "cost": ["totalDollarsPer1MOrders", "unitsDollarsPer1MOrders", "modelledDurationDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders", "diagnosticWallTimeDurationDollarsPer1MOrders"],
         "flood": ["baseline", "floodRate60", "floodRate1000"],
         "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs", "heldTickToQueuedMs"],
         "openday": ["one", "many", "fixedDollarsPerDayWhileAnyOrderIsOpen", "marginalDollarsPerOpenOrderDay"],
