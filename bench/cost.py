@@ -63,8 +63,12 @@ def billed_ms(function: dict, cpu_ms: float | None = None) -> Billed:
     return Billed(cpu, slept, calls, 0.5 * function["invocations"])  # no per-invocation record: half a ms on average
 
 
-def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int], cpu_ms: dict[str, float] | None = None) -> list[CostLine]:
-    """``stats`` is /_localcloud/stats of a metered run that finished ``orders`` orders."""
+def cost_lines(
+    stats: dict, orders: int, memory_mb: dict[str, int], cpu_ms: dict[str, float] | None = None, sqs_fed: tuple[str, ...] = ()
+) -> list[CostLine]:
+    """``stats`` is /_localcloud/stats of a metered run that finished ``orders`` orders;
+    ``sqs_fed`` names the functions an SQS queue invokes (their event source's receives are
+    modelled, one a batch delivered: see sqs_receives)."""
     if orders <= 0:
         raise ValueError("a cost needs at least one finished order")
     functions = stats["functions"]
@@ -84,7 +88,11 @@ def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int], cpu_ms: dict
     lines.append(CostLine("HTTP API requests", stats.get("httpRequests", 0) / orders, "requests", PRICES["http_api_request"]))
     messages = ws.get("messagesIn", 0) + ws.get("messagesOut", 0)
     lines.append(CostLine("WebSocket messages", messages / orders, "messages", PRICES["websocket_message"], "sent and received (up to 32 KB each)"))
-    lines.append(CostLine("WebSocket connection minutes", ws.get("connectionMinutesBilled", 0) / orders, "minutes", PRICES["websocket_connection_minute"]))
+    # One billed minute a connection: a client here follows one order to its final status, under
+    # a minute on AWS; how long it stayed open here is this machine's speed (a diagnostic).
+    minutes = ws.get("connected", ws.get("connectionMinutesBilled", 0))
+    lines.append(CostLine("WebSocket connection minutes", minutes / orders, "minutes", PRICES["websocket_connection_minute"],
+                          f"one a connection; {ws.get('connectionMinutesBilled', 0) / orders:.2f} an order at this machine's speed"))  # fmt: skip
     usage = [f.get("usage", {}) for f in functions.values()]
     billed = stats.get("dynamodbUsage") or {}
     if billed:  # measured at the endpoint, with the items before and after each write
@@ -97,13 +105,28 @@ def cost_lines(stats: dict, orders: int, memory_mb: dict[str, int], cpu_ms: dict
     lines.append(CostLine("DynamoDB writes", wru / orders, "WRU", PRICES["dynamodb_wru"], wru_note))
     lines.append(CostLine("DynamoDB reads", rru / orders, "RRU", PRICES["dynamodb_rru"], rru_note))
     sqs_calls = sum(n for u in usage for k, n in u.get("calls", {}).items() if k.startswith("sqs."))
-    sqs_calls += sum(n for k, n in stats.get("eventSourceUsage", {}).items() if k.startswith("sqs."))
-    lines.append(CostLine("SQS requests", sqs_calls / orders, "requests", PRICES["sqs_request"], "sends, visibility changes, and the event source's receives and deletes"))
+    source = stats.get("eventSourceUsage", {})
+    sqs_calls += sum(n for k, n in source.items() if k.startswith("sqs.") and k != "sqs.ReceiveMessage")
+    receives = sqs_receives(stats, sqs_fed)
+    lines.append(CostLine("SQS requests", (sqs_calls + receives) / orders, "requests", PRICES["sqs_request"],
+                          f"sends, visibility changes, deletes, and {receives / orders:.2f} receives an order (one a batch delivered;"
+                          f" {source.get('sqs.ReceiveMessage', 0) / orders:.2f} polls an order here, empty ones included)"))  # fmt: skip
     stream_reads = sum(n for k, n in stats.get("eventSourceUsage", {}).items() if k.startswith("dynamodb-streams."))
     lines.append(CostLine("DynamoDB Streams reads", stream_reads / orders, "GetRecords", PRICES["dynamodb_streams_lambda_read"], "free for Lambda triggers"))
     log_gb = sum(f.get("logBytes", 0) for f in functions.values()) / 1e9
     lines.append(CostLine("CloudWatch Logs ingestion", log_gb / orders, "GB", PRICES["cloudwatch_logs_gb"], "JSON logs and EMF metrics"))
     return lines
+
+
+def sqs_receives(stats: dict, sqs_fed: tuple[str, ...]) -> float:
+    """The event source's receives an order brings: one a batch delivered (a function an SQS
+    queue feeds runs once a non-empty receive). Its empty long polls are a cost per queue and
+    hour, whatever the orders (Lambda's pollers wait 20 s each), and how many are made here
+    depends on how long this machine takes: they are left out. Without ``sqs_fed``, every
+    receive made here counts."""
+    if not sqs_fed:
+        return float(stats.get("eventSourceUsage", {}).get("sqs.ReceiveMessage", 0))
+    return float(sum(stats["functions"].get(name, {}).get("invocations", 0) for name in sqs_fed))
 
 
 def _by_table(units: dict[str, float], orders: int) -> str:

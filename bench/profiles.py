@@ -4,6 +4,7 @@ it reports numbers, and fails only when the run itself broke (lost or unfinished
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import subprocess
 import sys
@@ -302,12 +303,20 @@ async def run_coldstart(ctx: Context) -> dict:
 
 
 # ------------------------------------------------------------------ cost
+def sqs_fed(functions: dict) -> tuple[str, ...]:
+    """The functions an SQS queue invokes (the template's SQS events)."""
+    return tuple(name for name, spec in functions.items() if any(e.type == "SQS" for e in spec.events))
+
+
 async def run_cost(ctx: Context) -> dict:
     count = 40 if ctx.quick else 150
     traces, _, stats = await _drive(ctx, burst(count), timeout_s=300)
     finished = sum(1 for t in traces if t.final_status)
-    memory = {k: s.memory for k, s in Template(ROOT / "template.yaml").functions().items()}
-    lines = cost.cost_lines(stats, finished, memory)
+    functions = Template(ROOT / "template.yaml").functions()
+    memory = {k: s.memory for k, s in functions.items()}
+    # The raw counts beside the priced result: bench.history.priced() prices them again.
+    (ctx.out_dir / "cost-stats.json").write_text(json.dumps({"stats": stats, "orders": finished, "memory": memory}))
+    lines = cost.cost_lines(stats, finished, memory, sqs_fed=sqs_fed(functions))
     dollars = cost.total(lines)
     table = [
         {"item": line.item, "kind": "modelled" if line.modelled else "units", "perOrder": round(line.per_order, 6), "unit": line.unit,

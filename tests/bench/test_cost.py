@@ -185,3 +185,15 @@ def test_a_metered_function_reports_each_invocation_s_cpu_and_sleep_rounded_up_o
     # Each of the three invocations rounds up its own CPU + sleep: less than 1 ms added each.
     assert 0 < usage["cpuSleptCeilMs"] - usage["cpuMs"] - usage["sleptMs"] < 3
     assert billed_ms(stats).total == usage["cpuSleptCeilMs"]  # no calls made
+
+
+def test_what_depends_on_this_machine_s_speed_is_modelled_not_counted():
+    """A slow run keeps connections open longer and its event source polls an empty queue more
+    often: neither is what an order brings on AWS."""
+    stats = _stats()
+    slow = {**stats, "websocket": {**stats["websocket"], "connected": 100, "connectionMinutesBilled": 300},
+            "eventSourceUsage": {**stats["eventSourceUsage"], "sqs.ReceiveMessage": 900}}  # fmt: skip
+    memory = {"ApiFunction": 256, "OrderConsumerFunction": 256}
+    lines = {line.item: line for line in cost_lines(slow, 100, memory, sqs_fed=("OrderConsumerFunction",))}
+    assert lines["WebSocket connection minutes"].per_order == 1  # one a connection
+    assert lines["SQS requests"].per_order == pytest.approx(3.0)  # 1 send + 1 receive a batch delivered + 1 delete
