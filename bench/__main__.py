@@ -36,8 +36,10 @@ def _print(name: str, result: dict, seconds: float) -> None:
     for key, value in headline(name, result):
         print(f"  {key:<40} {json.dumps(value)}")
     if name == "cost":
-        for line in result["lines"]:
-            print(f"    {line['item']:<44} {line['perOrder']:>12} {line['unit']:<12} ${line['dollarsPer1MOrders']:>8.3f} / 1M orders")
+        for kind, title in (("units", "counted units (the same on any machine)"), ("modelled", "modelled Lambda durations (CPU + waits, per-invocation 1 ms rounding)")):
+            print(f"  {title}:")
+            for line in (line for line in result["lines"] if line.get("kind", "units") == kind):
+                print(f"    {line['item']:<44} {line['perOrder']:>12} {line['unit']:<12} ${line['dollarsPer1MOrders']:>8.3f} / 1M orders {line['share']:>6.1%}")
     for problem in result.get("problems", [])[:10]:
         print(f"  PROBLEM {problem}")
 

@@ -4,6 +4,7 @@ it reports numbers, and fails only when the run itself broke (lost or unfinished
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import subprocess
 import sys
@@ -302,15 +303,25 @@ async def run_coldstart(ctx: Context) -> dict:
 
 
 # ------------------------------------------------------------------ cost
+def sqs_fed(functions: dict) -> tuple[str, ...]:
+    """The functions an SQS queue invokes (the template's SQS events)."""
+    return tuple(name for name, spec in functions.items() if any(e.type == "SQS" for e in spec.events))
+
+
 async def run_cost(ctx: Context) -> dict:
     count = 40 if ctx.quick else 150
     traces, _, stats = await _drive(ctx, burst(count), timeout_s=300)
     finished = sum(1 for t in traces if t.final_status)
-    memory = {k: s.memory for k, s in Template(ROOT / "template.yaml").functions().items()}
-    lines = cost.cost_lines(stats, finished, memory)
+    functions = Template(ROOT / "template.yaml").functions()
+    memory = {k: s.memory for k, s in functions.items()}
+    # The raw counts beside the priced result: bench.history.priced() prices them again.
+    (ctx.out_dir / "cost-stats.json").write_text(json.dumps({"stats": stats, "orders": finished, "memory": memory}))
+    lines = cost.cost_lines(stats, finished, memory, sqs_fed=sqs_fed(functions))
+    dollars = cost.total(lines)
     table = [
-        {"item": line.item, "perOrder": round(line.per_order, 6), "unit": line.unit, "unitPrice": line.unit_price,
-         "dollarsPer1MOrders": round(line.dollars_per_million, 3), "note": line.note}
+        {"item": line.item, "kind": "modelled" if line.modelled else "units", "perOrder": round(line.per_order, 6), "unit": line.unit,
+         "unitPrice": line.unit_price, "dollarsPer1MOrders": round(line.dollars_per_million, 3),
+         "share": round(line.dollars_per_million / dollars, 4) if dollars else 0.0, "note": line.note}
         for line in lines
     ]  # fmt: skip
     waiting = cost.simulated_waiting(stats, finished, memory)
@@ -325,8 +336,12 @@ async def run_cost(ctx: Context) -> dict:
         "orders": finished,
         "finals": _finals(traces),
         "lines": table,
-        "totalDollarsPer1MOrders": round(cost.total(lines), 2),
+        "totalDollarsPer1MOrders": round(dollars, 2),
+        "unitsDollarsPer1MOrders": round(sum(line.dollars_per_million for line in lines if not line.modelled), 2),
+        "modelledDurationDollarsPer1MOrders": round(sum(line.dollars_per_million for line in lines if line.modelled), 2),
         "simulatedWaitingDollarsPer1MOrders": round(waiting, 2),
+        # Not in the total: the Lambda durations at this machine's wall time (its queueing for cores).
+        "diagnosticWallTimeDurationDollarsPer1MOrders": round(cost.wall_time_diagnostic(stats, finished, memory), 2),
         "awsCallsPerOrder": {k: round(v / finished, 3) for k, v in sorted(calls.items())},
         "problems": _broken(traces),
     }
@@ -449,7 +464,7 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "idle": ["coresUsed", "coresUsedByKind"],
         "overhead": ["finals", "ordersPerMinute", "postMs", "submitToConfirmedMs", "statusWrittenToReceivedMs", "cpuMsPerOrder", "cpuMsPerOrderTotal"],
         "coldstart": ["medianMs", "ratioToBoto3"],
-        "cost": ["totalDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders"],
+        "cost": ["totalDollarsPer1MOrders", "unitsDollarsPer1MOrders", "modelledDurationDollarsPer1MOrders", "simulatedWaitingDollarsPer1MOrders", "diagnosticWallTimeDurationDollarsPer1MOrders"],
         "flood": ["baseline", "floodRate60", "floodRate1000"],
         "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs", "heldTickToQueuedMs"],
         "openday": ["one", "many", "fixedDollarsPerDayWhileAnyOrderIsOpen", "marginalDollarsPerOpenOrderDay"],

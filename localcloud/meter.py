@@ -3,11 +3,15 @@
 Hooks botocore's event system on every client the process creates: calls by service and
 operation, and DynamoDB request units estimated from item sizes as DynamoDB bills them
 (writes per started KB, strongly consistent reads per started 4 KB, eventually consistent
-reads at half). It also adds up time spent in time.sleep: the simulated venue delays.
+reads at half). It also adds up time spent in time.sleep (the simulated venue delays and the
+engine's waits for the chain), and counts JSON-RPC requests sent with http.client (the Solana
+node: the engine's RPC client is not botocore). With the invocation's CPU time, take() gives what
+the cost model bills: each invocation's CPU and sleep, rounded up to the millisecond.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import threading
@@ -73,6 +77,13 @@ class Meter:
             real_sleep(seconds)
 
         time.sleep = sleep
+        real_request = http.client.HTTPConnection.request
+
+        def request(connection: Any, method: str, url: str, body: Any = None, *args: Any, **kwargs: Any) -> Any:
+            meter._count_json_rpc(body)
+            return real_request(connection, method, url, body, *args, **kwargs)
+
+        http.client.HTTPConnection.request = request  # HTTPSConnection inherits it
         return self
 
     # ------------------------------------------------------------ hooks
@@ -105,6 +116,22 @@ class Meter:
             self.wru += wru
             self.rru += rru
 
+    def _count_json_rpc(self, body: Any) -> None:
+        """One call a JSON-RPC 2.0 request (each of a batch), as ``jsonrpc.<method>``. botocore's
+        requests pass here too (urllib3 1.x) or not at all (2.x): they are not JSON-RPC."""
+        if isinstance(body, str):
+            body = body.encode()
+        if not isinstance(body, (bytes, bytearray)) or b'"jsonrpc"' not in body:
+            return
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return
+        batch = message if isinstance(message, list) else [message]
+        methods = [m["method"] for m in batch if isinstance(m, dict) and "jsonrpc" in m and isinstance(m.get("method"), str)]
+        with self._lock:
+            self.calls.update(f"jsonrpc.{m}" for m in methods)
+
     @staticmethod
     def _units(operation: str, params: dict, parsed: dict) -> tuple[float, float]:
         if operation in _WRITE_OPS:
@@ -127,10 +154,14 @@ class Meter:
         return 0.0, 0.0
 
     # ------------------------------------------------------------ report
-    def take(self) -> dict:
-        """What was counted since the last take()."""
+    def take(self, cpu_ms: float | None = None) -> dict:
+        """What was counted since the last take(). Called once an invocation with its CPU time
+        (``cpu_ms``), it adds the invocation's own billed part: ceil(CPU + sleep) in whole ms."""
         with self._lock:
             out = {"calls": dict(self.calls), "wru": self.wru, "rru": self.rru, "sleptMs": self.slept_ms}
+            if cpu_ms is not None:
+                out["cpuMs"] = cpu_ms
+                out["cpuSleptCeilMs"] = math.ceil(round(cpu_ms + self.slept_ms, 6))
             self.calls, self.wru, self.rru, self.slept_ms = Counter(), 0.0, 0.0, 0.0
         return out
 
@@ -143,4 +174,6 @@ def merge(total: dict, part: dict) -> dict:
         "wru": total.get("wru", 0.0) + part.get("wru", 0.0),
         "rru": total.get("rru", 0.0) + part.get("rru", 0.0),
         "sleptMs": total.get("sleptMs", 0.0) + part.get("sleptMs", 0.0),
+        "cpuMs": total.get("cpuMs", 0.0) + part.get("cpuMs", 0.0),
+        "cpuSleptCeilMs": total.get("cpuSleptCeilMs", 0) + part.get("cpuSleptCeilMs", 0),
     }

@@ -67,9 +67,10 @@ def main() -> None:
                 text = json.dumps(_error(error, "Runtime.MarshalError"))
         # The invocation's own CPU time (the process has no other work between requests): what a
         # Lambda instance with its own core would spend, whatever this machine's queueing for cores.
-        text = text[:-1] + f', "cpuMs": {(time.process_time() - cpu_started) * 1000:.3f}' + "}"
+        cpu_ms = (time.process_time() - cpu_started) * 1000
+        text = text[:-1] + f', "cpuMs": {cpu_ms:.3f}' + "}"
         if meter is not None:
-            text = text[:-1] + ', "meter": ' + json.dumps(meter.take()) + "}"
+            text = text[:-1] + ', "meter": ' + json.dumps(meter.take(cpu_ms)) + "}"
         sys.stdout.flush()
         sys.stderr.flush()
         results.write(text + "\n")
