@@ -124,3 +124,13 @@ async def _until_gone(pid: int) -> None:
         except FileNotFoundError:
             return
         await asyncio.sleep(0.02)
+
+
+def test_solroute_up_forks_instances_unless_told_not_to(monkeypatch):
+    from localcloud.cli import config_of, parser
+
+    monkeypatch.delenv(FORK_ENV, raising=False)
+    assert config_of(parser().parse_args(["up"]), None).fork
+    assert not config_of(parser().parse_args(["up", "--no-fork"]), None).fork
+    monkeypatch.setenv(FORK_ENV, "0")
+    assert not config_of(parser().parse_args(["up"]), None).fork

@@ -31,6 +31,13 @@ FORK_ENV = "LOCALCLOUD_FORK"
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
 
 
+def fork_by_default() -> bool:
+    """Fork new instances from a template process (the default: a cold start costs a fork and the
+    restore hooks, not an interpreter and the imports), unless LOCALCLOUD_FORK=0 or the platform
+    cannot watch a process that is not its child (no pidfds: not Linux)."""
+    return fork_server.SUPPORTED and os.environ.get(FORK_ENV, "1") != "0"
+
+
 @dataclass
 class Invocation:
     request_id: str
@@ -88,7 +95,7 @@ class LocalFunction:
     init_timeout_s: float = INIT_TIMEOUT_S  # Lambda's init phase limit (tests shorten it)
     # Fork each new instance from a template process that imported the handler once (SnapStart's
     # snapshot and restore, done with fork): the default where the platform allows it.
-    fork: bool = field(default_factory=lambda: fork_server.SUPPORTED and os.environ.get(FORK_ENV, "1") != "0")
+    fork: bool = field(default_factory=lambda: fork_by_default())
     stats: FunctionStats = field(default_factory=FunctionStats)
 
     def __post_init__(self) -> None:
