@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 
+import boto3
+import pytest
 import snapshot_restore_py
 
 from solroute import services
@@ -32,9 +34,13 @@ def test_after_a_restore_random_draws_differ_from_the_snapshots():
     assert [random.random() for _ in range(4)] != in_the_snapshot
 
 
-def test_after_a_restore_every_aws_client_and_table_is_made_anew(monkeypatch):
+@pytest.fixture
+def aws_env(monkeypatch):
     for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
         monkeypatch.setenv(name, value)  # making a client reads them; it calls nothing
+
+
+def test_after_a_restore_every_aws_client_and_table_is_made_anew(aws_env):
     sqs, table = services._sqs(), services._table("orders")
     client, resource, orders = sqs.meta, services._dynamodb(), table.meta  # made now (their first use)
     _restore()
@@ -43,7 +49,18 @@ def test_after_a_restore_every_aws_client_and_table_is_made_anew(monkeypatch):
     assert table.name == "orders"
 
 
-def test_the_chains_opened_root_is_never_in_a_snapshot_and_is_opened_again_after_a_restore(monkeypatch):
+def test_a_snapshot_holds_the_service_models_of_every_client_but_no_client(aws_env, monkeypatch):
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # a process that has made no client yet
+    services.reopen()
+    sqs, table = services._sqs(), services._table("orders")
+    _snapshot()
+    loader = boto3.DEFAULT_SESSION._session.get_component("data_loader")
+    loaded = {key[1] for key in loader._cache if key[0] == "load_service_model"}
+    assert {"sqs", "dynamodb"} <= loaded, "a restored instance makes its clients from the loaded models"
+    assert sqs._made is None and table._made is None and services._dynamodb.cache_info().currsize == 0
+
+
+def test_the_chains_opened_root_is_never_in_a_snapshot_and_is_opened_again_after_a_restore(aws_env, monkeypatch):
     monkeypatch.setenv("SOLANA_RPC_URL", "http://127.0.0.1:8899")
     monkeypatch.setenv("API_KEYS_TABLE", "keys")
     monkeypatch.setenv("CHAIN_KMS_KEY", "alias/chain")

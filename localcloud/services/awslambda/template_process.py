@@ -12,6 +12,7 @@ and then one per instance forked ({"token", "pid"}); stderr is the function's lo
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -79,6 +80,7 @@ def main() -> None:
     if not ready["ready"]:
         return  # the local cloud reports the failure per instance, or starts instances the plain way
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the instances: none is waited for here
+    gc.freeze()  # the init's objects: a collection in an instance then touches (copies) none of their pages
     template = os.getpid()
     while True:
         message, fds, _, _ = socket.recv_fds(control, 256, 2)
