@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from localcloud.services.awslambda.fork_server import TEMPLATE_MODULE
 from localcloud.services.awslambda.instance import WORKER_MODULE
 from localcloud.services.dynamodb.endpoint import SERVER_MODULE
 
@@ -18,7 +19,7 @@ def _kind(cmdline: str, environ: str) -> str | None:
         return "moto (DynamoDB)"
     if "localcloud.cli up" in cmdline:
         return "local cloud (HTTP, WebSocket, SQS, event sources)"
-    if WORKER_MODULE in cmdline:
+    if WORKER_MODULE in cmdline or TEMPLATE_MODULE in cmdline:  # an instance forked from its template has its command line
         return next((f"function: {f}" for f in _FUNCTIONS if f"/functions/{f}" in environ), "function: ?")
     return None
 
@@ -35,7 +36,7 @@ def snapshot(session: int | None = None) -> dict[str, tuple[str, float]]:
             if "localcloud" not in cmdline and "moto" not in cmdline:
                 continue
             environ = ""
-            if WORKER_MODULE in cmdline:
+            if WORKER_MODULE in cmdline or TEMPLATE_MODULE in cmdline:
                 with open(f"/proc/{pid}/environ", "rb") as f:
                     environ = f.read().decode(errors="replace")
             with open(f"/proc/{pid}/stat") as f:

@@ -13,11 +13,14 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.lifeline import die_with_parent
-from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES
+from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES, fork_by_default
 from localcloud.services.websocket.constants import IDLE_TIMEOUT_S, MAX_CONNECTION_DURATION_S
+
+if TYPE_CHECKING:
+    from localcloud.cloud import CloudConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -36,22 +39,11 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-async def _up(args: argparse.Namespace) -> int:
-    from localcloud import localstack, sam_local
-    from localcloud.cloud import DEFAULT_TEMPLATE, CloudConfig, LocalCloud
-    from localcloud.logs import LogPrinter
+def config_of(args: argparse.Namespace, aws_endpoint: str | None) -> CloudConfig:
+    """The local cloud's configuration from `up`'s arguments."""
+    from localcloud.cloud import DEFAULT_TEMPLATE, CloudConfig
 
-    parameters = _parameters(args.param)
-    aws_endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
-    found = None
-    if args.localstack:
-        try:
-            found = localstack.find()
-        except localstack.LocalStackUnavailable as error:
-            print(f"solroute up: {error}", file=sys.stderr)
-            return EXIT_FAILED
-        aws_endpoint = found.url  # then used as AWS_ENDPOINT_URL is: no moto, no local SQS
-    config = CloudConfig(
+    return CloudConfig(
         template=Path(args.template) if args.template else DEFAULT_TEMPLATE,
         host=args.host,
         http_port=args.http_port,
@@ -61,7 +53,7 @@ async def _up(args: argparse.Namespace) -> int:
         lambda_port=args.lambda_port,
         solana_port=args.solana_port,
         aws_endpoint=aws_endpoint,
-        parameters=parameters,
+        parameters=_parameters(args.param),
         prewarm=not args.no_prewarm,
         lose_disconnects=args.lose_disconnects,
         ws_idle_timeout_s=args.ws_idle_timeout,
@@ -69,7 +61,25 @@ async def _up(args: argparse.Namespace) -> int:
         meter=args.meter,
         max_instances=args.max_instances,
         allowed_hosts=tuple(args.allow_host),
+        fork=fork_by_default() and not args.no_fork,
     )
+
+
+async def _up(args: argparse.Namespace) -> int:
+    from localcloud import localstack, sam_local
+    from localcloud.cloud import LocalCloud
+    from localcloud.logs import LogPrinter
+
+    aws_endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+    found = None
+    if args.localstack:
+        try:
+            found = localstack.find()
+        except localstack.LocalStackUnavailable as error:
+            print(f"solroute up: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        aws_endpoint = found.url  # then used as AWS_ENDPOINT_URL is: no moto, no local SQS
+    config = config_of(args, aws_endpoint)
     config.sam_env_vars = Path(args.sam_env_vars or config.template.resolve().parent / sam_local.ENV_VARS_FILE)
     cloud = LocalCloud(config, LogPrinter(show_metrics=args.show_metrics, quiet=args.quiet))
     if found:
@@ -138,6 +148,9 @@ def add_up_command(subcommands: Any) -> argparse.ArgumentParser:
                     help="where to write every function's environment for `sam local start-api --env-vars PATH` "
                     "(default: .aws-sam/localcloud-env.json beside the template; the log prints the command)")  # fmt: skip
     up.add_argument("--no-prewarm", action="store_true", help="do not start one warm instance per function at start-up")
+    up.add_argument("--no-fork", action="store_true",
+                    help="start each function instance as a new process (default: fork it from the function's template "
+                    "process, which imported the handler once, as SnapStart restores a snapshot; LOCALCLOUD_FORK=0 does the same)")  # fmt: skip
     up.add_argument("--show-metrics", action="store_true", help="show the functions' EMF metric lines in the log")
     up.add_argument("--quiet", action="store_true", help="show no function logs")
     up.add_argument("--meter", action="store_true",

@@ -35,7 +35,7 @@ from localcloud.services.awslambda.event_source_mappings import (
     SqsEventSource,
     StreamEventSource,
 )
-from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES, LocalFunction
+from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES, LocalFunction, fork_by_default
 from localcloud.services.dynamodb.endpoint import MotoServer, wait_until_up
 from localcloud.services.eventbridge.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
@@ -71,6 +71,7 @@ class CloudConfig:
     ws_max_duration_s: float = MAX_CONNECTION_DURATION_S
     max_instances: int = DEFAULT_MAX_INSTANCES  # warm instances per function on this machine
     meter: bool = False  # count AWS calls, request units, sleeps and log bytes (cost benchmark)
+    fork: bool = field(default_factory=fork_by_default)  # new instances forked from a template process
     sam_env_vars: Path | None = None  # where to write `sam local`'s --env-vars file (localcloud.sam_local)
     allowed_hosts: tuple[str, ...] = ()  # names its servers answer besides localhost and loopback (host_guard)
 
@@ -171,6 +172,7 @@ class LocalCloud:
                 log_sink=self.printer,
                 meter=self.config.meter,
                 max_instances=self.config.max_instances,
+                fork=self.config.fork,
             )
         self.log(f"created {len(self.deployed.tables)} tables and {len(self.deployed.queues)} queues from {self.config.template.name}")
         self.outputs = stack_outputs(self.template, self.deployed)

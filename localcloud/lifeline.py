@@ -30,12 +30,16 @@ def die_with_parent() -> None:
     """In the child: SIGTERM when the parent dies, and exit now if it already has. A no-op where
     the kernel offers no such signal, or when no parent asked for it."""
     parent = os.environ.pop(PARENT_PID, None)  # the function's code never sees it
-    if parent is None:
-        return
+    if parent is not None:
+        die_with(int(parent))
+
+
+def die_with(parent: int) -> None:
+    """In a child of ``parent``: SIGTERM when it dies, and exit now if it already has."""
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):  # not Linux
         return
     prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != int(parent):  # it died before we asked: nobody would reap or stop us
+    if os.getppid() != parent:  # it died before we asked: nobody would reap or stop us
         os._exit(0)

@@ -72,11 +72,14 @@ def test_cpu_per_kind_counts_only_what_was_used_in_between():
 
 def test_cpu_kinds_know_the_processes_the_local_cloud_starts():
     from bench.cpu import _kind
+    from localcloud.services.awslambda.fork_server import TEMPLATE_MODULE
     from localcloud.services.awslambda.instance import WORKER_MODULE
     from localcloud.services.dynamodb.endpoint import SERVER_MODULE
 
     assert _kind(f"/venv/bin/python -m {SERVER_MODULE} 127.0.0.1 4566 --meter", "") == "moto (DynamoDB)"
     assert _kind(f"/venv/bin/python -m {WORKER_MODULE}", "LAMBDA_TASK_ROOT=/repo/functions/api\0") == "function: api"
+    # A function's template process, and every instance forked from it (its command line too).
+    assert _kind(f"/venv/bin/python -m {TEMPLATE_MODULE}", "LAMBDA_TASK_ROOT=/repo/functions/websocket\0") == "function: websocket"
     assert _kind("/venv/bin/python -m localcloud.cli up --http-port 0", "") == "local cloud (HTTP, WebSocket, SQS, event sources)"
 
 

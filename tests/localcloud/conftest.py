@@ -13,3 +13,13 @@ def dynamodb():
         yield url
     finally:
         server.stop()
+
+
+@pytest.fixture(params=["forked", "plain"])
+def either_instance_start(request, monkeypatch):
+    """Run the test twice: instances forked from the function's template process (the default),
+    then started the plain way (LOCALCLOUD_FORK=0): both must behave as Lambda does."""
+    from localcloud.services.awslambda.runtime import FORK_ENV
+
+    monkeypatch.setenv(FORK_ENV, "1" if request.param == "forked" else "0")
+    return request.param

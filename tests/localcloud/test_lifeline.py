@@ -10,10 +10,14 @@ import time
 from typing import Callable
 from pathlib import Path
 
+import pytest
+
 from localcloud.lifeline import PARENT_PID
 from tests.support.local_function import function, run
 
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.usefixtures("either_instance_start")
 
 PARENT = textwrap.dedent(
     """

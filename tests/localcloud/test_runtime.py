@@ -7,6 +7,8 @@ import pytest
 
 from tests.support.local_function import function, run
 
+pytestmark = pytest.mark.usefixtures("either_instance_start")
+
 
 def test_a_warm_instance_keeps_its_module_state_and_gets_a_real_context():
     async def scenario():

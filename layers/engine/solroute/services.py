@@ -6,6 +6,7 @@ Handlers call these; warm invocations reuse the boto3 clients and thread pools i
 from __future__ import annotations
 
 import threading
+import weakref
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
@@ -53,6 +54,7 @@ from solroute.logic.webhook_stream import WebhookStream
 from solroute.logic.webhooks import WebhookSecrets, WebhookSender
 from solroute.ports import Chain, Clock, Wallets
 from solroute.settings import require, settings
+from solroute.snapshot import register_after_restore, register_before_snapshot
 
 if TYPE_CHECKING:
     from solroute.dal.solana.chain import RpcChain
@@ -69,10 +71,12 @@ class _OnFirstUse:
     before, so the init stays as short. One lock: boto3 makes nothing safely from two threads."""
 
     _lock = threading.Lock()
+    _every: weakref.WeakSet[_OnFirstUse] = weakref.WeakSet()  # what reopen() forgets
 
     def __init__(self, make: Callable[[], Any], **known: Any) -> None:
         self._make, self._made = make, None
         self.__dict__.update(known)  # attributes answered without making it (a table's name)
+        _OnFirstUse._every.add(self)
 
     def __getattr__(self, name: str) -> Any:
         if self._made is None:
@@ -80,6 +84,29 @@ class _OnFirstUse:
                 if self._made is None:
                     self._made = self._make()
         return getattr(self._made, name)
+
+
+def reopen() -> None:
+    """Forget every AWS client and resource made so far, and so their connection pools: the next
+    use makes a new one. After a restore: the image's connections are dead on AWS, and shared by
+    every forked instance locally (solroute.snapshot)."""
+    with _OnFirstUse._lock:
+        _dynamodb.cache_clear()
+        for lazy in list(_OnFirstUse._every):
+            lazy._made = None
+
+
+def prime() -> None:
+    """Before a snapshot: make every client and table the init's services will use, then forget
+    them. botocore keeps the service models it loaded (~90 ms of CPU for DynamoDB and SQS), so each
+    restored instance makes its own clients from them in a few ms; no client is in the snapshot."""
+    for lazy in list(_OnFirstUse._every):
+        lazy._make()
+    reopen()
+
+
+register_before_snapshot(prime)
+register_after_restore(reopen)
 
 
 @lru_cache(maxsize=None)
@@ -274,7 +301,13 @@ def rpc_chain() -> RpcChain:
     # The root is opened on first use (one GetItem and one KMS call a process). Not _OnFirstUse:
     # opening it makes the KMS client and the table, which take _OnFirstUse's one lock.
     keys = lru_cache(maxsize=1)(lambda: ChainKeys(root.load()))
-    return RpcChain(SolanaRpc(config.solana_rpc_url, config.solana_rpc_timeout_seconds), keys, router().venues, clock(), config.simulation, faults())
+    # The opened root is never in a snapshot (it would outlive a revoked KMS grant in every instance
+    # restored from it): dropped before one, opened again after a restore; the RPC connection too.
+    register_before_snapshot(keys.cache_clear)
+    rpc = SolanaRpc(config.solana_rpc_url, config.solana_rpc_timeout_seconds)
+    register_after_restore(rpc.reopen)
+    register_after_restore(keys.cache_clear)
+    return RpcChain(rpc, keys, router().venues, clock(), config.simulation, faults())
 
 
 @lru_cache(maxsize=1)

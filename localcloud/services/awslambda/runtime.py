@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from localcloud.meter import merge
+from localcloud.services.awslambda import fork_server
 from localcloud.services.awslambda.constants import INIT_TIMEOUT_S
 from localcloud.services.awslambda.instance import INIT_TIMED_OUT, Worker
 from localcloud.template import REGION, FunctionSpec
@@ -25,7 +26,16 @@ PARALLEL_INITS = max(2, os.cpu_count() or 2)
 # larger, still decides how many may be in flight).
 DEFAULT_MAX_INSTANCES = 8
 # Inherited from the parent environment; everything else a function sees comes from the template.
+# LOCALCLOUD_FORK=0 starts every instance as a new process, as before the fork server.
+FORK_ENV = "LOCALCLOUD_FORK"
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
+
+
+def fork_by_default() -> bool:
+    """Fork new instances from a template process (the default: a cold start costs a fork and the
+    restore hooks, not an interpreter and the imports), unless LOCALCLOUD_FORK=0 or the platform
+    cannot watch a process that is not its child (no pidfds: not Linux)."""
+    return fork_server.SUPPORTED and os.environ.get(FORK_ENV, "1") != "0"
 
 
 @dataclass
@@ -83,6 +93,9 @@ class LocalFunction:
     meter: bool = False
     max_instances: int = DEFAULT_MAX_INSTANCES
     init_timeout_s: float = INIT_TIMEOUT_S  # Lambda's init phase limit (tests shorten it)
+    # Fork each new instance from a template process that imported the handler once (SnapStart's
+    # snapshot and restore, done with fork): the default where the platform allows it.
+    fork: bool = field(default_factory=lambda: fork_by_default())
     stats: FunctionStats = field(default_factory=FunctionStats)
 
     def __post_init__(self) -> None:
@@ -94,6 +107,7 @@ class LocalFunction:
         self._reaping: set[asyncio.Task] = set()
         # A function that must run N at once (reserved concurrency) gets N instances.
         self._instance_cap = max(self.max_instances, self.spec.reserved_concurrency or 0)
+        self._fork_server = fork_server.ForkServer(self) if self.fork else None
 
     @property
     def logical_id(self) -> str:
@@ -124,6 +138,12 @@ class LocalFunction:
         )
         env.update(self.environment)
         return env
+
+    def fork_server(self) -> fork_server.ForkServer | None:
+        """Where new instances come from: the template process, unless instances start the plain
+        way (LOCALCLOUD_FORK=0, or a template whose init left threads or sockets open)."""
+        server = self._fork_server
+        return server if server is not None and server.unsafe is None else None
 
     def log(self, request_id: str | None, line: str) -> None:
         self.log_sink(self.logical_id, request_id, line)
@@ -179,14 +199,27 @@ class LocalFunction:
     async def _acquire(self) -> tuple[Worker | None, dict | None]:
         """A warm instance if one is idle, else a new one (or the first that frees up)."""
         async with self._instances:
+            self._drop_dead_idle()
             while not self._idle and (self._starting >= PARALLEL_INITS or self._count() >= self._instance_cap):
                 await self._instances.wait()
+                self._drop_dead_idle()
             if self._idle:
                 worker = self._idle.pop()
                 self._busy.add(worker)
                 return worker, None
             self._starting += 1
         return await self._start_worker()
+
+    def _drop_dead_idle(self) -> None:
+        """Forget idle instances that died (a forked one dies with its template): reap them."""
+        for worker in [w for w in self._idle if not w.alive]:
+            self._idle.remove(worker)
+            self._reap(worker)
+
+    def _reap(self, worker: Worker) -> None:
+        reaping = asyncio.create_task(worker.stop())
+        self._reaping.add(reaping)
+        reaping.add_done_callback(self._reaping.discard)
 
     def _count(self) -> int:
         return len(self._idle) + len(self._busy) + self._starting
@@ -198,9 +231,7 @@ class LocalFunction:
                 self._idle.append(worker)
             self._instances.notify_all()
         if not worker.alive:  # killed (timeout, crash): reap it in the background
-            reaping = asyncio.create_task(worker.stop())
-            self._reaping.add(reaping)
-            reaping.add_done_callback(self._reaping.discard)
+            self._reap(worker)
 
     async def invoke(self, event: Any, request_id: str | None = None) -> Invocation:
         request_id = request_id or str(uuid.uuid4())
@@ -281,6 +312,8 @@ class LocalFunction:
     async def stop(self) -> None:
         workers, self._idle = self._idle + list(self._busy), []
         await asyncio.gather(*(w.stop() for w in workers), *self._reaping, return_exceptions=True)
+        if self._fork_server is not None:
+            await self._fork_server.stop()  # after its instances, which die with it
 
 
 def _error_of(reply: dict) -> dict:

@@ -87,6 +87,12 @@ class SolanaRpc:
             connection = self._local.connection = kind(self._host, self._port, timeout=self.timeout_s)
         return connection
 
+    def reopen(self) -> None:
+        """Forget every thread's connection: the next call opens a new one (after a snapshot is
+        restored, the connections it holds are dead, or shared by every forked instance)."""
+        self._drop()
+        self._local = threading.local()
+
     def _drop(self) -> None:
         connection = getattr(self._local, "connection", None)
         if connection is not None:
