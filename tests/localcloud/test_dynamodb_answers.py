@@ -25,7 +25,7 @@ class BothAnswers(ItemAnswersHandler):
     def serialized(self, action_result):
         stock = DynamoHandler.serialized(self, action_result)
         lean = ItemAnswersHandler.serialized(self, action_result)
-        took_over = item_answer(self._get_action(), action_result.result) is not None
+        took_over = self.lean_body(action_result) is not None
         BothAnswers.seen.append((self._get_action(), stock, lean, took_over))
         return stock
 

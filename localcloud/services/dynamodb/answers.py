@@ -19,8 +19,8 @@ import json
 from functools import cache
 from typing import Any
 
-from moto.core.responses import ActionResult, EmptyResult
-from moto.dynamodb.responses import DynamoHandler
+from moto.core.responses import ActionResult
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.core.utils import get_service_model
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -46,13 +46,21 @@ def item_answer(operation: str, result: Any) -> str | None:
         return None
 
 
+# The results that carry their answer as is (not PaginatedResult, EmptyResult: moto's walk adds to those).
+_PLAIN_RESULTS = (ActionResult, DynamoResult)
+
+
 class ItemAnswersHandler(DynamoHandler):
     """moto's DynamoDB handler, with item operations' answers written by item_answer()."""
 
+    def lean_body(self, action_result: ActionResult) -> str | None:
+        """The answer's body written here, or None where moto's serializer writes it."""
+        if type(action_result) not in _PLAIN_RESULTS:
+            return None
+        return item_answer(self._get_action(), action_result.result)
+
     def serialized(self, action_result: ActionResult) -> Any:
-        body = None
-        if type(action_result) is ActionResult and not isinstance(action_result, EmptyResult):
-            body = item_answer(self._get_action(), action_result.result)
+        body = self.lean_body(action_result)
         if body is None:
             return super().serialized(action_result)
         # What moto's serialized() answers: its JSON serializer's headers, then the handler's.
