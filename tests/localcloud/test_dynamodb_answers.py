@@ -8,13 +8,11 @@ import json
 import uuid
 
 import pytest
-from moto.core.request import Request
 from moto.dynamodb.responses import DynamoHandler
 
 from localcloud.services.dynamodb.answers import ITEM_OPERATIONS, ItemAnswersHandler, item_answer
+from tests.support.moto_in_process import dynamodb_call
 
-URL = "http://127.0.0.1:5000/"
-AUTH = "AWS4-HMAC-SHA256 Credential=t/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"
 
 
 class BothAnswers(ItemAnswersHandler):
@@ -31,10 +29,7 @@ class BothAnswers(ItemAnswersHandler):
 
 
 def call(operation: str, payload: dict) -> tuple[int, dict]:
-    headers = {"X-Amz-Target": f"DynamoDB_20120810.{operation}", "Content-Type": "application/x-amz-json-1.0", "Authorization": AUTH, "Host": "127.0.0.1:5000"}
-    body = json.dumps(payload).encode()
-    status, _, content = BothAnswers.dispatch(Request.from_primitives("POST", URL, headers, body), URL, headers)
-    return int(status), json.loads(content or "{}")
+    return dynamodb_call(BothAnswers, operation, payload)
 
 
 @pytest.fixture(scope="module")

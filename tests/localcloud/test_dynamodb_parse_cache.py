@@ -4,19 +4,16 @@ their own answer."""
 
 from __future__ import annotations
 
-import json
 import pickle
 import uuid
 
 import pytest
-from moto.core.request import Request
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.responses import DynamoHandler
 
 from localcloud.services.dynamodb import parse_cache
+from tests.support.moto_in_process import dynamodb_call
 
-URL = "http://127.0.0.1:5000/"
-AUTH = "AWS4-HMAC-SHA256 Credential=t/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"
 TEXT = "SET #a = :v, #b = if_not_exists(#b, :zero) + :one REMOVE #gone"
 
 
@@ -29,10 +26,7 @@ def cached(monkeypatch):
 
 
 def call(operation: str, payload: dict) -> tuple[int, dict]:
-    headers = {"X-Amz-Target": f"DynamoDB_20120810.{operation}", "Content-Type": "application/x-amz-json-1.0", "Authorization": AUTH, "Host": "127.0.0.1:5000"}
-    body = json.dumps(payload).encode()
-    status, _, content = DynamoHandler.dispatch(Request.from_primitives("POST", URL, headers, body), URL, headers)
-    return int(status), json.loads(content or "{}")
+    return dynamodb_call(DynamoHandler, operation, payload)
 
 
 def table() -> str:

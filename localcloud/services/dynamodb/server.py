@@ -43,9 +43,9 @@ from moto.kms.responses import KmsResponse  # noqa: E402
 
 from localcloud.host_guard import AllowedHosts  # noqa: E402
 from localcloud.lifeline import die_with_parent  # noqa: E402
+from localcloud.services.dynamodb import parse_cache  # noqa: E402
 from localcloud.services.dynamodb.answers import ItemAnswersHandler  # noqa: E402
 from localcloud.services.dynamodb.bill import DynamoDbBill  # noqa: E402
-from localcloud.services.dynamodb import parse_cache  # noqa: E402
 from localcloud.services.dynamodb.long_poll import MAX_WAIT_MS, STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
 from localcloud.wire_errors import JsonErrorsRunner  # noqa: E402
 
