@@ -9,27 +9,46 @@ import uuid
 
 import pytest
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-from localcloud.services.dynamodb.answers import ITEM_OPERATIONS, ItemAnswersHandler, item_answer
+from localcloud.services.dynamodb.answers import ITEM_OPERATIONS, STREAM_OPERATIONS, ItemAnswersHandler, StreamAnswersHandler, item_answer
 from tests.support.moto_in_process import dynamodb_call
 
 
 
-class BothAnswers(ItemAnswersHandler):
-    """Answers as moto does, and keeps what answers.py would have answered beside it."""
+SEEN: list[tuple[str, tuple, tuple, bool]] = []  # operation, moto's answer, answers.py's, whether answers.py wrote it
 
-    seen: list[tuple[str, tuple, tuple, bool]] = []
 
-    def serialized(self, action_result):
-        stock = DynamoHandler.serialized(self, action_result)
-        lean = ItemAnswersHandler.serialized(self, action_result)
-        took_over = self.lean_body(action_result) is not None
-        BothAnswers.seen.append((self._get_action(), stock, lean, took_over))
-        return stock
+def both(lean_handler: type, moto_handler: type) -> type:
+    """A handler that answers as moto does, and keeps what answers.py would have answered beside it."""
+
+    class Both(lean_handler):
+        def serialized(self, action_result):
+            stock = moto_handler.serialized(self, action_result)
+            lean = lean_handler.serialized(self, action_result)
+            SEEN.append((self._get_action(), stock, lean, self.lean_body(action_result) is not None))
+            return stock
+
+    return Both
+
+
+BothAnswers, BothStreamAnswers = both(ItemAnswersHandler, DynamoHandler), both(StreamAnswersHandler, DynamoDBStreamsHandler)
 
 
 def call(operation: str, payload: dict) -> tuple[int, dict]:
     return dynamodb_call(BothAnswers, operation, payload)
+
+
+def read_stream(table: str) -> list[dict]:
+    """Every record of the table's stream, read through the streams handler."""
+    _, description = call("DescribeTable", {"TableName": table})
+    stream = {"StreamArn": description["Table"]["LatestStreamArn"]}
+    _, shards = dynamodb_call(BothStreamAnswers, "DescribeStream", stream, STREAMS)
+    shard = shards["StreamDescription"]["Shards"][0]["ShardId"]
+    _, iterator = dynamodb_call(BothStreamAnswers, "GetShardIterator", {**stream, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}, STREAMS)
+    status, records = dynamodb_call(BothStreamAnswers, "GetRecords", {"ShardIterator": iterator["ShardIterator"]}, STREAMS)
+    assert status == 200
+    return records["Records"]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +68,7 @@ def table() -> str:
     return name
 
 
+STREAMS = "DynamoDBStreams_20120810"
 RICH = {
     "s": {"S": "héllo \"quoted\""}, "n": {"N": "12.50"}, "t": {"BOOL": True}, "z": {"NULL": True},
     "l": {"L": [{"S": "a"}, {"N": "1"}, {"M": {"x": {"SS": ["p", "q"]}}}]}, "m": {"M": {"deep": {"NS": ["1", "2.5"]}}}, "e": {"M": {}},
@@ -94,24 +114,28 @@ def every_item_operation(table: str) -> None:
 
 
 def test_every_item_operation_answers_what_motos_serializer_answers(table):
-    BothAnswers.seen.clear()
+    SEEN.clear()
     every_item_operation(table)
-    for operation, stock, lean, _ in BothAnswers.seen:
+    assert len(read_stream(table)) > 10  # inserts, changes and removals, with both images
+    for operation, stock, lean, _ in SEEN:
         assert lean[0] == stock[0] and lean[1] == stock[1], operation
         assert json.loads(lean[2]) == json.loads(stock[2]), operation
     # Every operation answers.py names was answered by it here: if moto stops calling
     # serialized() with a dict (its internals changed shape), this fails loudly.
-    assert {op for op, _, _, took_over in BothAnswers.seen if took_over} == ITEM_OPERATIONS
+    assert {op for op, _, _, took_over in SEEN if took_over} == ITEM_OPERATIONS | STREAM_OPERATIONS
 
 
 def test_binary_attributes_are_left_to_motos_serializer(table):
-    BothAnswers.seen.clear()
+    SEEN.clear()
     key = {"pk": {"S": "bin"}, "sk": {"N": "1"}}
     call("PutItem", {"TableName": table, "Item": {**key, "b": {"B": "AAEC"}, "bs": {"BS": ["AQ==", "Ag=="]}}})
     status, answer = call("GetItem", {"TableName": table, "Key": key})
     assert status == 200 and answer["Item"]["b"] == {"B": "AAEC"} and sorted(answer["Item"]["bs"]["BS"]) == ["AQ==", "Ag=="]
-    operation, stock, lean, took_over = BothAnswers.seen[-1]
+    operation, stock, lean, took_over = SEEN[-1]
     assert operation == "GetItem" and not took_over and json.loads(lean[2]) == json.loads(stock[2])
+    read_stream(table)  # the binary item's record is in it
+    operation, stock, lean, took_over = SEEN[-1]
+    assert operation == "GetRecords" and not took_over and json.loads(lean[2]) == json.loads(stock[2])
 
 
 def test_control_plane_and_unknown_results_are_left_to_motos_serializer():
