@@ -16,6 +16,10 @@ Two things only the local cloud asks for:
   is written and costs nothing while the table is idle. Lambda's own poller reads each shard
   four times a second on AWS; AWS clients never send the header and get DynamoDB's answer.
 - ``GET /_localcloud/usage``: what DynamoDB would bill (with ``--meter``; see bill.py).
+
+Two cuts of moto's own per-call work, each held to moto's answers by its tests: item operations'
+answers and stream reads are written as JSON at once (answers.py), and UpdateExpressions are parsed once per text
+(parse_cache.py).
 """
 
 from __future__ import annotations
@@ -34,12 +38,12 @@ from moto.core.exceptions import ServiceException  # noqa: E402
 from moto.core.request import Request  # noqa: E402
 from moto.dynamodb.models import dynamodb_backends  # noqa: E402
 from moto.dynamodb.models.table import StreamShard  # noqa: E402
-from moto.dynamodb.responses import DynamoHandler  # noqa: E402
-from moto.dynamodbstreams.responses import DynamoDBStreamsHandler  # noqa: E402
 from moto.kms.responses import KmsResponse  # noqa: E402
 
 from localcloud.host_guard import AllowedHosts  # noqa: E402
 from localcloud.lifeline import die_with_parent  # noqa: E402
+from localcloud.services.dynamodb import parse_cache  # noqa: E402
+from localcloud.services.dynamodb.answers import ItemAnswersHandler, StreamAnswersHandler  # noqa: E402
 from localcloud.services.dynamodb.bill import DynamoDbBill  # noqa: E402
 from localcloud.services.dynamodb.long_poll import MAX_WAIT_MS, STREAM_WAIT_HEADER as WAIT_HEADER  # noqa: E402
 from localcloud.wire_errors import JsonErrorsRunner  # noqa: E402
@@ -81,6 +85,7 @@ def _serve(handler: Any, request: web.Request, body: bytes) -> tuple[int, dict, 
 
 
 def application(meter: bool = False) -> web.Application:
+    parse_cache.install()
     bill = DynamoDbBill(lambda name: dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(name)) if meter else None
     signal: list[StreamWriteSignal] = []
 
@@ -92,27 +97,27 @@ def application(meter: bool = False) -> web.Application:
         target = request.headers.get("x-amz-target", "")
         operation = target.rpartition(".")[2]
         if target.startswith("DynamoDBStreams"):
-            status, headers, content = _serve(DynamoDBStreamsHandler, request, body)
+            status, headers, content = _serve(StreamAnswersHandler, request, body)
             wait_ms = min(MAX_WAIT_MS, int(request.headers.get(WAIT_HEADER, "0") or 0))
             empty = json.loads(content) if operation == "GetRecords" and wait_ms > 0 and status == 200 else {}
             if "NextShardIterator" in empty and not empty.get("Records"):
                 await signal[0].wait(wait_ms / 1000)
                 # moto retires an iterator once read: read on from the one it handed back.
                 body = json.dumps({**json.loads(body), "ShardIterator": empty["NextShardIterator"]}).encode()
-                status, headers, content = _serve(DynamoDBStreamsHandler, request, body)
+                status, headers, content = _serve(StreamAnswersHandler, request, body)
             return web.Response(status=status, headers=headers, body=content)
         if target.startswith("TrentService."):  # KMS: it seals the Solana chain's root (docs/chain.md)
             status, headers, content = _serve(KmsResponse, request, body)
             return web.Response(status=status, headers=headers, body=content)
         if bill is None:
-            status, headers, content = _serve(DynamoHandler, request, body)
+            status, headers, content = _serve(ItemAnswersHandler, request, body)
             return web.Response(status=status, headers=headers, body=content)
         try:
             parsed = json.loads(body or b"{}")
         except ValueError:
             parsed = {}
         olds = bill.before(operation, parsed)
-        status, headers, content = _serve(DynamoHandler, request, body)
+        status, headers, content = _serve(ItemAnswersHandler, request, body)
         try:
             answer = json.loads(content or b"{}")
         except ValueError:
