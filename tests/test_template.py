@@ -48,11 +48,12 @@ def test_the_consumer_reports_batch_item_failures():
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_every_function_runs_python_3_11_on_x86_64_with_the_engine_layer():
+def test_every_function_runs_python_3_13_on_x86_64_with_the_engine_layer():
     globals_ = RAW["Globals"]["Function"]
-    assert (globals_["Runtime"], globals_["Architectures"]) == ("python3.11", ["x86_64"])
+    assert (globals_["Runtime"], globals_["Architectures"]) == ("python3.13", ["x86_64"])
     layer = RESOURCES["EngineLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.11" and layer["Properties"]["ContentUri"] == "layers/engine/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.13" and layer["Properties"]["ContentUri"] == "layers/engine/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
 
 
 @pytest.mark.parametrize("logical_id", sorted(TEMPLATE.functions()))
