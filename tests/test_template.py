@@ -368,9 +368,7 @@ def test_the_functions_clients_wait_on_resume_from_snapstart_snapshots_of_publis
 
 def _sam_transform() -> dict:
     """The CloudFormation SAM makes of template.yaml (what `sam deploy` creates), code locations
-    stubbed (the transform only hashes them)."""
-    import os
-
+    stubbed (the transform only hashes them); the caller sets a region (SAM asks boto3 for one)."""
     from samtranslator.translator.transform import transform
     from samtranslator.yaml_helper import yaml_parse
 
@@ -379,8 +377,7 @@ def _sam_transform() -> dict:
             return {"AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"}
 
     text = re.sub(r"(CodeUri|ContentUri): \S+", r"\1: s3://bucket/key", (ROOT / "template.yaml").read_text())
-    region = os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    return transform(yaml_parse(text), {"AWS::Region": region}, NoManagedPolicies())["Resources"]
+    return transform(yaml_parse(text), {"AWS::Region": "us-east-1"}, NoManagedPolicies())["Resources"]
 
 
 def _names(value) -> set[str]:
@@ -403,10 +400,11 @@ def _names(value) -> set[str]:
     return found
 
 
-def test_every_trigger_of_a_snapstart_function_invokes_its_alias_never_latest():
+def test_every_trigger_of_a_snapstart_function_invokes_its_alias_never_latest(monkeypatch):
     """$LATEST has no snapshot: a trigger that named the function would cold-start every time.
     SAM points a function's own Events at its alias; the rest (the HTTP API's authorizer, the
     WebSocket API's integration, authorizer and permissions) say Function.Alias themselves."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     resources = _sam_transform()
     for logical_id in SNAPSTART:
         alias = f"{logical_id}Aliaslive"
