@@ -1,5 +1,11 @@
 # One command to run, one to test. Both set up their own virtual environment first.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The interpreter is the Lambda runtime's (template.yaml's Runtime: python3.13 -> 3.13): on PATH,
+# else pyenv's (its shim answers only for the selected version), else a newer python3.
+# `make install PYTHON=/path/to/python` picks another.
+RUNTIME := $(shell sed -n 's/^ *Runtime: python//p' template.yaml | head -n1)
+AT_LEAST_RUNTIME := import sys; sys.exit(sys.version_info[:2] < tuple(map(int, "$(RUNTIME)".split("."))))
+PYTHON ?= $(shell for p in python$(RUNTIME) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(RUNTIME).*/bin/python$(RUNTIME) python3; do \
+	"$$p" -c '$(AT_LEAST_RUNTIME)' 2>/dev/null && { command -v "$$p"; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -10,6 +16,13 @@ help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
+	@[ -n "$(PYTHON)" ] || { echo "install: no Python $(RUNTIME) (template.yaml's Runtime) nor newer found:" \
+		"install it (pyenv install $(RUNTIME), or your system's python$(RUNTIME)), or make install PYTHON=/path/to/python"; exit 1; }
+	@$(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; print(f"install: Python {v} ({sys.executable})" + \
+		("" if v == "$(RUNTIME)" else f"; Lambda runs $(RUNTIME), which was not found: tests run on {v}"))'
+	@# A .venv of another Python (the runtime moved) is made anew, not patched over.
+	@[ ! -x $(BIN)/python ] || [ "$$($(BIN)/python -c 'import sys; print(sys.version_info[:2])')" = "$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ] || \
+		{ echo "install: .venv is another Python's: made anew"; rm -rf $(VENV); }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -45,8 +58,9 @@ test-fast: $(STAMP)  ## Run the unit and contract tests only (well under a minut
 bench: $(STAMP)  ## Run every benchmark profile (about 20 minutes); results in bench/results/
 	$(BIN)/python -m bench $(PROFILES)
 
-build: $(STAMP)  ## sam build (no container needed for python3.11 on x86_64)
-	SAM_CLI_TELEMETRY=0 $(BIN)/sam build
+# SAM builds with the python$(RUNTIME) it finds on PATH (a pyenv shim that does not run fails it): .venv's.
+build: $(STAMP)  ## sam build (no container needed: .venv's python$(RUNTIME) on x86_64)
+	PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build
 
 lambda-image: $(STAMP)  ## Build the Lambda python3.11 image sam local runs functions in, from Debian and PyPI (Docker; root or sudo)
 	localcloud/build-lambda-image.sh

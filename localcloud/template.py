@@ -187,14 +187,25 @@ class Template:
             return self.parameters[name]
         if name in PSEUDO:
             return PSEUDO[name]
+        logical_id, dot, attr = name.partition(".")
+        if dot and attr == "Alias":
+            return self._alias_arn(logical_id, attribute)
         return attribute(name, None)
+
+    def _alias_arn(self, logical_id: str, attribute: Callable[[str, str | None], Any]) -> str:
+        """SAM's ``!Ref Function.Alias`` (``${Function.Alias}`` in a Sub): the ARN of the alias
+        AutoPublishAlias makes. Locally every alias runs the function itself (its one version)."""
+        alias = self.resources.get(logical_id, {}).get("Properties", {}).get("AutoPublishAlias")
+        if alias is None:
+            raise ValueError(f"{logical_id}.Alias: {logical_id} has no AutoPublishAlias")
+        return f"{attribute(logical_id, 'Arn')}:{alias}"
 
     def _sub_var(self, name: str, variables: dict, attribute: Callable[[str, str | None], Any]) -> Any:
         if name in variables:
             return variables[name]
         if "." in name:
             logical_id, attr = name.split(".", 1)
-            return attribute(logical_id, attr)
+            return self._alias_arn(logical_id, attribute) if attr == "Alias" else attribute(logical_id, attr)
         return self._ref(name, attribute)
 
     # ------------------------------------------------------------ APIs
@@ -308,13 +319,14 @@ class Template:
             return []
         found = []
         for key, arg in value.items():
-            if key == "Ref" and isinstance(arg, str) and arg in self.resources:
-                found.append(arg)
+            if key == "Ref" and isinstance(arg, str) and arg.split(".", 1)[0] in self.resources:
+                found.append(arg.split(".", 1)[0])  # a Function.Alias is its function's
             elif key == "Fn::GetAtt":
                 found.append((arg if isinstance(arg, list) else arg.split(".", 1))[0])
             elif key == "Fn::Sub":
                 text = arg if isinstance(arg, str) else arg[0]
                 found += [m.split(".", 1)[0] for m in _SUB_VAR.findall(text) if m.split(".", 1)[0] in self.resources]
+                found += self._references(arg[1]) if isinstance(arg, list) else []  # Sub's variable map
             else:
                 found += self._references(arg)
         return found

@@ -9,6 +9,7 @@ connections answer {"message": "..."} instead: 413 "Request Entity Too Large" fo
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -17,6 +18,29 @@ from aiohttp.http_exceptions import LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from localcloud.services.http.constants import REQUEST_TOO_LARGE_MESSAGE
+
+
+# How long a connection answered with an error still reads (and drops) what its client sends.
+LINGER_S = 2.0
+
+
+def _close_after_the_answer(transport: asyncio.Transport) -> None:
+    """Close a connection whose request was refused the way servers do (a lingering close): end
+    the answer with a FIN, then read and drop the rest of the request until the client hangs up.
+    Closed at once, with the request still arriving, the kernel resets the connection, and a reset
+    can reach the client before it has read the answer (on Python 3.12, aiohttp answers before
+    the rest of a long line has arrived)."""
+    close = transport.close
+
+    def lingering_close() -> None:
+        transport.close = close  # type: ignore[method-assign] # a second close (the server stopping) is at once
+        if transport.is_closing() or not transport.can_write_eof():
+            close()
+            return
+        transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_S, close)
+
+    transport.close = lingering_close  # type: ignore[method-assign]
 
 
 class _JsonErrorsHandler(RequestHandler):
@@ -35,6 +59,8 @@ class _JsonErrorsHandler(RequestHandler):
             text = "Internal Server Error" if status >= 500 else "Bad Request"
         response = web.Response(status=status, body=json.dumps({"message": text}).encode(), content_type="application/json")
         response.force_close()
+        if self.transport is not None:
+            _close_after_the_answer(self.transport)
         return response
 
 

@@ -1,5 +1,6 @@
 """template.yaml states the settings the design depends on; these tests read it directly."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,11 +49,12 @@ def test_the_consumer_reports_batch_item_failures():
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_every_function_runs_python_3_11_on_x86_64_with_the_engine_layer():
+def test_every_function_runs_python_3_13_on_x86_64_with_the_engine_layer():
     globals_ = RAW["Globals"]["Function"]
-    assert (globals_["Runtime"], globals_["Architectures"]) == ("python3.11", ["x86_64"])
+    assert (globals_["Runtime"], globals_["Architectures"]) == ("python3.13", ["x86_64"])
     layer = RESOURCES["EngineLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.11" and layer["Properties"]["ContentUri"] == "layers/engine/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.13" and layer["Properties"]["ContentUri"] == "layers/engine/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
 
 
 @pytest.mark.parametrize("logical_id", sorted(TEMPLATE.functions()))
@@ -193,7 +195,7 @@ def test_every_http_route_but_health_runs_the_key_authorizer_and_the_api_is_thro
     auth = api["Auth"]
     assert auth["DefaultAuthorizer"] == "ApiKeyAuthorizer"
     authorizer = auth["Authorizers"]["ApiKeyAuthorizer"]
-    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    assert authorizer["FunctionArn"] == {"Ref": "AuthorizerFunction.Alias"}  # its published version (SnapStart)
     assert (authorizer["AuthorizerPayloadFormatVersion"], authorizer["EnableSimpleResponses"]) == ("2.0", True)
     # API Gateway refuses a request without the header (401) before any function runs, and caches
     # the answer per key for the revocation delay (a revocation waits for it on HTTP).
@@ -209,8 +211,8 @@ def test_the_websocket_connect_route_runs_the_key_authorizer():
     connect = RESOURCES["ConnectRoute"]["Properties"]
     assert (connect["AuthorizationType"], connect["AuthorizerId"]) == ("CUSTOM", {"Ref": "WebSocketAuthorizer"})
     authorizer = RESOURCES["WebSocketAuthorizer"]["Properties"]
-    assert authorizer["AuthorizerType"] == "REQUEST" and "${AuthorizerFunction.Arn}" in authorizer["AuthorizerUri"]["Fn::Sub"]
-    assert RESOURCES["WebSocketAuthorizerPermission"]["Properties"]["FunctionName"] == {"Ref": "AuthorizerFunction"}
+    assert authorizer["AuthorizerType"] == "REQUEST" and authorizer["AuthorizerUri"]["Fn::Sub"][1] == {"Alias": {"Ref": "AuthorizerFunction.Alias"}}
+    assert RESOURCES["WebSocketAuthorizerPermission"]["Properties"]["FunctionName"] == {"Ref": "AuthorizerFunction.Alias"}
 
 
 def test_one_revocation_delay_bounds_the_http_authorizer_cache_and_the_broadcasters_key_check():
@@ -370,3 +372,89 @@ def test_the_chain_roots_grants_open_one_item_and_only_data_keys_sealed_for_it()
         assert statements["ChainKey"]["Action"] == "kms:Decrypt"
         assert statements["ChainKey"]["Condition"] == {"StringEquals": {f"kms:EncryptionContext:{k}": v for k, v in ENCRYPTION_CONTEXT.items()}}
     assert RESOURCES["ChainKey"]["Condition"] == "OnSolana", "a KMS key costs a month's fee: only where it seals something"
+
+
+# ---------------------------------------------------------------- SnapStart (docs/architecture.md#cold-starts-snapstart)
+# The functions whose cold start a client waits on: a request (API, authorizer), a WebSocket
+# open (authorizer, WebSocket), an order's first status and its confirmation (consumer, settler).
+SNAPSTART = ("ApiFunction", "AuthorizerFunction", "WebSocketFunction", "OrderConsumerFunction", "SettlerFunction")
+
+
+@pytest.mark.parametrize("logical_id", SNAPSTART)
+def test_the_functions_clients_wait_on_resume_from_snapstart_snapshots_of_published_versions(logical_id):
+    props = {**RAW["Globals"]["Function"], **RESOURCES[logical_id]["Properties"]}
+    assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert props["AutoPublishAlias"] == "live"
+    assert tuple(map(int, props["Runtime"].removeprefix("python").split("."))) >= (3, 12)  # SnapStart's first Python
+    # What SnapStart does not support (the Lambda guide's "Supported features and limitations").
+    assert "ProvisionedConcurrencyConfig" not in props and "FileSystemConfigs" not in props
+    assert int(_resolve((props.get("EphemeralStorage") or {}).get("Size", 512))) <= 512
+
+
+def _sam_transform() -> dict:
+    """The CloudFormation SAM makes of template.yaml (what `sam deploy` creates), code locations
+    stubbed (the transform only hashes them); the caller sets a region (SAM asks boto3 for one)."""
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+
+    class NoManagedPolicies:  # the template names no managed policy SAM would look up in IAM
+        def load(self):
+            return {"AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"}
+
+    text = re.sub(r"(CodeUri|ContentUri): \S+", r"\1: s3://bucket/key", (ROOT / "template.yaml").read_text())
+    return transform(yaml_parse(text), {"AWS::Region": "us-east-1"}, NoManagedPolicies())["Resources"]
+
+
+def _names(value) -> set[str]:
+    """Every logical id (or id.Attribute) a value refers to: Ref, GetAtt and Sub's ${...}."""
+    if isinstance(value, list):
+        return {n for v in value for n in _names(v)}
+    if not isinstance(value, dict):
+        return set()
+    found = set()
+    for key, arg in value.items():
+        if key == "Ref" and isinstance(arg, str):
+            found.add(arg)
+        elif key == "Fn::GetAtt":
+            found.add(".".join(arg) if isinstance(arg, list) else arg)
+        elif key == "Fn::Sub":
+            found |= {m.group(1) for m in re.finditer(r"\$\{([^}!]+)\}", arg if isinstance(arg, str) else arg[0])}
+            found |= _names(arg[1] if isinstance(arg, list) else None)
+        else:
+            found |= _names(arg)
+    return found
+
+
+def test_every_trigger_of_a_snapstart_function_invokes_its_alias_never_latest(monkeypatch):
+    """$LATEST has no snapshot: a trigger that named the function would cold-start every time.
+    SAM points a function's own Events at its alias; the rest (the HTTP API's authorizer, the
+    WebSocket API's integration, authorizer and permissions) say Function.Alias themselves."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    resources = _sam_transform()
+    for logical_id in SNAPSTART:
+        alias = f"{logical_id}Aliaslive"
+        own = {logical_id, alias, f"{logical_id}Role"} | {k for k in resources if k.startswith(f"{logical_id}Version")}
+        bare = {logical_id, f"{logical_id}.Arn"}
+        latest = sorted(k for k, r in resources.items() if k not in own and _names(r) & bare)
+        assert not latest, f"{logical_id} is invoked as $LATEST by {latest}"
+        triggers = sorted(k for k, r in resources.items() if k not in own and alias in _names(r))
+        assert triggers, f"nothing invokes {logical_id}'s alias"
+        assert resources[logical_id]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    # Each kind of trigger is among them: the queues' mappings, the APIs' integrations and the
+    # invoke permissions API Gateway needs for both APIs and both authorizers.
+    kinds = {(r["Type"], n) for r in resources.values() for n in _names(r) if n.endswith("Aliaslive")}
+    assert {("AWS::Lambda::EventSourceMapping", "OrderConsumerFunctionAliaslive"), ("AWS::Lambda::EventSourceMapping", "SettlerFunctionAliaslive"),
+            ("AWS::ApiGatewayV2::Api", "ApiFunctionAliaslive"), ("AWS::ApiGatewayV2::Api", "AuthorizerFunctionAliaslive"),
+            ("AWS::ApiGatewayV2::Integration", "WebSocketFunctionAliaslive"), ("AWS::ApiGatewayV2::Authorizer", "AuthorizerFunctionAliaslive"),
+            ("AWS::Lambda::Permission", "ApiFunctionAliaslive"), ("AWS::Lambda::Permission", "AuthorizerFunctionAliaslive"),
+            ("AWS::Lambda::Permission", "WebSocketFunctionAliaslive")} <= kinds  # fmt: skip
+
+
+def test_the_local_cloud_reads_an_alias_as_its_function():
+    arn = TEMPLATE.resolve({"Ref": "AuthorizerFunction.Alias"}, lambda lid, attr: f"arn:aws:lambda:us-east-1:1:function:{lid}")
+    assert arn == "arn:aws:lambda:us-east-1:1:function:AuthorizerFunction:live"
+    uri = RESOURCES["WebSocketIntegration"]["Properties"]["IntegrationUri"]
+    assert TEMPLATE.resolve(uri, lambda lid, attr: f"fn:{lid}").endswith("/functions/fn:WebSocketFunction:live/invocations")
+    (ws,) = TEMPLATE.websocket_apis()
+    assert set(ws.routes.values()) == {"WebSocketFunction"} and ws.authorizer.function == "AuthorizerFunction"
+    assert {route.authorizer.function for route in TEMPLATE.http_routes() if route.authorizer} == {"AuthorizerFunction"}

@@ -221,3 +221,15 @@ def test_an_init_longer_than_the_limit_plus_the_timeout_times_out_the_invocation
     assert not result.ok and result.error["errorType"] == "Sandbox.Timedout" and result.cold_start
     assert stats.timeouts == 1
     assert waited < 30, "given up after the init limit plus the Timeout, not after the whole init"
+
+
+def test_the_execution_environment_names_the_templates_runtime():
+    """AWS_EXECUTION_ENV is what Lambda sets for the function's Runtime (powertools and boto3's
+    user agent read it), so a runtime change in template.yaml reaches the local functions too."""
+    from dataclasses import replace
+
+    from localcloud.services.awslambda.runtime import LocalFunction
+
+    spec = replace(function("app.echo").spec, runtime="python3.13")
+    fn = LocalFunction(spec, {}, "http://127.0.0.1:9", "test-runtime", lambda *a: None)
+    assert fn.process_env()["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.13"

@@ -126,7 +126,7 @@ class LocalFunction:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.spec.memory),
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:0",
-                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.spec.runtime}",  # the template's Runtime, as Lambda sets it
                 "LAMBDA_TASK_ROOT": str(self.spec.code_dir),
                 "LOCALCLOUD_LAYERS": os.pathsep.join(str(d) for d in self.spec.layer_dirs),
                 "_HANDLER": self.spec.handler,
