@@ -45,7 +45,7 @@ POSTS = [
     ("trailing-comma", '{"tokenIn": "SOL",}', "application/json", {}, True),
     ("single-quotes", "{'tokenIn': 'SOL'}", "application/json", {}, True),
     ("deep", "[" * 100_000, "application/json", {}, True),
-    ("deep-object", '{"a":' * 5000 + "1" + "}" * 5000, "application/json", {}, True),
+    ("deep-object", '{"a":' * 50000 + "1" + "}" * 50000, "application/json", {}, True),
     ("array", json.dumps([ORDER, ORDER]), "application/json", {}, True),
     ("null", "null", "application/json", {}, True),
     ("string", '"SOL"', "application/json", {}, True),
