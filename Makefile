@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-browser run test test-fast lint build lambda-image bench clean help
+.PHONY: install install-browser run test test-fast lint build stamp-layer lambda-image bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,6 +61,18 @@ bench: $(STAMP)  ## Run every benchmark profile (about 20 minutes); results in b
 # SAM builds with the python$(RUNTIME) it finds on PATH (a pyenv shim that does not run fails it): .venv's.
 build: $(STAMP)  ## sam build (no container needed: .venv's python$(RUNTIME) on x86_64)
 	PATH="$(CURDIR)/$(BIN):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build
+	@$(MAKE) --no-print-directory stamp-layer
+
+# SnapStart's functions run a published version (AutoPublishAlias), and SAM publishes one only when
+# a function's own code changes, never for a change of the layer it uses (aws/serverless-application-
+# model#3610): each built function gets the engine layer's content hash, so a layer change is a code
+# change and `sam deploy` publishes new versions (docs/architecture.md#cold-starts-snapstart).
+BUILD_DIR ?= .aws-sam/build
+stamp-layer:  ## Stamp the built engine layer's hash into each built function (make build does)
+	@h=$$(cd $(BUILD_DIR)/EngineLayer && find . -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | LC_ALL=C sort | \
+		while read -r f; do printf '%s\n' "$$f"; cat "$$f"; done | sha256sum | cut -c1-64) && \
+	for d in $(BUILD_DIR)/*/; do [ "$$d" = "$(BUILD_DIR)/EngineLayer/" ] || printf '%s\n' "$$h" > "$$d/ENGINE_LAYER_SHA256"; done && \
+	echo "build: engine layer $$h stamped into each function (a layer change publishes new versions)"
 
 lambda-image: $(STAMP)  ## Build the Lambda python3.11 image sam local runs functions in, from Debian and PyPI (Docker; root or sudo)
 	localcloud/build-lambda-image.sh
