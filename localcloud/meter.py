@@ -52,7 +52,7 @@ class Meter:
         self.calls: Counter[str] = Counter()
         self.wru = 0.0
         self.rru = 0.0
-        self.slept_ms = 0.0
+        self._sleeps: list[tuple[float, float]] = []  # (start, end) of each sleep, monotonic seconds
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ install
@@ -72,8 +72,10 @@ class Meter:
         real_sleep = time.sleep
 
         def sleep(seconds: float) -> None:
+            # The time asked for, from when it was asked: oversleeping on a busy machine is not billed.
+            started = time.monotonic()
             with meter._lock:
-                meter.slept_ms += max(0.0, seconds) * 1000
+                meter._sleeps.append((started, started + max(0.0, seconds)))
             real_sleep(seconds)
 
         time.sleep = sleep
@@ -158,12 +160,24 @@ class Meter:
         """What was counted since the last take(). Called once an invocation with its CPU time
         (``cpu_ms``), it adds the invocation's own billed part: ceil(CPU + sleep) in whole ms."""
         with self._lock:
-            out = {"calls": dict(self.calls), "wru": self.wru, "rru": self.rru, "sleptMs": self.slept_ms}
+            slept_ms = _covered(self._sleeps) * 1000
+            out = {"calls": dict(self.calls), "wru": self.wru, "rru": self.rru, "sleptMs": slept_ms}
             if cpu_ms is not None:
                 out["cpuMs"] = cpu_ms
-                out["cpuSleptCeilMs"] = math.ceil(round(cpu_ms + self.slept_ms, 6))
-            self.calls, self.wru, self.rru, self.slept_ms = Counter(), 0.0, 0.0, 0.0
+                out["cpuSleptCeilMs"] = math.ceil(round(cpu_ms + slept_ms, 6))
+            self.calls, self.wru, self.rru, self._sleeps = Counter(), 0.0, 0.0, []
         return out
+
+
+def _covered(intervals: list[tuple[float, float]]) -> float:
+    """Seconds during which at least one sleep ran: sleeps in parallel threads (the router asks
+    the venues at once) overlap, and an invocation waits through them once, not once each."""
+    covered, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reach:
+            covered += end - max(start, reach)
+            reach = end
+    return covered
 
 
 def merge(total: dict, part: dict) -> dict:

@@ -131,6 +131,25 @@ def test_an_invocation_s_sleep_is_rounded_with_its_cpu(installed):
     assert part["cpuSleptCeilMs"] == 2  # ceil(0.2 + 1.5)
 
 
+def test_sleeps_in_parallel_threads_are_one_wait_not_their_sum(installed):
+    """The router asks both venues at once: an invocation waits through their quote delays together."""
+    import threading
+
+    both = threading.Barrier(2)
+
+    def quote() -> None:
+        both.wait()  # the two sleeps start together
+        time.sleep(0.2)
+
+    threads = [threading.Thread(target=quote) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    time.sleep(0.01)  # and one after them, alone
+    assert 210 <= installed.take(0.0)["sleptMs"] < 300  # not 410
+
+
 def test_json_rpc_requests_are_counted_by_method_and_other_http_is_not(installed):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
