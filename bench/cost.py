@@ -50,17 +50,31 @@ class Billed:
         return self.cpu + self.slept + self.calls + self.rounding
 
 
-def billed_ms(function: dict, cpu_ms: float | None = None) -> Billed:
+# Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). A function with less
+# runs its CPU work that much slower than on a core of its own, as this machine's processes do.
+ONE_VCPU_MB = 1769
+
+
+def cpu_slowdown(memory_mb: int) -> float:
+    """How much longer CPU work takes at ``memory_mb`` than on a whole core (a core here taken as a vCPU)."""
+    return max(1.0, ONE_VCPU_MB / memory_mb)
+
+
+def billed_ms(function: dict, cpu_ms: float | None = None, memory_mb: int = ONE_VCPU_MB) -> Billed:
     """``function`` is one entry of the stats' functions. ``cpu_ms`` replaces its measured CPU
-    (an older local cloud that does not report it: CPU read from /proc instead)."""
+    (an older local cloud that does not report it: CPU read from /proc instead). The CPU is
+    billed as it runs at ``memory_mb``'s share of a vCPU; the per-invocation rounding is the
+    function process's, of its CPU on a whole core (at most 1 ms an invocation either way)."""
     usage = function.get("usage", {})
     slept = usage.get("sleptMs", 0.0)
     calls = float(sum(n * call_ms(call) for call, n in usage.get("calls", {}).items()))
+    slowdown = cpu_slowdown(memory_mb)
     if cpu_ms is None and "cpuSleptCeilMs" in usage:  # rounded per invocation, in the function's process
         cpu = usage.get("cpuMs", function.get("cpuMsTotal", 0.0))
-        return Billed(cpu, slept, calls, usage["cpuSleptCeilMs"] - cpu - slept)
+        return Billed(cpu * slowdown, slept, calls, usage["cpuSleptCeilMs"] - cpu - slept)
     cpu = function.get("cpuMsTotal", 0.0) if cpu_ms is None else cpu_ms
-    return Billed(cpu, slept, calls, 0.5 * function["invocations"])  # no per-invocation record: half a ms on average
+    return Billed(cpu * slowdown, slept, calls, 0.5 * function["invocations"])  # no per-invocation record: half a ms on average
 
 
 def cost_lines(
@@ -79,7 +93,7 @@ def cost_lines(
     for name, f in functions.items():
         if not f["invocations"]:
             continue
-        billed = billed_ms(f, None if cpu_ms is None else cpu_ms.get(name, 0.0))
+        billed = billed_ms(f, None if cpu_ms is None else cpu_ms.get(name, 0.0), memory_mb[name])
         gbs = lambda_gb_seconds(billed.total, memory_mb[name]) / orders
         note = (f"{memory_mb[name]} MB, {billed.total / orders:.1f} ms/order billed: CPU {billed.cpu / orders:.1f}"
                 f" + sleep {billed.slept / orders:.1f} + calls {billed.calls / orders:.1f} + rounding {billed.rounding / orders:.1f}")  # fmt: skip

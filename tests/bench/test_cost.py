@@ -24,6 +24,16 @@ def _stats():
     }
 
 
+def test_cpu_is_billed_at_the_functions_share_of_a_vcpu():
+    """Lambda gives one vCPU at 1,769 MB: at 256 MB, CPU work takes 6.9x as long as on a core of its own."""
+    from bench.cost import cpu_slowdown
+
+    function = {"invocations": 1, "usage": {"calls": {}, "cpuMs": 10.0, "sleptMs": 100.0, "cpuSleptCeilMs": 110}}
+    assert billed_ms(function, memory_mb=256).cpu == pytest.approx(10 * 1769 / 256)
+    assert billed_ms(function, memory_mb=3008).cpu == 10.0 and cpu_slowdown(3008) == 1.0  # never faster than a core
+    assert billed_ms(function, memory_mb=256).slept == 100.0  # waiting is not slowed
+
+
 def test_gb_seconds_follow_memory_and_duration():
     assert lambda_gb_seconds(1000, 1024) == 1.0
     assert lambda_gb_seconds(3000, 256) == 0.75
@@ -35,9 +45,11 @@ def test_each_line_prices_its_quantity_per_order():
     assert lines["Lambda requests"].dollars_per_million == pytest.approx(2 * 0.20)
     consumer = lines["Lambda duration: OrderConsumerFunction"]
     assert consumer.modelled and not lines["DynamoDB writes"].modelled
-    assert consumer.per_order == pytest.approx(2.7205 * 0.25)  # 20 ms CPU + 2.7 s asleep + 0.5 ms rounding an invocation, at 256 MB
-    assert consumer.dollars_per_million == pytest.approx(2.7205 * 0.25 * PRICES["lambda_gb_second"] * 1e6)
-    assert "CPU 20.0 + sleep 2700.0 + calls 0.0 + rounding 0.5" in consumer.note
+    # 20 ms of CPU on a whole core, 1769/256 times as long at 256 MB's share of a vCPU, + 2.7 s asleep + 0.5 ms rounding an invocation
+    billed_s = (20 * 1769 / 256 + 2700 + 0.5) / 1000
+    assert consumer.per_order == pytest.approx(billed_s * 0.25)
+    assert consumer.dollars_per_million == pytest.approx(billed_s * 0.25 * PRICES["lambda_gb_second"] * 1e6)
+    assert "CPU 138.2 + sleep 2700.0 + calls 0.0 + rounding 0.5" in consumer.note
     assert lines["WebSocket messages"].per_order == 6
     assert lines["DynamoDB writes"].dollars_per_million == pytest.approx(13 * 0.625)
     assert lines["DynamoDB reads"].dollars_per_million == pytest.approx(2 * 0.125)
@@ -147,7 +159,15 @@ def test_sleeps_in_parallel_threads_are_one_wait_not_their_sum(installed):
     for thread in threads:
         thread.join()
     time.sleep(0.01)  # and one after them, alone
-    assert 210 <= installed.take(0.0)["sleptMs"] < 300  # not 410
+    assert 210 <= installed.take(0.0)["sleptMs"] < 400  # not their sum, 410 (however late a thread started)
+
+
+def test_overlapping_sleeps_are_covered_once_and_apart_ones_add_up():
+    from localcloud.meter import _covered
+
+    assert _covered([]) == 0
+    assert _covered([(0.0, 0.2), (0.05, 0.2), (0.3, 0.31)]) == pytest.approx(0.21)
+    assert _covered([(1.0, 2.0), (0.0, 0.5), (0.4, 1.2)]) == pytest.approx(2.0)  # in any order, chained overlaps
 
 
 def test_json_rpc_requests_are_counted_by_method_and_other_http_is_not(installed):
