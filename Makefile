@@ -74,7 +74,7 @@ stamp-layer:  ## Stamp the built engine layer's hash into each built function (m
 	for d in $(BUILD_DIR)/*/; do [ "$$d" = "$(BUILD_DIR)/EngineLayer/" ] || printf '%s\n' "$$h" > "$$d/ENGINE_LAYER_SHA256"; done && \
 	echo "build: engine layer $$h stamped into each function (a layer change publishes new versions)"
 
-lambda-image: $(STAMP)  ## Build the Lambda python3.11 image sam local runs functions in, from Debian and PyPI (Docker; root or sudo)
+lambda-image: $(STAMP)  ## Build the Lambda python$(RUNTIME) image sam local runs functions in, from Debian and PyPI (Docker; root or sudo)
 	localcloud/build-lambda-image.sh
 
 clean:  ## Remove build output and the virtual environment

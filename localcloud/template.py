@@ -356,7 +356,7 @@ class Template:
                 logical_id=logical_id,
                 code_dir=(self.root / merged["CodeUri"]).resolve(),
                 handler=merged["Handler"],
-                runtime=merged.get("Runtime", "python3.11"),
+                runtime=merged.get("Runtime", "python3.13"),
                 timeout=int(self.resolve(merged.get("Timeout", 3), lambda *_: None)),
                 memory=int(self.resolve(merged.get("MemorySize", 128), lambda *_: None)),
                 reserved_concurrency=int(self.resolve(reserved, lambda *_: None)) if reserved is not None else None,

@@ -2,7 +2,6 @@ import pytest
 
 import http.client
 import json
-import math
 import time
 
 from bench.cost import billed_ms, cost_lines, lambda_gb_seconds, simulated_waiting, total, wall_time_diagnostic

@@ -2,7 +2,7 @@
 
 The local cloud writes an --env-vars file at start; SAM CLI's own code says what each container
 then gets. That part runs everywhere (no Docker). The last test runs SAM CLI for real: it needs a
-Docker daemon (`docker info`) and the Lambda python3.11 image (`make lambda-image`), and is
+Docker daemon (`docker info`) and the Lambda image of the template's Python (`make lambda-image`), and is
 skipped with the reason otherwise (CI has no Docker daemon: it is skipped there)."""
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from tests.support.cloud_process import FAST, free_port, start_cloud, stop_cloud
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-LAMBDA_IMAGE = "public.ecr.aws/lambda/python:3.11-x86_64"  # what SAM CLI runs python3.11 x86_64 functions on
+# What SAM CLI runs the template's python3.X x86_64 functions on.
+LAMBDA_IMAGE = f"public.ecr.aws/lambda/python:{Template(TEMPLATE).raw['Globals']['Function']['Runtime'].removeprefix('python')}-x86_64"
 
 
 def http_api_functions(template: Template) -> set[str]:

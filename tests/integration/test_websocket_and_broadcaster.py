@@ -297,7 +297,6 @@ def test_the_broadcaster_closes_a_revoked_keys_subscriber_instead_of_pushing_to_
     assert _ApiGateway.deleted == ["live-1"]
 
 
-
 @pytest.mark.parametrize("delay", ["30", "0"])
 def test_the_broadcaster_takes_a_key_it_found_valid_as_valid_for_the_revocation_delay_only(cloud, admin, delay):
     """RevocationDelaySeconds bounds the broadcaster's key check as it bounds the HTTP authorizer's

@@ -15,7 +15,6 @@ from localcloud.services.dynamodb.answers import ITEM_OPERATIONS, STREAM_OPERATI
 from tests.support.moto_in_process import dynamodb_call
 
 
-
 SEEN: list[tuple[str, tuple, tuple, bool]] = []  # operation, moto's answer, answers.py's, whether answers.py wrote it
 
 

@@ -37,10 +37,10 @@ class Settings(BaseModel):
     key_backlog_seconds: int = Field(5, alias="KEY_BACKLOG_SECONDS", ge=1)
     # The most open limit orders one API key may have at once (0: no cap).
     key_max_open_orders: int = Field(100, alias="KEY_MAX_OPEN_ORDERS", ge=0)
-    # WebSocket connections one API key may have open at once (template WebSocketConnectionsPerKey).
     # The longest a revoked key may be honoured (template RevocationDelaySeconds): the broadcaster's
     # cache of a subscriber's key check, as API Gateway's of the HTTP authorizer's answer.
     revocation_delay_seconds: int = Field(30, alias="REVOCATION_DELAY_SECONDS", ge=0, le=3600)
+    # WebSocket connections one API key may have open at once (template WebSocketConnectionsPerKey).
     websocket_connections_per_key: int = Field(50, alias="WEBSOCKET_CONNECTIONS_PER_KEY", ge=1)
     # The most price impact a route may have (an order may ask for less or more).
     max_price_impact: Decimal = Field(Decimal("0.05"), alias="MAX_PRICE_IMPACT", gt=0, le=1)

@@ -2,7 +2,10 @@
 it for a new instance, and hold that instance as instance.Worker holds a plainly started one (an
 asyncio subprocess: stdin, stdout, stderr, kill, wait). The instance is the template's child, not
 ours: it is watched through a pidfd (its exit makes it readable) and killed through it too, so a
-pid the kernel gave to another process since is never signalled."""
+pid the kernel gave to another process since is never signalled once the pidfd is open. One window
+is left: an instance that ends (and is reaped by its template) before ``attach`` opens its pidfd,
+and whose pid the kernel hands out again in between (it would need a wrap-around of the pid space
+within that moment); a child that sent its own pidfd over its channel would close it."""
 
 from __future__ import annotations
 

@@ -25,6 +25,8 @@ CONNECTION_TTL_SECONDS = 2 * 60 * 60  # API Gateway closes WebSocket connections
 # that is really gone loses them at the next broadcast, its $disconnect or their TTL.
 # (The subscription is written at the very end of $connect, so the window is short.)
 CONNECT_GRACE_SECONDS = 10
+
+
 def status_data(order: Order) -> dict:
     """What is new at this status, in JSON form (amounts as decimal strings)."""
     dump = order.model_dump(mode="json")
