@@ -31,7 +31,7 @@ from tests.support.cloud_process import FAST, free_port, start_cloud, stop_cloud
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 # What SAM CLI runs the template's python3.X x86_64 functions on.
-LAMBDA_IMAGE = f"public.ecr.aws/lambda/python:{Template(TEMPLATE).raw['Globals']['Function']['Runtime'].removeprefix('python')}-x86_64"
+LAMBDA_IMAGE = f"public.ecr.aws/lambda/python:{Template(TEMPLATE).functions()['ApiFunction'].runtime.removeprefix('python')}-x86_64"
 
 
 def http_api_functions(template: Template) -> set[str]:

@@ -25,9 +25,9 @@ PARALLEL_INITS = max(2, os.cpu_count() or 2)
 # contention. Invocations beyond it wait for a free instance (reserved concurrency, when
 # larger, still decides how many may be in flight).
 DEFAULT_MAX_INSTANCES = 8
-# Inherited from the parent environment; everything else a function sees comes from the template.
 # LOCALCLOUD_FORK=0 starts every instance as a new process, as before the fork server.
 FORK_ENV = "LOCALCLOUD_FORK"
+# Inherited from the parent environment; everything else a function sees comes from the template.
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONHASHSEED", "VIRTUAL_ENV", "SSL_CERT_FILE")
 
 
@@ -95,7 +95,7 @@ class LocalFunction:
     init_timeout_s: float = INIT_TIMEOUT_S  # Lambda's init phase limit (tests shorten it)
     # Fork each new instance from a template process that imported the handler once (SnapStart's
     # snapshot and restore, done with fork): the default where the platform allows it.
-    fork: bool = field(default_factory=lambda: fork_by_default())
+    fork: bool = field(default_factory=fork_by_default)
     stats: FunctionStats = field(default_factory=FunctionStats)
 
     def __post_init__(self) -> None:
