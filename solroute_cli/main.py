@@ -343,7 +343,7 @@ def ops_redrive(
     api: OpsApi = DEFAULT_API, stack_name: OpsStack = None, region: OpsRegion = None, json: Json = False,
 ) -> None:  # fmt: skip
     """Give dead-lettered messages another go: orders back to the queue they came from, webhook deliveries back to WebhookQueue,
-    stream failures through WebhookFunction's own redrive (docs/operations.md#redrive)."""
+    stream failures through WebhookFunction's own redrive (docs/operations.md#redrive-a-dead-letter-queue)."""
     from solroute_cli.ops import redrive, target
 
     run("ops redrive", _ops(lambda: redrive.redrive(target.find(api, stack_name, region), queue, dry_run, most, json)), json)

@@ -1,5 +1,5 @@
 """`solroute ops redrive QUEUE`: give what waits on a dead-letter queue another go, as each queue's
-guarantees allow (docs/operations.md#redrive).
+guarantees allow (docs/operations.md#redrive-a-dead-letter-queue).
 
 - OrdersDeadLetterQueue: each message goes back to the queue it was dead-lettered from (AWS names
   it, DeadLetterQueueSourceArn; else the first queue whose RedrivePolicy names this one, OrdersQueue).
