@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from localcloud.logs import _QUIET_KEYS as QUIET_KEYS
 from solroute_cli.commands import duration_seconds
@@ -52,7 +53,7 @@ def history(stack: Stack, order_id: str) -> dict | None:
 def log_events(stack: Stack, order_id: str, start_ms: int) -> list[dict]:
     """Every line that names the order, from every function, oldest first."""
     if stack.local is not None:
-        answer = stack.local_page("GET", f"/_localcloud/logs?contains={order_id}&limit={MOST_EVENTS}") or {"events": []}
+        answer = stack.local_page("GET", f"/_localcloud/logs?contains={quote(order_id)}&limit={MOST_EVENTS}") or {"events": []}
         return [e for e in answer["events"] if e["timestampMs"] >= start_ms]
     from botocore.exceptions import ClientError
 

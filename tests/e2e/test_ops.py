@@ -106,3 +106,12 @@ def test_redrive_lists_a_dead_lettered_delivery_without_moving_it_then_delivers_
         assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
     finally:
         receiver.stop()
+
+
+def test_redrive_of_the_stream_failures_is_webhook_functions_own(cloud, capsys):
+    """Nothing set aside: WebhookFunction's redrive (invoked through the Lambda Invoke API) says so."""
+    code, out, _ = solroute(capsys, "ops", "redrive", "WebhookStreamFailureQueue", "--max", "5", "--api", cloud.http, "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["messages"] == [] and answer["moved"] == []
+    assert answer["redrive"]["redriven"] == 0 and answer["redrive"]["more"] is False
+
