@@ -204,6 +204,8 @@ def show(status: Status, where: str, as_json: bool) -> int:
         for alarm in sorted(status.alarms, key=lambda a: (a["state"] != "ALARM", a["name"] or "")):
             runbook = f"  docs/operations.md#{alarm['runbook']}" if alarm["state"] == "ALARM" and alarm["runbook"] else ""
             print(f"  {alarm['state']:<17} {alarm['logicalId'] or alarm['name']}{runbook}")
+            if alarm["state"] == "ALARM" and alarm["reason"]:
+                print(f"  {'':<17} {alarm['reason']}")
         if not status.alarms:
             print("  none")
     for note in status.notes:
