@@ -23,6 +23,7 @@ from localcloud import sam_local
 from localcloud.banner import banner
 from localcloud.demo_key import create_demo_key
 from localcloud.host_guard import AllowedHosts
+from localcloud.log_store import LogStore
 from localcloud.logs import LogPrinter
 from localcloud.resources import Deployed, deploy
 from localcloud.services.awslambda.api import LambdaApi
@@ -80,6 +81,7 @@ class LocalCloud:
     def __init__(self, config: CloudConfig, printer: LogPrinter | None = None) -> None:
         self.config = config
         self.printer = printer or LogPrinter()
+        self.log_store = LogStore()  # every line printed, for GET /_localcloud/logs
         self.template = Template(config.template, config.parameters)
         self.moto: MotoServer | None = None
         self.endpoint = ""
@@ -107,6 +109,7 @@ class LocalCloud:
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
+        self.log_store.add("localcloud", None, text)
 
     def _client(self, service: str) -> Any:
         config = Config(region_name=REGION, retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=64)
@@ -169,7 +172,7 @@ class LocalCloud:
                 environment=environment,
                 aws_endpoint=self.endpoint,
                 function_name=self.deployed.function_names[logical_id],
-                log_sink=self.printer,
+                log_sink=self.log_store.tee(self.printer),
                 meter=self.config.meter,
                 max_instances=self.config.max_instances,
                 fork=self.config.fork,
@@ -246,6 +249,7 @@ class LocalCloud:
                 return web.json_response(body, status=status)
 
             app.router.add_get("/_localcloud/health", health)
+            app.router.add_get("/_localcloud/logs", self.log_store.handle)
 
             @web.middleware
             async def counting(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -332,7 +336,17 @@ class LocalCloud:
         }
         # The stack's outputs (as describe-stacks gives them on AWS) and the demo key let a client
         # such as `solroute keys` or `solroute submit` find what it needs without the banner.
-        return 200, {"status": "ready", "endpoints": endpoints, "outputs": self.outputs, "demoKey": self.demo_key}
+        body = {"status": "ready", "endpoints": endpoints, "outputs": self.outputs, "demoKey": self.demo_key}
+        return 200, {**body, "resources": self._resources()}
+
+    def _resources(self) -> dict[str, dict]:
+        """The deployed queues, tables and functions by logical id, as DescribeStackResources names
+        them (a queue's physical id is its URL): how `solroute ops` finds them, here as on AWS."""
+        assert self.deployed is not None
+        d = self.deployed
+        queues = {k: {"type": "AWS::SQS::Queue", "physicalId": q["url"]} for k, q in d.queues.items()}
+        tables = {k: {"type": "AWS::DynamoDB::Table", "physicalId": t["name"]} for k, t in d.tables.items()}
+        return {**queues, **tables, **{k: {"type": "AWS::Lambda::Function", "physicalId": n} for k, n in d.function_names.items()}}
 
     def _dynamodb_usage(self) -> dict:
         if not (self.moto and self.config.meter):

@@ -19,7 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 from solroute_cli import commands, keys, wallet
 from solroute_cli.api import API_KEY_ENV, API_URL_ENV, DEFAULT_API, WS_URL_ENV
 from solroute_cli.commands import Client, Placing, Trade
-from solroute_cli.errors import EXIT_USAGE, CliError
+from solroute_cli.errors import EXIT_FAILED, EXIT_USAGE, CliError
 
 EXAMPLES = """[bold]Examples[/bold]
 
@@ -34,6 +34,8 @@ EXAMPLES = """[bold]Examples[/bold]
   solroute get ORDER_ID             show one order
   solroute list                     your orders, newest first
   solroute keys create --name NAME  issue an API key (also keys list, revoke)
+  solroute ops status               queues, dead letters, orders in flight, alarms
+  solroute ops order ORDER_ID       an order's history and every function's log lines
   solroute chain tx SIGNATURE       a transaction on the chain, as an explorer shows it
   solroute wallet                   your API key's wallet and its balances (on a Solana chain)
   solroute wallet fund SOL 10       fund it from the local chain's faucet
@@ -69,6 +71,8 @@ def _app(**settings: Any) -> typer.Typer:
 app = _app(name="solroute", help="Run the order engine locally and talk to it.", epilog=EXAMPLES)
 keys_app = _app(help="Create, list and revoke API keys: the running local cloud's (found at --api), or a deployed stack's (--stack-name).")
 app.add_typer(keys_app, name="keys")
+ops_app = _app(help="Operate the engine: queues, dead letters, alarms and one order's trail, on the local cloud (--api) or a deployed stack (--stack-name); docs/operations.md.")
+app.add_typer(ops_app, name="ops")
 chain_app = _app(help="Read the Solana chain orders execute on: the local cloud's validator, or any cluster's RPC (--url).")
 app.add_typer(chain_app, name="chain")
 wallet_app = _app(no_args_is_help=False, invoke_without_command=True)  # its help is wallet_show's
@@ -293,6 +297,68 @@ def chain_bootstrap(
     from solroute_cli.chain.bootstrap import bootstrap_command
 
     run("chain bootstrap", bootstrap_command(url, stack_name, region, payer, airdrop, faucet, json), json)
+
+
+OPS_AT = "Where the engine runs"
+OpsApi = Annotated[str, typer.Option("--api", envvar=API_URL_ENV, help="The local cloud's HTTP API.", rich_help_panel=OPS_AT)]
+OpsStack = Annotated[str | None, typer.Option(help="A deployed stack instead (its resources from CloudFormation).", rich_help_panel=OPS_AT)]
+OpsRegion = Annotated[str | None, typer.Option(help="The stack's region (default: boto3's, e.g. AWS_REGION).", rich_help_panel=OPS_AT)]
+
+
+async def _ops(work: Any, *args: Any) -> int:
+    """An ops command's (synchronous) work; AWS errors as CliError."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return work(*args)
+    except ClientError as error:
+        raise CliError(f"{error.operation_name}: {error.response['Error'].get('Message', error)}", EXIT_FAILED) from error
+    except BotoCoreError as error:
+        raise CliError(str(error), EXIT_FAILED) from error
+
+
+@ops_app.command("status", cls=Command)
+def ops_status(
+    scan_orders: Annotated[bool, typer.Option("--scan-orders", help="On AWS, count every status with a Scan of the orders table (billed per item; the local cloud always does).")] = False,
+    api: OpsApi = DEFAULT_API, stack_name: OpsStack = None, region: OpsRegion = None, json: Json = False,
+) -> None:  # fmt: skip
+    """Queue depths and oldest ages (dead letters called out), orders in flight by status and open limit orders, the rate limiter's use, and the alarms' states.
+
+    Exit 1 when any alarm is in ALARM (0 otherwise), so a script can test it."""
+    from solroute_cli.ops import status, target
+
+    def work() -> int:
+        stack = target.find(api, stack_name, region)
+        return status.show(status.gather(stack, scan_orders), stack.where, json)
+
+    run("ops status", _ops(work), json)
+
+
+@ops_app.command("redrive", cls=Command)
+def ops_redrive(
+    queue: Annotated[str, typer.Argument(metavar="QUEUE", show_default=False,
+                     help="OrdersDeadLetterQueue, WebhookDeadLetterQueue or WebhookStreamFailureQueue (logical id or deployed name).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would move (message ids, order ids, receive counts, ages); move nothing.")] = False,
+    most: Annotated[int, typer.Option("--max", min=1, max=10_000, help="Move at most this many messages.")] = 100,
+    api: OpsApi = DEFAULT_API, stack_name: OpsStack = None, region: OpsRegion = None, json: Json = False,
+) -> None:  # fmt: skip
+    """Give dead-lettered messages another go: orders back to the queue they came from, webhook deliveries back to WebhookQueue,
+    stream failures through WebhookFunction's own redrive (docs/operations.md#redrive-a-dead-letter-queue)."""
+    from solroute_cli.ops import redrive, target
+
+    run("ops redrive", _ops(lambda: redrive.redrive(target.find(api, stack_name, region), queue, dry_run, most, json)), json)
+
+
+@ops_app.command("order", cls=Command)
+def ops_order(
+    order_id: OrderId,
+    since: Annotated[str | None, typer.Option(metavar="WHEN", help="Log lines from this long ago (90s, 10m, 2h, 1d) or this ISO time (default: from the order's creation).")] = None,
+    api: OpsApi = DEFAULT_API, stack_name: OpsStack = None, region: OpsRegion = None, json: Json = False,
+) -> None:  # fmt: skip
+    """An order's history and the log lines of every function that touched it, in time order (no API key needed)."""
+    from solroute_cli.ops import order, target
+
+    run("ops order", _ops(lambda: order.follow(target.find(api, stack_name, region), order_id, since, json)), json)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""`solroute ops`: an operator's view of the local cloud or a deployed stack (docs/operations.md)."""

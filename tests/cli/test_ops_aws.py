@@ -1,0 +1,150 @@
+"""`solroute ops status|redrive|order --stack-name` against a deployed stack as moto mocks it
+(CloudFormation, SQS, DynamoDB, CloudWatch, CloudWatch Logs, Lambda): no AWS account. The stack
+holds the real template's queues and tables (their properties as template.yaml declares them),
+an alarm named as the template names them, and a function whose log group holds an order's lines."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from localcloud.template import Template
+from solroute_cli.main import main
+
+REGION = "eu-west-1"
+ROOT = Path(__file__).resolve().parents[2]
+QUEUES = ("OrdersQueue", "SettleQueue", "TriggerWakeQueue", "OrdersDeadLetterQueue", "WebhookQueue", "WebhookDeadLetterQueue", "WebhookStreamFailureQueue")
+
+
+def _stack_template() -> dict:
+    real = Template(ROOT / "template.yaml", {}).raw
+    resources = {k: real["Resources"][k] for k in (*QUEUES, "OrdersTable", "RateLimitTable")}
+    resources["FunctionRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}},
+    }  # fmt: skip
+    resources["SettlerFunction"] = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"FunctionName": "prod-SettlerFunction", "Runtime": "python3.13", "Handler": "app.handler",
+                       "Role": {"Fn::GetAtt": ["FunctionRole", "Arn"]}, "Code": {"ZipFile": "def handler(e, c): pass"}},
+    }  # fmt: skip
+    parameters = {"QueueVisibilityTimeout": real["Parameters"]["QueueVisibilityTimeout"]}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": parameters, "Resources": resources}
+
+
+ALARM = {  # as the template names and describes its alarms (moto's CloudFormation makes no alarm: put here)
+    "AlarmName": "prod-orders-dead-letters",
+    "AlarmDescription": "A message reached the orders dead-letter queue. Runbook: docs/operations.md#orders-dead-letters",
+    "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Statistic": "Maximum", "Period": 60,
+    "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+}  # fmt: skip
+
+
+@pytest.fixture
+def stack(monkeypatch):
+    for name, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        boto3.client("cloudformation", region_name=REGION).create_stack(StackName="prod", TemplateBody=json.dumps(_stack_template()))
+        boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(**ALARM)
+        boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(**{**ALARM, "AlarmName": "other-stack-alarm"})
+        yield {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in
+               boto3.client("cloudformation", region_name=REGION).list_stack_resources(StackName="prod")["StackResourceSummaries"]}  # fmt: skip
+
+
+def solroute(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([*argv, "--stack-name", "prod", "--region", REGION])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _dead_letter(stack: dict, body: dict) -> str:
+    """A message that SQS itself dead-letters: received past OrdersQueue's maxReceiveCount (5)."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    sent = sqs.send_message(QueueUrl=stack["OrdersQueue"], MessageBody=json.dumps(body))["MessageId"]
+    for _ in range(6):
+        sqs.receive_message(QueueUrl=stack["OrdersQueue"], VisibilityTimeout=0)
+    return sent
+
+
+def _depth(stack: dict, logical_id: str) -> int:
+    attributes = boto3.client("sqs", region_name=REGION).get_queue_attributes(QueueUrl=stack[logical_id], AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_status_shows_every_queue_dead_letters_orders_by_the_sparse_indexes_and_exits_1_in_alarm(stack, capsys):
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.put_item(TableName=stack["OrdersTable"], Item={"orderId": {"S": "o1"}, "status": {"S": "pending"}, "sweepKey": {"S": "pending"}, "startDeadlineMs": {"N": "1"}})
+    dynamodb.put_item(TableName=stack["OrdersTable"], Item={"orderId": {"S": "o2"}, "status": {"S": "open"}, "openKey": {"S": "open#k1"}, "expiresAtMs": {"N": "9"}})
+    dynamodb.put_item(TableName=stack["OrdersTable"], Item={"orderId": {"S": "o3"}, "status": {"S": "submitted"}})
+    now_ms = int(time.time() * 1000)
+    dynamodb.put_item(TableName=stack["RateLimitTable"], Item={"bucket": {"S": "trigger#lease"}, "holder": {"S": "run-1"}, "untilMs": {"N": str(now_ms + 30_000)}})
+    _dead_letter(stack, {"orderId": "o3"})
+    boto3.client("cloudwatch", region_name=REGION).put_metric_data(Namespace="AWS/SQS", MetricData=[{
+        "MetricName": "ApproximateAgeOfOldestMessage", "Dimensions": [{"Name": "QueueName", "Value": stack["OrdersDeadLetterQueue"].rsplit("/", 1)[1]}],
+        "Value": 42, "Unit": "Seconds"}])  # fmt: skip
+
+    code, out, _ = solroute(capsys, "ops", "status", "--json")
+    status = json.loads(out)
+    assert code == 0  # no alarm in ALARM
+    assert {q["logicalId"] for q in status["queues"]} == set(QUEUES)
+    (dead,) = [q for q in status["queues"] if q["logicalId"] == "OrdersDeadLetterQueue"]
+    assert dead["deadLetter"] and dead["visible"] == 1 and dead["oldestAgeSeconds"] == 42
+    # Without --scan-orders: only the sparse indexes are read (the submitted order is not counted)
+    assert status["orders"]["inFlight"] == {"pending": 1} and status["orders"]["open"] == 1
+    assert status["rateLimiter"]["triggerLease"]["holder"] == "run-1"
+    assert [(a["name"], a["state"], a["runbook"]) for a in status["alarms"]] == [("prod-orders-dead-letters", "OK", "orders-dead-letters")]
+
+    code, out, _ = solroute(capsys, "ops", "status", "--json", "--scan-orders")
+    assert json.loads(out)["orders"]["inFlight"] == {"pending": 1, "routing": 0, "building": 0, "submitted": 1}
+
+    boto3.client("cloudwatch", region_name=REGION).set_alarm_state(AlarmName="prod-orders-dead-letters", StateValue="ALARM", StateReason="test")
+    code, out, _ = solroute(capsys, "ops", "status")
+    assert code == 1
+    assert "ALARM" in out and "prod-orders-dead-letters  docs/operations.md#orders-dead-letters" in out and "<< dead letters" in out
+
+
+def test_redrive_dry_run_moves_nothing_then_the_message_goes_back_to_its_queue(stack, capsys):
+    sent = _dead_letter(stack, {"orderId": "order-7"})
+    assert (_depth(stack, "OrdersQueue"), _depth(stack, "OrdersDeadLetterQueue")) == (0, 1)
+
+    code, out, _ = solroute(capsys, "ops", "redrive", "OrdersDeadLetterQueue", "--dry-run", "--json")
+    listed = json.loads(out)
+    assert code == 0 and listed["dryRun"] and listed["moved"] == []
+    assert [(m["messageId"], m["orderId"]) for m in listed["messages"]] == [(sent, "order-7")]
+    assert (_depth(stack, "OrdersQueue"), _depth(stack, "OrdersDeadLetterQueue")) == (0, 1)  # visible again, where it was
+
+    code, out, _ = solroute(capsys, "ops", "redrive", stack["OrdersDeadLetterQueue"].rsplit("/", 1)[1])  # by its deployed name
+    assert code == 0 and "moved 1 message(s) from OrdersDeadLetterQueue" in out
+    assert (_depth(stack, "OrdersQueue"), _depth(stack, "OrdersDeadLetterQueue")) == (1, 0)
+    (back,) = boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=stack["OrdersQueue"])["Messages"]
+    assert json.loads(back["Body"]) == {"orderId": "order-7"}
+
+    code, _, err = solroute(capsys, "ops", "redrive", "OrdersQueue")
+    assert code == 1 and "OrdersQueue is no dead-letter queue" in err
+
+
+def test_order_merges_every_function_log_group_lines_that_name_the_order(stack, capsys):
+    logs = boto3.client("logs", region_name=REGION)
+    group = f"/aws/lambda/{stack['SettlerFunction']}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now_ms = int(time.time() * 1000)
+    lines = [
+        {"level": "INFO", "message": "order confirmed: Confirmed", "correlation_id": "ord-1", "status": "confirmed", "service": "solroute"},
+        {"level": "INFO", "message": "another order", "correlation_id": "ord-2"},
+    ]
+    logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=[{"timestamp": now_ms + i, "message": json.dumps(r)} for i, r in enumerate(lines)])
+
+    code, out, _ = solroute(capsys, "ops", "order", "ord-1", "--since", "1h")
+    assert code == 0
+    assert "not in the orders table" in out
+    (line,) = [x for x in out.splitlines() if "SettlerFunction" in x]
+    assert "INFO" in line and "order confirmed: Confirmed  status=confirmed" in line and "service=" not in line
+    assert "another order" not in out
