@@ -9,7 +9,6 @@ import json
 import time
 
 import boto3
-import pytest
 from solroute.logic.keys import key_id_of
 
 from solroute_cli.main import main
