@@ -106,5 +106,21 @@ def test_the_slowest_orders_are_sorted_slowest_first_with_where_they_waited():
 
 def test_failures_are_counted_by_reason_from_the_metric_the_functions_emit():
     steps = commands(by_name("failures-by-reason")["QueryString"])
-    assert any(s.startswith("stats count(*)") and re.search(r"\bby reason\b", s) for s in steps)
+    # A line's value is how many orders it failed (the sweeper fails several at once): summed, not counted.
+    assert any(s.startswith("stats sum(failed)") and re.search(r"\bby reason\b", s) for s in steps)
+    assert any(s.startswith("parse @message") and '"OrdersFailedByReason":' in s for s in steps)
     assert "OrdersFailedByReason" in steps[0] and "OrdersFailedByReason" in logged_fields()
+
+
+def test_failures_by_reason_reads_the_count_from_a_real_emf_line(capsys):
+    from aws_lambda_powertools import Metrics
+
+    from solroute.observability import count_failure
+
+    count_failure(Metrics(namespace="Solroute", service="solroute"), "routing", count=3)
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "OrdersFailedByReason" in line]
+    steps = commands(by_name("failures-by-reason")["QueryString"])
+    (parse,) = [s for s in steps if s.startswith("parse @message")]
+    pattern = re.search(r"/(.*)/", parse)[1].replace("(?<", "(?P<")  # Logs Insights' named groups, in Python's spelling
+    assert '"OrdersFailedByReason"' in line and '"reason":"routing"' in line.replace(" ", "")
+    assert float(re.search(pattern, line)["failed"]) == 3
