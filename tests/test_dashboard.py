@@ -75,6 +75,7 @@ def test_every_widget_fits_the_grid_and_every_metric_widget_has_a_region_and_a_t
         assert 0 <= widget["x"] and widget["x"] + widget["width"] <= 24, widget
         if widget["type"] == "metric":
             assert widget["properties"]["region"] == "us-east-1" and widget["properties"]["title"]
+            assert len(widget["properties"]["metrics"]) <= 100  # CloudWatch's most metrics and expressions a graph
 
 
 def test_every_metric_the_dashboard_names_is_emitted_by_a_function_or_is_an_aws_metric_of_the_contract(body):
