@@ -44,9 +44,10 @@ install-browser:  ## Install Debian's chromium for the console's browser test (a
 run: $(STAMP)  ## Start the local cloud (HTTP :3000, WebSocket :3001, AWS endpoint :4566, SQS :4567, Lambda :4568, Solana RPC :8899)
 	$(BIN)/solroute up
 
-lint: $(STAMP)  ## Validate and lint template.yaml
+lint: $(STAMP)  ## Validate and lint template.yaml and the CI workflow
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template template.yaml
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/zizmor --offline --strict-collection .github/workflows/
 
 test: lint install-browser  ## Lint the template, then run the whole test suite (the console's in Chromium too)
 	$(BIN)/pytest
