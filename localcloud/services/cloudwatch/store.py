@@ -1,0 +1,83 @@
+"""The local cloud's CloudWatch metrics: datapoints (time, value, unit) per metric, where a
+metric is (namespace, name, dimensions), and the statistics CloudWatch answers over a window."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+
+# Kept long enough for the longest alarm window (the template's are 5 minutes) with room to
+# spare, and no longer: a long-running local cloud must not grow without bound.
+RETENTION_S = 3 * 3600
+_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
+STATISTICS = ("Sum", "Maximum", "Minimum", "Average", "SampleCount")
+
+MetricKey = tuple[str, str, frozenset[tuple[str, str]]]
+
+
+def metric_key(namespace: str, name: str, dimensions: Mapping[str, str] | None) -> MetricKey:
+    return namespace, name, frozenset((str(k), str(v)) for k, v in (dimensions or {}).items())
+
+
+def check_statistic(stat: str) -> None:
+    if stat not in STATISTICS and not _PERCENTILE.match(stat):
+        raise ValueError(f"statistic {stat!r} is not one the local cloud computes ({', '.join(STATISTICS)}, pNN)")
+
+
+def statistic(values: list[float], stat: str) -> float | None:
+    """CloudWatch's statistic of a window's values; None (no datapoint) when it holds none."""
+    if not values:
+        return None
+    if stat == "Sum":
+        return sum(values)
+    if stat == "Maximum":
+        return max(values)
+    if stat == "Minimum":
+        return min(values)
+    if stat == "Average":
+        return sum(values) / len(values)
+    if stat == "SampleCount":
+        return float(len(values))
+    match = _PERCENTILE.match(stat)
+    if not match:
+        check_statistic(stat)
+    ordered = sorted(values)  # nearest rank: a value that was observed, as CloudWatch reports
+    rank = max(1, math.ceil(float(match.group(1)) / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+class MetricStore:
+    """Datapoints in time order per metric; points older than the retention are dropped as new ones come."""
+
+    def __init__(self, retention_s: float = RETENTION_S, clock=time.time) -> None:
+        self.retention_s = retention_s
+        self.clock = clock
+        self._series: dict[MetricKey, deque[tuple[float, float, str]]] = {}
+        self._lock = threading.Lock()  # function logs arrive from the loop and from worker threads
+
+    def put(self, namespace: str, name: str, dimensions: Mapping[str, str] | None, value: float, unit: str = "None", at: float | None = None) -> None:
+        at = self.clock() if at is None else at
+        key = metric_key(namespace, name, dimensions)
+        with self._lock:
+            series = self._series.setdefault(key, deque())
+            series.append((at, float(value), unit))
+            oldest = self.clock() - self.retention_s
+            while series and series[0][0] < oldest:
+                series.popleft()
+
+    def values(self, namespace: str, name: str, dimensions: Mapping[str, str] | None, start: float, end: float) -> list[float]:
+        """The values of datapoints with start <= time < end."""
+        with self._lock:
+            series = self._series.get(metric_key(namespace, name, dimensions))
+            return [v for at, v, _ in series if start <= at < end] if series else []
+
+    def statistic(self, namespace: str, name: str, dimensions: Mapping[str, str] | None, stat: str, start: float, end: float) -> float | None:
+        return statistic(self.values(namespace, name, dimensions, start, end), stat)
+
+    def metrics(self) -> list[MetricKey]:
+        with self._lock:
+            return list(self._series)
