@@ -86,7 +86,7 @@ def test_a_math_alarm_reads_its_metrics_and_returns_one_expression():
                 "Dimensions": [{"Name": "QueueName", "Value": "dlq"}]}, "Period": 60, "Stat": "Maximum"}},
             {"Id": "received", "ReturnData": False, "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesReceived",
                 "Dimensions": [{"Name": "QueueName", "Value": "dlq"}]}, "Period": 60, "Stat": "Sum"}},
-            {"Id": "total", "Expression": "FILL(visible, 0) + FILL(received, 0)", "ReturnData": True},
+            {"Id": "total", "Expression": "FILL(visible, 0) + FILL(received, 0)"},  # ReturnData is true unless said otherwise
         ],
     }  # fmt: skip
     alarm = alarm_spec("Dlq", props, lambda v: v)

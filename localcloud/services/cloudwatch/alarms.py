@@ -128,7 +128,7 @@ def _read_math(spec: AlarmSpec, items: list[dict], resolve: Callable[[Any], Any]
             spec.expressions[str(item["Id"])] = str(item["Expression"])
         else:
             raise ValueError(f"metric {item.get('Id')} has neither MetricStat nor Expression")
-        if str(item.get("ReturnData", "")).lower() == "true":
+        if str(item.get("ReturnData", True)).lower() != "false":  # CloudWatch's default is true
             returned.append(str(item["Id"]))
     if len(returned) != 1:
         raise ValueError(f"exactly one of Metrics must have ReturnData true (found {len(returned)})")
