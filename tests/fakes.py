@@ -168,16 +168,21 @@ class InMemoryLease:
     def __init__(self) -> None:
         self.holder: str | None = None
         self.until_ms = 0
+        self.stored_passed_at_ms: int | None = None
+        self.passed_at_ms: int | None = None
 
     def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
+        self.passed_at_ms = self.stored_passed_at_ms
         if self.holder is not None and self.until_ms >= now_ms:
             return False
         self.holder, self.until_ms = holder, until_ms
         return True
 
-    def release(self, holder: str) -> None:
+    def release(self, holder: str, passed_at_ms: int | None = None) -> None:
         if self.holder == holder:
             self.holder = None
+            if passed_at_ms is not None:
+                self.stored_passed_at_ms = passed_at_ms
 
 
 class InMemoryLedger:

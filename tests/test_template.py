@@ -141,8 +141,7 @@ LEAST_PRIVILEGE = {
     },
     "TriggerFunction": {
         ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/openOrders", "dynamodb:Scan"),
-        ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:DeleteItem"),
-        ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
+        ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
     },
     "WebSocketFunction": {
         ("OrdersTable", "dynamodb:UpdateItem"),
@@ -175,7 +174,7 @@ def test_the_trigger_may_write_only_its_lease_and_the_keys_quotas_in_the_rate_li
     assert set(on_table) == {"Lease", "KeyQuotas"}
     lease, quotas = on_table["Lease"], on_table["KeyQuotas"]
     assert lease["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["trigger#*"]}}
-    assert set(lease["Action"]) == {"dynamodb:PutItem", "dynamodb:DeleteItem"}
+    assert lease["Action"] == "dynamodb:UpdateItem", "taken and given back by updates: the item keeps the last pass"
     assert quotas["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["key#*"]}}, "a triggered order's place in the queue"
     env = RESOURCES["TriggerFunction"]["Properties"]["Environment"]["Variables"]
     assert {"RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_WINDOW_SECONDS", "KEY_BACKLOG_SECONDS"} <= set(env), "the same backlog rule as the API's"

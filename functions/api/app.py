@@ -32,7 +32,7 @@ from http_errors import UnsupportedMediaType, error_response, error_responses, r
 
 from solroute import observability, services, tracing
 from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, order_view
-from solroute.models.errors import InvalidRequest, Unauthenticated
+from solroute.models.errors import InvalidRequest, RateLimited, Unauthenticated
 from solroute.models.keys import Principal
 from solroute.models.quote_answer import QuoteAnswer
 from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
@@ -100,7 +100,11 @@ def _accepted(order_id: str, status: str) -> dict:
 def _submit(request: dict, order_request: ExecuteOrderRequest, who: Principal) -> dict:
     """``request`` (JSON values) is what the idempotency record keys and checks; the request and
     caller, validated once already, come as they are."""
-    order = services.order_submission().submit(order_request, who)
+    try:
+        order = services.order_submission().submit(order_request, who)
+    except RateLimited:  # BusyRefusalsAlarm's rate: refusals against OrdersSubmitted
+        metrics.add_metric(name="RequestsRefusedBusy", unit=MetricUnit.Count, value=1)
+        raise
     logger.set_correlation_id(order.orderId)
     logger.info("order accepted", extra={"order_id": order.orderId, "pair": f"{order.tokenIn}->{order.tokenOut}", "amount_in": str(order.amountIn)})
     metrics.add_metric(name="OrdersSubmitted", unit=MetricUnit.Count, value=1)

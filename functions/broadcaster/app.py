@@ -33,6 +33,9 @@ def _status_changes(event: dict) -> list[tuple[str, StatusChange]]:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     changes = _status_changes(event)
     report, failed = services.broadcaster().broadcast_all([change for _, change in changes])
+    posts = report.sent + report.gone + report.errors
+    if posts:
+        metrics.add_metric(name="ConnectionPosts", unit=MetricUnit.Count, value=posts)
     if report.gone:
         metrics.add_metric(name="ConnectionsGone", unit=MetricUnit.Count, value=report.gone)
     # Stream batches retry from the lowest failed sequence number, so order is kept.

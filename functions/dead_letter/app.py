@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from solroute import observability, services, tracing
 from solroute.dal.order_records import OrderBatchProcessor, OrderRecord
 from solroute.models.errors import DomainError, TransientError
+from solroute.models.order import OrderStatus
 
 services.check_environment(services.order_executor, services.order_queue)
 logger, metrics = observability.logger_and_metrics()
@@ -48,6 +49,8 @@ def record_handler(record: OrderRecord) -> None:
     elif outcome.finished:
         logger.warning(f"dead-lettered order is {outcome.order.status.value}", extra={"order_id": order_id})
         metrics.add_metric(name=f"Orders{outcome.order.status.value.capitalize()}", unit=MetricUnit.Count, value=1)
+        if outcome.order.status is OrderStatus.FAILED:
+            observability.count_failure(metrics, observability.failed_at(outcome.order))
 
 
 @logger.inject_lambda_context

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from solroute import observability, services, tracing
 from solroute.dal.order_records import OrderBatchProcessor, OrderRecord
 from solroute.logic.execution import Outcome
+from solroute.models.order import OrderStatus
 
 services.check_environment(services.order_executor, services.order_queue)
 logger, metrics = observability.logger_and_metrics()
@@ -61,6 +62,8 @@ def _record_metrics(outcome: Outcome) -> None:
     assert order is not None
     metrics.add_metric(name=f"Orders{order.status.value.capitalize()}", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ExecutionLatency", unit=MetricUnit.Milliseconds, value=order.statusAtMs - order.history[0].timestampMs)
+    if order.status is OrderStatus.FAILED:
+        observability.count_failure(metrics, observability.failed_at(order))
     if order.routing is not None:
         with single_metric(name="OrdersRouted", unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
             metric.add_dimension(name="dex", value=order.routing.dex)

@@ -18,4 +18,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     report = services.sweeper().sweep()
     if report.failed:
         metrics.add_metric(name="OrdersSwept", unit=MetricUnit.Count, value=report.failed)
+        observability.count_failure(metrics, "pending", report.failed)  # never started by their deadline
     return {"examined": report.examined, "failed": report.failed}

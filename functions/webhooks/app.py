@@ -62,6 +62,11 @@ def deliver(event: dict) -> dict:
     for name, outcome in (("WebhooksDelivered", DELIVERED), ("WebhooksGivenUp", GAVE_UP)):
         if outcome in outcomes:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=outcomes.count(outcome))
+    # WebhookFailureRateAlarm's rate: every delivery handled, and those that did not get a 2xx
+    # (to be retried, given up or crashed).
+    if outcomes:
+        metrics.add_metric(name="WebhookAttempts", unit=MetricUnit.Count, value=len(outcomes))
+        metrics.add_metric(name="WebhookAttemptsFailed", unit=MetricUnit.Count, value=sum(o != DELIVERED for o in outcomes))
     # Kept on the queue: retries (their visibility is already their backoff) and crashes.
     return {"batchItemFailures": [{"itemIdentifier": r.message_id} for r, o in zip(records, outcomes) if o in (RETRYING, CRASHED)]}
 

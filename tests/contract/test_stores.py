@@ -435,6 +435,19 @@ def test_one_holder_at_a_time_holds_the_lease_until_it_releases_it_or_its_time_r
     assert lease.acquire("c", 6_000, 2_000) is True
 
 
+def test_the_lease_keeps_when_a_run_last_judged_every_open_order_for_winners_and_losers_alike(lease):
+    assert lease.acquire("a", 1_000, 0) is True
+    assert lease.passed_at_ms is None, "no run has passed yet"
+    lease.release("a", passed_at_ms=700)
+    assert lease.acquire("b", 2_000, 800) is True and lease.passed_at_ms == 700
+    assert lease.acquire("c", 3_000, 900) is False and lease.passed_at_ms == 700, "a loser reads it too"
+    lease.release("c", passed_at_ms=5)  # not c's: nothing recorded
+    lease.release("b")  # a run that passed nothing keeps the last pass
+    assert lease.acquire("d", 4_000, 1_000) is True and lease.passed_at_ms == 700
+    lease.release("d", passed_at_ms=950)
+    assert lease.acquire("e", 5_000, 1_100) is True and lease.passed_at_ms == 950
+
+
 # ------------------------------------------------------------------ WebSocket subscriptions
 @pytest.fixture
 def connections(impl):

@@ -98,10 +98,13 @@ def test_the_owner_is_taken_from_the_authorizer_never_from_the_body(api, cloud):
     assert item["owner"] == event("api_execute_order.json")["requestContext"]["authorizer"]["lambda"]["owner"]
 
 
-def test_a_key_past_its_rate_gets_429_with_retry_after_and_other_keys_do_not(api):
+def test_a_key_past_its_rate_gets_429_with_retry_after_and_other_keys_do_not(api, capsys):
     slow = {**OTHER, "keyId": "sr_SLOWKEY1", "ratePerMinute": 2}
     assert [submit(api, slow)["statusCode"] for _ in range(2)] == [202, 202]
+    capsys.readouterr()
     refused = submit(api, slow)
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [doc.get("RequestsRefusedBusy") for doc in emitted] == [[1.0]], "BusyRefusalsAlarm counts the refusal"
     assert refused["statusCode"] == 429, refused
     assert body(refused)["error"]["code"] == "RATE_LIMITED" and "2 orders a minute" in body(refused)["error"]["message"]
     assert 1 <= int(refused["headers"]["Retry-After"]) <= 60

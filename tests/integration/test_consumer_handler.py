@@ -60,7 +60,7 @@ def test_an_order_left_submitted_by_a_crash_is_settled_without_a_second_swap(clo
     assert final["execution"]["txHash"] == done["transaction"]["signature"]
 
 
-def test_transient_failures_back_off_through_sqs_then_fail_after_three_attempts(cloud):
+def test_transient_failures_back_off_through_sqs_then_fail_after_three_attempts(cloud, capsys):
     cloud.template.override(FailureRate="1", BackoffBaseSeconds="1")
     order_id = submit(cloud)
     consumer = cloud.fn("OrderConsumerFunction")
@@ -77,9 +77,13 @@ def test_transient_failures_back_off_through_sqs_then_fail_after_three_attempts(
     for receive_count, hidden in zip((1, 2), hidden_for):  # ~1 s, then ~2 s (base 1 s), jittered
         low, high = backoff_bounds(receive_count, 1.0)
         assert low - 0.5 <= hidden, (receive_count, hidden)  # visible again no sooner than the backoff
+    capsys.readouterr()
     assert deliver(cloud, consumer, messages) == {"batchItemFailures": []}
     item = order(cloud, order_id)
     assert item["status"] == "failed" and item["attempts"] == 3
+    # The dashboard's failures by reason: where it failed, as its own document with a reason.
+    (doc,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"OrdersFailedByReason"' in line]
+    assert doc["reason"] == item["history"][-2]["status"] and doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["reason", "service"]]
     assert "after 3 attempts" in item["failureReason"]
     starts = [int(t) for t in item["attemptStartedAtMs"]]
     assert len(starts) == 3 and starts == sorted(starts)

@@ -2,7 +2,9 @@
 with the template's properties."""
 
 import json
+import time
 
+from localcloud.services.awslambda.context import LambdaContext
 from tests.support.order_flow import deliver, receive, submit
 
 
@@ -37,3 +39,23 @@ def test_tables_and_queues_carry_the_templates_properties(cloud):
     assert attrs["VisibilityTimeout"] == "180" and attrs["ReceiveMessageWaitTimeSeconds"] == "20"
     redrive = json.loads(attrs["RedrivePolicy"])
     assert redrive == {"deadLetterTargetArn": cloud.deployed.queues["OrdersDeadLetterQueue"]["arn"], "maxReceiveCount": 5}
+
+
+def test_the_trigger_reports_its_lag_and_the_open_limit_orders_each_run_and_when_another_holds_the_lease(cloud, capsys):
+    """TriggerBehindAlarm's metric: seconds since a run last judged every open order."""
+    trigger = cloud.fn("TriggerFunction")
+    trigger({})  # nothing open: a pass of one empty page
+    metrics = _emf(capsys.readouterr().out)
+    assert metrics["TriggerLagSeconds"][0][0] < 5 and metrics["OpenLimitOrders"][0] == [0.0]
+    leases = cloud.table("RateLimitTable")
+    passed_at = leases.get_item(Key={"bucket": "trigger#lease"})["Item"]["passedAtMs"]
+    # A run that never ends holds the lease (stuck): the next runs find it held and say how
+    # long ago the last pass was, from the lease item they could not take.
+    now_ms = int(time.time() * 1000)
+    leases.update_item(Key={"bucket": "trigger#lease"}, UpdateExpression="SET holder = :h, untilMs = :u, passedAtMs = :p",
+                       ExpressionAttributeValues={":h": "stuck", ":u": now_ms + 600_000, ":p": now_ms - 400_000})  # fmt: skip
+    assert passed_at > 0
+    trigger._activate()
+    trigger.module.lambda_handler({}, LambdaContext("TriggerFunction", 256, 6))  # 6 s: it waits 1 s for the lease
+    metrics = _emf(capsys.readouterr().out)
+    assert metrics["TriggerLagSeconds"][0][0] >= 400 and "OpenLimitOrders" not in metrics

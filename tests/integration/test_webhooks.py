@@ -87,7 +87,7 @@ def test_an_order_without_a_webhook_passes_no_filter_and_one_with_it_is_queued_a
     assert payload["data"] == {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", "slippage": "0.01", "type": "market"}
 
 
-def test_the_sender_signs_retries_with_backoff_and_records_every_attempt(cloud, receiver):
+def test_the_sender_signs_retries_with_backoff_and_records_every_attempt(cloud, receiver, capsys):
     order_id = json.loads(submit(cloud, webhookUrl=receiver)["body"])["orderId"]
     cloud.fn("WebhookFunction")(stream_event(item_of(cloud, order_id)))
     (message,) = queued(cloud)
@@ -97,6 +97,10 @@ def test_the_sender_signs_retries_with_backoff_and_records_every_attempt(cloud, 
     assert answers[:2] == [{"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}] * 2
     assert answers[2] == {"batchItemFailures": []}
     assert len(Receiver.received) == 3
+    # WebhookFailureRateAlarm's two counts, per invocation: two failed attempts of three.
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    counts = [(doc.get("WebhookAttempts"), doc.get("WebhookAttemptsFailed")) for doc in emitted if "WebhookAttempts" in doc]
+    assert counts == [([1.0], [1.0]), ([1.0], [1.0]), ([1.0], [0.0])]
     # The secret a key's owner gets from `solroute keys webhook-secret`: the master made on first use.
     secret = WebhookSecrets(DynamoWebhookMaster(cloud.table("ApiKeysTable"))).secret_for(stored(item_of(cloud, order_id))["keyId"])
     for n, (headers, body) in enumerate(Receiver.received, start=1):

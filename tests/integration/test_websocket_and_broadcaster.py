@@ -192,7 +192,7 @@ def api_gateway():
     server.shutdown()
 
 
-def test_a_410_gone_connection_is_unsubscribed_and_the_batch_still_succeeds(cloud, api_gateway):
+def test_a_410_gone_connection_is_unsubscribed_and_the_batch_still_succeeds(cloud, api_gateway, capsys):
     order_id = submit(cloud)
     ws = cloud.fn("WebSocketFunction")
     for connection_id in ("gone-1", "live-1"):
@@ -206,6 +206,9 @@ def test_a_410_gone_connection_is_unsubscribed_and_the_batch_still_succeeds(clou
     assert broadcaster(ev) == {"batchItemFailures": []}
     assert sorted(c for c, _ in _ApiGateway.received) == ["gone-1", "live-1"]
     assert subscribers(cloud, order_id) == {"live-1"}
+    # The dashboard's WebSocket posts and 410s.
+    (doc,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"ConnectionPosts"' in line]
+    assert (doc["ConnectionPosts"], doc["ConnectionsGone"]) == ([2.0], [1.0])
 
 
 def test_the_dead_letter_function_fails_a_stuck_order_and_leaves_a_final_one(cloud):

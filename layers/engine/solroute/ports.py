@@ -306,11 +306,14 @@ class PricedVenue(Protocol):
 
 # ------------------------------------------------------------------ trigger
 class Lease(Protocol):
-    def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
-        """Hold the lease until ``until_ms`` if nobody holds it now (or theirs has run out)."""
+    passed_at_ms: int | None  # when a holder last judged every open order, as the last acquire found it
 
-    def release(self, holder: str) -> None:
-        """Give it up, if ``holder`` still holds it."""
+    def acquire(self, holder: str, until_ms: int, now_ms: int) -> bool:
+        """Hold the lease until ``until_ms`` if nobody holds it now (or theirs has run out);
+        either way, read ``passed_at_ms``."""
+
+    def release(self, holder: str, passed_at_ms: int | None = None) -> None:
+        """Give it up, if ``holder`` still holds it, recording ``passed_at_ms`` when given."""
 
 
 # ------------------------------------------------------------------ key quota

@@ -162,8 +162,9 @@ class Broadcaster:
                     self.subscribers.unsubscribe(
                         connection_id, order.orderId, expiring_before=subscribed_before + CONNECTION_TTL_SECONDS, key_id=change.keys.get(connection_id)
                     )
-            # Routine broadcasts are DEBUG (a line per status per order adds up); trouble is not.
-            log = logger.warning if report.errors else logger.info if report.gone or report.revoked else logger.debug
+            # Routine broadcasts are DEBUG (a line per status per order adds up); trouble is not, nor
+            # an order's final status (one line per order: what `solroute ops order` shows of it).
+            log = logger.warning if report.errors else logger.info if report.gone or report.revoked or order.is_final else logger.debug
             log("status broadcast", extra={"order_id": order.orderId, "status": order.status.value, "seq": order.seq, **report.__dict__})
         return report
 

@@ -449,7 +449,10 @@ class OrderExecutor:
     def _move(self, order: Order, target: OrderStatus, message: str, **fields: object) -> Order:
         after = transition(order, target, message, self.clock, **fields)
         self.orders.save_transition(order, after)
-        logger.debug(message, extra={"order_id": order.orderId, "status": target.value, "seq": after.seq})
+        # A swap sent is the consumer's one line per order at INFO (the rest of its steps are the
+        # final line's timeline): what `solroute ops order` shows of the consumer.
+        log = logger.info if target is S.SUBMITTED else logger.debug
+        log(message, extra={"order_id": order.orderId, "status": target.value, "seq": after.seq})
         return after
 
 

@@ -77,6 +77,11 @@ class RunReport:
     triggered: int = 0
     expired: int = 0
     held: int = 0
+    # When a run (this one or an earlier) last ended a pass over every open order: the lag an
+    # operator's alarm watches (None: no run has yet). A run that found the lease held reports
+    # what the lease holds.
+    passed_at_ms: int | None = None
+    open_orders: int | None = None  # left open by this run's last whole pass (None: it ended none)
 
 
 QUEUED, HELD, SKIPPED = "queued", "held", "skipped"
@@ -116,6 +121,9 @@ class Trigger:
         self.max_per_tick = max_per_tick  # the most open orders one tick reads and judges
         self._cursor: Any = None  # where the pass over the open orders goes on (None: from the start)
         self._pass_left = 0  # open orders the current pass has read and left open
+        self._pass_started_ms = 0  # when the current pass read its first page
+        self._passed_at_ms: int | None = None  # when this run's last whole pass started (every order judged since)
+        self._passed_open: int | None = None  # what that pass left open
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
@@ -128,11 +136,13 @@ class Trigger:
             waited_ms = self.clock.now_ms() - start_ms
             if waited_ms >= min(self.lease_wait_ms, budget_ms):
                 logger.debug("another trigger run holds the lease")
+                report.passed_at_ms = self.lease.passed_at_ms
                 return report
             self.clock.sleep(min(self.tick_ms, self.lease_wait_ms - waited_ms) / 1000)
         budget_ms -= self.clock.now_ms() - start_ms
         start_ms = self.clock.now_ms()
         report.ran = True
+        self._passed_at_ms = self._passed_open = None
         try:
             while True:
                 tick_start = self.clock.now_ms()
@@ -157,8 +167,10 @@ class Trigger:
                     break
                 self.clock.sleep(max(0, tick_start + self.tick_ms - now) / 1000)
         finally:
+            report.passed_at_ms = self._passed_at_ms if self._passed_at_ms is not None else self.lease.passed_at_ms
+            report.open_orders = self._passed_open
             try:
-                self.lease.release(holder)
+                self.lease.release(holder, self._passed_at_ms)
             except StoreBusy:  # it lapses at its time
                 logger.warning("could not release the trigger's lease; it lapses by itself")
         if report.triggered or report.expired or report.held:
@@ -177,11 +189,13 @@ class Trigger:
         read = self.orders.open_orders(self.max_per_tick, self._cursor)
         if self._cursor is None:  # this read starts a pass over every open order
             self._pass_left = 0
+            self._pass_started_ms = now_ms
         self._cursor = read.cursor
         watched = read.orders
         self._pass_left += len(watched)
         report = TickReport(open=len(watched), more=read.cursor is not None, pass_left=self._pass_left)
         if not watched:
+            self._end_of_pass(report)
             return report
         due = [w for w in watched if w.expires_at_ms and w.expires_at_ms <= now_ms]
         for w in due:
@@ -209,7 +223,13 @@ class Trigger:
             except Exception:  # one order must never stop the others being judged
                 logger.exception("could not judge an open order; skipped this tick", extra={"order_id": w.order_id})
         report.pass_left = self._pass_left
+        self._end_of_pass(report)
         return report
+
+    def _end_of_pass(self, report: TickReport) -> None:
+        """A tick that read the last page judged every open order since its pass began."""
+        if not report.more:
+            self._passed_at_ms, self._passed_open = self._pass_started_ms, self._pass_left
 
     # ------------------------------------------------------------------ judging
     def _prices(self, watched: Sequence[WatchedOrder], at_ms: int) -> dict[tuple[str, str], list[Curve]]:
