@@ -16,7 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
+from playwright.sync_api import Browser, expect
 
+from tests.support.browser import browser  # noqa: F401 - the fixture
 from tests.support.cloud_process import FAST, RunningCloud, start_cloud, stop_cloud
 
 DEADLINE_S = 90  # for an alarm to fire: an event, not a speed
@@ -169,6 +171,22 @@ def test_a_failing_send_fires_the_http_5xx_alarm(send_error_cloud):
     statuses = [submit(send_error_cloud) for _ in range(2)]
     assert statuses == [503, 503]
     assert_fired(send_error_cloud, wait_for_alarm(send_error_cloud, "HttpApi5xxAlarm"), "http-5xx")
+
+
+def test_the_console_shows_a_firing_alarm_with_its_reason_and_runbook(browser: Browser, send_error_cloud):  # noqa: F811
+    alarm = wait_for_alarm(send_error_cloud, "HttpApi5xxAlarm", poke=lambda: submit(send_error_cloud))
+    page = browser.new_page()
+    page.goto(f"{send_error_cloud.http}/")
+    firing = page.locator('#alarms-list li[data-alarm="HttpApi5xxAlarm"]')
+    expect(firing).to_be_visible()
+    expect(firing).to_have_class("alarm alarm-alarm")
+    expect(firing).to_contain_text("ALARM")
+    expect(firing).to_contain_text(alarm["reason"][:60])
+    expect(firing).to_contain_text("Runbook: docs/operations.md#http-5xx")
+    expect(page.locator("#alarms-summary")).to_contain_text("of 13 alarms firing")
+    quiet = page.locator('#alarms-list li[data-alarm="OrdersQueueAgeAlarm"]')
+    expect(quiet).not_to_contain_text("Runbook")  # only a firing alarm spells out its reason
+    page.close()
 
 
 def test_invocations_beyond_the_reserved_concurrency_fire_the_throttles_alarm(send_error_cloud):
