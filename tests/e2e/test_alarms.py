@@ -30,8 +30,8 @@ QUICK = [p for p in FAST if not p.startswith("KeyRatePerMinute=")]
 CRASH = [*QUICK, "FaultInjection=crash-before-send=1", "QueueVisibilityTimeout=1", "ConsumerTimeout=3", "BackoffBaseSeconds=1",
          "StartTimeout=120", "AlarmOrdersQueueAgeSeconds=2", "KeyRatePerMinute=2", "KeyBacklogSeconds=1", "AlarmRateMinimumCount=3",
          "WebhookBackoffBaseSeconds=1"]  # fmt: skip
-# Every SendMessage of the API fails (it answers 503); the consumer has one reserved slot.
-SEND_ERROR = [*FAST, "FaultInjection=sqs-send-error=1", "AlarmHttp5xxPerMinute=2", "ConsumerConcurrency=1"]
+# Every SendMessage of the API fails (it answers 503); the consumer and the settler have one reserved slot each.
+SEND_ERROR = [*FAST, "FaultInjection=sqs-send-error=1", "AlarmHttp5xxPerMinute=2", "ConsumerConcurrency=1", "SettleConcurrency=1"]
 # Every DynamoDB call of the functions is throttled: the authorizer cannot read the key, and the
 # consumer cannot read an order, so its message is retried (1 s apart) until SQS dead-letters it.
 DYNAMODB_THROTTLE = [*FAST, "FaultInjection=dynamodb-throttle=1", "BackoffBaseSeconds=0"]
@@ -189,15 +189,20 @@ def test_the_console_shows_a_firing_alarm_with_its_reason_and_runbook(browser: B
     page.close()
 
 
-def test_invocations_beyond_the_reserved_concurrency_fire_the_throttles_alarm(send_error_cloud):
-    consumer = aws(send_error_cloud, "lambda", send_error_cloud.lambda_endpoint)
+@pytest.mark.parametrize(("function", "alarm", "anchor"), [
+    ("OrderConsumerFunction", "OrderConsumerThrottlesAlarm", "consumer-throttles"),
+    ("SettlerFunction", "SettlerThrottlesAlarm", "settler-throttles"),
+])  # fmt: skip
+def test_invocations_beyond_the_reserved_concurrency_fire_the_throttles_alarm(send_error_cloud, function, alarm, anchor):
+    # Lambda throttles what goes beyond the reserved concurrency (the local cloud lets it wait, and counts it)
+    client = aws(send_error_cloud, "lambda", send_error_cloud.lambda_endpoint)
 
     def invoke(_: int) -> int:
-        return consumer.invoke(FunctionName="solroute-dev-OrderConsumerFunction", Payload=json.dumps({"Records": []}))["StatusCode"]
+        return client.invoke(FunctionName=f"solroute-dev-{function}", Payload=json.dumps({"Records": []}))["StatusCode"]
 
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(invoke, range(8))) == {200}
-    assert_fired(send_error_cloud, wait_for_alarm(send_error_cloud, "OrderConsumerThrottlesAlarm"), "consumer-throttles")
+    assert_fired(send_error_cloud, wait_for_alarm(send_error_cloud, alarm), anchor)
 
 
 @pytest.fixture(scope="module")
