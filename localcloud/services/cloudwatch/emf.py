@@ -53,6 +53,3 @@ class EmfTee:
                 for namespace, name, dimensions, value, unit, at in datapoints(record):
                     self.store.put(namespace, name, dimensions, value, unit, at)
         self.sink(source, request_id, line)
-
-    def __getattr__(self, name: str):  # the printer's settings (quiet, emit) stay reachable through the tee
-        return getattr(self.sink, name)
