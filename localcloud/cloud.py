@@ -269,6 +269,9 @@ class LocalCloud:
                 except web.HTTPException as answer:
                     status = answer.status
                     raise
+                except asyncio.CancelledError:  # the client hung up: no answer, so no 4xx or 5xx either
+                    status = 0
+                    raise
                 finally:
                     self.cloudwatch.http_request(api_id, status, (time.perf_counter() - started) * 1000)
 

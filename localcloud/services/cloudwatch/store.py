@@ -50,30 +50,53 @@ def statistic(values: list[float], stat: str) -> float | None:
     return ordered[rank - 1]
 
 
+class _Series:
+    """One metric's datapoints in buckets of a second: a window reads only its own seconds, so
+    evaluating the alarms each second costs what their windows hold, not what is kept."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, list[tuple[float, float, str]]] = {}
+        self.seconds: deque[int] = deque()  # the buckets' seconds, oldest first
+
+    def add(self, at: float, value: float, unit: str, oldest: float) -> None:
+        second = math.floor(at)
+        bucket = self.buckets.get(second)
+        if bucket is None:
+            bucket = self.buckets[second] = []
+            self.seconds.append(second)  # a late point (an EMF line's earlier Timestamp) may come out of order: harmless
+        bucket.append((at, value, unit))
+        while self.seconds and self.seconds[0] < math.floor(oldest):  # every point of that second is older
+            self.buckets.pop(self.seconds.popleft(), None)
+
+    def values(self, start: float, end: float) -> list[float]:
+        out: list[float] = []
+        for second in range(math.floor(start), math.floor(end) + 1):
+            bucket = self.buckets.get(second)
+            if bucket:
+                out += [v for at, v, _ in bucket if start <= at < end]
+        return out
+
+
 class MetricStore:
-    """Datapoints in time order per metric; points older than the retention are dropped as new ones come."""
+    """Datapoints per metric; points older than the retention are dropped as new ones come."""
 
     def __init__(self, retention_s: float = RETENTION_S, clock=time.time) -> None:
         self.retention_s = retention_s
         self.clock = clock
-        self._series: dict[MetricKey, deque[tuple[float, float, str]]] = {}
+        self._series: dict[MetricKey, _Series] = {}
         self._lock = threading.Lock()  # function logs arrive from the loop and from worker threads
 
     def put(self, namespace: str, name: str, dimensions: Mapping[str, str] | None, value: float, unit: str = "None", at: float | None = None) -> None:
         at = self.clock() if at is None else at
         key = metric_key(namespace, name, dimensions)
         with self._lock:
-            series = self._series.setdefault(key, deque())
-            series.append((at, float(value), unit))
-            oldest = self.clock() - self.retention_s
-            while series and series[0][0] < oldest:
-                series.popleft()
+            self._series.setdefault(key, _Series()).add(at, float(value), unit, self.clock() - self.retention_s)
 
     def values(self, namespace: str, name: str, dimensions: Mapping[str, str] | None, start: float, end: float) -> list[float]:
         """The values of datapoints with start <= time < end."""
         with self._lock:
             series = self._series.get(metric_key(namespace, name, dimensions))
-            return [v for at, v, _ in series if start <= at < end] if series else []
+            return series.values(start, end) if series else []
 
     def statistic(self, namespace: str, name: str, dimensions: Mapping[str, str] | None, stat: str, start: float, end: float) -> float | None:
         return statistic(self.values(namespace, name, dimensions, start, end), stat)
