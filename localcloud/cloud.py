@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from localcloud.services.awslambda.event_source_mappings import (
     StreamEventSource,
 )
 from localcloud.services.awslambda.runtime import DEFAULT_MAX_INSTANCES, LocalFunction, fork_by_default
+from localcloud.services.cloudwatch import CloudWatch, alarms_of
 from localcloud.services.dynamodb.endpoint import MotoServer, wait_until_up
 from localcloud.services.eventbridge.schedules import ScheduleEventSource, schedule_of
 from localcloud.services.http import HttpRoute, make_app
@@ -106,6 +108,7 @@ class LocalCloud:
         self.demo_key: str | None = None  # issued at start when the template keeps API keys
         self.demo_wallet: str | None = None  # its wallet on the local chain (the RPC chain only)
         self.allowed_hosts = AllowedHosts.serving(config.host, config.allowed_hosts)  # on every server it runs
+        self.cloudwatch = CloudWatch(self.log)  # metrics from every source, and the template's alarms
 
     def log(self, text: str, level: str = "INFO") -> None:
         self.printer.emit("localcloud", None, level, text)
@@ -172,7 +175,8 @@ class LocalCloud:
                 environment=environment,
                 aws_endpoint=self.endpoint,
                 function_name=self.deployed.function_names[logical_id],
-                log_sink=self.log_store.tee(self.printer),
+                log_sink=self.cloudwatch.tee(self.log_store.tee(self.printer)),
+                metrics=self.cloudwatch.lambda_sink(self.deployed.function_names[logical_id]),
                 meter=self.config.meter,
                 max_instances=self.config.max_instances,
                 fork=self.config.fork,
@@ -189,6 +193,9 @@ class LocalCloud:
         if self.config.prewarm:
             await asyncio.gather(*(f.prewarm() for f in self.functions.values()))
         await self._start_event_sources()
+        self.cloudwatch.queues = self.sqs.backend if self.sqs else None
+        self.cloudwatch.watch(alarms_of(self.template, self.deployed.attribute))
+        await self.cloudwatch.start()
         self.ready = True
 
     async def _start_solana(self) -> None:
@@ -250,12 +257,27 @@ class LocalCloud:
 
             app.router.add_get("/_localcloud/health", health)
             app.router.add_get("/_localcloud/logs", self.log_store.handle)
+            self.cloudwatch.add_routes(app)
+            api_id = next(iter(apis), "httpapi").lower()
 
             @web.middleware
             async def counting(request: web.Request, handler: Any) -> web.StreamResponse:
-                if not request.path.startswith("/_localcloud/"):
-                    self.http_requests += 1
-                return await handler(request)
+                if request.path.startswith("/_localcloud/"):
+                    return await handler(request)
+                self.http_requests += 1
+                started, status = time.perf_counter(), 500
+                try:
+                    response = await handler(request)
+                    status = response.status
+                    return response
+                except web.HTTPException as answer:
+                    status = answer.status
+                    raise
+                except asyncio.CancelledError:  # the client hung up: no answer, so no 4xx or 5xx either
+                    status = 0
+                    raise
+                finally:
+                    self.cloudwatch.http_request(api_id, status, (time.perf_counter() - started) * 1000)
 
             app.middlewares.append(counting)
 
@@ -319,6 +341,7 @@ class LocalCloud:
             "eventSourceUsage": dict(sum((s.stats().calls for s in self.sources), Counter())),
             # Request units as DynamoDB would bill them, measured at the endpoint (see services/dynamodb/bill.py).
             "dynamodbUsage": self._dynamodb_usage(),
+            "alarms": self.cloudwatch.states(),
         }
 
     def health(self) -> tuple[int, dict]:
@@ -366,6 +389,7 @@ class LocalCloud:
     async def stop(self) -> None:
         """Ctrl-C: take no new work, end the ticking runs at once, let the order work in flight finish."""
         self.log("stopping: no new invocations from now on")
+        await self.cloudwatch.stop()
         stopping = {asyncio.ensure_future(s.stop()): s.describe() for s in self.sources}
         stopping.update({asyncio.ensure_future(i.stop()): f"async invocations of {k}" for k, i in self.invokers.items()})
         draining = asyncio.gather(*stopping, return_exceptions=True)

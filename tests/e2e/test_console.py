@@ -177,6 +177,7 @@ def test_the_console_fits_a_phone_and_labels_every_control(browser: Browser, clo
     expect(page.locator("#fill")).to_be_visible()
     expect(page.locator("#stats tbody tr").first).to_be_visible()  # the local cloud's counters, per function
     expect(page.locator("#stats tbody")).to_contain_text("Console")
+    expect(page.locator("#alarms-summary")).to_have_text(re.compile(r"13 (alarms firing|watched)"))  # the template's alarms, evaluated locally
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, "no sideways scrolling on a phone"
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, button')]
         .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim())

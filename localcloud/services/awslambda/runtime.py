@@ -55,6 +55,7 @@ class FunctionStats:
     invocations: int = 0
     errors: int = 0
     timeouts: int = 0
+    throttles: int = 0  # invocations that found every reserved slot taken
     cold_starts: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
@@ -69,6 +70,7 @@ class FunctionStats:
             "invocations": self.invocations,
             "errors": self.errors,
             "timeouts": self.timeouts,
+            "throttles": self.throttles,
             "coldStarts": self.cold_starts,
             "inFlight": self.in_flight,
             "maxInFlight": self.max_in_flight,
@@ -81,6 +83,7 @@ class FunctionStats:
 
 
 LogSink = Callable[[str, str | None, str], None]
+MetricSink = Callable[[str, float, str], None]  # (AWS/Lambda metric name, value, unit)
 
 
 @dataclass
@@ -97,6 +100,7 @@ class LocalFunction:
     # snapshot and restore, done with fork): the default where the platform allows it.
     fork: bool = field(default_factory=fork_by_default)
     stats: FunctionStats = field(default_factory=FunctionStats)
+    metrics: MetricSink | None = None  # the local CloudWatch's AWS/Lambda metrics of this function
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.spec.reserved_concurrency or 1000)
@@ -235,13 +239,24 @@ class LocalFunction:
 
     async def invoke(self, event: Any, request_id: str | None = None) -> Invocation:
         request_id = request_id or str(uuid.uuid4())
+        if self.spec.reserved_concurrency and self._slots.locked():
+            # Lambda throttles an invocation beyond the reserved concurrency; here it waits for a
+            # slot (as the event source or the caller would retry), and counts as throttled.
+            self.stats.throttles += 1
+            self._metric("Throttles", 1, "Count")
         async with self._slots:
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+            self._metric("ConcurrentExecutions", self.stats.in_flight, "Count")
             try:
                 return await self._invoke(event, request_id)
             finally:
                 self.stats.in_flight -= 1
+                self._metric("ConcurrentExecutions", self.stats.in_flight, "Count")
+
+    def _metric(self, name: str, value: float, unit: str) -> None:
+        if self.metrics is not None:
+            self.metrics(name, value, unit)
 
     async def _invoke(self, event: Any, request_id: str) -> Invocation:
         worker, ready = await self._acquire()
@@ -299,6 +314,9 @@ class LocalFunction:
         self.stats.cpu_ms_total += invocation.cpu_ms
         if not invocation.ok:
             self.stats.errors += 1
+        self._metric("Invocations", 1, "Count")
+        self._metric("Errors", 0 if invocation.ok else 1, "Count")  # as Lambda: a datapoint per invocation
+        self._metric("Duration", invocation.duration_ms, "Milliseconds")
         return invocation
 
     def end_in_flight(self, reason: str) -> int:

@@ -61,6 +61,10 @@ class Queue:
         self.arrivals: list[tuple[float, int, str]] = []  # (enqueued_at, tick, message id): oldest first, for retention
         self._tick = 0
         self.changed = asyncio.Condition()
+        # What CloudWatch counts as NumberOfMessagesSent and NumberOfMessagesReceived (sampled by
+        # the local CloudWatch); a message moved here by a redrive is not sent, as on AWS.
+        self.sent_count = 0
+        self.received_count = 0
 
     def setting(self, name: str) -> int:
         return int(self.attributes[name])
@@ -113,6 +117,7 @@ class Queue:
     def send(self, body: str, attributes: dict, delay_s: int | None) -> Message:
         now_ms = int(self.clock.time() * 1000)
         message = Message(str(uuid.uuid4()), body, attributes, now_ms, self.clock.monotonic())
+        self.sent_count += 1
         self._add(message, self.setting("DelaySeconds") if delay_s is None else delay_s)
         return message
 
@@ -145,6 +150,7 @@ class Queue:
             message.handles.append(handle)
             self.by_handle[handle] = message
             taken.append(message)
+        self.received_count += len(taken)
         for message in taken:  # only now: with no visibility timeout they are ready again, for the next receive
             self._schedule(message, now + visibility_s)
         return taken, moved

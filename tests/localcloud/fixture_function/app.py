@@ -67,3 +67,11 @@ def spin(event, context):
         pass
     time.sleep(event["sleepS"])
     return "spun"
+
+
+def emf(event, context):
+    """Prints one metric in CloudWatch's embedded metric format, as powertools does."""
+    print(json.dumps({"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [
+        {"Namespace": "Fixture", "Dimensions": [["service"]], "Metrics": [{"Name": "Things", "Unit": "Count"}]}]},
+        "service": "fixture", "Things": [1, 2]}), flush=True)  # fmt: skip
+    return {"statusCode": 200, "body": "counted"}
