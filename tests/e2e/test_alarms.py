@@ -225,3 +225,25 @@ def test_a_message_the_consumer_cannot_process_is_dead_lettered_and_fires_the_de
     alarm = wait_for_alarm(throttled_cloud, "OrdersDeadLetterAlarm")
     assert_fired(throttled_cloud, alarm, "orders-dead-letters")
     assert "alarm OrdersDeadLetterAlarm: would notify AlarmTopic (ALARM; the local cloud sends no notification)" in throttled_cloud.log()
+
+
+# No chaos point reaches these three (nothing makes the settler or the webhook sender crash, and
+# the stream sets aside only after WebhookStreamRetrySeconds, a minute at least): each is driven by
+# what the fault leaves behind, as AWS would leave it.
+def test_a_settler_invocation_that_fails_fires_the_settler_errors_alarm(send_error_cloud):
+    client = aws(send_error_cloud, "lambda", send_error_cloud.lambda_endpoint)
+    answer = client.invoke(FunctionName="solroute-dev-SettlerFunction", Payload=json.dumps({"Records": "not a batch"}))
+    assert answer.get("FunctionError") == "Unhandled"
+    assert_fired(send_error_cloud, wait_for_alarm(send_error_cloud, "SettlerErrorsAlarm"), "settler-errors")
+
+
+@pytest.mark.parametrize(("queue", "alarm", "anchor"), [
+    ("WebhookDeadLetterQueue", "WebhookDeadLetterAlarm", "webhook-dead-letters"),  # SQS, after a delivery's 12th receive
+    ("WebhookStreamFailureQueue", "WebhookStreamFailuresAlarm", "webhook-stream-failures"),  # Lambda's OnFailure record
+])  # fmt: skip
+def test_a_message_left_on_a_webhook_dead_letter_queue_fires_its_alarm(send_error_cloud, queue, alarm, anchor):
+    sqs = aws(send_error_cloud, "sqs", send_error_cloud.sqs)
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=f"solroute-dev-{queue}")["QueueUrl"], MessageBody=json.dumps({"orderId": "an-order"}))
+    fired = wait_for_alarm(send_error_cloud, alarm)
+    assert_fired(send_error_cloud, fired, anchor)
+    assert fired["value"] == 1
