@@ -30,9 +30,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if report.expired:
         metrics.add_metric(name="LimitOrdersExpired", unit=MetricUnit.Count, value=report.expired)
     # What TriggerBehindAlarm watches: every run reports it, a run that found the lease held too.
-    if report.passed_at_ms is not None:
-        lag_s = max(0, services.clock().now_ms() - report.passed_at_ms) / 1000
-        metrics.add_metric(name="TriggerLagSeconds", unit=MetricUnit.Seconds, value=round(lag_s, 3))
+    lag_s = report.lag_seconds(services.clock().now_ms())
+    if lag_s is not None:
+        metrics.add_metric(name="TriggerLagSeconds", unit=MetricUnit.Seconds, value=lag_s)
     if report.open_orders is not None:
         metrics.add_metric(name="OpenLimitOrders", unit=MetricUnit.Count, value=report.open_orders)
     # The wake messages need no per-record answer: the run judged every open order, whichever woke it.

@@ -126,3 +126,39 @@ def test_a_state_change_is_logged_with_its_reason_and_the_actions_it_would_notif
     assert lines[1] == "alarm Errors: would notify AlarmTopic (ALARM; the local cloud sends no notification)"
     shown = cloudwatch.alarms[0].as_json()
     assert (shown["state"], shown["runbook"], shown["value"], shown["sinceMs"]) == (ALARM, "consumer-errors", 1.0, 1002000)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_a_queues_age_leaves_out_a_message_received_three_times_as_sqs_does():
+    """SQS moves a message received three times or more to the back: the age is the oldest of the
+    others (AWS's SQS metrics page), so a poison pill alone does not hold the age alarm up."""
+    from localcloud.services.sqs.backend import SqsBackend
+
+    clock = _Clock()
+    backend = SqsBackend(clock)
+    queue = backend.create_queue("q", "http://sqs/q", {})
+    poison = queue.send("poison", {}, 0)
+    clock.now += 100
+    queue.send("fresh", {}, 0)
+    clock.now += 10
+    cloudwatch = CloudWatch(lambda *_: None, clock=lambda: clock.now)
+    cloudwatch.queues = backend
+
+    def age() -> float | None:
+        cloudwatch.sample_queues()
+        return cloudwatch.store.statistic("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": "q"}, "Maximum", clock.now - 0.5, clock.now + 0.5)
+
+    assert age() == 110
+    poison.receive_count = 3
+    clock.now += 1
+    assert age() == 11, "the fresh message's age: the poison pill went to the back"

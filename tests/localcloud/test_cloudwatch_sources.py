@@ -194,13 +194,18 @@ def test_each_source_feeds_the_metrics_and_the_alarms_on_them_fire(cloud):
     assert results["things"] == 1 and results["nothing"] is None
 
 
-def test_a_bad_metrics_query_is_a_400_that_says_why(cloud):
-    request = {"queries": [{"id": "a", "namespace": "N", "metricName": "M", "stat": "Median", "periodSeconds": 60}]}
+@pytest.mark.parametrize(("stat", "period", "why"), [
+    ("Median", 60, "statistic 'Median' is not one the local cloud computes"),
+    ("Sum", 1e9, "periodSeconds must be between 1 and"),  # a window reads each of its seconds: never a billion
+    ("Sum", -5, "periodSeconds must be between 1 and"),
+])  # fmt: skip
+def test_a_bad_metrics_query_is_a_400_that_says_why(cloud, stat, period, why):
+    request = {"queries": [{"id": "a", "namespace": "N", "metricName": "M", "stat": stat, "periodSeconds": period}]}
     try:
         _post(f"{cloud.http}/_localcloud/metrics", request)
     except urllib.error.HTTPError as error:
         assert error.code == 400
-        assert "statistic 'Median' is not one the local cloud computes" in json.loads(error.read())["message"]
+        assert why in json.loads(error.read())["message"]
     else:
         raise AssertionError("a bad query was answered")
 

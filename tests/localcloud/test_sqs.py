@@ -146,3 +146,20 @@ def test_deleted_messages_do_not_pile_up_waiting_for_their_retention_to_end(cloc
 
     assert len(call.sqs.backend.queue_named("busy").arrivals) < 2_100  # what retention still tracks
     assert bodies(call("ReceiveMessage", QueueUrl=url)) == []
+
+
+def test_a_dead_letter_names_the_queue_it_was_moved_from(clock, call):
+    """DeadLetterQueueSourceArn: what `solroute ops redrive` sends a dead letter back to (the
+    orders and settle queues share one dead-letter queue)."""
+    dead = call("CreateQueue", QueueName="dead")["QueueUrl"]
+    dead_arn = call("GetQueueAttributes", QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = call("CreateQueue", QueueName="settle", Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": 1})})["QueueUrl"]
+    source_arn = call("GetQueueAttributes", QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    call("SendMessage", QueueUrl=url, MessageBody="poison")
+    call("ReceiveMessage", QueueUrl=url, VisibilityTimeout=0)
+    assert bodies(call("ReceiveMessage", QueueUrl=url)) == []  # moved
+    (moved,) = call("ReceiveMessage", QueueUrl=dead, MessageSystemAttributeNames=["All"])["Messages"]
+    assert moved["Attributes"]["DeadLetterQueueSourceArn"] == source_arn
+    call("SendMessage", QueueUrl=dead, MessageBody="sent here")
+    (sent,) = [m for m in call("ReceiveMessage", QueueUrl=dead, MessageSystemAttributeNames=["All"])["Messages"] if m["Body"] == "sent here"]
+    assert "DeadLetterQueueSourceArn" not in sent["Attributes"]

@@ -73,7 +73,9 @@ class CloudWatch:
             dimensions = {"QueueName": name}
             visible = int(queue.counts()["ApproximateNumberOfMessages"])
             now = queue.clock.monotonic()
-            age = max((now - m.enqueued_at for m in queue.messages.values()), default=0.0)
+            # As SQS counts it: a message received three times or more and still there goes to
+            # the back, and the age is the oldest of the others (a poison pill does not hold it up).
+            age = max((now - m.enqueued_at for m in queue.messages.values() if m.receive_count < 3), default=0.0)
             sent, received = queue.sent_count - self._sent.get(name, 0), queue.received_count - self._received.get(name, 0)
             self._sent[name], self._received[name] = queue.sent_count, queue.received_count
             for metric, value, unit in (("ApproximateNumberOfMessagesVisible", visible, "Count"), ("ApproximateAgeOfOldestMessage", int(age), "Seconds"),
@@ -144,6 +146,8 @@ class CloudWatch:
             for q in queries:
                 check_statistic(str(q["stat"]))
                 period = float(q.get("periodSeconds", 60))
+                if not 1 <= period <= self.store.retention_s:  # a window reads each second of it: bounded by what is kept
+                    raise ValueError(f"periodSeconds must be between 1 and {self.store.retention_s:g} (what the local cloud keeps), not {period:g}")
                 results[str(q["id"])] = self.store.statistic(q["namespace"], q["metricName"], q.get("dimensions") or {}, str(q["stat"]), now - period, now + 0.001)
         except (ValueError, KeyError, TypeError) as error:
             message = f"no {error.args[0]}" if isinstance(error, KeyError) else str(error)

@@ -10,8 +10,8 @@ import time
 from collections import deque
 from collections.abc import Mapping
 
-# Kept long enough for the longest alarm window (the template's are 5 minutes) with room to
-# spare, and no longer: a long-running local cloud must not grow without bound.
+# Until the cloud sets it from its alarms (the longest window plus a margin: service.watch), what
+# a store keeps; either way bounded, so a long-running local cloud does not grow without end.
 RETENTION_S = 3 * 3600
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
 STATISTICS = ("Sum", "Maximum", "Minimum", "Average", "SampleCount")

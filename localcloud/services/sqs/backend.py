@@ -44,6 +44,7 @@ class Message:
     receive_count: int = 0
     first_receive_ms: int | None = None
     handles: list[str] = field(default_factory=list)  # every receipt handle issued here, latest last
+    dead_letter_source_arn: str | None = None  # the queue SQS moved it from (DeadLetterQueueSourceArn)
 
 
 class Queue:
@@ -121,9 +122,10 @@ class Queue:
         self._add(message, self.setting("DelaySeconds") if delay_s is None else delay_s)
         return message
 
-    def adopt(self, message: Message) -> None:
+    def adopt(self, message: Message, source_arn: str | None = None) -> None:
         """Take in a message redriven from another queue: its id, timestamps and receive count stay."""
         message.handles = []
+        message.dead_letter_source_arn = source_arn
         self._add(message, 0)
 
     def take(
@@ -141,7 +143,7 @@ class Queue:
                 continue  # deleted, hidden again since it was queued as ready, or queued twice
             if dead_letter is not None and max_receives is not None and message.receive_count >= max_receives:
                 self._remove(message)
-                dead_letter.adopt(message)
+                dead_letter.adopt(message, self.arn)
                 moved += 1
                 continue
             message.receive_count += 1

@@ -122,6 +122,8 @@ def _received(message: Message, names: set[str], attribute_names: set[str]) -> d
         "ApproximateReceiveCount": str(message.receive_count),
         "ApproximateFirstReceiveTimestamp": str(message.first_receive_ms or message.sent_ms),
     }
+    if message.dead_letter_source_arn:
+        system["DeadLetterQueueSourceArn"] = message.dead_letter_source_arn
     if names:
         out["Attributes"] = {k: v for k, v in system.items() if "All" in names or k in names}
     wanted = {k: v for k, v in message.attributes.items() if {"All", ".*", k} & attribute_names}

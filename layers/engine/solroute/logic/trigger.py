@@ -83,6 +83,10 @@ class RunReport:
     passed_at_ms: int | None = None
     open_orders: int | None = None  # left open by this run's last whole pass (None: it ended none)
 
+    def lag_seconds(self, now_ms: int) -> float | None:
+        """Seconds since every open order was last judged (None: no run has passed yet)."""
+        return None if self.passed_at_ms is None else round(max(0, now_ms - self.passed_at_ms) / 1000, 3)
+
 
 QUEUED, HELD, SKIPPED = "queued", "held", "skipped"
 
