@@ -23,11 +23,12 @@ from tests.support.cloud_process import FAST, RunningCloud, start_cloud, stop_cl
 
 DEADLINE_S = 90  # for an alarm to fire: an event, not a speed
 QUICK = [p for p in FAST if not p.startswith("KeyRatePerMinute=")]
-# Every consumer invocation dies before its send, and its message comes back after 1 s (the
-# consumer's attempts cap ends the loop after 3: the order never reaches the dead-letter queue);
+# Every consumer invocation dies before its send, and its message comes back after 4 s (the
+# consumer's attempts cap ends the loop after 3: the order never reaches the dead-letter queue;
+# SQS leaves a message received three times out of the queue's age, so it ages in its first two);
 # the demo key may submit 2 orders a minute (the rest are refused busy); an order waiting 2 s on
 # the queue and 3 webhook attempts are enough for their alarms.
-CRASH = [*QUICK, "FaultInjection=crash-before-send=1", "QueueVisibilityTimeout=1", "ConsumerTimeout=3", "BackoffBaseSeconds=1",
+CRASH = [*QUICK, "FaultInjection=crash-before-send=1", "QueueVisibilityTimeout=4", "ConsumerTimeout=3", "BackoffBaseSeconds=1",
          "StartTimeout=120", "AlarmOrdersQueueAgeSeconds=2", "KeyRatePerMinute=2", "KeyBacklogSeconds=1", "AlarmRateMinimumCount=3",
          "WebhookBackoffBaseSeconds=1"]  # fmt: skip
 # Every SendMessage of the API fails (it answers 503); the consumer and the settler have one reserved slot each.
