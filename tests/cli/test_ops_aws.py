@@ -208,3 +208,67 @@ def test_status_exits_3_when_describe_alarms_is_refused_and_1_still_wins(stack, 
 
     found.alarms = [{"logicalId": "A", "name": "prod-a", "state": "ALARM", "reason": "", "runbook": None}]
     assert status.show(found, prod.where, as_json=True) == 1
+
+
+def _drain(queue_url: str) -> list[str]:
+    sqs, bodies = boto3.client("sqs", region_name=REGION), []
+    while got := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", []):
+        bodies += [m["Body"] for m in got]
+    return bodies
+
+
+def test_a_redrive_of_more_than_10_moves_each_message_once_holding_one_batch_at_a_time(stack, capsys):
+    """Each batch is sent and deleted before the next is received: no message stays hidden (and may come back into
+    DeadLetterFunction's sight, to be delivered twice) while the others move."""
+    from solroute_cli.ops import redrive, target
+
+    sqs, dead_letters = boto3.client("sqs", region_name=REGION), stack["OrdersDeadLetterQueue"]
+    _dead_letter(stack, {"orderId": "order-0"})
+    for i in range(1, 25):
+        sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps({"orderId": f"order-{i}"}))
+    prod, hidden = target.aws_stack("prod", REGION), []
+
+    def count_hidden(**_):  # at each send: how many messages the redrive keeps hidden on the dead-letter queue
+        attributes = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        hidden.append(int(attributes["ApproximateNumberOfMessagesNotVisible"]))
+
+    for operation in ("SendMessage", "SendMessageBatch"):
+        prod.session.events.register(f"before-call.sqs.{operation}", count_hidden)
+
+    assert redrive.redrive(prod, "OrdersDeadLetterQueue", dry_run=False, most=12, as_json=True) == 0  # --max 12: stops there
+    assert hidden and max(hidden) <= 10
+    answer = json.loads(capsys.readouterr().out)
+    assert len(answer["moved"]) == 12 and answer["failed"] == [] and _depth(stack, "OrdersDeadLetterQueue") == 13
+    assert redrive.redrive(prod, "OrdersDeadLetterQueue", dry_run=False, most=100, as_json=False) == 0
+    assert "moved 13 message(s) from OrdersDeadLetterQueue" in capsys.readouterr().out and max(hidden) <= 10
+    assert sorted(_drain(stack["OrdersQueue"])) == sorted(json.dumps({"orderId": f"order-{i}"}) for i in range(25))  # each exactly once
+    assert _drain(dead_letters) == []
+
+
+def test_a_batch_entry_that_fails_is_reported_and_counted_not_claimed_moved(stack, capsys):
+    from solroute_cli.ops import redrive, target
+
+    sqs, dead_letters = boto3.client("sqs", region_name=REGION), stack["WebhookDeadLetterQueue"]
+    sent = [sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps({"orderId": f"o-{i}"}))["MessageId"] for i in range(4)]
+    prod = target.aws_stack("prod", REGION)
+
+    def refuse_one_send(params, **_):  # a DelaySeconds SQS refuses: that entry comes back in the answer's Failed
+        params["Entries"][1]["DelaySeconds"] = 901
+
+    def spoil_one_delete(params, **_):  # a receipt handle SQS does not know: that entry comes back in Failed
+        params["Entries"][0]["ReceiptHandle"] = "not-a-receipt-handle"
+
+    prod.session.events.register("before-parameter-build.sqs.SendMessageBatch", refuse_one_send)
+    prod.session.events.register("before-parameter-build.sqs.DeleteMessageBatch", spoil_one_delete)
+    assert redrive.redrive(prod, "WebhookDeadLetterQueue", dry_run=False, most=100, as_json=True) == 1
+    answer = json.loads(capsys.readouterr().out)
+    assert [(f["messageId"], f["step"]) for f in answer["failed"]] == [(sent[1], "send"), (sent[0], "delete")]
+    assert sorted(m["messageId"] for m in answer["moved"]) == sorted(sent[2:])
+    assert sorted(_drain(stack["WebhookQueue"])) == sorted(json.dumps({"orderId": f"o-{i}"}) for i in (0, 2, 3))
+
+    sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps({"orderId": "o-9"}))
+    prod.session.events.unregister("before-parameter-build.sqs.DeleteMessageBatch", spoil_one_delete)
+    sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps({"orderId": "o-10"}))
+    assert redrive.redrive(prod, "WebhookDeadLetterQueue", dry_run=False, most=100, as_json=False) == 1
+    out = capsys.readouterr().out
+    assert "NOT moved (send failed): InvalidParameterValue" in out and "moved 1 message(s)" in out and "1 message(s) failed" in out and "exit 1" in out
