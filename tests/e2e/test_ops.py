@@ -117,3 +117,19 @@ def test_redrive_of_the_stream_failures_is_webhook_functions_own(cloud, capsys):
     assert code == 0 and answer["messages"] == [] and answer["moved"] == []
     assert answer["redrive"]["redriven"] == 0 and answer["redrive"]["more"] is False
 
+
+
+def test_ops_status_says_when_the_trigger_last_judged_every_open_order(cloud, capsys):
+    """The trigger's lease item as the engine writes it (passedAtMs, kept across holders): the trigger-behind runbook's first look."""
+    answer = boto3.client("lambda", endpoint_url=cloud.lambda_endpoint, **KEYS).invoke(FunctionName="solroute-dev-TriggerFunction", Payload=b"{}")
+    assert "FunctionError" not in answer
+
+    def passed() -> dict | None:
+        code, out, _ = solroute(capsys, "ops", "status", "--api", cloud.http, "--json")
+        trigger = json.loads(out)["rateLimiter"]["trigger"]
+        return trigger if trigger["passedAtMs"] is not None else None
+
+    trigger = _until(passed)  # this run's pass, or one that held the lease as it ran
+    assert trigger["passedAgoSeconds"] >= 0 and set(trigger) == {"passedAtMs", "passedAgoSeconds", "lease"}
+    code, out, _ = solroute(capsys, "ops", "status", "--api", cloud.http)
+    assert "trigger: last judged every open order " in out and " s ago (lease " in out
