@@ -341,7 +341,7 @@ def ops_redrive(
     queue: Annotated[str, typer.Argument(metavar="QUEUE", show_default=False,
                      help="OrdersDeadLetterQueue, WebhookDeadLetterQueue or WebhookStreamFailureQueue (logical id or deployed name).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would move (message ids, order ids, receive counts, ages); move nothing.")] = False,
-    most: Annotated[int, typer.Option("--max", min=1, max=10_000, help="Move at most this many messages.")] = 100,
+    most: Annotated[int, typer.Option("--max", min=1, max=10_000, help="Move (with --dry-run, list) at most this many messages, ten at a time.")] = 100,
     api: OpsApi = DEFAULT_API, stack_name: OpsStack = None, region: OpsRegion = None, json: Json = False,
 ) -> None:  # fmt: skip
     """Give dead-lettered messages another go: orders back to the queue they came from, webhook deliveries back to WebhookQueue,
