@@ -8,8 +8,8 @@ import threading
 import time
 from typing import TextIO
 
-# Keys powertools adds to every line; the stream shows the function and request id itself.
-_QUIET_KEYS = {
+# Keys powertools adds to every line; the stream shows the function and request id itself (so does `solroute ops order`).
+QUIET_KEYS = {
     "level", "message", "timestamp", "location", "service", "cold_start", "function_name", "function_memory_size",
     "function_arn", "function_request_id", "xray_trace_id", "sampling_rate", "exception_name",
 }  # fmt: skip
@@ -41,7 +41,7 @@ class LogPrinter:
                     text = "metrics " + " ".join(f"{n}={record.get(n)}" for n in names)
                 else:
                     level = str(record.get("level", "INFO"))
-                    extras = " ".join(f"{k}={v}" for k, v in record.items() if k not in _QUIET_KEYS and k != "exception")
+                    extras = " ".join(f"{k}={v}" for k, v in record.items() if k not in QUIET_KEYS and k != "exception")
                     text = f"{record.get('message', '')}  {extras}".rstrip()
                     if record.get("exception"):
                         text += "\n" + str(record["exception"])

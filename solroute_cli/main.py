@@ -322,9 +322,11 @@ def ops_status(
     scan_orders: Annotated[bool, typer.Option("--scan-orders", help="On AWS, count every status with a Scan of the orders table (billed per item; the local cloud always does).")] = False,
     api: OpsApi = DEFAULT_API, stack_name: OpsStack = None, region: OpsRegion = None, json: Json = False,
 ) -> None:  # fmt: skip
-    """Queue depths and oldest ages (dead letters called out), orders in flight by status and open limit orders, the rate limiter's use, and the alarms' states.
+    """Queue depths and oldest ages (dead letters called out), orders in flight by status and open limit orders, the rate limiter's use,
+    when the trigger last judged every open order (and its lease), and the alarms' states.
 
-    Exit 1 when any alarm is in ALARM (0 otherwise), so a script can test it."""
+    Exit 1 when any alarm is in ALARM; else 3 when the alarms could not be read ("alarms unknown": a local cloud that does
+    not evaluate them, or DescribeAlarms refused); else 0. A script can test it."""
     from solroute_cli.ops import status, target
 
     def work() -> int:
@@ -339,7 +341,7 @@ def ops_redrive(
     queue: Annotated[str, typer.Argument(metavar="QUEUE", show_default=False,
                      help="OrdersDeadLetterQueue, WebhookDeadLetterQueue or WebhookStreamFailureQueue (logical id or deployed name).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would move (message ids, order ids, receive counts, ages); move nothing.")] = False,
-    most: Annotated[int, typer.Option("--max", min=1, max=10_000, help="Move at most this many messages.")] = 100,
+    most: Annotated[int, typer.Option("--max", min=1, max=10_000, help="Move (with --dry-run, list) at most this many messages, ten at a time.")] = 100,
     api: OpsApi = DEFAULT_API, stack_name: OpsStack = None, region: OpsRegion = None, json: Json = False,
 ) -> None:  # fmt: skip
     """Give dead-lettered messages another go: orders back to the queue they came from, webhook deliveries back to WebhookQueue,

@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from localcloud.logs import _QUIET_KEYS as QUIET_KEYS
+from localcloud.logs import QUIET_KEYS
 from solroute_cli.commands import duration_seconds
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from solroute_cli.ops.target import FUNCTION, TABLE, Stack

@@ -3,13 +3,16 @@ flight by status and the open limit orders, the rate limiter's use, and the alar
 
 What it costs on AWS, per run: one ListStackResources page per 100 resources; one SQS
 GetQueueAttributes per queue (7); one CloudWatch GetMetricData (every queue's age at once) and
-DescribeAlarms pages (one per 100 alarms); DynamoDB reads: a Query of the sparse
+one DescribeAlarms per 100 of the stack's alarms (by their names); DynamoDB reads: a Query of the sparse
 `pendingByStartDeadline` index and a Scan of the sparse `openOrders` index, both Select=COUNT (each
 billed by the size of the index items read, 0.5 read units per 4 KB: pending and open orders only),
 and a Scan of the rate limit table (one small item per API key that submitted in the last minutes,
 the start log and the trigger's lease). The orders table itself is Scanned only with --scan-orders
 (billed per item of the whole table), which counts every status; on the local cloud it always is.
-The read units actually consumed are printed."""
+The read units actually consumed are printed.
+
+Exit codes: 1 when an alarm is in ALARM; else 3 when the alarms could not be read (a local cloud
+that does not evaluate them, or DescribeAlarms refused): "alarms unknown", never healthy; else 0."""
 
 from __future__ import annotations
 
@@ -17,12 +20,16 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK
 from solroute_cli.ops.target import ALARM, DEAD_LETTER_QUEUES, QUEUE, TABLE, Stack, queue_name
 
 AGE_PERIOD_S = 60
+EXIT_ALARMS_UNKNOWN = 3  # no alarm seen in ALARM, but the alarms could not be read: not a clean bill
+DESCRIBE_ALARMS_MOST = 100  # AlarmNames per DescribeAlarms call (the API's limit)
+TRIGGER_LEASE = "trigger#lease"  # the trigger's lease item (solroute.dal.dynamodb.lease)
 IN_FLIGHT = ("pending", "routing", "building", "submitted")
 
 
@@ -42,6 +49,12 @@ class Status:
     @property
     def alarming(self) -> list[dict]:
         return [a for a in self.alarms or [] if a["state"] == "ALARM"]
+
+    @property
+    def exit_code(self) -> int:
+        if self.alarming:
+            return EXIT_FAILED
+        return EXIT_ALARMS_UNKNOWN if self.alarms is None else EXIT_OK
 
 
 def gather(stack: Stack, scan_orders: bool = False) -> Status:
@@ -128,7 +141,7 @@ def _rate_limiter(stack: Stack, status: Status) -> dict:
     if table_name is None:
         return {}
     wire, now_ms = TypeDeserializer(), int(time.time() * 1000)
-    used: dict[str, Any] = {"keys": [], "other": []}
+    used: dict[str, Any] = {"keys": [], "other": [], "trigger": _trigger({}, now_ms)}
     for page in stack.client("dynamodb").get_paginator("scan").paginate(TableName=table_name, ReturnConsumedCapacity="TOTAL"):
         status.read_units += (page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0)
         for raw in page["Items"]:
@@ -144,12 +157,29 @@ def _rate_limiter(stack: Stack, status: Status) -> dict:
                 this_minute = int(item.get("count", 0)) if int(item.get("windowStartMs", 0)) == minute else 0
                 reach = max(0, int(item.get("reachMs", 0)) - now_ms)
                 used["keys"].append({"keyId": bucket[4:], "ordersThisMinute": this_minute, "queuedAheadSeconds": round(reach / 1000, 1)})
-            elif bucket == "trigger#lease":
-                until = int(item.get("untilMs", 0))
-                used["triggerLease"] = {"holder": item.get("holder"), "heldForSeconds": round((until - now_ms) / 1000, 1)} if until > now_ms else None
+            elif bucket == TRIGGER_LEASE:
+                used["trigger"] = _trigger(item, now_ms)
             else:
                 used["other"].append(bucket)
     return used
+
+
+def _trigger(lease: dict, now_ms: int) -> dict:
+    """The trigger's lease item: when a run last began a pass that judged every open order
+    (``passedAtMs``, kept across holders: TriggerBehindAlarm's TriggerLagSeconds), and who holds it."""
+    passed, until = lease.get("passedAtMs"), int(lease.get("untilMs", 0))
+    held = {"holder": lease.get("holder"), "untilMs": until, "heldForSeconds": round((until - now_ms) / 1000, 1)} if until > now_ms else None
+    return {"passedAtMs": None if passed is None else int(passed), "passedAgoSeconds": None if passed is None else round((now_ms - int(passed)) / 1000, 1),
+            "lease": held}  # fmt: skip
+
+
+def _trigger_line(trigger: dict) -> str:
+    lease = trigger["lease"]
+    held = "lease free" if lease is None else (
+        f"lease held by {lease['holder']} until {datetime.fromtimestamp(lease['untilMs'] / 1000, UTC):%H:%M:%S} UTC, {lease['heldForSeconds']:g} s more")  # fmt: skip
+    if trigger["passedAgoSeconds"] is None:
+        return f"trigger: has not judged every open order yet ({held})"
+    return f"trigger: last judged every open order {trigger['passedAgoSeconds']:.0f} s ago ({held})"
 
 
 # ------------------------------------------------------------------ alarms
@@ -157,25 +187,33 @@ def _alarms(stack: Stack, status: Status) -> list[dict] | None:
     if stack.local is not None:
         answer = stack.local_page("GET", "/_localcloud/alarms")
         if answer is None:
-            status.notes.append("alarms: not evaluated by this local cloud")
+            status.notes.append("alarms: unknown: this local cloud does not evaluate them (no /_localcloud/alarms)")
             return None
         return [{"logicalId": a.get("logicalId"), "name": a.get("name"), "state": a.get("state"), "reason": a.get("reason"),
                  "runbook": a.get("runbook")} for a in answer.get("alarms", [])]  # fmt: skip
-    logical = {physical: logical for logical, physical in stack.of_type(ALARM).items()}
-    alarms = []
-    pages = stack.client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmNamePrefix=f"{stack.name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
-    for page in pages:
-        for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
-            description = alarm.get("AlarmDescription") or ""
-            runbook = description.rpartition("docs/operations.md#")[2].split()[0] if "docs/operations.md#" in description else None
-            alarms.append({"logicalId": logical.get(alarm["AlarmName"]), "name": alarm["AlarmName"], "state": alarm["StateValue"],
-                           "reason": alarm.get("StateReason"), "runbook": runbook})  # fmt: skip
+    from botocore.exceptions import ClientError
+
+    # By the stack's own alarm names: a prefix (`prod-`) would match another stack's (`prod-eu-...`) too.
+    logical = {physical: logical for logical, physical in stack.of_type(ALARM).items() if physical}
+    names, alarms, cloudwatch = sorted(logical), [], stack.client("cloudwatch")
+    try:
+        for i in range(0, len(names), DESCRIBE_ALARMS_MOST):
+            pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNames=names[i : i + DESCRIBE_ALARMS_MOST], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+            for page in pages:
+                for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
+                    description = alarm.get("AlarmDescription") or ""
+                    runbook = description.rpartition("docs/operations.md#")[2].split()[0] if "docs/operations.md#" in description else None
+                    alarms.append({"logicalId": logical.get(alarm["AlarmName"]), "name": alarm["AlarmName"], "state": alarm["StateValue"],
+                                   "reason": alarm.get("StateReason"), "runbook": runbook})  # fmt: skip
+    except ClientError as error:  # e.g. no cloudwatch:DescribeAlarms: say so, and exit 3 rather than look healthy
+        status.notes.append(f"alarms: unknown: DescribeAlarms refused ({error.response['Error'].get('Code')}: {error.response['Error'].get('Message', '')})")
+        return None
     return alarms
 
 
 # ------------------------------------------------------------------ printing
 def show(status: Status, where: str, as_json: bool) -> int:
-    code = EXIT_FAILED if status.alarming else EXIT_OK
+    code = status.exit_code
     if as_json:
         print(json.dumps(status.as_json(), indent=2, default=str))
         return code
@@ -197,8 +235,7 @@ def show(status: Status, where: str, as_json: bool) -> int:
             print(f"  starts in the last minute: {limiter['startsLastMinute']}; backlog: {backlog['orders']} orders over {backlog['untilSeconds']} s")
         for key in limiter["keys"]:
             print(f"  key {key['keyId']}: {key['ordersThisMinute']} orders this minute, queued {key['queuedAheadSeconds']} s ahead")
-        lease = limiter.get("triggerLease")
-        print(f"  trigger lease: held by {lease['holder']} for {lease['heldForSeconds']} s more" if lease else "  trigger lease: free")
+        print(f"  {_trigger_line(limiter['trigger'])}")
     if status.alarms is not None:
         print("\nalarms")
         for alarm in sorted(status.alarms, key=lambda a: (a["state"] != "ALARM", a["name"] or "")):
@@ -213,4 +250,6 @@ def show(status: Status, where: str, as_json: bool) -> int:
     print(f"\nread units consumed: {status.read_units:g}")
     if status.alarming:
         print(f"{len(status.alarming)} alarm(s) in ALARM: exit 1")
+    elif status.alarms is None:
+        print(f"alarms unknown (not read): exit {EXIT_ALARMS_UNKNOWN}")
     return code

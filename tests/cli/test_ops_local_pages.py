@@ -1,6 +1,6 @@
 """`solroute ops status` reads the local cloud's alarms (GET /_localcloud/alarms) and queue ages
 (POST /_localcloud/metrics) as the issue 26 contract gives them, exits 1 when an alarm is in
-ALARM, and says "not evaluated" rather than fail when a local cloud has neither page. The pages
+ALARM, and exits 3 ("alarms unknown"), saying why, when a local cloud has neither page. The pages
 are served here by a stand-in HTTP server (the e2e tests run a real local cloud)."""
 
 from __future__ import annotations
@@ -80,6 +80,10 @@ def test_a_local_cloud_without_the_pages_is_said_so_not_an_error(pages, capsys):
     found.alarms = status._alarms(stack, found)
     assert status._queue_ages(stack, ["q"], found) == {}
     assert found.alarms is None
-    assert found.notes == ["alarms: not evaluated by this local cloud", "queue ages: not measured by this local cloud (no /_localcloud/metrics)"]
-    assert status.show(found, "here", as_json=False) == 0
-    assert "note: alarms: not evaluated by this local cloud" in capsys.readouterr().out
+    assert found.notes == ["alarms: unknown: this local cloud does not evaluate them (no /_localcloud/alarms)",
+                           "queue ages: not measured by this local cloud (no /_localcloud/metrics)"]  # fmt: skip
+    # Alarms not read are not a clean bill: exit 3 ("alarms unknown"), which a script tells from 0
+    assert status.show(found, "here", as_json=False) == 3
+    out = capsys.readouterr().out
+    assert "note: alarms: unknown: this local cloud does not evaluate them" in out and "alarms unknown (not read): exit 3" in out
+    assert status.show(found, "here", as_json=True) == 3
