@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -372,7 +372,7 @@ class ExecuteOrderRequest(TradeRequest):
         if self.slices is not None:
             return self.slices
         assert self.sliceAmount is not None
-        return int(-(-self.amountIn // self.sliceAmount))  # ceiling: the last slice spends what is left
+        return int((self.amountIn / self.sliceAmount).to_integral_value(rounding=ROUND_CEILING))  # the last slice spends what is left
 
     @property
     def interval_seconds(self) -> int:
