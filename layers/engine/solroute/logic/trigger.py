@@ -46,7 +46,7 @@ from solroute.models.order import Order, OrderStatus
 from solroute.models.route import Curve, Route
 from solroute.models.tokens import resolve_token
 from solroute.models.venues import INTERMEDIATES
-from solroute.ports import Clock, Lease, OrderQueue, OrderRepository, PricedVenue, WatchedOrder
+from solroute.ports import Clock, Launches, Lease, OrderQueue, OrderRepository, PricedVenue, WatchedOrder
 
 logger = Logger(child=True)
 S = OrderStatus
@@ -118,6 +118,7 @@ class Trigger:
         wake: OrderQueue | None = None,
         quota: KeyQuota | None = None,
         max_per_tick: int = MAX_PER_TICK,
+        launches: Launches | None = None,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -138,7 +139,7 @@ class Trigger:
         self._pass_started_ms = 0  # when the current pass read its first page
         self._passed_at_ms: int | None = None  # when this run's last whole pass started (every order judged since)
         self._passed_open: int | None = None  # what that pass left open
-        self.strategies = StrategyRunner(orders, queue, clock, quota, margin, start_timeout_ms)
+        self.strategies = StrategyRunner(orders, queue, clock, quota, margin, start_timeout_ms, launches)
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
