@@ -471,6 +471,6 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs", "heldTickToQueuedMs"],
         "openday": ["one", "many", "fixedDollarsPerDayWhileAnyOrderIsOpen", "marginalDollarsPerOpenOrderDay"],
         "opentick": ["1000", "10000", "judgeOnlyCpuMs"],
-        "strategyday": ["nothingActive", "recurringWaiting", "sniperWatching", "restDollarsPerDay", "callsPerMarketOrder", "callsPerTwapChild"],
+        "strategyday": ["nothingActive", "recurringWaiting", "sniperWatching", "restDollarsPerDay", "callsPerMarketOrder", "callsPerTwapChild", "callsPerTwapChildBesidesTicks"],
     }[name]
     return [(k, result.get(k)) for k in pick]
