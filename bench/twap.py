@@ -5,8 +5,8 @@ the price path's prices of that millisecond, times each venue's noise) and the r
 pure arithmetic (``solroute.logic.route_search.search``, as the consumer routes). For many
 seeded start times and a few sizes it computes what one market order at t0 receives and what a
 TWAP of ``slices`` children, each routed at its own slot, receives in total; each against the
-arrival price (the best route's zero-size rate at t0, fees included: the trigger's
-``_best_rate``, as the contract defines a parent's arrivalPrice), in basis points.
+arrival price (the best route's zero-size rate at t0, fees included: ``route_search.best_rate``,
+what the engine records as a parent's arrivalPrice), in basis points.
 
 What it leaves out, on purpose:
 - A trade does not move the pools. Every quote rebuilds them from the price path, so a slice's
@@ -15,7 +15,8 @@ What it leaves out, on purpose:
 - The chain's execution drift (``PriceDrift``, a seeded +-0.5% per swap, zero mean) and the
   venues' failures: each fill is the route's quoted output, what the engine expects to receive.
 - The engine's price impact cap (``MaxPriceImpact``, 5%): both sides are computed as if it
-  were raised; the results count how often the engine would have refused them instead.
+  were raised; the results count how often the engine would refuse them instead (it fails such
+  a market order, and skips such a TWAP slot).
 
   python -m bench twap                 (with the other profiles' machinery)
   python -m bench.twap --out DIR       (standalone: no cloud is started either way)
@@ -40,9 +41,8 @@ from solroute.dex.randomness import Randomness
 from solroute.dex.seeds import DEX_SEEDS
 from solroute.dex.simulation import SimulationConfig
 from solroute.dex.venue import SimulatedDex
-from solroute.logic.route_search import search
+from solroute.logic.route_search import best_rate, search
 from solroute.logic.routing import route_pairs
-from solroute.logic.trigger import _best_rate
 from solroute.models.amounts import quantize_down
 from solroute.models.route import Curve
 from solroute.models.tokens import resolve_token
@@ -91,7 +91,7 @@ class Fill:
 def arrival_price(dexes: Sequence[SimulatedDex], token_in: str, token_out: str, at_ms: int) -> Decimal:
     """The best route's rate at zero size at ``at_ms`` (tokenOut per tokenIn, fees included)."""
     prices = prices_at(dexes, token_in, token_out, at_ms)
-    return _best_rate(token_in, token_out, lambda a, b: prices.get((a, b), []))
+    return best_rate(token_in, token_out, lambda a, b: prices.get((a, b), []), INTERMEDIATES)
 
 
 def market_order(dexes: Sequence[SimulatedDex], token_in: str, token_out: str, amount_in: Decimal, at_ms: int) -> Fill:

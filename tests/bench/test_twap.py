@@ -97,3 +97,24 @@ def test_the_run_writes_the_same_results_and_chart_every_time(tmp_path):
     assert first == second and first["starts"] == twap.QUICK_STARTS
     assert (tmp_path / "a" / first["chart"]).read_bytes() == (tmp_path / "b" / first["chart"]).read_bytes()
     assert [(r["pair"], r["sizeUsd"]) for r in first["rows"]] == [(f"{a}->{b}", usd) for a, b in twap.PAIRS for usd in twap.SIZES_USD]
+
+
+def test_the_benchmark_prices_arrival_and_cuts_slices_as_the_engine_does():
+    """A TWAP run by the engine (in memory, tests/world.py): its arrivalPrice is the benchmark's
+    arrival price at the moment the first slot was judged, and its children's amounts are the
+    benchmark's slices."""
+    from solroute.models.requests import ExecuteOrderRequest
+
+    from tests.fakes import TEST_CALLER
+    from tests.world import World
+
+    world = World()
+    request = ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", type="twap", amountIn="10", slices=3, intervalSeconds=10)
+    parent_id = world.submission.submit(request, TEST_CALLER).orderId
+    world.run()
+    parent = world.orders.items[parent_id]
+    children = sorted((o for o in world.orders.items.values() if o.parentId == parent_id), key=lambda o: o.slot)
+    first_judged_ms = parent.strategy.children[0].atMs
+    expected = twap.arrival_price(world.venues, "SOL", "USDC", first_judged_ms).quantize(Decimal("1e-12")).normalize()
+    assert parent.strategy.arrivalPrice == expected
+    assert [c.amountIn for c in children] == twap.slice_amounts(Decimal(10), 3, 9)
