@@ -33,7 +33,7 @@ from solroute.dex.solana.swap import Mint, firm_legs, swap_transaction
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import NotFinalYet, NoWallet, RpcError, TransactionExpired
 from solroute.models.order import ExecutedLeg, Order, SignedSwap
-from solroute.models.launches import tokens_with_launches
+from solroute.models.launches import find_token, tokens_with_launches
 from solroute.models.tokens import resolve_token
 from solroute.ports import Clock, PricedVenue
 
@@ -178,6 +178,8 @@ class RpcChain:
     # ------------------------------------------------------------ reading the outcome
     def _receipt(self, swap: SignedSwap, transaction: dict) -> ChainReceipt:
         meta = transaction.get("meta") or {}
+        for leg in swap.legs:  # a launched token this process never met (a settler's order): meet it, so its mint has a symbol
+            find_token(leg.tokenIn), find_token(leg.tokenOut)
         changes = self._changes(swap.payer, meta)
         err = meta.get("err")
         delivered = sum((leg.amountOut for leg in swap.legs if leg.tokenOut == swap.tokenOut), Decimal(0))
