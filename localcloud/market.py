@@ -44,8 +44,14 @@ class LocalMarket:
         self._launcher: Launcher | None = None
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_post("/_localcloud/market/launch", lambda request: self._answer(request, self._launch))
-        app.router.add_post("/_localcloud/market/add-liquidity", lambda request: self._answer(request, self._add_liquidity))
+        async def launch(request: web.Request) -> web.Response:
+            return await self._answer(request, self._launch)
+
+        async def add_liquidity(request: web.Request) -> web.Response:
+            return await self._answer(request, self._add_liquidity)
+
+        app.router.add_post("/_localcloud/market/launch", launch)
+        app.router.add_post("/_localcloud/market/add-liquidity", add_liquidity)
 
     async def _answer(self, request: web.Request, action: Any) -> web.Response:
         from solroute.models.launches import LaunchRefused
@@ -65,19 +71,19 @@ class LocalMarket:
         from solroute.dal.solana.launch import DEFAULT_PRICE
         from solroute.models.launches import DEFAULT_DECIMALS
 
-        launcher = self.launcher()
-        launch = launcher.launch(
-            _text(body, "symbol"), _amount(body, "liquidity"), venue=_text(body, "venue", "raydium"), quote=_text(body, "quote", "USDC").upper(),
-            price=_amount(body, "price", DEFAULT_PRICE), decimals=_integer(body, "decimals", DEFAULT_DECIMALS),
+        terms = dict(
+            symbol=_text(body, "symbol"), liquidity=_amount(body, "liquidity"), venue=_text(body, "venue", "raydium").lower(),
+            quote=_text(body, "quote", "USDC").upper(), price=_amount(body, "price", DEFAULT_PRICE), decimals=_integer(body, "decimals", DEFAULT_DECIMALS),
         )  # fmt: skip
+        launch = self.launcher().launch(**terms)
         pool = launch.pools[0]
         self.cloud.log(f"launched {launch.symbol} (mint {launch.mint}, {launch.decimals} decimals) at {launch.price} {launch.quote}: "
                        f"a {pool.dex} pool of {pool.liquidity} {launch.quote}")  # fmt: skip
         return launch
 
     def _add_liquidity(self, body: dict) -> Launch:
-        venue = body.get("venue")
-        launch = self.launcher().add_liquidity(_text(body, "symbol"), _amount(body, "liquidity"), venue=str(venue).lower() if venue else None)
+        symbol, liquidity, venue = _text(body, "symbol"), _amount(body, "liquidity"), body.get("venue")
+        launch = self.launcher().add_liquidity(symbol, liquidity, venue=str(venue).lower() if venue else None)
         self.cloud.log(f"added {body['liquidity']} {launch.quote} to {launch.symbol}'s pool: " + ", ".join(f"{p.dex} {p.liquidity}" for p in launch.pools))
         return launch
 

@@ -66,6 +66,14 @@ def test_a_launched_token_resolves_and_trades_within_a_second_and_unknown_symbol
     assert store.reads == 2
 
 
+def test_a_clock_behind_the_last_read_reads_again(store):
+    store.now = 100.0
+    assert find_token("NEWT") is None and store.reads == 1
+    store.now = 5.0  # restored from a snapshot taken later than this process's clock says
+    store.launches["NEWT"] = NEWT
+    assert find_token("NEWT") is not None and store.reads == 2
+
+
 def test_an_unknown_symbol_is_still_a_400_in_the_apis_words(store):
     with pytest.raises(ValidationError) as refused:
         ExecuteOrderRequest.model_validate({"tokenIn": "USDC", "tokenOut": "NEWT", "amountIn": "10"})

@@ -93,7 +93,8 @@ class LaunchRegistry:
             return
         with self._lock:
             now = self._now()
-            if self._read_at is not None and now - self._read_at < self._every_s:
+            # A clock behind the last read (a process restored from a snapshot) reads again.
+            if self._read_at is not None and 0 <= now - self._read_at < self._every_s:
                 return
             self._read_at = now
             launches = self._load()
