@@ -330,6 +330,22 @@ class PricedVenue(Protocol):
 
 
 # ------------------------------------------------------------------ trigger
+@dataclass(frozen=True)
+class LaunchedPool:
+    """A pool of a token launched at run time (docs/strategies.md, sniper orders)."""
+
+    dex: str  # the venue holding the pool
+    token: str  # the launched token's symbol
+    quote: str  # the token it is paired with (USDC or SOL)
+    liquidity: Decimal  # the pool's depth now, in quote-token units
+
+
+class Launches(Protocol):
+    def pools(self, symbol: str) -> list[LaunchedPool]:
+        """The pools of a launched token now ([]: not launched yet, or no pool)."""
+        ...
+
+
 class Lease(Protocol):
     passed_at_ms: int | None  # when a holder last judged every open order, as the last acquire found it
 
@@ -401,21 +417,4 @@ class SetAside(Protocol):
 class StreamReader(Protocol):
     def read(self, stream_arn: str, shard_id: str, first: str, last: str) -> list[dict]:
         """The records from sequence number ``first`` to ``last`` (StreamExpired: no longer kept)."""
-        ...
-
-
-@dataclass(frozen=True)
-class LaunchedPool:
-    """A pool of a token launched at run time (solroute.models.launches), as it is now."""
-
-    dex: str  # the venue holding the pool
-    token: str  # the launched token's symbol
-    quote: str  # the token it is paired with (USDC or SOL)
-    liquidity: Decimal  # the pool's depth now: the venue vault's balance of the quote token held for this pool, in quote units
-
-
-class Launches(Protocol):
-    def pools(self, symbol: str) -> list[LaunchedPool]:
-        """The pools of ``symbol``; [] when it is not launched (yet) or has no pool. Reads the
-        stack's launches at most once a second (a symbol of the static catalogue: [], no read)."""
         ...
