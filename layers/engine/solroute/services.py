@@ -371,6 +371,7 @@ def trigger() -> Trigger:
         wake=SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None,
         quota=key_quota(),
         max_per_tick=config.trigger_orders_per_tick,
+        launches=launches(),  # where a sniper watches for its token's pool
     )
 
 

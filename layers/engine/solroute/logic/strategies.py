@@ -346,7 +346,7 @@ class StrategyRunner:
             return WAITING
         pool = max(ready, key=lambda p: p.liquidity)
         arrival = rate.quantize(Decimal("1e-12")).normalize() if rate else None
-        why = f"{parent.tokenOut} pool on {pool.dex} holds {plain(pool.liquidity)} {pool.quote}; buying at {plain(paid)} {parent.tokenIn} per {parent.tokenOut}"
+        why = f"{parent.tokenOut} pool on {pool.dex} holds {plain(pool.liquidity.normalize())} {pool.quote}; buying at {plain(paid)} {parent.tokenIn} per {parent.tokenOut}"
         return self._begin_slot(parent, s.sliceAmount, f"{_label(parent, s.nextSlot)} fired: {why}", arrival)
 
     def _begin_slot(self, parent: Order, amount: Decimal, what: str, arrival: Decimal | None) -> str:
