@@ -207,7 +207,7 @@ def test_a_parent_shows_its_progress_prices_slots_and_chart_from_its_snapshot(op
     expect(page.locator("#order-badge")).to_have_text("▶ active")
     expect(page.locator("#order-pair")).to_have_text("3 SOL → USDC, TWAP: 3 slices of 1 SOL every 10 s, each at least 140 USDC per SOL")
     expect(page.locator("#strategy-progress")).to_have_attribute("aria-valuenow", "66.7")
-    expect(page.locator("#strategy-progress-text")).to_have_text("2 of 3 SOL sold (66.7%) · 2 of 3 filled slices")
+    expect(page.locator("#strategy-progress-text")).to_have_text("2 of 3 SOL sold (66.7%) · 2 of 3 slices filled")
     expect(fact(page, "Average price")).to_have_text("150.2 USDC per SOL")
     expect(fact(page, "Arrival price")).to_have_text("150.2 USDC per SOL")
     expect(fact(page, "Shortfall")).to_have_text("0 bps (as at arrival)")
@@ -231,7 +231,7 @@ def test_pushes_update_the_totals_from_their_strategy_and_put_each_child_and_ski
     page = open_console(api, f"#order={PARENT}")
     expect(page.locator('#timeline li[data-seq="7"]')).to_be_visible()
     # Seven steps, two of them fills, yet the totals are the last push's: filled 2 of 3, at its average.
-    expect(page.locator("#strategy-progress-text")).to_have_text("2 of 3 SOL sold (66.7%) · 2 of 3 filled slices")
+    expect(page.locator("#strategy-progress-text")).to_have_text("2 of 3 SOL sold (66.7%) · 2 of 3 slices filled")
     expect(fact(page, "Average price")).to_have_text("150.2 USDC per SOL")
     expect(fact(page, "Next")).to_contain_text("slot 5 at")  # the push's own nextSlot (4: one slot was skipped), as the engine has it
     rows = page.locator("#strategy-slots tbody tr")
@@ -248,13 +248,13 @@ def test_a_lost_push_is_repaired_by_a_read_of_the_whole_parent_never_by_counting
     page = open_console(api, f"#order={PARENT}", {"quietFirstMs": 300})
     expect(page.locator('#timeline li[data-seq="8"]')).to_be_visible()
     expect(page.locator("#strategy-progress")).to_have_attribute("aria-valuenow", "100")
-    expect(page.locator("#strategy-progress-text")).to_have_text("3 of 3 SOL sold (100%) · 3 of 3 filled slices")
+    expect(page.locator("#strategy-progress-text")).to_have_text("3 of 3 SOL sold (100%) · 3 of 3 slices filled")
     expect(fact(page, "Shortfall")).to_have_text("6.66 bps worse than at arrival")
     assert chart_prices(page) == ["150.1", "150.3", "149.9"]
     assert page.locator("#timeline li").evaluate_all("items => items.map(i => i.dataset.seq)") == [str(n) for n in range(1, 9)]
 
     page.reload()  # the same totals from the snapshot alone
-    expect(page.locator("#strategy-progress-text")).to_have_text("3 of 3 SOL sold (100%) · 3 of 3 filled slices")
+    expect(page.locator("#strategy-progress-text")).to_have_text("3 of 3 SOL sold (100%) · 3 of 3 slices filled")
 
 
 def test_a_cancel_while_a_child_routes_says_it_was_requested_and_hides_the_button(open_console):

@@ -73,7 +73,7 @@ function renderProgress(order) {
   bar.className = `progress status-${order.status}`;
   const noun = s.kind === "recurring" ? "runs" : "slices";
   $("#strategy-progress-text").textContent =
-    `${s.filledIn} of ${order.amountIn} ${order.tokenIn} sold (${percent}%) · ${filledText(s)} ${noun}`;
+    `${s.filledIn} of ${order.amountIn} ${order.tokenIn} sold (${percent}%) · ${s.filled} of ${slots(s)} ${noun} filled`;
 }
 
 function renderFacts(order) {
