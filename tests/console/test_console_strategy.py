@@ -226,6 +226,18 @@ def test_a_parent_shows_its_progress_prices_slots_and_chart_from_its_snapshot(op
     expect(page.locator("#order-failure")).to_be_hidden()
 
 
+
+def test_a_recurring_parent_shows_its_runs_and_price_band(open_console):
+    order = parent_at(3)
+    order.update(type="recurring", tokenIn="USDC", tokenOut="SOL", amountIn="1200")
+    band = {"kind": "recurring", "slices": 24, "sliceAmount": "50", "intervalSeconds": 3600, "limitPrice": None, "minPrice": "0.006", "maxPrice": "0.0075"}
+    order["strategy"].update(band, filledIn="50", filledOut="0.33", averagePrice="0.0066", arrivalPrice="0.0067", shortfallBps="149.25")
+    page = open_console(StandIn(orders={PARENT: order}, frames=[{**snapshot_at(3), "order": order}]), f"#order={PARENT}")
+    expect(page.locator("#order-pair")).to_have_text("1200 USDC → SOL, Recurring: 24 runs of 50 USDC every 1 h, only between 0.006 and 0.0075 SOL per USDC")
+    expect(page.locator("#strategy-progress-text")).to_have_text("50 of 1200 USDC sold (4.2%) · 1 of 24 runs filled")
+    expect(fact(page, "Shortfall")).to_have_text("149.25 bps worse than at arrival")
+
+
 def test_pushes_update_the_totals_from_their_strategy_and_put_each_child_and_skip_in_its_place(open_console):
     api = StandIn(orders={PARENT: parent_at(2)}, frames=[snapshot_at(2), *(push(seq) for seq in range(3, 8))])
     page = open_console(api, f"#order={PARENT}")

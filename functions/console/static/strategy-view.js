@@ -14,15 +14,6 @@ export function isParent(order) {
   return Boolean(order && order.strategy);
 }
 
-// How many slots the plan has, and what one slot sells (a recurring order's runs are its slots).
-function slots(strategy) {
-  return strategy.runs ?? strategy.slices;
-}
-
-function sliceAmount(strategy) {
-  return strategy.amountPerRun ?? strategy.sliceAmount;
-}
-
 export function duration(seconds) {
   const s = Number(seconds);
   if (!Number.isFinite(s)) return `${seconds} s`;
@@ -36,9 +27,9 @@ export function duration(seconds) {
 export function planText(order) {
   const s = order.strategy;
   const per = `${order.tokenOut} per ${order.tokenIn}`;
-  const count = slots(s);
-  const noun = s.kind === "recurring" ? `run${count === 1 ? "" : "s"}` : "slices";
-  let text = `${KIND_NAMES[s.kind] || s.kind}: ${count} ${noun} of ${sliceAmount(s)} ${order.tokenIn} every ${duration(s.intervalSeconds)}`;
+  // A recurring order's runs are its slices (strategy.slices, strategy.sliceAmount).
+  const noun = s.kind === "recurring" ? `run${s.slices === 1 ? "" : "s"}` : "slices";
+  let text = `${KIND_NAMES[s.kind] || s.kind}: ${s.slices} ${noun} of ${s.sliceAmount} ${order.tokenIn} every ${duration(s.intervalSeconds)}`;
   if (s.limitPrice) text += `, each at least ${s.limitPrice} ${per}`;
   if (s.minPrice || s.maxPrice) text += `, only between ${s.minPrice || "0"} and ${s.maxPrice || "∞"} ${per}`;
   return text;
@@ -46,7 +37,7 @@ export function planText(order) {
 
 // "2 of 10 filled": the list's and the progress text's count.
 export function filledText(s) {
-  return `${s.filled} of ${slots(s)} filled`;
+  return `${s.filled} of ${s.slices} filled`;
 }
 
 function fraction(part, whole) {
@@ -73,7 +64,7 @@ function renderProgress(order) {
   bar.className = `progress status-${order.status}`;
   const noun = s.kind === "recurring" ? "runs" : "slices";
   $("#strategy-progress-text").textContent =
-    `${s.filledIn} of ${order.amountIn} ${order.tokenIn} sold (${percent}%) · ${s.filled} of ${slots(s)} ${noun} filled`;
+    `${s.filledIn} of ${order.amountIn} ${order.tokenIn} sold (${percent}%) · ${s.filled} of ${s.slices} ${noun} filled`;
 }
 
 function renderFacts(order) {
