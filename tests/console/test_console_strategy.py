@@ -115,13 +115,13 @@ class ParentStandIn(StandIn):
 
 @pytest.fixture
 def open_console(browser: Browser, monkeypatch) -> Iterator:
-    """open_console(api, fragment="", timings=None) -> Page: the console on that stand-in API."""
+    """open_console(api, fragment="", timings=None, width=1280) -> Page: the console on that stand-in API."""
     contexts, errors = [], []
 
-    def open_on(api: StandIn, fragment: str = "", timings: dict | None = None) -> Page:
+    def open_on(api: StandIn, fragment: str = "", timings: dict | None = None, width: int = 1280) -> Page:
         url = stack.enter_context(serving(with_console(api)))
         monkeypatch.setenv("WEBSOCKET_URL", url.replace("http://", "ws://") + "/ws")
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context = browser.new_context(viewport={"width": width, "height": 1000})
         contexts.append(context)
         if timings:
             context.add_init_script(f"window.SOLROUTE_TIMINGS = {json.dumps(timings)};")
@@ -315,3 +315,10 @@ def test_the_parent_statuses_have_their_own_icon_and_colour(open_console):
     assert len({colours["active"], colours["completed"], colours["partially_filled"], colours["expired"]}) == 4
     assert colours["expired"] == colours["cancelled"]
 
+
+
+def test_a_parent_fits_a_phone(open_console):
+    page = open_console(StandIn(orders={PARENT: parent_at(8)}, frames=[snapshot_at(8)]), f"#order={PARENT}", width=375)
+    expect(page.locator("#strategy-chart circle.chart-point")).to_have_count(3)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, "no sideways scrolling on a phone"
+    assert page.locator("#strategy-chart svg").bounding_box()["width"] <= 375
