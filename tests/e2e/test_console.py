@@ -263,7 +263,6 @@ def strategy_totals(page: Page) -> dict[str, str]:
     }
 
 
-@pytest.mark.skip(reason="waits for the strategies core on main (issue 27: a commit whose subject starts with 'strategies core:')")
 def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_after_a_reload(page: Page, cloud):
     enter_key(page, cloud.api_key)
     page.check('input[name="type"][value="twap"]')
@@ -283,8 +282,9 @@ def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_
     shown = strategy_totals(page)
     assert shown["text"] == f"{strategy['filledIn']} of {parent['amountIn']} SOL sold (100%) · 3 of 3 slices filled"
     assert shown["Received"] == f"{strategy['filledOut']} USDC"
-    assert shown["Average price"] == f"{strategy['averagePrice']} USDC per SOL"
-    assert shown["Arrival price"] == f"{strategy['arrivalPrice']} USDC per SOL"
+    for name, exact in (("Average price", strategy["averagePrice"]), ("Arrival price", strategy["arrivalPrice"])):  # 8 digits shown, the exact one in its title
+        assert page.get_attribute(f'#strategy-facts dd[data-fact="{name}"]', "title") == exact
+        assert shown[name] == f"{float(exact):.8g} USDC per SOL"
     expect(page.locator("#strategy-slots tbody tr[data-kind=child]")).to_have_count(3)
     prices = page.locator("#strategy-chart circle.chart-point").evaluate_all("dots => dots.map(d => d.dataset.price)")
     assert sorted(prices) == sorted(child["price"] for child in strategy["children"])
@@ -297,6 +297,27 @@ def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_
     assert strategy_totals(page) == shown
     page.click("#strategy-slots tbody tr >> nth=0 >> a")  # a child's view links back to its parent
     expect(page.locator("#order-parent")).to_contain_text(f"parent order {parent_id[:8]}")
+
+
+
+def test_a_running_twap_cancelled_from_its_view_ends_cancelled_with_what_it_filled(page: Page, cloud):
+    enter_key(page, cloud.api_key)
+    page.check('input[name="type"][value="twap"]')
+    page.fill("#amount", "0.5")
+    page.fill("#slices", "5")
+    page.fill("#twap-interval", "30")
+    page.click("#submit")
+    expect(page.locator("#strategy-slots tbody tr[data-kind=child] >> text=confirmed")).to_have_count(1, timeout=STRATEGY_WAIT_MS)
+    page.click("#order-cancel")
+    # Truthful either way: cancelled at once, or (a child still routing) requested until it lands.
+    expect(page.locator("#order-connection")).to_contain_text(re.compile(r"cancelled\.|Cancel requested"))
+    expect(page.locator("#order-badge")).to_have_text("⊘ cancelled", timeout=STRATEGY_WAIT_MS)
+    expect(page.locator("#order-cancel")).to_be_hidden()
+    parent_id = page.evaluate("location.hash").removeprefix("#order=")
+    _, parent = api(cloud, "GET", f"/api/orders/{parent_id}")
+    assert parent["status"] == "cancelled" and 1 <= parent["strategy"]["filled"] < 5
+    expect(page.locator("#strategy-progress-text")).to_contain_text(f"{parent['strategy']['filledIn']} of 0.5 SOL sold")
+    expect(page.locator("#strategy-end")).to_have_text(parent["history"][-1]["message"])
 
 
 # -- never trusting one push (docs/clients.md) ------------------------------------------------

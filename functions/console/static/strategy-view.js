@@ -4,7 +4,7 @@
 // snapshot or push (order-state.js): nothing here is counted from pushes.
 import { $, el } from "./dom.js";
 import { FINAL } from "./engine.js";
-import { shortId } from "./format.js";
+import { shortId, shortPrice } from "./format.js";
 import { priceChart } from "./price-chart.js";
 import { badge } from "./widgets.js";
 
@@ -72,8 +72,8 @@ function renderFacts(order) {
   const per = `${order.tokenOut} per ${order.tokenIn}`;
   const facts = [
     ["Received", `${s.filledOut} ${order.tokenOut}`],
-    ["Average price", s.averagePrice ? `${s.averagePrice} ${per}` : "– (no fill yet)"],
-    ["Arrival price", s.arrivalPrice ? `${s.arrivalPrice} ${per}` : "– (not judged yet)"],
+    ["Average price", s.averagePrice ? `${shortPrice(s.averagePrice)} ${per}` : "– (no fill yet)", s.averagePrice],
+    ["Arrival price", s.arrivalPrice ? `${shortPrice(s.arrivalPrice)} ${per}` : "– (not judged yet)", s.arrivalPrice],
     ["Shortfall", shortfallText(s.shortfallBps)],
     ["Fees", `${s.fees} ${order.tokenIn}${s.networkFees && Number(s.networkFees) ? ` + ${s.networkFees} SOL network` : ""}`],
     ["Unfilled slots", `${s.retriesUsed} (at most ${s.maxRetries})`],
@@ -85,10 +85,11 @@ function renderFacts(order) {
   }
   const list = $("#strategy-facts");
   list.replaceChildren();
-  for (const [name, value] of facts) {
+  for (const [name, value, exact] of facts) {
     const term = el("dt", name);
     const detail = el("dd", value);
     detail.dataset.fact = name;
+    if (exact) detail.title = exact;
     list.append(term, detail);
   }
 }
@@ -117,7 +118,7 @@ function renderSlots(order) {
       badge(mark, entry.status);
       state.append(mark);
       row.append(link, el("td", `${entry.amountIn} ${order.tokenIn}`), el("td", entry.amountOut ? `${entry.amountOut} ${order.tokenOut}` : "–"),
-        el("td", entry.price || "–"), state);
+        priceCell(entry.price), state);
     } else {
       badge(mark, "skipped");
       state.append(mark);
@@ -126,6 +127,12 @@ function renderSlots(order) {
     if (entry.reason) state.append(el("span", ` ${entry.reason}`, "slot-reason"));
     body.append(row);
   }
+}
+
+function priceCell(price) {
+  const cell = el("td", shortPrice(price));
+  if (price) cell.title = price;
+  return cell;
 }
 
 export function renderStrategy(order) {
