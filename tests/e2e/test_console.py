@@ -23,6 +23,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import browser  # noqa: F401 - the fixture
 
+from tests.support.cloud_client import solroute_keys
+
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
 WAIT_MS = 60_000  # for an order to be final; an event, not a speed: the test moves on as soon as it comes
 
@@ -47,9 +49,11 @@ def page(browser: Browser, cloud) -> Iterator[Page]:
     assert not errors, f"the page threw: {errors}"
 
 
-def api(cloud, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+def api(cloud, method: str, path: str, body: dict | None = None, key: str | None = None) -> tuple[int, dict]:
+    """The HTTP API as the cloud's key (or ``key``)."""
+    headers = {**cloud.headers, **({"x-api-key": key} if key else {}), "content-type": "application/json"}
     request = urllib.request.Request(
-        f"{cloud.http}{path}", method=method, headers={**cloud.headers, "content-type": "application/json"},
+        f"{cloud.http}{path}", method=method, headers=headers,
         data=None if body is None else json.dumps(body).encode(),
     )  # fmt: skip
     try:
@@ -254,6 +258,12 @@ def test_on_the_rpc_chain_the_wallet_shows_the_chains_balances_and_an_order_move
 STRATEGY_WAIT_MS = 120_000  # three slices 10 s apart, each slot started by the trigger's tick: an event, not a speed
 
 
+def strategy_key(cloud) -> str:
+    """A key of its own (funded): the session's key may already hold KeyMaxActiveStrategies
+    strategies, which test_api_contract's generated requests leave running."""
+    return solroute_keys(cloud, "create", "--name", "console-strategies")["apiKey"]
+
+
 def strategy_totals(page: Page) -> dict[str, str]:
     """What the parent's view shows of its totals: the progress bar's and the facts'."""
     return {
@@ -264,7 +274,8 @@ def strategy_totals(page: Page) -> dict[str, str]:
 
 
 def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_after_a_reload(page: Page, cloud):
-    enter_key(page, cloud.api_key)
+    key = strategy_key(cloud)
+    enter_key(page, key)
     page.check('input[name="type"][value="twap"]')
     page.fill("#amount", "0.3")
     page.fill("#slices", "3")
@@ -275,7 +286,7 @@ def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_
     expect(page.locator("#strategy-progress")).to_have_attribute("aria-valuenow", "100")
     parent_id = page.evaluate("location.hash").removeprefix("#order=")
 
-    status, parent = api(cloud, "GET", f"/api/orders/{parent_id}")
+    status, parent = api(cloud, "GET", f"/api/orders/{parent_id}", key=key)
     strategy = parent["strategy"]
     assert status == 200 and parent["status"] == "completed" and parent["type"] == "twap"
     assert (strategy["filled"], Decimal(strategy["filledIn"])) == (3, Decimal("0.3"))
@@ -289,7 +300,7 @@ def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_
     prices = page.locator("#strategy-chart circle.chart-point").evaluate_all("dots => dots.map(d => d.dataset.price)")
     assert sorted(prices) == sorted(child["price"] for child in strategy["children"])
     for child in strategy["children"]:  # each child is an ordinary market order, linked to its parent
-        _, order = api(cloud, "GET", f"/api/orders/{child['orderId']}")
+        _, order = api(cloud, "GET", f"/api/orders/{child['orderId']}", key=key)
         assert (order["parentId"], order["status"]) == (parent_id, "confirmed")
 
     page.reload()  # the snapshot alone gives the same totals
@@ -301,7 +312,8 @@ def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_
 
 
 def test_a_running_twap_cancelled_from_its_view_ends_cancelled_with_what_it_filled(page: Page, cloud):
-    enter_key(page, cloud.api_key)
+    key = strategy_key(cloud)
+    enter_key(page, key)
     page.check('input[name="type"][value="twap"]')
     page.fill("#amount", "0.5")
     page.fill("#slices", "5")
@@ -314,7 +326,7 @@ def test_a_running_twap_cancelled_from_its_view_ends_cancelled_with_what_it_fill
     expect(page.locator("#order-badge")).to_have_text("⊘ cancelled", timeout=STRATEGY_WAIT_MS)
     expect(page.locator("#order-cancel")).to_be_hidden()
     parent_id = page.evaluate("location.hash").removeprefix("#order=")
-    _, parent = api(cloud, "GET", f"/api/orders/{parent_id}")
+    _, parent = api(cloud, "GET", f"/api/orders/{parent_id}", key=key)
     assert parent["status"] == "cancelled" and 1 <= parent["strategy"]["filled"] < 5
     expect(page.locator("#strategy-progress-text")).to_contain_text(f"{parent['strategy']['filledIn']} of 0.5 SOL sold")
     expect(page.locator("#strategy-end")).to_have_text(parent["history"][-1]["message"])

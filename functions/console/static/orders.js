@@ -1,18 +1,18 @@
 // My orders: GET /api/orders, newest first, a page at a time; View and Cancel on each row.
 import { api, apiKey } from "./api.js";
 import { $, el } from "./dom.js";
-import { CANCELLABLE, FINAL } from "./engine.js";
+import { CANCELLABLE } from "./engine.js";
 import { shortId } from "./format.js";
 import { filledText, isParent, KIND_NAMES } from "./strategy-view.js";
 import { badge } from "./widgets.js";
 
 const PAGE_SIZE = 10;
 
-// A parent can be cancelled while it runs (the engine's CANCELLABLE is about an ordinary order's
-// start), until its cancel is requested.
+// The engine's cancellable statuses (a parent's "active" among them), but not a parent whose cancel
+// was already requested: it stays active until its child in flight lands, and a second DELETE
+// would change nothing.
 export function cancellable(order) {
-  if (isParent(order)) return !FINAL.has(order.status) && !order.strategy.cancelRequested;
-  return CANCELLABLE.has(order.status);
+  return CANCELLABLE.has(order.status) && !(isParent(order) && order.strategy.cancelRequested);
 }
 
 // What the DELETE answered, truthfully: a parent with a child still routing stays active, its
