@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench import twap
 from bench.profiles import BENCH_KEY_PARAMS, PROFILES, Context, fund, headline
 from tests.support.cloud_process import start_cloud, stop_cloud
 
@@ -40,6 +41,8 @@ def _print(name: str, result: dict, seconds: float) -> None:
             print(f"  {title}:")
             for line in (line for line in result["lines"] if line.get("kind", "units") == kind):
                 print(f"    {line['item']:<44} {line['perOrder']:>12} {line['unit']:<12} ${line['dollarsPer1MOrders']:>8.3f} / 1M orders {line['share']:>6.1%}")
+    if name == "twap":
+        print("\n".join(twap.table(result)))
     for problem in result.get("problems", [])[:10]:
         print(f"  PROBLEM {problem}")
 

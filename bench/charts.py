@@ -62,3 +62,35 @@ def bars(path: Path, title: str, values: dict[str, float], xlabel: str, referenc
         ax.axvline(reference[1], color="red", linestyle="--", label=reference[0])
     ax.invert_yaxis()
     return _finish(fig, ax, path, title, xlabel, {} if reference else None, grid_axis="x")
+
+
+def shortfall_vs_size(path: Path, title: str, rows: list[dict]) -> Path:
+    """One panel per pair: shortfall (bps) against order size, one market order vs TWAP, each
+    its median with the p10-p90 band, and the still market's price impact alone (dashed).
+    An SVG without a date in it, so a rerun with the same numbers is the same file."""
+    pairs = list(dict.fromkeys(r["pair"] for r in rows))
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "solroute"}):  # text as text; stable ids
+        fig, axes = plt.subplots(1, len(pairs), figsize=(5.5 * len(pairs), 4.5), squeeze=False)
+        _shortfall_panels(axes[0], pairs, rows)
+        fig.suptitle(title)
+        fig.tight_layout()
+        fig.savefig(path, metadata={"Date": None})
+    plt.close(fig)
+    return path
+
+
+def _shortfall_panels(axes, pairs: list[str], rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    for ax, pair in zip(axes, pairs):
+        mine = [r for r in rows if r["pair"] == pair]
+        sizes = [r["sizeUsd"] for r in mine]
+        for key, still, label, color in (("oneOrderBps", "oneOrder", "one market order", "tab:red"), ("twapBps", "twap", "TWAP", "tab:blue")):
+            ax.plot(sizes, [r[key]["p50"] for r in mine], "o-", color=color, label=f"{label}: median")
+            ax.fill_between(sizes, [r[key]["p10"] for r in mine], [r[key]["p90"] for r in mine], color=color, alpha=0.2, label=f"{label}: p10-p90")
+            ax.plot(sizes, [r["stillMarketBps"][still] for r in mine], ":", color=color, label=f"{label}: impact alone (still market)")
+        ax.set_xscale("log")
+        ax.set_yscale("symlog", linthresh=10)  # from a few bps to thousands, negatives (better than arrival) too
+        ax.set_ylabel("shortfall vs arrival price (bps)")
+        ax.set_title(pair)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        ax.set_xlabel("order size (USD at reference prices)")

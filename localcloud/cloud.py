@@ -26,6 +26,7 @@ from localcloud.demo_key import create_demo_key
 from localcloud.host_guard import AllowedHosts
 from localcloud.log_store import LogStore
 from localcloud.logs import LogPrinter
+from localcloud.market import LocalMarket
 from localcloud.resources import Deployed, deploy
 from localcloud.services.awslambda.api import LambdaApi
 from localcloud.services.awslambda.async_invoke import AsyncInvoker
@@ -258,6 +259,7 @@ class LocalCloud:
             app.router.add_get("/_localcloud/health", health)
             app.router.add_get("/_localcloud/logs", self.log_store.handle)
             self.cloudwatch.add_routes(app)
+            LocalMarket(self).add_routes(app)  # POST /_localcloud/market/launch, .../add-liquidity
             api_id = next(iter(apis), "httpapi").lower()
 
             @web.middleware

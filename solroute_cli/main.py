@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from solroute_cli import commands, keys, wallet
+from solroute_cli import commands, keys, market, wallet
 from solroute_cli.api import API_KEY_ENV, API_URL_ENV, DEFAULT_API, WS_URL_ENV
 from solroute_cli.commands import Client, Placing, Trade
 from solroute_cli.errors import EXIT_FAILED, EXIT_USAGE, CliError
@@ -39,6 +39,8 @@ EXAMPLES = """[bold]Examples[/bold]
   solroute chain tx SIGNATURE       a transaction on the chain, as an explorer shows it
   solroute wallet                   your API key's wallet and its balances (on a Solana chain)
   solroute wallet fund SOL 10       fund it from the local chain's faucet
+  solroute market launch NEWT --liquidity 50000
+                                    a new token and its pool, on the local chain
 
 The API key sent: --api-key, else SOLROUTE_API_KEY, else the local cloud's
 demo key. With --json, a command's standard output is JSON only.
@@ -77,6 +79,8 @@ chain_app = _app(help="Read the Solana chain orders execute on: the local cloud'
 app.add_typer(chain_app, name="chain")
 wallet_app = _app(no_args_is_help=False, invoke_without_command=True)  # its help is wallet_show's
 app.add_typer(wallet_app, name="wallet")
+market_app = _app(help="Launch a token and its pool at run time, and add liquidity to it: the local cloud's chain only (docs/cli.md).")
+app.add_typer(market_app, name="market")
 
 CONNECTION = "Connection"
 ApiUrl = Annotated[str, typer.Option("--api", envvar=API_URL_ENV, help="HTTP API base URL.", rich_help_panel=CONNECTION)]
@@ -226,6 +230,36 @@ def wallet_fund(
 
     A cluster's wallet is funded from outside (the API says so: exit 1)."""
     run("wallet fund", wallet.fund(Client(api, api_key, json), token, amount), json)
+
+
+Liquidity = Annotated[str, typer.Option("--liquidity", help="The quote token put into the pool (its depth), a decimal.", show_default=False)]
+
+
+@market_app.command("launch", cls=Command)
+def market_launch(
+    symbol: Annotated[str, typer.Argument(metavar="SYMBOL", help="The new token's symbol: 2-10 capital letters or digits.")],
+    liquidity: Liquidity,
+    venue: Annotated[str, typer.Option(help="The venue holding its pool: raydium or meteora.")] = "raydium",
+    quote: Annotated[str, typer.Option(help="The token it pairs with: USDC or SOL.")] = "USDC",
+    price: Annotated[str | None, typer.Option(help="Its launch price, in the quote token per token (default 0.1).", show_default=False)] = None,
+    decimals: Annotated[int, typer.Option(help="Its mint's decimals (0-9).")] = 6,
+    api: ApiUrl = DEFAULT_API, json: Json = False,
+) -> None:  # fmt: skip
+    """Launch a token on the local cloud's chain: its mint, and a pool of --liquidity of the quote token.
+
+    Within about a second every function trades it (`solroute submit USDC SYMBOL 100`). A symbol launched already is refused (exit 1); a deployed stack cannot launch (a local-chain feature)."""
+    run("market launch", market.launch(api, symbol, liquidity, venue, quote, price, decimals, json), json)
+
+
+@market_app.command("add-liquidity", cls=Command)
+def market_add_liquidity(
+    symbol: Annotated[str, typer.Argument(metavar="SYMBOL", help="A launched token's symbol.")],
+    liquidity: Liquidity,
+    venue: Annotated[str | None, typer.Option(help="The pool's venue (default: its first pool's; another venue gets a new pool).", show_default=False)] = None,
+    api: ApiUrl = DEFAULT_API, json: Json = False,
+) -> None:  # fmt: skip
+    """Add --liquidity of the quote token (and the token to match, at its launch price) to a launched token's pool."""
+    run("market add-liquidity", market.add_liquidity(api, symbol, liquidity, venue, json), json)
 
 
 KEYS_AT = "Where the keys are"

@@ -114,6 +114,8 @@ def _dynamodb_grants(logical_id: str) -> set[tuple[str, str]]:
 # On the RPC chain (OnSolana), the functions that sign or read transactions open the chain's sealed
 # root: one item of the keys table (the grant is limited to the key chain#root).
 CHAIN_ROOT = ("ApiKeysTable", "dynamodb:GetItem")
+# On the RPC chain, the functions that price the market read the launched tokens: one item too, chain#launches.
+LAUNCHES = ("ApiKeysTable", "dynamodb:GetItem")
 
 # What each function's code calls (DynamoDB only; SQS sends and the stream and queue reads of
 # event sources are granted by SAM's SQSSendMessagePolicy and event types).
@@ -143,6 +145,7 @@ LEAST_PRIVILEGE = {
         ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/openOrders", "dynamodb:Scan"),
         ("OrdersTable", "dynamodb:PutItem"),  # a strategy's slot makes its child order
         ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
+        LAUNCHES,
     },
     "WebSocketFunction": {
         ("OrdersTable", "dynamodb:UpdateItem"),
@@ -372,6 +375,21 @@ def test_the_chain_roots_grants_open_one_item_and_only_data_keys_sealed_for_it()
         assert statements["ChainKey"]["Action"] == "kms:Decrypt"
         assert statements["ChainKey"]["Condition"] == {"StringEquals": {f"kms:EncryptionContext:{k}": v for k, v in ENCRYPTION_CONTEXT.items()}}
     assert RESOURCES["ChainKey"]["Condition"] == "OnSolana", "a KMS key costs a month's fee: only where it seals something"
+
+
+def test_the_functions_that_price_the_market_may_read_the_launched_tokens_item_and_no_other_on_the_rpc_chain_only():
+    from solroute.dal.dynamodb.launches import LAUNCHES_ITEM
+    from solroute.dal.solana.secrets import ROOT_ITEM
+
+    for logical_id in ("ApiFunction", "OrderConsumerFunction", "SettlerFunction", "DeadLetterFunction", "TriggerFunction"):
+        (granted,) = [p["Fn::If"] for p in RESOURCES[logical_id]["Properties"]["Policies"] if "Fn::If" in p]
+        assert granted[0] == "OnSolana" and granted[2] == {"Ref": "AWS::NoValue"}, "only on the RPC chain"
+        statement = {s["Sid"]: s for s in granted[1]["Statement"]}["Launches"]
+        assert statement["Action"] == "dynamodb:GetItem" and statement["Resource"] == {"Fn::GetAtt": ["ApiKeysTable", "Arn"]}
+        assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [LAUNCHES_ITEM]}}
+    trigger = [p["Fn::If"][1] for p in RESOURCES["TriggerFunction"]["Properties"]["Policies"] if "Fn::If" in p][0]
+    assert ROOT_ITEM not in str(trigger), "the trigger never opens the chain's root"
+    assert RESOURCES["TriggerFunction"]["Properties"]["Environment"]["Variables"]["API_KEYS_TABLE"] == {"Ref": "ApiKeysTable"}
 
 
 # ---------------------------------------------------------------- SnapStart (docs/architecture.md#cold-starts-snapstart)

@@ -108,7 +108,10 @@ def _submit(request: dict, order_request: ExecuteOrderRequest | SniperRequest, w
     logger.set_correlation_id(order.orderId)
     logger.info("order accepted", extra={"order_id": order.orderId, "pair": f"{order.tokenIn}->{order.tokenOut}", "amount_in": str(order.amountIn)})
     # A strategy's parent is not an order that executes: its children count as submitted when the trigger starts them.
-    metrics.add_metric(name="StrategiesPlaced" if order.strategy is not None else "OrdersSubmitted", unit=MetricUnit.Count, value=1)
+    if order.strategy is not None:
+        metrics.add_metric(name="StrategiesPlaced", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name="OrdersSubmitted", unit=MetricUnit.Count, value=1)
     return _accepted(order.orderId, order.status.value)
 
 

@@ -318,3 +318,19 @@ def test_a_sniper_request_may_name_a_token_not_launched_yet_but_not_a_malformed_
             SniperRequest(**body, tokenOut=bad)
     with pytest.raises(ValidationError, match="decimal places"):
         SniperRequest(**{**body, "amountIn": "1.0000001"}, tokenOut="NEWT")
+
+
+def test_a_run_keeps_ticking_for_a_strategy_due_soon_and_ends_when_the_next_is_far_off():
+    """An hourly run leaves the trigger to its schedule (a run a minute); a slot due within the
+    horizon keeps the run ticking so it starts on time. Neither counts as an open limit order."""
+    world = World()
+    hourly = _place(world, type="recurring", tokenIn="USDC", tokenOut="SOL", amountPerRun="5", intervalSeconds=3600, runs=2)
+    world.run(horizon_ms=10_000)  # its first run fills
+    assert world.orders.items[hourly].strategy.filled == 1
+    report = world.trigger.run(budget_ms=55_000, min_run_ms=0)
+    assert report.ran and report.ticks == 1 and report.open_orders == 0, "nothing due within the horizon: the run ends at once"
+    world.orders.items[hourly] = world.orders.items[hourly].model_copy(update={
+        "strategy": world.orders.items[hourly].strategy.model_copy(update={"nextAtMs": world.clock.now_ms() + 30_000}),
+    })  # fmt: skip
+    report = world.trigger.run(budget_ms=55_000, min_run_ms=0)
+    assert report.ticks > 30 and report.slots == 1 and report.open_orders == 0, "due in 30 s: ticked until it started"

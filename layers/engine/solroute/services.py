@@ -52,7 +52,7 @@ from solroute.logic.trigger import Trigger
 from solroute.logic.wallets import WalletDesk
 from solroute.logic.webhook_stream import WebhookStream
 from solroute.logic.webhooks import WebhookSecrets, WebhookSender
-from solroute.ports import Chain, Clock, Wallets
+from solroute.ports import Chain, Clock, Launches, Wallets
 from solroute.settings import require, settings
 from solroute.snapshot import register_after_restore, register_before_snapshot
 
@@ -225,8 +225,39 @@ def price_path() -> PricePath:
 
 @lru_cache(maxsize=1)
 def market() -> Market:
-    """The pools, priced from the price path at any moment."""
+    """The pools, priced from the price path at any moment (and the launched ones: launch_registry)."""
+    launch_registry()
     return Market(path=price_path())
+
+
+@lru_cache(maxsize=1)
+def launch_registry() -> bool:
+    """On the RPC chain, fill the models' registry of launched tokens from the keys table's item
+    chain#launches: read only for a symbol the static catalogue lacks, at most once a second
+    (solroute.models.launches). False: this stack has no launches (the ledger chain)."""
+    from solroute.dal.dynamodb.launches import DynamoLaunchStore
+    from solroute.models.launches import LAUNCHES
+
+    config = settings()
+    if not (config.solana_rpc_url and config.api_keys_table):
+        return False
+    LAUNCHES.install(DynamoLaunchStore(_table(config.api_keys_table), faults()).load)
+    return True
+
+
+@lru_cache(maxsize=1)
+def launches() -> Launches | None:
+    """The launched tokens' pools, their depth read from the chain; None where the stack has none."""
+    if not launch_registry():
+        return None
+    from solroute.dal.solana.launches import ChainLaunches
+    from solroute.dal.solana.rpc import SolanaRpc
+
+    # Its own connection: reading vaults needs no root secret, so no KMS key in the environment.
+    config = settings()
+    rpc = SolanaRpc(config.solana_rpc_url, config.solana_rpc_timeout_seconds)
+    register_after_restore(rpc.reopen)
+    return ChainLaunches(rpc)
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """The simulated market: the pools of the venues' catalogue (solroute.models.venues), priced.
 
-Ten tokens. Every pool is constant-product with its venue's fee (Raydium 0.3%, Meteora 0.2%) and
+Ten tokens, and those launched at run time (solroute.models.launches). Every pool is constant-product with its venue's fee (Raydium 0.3%, Meteora 0.2%) and
 holds ``liquidity_usd`` of value on each side at the tokens' prices of the moment (the market's
 price path, solroute.dex.price_path; the reference prices when it does not move).
 
@@ -14,6 +14,7 @@ from typing import Sequence
 
 from solroute.dex.price_path import PricePath
 from solroute.dex.seeds import DEX_SEEDS, DexSeed
+from solroute.models.launches import find_token, launched_pool
 from solroute.models.route import Curve
 from solroute.models.tokens import KNOWN_TOKENS, Token
 from solroute.models.venues import POOL_SEEDS, PoolSeed, PoolTable
@@ -29,6 +30,8 @@ class Market:
 
     def curve(self, dex: str, token_in: Token, token_out: Token, at_ms: int) -> Curve | None:
         """The venue's pool for the pair at ``at_ms``, facing ``token_in -> token_out`` (None: it has none)."""
+        if token_in.symbol not in KNOWN_TOKENS or token_out.symbol not in KNOWN_TOKENS:
+            return self._launched_curve(dex, token_in, token_out)
         seed = self.pools.pool(dex, token_in.symbol, token_out.symbol)
         if seed is None or token_in.reference_price_usd is None or token_out.reference_price_usd is None:
             return None
@@ -45,9 +48,29 @@ class Market:
             out_decimals=token_out.decimals,
         )
 
+    def _launched_curve(self, dex: str, token_in: Token, token_out: Token) -> Curve | None:
+        """A pool launched at run time: ``liquidity`` of its quote token against ``liquidity / price``
+        of the token, at every moment (its mid price is the launch price, in the quote token)."""
+        found = launched_pool(dex, token_in.symbol, token_out.symbol) if dex in self.venues else None
+        if found is None:
+            return None
+        launch, pool = found
+        reserves = {launch.quote: pool.liquidity, launch.symbol: pool.liquidity / launch.price}
+        return Curve(
+            dex=dex,
+            pool_id=launch.pool_id(dex),
+            token_in=token_in.symbol,
+            token_out=token_out.symbol,
+            reserve_in=reserves[token_in.symbol],
+            reserve_out=reserves[token_out.symbol],
+            fee_rate=self.venues[dex].fee_rate,
+            in_decimals=token_in.decimals,
+            out_decimals=token_out.decimals,
+        )
+
     def curves(self, token_in: str, token_out: str, at_ms: int, dexes: Sequence[str] | None = None) -> list[Curve]:
         """Every venue's pool for the pair at ``at_ms`` (only ``dexes``, when given), by venue name."""
-        a, b = KNOWN_TOKENS.get(token_in), KNOWN_TOKENS.get(token_out)
+        a, b = find_token(token_in), find_token(token_out)
         if a is None or b is None or a == b:
             return []
         names = sorted(self.venues if dexes is None else set(dexes) & set(self.venues))

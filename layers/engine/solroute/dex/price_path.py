@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Mapping
 
+from solroute.models.launches import LAUNCHES
 from solroute.models.tokens import KNOWN_TOKENS
 
 PERIOD_BITS = 27
@@ -123,6 +124,11 @@ class PricePath:
         return sigma * _standard_bridge(self.seed, symbol, period, t)
 
     def _compute(self, symbol: str, at_ms: int) -> Decimal:
+        if symbol not in KNOWN_TOKENS:  # a launched token: its launch price, in its quote token of the moment
+            launch = LAUNCHES.get(symbol)
+            if launch is None:
+                raise KeyError(f"{symbol} has no reference price")
+            return launch.price * self.usd(launch.quote, at_ms)
         reference = KNOWN_TOKENS[symbol].reference_price_usd
         if reference is None:
             raise KeyError(f"{symbol} has no reference price")

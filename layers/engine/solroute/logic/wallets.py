@@ -4,7 +4,7 @@ funding it from the local chain's faucet. On the simulated ledger chain there is
 from __future__ import annotations
 
 from solroute.models.errors import NoWallets
-from solroute.models.tokens import KNOWN_TOKENS
+from solroute.models.launches import LAUNCHES, tokens_with_launches
 from solroute.models.wallet import Funded, FundRequest, TokenBalance, WalletAnswer
 from solroute.ports import Wallets
 
@@ -38,9 +38,12 @@ class WalletDesk:
 
     @staticmethod
     def _balances(wallets: Wallets, key_id: str) -> list[TokenBalance]:
-        """Every known token, in the catalogue's order (zero when the wallet holds none)."""
+        """Every static token, in the catalogue's order, then every launched one (zero when the
+        wallet holds none). Shows the stack's launches as of a second ago: not an order's path,
+        so it may read them (solroute.models.launches)."""
+        LAUNCHES.refresh()
         held, mints = wallets.balances(key_id), wallets.mints()
         return [
-            TokenBalance(token=symbol, mint=mints[symbol], amount=held.get(symbol, 0), decimals=token.decimals)
-            for symbol, token in KNOWN_TOKENS.items()
+            TokenBalance(token=symbol, mint=mints.get(symbol, token.mint), amount=held.get(symbol, 0), decimals=token.decimals)
+            for symbol, token in tokens_with_launches().items()
         ]

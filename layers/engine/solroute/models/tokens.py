@@ -76,6 +76,12 @@ def resolve_token(text: str) -> Token:
         return KNOWN_TOKENS[symbol]
     if text in _BY_MINT:
         return _BY_MINT[text]
+    # Only a symbol (or mint) the static catalogue does not know asks the launches' registry.
+    from solroute.models.launches import LAUNCHES  # here: the registry's module imports this one
+
+    launch = LAUNCHES.get(symbol) or (LAUNCHES.by_mint(text) if is_solana_address(text) else None)
+    if launch is not None:
+        return launch.token
     if is_solana_address(text):
         return Token(text, text, UNKNOWN_MINT_DECIMALS, None)
     known = ", ".join(KNOWN_TOKENS)

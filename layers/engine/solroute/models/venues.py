@@ -1,5 +1,5 @@
 """The venues' catalogue: which venues exist and which pools each holds. Static facts, like the
-tokens in solroute.models.tokens: the request models check a route can exist from them, and the
+tokens in solroute.models.tokens (plus the pools launched at run time: solroute.models.launches): the request models check a route can exist from them, and the
 simulated market (solroute.dex.market) prices these pools. How a venue quotes and fills (its fee,
 its price noise) is the simulation's: solroute.dex.seeds, one seed per name here.
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
+from solroute.models.launches import launched_pool
 from solroute.models.tokens import KNOWN_TOKENS
 
 # The venues: each name (as orders and requests write it) and the label people read.
@@ -62,11 +63,14 @@ class PoolTable:
         return self.pools.get((dex, frozenset((token_a, token_b))))
 
     def has_pool(self, token_in: str, token_out: str, dexes: Sequence[str] | None = None) -> bool:
-        """Some venue (of ``dexes``, when given) holds a pool for the pair."""
-        a, b = KNOWN_TOKENS.get(token_in), KNOWN_TOKENS.get(token_out)
-        if a is None or b is None or a == b or a.reference_price_usd is None or b.reference_price_usd is None:
-            return False
+        """Some venue (of ``dexes``, when given) holds a pool for the pair: a static one, or one
+        launched at run time (asked only when a token is not in the static catalogue)."""
         names = self.venues if dexes is None else set(dexes) & self.venues
+        if token_in not in KNOWN_TOKENS or token_out not in KNOWN_TOKENS:
+            return token_in != token_out and any(launched_pool(name, token_in, token_out) for name in names)
+        a, b = KNOWN_TOKENS[token_in], KNOWN_TOKENS[token_out]
+        if a == b or a.reference_price_usd is None or b.reference_price_usd is None:
+            return False
         return any((name, frozenset((token_in, token_out))) in self.pools for name in names)
 
     def tradeable(self, token_in: str, token_out: str, dexes: Sequence[str] | None = None) -> bool:

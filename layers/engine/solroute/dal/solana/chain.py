@@ -33,7 +33,8 @@ from solroute.dex.solana.swap import Mint, firm_legs, swap_transaction
 from solroute.models.chain import ChainReceipt
 from solroute.models.errors import NotFinalYet, NoWallet, RpcError, TransactionExpired
 from solroute.models.order import ExecutedLeg, Order, SignedSwap
-from solroute.models.tokens import KNOWN_TOKENS, resolve_token
+from solroute.models.launches import find_token, tokens_with_launches
+from solroute.models.tokens import resolve_token
 from solroute.ports import Clock, PricedVenue
 
 SLOT_MS = 400  # Solana's target slot time: how long a block height takes to pass
@@ -64,7 +65,7 @@ class RpcChain:
 
     def mints(self) -> dict[str, Mint]:
         keys = self._keys()
-        return {symbol: Mint(keys.mint(symbol).pubkey(), token.decimals) for symbol, token in KNOWN_TOKENS.items()}
+        return {symbol: Mint(keys.mint(symbol).pubkey(), token.decimals) for symbol, token in tokens_with_launches().items()}
 
     def symbols(self) -> dict[str, str]:
         return {str(mint.address): symbol for symbol, mint in self.mints().items()}
@@ -73,7 +74,7 @@ class RpcChain:
         return str(self._keys().wallet(key_id).pubkey())
 
     def balances(self, address: str) -> dict[str, Decimal]:
-        """The wallet's token balances read from the chain, by symbol (known tokens only)."""
+        """The wallet's token balances read from the chain, by symbol (the static tokens and the launched ones this process knows)."""
         symbols = self.symbols()
         out: dict[str, Decimal] = {}
         for mint, units in self.rpc.token_accounts(address).items():
@@ -93,7 +94,8 @@ class RpcChain:
         if self.faults.fires("blockhash-expired", order.orderId, order.attempts):
             # A lagging RPC node hands out a blockhash that has already expired: it never lands.
             blockhash, last_valid = str(Hash.new_unique()), self.rpc.block_height() - 1
-        venue_keys = {leg.dex: keys.venue(leg.dex) for leg in legs}
+        # A launched pool's vaults are its own (ChainKeys.pool); the static pools share their venue's.
+        venue_keys = {leg.poolId: keys.vault_owner(leg.dex, leg.poolId, leg.tokenIn, leg.tokenOut) for leg in legs}
         tx = swap_transaction(order.orderId, legs, wallet, keys.fee_payer(), venue_keys, self.mints(), have, Hash.from_string(blockhash))
         return swap.model_copy(
             update={
@@ -176,6 +178,8 @@ class RpcChain:
     # ------------------------------------------------------------ reading the outcome
     def _receipt(self, swap: SignedSwap, transaction: dict) -> ChainReceipt:
         meta = transaction.get("meta") or {}
+        for leg in swap.legs:  # a launched token this process never met (a settler's order): meet it, so its mint has a symbol
+            find_token(leg.tokenIn), find_token(leg.tokenOut)
         changes = self._changes(swap.payer, meta)
         err = meta.get("err")
         delivered = sum((leg.amountOut for leg in swap.legs if leg.tokenOut == swap.tokenOut), Decimal(0))

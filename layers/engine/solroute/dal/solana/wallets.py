@@ -11,6 +11,7 @@ from solroute.dex.solana.programs import memo, mint_into, to_units
 from solroute.models.amounts import plain
 from solroute.models.errors import InvalidRequest
 from solroute.models.wallet import MAX_FUND_AMOUNT
+from solroute.models.launches import tokens_with_launches
 from solroute.models.tokens import KNOWN_TOKENS
 
 
@@ -29,7 +30,7 @@ class ChainWallets:
 
     def balances(self, key_id: str) -> dict[str, Decimal]:
         held = self._chain.balances(self.address(key_id))
-        return {symbol: held.get(symbol, Decimal(0)) for symbol in KNOWN_TOKENS}
+        return {symbol: held.get(symbol, Decimal(0)) for symbol in tokens_with_launches()}
 
     def fund(self, key_id: str, token: str, amount: Decimal) -> str:
         if not self.faucet:

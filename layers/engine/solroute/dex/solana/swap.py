@@ -94,8 +94,9 @@ def swap_transaction(
     wallet_accounts: set[str],
     blockhash: Hash,
 ) -> Transaction:
-    """The signed transaction (``wallet_accounts``: the mints the wallet already has a token
-    account for; the others it receives into are created first, idempotently)."""
+    """The signed transaction (``venue_keys``: the owner of each leg's vaults, by pool id, else by
+    venue name; ``wallet_accounts``: the mints the wallet already has a token account for; the
+    others it receives into are created first, idempotently)."""
     owner = wallet.pubkey()
     instructions = []
     receiving = []
@@ -107,7 +108,7 @@ def swap_transaction(
             instructions.append(create_associated_token_account(fee_payer.pubkey(), owner, mints[symbol].address))
     signers = {str(fee_payer.pubkey()): fee_payer, str(owner): wallet}
     for leg in legs:
-        venue = venue_keys[leg.dex]
+        venue = venue_keys.get(leg.poolId) or venue_keys[leg.dex]
         signers.setdefault(str(venue.pubkey()), venue)
         pay, get = mints[leg.tokenIn], mints[leg.tokenOut]
         instructions.append(transfer_checked(associated_token_address(owner, pay.address), pay.address,
