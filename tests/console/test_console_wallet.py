@@ -5,50 +5,24 @@ the local cloud, end to end, is tests/e2e/test_console.py (whose stack runs the 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import browser  # noqa: F401 - the fixture
 
+from tests.console.serving import with_console
 from tests.support.background import serving
 from tests.support.stand_in import STAND_IN_KEY_ID, StandIn, order_json, run_order, snapshot_frame
 from tests.support.wallets import InMemoryWallets
 
-CONSOLE = Path(__file__).resolve().parents[2] / "functions" / "console" / "app.py"
 CONFIRMED = run_order(tokenIn="SOL", tokenOut="USDC", amountIn="1.5")
 ON_CHAIN = CONFIRMED.model_copy(update={"execution": CONFIRMED.execution.model_copy(update={
     "networkFee": Decimal("0.00001"), "slot": 4242,
     "balanceChanges": {"SOL": Decimal("-1.5"), "USDC": CONFIRMED.execution.amountOut},
 })})  # fmt: skip
-
-
-def console_handler():
-    spec = importlib.util.spec_from_file_location("console_app_under_test", CONSOLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.lambda_handler
-
-
-def with_console(api: StandIn) -> web.Application:
-    """The stand-in API, with GET / and /console/{asset} answered by the console's own handler."""
-    handler = console_handler()
-
-    async def console(request: web.Request) -> web.Response:
-        answer = handler({"rawPath": request.path, "queryStringParameters": dict(request.query)}, None)
-        headers = {k: v for k, v in answer["headers"].items() if k != "content-type"}
-        content_type, _, charset = answer["headers"]["content-type"].partition("; charset=")
-        return web.Response(status=answer["statusCode"], text=answer["body"], content_type=content_type, charset=charset or None, headers=headers)
-
-    app = api.app()
-    app.router.add_get("/", console)
-    app.router.add_get("/console/{asset}", console)
-    return app
 
 
 @pytest.fixture

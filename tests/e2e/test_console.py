@@ -23,6 +23,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import browser  # noqa: F401 - the fixture
 
+from tests.support.cloud_client import solroute_keys
+
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
 WAIT_MS = 60_000  # for an order to be final; an event, not a speed: the test moves on as soon as it comes
 
@@ -47,9 +49,11 @@ def page(browser: Browser, cloud) -> Iterator[Page]:
     assert not errors, f"the page threw: {errors}"
 
 
-def api(cloud, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+def api(cloud, method: str, path: str, body: dict | None = None, key: str | None = None) -> tuple[int, dict]:
+    """The HTTP API as the cloud's key (or ``key``)."""
+    headers = {**cloud.headers, **({"x-api-key": key} if key else {}), "content-type": "application/json"}
     request = urllib.request.Request(
-        f"{cloud.http}{path}", method=method, headers={**cloud.headers, "content-type": "application/json"},
+        f"{cloud.http}{path}", method=method, headers=headers,
         data=None if body is None else json.dumps(body).encode(),
     )  # fmt: skip
     try:
@@ -248,6 +252,84 @@ def test_on_the_rpc_chain_the_wallet_shows_the_chains_balances_and_an_order_move
     now = {b["token"]: b["amount"] for b in after["balances"]}
     assert Decimal(held["SOL"]) - Decimal(now["SOL"]) >= Decimal("1.5"), "the chain's balance moved by the order (and any others of the key)"
     expect(page.locator("#wallet-table tbody tr", has_text="SOL").first).to_contain_text(now["SOL"])  # read again once the order was final
+
+
+
+STRATEGY_WAIT_MS = 120_000  # three slices 10 s apart, each slot started by the trigger's tick: an event, not a speed
+
+
+def strategy_key(cloud) -> str:
+    """A key of its own (funded): the session's key may already hold KeyMaxActiveStrategies
+    strategies, which test_api_contract's generated requests leave running."""
+    return solroute_keys(cloud, "create", "--name", "console-strategies")["apiKey"]
+
+
+def strategy_totals(page: Page) -> dict[str, str]:
+    """What the parent's view shows of its totals: the progress bar's and the facts'."""
+    return {
+        "progress": page.locator("#strategy-progress").get_attribute("aria-valuenow"),
+        "text": page.inner_text("#strategy-progress-text"),
+        **{name: page.inner_text(f'#strategy-facts dd[data-fact="{name}"]') for name in ("Received", "Average price", "Arrival price", "Shortfall")},
+    }
+
+
+def test_a_twap_from_the_ticket_fills_its_slices_live_and_shows_the_same_totals_after_a_reload(page: Page, cloud):
+    key = strategy_key(cloud)
+    enter_key(page, key)
+    page.check('input[name="type"][value="twap"]')
+    page.fill("#amount", "0.3")
+    page.fill("#slices", "3")
+    page.fill("#twap-interval", "10")
+    page.click("#submit")
+    expect(page.locator("#order-badge")).to_have_text("▶ active", timeout=WAIT_MS)
+    expect(page.locator("#order-badge")).to_have_text("✓ completed", timeout=STRATEGY_WAIT_MS)
+    expect(page.locator("#strategy-progress")).to_have_attribute("aria-valuenow", "100")
+    parent_id = page.evaluate("location.hash").removeprefix("#order=")
+
+    status, parent = api(cloud, "GET", f"/api/orders/{parent_id}", key=key)
+    strategy = parent["strategy"]
+    assert status == 200 and parent["status"] == "completed" and parent["type"] == "twap"
+    assert (strategy["filled"], Decimal(strategy["filledIn"])) == (3, Decimal("0.3"))
+    shown = strategy_totals(page)
+    assert shown["text"] == f"{strategy['filledIn']} of {parent['amountIn']} SOL sold (100%) · 3 of 3 slices filled"
+    assert shown["Received"] == f"{strategy['filledOut']} USDC"
+    for name, exact in (("Average price", strategy["averagePrice"]), ("Arrival price", strategy["arrivalPrice"])):  # 8 digits shown, the exact one in its title
+        assert page.get_attribute(f'#strategy-facts dd[data-fact="{name}"]', "title") == exact
+        assert shown[name] == f"{float(exact):.8g} USDC per SOL"
+    expect(page.locator("#strategy-slots tbody tr[data-kind=child]")).to_have_count(3)
+    prices = page.locator("#strategy-chart circle.chart-point").evaluate_all("dots => dots.map(d => d.dataset.price)")
+    assert sorted(prices) == sorted(child["price"] for child in strategy["children"])
+    for child in strategy["children"]:  # each child is an ordinary market order, linked to its parent
+        _, order = api(cloud, "GET", f"/api/orders/{child['orderId']}", key=key)
+        assert (order["parentId"], order["status"]) == (parent_id, "confirmed")
+
+    page.reload()  # the snapshot alone gives the same totals
+    expect(page.locator("#order-badge")).to_have_text("✓ completed", timeout=WAIT_MS)
+    assert strategy_totals(page) == shown
+    page.click("#strategy-slots tbody tr >> nth=0 >> a")  # a child's view links back to its parent
+    expect(page.locator("#order-parent")).to_contain_text(f"parent order {parent_id[:8]}")
+
+
+
+def test_a_running_twap_cancelled_from_its_view_ends_cancelled_with_what_it_filled(page: Page, cloud):
+    key = strategy_key(cloud)
+    enter_key(page, key)
+    page.check('input[name="type"][value="twap"]')
+    page.fill("#amount", "0.5")
+    page.fill("#slices", "5")
+    page.fill("#twap-interval", "30")
+    page.click("#submit")
+    expect(page.locator("#strategy-slots tbody tr[data-kind=child] >> text=confirmed")).to_have_count(1, timeout=STRATEGY_WAIT_MS)
+    page.click("#order-cancel")
+    # Truthful either way: cancelled at once, or (a child still routing) requested until it lands.
+    expect(page.locator("#order-connection")).to_contain_text(re.compile(r"cancelled\.|Cancel requested"))
+    expect(page.locator("#order-badge")).to_have_text("⊘ cancelled", timeout=STRATEGY_WAIT_MS)
+    expect(page.locator("#order-cancel")).to_be_hidden()
+    parent_id = page.evaluate("location.hash").removeprefix("#order=")
+    _, parent = api(cloud, "GET", f"/api/orders/{parent_id}", key=key)
+    assert parent["status"] == "cancelled" and 1 <= parent["strategy"]["filled"] < 5
+    expect(page.locator("#strategy-progress-text")).to_contain_text(f"{parent['strategy']['filledIn']} of 0.5 SOL sold")
+    expect(page.locator("#strategy-end")).to_have_text(parent["history"][-1]["message"])
 
 
 # -- never trusting one push (docs/clients.md) ------------------------------------------------

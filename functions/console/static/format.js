@@ -33,3 +33,9 @@ export function feeText(legs) {
   const parts = Object.entries(byToken).map(([token, fee]) => `${fee} ${token}`);
   return parts.length ? parts.join(" + ") : "–";
 }
+
+// A price as shown: 8 significant digits (the engine's carry 12 places); the exact one goes in a title.
+export function shortPrice(text) {
+  const value = Number(text);
+  return text !== null && text !== undefined && Number.isFinite(value) ? String(Number(value.toPrecision(8))) : "–";
+}

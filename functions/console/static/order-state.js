@@ -47,7 +47,9 @@ export class OrderState {
     order.status = update.status;
     order.seq = update.seq;
     order.history = [...(order.history || []), { status: update.status, seq: update.seq, timestampMs: update.timestampMs, message: update.message }];
-    if (update.status === "building") {
+    if (data.strategy) {
+      order.strategy = withStrategy(order.strategy, data);
+    } else if (update.status === "building") {
       order.quotes = data.quotes || order.quotes;
       order.routing = data.routing || order.routing;
     } else if (update.status === "submitted") {
@@ -62,4 +64,19 @@ export class OrderState {
       order.failureReason = data.reason || null; // the broadcast may leave it out: the step's message says it
     }
   }
+}
+
+// A parent's push: the strategy's totals as the engine has them now (taken whole, never added up
+// here), and the one child or skipped slot the change is about, put in its place in the lists the
+// snapshot gave (the push leaves the lists out).
+function withStrategy(previous, { strategy, child, skip }) {
+  const children = [...((previous && previous.children) || [])];
+  const skipped = [...((previous && previous.skipped) || [])];
+  if (child) {
+    const at = children.findIndex((c) => c.orderId === child.orderId);
+    if (at >= 0) children[at] = child;
+    else children.push(child);
+  }
+  if (skip && !skipped.some((s) => s.slot === skip.slot && s.atMs === skip.atMs)) skipped.push(skip);
+  return { ...strategy, children, skipped };
 }

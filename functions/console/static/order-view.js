@@ -1,12 +1,13 @@
 // The order on screen: its status timeline, badge, venue quotes, route, fill and failure, kept up
 // to date by an OrderFeed; the address (#order=<id>) names it, so a reload shows it again.
 import { $, el } from "./dom.js";
-import { CANCELLABLE, FINAL } from "./engine.js";
+import { FINAL } from "./engine.js";
 import { capital, feeText, percent, slippageText, venueName } from "./format.js";
 import { refreshStats } from "./local-cloud.js";
 import { OrderFeed } from "./order-feed.js";
 import { OrderState } from "./order-state.js";
-import { cancelOrder, orders } from "./orders.js";
+import { cancellable, cancelOrder, orders } from "./orders.js";
+import { isParent, planText, renderParentLink, renderStrategy } from "./strategy-view.js";
 import { wallet } from "./wallet.js";
 import { badge, renderBars, statusText } from "./widgets.js";
 
@@ -15,7 +16,7 @@ class OrderView {
     this.orderId = orderId;
     this.state = new OrderState(orderId);
     $("#timeline").replaceChildren();
-    for (const id of ["#order-quotes", "#order-route", "#order-fill", "#order-failure", "#order-cancel"]) $(id).hidden = true;
+    for (const id of ["#order-quotes", "#order-route", "#order-fill", "#order-failure", "#order-cancel", "#order-strategy", "#order-parent"]) $(id).hidden = true;
     $("#order").hidden = false;
     $("#order-title").textContent = `Order ${this.orderId}`;
     badge($("#order-badge"), "pending");
@@ -59,12 +60,24 @@ class OrderView {
     const order = this.state.order;
     if (!order) return;
     badge($("#order-badge"), order.status);
-    const kind = order.type === "limit" ? `limit ${order.limitPrice} ${order.tokenOut} per ${order.tokenIn}` : `slippage ${percent(order.slippage, 1)}`;
+    const kind = isParent(order) ? planText(order)
+      : order.type === "limit" ? `limit ${order.limitPrice} ${order.tokenOut} per ${order.tokenIn}` : `slippage ${percent(order.slippage, 1)}`;
     $("#order-pair").textContent = `${order.amountIn} ${order.tokenIn} → ${order.tokenOut}, ${kind}`;
     const cancel = $("#order-cancel");
-    cancel.hidden = !CANCELLABLE.has(order.status);
+    cancel.hidden = !cancellable(order);
     cancel.disabled = false;
-    cancel.onclick = () => cancelOrder(order.orderId, cancel, $("#order-connection"));
+    cancel.onclick = async () => {
+      const answer = await cancelOrder(order.orderId, cancel, $("#order-connection"));
+      // The answer is the order as the engine left it (a parent may still be active, its cancel
+      // requested): shown at once, as a read of the order would be.
+      if (answer && answer.orderId === this.orderId && !this.feed.closed) this.receive({ type: "snapshot", order: answer, history: answer.history || [] });
+    };
+    renderParentLink(order);
+    if (isParent(order)) {
+      renderStrategy(order);
+      this.ended(order);
+      return;
+    }
     if (order.routing || (order.quotes && order.quotes.length)) {
       $("#order-quotes").hidden = false;
       renderBars($("#order-bars"), order.quotes, order.routing && order.routing.dex, order.tokenOut);
@@ -76,6 +89,10 @@ class OrderView {
     const last = (order.history || []).at(-1);
     failure.hidden = !ended;
     failure.textContent = !ended ? "" : order.failureReason ? `${capital(order.status)}: ${order.failureReason}` : (last && last.message) || capital(order.status);
+    this.ended(order);
+  }
+
+  ended(order) {
     if (this.state.isFinal()) {
       this.note(`Final: ${order.status}. Reload the page to see this order again.`);
       this.close();

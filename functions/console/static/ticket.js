@@ -10,6 +10,8 @@ import { renderBars } from "./widgets.js";
 
 class TicketError extends Error {}
 
+const AMOUNT_LABELS = { market: "Amount to sell", limit: "Amount to sell", twap: "Total to sell", recurring: "Amount to sell per run" };
+
 let preview = null; // { quoteId, ticket }: the quote shown, and the ticket it was asked for
 
 function ticketFields() {
@@ -25,13 +27,43 @@ function ticketFields() {
   return fields;
 }
 
+// A count or a number of seconds: a whole number goes as a number, anything else as typed, for the
+// API to refuse with its own message.
+function whole(text) {
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+// A parent order's own fields (docs/api.md): a TWAP slices the ticket's amount, a recurring order
+// sells the ticket's amount at each run. Optional prices go only when entered.
+function strategyFields(type, fields) {
+  const form = $("#ticket");
+  const value = (name) => form.elements[name].value.trim();
+  const optional = (name, field) => { if (value(name) !== "") fields[field] = value(name); };
+  fields.type = type;
+  if (type === "twap") {
+    fields.slices = whole(value("slices"));
+    fields.intervalSeconds = whole(value("twapIntervalSeconds"));
+    optional("sliceLimitPrice", "limitPrice");
+  } else {
+    fields.amountPerRun = fields.amountIn; // no amountIn: the engine works the total out (amountPerRun x runs)
+    delete fields.amountIn;
+    fields.intervalSeconds = whole(value("runIntervalSeconds"));
+    fields.runs = whole(value("runs"));
+    optional("minPrice", "minPrice");
+    optional("maxPrice", "maxPrice");
+  }
+  return fields;
+}
+
 function orderFields() {
   const form = $("#ticket");
   const fields = ticketFields();
-  if (preview && preview.quoteId && preview.ticket === JSON.stringify(fields) && form.elements.type.value === "market") {
+  const type = form.elements.type.value;
+  if (preview && preview.quoteId && preview.ticket === JSON.stringify(fields) && type === "market") {
     fields.quoteId = preview.quoteId; // the order must pay at least the quote's minimum, or fail
   }
-  if (form.elements.type.value === "limit") {
+  if (type === "twap" || type === "recurring") return strategyFields(type, fields);
+  if (type === "limit") {
     fields.type = "limit";
     fields.limitPrice = form.elements.limitPrice.value.trim();
     fields.timeInForceSeconds = Number(form.elements.timeInForceSeconds.value);
@@ -96,10 +128,14 @@ async function submitOrder(event) {
 export function setupTicket() {
   const form = $("#ticket");
   const syncType = () => {
-    const limit = form.elements.type.value === "limit";
-    $("#limit-fields").hidden = !limit;
-    $("#market-fields").hidden = limit;
-    $("#limit-unit").textContent = `(${form.elements.tokenOut.value || "?"} per ${form.elements.tokenIn.value || "?"})`;
+    const type = form.elements.type.value;
+    $("#limit-fields").hidden = type !== "limit";
+    $("#market-fields").hidden = type !== "market";
+    $("#twap-fields").hidden = type !== "twap";
+    $("#recurring-fields").hidden = type !== "recurring";
+    $("#amount-label").textContent = AMOUNT_LABELS[type];
+    const unit = `(${form.elements.tokenOut.value || "?"} per ${form.elements.tokenIn.value || "?"})`;
+    for (const span of form.querySelectorAll(".unit")) span.textContent = unit;
   };
   for (const radio of form.elements.type) radio.addEventListener("change", syncType);
   form.addEventListener("input", () => { // a changed ticket is no longer the one quoted

@@ -5,10 +5,13 @@ import { percent } from "./format.js";
 
 // A status carries an icon and a word as well as a colour; a status the console has no icon for
 // still shows its word.
-export const ICONS = { open: "◷", pending: "…", routing: "⇆", building: "⚙", submitted: "↗", confirmed: "✓", failed: "✗", expired: "⌛", cancelled: "⊘" };
+export const ICONS = {
+  open: "◷", pending: "…", routing: "⇆", building: "⚙", submitted: "↗", confirmed: "✓", failed: "✗", expired: "⌛", cancelled: "⊘",
+  active: "▶", completed: "✓", partially_filled: "◑", skipped: "↷", // a parent's, and a slot it skipped
+};
 
 export function statusText(status) {
-  return `${ICONS[status] || "•"} ${status}`;
+  return `${ICONS[status] || "•"} ${String(status).replace("_", " ")}`;
 }
 
 export function badge(node, status) {
