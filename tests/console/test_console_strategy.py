@@ -322,3 +322,13 @@ def test_a_parent_fits_a_phone(open_console):
     expect(page.locator("#strategy-chart circle.chart-point")).to_have_count(3)
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, "no sideways scrolling on a phone"
     assert page.locator("#strategy-chart svg").bounding_box()["width"] <= 375
+
+
+def test_a_sniper_parent_says_what_it_buys_and_its_worst_price_in_its_own_terms(open_console):
+    order = parent_at(1)
+    order.update(type="sniper", tokenIn="USDC", tokenOut="NEWT", amountIn="100")
+    order["strategy"].update(kind="sniper", slices=1, sliceAmount="100", intervalSeconds=0, maxPrice="0.5", minLiquidity="50000", limitPrice=None)
+    page = open_console(StandIn(orders={PARENT: order}, frames=[{**snapshot_at(1), "order": order}]), f"#order={PARENT}")
+    expect(page.locator("#order-pair")).to_have_text(
+        "100 USDC → NEWT, Sniper: buys NEWT with 100 USDC once its pool appears holding at least 50000 of its quote token, at most 0.5 USDC per NEWT"
+    )

@@ -8,7 +8,7 @@ import { shortId, shortPrice } from "./format.js";
 import { priceChart } from "./price-chart.js";
 import { badge } from "./widgets.js";
 
-export const KIND_NAMES = { twap: "TWAP", recurring: "Recurring" };
+export const KIND_NAMES = { twap: "TWAP", recurring: "Recurring", sniper: "Sniper" };
 
 export function isParent(order) {
   return Boolean(order && order.strategy);
@@ -27,6 +27,11 @@ export function duration(seconds) {
 export function planText(order) {
   const s = order.strategy;
   const per = `${order.tokenOut} per ${order.tokenIn}`;
+  if (s.kind === "sniper") {
+    // A sniper's maxPrice is the most tokenIn it pays per tokenOut (the buy's worst price).
+    const depth = s.minLiquidity ? ` holding at least ${s.minLiquidity} of its quote token` : "";
+    return `Sniper: buys ${order.tokenOut} with ${s.sliceAmount} ${order.tokenIn} once its pool appears${depth}, at most ${s.maxPrice} ${order.tokenIn} per ${order.tokenOut}`;
+  }
   // A recurring order's runs are its slices (strategy.slices, strategy.sliceAmount).
   const noun = s.kind === "recurring" ? `run${s.slices === 1 ? "" : "s"}` : "slices";
   let text = `${KIND_NAMES[s.kind] || s.kind}: ${s.slices} ${noun} of ${s.sliceAmount} ${order.tokenIn} every ${duration(s.intervalSeconds)}`;
