@@ -37,6 +37,13 @@ def _check_parent(parent: Order, children: list[Order], cancels: list[tuple[int,
     assert s is not None
     listed = {c.orderId: c for c in s.children}
     confirmed = [c for c in children if c.status is S.CONFIRMED]
+    # S2
+    assert set(listed) == {c.orderId for c in children} and len(listed) == len(s.children), f"S2: listed {sorted(listed)}, stored {[c.orderId for c in children]}: {story}"
+    for child in children:
+        assert child.slot is not None and child.orderId == child_order_id(parent.orderId, child.slot), f"S2: child {child.orderId} of slot {child.slot}: {story}"
+        assert listed[child.orderId].slot == child.slot, f"S2: {story}"
+    slots = [c.slot for c in s.children] + [k.slot for k in s.skipped]
+    assert len(set(slots)) == len(slots) and all(0 <= slot < s.nextSlot for slot in slots), f"S2: slots {slots}, next {s.nextSlot}: {story}"
     # S1
     filled_in = sum((c.amountIn for c in confirmed), Decimal(0))
     assert filled_in <= parent.amountIn, f"S1: filled {filled_in} of a total of {parent.amountIn}: {story}"
@@ -46,13 +53,6 @@ def _check_parent(parent: Order, children: list[Order], cancels: list[tuple[int,
         entry = listed.get(child.orderId)
         assert entry is not None and entry.status == child.status.value, f"S1: child {child.orderId} is {child.status.value}, listed as {entry}: {story}"
         assert entry.amountIn == child.amountIn and (child.status is not S.CONFIRMED or entry.amountOut == child.execution.amountOut), f"S1: {story}"
-    # S2
-    assert set(listed) == {c.orderId for c in children} and len(listed) == len(s.children), f"S2: listed {sorted(listed)}, stored {[c.orderId for c in children]}: {story}"
-    for child in children:
-        assert child.slot is not None and child.orderId == child_order_id(parent.orderId, child.slot), f"S2: child {child.orderId} of slot {child.slot}: {story}"
-        assert listed[child.orderId].slot == child.slot, f"S2: {story}"
-    slots = [c.slot for c in s.children] + [k.slot for k in s.skipped]
-    assert len(set(slots)) == len(slots) and all(0 <= slot < s.nextSlot for slot in slots), f"S2: slots {slots}, next {s.nextSlot}: {story}"
     # S3
     assert s.inflight is None, f"S3: ended with child {s.inflight} in flight: {story}"
     for before, after in zip(children, children[1:]):

@@ -158,3 +158,31 @@ def test_a_fault_at_any_step_of_a_strategy_keeps_every_guarantee(story, step, ki
     world = _world(faults=[Fault(operation, kind, nth, times)])
     STORIES[story](world)
     check_guarantees(world)
+
+
+def _lie(parent, **changes):  # type: ignore[no-untyped-def]
+    return parent.model_copy(update={"strategy": parent.strategy.model_copy(update=changes)})
+
+
+LIES = {
+    "S1: fills more than its children": ("S1", lambda p, kids: _lie(p, filledIn=p.strategy.filledIn + 1)),
+    "S1: filledOut not its children's": ("S1", lambda p, kids: _lie(p, filledOut=p.strategy.filledOut + 1)),
+    "S2: a stored child it does not list": ("S2", lambda p, kids: _lie(p, children=p.strategy.children[:1])),
+    "S3: a child in flight at the end": ("S3", lambda p, kids: _lie(p, inflight=kids[-1].orderId)),
+    "S4: completed with a slice unfilled": ("S4", lambda p, kids: _lie(p, slices=3)),
+    "S4: cancelled without a DELETE": ("S4", lambda p, kids: p.model_copy(update={"status": S.CANCELLED})),
+    "S5: ended long after its last slot": ("S5", lambda p, kids: p.model_copy(update={"statusAtMs": p.expiresAtMs + 21 * 60_000})),
+}
+
+
+@pytest.mark.parametrize("lie", LIES)
+def test_the_strategy_checks_catch_a_parent_that_lies(lie):
+    """Each of S1-S5 fails on a parent made to contradict its children (the checks have teeth)."""
+    world = _world()
+    twap_completes(world)
+    (parent,) = [o for o in world.orders.items.values() if o.strategy is not None]
+    children = sorted((o for o in world.orders.items.values() if o.parentId), key=lambda o: o.slot)
+    invariant, tell = LIES[lie]
+    world.orders.items[parent.orderId] = tell(parent, children)
+    with pytest.raises(AssertionError, match=invariant):
+        check_guarantees(world)
