@@ -9,8 +9,8 @@ world: its children are ordinary orders (G1-G6 check them); these check the pare
 - S3: one child in flight at a time: each child started after the one before it was final, and
   none is in flight once the parent has ended.
 - S4: its final status matches its children: completed iff every slice filled; partially_filled
-  iff some but not all; expired iff none (and not cancelled); cancelled only after a DELETE, and
-  no child starts after a DELETE that was answered.
+  iff some but not all; expired iff none (and not cancelled); cancelled only after a DELETE; a
+  DELETE answered 200 ends it cancelled, and no child starts after it.
 - S5: no parent stuck: each ends by its last slot (or its last child's start) plus G3's bound.
 """
 
@@ -66,6 +66,7 @@ def _check_parent(parent: Order, children: list[Order], cancels: list[tuple[int,
         assert any(at <= parent.statusAtMs for at, _ in cancels), f"S4: cancelled without a DELETE: {story}"
     answered = [at for at, answer in cancels if isinstance(answer, Order)]
     if answered:
+        assert cancelled, f"S4: a DELETE was answered 200, and the parent ended {parent.status.value}: {story}"
         late = [c.slot for c in s.children if c.atMs > min(answered)]
         assert not late, f"S4: slots {late} started after a DELETE was answered at {min(answered)}: {story}"
     # S5
