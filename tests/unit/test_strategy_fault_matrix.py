@@ -160,6 +160,29 @@ def test_a_fault_at_any_step_of_a_strategy_keeps_every_guarantee(story, step, ki
     check_guarantees(world)
 
 
+@pytest.mark.parametrize(
+    "chain,plan",
+    [
+        ("ledger", "quote-timeout=1"), ("ledger", "send-rpc-error=1"), ("ledger", "crash-before-send=1"), ("ledger", "crash-after-send=1"),
+        ("ledger", "quote-timeout=0.3,send-rpc-error=0.3,crash-before-send=0.3,crash-after-send=0.3"),
+        ("rpc", "rpc-drop=1"), ("rpc", "blockhash-expired=1"),
+        ("rpc", "rpc-drop=0.5,rpc-timeout=0.5,blockhash-expired=0.3,crash-before-send=0.3,crash-after-send=0.3,send-rpc-error=0.3"),
+    ],
+)  # fmt: skip
+def test_the_simulations_fault_points_keep_every_guarantee_for_strategies(chain, plan):
+    """Several strategies at once, beside a limit and a market order, with the chain's and the
+    venues' fault points firing: every child is judged by the chain, every parent by S1-S5."""
+    world = World(CONFIG, fault_plan=plan, rate_per_minute=100, key_backlog_ms=5_000, chain=chain)
+    world.submit(type="twap", amountIn="2.5", sliceAmount="1", intervalSeconds=10, jitterSeconds=2)
+    world.submit(type="twap", amountIn="3", slices=3, durationSeconds=30, limitPrice=LIMIT, maxRetries=3)
+    world.submit(type="recurring", amountPerRun="1", intervalSeconds=60, runs=2, **BAND)
+    world.submit(type="limit", limitPrice="0.000001", timeInForceSeconds=600)
+    world.submit()
+    world.run()
+    check_guarantees(world)
+    assert sum(1 for o in world.orders.items.values() if o.strategy is not None) == 3
+
+
 def _lie(parent, **changes):  # type: ignore[no-untyped-def]
     return parent.model_copy(update={"strategy": parent.strategy.model_copy(update=changes)})
 
