@@ -334,6 +334,7 @@ class World:
         return answer
 
     def _settled(self) -> bool:
+        # A strategy's parent is active (not final) until it ends: the loop keeps ticking the trigger for its slots.
         return self.queue.next_visible_ms() is None and all(o.is_final for o in self.orders.items.values())
 
 
