@@ -29,7 +29,8 @@ def check_strategies(orders: Mapping[str, Order], cancels: Sequence[tuple[str, i
     for parent in orders.values():
         if parent.strategy is not None:
             children = sorted((o for o in orders.values() if o.parentId == parent.orderId), key=lambda o: o.slot or 0)
-            _check_parent(parent, children, [(at, answer) for oid, at, answer in cancels if oid == parent.orderId], story(parent))
+            deletes = [(at, answer) for order_id, at, answer in cancels if order_id == parent.orderId]
+            _check_parent(parent, children, deletes, story(parent))
 
 
 def _check_parent(parent: Order, children: list[Order], cancels: list[tuple[int, object]], story: str) -> None:
@@ -38,37 +39,39 @@ def _check_parent(parent: Order, children: list[Order], cancels: list[tuple[int,
     listed = {c.orderId: c for c in s.children}
     confirmed = [c for c in children if c.status is S.CONFIRMED]
     # S2
-    assert set(listed) == {c.orderId for c in children} and len(listed) == len(s.children), f"S2: listed {sorted(listed)}, stored {[c.orderId for c in children]}: {story}"
+    stored = [c.orderId for c in children]
+    assert set(listed) == set(stored) and len(listed) == len(s.children), f"S2: listed {sorted(listed)}, stored {stored}: {story}"
     for child in children:
-        assert child.slot is not None and child.orderId == child_order_id(parent.orderId, child.slot), f"S2: child {child.orderId} of slot {child.slot}: {story}"
+        assert child.slot is not None and child.orderId == child_order_id(parent.orderId, child.slot), f"S2: {child.orderId}: {story}"
         assert listed[child.orderId].slot == child.slot, f"S2: {story}"
     slots = [c.slot for c in s.children] + [k.slot for k in s.skipped]
-    assert len(set(slots)) == len(slots) and all(0 <= slot < s.nextSlot for slot in slots), f"S2: slots {slots}, next {s.nextSlot}: {story}"
+    assert len(set(slots)) == len(slots) and all(0 <= slot < s.nextSlot for slot in slots), f"S2: slots {slots}: {story}"
     # S1
     filled_in = sum((c.amountIn for c in confirmed), Decimal(0))
     assert filled_in <= parent.amountIn, f"S1: filled {filled_in} of a total of {parent.amountIn}: {story}"
-    assert (filled_in, len(confirmed)) == (s.filledIn, s.filled), f"S1: filled {s.filled} ({s.filledIn}), children say {len(confirmed)} ({filled_in}): {story}"
+    assert (filled_in, len(confirmed)) == (s.filledIn, s.filled), f"S1: filled {s.filled} ({s.filledIn}), its children {filled_in}: {story}"
     assert sum((c.execution.amountOut for c in confirmed), Decimal(0)) == s.filledOut, f"S1: filledOut is not its children's: {story}"
     for child in children:
-        entry = listed.get(child.orderId)
-        assert entry is not None and entry.status == child.status.value, f"S1: child {child.orderId} is {child.status.value}, listed as {entry}: {story}"
-        assert entry.amountIn == child.amountIn and (child.status is not S.CONFIRMED or entry.amountOut == child.execution.amountOut), f"S1: {story}"
+        entry = listed[child.orderId]
+        assert (entry.status, entry.amountIn) == (child.status.value, child.amountIn), f"S1: {child.orderId} is {child.status.value}: {story}"
+        assert child.status is not S.CONFIRMED or entry.amountOut == child.execution.amountOut, f"S1: {story}"
     # S3
     assert s.inflight is None, f"S3: ended with child {s.inflight} in flight: {story}"
     for before, after in zip(children, children[1:]):
-        assert after.history[0].timestampMs >= before.statusAtMs, f"S3: child {after.orderId} started before {before.orderId} was final: {story}"
+        assert after.history[0].timestampMs >= before.statusAtMs, f"S3: {after.orderId} started before {before.orderId} was final: {story}"
     # S4
-    cancelled = parent.status is S.CANCELLED
-    assert (parent.status is S.COMPLETED) == (not cancelled and s.filled == s.slices), f"S4: {parent.status.value} with {s.filled}/{s.slices}: {story}"
-    assert (parent.status is S.PARTIALLY_FILLED) == (not cancelled and 0 < s.filled < s.slices), f"S4: {parent.status.value} with {s.filled}/{s.slices}: {story}"
-    assert (parent.status is S.EXPIRED) == (not cancelled and s.filled == 0), f"S4: {parent.status.value} with {s.filled}/{s.slices}: {story}"
+    cancelled, fills = parent.status is S.CANCELLED, f"{parent.status.value} with {s.filled}/{s.slices} filled: {story}"
+    assert (parent.status is S.COMPLETED) == (not cancelled and s.filled == s.slices), f"S4: {fills}"
+    assert (parent.status is S.PARTIALLY_FILLED) == (not cancelled and 0 < s.filled < s.slices), f"S4: {fills}"
+    assert (parent.status is S.EXPIRED) == (not cancelled and s.filled == 0), f"S4: {fills}"
     if cancelled:
         assert any(at <= parent.statusAtMs for at, _ in cancels), f"S4: cancelled without a DELETE: {story}"
     answered = [at for at, answer in cancels if isinstance(answer, Order)]
     if answered:
-        assert cancelled, f"S4: a DELETE was answered 200, and the parent ended {parent.status.value}: {story}"
+        assert cancelled, f"S4: a DELETE was answered 200, and the parent ended {fills}"
         late = [c.slot for c in s.children if c.atMs > min(answered)]
         assert not late, f"S4: slots {late} started after a DELETE was answered at {min(answered)}: {story}"
     # S5
     last_start = max((c.atMs for c in s.children), default=0)
-    assert parent.expiresAtMs is not None and parent.statusAtMs <= max(parent.expiresAtMs, last_start) + BOUND_MS, f"S5: ended too late: {story}"
+    assert parent.expiresAtMs is not None, f"S5: {story}"
+    assert parent.statusAtMs <= max(parent.expiresAtMs, last_start) + BOUND_MS, f"S5: ended too late: {story}"

@@ -39,7 +39,10 @@ from tests.world import Fault, World, check_guarantees
 # router asks the venues in parallel, and their delays on the shared fake clock would make the
 # moment each venue is priced, so a child's route and the steps of a run, vary from run to run.
 CONFIG = SimulationConfig(seed=7, failure_rate=Decimal(0), quote_delay_ms=0)
-READS = ("orders.get", "orders.open_orders", "orders.pending_past_deadline", "orders.list_by_owner", "ledger.get", "limiter.read", "quota.read")
+READS = (
+    "orders.get", "orders.open_orders", "orders.pending_past_deadline", "orders.count_open", "orders.count_strategies", "ledger.get",
+    "limiter.read", "quota.read",
+)  # fmt: skip
 TWAP = {"type": "twap", "amountIn": "2", "slices": 2, "intervalSeconds": 10}
 # The seeded market pays 149.7 and 149.9 (with the trigger's margin) at the first two slots, then 150.4 and 150.6.
 LIMIT = "150"
@@ -98,8 +101,9 @@ STORIES: dict[str, Callable[[World], None]] = {
 }  # fmt: skip
 # What each clean story ends as: the parent's status, filled, skipped slots, children that did not confirm.
 EXPECTED = {
-    "twap-completes": (S.COMPLETED, 2, 0, 0), "twap-limit-skips": (S.COMPLETED, 2, 2, 0), "recurring-band-skips": (S.PARTIALLY_FILLED, 1, 2, 0),
-    "cancel-child-pending": (S.CANCELLED, 0, 0, 1), "cancel-child-routing": (S.CANCELLED, 1, 0, 0), "child-fails-on-chain": (S.COMPLETED, 2, 0, 1),
+    "twap-completes": (S.COMPLETED, 2, 0, 0), "twap-limit-skips": (S.COMPLETED, 2, 2, 0),
+    "recurring-band-skips": (S.PARTIALLY_FILLED, 1, 2, 0), "cancel-child-pending": (S.CANCELLED, 0, 0, 1),
+    "cancel-child-routing": (S.CANCELLED, 1, 0, 0), "child-fails-on-chain": (S.COMPLETED, 2, 0, 1),
 }  # fmt: skip
 
 

@@ -54,8 +54,10 @@ class Step(Pausable):
 def _another_trigger_run(world: World) -> Trigger:
     """A second trigger run over the same stores (its own lease: the race the lease normally prevents)."""
     mine = world.trigger
-    return Trigger(mine.orders, mine.queue, world.venues, world.clock, InMemoryLease(), margin=mine.margin, start_timeout_ms=START_TIMEOUT_MS,
-                   tick_ms=TICK_MS, quota=mine.quota)  # fmt: skip
+    return Trigger(
+        mine.orders, mine.queue, world.venues, world.clock, InMemoryLease(), margin=mine.margin, start_timeout_ms=START_TIMEOUT_MS,
+        tick_ms=TICK_MS, quota=mine.quota,
+    )  # fmt: skip
 
 
 def _race(world: World, a: Callable[[], object], b: Callable[[], object], pause_a: int, pause_b: int | None) -> tuple[Step, Step]:
@@ -222,7 +224,10 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("landing,cancel_first,pause_a,pause_b", CASES, ids=[f"{l}-{'cancel' if c else 'landing'}-first-{i}-{j}" for l, c, i, j in CASES])
+CASE_IDS = [f"{landing}-{'cancel' if first else 'landing'}-first-{i}-{j}" for landing, first, i, j in CASES]
+
+
+@pytest.mark.parametrize("landing,cancel_first,pause_a,pause_b", CASES, ids=CASE_IDS)
 def test_a_cancel_racing_a_childs_landing_records_the_fill_exactly_once(landing, cancel_first, pause_a, pause_b):
     setup, land, _ = LANDINGS[landing]
     world, parent = setup()
