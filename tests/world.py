@@ -3,7 +3,8 @@ visibility timeouts, receive counts and redrive, the consumer, the dead-letter f
 the sweeper, all calling the real domain code. Faults are injected at the ports (a store call
 throttled, the process dying before or after a call) and at the simulation's fault points.
 ``check_guarantees`` asserts G1-G6 of docs/guarantees.md against the chain: the ledger, or (with
-``chain="rpc"``) the local validator's own record of what landed."""
+``chain="rpc"``) the local validator's own record of what landed; and, for strategies' parents,
+S1-S5 (tests/support/strategy_checks.py)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from solroute.models.tokens import resolve_token
 from tests.fakes import FakeClock, InMemoryLease, InMemoryLedger, InMemoryOrders, InMemoryRateLimitStore, TEST_CALLER
 from tests.quota_fakes import InMemoryKeyQuotaStore
 from tests.support.rpc_world import check_chain_truth, rpc_side
+from tests.support.strategy_checks import check_strategies
 
 S = OrderStatus
 # Where a limit order may go back to open from: a new cycle (nothing was swapped).
@@ -248,12 +250,15 @@ class World:
         )
         self.cancellation = OrderCancellation(orders, self.clock)
         self.accepted: list[str] = []
+        self.cancels: list[tuple[str, int, Order | Exception]] = []  # every DELETE: the order, when, its answer (S4)
         self._next_tick = self.clock.now_ms()
         self._next_sweep = self.clock.now_ms() + SWEEP_EVERY_MS
 
     def submit(self, caller: Principal = TEST_CALLER, **fields: Any) -> str | None:
         """POST an order; its id if accepted (202), None if refused (503, or a key's limit)."""
-        body = {"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1.5", **fields}
+        # A recurring order names amountPerRun and never amountIn (the parent's is the runs' total).
+        default = {} if fields.get("type") == "recurring" else {"amountIn": "1.5"}
+        body = {"tokenIn": "SOL", "tokenOut": "USDC", **default, **fields}
         try:
             order = self.submission.submit(ExecuteOrderRequest(**body), caller)
         except (QueueUnavailable, StoreBusy, RpcError, RateLimited, TooManyOpenOrders, Crash):  # a 503 or 429 or 409, or no answer at all
@@ -320,12 +325,16 @@ class World:
 
     def cancel(self, order_id: str) -> Order | Exception:
         """DELETE /api/orders/{id}: the cancelled order, or the error the client is told."""
+        at_ms = self.clock.now_ms()
         try:
-            return self.cancellation.cancel(order_id, TEST_CALLER.owner)
+            answer: Order | Exception = self.cancellation.cancel(order_id, TEST_CALLER.owner)
         except (Exception, Crash) as error:  # noqa: BLE001 - NotCancellable (409), a store error (503), or no answer at all
-            return error
+            answer = error  # type: ignore[assignment]
+        self.cancels.append((order_id, at_ms, answer))
+        return answer
 
     def _settled(self) -> bool:
+        # A strategy's parent is active (not final) until it ends: the loop keeps ticking the trigger for its slots.
         return self.queue.next_visible_ms() is None and all(o.is_final for o in self.orders.items.values())
 
 
@@ -370,6 +379,10 @@ def check_guarantees(world: World, max_attempts: int = 3, bound_ms: int | None =
         order = orders[order_id]
         # G3: every accepted order is final (within the bound, when one is given).
         assert order.is_final, f"G3: order stuck in {order.status.value}: {_story(order)}"
+        if order.strategy is not None:  # a strategy's parent never routes: its children do (checked as orders); S5 bounds it
+            assert order.transaction is None and order.routing is None and order.attempts == 0, f"G1: a parent routed: {_story(order)}"
+            _check_history(order)
+            continue
         if bound_ms is not None:
             assert order.statusAtMs - order.history[0].timestampMs <= bound_ms, f"G3: final after the bound: {_story(order)}"
         # G1 and G2: the final status is what the chain says; at most one swap per order.
@@ -393,15 +406,23 @@ def check_guarantees(world: World, max_attempts: int = 3, bound_ms: int | None =
         assert sum(1 for a, b in zip(seen, seen[1:]) if b < a) <= reopened, f"G4: attempts went down: {seen}"
         assert all(b == 0 for a, b in zip(seen, seen[1:]) if b < a), f"G4: attempts went down but not to a new cycle: {seen}"
         assert order.attempts <= max_attempts and len(order.attemptStartedAtMs) == order.attempts, f"G4: {_story(order)}"
-        # G5: the history is one path through the state machine.
-        statuses = [h.status for h in order.history]
-        once = [s for s in statuses if s not in (S.OPEN, *REOPENS_FROM)]  # a limit order may cycle open -> ... -> open
-        assert statuses[0] in (S.PENDING, S.OPEN) and len(set(once)) == len(once), f"G5: {_story(order)}"
-        assert all(b in TRANSITIONS[a] for a, b in zip(statuses, statuses[1:])), f"G5: {_story(order)}"
-        assert [h.seq for h in order.history] == list(range(1, len(statuses) + 1)) == list(range(1, order.seq + 1)), f"G5: {_story(order)}"
+        _check_history(order)
         # G6: no order confirms with less than one unit of the output token.
         if order.status is S.CONFIRMED:
             assert order.execution.amountOut >= smallest_unit(resolve_token(order.tokenOut).decimals), f"G6: {_story(order)}"
+    check_strategies(orders, world.cancels, _story)
+
+
+def _check_history(order: Order) -> None:
+    """G5: the history is one path through the state machine. A limit order may cycle
+    open -> ... -> open; a strategy's parent starts active and stays active until it ends."""
+    statuses = [h.status for h in order.history]
+    repeats = (S.ACTIVE,) if order.strategy is not None else (S.OPEN, *REOPENS_FROM)
+    once = [s for s in statuses if s not in repeats]
+    first = (S.ACTIVE,) if order.strategy is not None else (S.PENDING, S.OPEN)
+    assert statuses[0] in first and len(set(once)) == len(once), f"G5: {_story(order)}"
+    assert all(b in TRANSITIONS[a] for a, b in zip(statuses, statuses[1:])), f"G5: {_story(order)}"
+    assert [h.seq for h in order.history] == list(range(1, len(statuses) + 1)) == list(range(1, order.seq + 1)), f"G5: {_story(order)}"
 
 
 def _story(order: Order) -> str:

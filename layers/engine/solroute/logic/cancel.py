@@ -77,8 +77,11 @@ class OrderCancellation:
         if strategy.inflight is None:
             after = cancelled(parent, self.clock)
         elif child is not None and child.is_final:
-            after = settled(parent, child, self.clock)
-            after = cancelled(after, self.clock) if after.status is OrderStatus.ACTIVE else after
+            # Its outcome is recorded with the cancel already asked: the DELETE ends the parent
+            # cancelled, even when the child was its last slot (recorded as an ordinary unfilled
+            # slot, it would end the parent expired, as if its schedule had run out).
+            asked = parent.model_copy(update={"strategy": strategy.model_copy(update={"cancelRequested": True})})
+            after = settled(asked, child, self.clock)
         else:  # running (or not yet made: its slot started first, so it runs)
             after = cancel_requested(parent, self.clock)
         self.orders.save_transition(parent, after)  # one write, conditional on the parent as read

@@ -218,7 +218,8 @@ def settled(parent: Order, child: Order, clock: Clock) -> Order:
             message += f"; it fires again while its condition holds ({s.retriesUsed + 1} of {s.maxRetries} retries used)"
         elif s.is_twap:
             changes["retriesUsed"] = s.retriesUsed + 1
-            message += f"; retried at the next interval ({s.retriesUsed + 1} of {s.maxRetries} retries used)"
+            if not s.cancelRequested:  # else no slot starts again
+                message += f"; retried at the next interval ({s.retriesUsed + 1} of {s.maxRetries} retries used)"
     changes["children"] = [done if c.orderId == fill.orderId else c for c in s.children]
     return _moved(parent, message, clock, **changes)
 
