@@ -334,3 +334,26 @@ def test_a_run_keeps_ticking_for_a_strategy_due_soon_and_ends_when_the_next_is_f
     })  # fmt: skip
     report = world.trigger.run(budget_ms=55_000, min_run_ms=0)
     assert report.ticks > 30 and report.slots == 1 and report.open_orders == 0, "due in 30 s: ticked until it started"
+
+
+def test_a_cancel_that_dies_after_its_first_write_still_ends_the_parent_cancelled_with_no_new_slot():
+    """The DELETE writes the parent's cancel before it touches the child: a request that dies
+    right after (no answer to the client) has still stopped the schedule."""
+    world = World()
+    parent_id = _place(world, type="twap", amountIn="10", slices=5, intervalSeconds=30)
+    world._tick()  # slot 0's child is pending
+    save, calls = world.orders.save_transition, []
+
+    def dies_on_the_second_write(before, after, *args):
+        calls.append(after.orderId)
+        if len(calls) == 2:
+            raise RuntimeError("the API function died")
+        return save(before, after, *args)
+
+    world.orders.save_transition = dies_on_the_second_write  # type: ignore[method-assign]
+    assert isinstance(world.cancel(parent_id), RuntimeError)
+    world.orders.save_transition = save  # type: ignore[method-assign]
+    assert calls[0] == parent_id and world.orders.items[parent_id].strategy.cancelRequested
+    world.run()
+    parent = world.orders.items[parent_id]
+    assert parent.status is S.CANCELLED and len(_children(world, parent_id)) == 1, "no slot started after the cancel"

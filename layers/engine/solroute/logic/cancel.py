@@ -58,15 +58,24 @@ class OrderCancellation:
 
 
     def _cancel_strategy(self, parent: Order) -> Order:
-        """No slot starts after this. With a child in flight: one still pending is cancelled too
-        (the parent then ends at once, the child's outcome recorded); one already routing
-        finishes truthfully, and the parent ends cancelled when it lands (the trigger records it).
-        Raises StaleOrder when the parent moved since it was read."""
+        """No slot starts after this. With a child in flight, the parent records the cancel
+        first (so whatever becomes of this request, no slot starts again and the parent ends
+        cancelled when its child is final); then a child still pending is cancelled too and the
+        parent ends at once, its outcome recorded; one already routing finishes truthfully, and
+        the trigger ends the parent when it lands. Raises StaleOrder when the parent moved since
+        it was read."""
         strategy = parent.strategy
         assert strategy is not None
         if strategy.cancelRequested:
             return parent  # asked before: it ends when its child lands
-        child = self.orders.get(strategy.inflight) if strategy.inflight else None
+        if strategy.inflight is None:
+            after = cancelled(parent, self.clock)
+            self.orders.save_transition(parent, after)  # one write, conditional on the parent as read
+            logger.info("strategy cancelled", extra={"order_id": parent.orderId, "status": after.status.value})
+            return after
+        asked = cancel_requested(parent, self.clock)
+        self.orders.save_transition(parent, asked)
+        child = self.orders.get(strategy.inflight)
         if child is not None and child.status in CANCELLABLE:
             try:
                 self.orders.save_transition(child, transition(child, OrderStatus.CANCELLED, f"Cancelled: {REASON} (its strategy was cancelled)",
@@ -74,18 +83,15 @@ class OrderCancellation:
             except StaleOrder:
                 pass  # the consumer took it first: it finishes
             child = self.orders.get(child.orderId)
-        if strategy.inflight is None:
-            after = cancelled(parent, self.clock)
-        elif child is not None and child.is_final:
-            # Its outcome is recorded with the cancel already asked: the DELETE ends the parent
-            # cancelled, even when the child was its last slot (recorded as an ordinary unfilled
-            # slot, it would end the parent expired, as if its schedule had run out).
-            asked = parent.model_copy(update={"strategy": strategy.model_copy(update={"cancelRequested": True})})
-            after = settled(asked, child, self.clock)
-        else:  # running (or not yet made: its slot started first, so it runs)
-            after = cancel_requested(parent, self.clock)
-        self.orders.save_transition(parent, after)  # one write, conditional on the parent as read
-        logger.info("strategy cancel", extra={"order_id": parent.orderId, "status": after.status.value, "child_id": strategy.inflight})
+        if child is None or not child.is_final:  # running (or not yet made: its slot started first, so it runs)
+            logger.info("strategy cancel requested", extra={"order_id": parent.orderId, "child_id": strategy.inflight})
+            return asked
+        after = settled(asked, child, self.clock)  # the cancel already asked: it ends cancelled, its child's outcome counted
+        try:
+            self.orders.save_transition(asked, after)
+        except StaleOrder:  # the trigger recorded the child first: the parent as it ended
+            return self.queries.get(parent.orderId, parent.owner or "")
+        logger.info("strategy cancelled", extra={"order_id": parent.orderId, "status": after.status.value, "child_id": child.orderId})
         return after
 
 

@@ -239,7 +239,10 @@ def skipped(parent: Order, reason: str, clock: Clock, arrival: Decimal | None) -
 
 def cancel_requested(parent: Order, clock: Clock) -> Order:
     s = _strategy(parent)
-    message = f"Cancel requested: no slot starts again; child {s.inflight} has started and finishes truthfully (its fill counts)"
+    message = (
+        f"Cancel requested: no slot starts again; child {s.inflight} is cancelled if it has not started routing,"
+        " else it finishes truthfully (its fill counts)"
+    )
     return _moved(parent, message, clock, cancelRequested=True, lastSlot=None)
 
 
