@@ -357,3 +357,16 @@ def test_a_cancel_that_dies_after_its_first_write_still_ends_the_parent_cancelle
     world.run()
     parent = world.orders.items[parent_id]
     assert parent.status is S.CANCELLED and len(_children(world, parent_id)) == 1, "no slot started after the cancel"
+
+
+def test_a_child_the_queue_refuses_fails_and_gives_its_place_in_the_key_backlog_back():
+    world = World(rate_per_minute=100, key_backlog_ms=5_000)
+    parent_id = _place(world, **TWAP)
+    world.queue.fail_sends = 1
+    world._tick()
+    child = world.orders.items[child_order_id(parent_id, 0)]
+    assert child.status is S.FAILED and "could not be queued" in child.failureReason
+    assert world.calls.counts.get("quota.decrement", 0) > 0, "its place in the key's backlog went back"
+    world.run()
+    parent = world.orders.items[parent_id]
+    assert parent.status is S.COMPLETED and parent.strategy.retriesUsed == 1, "the slice was retried at the next interval"

@@ -377,7 +377,8 @@ class StrategyRunner:
             if self.quota is not None and parent.keyId:
                 self.quota.refund(parent.keyId, place)
             raise
-        self._launch(started, fill)
+        if not self._launch(started, fill) and self.quota is not None and parent.keyId:
+            self.quota.refund(parent.keyId, place)  # not queued after all: its place in the key's backlog goes back
         logger.info("strategy slot started", extra={"order_id": parent.orderId, "slot": slot, "child_id": fill.orderId})
         return STARTED
 
@@ -394,14 +395,14 @@ class StrategyRunner:
             return f"the best price {plain(price)} {parent.tokenOut} per {parent.tokenIn} is above the maxPrice {plain(s.maxPrice)}"
         return None
 
-    def _launch(self, parent: Order, fill: ChildFill) -> None:
-        """Create the slot's child (if absent) and queue it. A queue that refuses fails the child
-        (nothing was sent): the parent records it unfilled at its next look."""
+    def _launch(self, parent: Order, fill: ChildFill) -> bool:
+        """Create the slot's child (if absent) and queue it; False when the queue refused it: the
+        child fails (nothing was sent) and the parent records it unfilled at its next look."""
         child = child_order(parent, fill, self.clock, self.start_timeout_ms)
         try:
             self.orders.create(child)
         except DuplicateOrder:
-            return  # made and queued by a look that got this far before
+            return True  # made and queued by a look that got this far before
         try:
             self.queue.send(child.orderId)
         except QueueUnavailable as error:
@@ -411,6 +412,8 @@ class StrategyRunner:
             except StaleOrder:
                 pass
             logger.error("strategy child could not be queued; it failed", extra={"order_id": parent.orderId, "child_id": child.orderId})
+            return False
+        return True
 
 
 def child_order(parent: Order, fill: ChildFill, clock: Clock, start_timeout_ms: int) -> Order:
