@@ -95,7 +95,7 @@ class InMemoryOrders:
         return [o.orderId for o in sorted(due, key=lambda o: o.startDeadlineMs)][:limit]
 
     def open_orders(self, limit: int, cursor: Any = None) -> OpenOrders:
-        watched = [WatchedOrder.of(o) for o in sorted(self.items.values(), key=lambda o: o.orderId) if o.status is OrderStatus.OPEN]
+        watched = [WatchedOrder.of(o) for o in sorted(self.items.values(), key=lambda o: o.orderId) if o.status in (OrderStatus.OPEN, OrderStatus.ACTIVE)]
         start = next((i for i, w in enumerate(watched) if w.order_id > cursor), len(watched)) if cursor else 0
         page = watched[start : start + limit]
         # As DynamoDB documents a Scan: a page that stops at its limit has a cursor, even when
@@ -104,6 +104,9 @@ class InMemoryOrders:
 
     def count_open(self, key_id: str, at_most: int) -> int:
         return min(at_most, sum(1 for o in self.items.values() if o.status is OrderStatus.OPEN and o.keyId == key_id))
+
+    def count_strategies(self, key_id: str, at_most: int) -> int:
+        return min(at_most, sum(1 for o in self.items.values() if o.status is OrderStatus.ACTIVE and o.keyId == key_id))
 
     def list_by_owner(self, owner: str, limit: int, cursor: str | None, wallet: str | None = None) -> Page:
         mine = sorted(

@@ -141,6 +141,7 @@ LEAST_PRIVILEGE = {
     },
     "TriggerFunction": {
         ("OrdersTable", "dynamodb:GetItem"), ("OrdersTable", "dynamodb:UpdateItem"), ("OrdersTable/index/openOrders", "dynamodb:Scan"),
+        ("OrdersTable", "dynamodb:PutItem"),  # a strategy's slot makes its child order
         ("RateLimitTable", "dynamodb:PutItem"), ("RateLimitTable", "dynamodb:GetItem"), ("RateLimitTable", "dynamodb:UpdateItem"),
     },
     "WebSocketFunction": {

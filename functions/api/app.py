@@ -107,7 +107,8 @@ def _submit(request: dict, order_request: ExecuteOrderRequest, who: Principal) -
         raise
     logger.set_correlation_id(order.orderId)
     logger.info("order accepted", extra={"order_id": order.orderId, "pair": f"{order.tokenIn}->{order.tokenOut}", "amount_in": str(order.amountIn)})
-    metrics.add_metric(name="OrdersSubmitted", unit=MetricUnit.Count, value=1)
+    # A strategy's parent is not an order that executes: its children count as submitted when the trigger starts them.
+    metrics.add_metric(name="StrategiesPlaced" if order.strategy is not None else "OrdersSubmitted", unit=MetricUnit.Count, value=1)
     return _accepted(order.orderId, order.status.value)
 
 
@@ -166,7 +167,7 @@ def _idempotency_key(event: BaseProxyEvent) -> str | None:
 
 
 @app.post("/api/orders/execute", summary="Submit a market or limit order", responses={
-    202: {"description": "Accepted: the order is pending (a limit order: open); follow it over the WebSocket", "content": {JSON_MEDIA_TYPE: {"model": OrderAccepted}}},
+    202: {"description": "Accepted: the order is pending (a limit order: open; a TWAP or recurring order: active); follow it over the WebSocket", "content": {JSON_MEDIA_TYPE: {"model": OrderAccepted}}},
     **error_responses(400, 401, 409, 415, 429, 503),
 })
 def execute_order() -> Response[dict]:

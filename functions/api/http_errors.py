@@ -36,6 +36,7 @@ from solroute.models.errors import (
     QueueUnavailable,
     RateLimited,
     TooManyOpenOrders,
+    TooManyStrategies,
     TransientError,
     Unauthenticated,
 )
@@ -59,6 +60,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     NoWallets: 404,  # the stack runs the ledger chain: no route of it could answer with a wallet
     NotCancellable: 409,
     TooManyOpenOrders: 409,  # not a rate: retrying soon will not help until one of them ends
+    TooManyStrategies: 409,
     Unauthenticated: 401,
     RateLimited: 429,
     PermanentOrderError: 422,  # a quote nothing can fill (no liquidity for this amount)
@@ -74,7 +76,7 @@ DESCRIPTIONS = {
     401: 'No API key: send yours in the `x-api-key` header (API Gateway answers this itself: `{"message": "Unauthorized"}`)',
     403: 'The API key is unknown or has been revoked (API Gateway answers this itself: `{"message": "Forbidden"}`)',
     404: "No such order (or not one of this API key's)",
-    409: "This Idempotency-Key was used with another body, or its order is still being accepted; a limit order past its API key's cap of open limit orders (TOO_MANY_OPEN_ORDERS); on DELETE, the order has started routing (or is final): `details.status` says where it is",
+    409: "This Idempotency-Key was used with another body, or its order is still being accepted; a limit order past its API key's cap of open limit orders (TOO_MANY_OPEN_ORDERS), a strategy past its cap of active ones (TOO_MANY_STRATEGIES); on DELETE, the order has started routing (or is final): `details.status` says where it is",
     415: "The body was not sent as `Content-Type: application/json`",
     422: "Nothing can fill this trade now (for example, no liquidity for this amount)",
     429: "This API key's order rate or backlog limit: retry after `Retry-After` seconds",

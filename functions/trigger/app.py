@@ -29,6 +29,13 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         metrics.add_metric(name="LimitOrdersTriggered", unit=MetricUnit.Count, value=report.triggered)
     if report.expired:
         metrics.add_metric(name="LimitOrdersExpired", unit=MetricUnit.Count, value=report.expired)
+    if report.slots:  # each slot's child is an order submitted, like one the API takes
+        metrics.add_metric(name="StrategySlotsStarted", unit=MetricUnit.Count, value=report.slots)
+        metrics.add_metric(name="OrdersSubmitted", unit=MetricUnit.Count, value=report.slots)
+    if report.skipped_slots:
+        metrics.add_metric(name="StrategySlotsSkipped", unit=MetricUnit.Count, value=report.skipped_slots)
+    if report.strategies_ended:
+        metrics.add_metric(name="StrategiesEnded", unit=MetricUnit.Count, value=report.strategies_ended)
     # What TriggerBehindAlarm watches: every run reports it, a run that found the lease held too.
     lag_s = report.lag_seconds(services.clock().now_ms())
     if lag_s is not None:
@@ -36,4 +43,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if report.open_orders is not None:
         metrics.add_metric(name="OpenLimitOrders", unit=MetricUnit.Count, value=report.open_orders)
     # The wake messages need no per-record answer: the run judged every open order, whichever woke it.
-    return {"ran": report.ran, "ticks": report.ticks, "triggered": report.triggered, "expired": report.expired}
+    return {"ran": report.ran, "ticks": report.ticks, "triggered": report.triggered, "expired": report.expired, "slots": report.slots}

@@ -703,3 +703,31 @@ def test_opening_closing_and_a_refusal_at_the_cap_are_one_call_each(moto_tables)
         step()
         calls.append(table.calls - before)
     assert calls == [1, 1, 1, 1], "the refusal's answer holds the map: nothing is read to find no ended entry"
+
+
+def _parent(clock, key: str, next_at_ms: int):
+    from solroute.models.strategy import Strategy
+
+    strategy = Strategy(kind="twap", slices=3, sliceAmount=Decimal("1"), intervalSeconds=30, startMs=clock.now_ms(), nextAtMs=next_at_ms)
+    return new_limit_order(clock).model_copy(update={
+        "type": "twap", "status": S.ACTIVE, "limitPrice": None, "keyId": key, "strategy": strategy,
+        "history": [h.model_copy(update={"status": S.ACTIVE}) for h in new_limit_order(clock).history],
+    })  # fmt: skip
+
+
+def test_an_active_strategy_rides_in_the_open_index_with_when_it_is_next_due_and_counts_apart_from_open_orders(orders, clock):
+    key = f"sr_s{clock.now_ms()}"
+    parent, limit = _parent(clock, key, 123_000), new_limit_order(clock).model_copy(update={"keyId": key})
+    for order in (parent, limit):
+        orders.create(order)
+    (watched,) = [w for w in _all_open(orders) if w.order_id == parent.orderId]
+    assert (watched.strategy, watched.due_at_ms, watched.key_id) == ("twap", 123_000, key)
+    assert orders.count_strategies(key, 10) == 1 and orders.count_open(key, 10) == 1, "a strategy is not an open limit order, nor the reverse"
+    running = transition(parent, S.ACTIVE, "slot started", clock, strategy=parent.strategy.model_copy(update={"inflight": "c", "nextAtMs": 999_000}))
+    orders.save_transition(parent, running)
+    (watched,) = [w for w in _all_open(orders) if w.order_id == parent.orderId]
+    assert watched.due_at_ms == 0, "a child in flight: due now (the trigger follows it each tick)"
+    assert orders.get(parent.orderId) == running, "the index's attributes never leak into the order"
+    ended = transition(running, S.COMPLETED, "done", clock, strategy=running.strategy.model_copy(update={"inflight": None, "nextAtMs": None}))
+    orders.save_transition(running, ended)
+    assert _open_ids(orders, [parent]) == set() and orders.count_strategies(key, 10) == 0, "an ended strategy leaves the index"

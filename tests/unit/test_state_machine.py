@@ -8,13 +8,15 @@ from solroute.models.order import OrderStatus as S
 
 from tests.fakes import FakeClock
 
-FINAL = {S.CONFIRMED, S.FAILED, S.EXPIRED, S.CANCELLED}
+FINAL = {S.CONFIRMED, S.FAILED, S.EXPIRED, S.CANCELLED, S.COMPLETED, S.PARTIALLY_FILLED}
 ALLOWED = {
     (S.OPEN, S.PENDING), (S.OPEN, S.EXPIRED), (S.OPEN, S.CANCELLED),
     (S.PENDING, S.ROUTING), (S.PENDING, S.FAILED), (S.PENDING, S.EXPIRED), (S.PENDING, S.CANCELLED), (S.PENDING, S.OPEN),
     (S.ROUTING, S.BUILDING), (S.ROUTING, S.FAILED), (S.ROUTING, S.OPEN),
     (S.BUILDING, S.SUBMITTED), (S.BUILDING, S.FAILED), (S.BUILDING, S.OPEN),
     (S.SUBMITTED, S.CONFIRMED), (S.SUBMITTED, S.FAILED), (S.SUBMITTED, S.OPEN),
+    # A strategy's parent.
+    (S.ACTIVE, S.ACTIVE), (S.ACTIVE, S.COMPLETED), (S.ACTIVE, S.PARTIALLY_FILLED), (S.ACTIVE, S.EXPIRED), (S.ACTIVE, S.CANCELLED),
 }  # fmt: skip
 
 
@@ -30,6 +32,20 @@ def test_only_a_limit_order_goes_back_to_open(current):
     with pytest.raises(InvalidTransition):
         transition(_order(current), S.OPEN, "m", FakeClock())
     assert transition(_order(current, **LIMIT), S.OPEN, "m", FakeClock()).status is S.OPEN
+
+
+STRATEGY = {"strategy": {"kind": "twap", "slices": 2, "sliceAmount": "1", "intervalSeconds": 30, "startMs": 0}}
+
+
+@pytest.mark.parametrize("current", [S.OPEN, S.PENDING])
+def test_only_a_strategy_parent_is_ever_active(current):
+    with pytest.raises(InvalidTransition):
+        transition(_order(current), S.ACTIVE, "m", FakeClock())
+    with pytest.raises(InvalidTransition):  # a parent never becomes an order that executes
+        transition(_order(S.ACTIVE, **STRATEGY), S.PENDING, "m", FakeClock())
+    with pytest.raises(InvalidTransition):  # an order that is no parent cannot be made to look like one
+        transition(_order(S.ACTIVE), S.COMPLETED, "m", FakeClock())
+    assert transition(_order(S.ACTIVE, **STRATEGY), S.ACTIVE, "m", FakeClock()).seq == 2
 
 
 @pytest.mark.parametrize("current", list(S))

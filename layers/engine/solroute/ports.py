@@ -44,13 +44,34 @@ class WatchedOrder:
     dexes: tuple[str, ...] | None = None  # None: every venue
     max_price_impact: Decimal | None = None
     key_id: str | None = None  # the API key it was placed with: the trigger queues it under that key's limits
+    # A strategy's parent (kind "twap" or "recurring") rides in the same index: only when it next
+    # needs the trigger (a slot due, or 0 while a child runs) matters; the rest is read from the item.
+    strategy: str | None = None
+    due_at_ms: int = 0
 
     @classmethod
     def of(cls, order: Order) -> "WatchedOrder":
+        if order.strategy is not None:
+            return cls.of_strategy(order.orderId, order.strategy.kind, strategy_due_ms(order), order.keyId)
         return cls(
             order.orderId, order.expiresAtMs or 0, order.tokenIn, order.tokenOut, order.amountIn, order.limitPrice or Decimal(0),
             tuple(order.dexes) if order.dexes else None, order.maxPriceImpact, order.keyId,
         )  # fmt: skip
+
+
+    @classmethod
+    def of_strategy(cls, order_id: str, kind: str, due_at_ms: int, key_id: str | None) -> "WatchedOrder":
+        return cls(order_id, 0, "", "", Decimal(0), Decimal(0), key_id=key_id, strategy=kind, due_at_ms=due_at_ms)
+
+
+def strategy_due_ms(order: Order) -> int:
+    """When an active strategy next needs the trigger: now (0) while a child runs or a cancel
+    waits, else when its next slot is due."""
+    strategy = order.strategy
+    assert strategy is not None
+    if strategy.inflight or strategy.cancelRequested or strategy.nextAtMs is None:
+        return 0
+    return strategy.nextAtMs
 
 
 @dataclass(frozen=True)
@@ -94,6 +115,10 @@ class OrderRepository(Protocol):
         """Up to ``limit`` open (limit) orders, from ``cursor`` on (None: the start), as the trigger
         judges them: from an index that holds only open orders (it may lag the table by a moment:
         re-read an order before moving it)."""
+
+    def count_strategies(self, key_id: str, at_most: int) -> int:
+        """How many active strategies ``key_id`` has, counting up to ``at_most``."""
+        ...
 
     def count_open(self, key_id: str, at_most: int) -> int:
         """How many open orders the API key has, counting no further than ``at_most`` (from the

@@ -207,7 +207,7 @@ def order_submission() -> OrderSubmission:
     wake = SqsOrderQueue(_sqs(), config.trigger_wake_queue_url) if config.trigger_wake_queue_url else None
     return OrderSubmission(
         order_repository(), queue, clock(), start_timeout_ms=config.start_timeout_seconds * 1000, quota=key_quota(), trigger_wake=wake,
-        max_open_per_key=config.key_max_open_orders, wallets=wallets(),
+        max_open_per_key=config.key_max_open_orders, wallets=wallets(), max_strategies_per_key=config.key_max_active_strategies,
     )  # fmt: skip
 
 

@@ -37,6 +37,7 @@ class Settings(BaseModel):
     key_backlog_seconds: int = Field(5, alias="KEY_BACKLOG_SECONDS", ge=1)
     # The most open limit orders one API key may have at once (0: no cap).
     key_max_open_orders: int = Field(100, alias="KEY_MAX_OPEN_ORDERS", ge=0)
+    key_max_active_strategies: int = Field(10, alias="KEY_MAX_ACTIVE_STRATEGIES", ge=0)
     # The longest a revoked key may be honoured (template RevocationDelaySeconds): the broadcaster's
     # cache of a subscriber's key check, as API Gateway's of the HTTP authorizer's answer.
     revocation_delay_seconds: int = Field(30, alias="REVOCATION_DELAY_SECONDS", ge=0, le=3600)

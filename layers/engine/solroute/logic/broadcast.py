@@ -30,6 +30,8 @@ CONNECT_GRACE_SECONDS = 10
 def status_data(order: Order) -> dict:
     """What is new at this status, in JSON form (amounts as decimal strings)."""
     dump = order.model_dump(mode="json")
+    if order.strategy is not None:
+        return strategy_data(dump["strategy"])
     if order.status is S.PENDING:
         return {k: dump[k] for k in ("tokenIn", "tokenOut", "amountIn", "slippage", "type")}
     if order.status is S.BUILDING:
@@ -42,6 +44,15 @@ def status_data(order: Order) -> dict:
     if order.status is S.FAILED:
         return {"reason": order.failureReason, "attempts": order.attempts, "execution": dump["execution"], "route": _route(order)}
     return {}
+
+
+def strategy_data(strategy: dict) -> dict:
+    """A strategy's push: its totals and where it is (without the lists a snapshot carries whole),
+    and the child or skipped slot this change is about."""
+    slot = strategy.get("lastSlot")
+    child = next((c for c in reversed(strategy["children"]) if c["slot"] == slot), None) if slot is not None else None
+    skip = next((k for k in reversed(strategy["skipped"]) if k["slot"] == slot), None) if slot is not None and child is None else None
+    return {"strategy": {k: v for k, v in strategy.items() if k not in ("children", "skipped")}, "child": child, "skip": skip}
 
 
 def _route(order: Order) -> dict | None:

@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 
 from solroute.logic.orders import OrderQueries
 from solroute.logic.state_machine import transition
+from solroute.logic.strategies import cancel_requested, cancelled, settled
 from solroute.models.status import CANCELLABLE
 from solroute.models.errors import NotCancellable, StaleOrder, StoreBusy
 from solroute.models.order import Order, OrderStatus
@@ -36,6 +37,12 @@ class OrderCancellation:
             order = self.queries.get(order_id, owner)
             if order.status not in CANCELLABLE:
                 raise NotCancellable(_too_late(order), {"orderId": order_id, "status": order.status.value})
+            if order.strategy is not None:
+                try:
+                    return self._cancel_strategy(order)
+                except StaleOrder:  # the trigger moved it (a slot started, a child landed): read it again
+                    logger.info("cancel lost a race with the trigger; reading the strategy again", extra={"order_id": order_id})
+                    continue
             cancelled = transition(order, OrderStatus.CANCELLED, f"Cancelled: {REASON}", self.clock, failureReason=REASON)
             try:
                 self.orders.save_transition(order, cancelled)
@@ -48,6 +55,35 @@ class OrderCancellation:
         if order.status in CANCELLABLE:  # it kept moving between open and pending: no answer yet
             raise StoreBusy(f"order {order_id} kept changing while it was being cancelled; send the cancel again", {"orderId": order_id})
         raise NotCancellable(_too_late(order), {"orderId": order_id, "status": order.status.value})
+
+
+    def _cancel_strategy(self, parent: Order) -> Order:
+        """No slot starts after this. With a child in flight: one still pending is cancelled too
+        (the parent then ends at once, the child's outcome recorded); one already routing
+        finishes truthfully, and the parent ends cancelled when it lands (the trigger records it).
+        Raises StaleOrder when the parent moved since it was read."""
+        strategy = parent.strategy
+        assert strategy is not None
+        if strategy.cancelRequested:
+            return parent  # asked before: it ends when its child lands
+        child = self.orders.get(strategy.inflight) if strategy.inflight else None
+        if child is not None and child.status in CANCELLABLE:
+            try:
+                self.orders.save_transition(child, transition(child, OrderStatus.CANCELLED, f"Cancelled: {REASON} (its strategy was cancelled)",
+                                                              self.clock, failureReason=REASON))  # fmt: skip
+            except StaleOrder:
+                pass  # the consumer took it first: it finishes
+            child = self.orders.get(child.orderId)
+        if strategy.inflight is None:
+            after = cancelled(parent, self.clock)
+        elif child is not None and child.is_final:
+            after = settled(parent, child, self.clock)
+            after = cancelled(after, self.clock) if after.status is OrderStatus.ACTIVE else after
+        else:  # running (or not yet made: its slot started first, so it runs)
+            after = cancel_requested(parent, self.clock)
+        self.orders.save_transition(parent, after)  # one write, conditional on the parent as read
+        logger.info("strategy cancel", extra={"order_id": parent.orderId, "status": after.status.value, "child_id": strategy.inflight})
+        return after
 
 
 def _too_late(order: Order) -> str:

@@ -145,3 +145,14 @@ def search(token_in: str, token_out: str, amount_in: Decimal, pools: Pools, inte
     if chosen is None or chosen.amount_out <= 0:
         return None
     return Search(direct, split, two_hop, chosen)
+
+
+def best_rate(token_in: str, token_out: str, pools: Pools, intermediates: Sequence[str] = ("USDC", "SOL")) -> Decimal:
+    """The most any route could pay per unit in: the best rate at zero size, direct or through
+    an intermediate (fees included; size only lowers it)."""
+
+    def best(a: str, b: str) -> Decimal:
+        return max((c.marginal() for c in pools(a, b)), default=Decimal(0))
+
+    rates = [best(token_in, token_out)] + [best(token_in, m) * best(m, token_out) for m in intermediates if m not in (token_in, token_out)]
+    return max(rates)

@@ -9,6 +9,9 @@
                                                              and never will (the chain says so): it rests
                +-> expired | cancelled (open or pending only: before routing starts)
 
+    active -> active (a slot started, a child landed, a slot skipped) -> completed | partially_filled | expired | cancelled
+    (a strategy's parent: docs/strategies.md; its children are ordinary market orders)
+
 Only ``open`` and ``pending`` orders can be cancelled or expire: from ``routing`` on, a swap
 may be built and sent, and only the chain decides its outcome.
 
@@ -36,6 +39,10 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.FAILED: frozenset(),
     S.EXPIRED: frozenset(),
     S.CANCELLED: frozenset(),
+    # A strategy's parent: each slot started, child landed or slot skipped is a change that keeps it active.
+    S.ACTIVE: frozenset({S.ACTIVE, S.COMPLETED, S.PARTIALLY_FILLED, S.EXPIRED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.PARTIALLY_FILLED: frozenset(),
 }
 
 
@@ -45,7 +52,9 @@ def can_transition_to(current: OrderStatus, target: OrderStatus) -> bool:
 
 def transition(order: Order, target: OrderStatus, message: str, clock: Clock, **fields: Any) -> Order:
     """The order after moving to ``target``: seq + 1, one history entry, extra fields set."""
-    if not can_transition_to(order.status, target) or (target is S.OPEN and not order.is_limit):
+    # Only a limit order rests open; only a strategy's parent is ever active.
+    misplaced = (target is S.OPEN and not order.is_limit) or (order.strategy is not None) != (order.status is S.ACTIVE)
+    if not can_transition_to(order.status, target) or misplaced:
         raise InvalidTransition(f"order {order.orderId} cannot move from {order.status.value} to {target.value}")
     now_ms = clock.now_ms()
     seq = order.seq + 1

@@ -11,14 +11,16 @@ from aws_lambda_powertools import Logger
 
 from solroute.logic.key_quota import KeyQuota
 from solroute.logic.state_machine import transition
+from solroute.logic.strategies import new_parent
 from solroute.logic.trigger import wake_trigger
 from solroute.logic.webhooks import webhook_fields
 from solroute.models import timeouts
 from solroute.models.amounts import plain
-from solroute.models.errors import InvalidRequest, QueueUnavailable, TooManyOpenOrders, TransientError
+from solroute.models.errors import InvalidRequest, QueueUnavailable, TooManyOpenOrders, TooManyStrategies, TransientError
 from solroute.models.keys import Principal
 from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
 from solroute.models.requests import ExecuteOrderRequest
+from solroute.models.strategy import STRATEGY_TYPES
 from solroute.models.tokens import resolve_token
 from solroute.ports import Clock, OrderQueue, OrderRepository, Wallets
 
@@ -49,6 +51,7 @@ class OrderSubmission:
         trigger_wake: OrderQueue | None = None,
         max_open_per_key: int = 0,
         wallets: Wallets | None = None,
+        max_strategies_per_key: int = 0,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -61,6 +64,8 @@ class OrderSubmission:
         # order every tick, so one key's resting orders must not grow without bound.
         self.max_open_per_key = max_open_per_key
         self.wallets = wallets  # the RPC chain's: an order its key's wallet cannot pay for is refused
+        # The most active strategies one key may have (0: no cap): the trigger looks at each due one every tick.
+        self.max_strategies_per_key = max_strategies_per_key
 
     def submit(self, request: ExecuteOrderRequest, caller: Principal) -> Order:
         """Store the order as ``caller``'s and queue it; raises RateLimited (nothing stored) when
@@ -75,9 +80,12 @@ class OrderSubmission:
                 [{"field": "quoteId", "message": "quote expired"}],
             )
         expires_at_ms = request.expires_at_ms(now_ms)
-        limit = request.type == "limit"
-        if limit:
+        strategy = request.type in STRATEGY_TYPES
+        limit = request.type == "limit" or strategy  # neither queues now: the trigger queues what they start
+        if request.type == "limit":
             self._check_open_cap(caller)
+        if strategy:
+            self._check_strategy_cap(caller)
         self._check_balance(request, caller)
         decision = None
         if self.quota is not None:
@@ -87,6 +95,8 @@ class OrderSubmission:
                 logger.info("order refused: key limit", extra={"key_id": caller.key_id, "reason": decision.reason, "retry_after_s": decision.retry_after_s})
                 raise decision.error()
         try:
+            if strategy:
+                return self._accept_strategy(request, caller, now_ms)
             return self._accept(request, caller, now_ms, expires_at_ms, terms)
         except (TransientError, QueueUnavailable):
             if self.quota is not None:
@@ -118,6 +128,24 @@ class OrderSubmission:
                 " cancel one, or wait for one to fill or expire",
                 {"openOrders": cap, "max": cap},
             )
+
+    def _check_strategy_cap(self, caller: Principal) -> None:
+        cap = self.max_strategies_per_key
+        if cap and self.orders.count_strategies(caller.key_id, cap) >= cap:
+            logger.info("strategy refused: active strategies cap", extra={"key_id": caller.key_id, "cap": cap})
+            raise TooManyStrategies(
+                f"this API key already has {cap} active strategies, the most it may have (KeyMaxActiveStrategies);"
+                " cancel one, or wait for one to end",
+                {"activeStrategies": cap, "max": cap},
+            )
+
+    def _accept_strategy(self, request: ExecuteOrderRequest, caller: Principal, now_ms: int) -> Order:
+        """Store the parent as active; the trigger starts its slots (woken now for the first)."""
+        parent = new_parent(request, self.new_id(), now_ms, self.clock, caller.rate_per_minute, _key_fields(request, caller) | {"owner": caller.owner})
+        self.orders.create(parent)
+        logger.info("strategy placed", extra={"order_id": parent.orderId, "type": parent.type, "key_id": caller.key_id})
+        wake_trigger(self.trigger_wake, parent.orderId)
+        return parent
 
     def _accept(self, request: ExecuteOrderRequest, caller: Principal, now_ms: int, expires_at_ms: int | None, terms: Any) -> Order:
         stamp = self.clock.iso(now_ms)

@@ -35,9 +35,10 @@ from typing import Any, Sequence
 from aws_lambda_powertools import Logger
 
 from solroute.logic.key_quota import KeyQuota
-from solroute.logic.route_search import search
+from solroute.logic.route_search import best_rate, search
 from solroute.logic.routing import display, limit_minimum, route_pairs
 from solroute.logic.state_machine import reopened, transition
+from solroute.logic.strategies import ENDED, SKIPPED as SLOT_SKIPPED, STARTED, StrategyRunner
 from solroute.models import timeouts
 from solroute.models.amounts import plain
 from solroute.models.errors import QueueUnavailable, StaleOrder, StoreBusy
@@ -54,6 +55,9 @@ SEND_TRIES = 3
 # pass over every open order takes several ticks. docs/scaling.md has what a tick costs.
 MAX_PER_TICK = 2_000
 MAX_COOLDOWN_MS = 3_600_000  # the longest an order that went back to open waits before it is queued again
+# A run keeps ticking for a strategy due within this (the schedule starts a run every minute: one
+# due later is picked up by a later run, so an hourly recurring order does not keep a run going).
+STRATEGY_HORIZON_MS = 90_000
 
 
 class _NotQueued(Exception):
@@ -68,6 +72,9 @@ class TickReport:
     triggered: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # reached their price, but their key's orders fill the queue: still open
+    slots: list[str] = field(default_factory=list)  # strategies that started a slot (a child order)
+    skipped_slots: list[str] = field(default_factory=list)
+    strategies_ended: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +84,9 @@ class RunReport:
     triggered: int = 0
     expired: int = 0
     held: int = 0
+    slots: int = 0  # strategy slots started (child orders made)
+    skipped_slots: int = 0
+    strategies_ended: int = 0
     # When a run (this one or an earlier) last ended a pass over every open order: the lag an
     # operator's alarm watches (None: no run has yet). A run that found the lease held reports
     # what the lease holds.
@@ -128,6 +138,7 @@ class Trigger:
         self._pass_started_ms = 0  # when the current pass read its first page
         self._passed_at_ms: int | None = None  # when this run's last whole pass started (every order judged since)
         self._passed_open: int | None = None  # what that pass left open
+        self.strategies = StrategyRunner(orders, queue, clock, quota, margin, start_timeout_ms)
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
@@ -160,6 +171,9 @@ class Trigger:
                     report.triggered += len(tick.triggered)
                     report.expired += len(tick.expired)
                     report.held += len(tick.held)
+                    report.slots += len(tick.slots)
+                    report.skipped_slots += len(tick.skipped_slots)
+                    report.strategies_ended += len(tick.strategies_ended)
                 now = self.clock.now_ms()
                 # Only a whole pass can show that nothing is open: a page that ends a pass may be empty
                 # (DynamoDB can return a cursor at the last item) while earlier pages found orders.
@@ -177,8 +191,11 @@ class Trigger:
                 self.lease.release(holder, self._passed_at_ms)
             except StoreBusy:  # it lapses at its time
                 logger.warning("could not release the trigger's lease; it lapses by itself")
-        if report.triggered or report.expired or report.held:
-            logger.info("trigger run done", extra={"ticks": report.ticks, "triggered": report.triggered, "expired": report.expired, "held": report.held})
+        if report.triggered or report.expired or report.held or report.slots or report.strategies_ended:
+            logger.info("trigger run done", extra={
+                "ticks": report.ticks, "triggered": report.triggered, "expired": report.expired, "held": report.held,
+                "slots": report.slots, "strategies_ended": report.strategies_ended,
+            })  # fmt: skip
         return report
 
     def _hand_over(self) -> None:
@@ -195,9 +212,12 @@ class Trigger:
             self._pass_left = 0
             self._pass_started_ms = now_ms
         self._cursor = read.cursor
-        watched = read.orders
-        self._pass_left += len(watched)
-        report = TickReport(open=len(watched), more=read.cursor is not None, pass_left=self._pass_left)
+        parents = [w for w in read.orders if w.strategy is not None]
+        watched = [w for w in read.orders if w.strategy is None]
+        soon = [w for w in parents if w.due_at_ms <= now_ms + STRATEGY_HORIZON_MS]
+        self._pass_left += len(watched) + len(soon)
+        report = TickReport(open=len(watched) + len(soon), more=read.cursor is not None, pass_left=self._pass_left)
+        self._run_strategies([w for w in soon if w.due_at_ms <= now_ms], report)
         if not watched:
             self._end_of_pass(report)
             return report
@@ -230,6 +250,39 @@ class Trigger:
         self._end_of_pass(report)
         return report
 
+    def _run_strategies(self, due: Sequence[WatchedOrder], report: TickReport) -> None:
+        """Give each due strategy its look: record a landed child, start or skip a slot, end it."""
+        for w in due:
+            try:
+                outcome = self.strategies.step(w.order_id, self._price)
+            except StoreBusy as error:
+                logger.warning("could not move a strategy; the next tick tries again", extra={"order_id": w.order_id, "error": error.message})
+                continue
+            except Exception:  # one strategy must never stop the others, or the limit orders
+                logger.exception("could not run a strategy; skipped this tick", extra={"order_id": w.order_id})
+                continue
+            if outcome == STARTED:
+                report.slots.append(w.order_id)
+            elif outcome == SLOT_SKIPPED:
+                report.skipped_slots.append(w.order_id)
+            elif outcome == ENDED:
+                report.strategies_ended.append(w.order_id)
+
+    def _price(self, parent: Order, amount: Decimal) -> tuple[Route | None, Decimal]:
+        """The best route for ``amount`` of the parent's pair now (within its venues and price
+        impact cap), and the best zero-size rate."""
+        prices = self._pair_prices(route_pairs(parent.tokenIn, parent.tokenOut), self.clock.now_ms())
+
+        def pools(a: str, b: str) -> list[Curve]:
+            return [c for c in prices.get((a, b), []) if parent.dexes is None or c.dex in parent.dexes]
+
+        rate = best_rate(parent.tokenIn, parent.tokenOut, pools, INTERMEDIATES)
+        found = search(parent.tokenIn, parent.tokenOut, amount, pools, INTERMEDIATES)
+        cap = parent.maxPriceImpact if parent.maxPriceImpact is not None else self.max_price_impact
+        if found is None or found.chosen.price_impact > cap:
+            return None, rate
+        return found.chosen, rate
+
     def _end_of_pass(self, report: TickReport) -> None:
         """A tick that read the last page judged every open order since its pass began."""
         if not report.more:
@@ -238,7 +291,9 @@ class Trigger:
     # ------------------------------------------------------------------ judging
     def _prices(self, watched: Sequence[WatchedOrder], at_ms: int) -> dict[tuple[str, str], list[Curve]]:
         """Every pool the watched orders could use, as each venue prices it at ``at_ms``."""
-        pairs = sorted({p for w in watched for p in route_pairs(w.token_in, w.token_out)})
+        return self._pair_prices(sorted({p for w in watched for p in route_pairs(w.token_in, w.token_out)}), at_ms)
+
+    def _pair_prices(self, pairs: Sequence[tuple[str, str]], at_ms: int) -> dict[tuple[str, str], list[Curve]]:
         by_pair: dict[tuple[str, str], list[Curve]] = {}
         for venue in self.venues.values():
             for curve in venue.pools_at(pairs, at_ms):
@@ -258,7 +313,7 @@ class Trigger:
 
         floor = limit_minimum(w.limit_price, w.amount_in, resolve_token(w.token_out).decimals)
         needed = floor / (1 - self.margin)
-        if _best_rate(w.token_in, w.token_out, pools) * w.amount_in < needed:
+        if best_rate(w.token_in, w.token_out, pools, INTERMEDIATES) * w.amount_in < needed:
             return None  # even a trade of no size would not pay it: most open orders, most ticks
         found = search(w.token_in, w.token_out, w.amount_in, pools, INTERMEDIATES)
         if found is None:
@@ -347,17 +402,6 @@ class Trigger:
             return False
         logger.info("limit order expired", extra={"order_id": order_id, "status": "expired"})
         return True
-
-
-def _best_rate(token_in: str, token_out: str, pools) -> Decimal:  # type: ignore[no-untyped-def]
-    """The most any route could pay per unit in: the best rate at zero size, direct or through
-    an intermediate (fees included; size only lowers it)."""
-
-    def best(a: str, b: str) -> Decimal:
-        return max((c.marginal() for c in pools(a, b)), default=Decimal(0))
-
-    rates = [best(token_in, token_out)] + [best(token_in, m) * best(m, token_out) for m in INTERMEDIATES if m not in (token_in, token_out)]
-    return max(rates)
 
 
 def wake_trigger(wake: OrderQueue | None, order_id: str) -> None:

@@ -70,6 +70,12 @@ class TooManyOpenOrders(DomainError):
     code = "TOO_MANY_OPEN_ORDERS"
 
 
+class TooManyStrategies(DomainError):
+    """A strategy order past its API key's cap of active strategies (KeyMaxActiveStrategies)."""
+
+    code = "TOO_MANY_STRATEGIES"
+
+
 class IdempotencyConflict(DomainError):
     code = "IDEMPOTENCY_CONFLICT"
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from solroute.models.amounts import Amount
 from solroute.models.status import FINAL_STATUSES, OrderStatus  # noqa: F401 - importers of the order find its statuses here too
+from solroute.models.strategy import Strategy
 from solroute.models.webhooks import WebhookAttempt
 
 
@@ -155,6 +156,11 @@ class Order(_Model):
     # attempt, by the seq of the status change it carried (docs/webhooks.md).
     webhookUrl: str | None = None
     webhookDeliveries: dict[str, list[WebhookAttempt]] | None = None
+    # A strategy's parent (type twap or recurring): its plan, progress and children (docs/strategies.md).
+    strategy: Strategy | None = None
+    # A strategy's child (an ordinary market order): its parent and the slot that started it.
+    parentId: str | None = None
+    slot: int | None = None
 
     @property
     def is_final(self) -> bool:

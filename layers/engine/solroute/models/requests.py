@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from solroute.models.amounts import decimal_places, plain
 from solroute.models.quote import QuoteTerms
+from solroute.models.strategy import (
+    MAX_INTERVAL_SECONDS,
+    MAX_RETRIES,
+    MAX_SLOTS,
+    MIN_RECURRING_INTERVAL_SECONDS,
+    MIN_TWAP_INTERVAL_SECONDS,
+    STRATEGY_TYPES,
+)
 from solroute.models.tokens import UNKNOWN_MINT_DECIMALS, is_solana_address, resolve_token
 from solroute.models.venues import POOLS, VENUES
 from solroute.models.webhooks import webhook_url
@@ -19,7 +27,7 @@ MAX_AMOUNT_IN = Decimal("1000000000000")  # 1e12 tokens: beyond any pool we hold
 MAX_SLIPPAGE = Decimal("0.5")
 DEFAULT_SLIPPAGE = Decimal("0.01")
 SLIPPAGE_DECIMALS = 6
-SUPPORTED_ORDER_TYPES = ("market", "limit")
+SUPPORTED_ORDER_TYPES = ("market", "limit", "twap", "recurring")
 DEFAULT_LIMIT_SECONDS = 24 * 3600  # how long a limit order stays open unless it says
 MAX_OPEN_SECONDS = 30 * 24 * 3600  # the furthest a deadline or an expiry may be
 MAX_LIMIT_PRICE = Decimal("1000000000000")
@@ -215,7 +223,38 @@ class ExecuteOrderRequest(TradeRequest):
         Field(examples=["30"], description="type market: the order must start routing by then, or it ends expired: an ISO-8601 time, or seconds from now"),
     ] = None
 
-    @field_validator("expiresAt")
+    # A TWAP (type twap): amountIn is the total, sliced over time; a recurring order (type
+    # recurring): amountPerRun on a schedule (docs/strategies.md).
+    slices: Annotated[int | None, Field(ge=2, le=MAX_SLOTS), BeforeValidator(whole),
+                      Field(examples=[10], description="type twap: how many slices (or send sliceAmount)")] = None
+    sliceAmount: Annotated[Decimal | None, Field(gt=0), NOT_FLOAT, Field(examples=["1"], description="type twap: tokenIn per slice, instead of slices")] = None
+    intervalSeconds: Annotated[int | None, Field(ge=1, le=MAX_INTERVAL_SECONDS), BeforeValidator(whole_seconds),
+                               Field(examples=[30], description="twap: seconds between slices (>= 10); recurring: between runs (>= 60)")] = None
+    durationSeconds: Annotated[int | None, Field(ge=1, le=MAX_INTERVAL_SECONDS * MAX_SLOTS), BeforeValidator(whole_seconds),
+                               Field(examples=[300], description="type twap: the whole schedule, instead of intervalSeconds")] = None
+    jitterSeconds: Annotated[int | None, Field(ge=0), BeforeValidator(whole),
+                             Field(examples=[3], description="type twap: each slice starts up to this much later (at most a quarter of the interval)")] = None
+    maxRetries: Annotated[int | None, Field(ge=0, le=MAX_RETRIES), BeforeValidator(whole),
+                          Field(description="type twap: slots that may go unfilled before it ends (default: slices)")] = None
+    amountPerRun: Annotated[Decimal | None, Field(gt=0), NOT_FLOAT, Field(examples=["50"], description="type recurring: tokenIn each run spends")] = None
+    runs: Annotated[int | None, Field(ge=1, le=MAX_SLOTS), BeforeValidator(whole),
+                    Field(examples=[24], description="type recurring: how many runs (or send endsAt)")] = None
+    endsAt: Annotated[str | None, Field(examples=["2026-12-31T12:00:00Z"], description="type recurring: no run starts after this (ISO-8601)")] = None
+    minPrice: Annotated[LimitPrice | None, Field(description="type recurring: a run whose price (tokenOut per tokenIn) is below this is skipped")] = None
+    maxPrice: Annotated[LimitPrice | None, Field(description="type recurring: a run whose price is above this is skipped")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_run_amount(cls, data: Any) -> Any:
+        """A recurring order names the amount of one run; the trade checks (decimals, range) apply to it."""
+        if isinstance(data, dict) and data.get("type") == "recurring":
+            if "amountIn" in data:
+                raise ValueError("a recurring order spends amountPerRun at each run: send amountPerRun, not amountIn")
+            if data.get("amountPerRun") is not None:
+                return {**data, "amountIn": data["amountPerRun"]}
+        return data
+
+    @field_validator("expiresAt", "endsAt")
     @classmethod
     def _expires_at(cls, value: str | None) -> str | None:
         if value is not None:
@@ -266,6 +305,12 @@ class ExecuteOrderRequest(TradeRequest):
 
     @model_validator(mode="after")
     def _type_fields(self) -> "ExecuteOrderRequest":
+        given = {name for name in _STRATEGY_FIELDS if getattr(self, name) is not None}
+        if self.type in STRATEGY_TYPES:
+            self._strategy_fields(given)
+            return self
+        if given:
+            raise ValueError(f"{', '.join(sorted(given))} belong to strategy orders: send type \"twap\" or \"recurring\" (docs/strategies.md)")
         if self.type == "limit":
             if self.limitPrice is None:
                 raise ValueError("a limit order needs limitPrice: the least tokenOut per tokenIn it accepts")
@@ -286,6 +331,72 @@ class ExecuteOrderRequest(TradeRequest):
                 raise ValueError(f"{', '.join(extra)} belong to limit orders: send type \"limit\" (a market order may carry a deadline)")
         return self
 
+    def _strategy_fields(self, given: set[str]) -> None:
+        twap = self.type == "twap"
+        own = {"slices", "sliceAmount", "durationSeconds", "jitterSeconds", "maxRetries"} if twap else {"amountPerRun", "runs", "endsAt", "minPrice", "maxPrice"}
+        others = sorted(given - own - {"intervalSeconds"})
+        if others:
+            raise ValueError(f"{', '.join(others)} do not belong to a {self.type} order (docs/strategies.md)")
+        foreign = [n for n in ("quoteId", "deadline", "expiresAt", "timeInForceSeconds") if getattr(self, n) is not None]
+        if not twap and self.limitPrice is not None:
+            foreign.insert(0, "limitPrice")
+        if foreign:
+            raise ValueError(f"{', '.join(foreign)} do not belong to a {self.type} order (docs/strategies.md)")
+        if twap:
+            if (self.slices is None) == (self.sliceAmount is None):
+                raise ValueError("a twap order needs slices or sliceAmount (one of them)")
+            if (self.intervalSeconds is None) == (self.durationSeconds is None):
+                raise ValueError("a twap order needs intervalSeconds or durationSeconds (one of them)")
+            slices = self.twap_slices
+            if slices < 2 or slices > MAX_SLOTS:
+                raise ValueError(f"amountIn / sliceAmount makes {slices} slices; a twap has 2 to {MAX_SLOTS}")
+            interval = self.interval_seconds
+            if interval < MIN_TWAP_INTERVAL_SECONDS:
+                raise ValueError(f"a twap's slices must be at least {MIN_TWAP_INTERVAL_SECONDS} s apart (this one: {interval} s)")
+            if self.jitterSeconds and self.jitterSeconds * 4 > interval:
+                raise ValueError(f"jitterSeconds may be at most a quarter of the interval ({interval // 4} s)")
+            if self.limitPrice is not None and self.limitPrice * self.amountIn > MAX_LIMIT_OUTPUT:
+                raise ValueError(f"limitPrice x amountIn must be at most {MAX_LIMIT_OUTPUT}; no pool holds that much")
+            return
+        if self.amountPerRun is None:
+            raise ValueError("a recurring order needs amountPerRun: the tokenIn each run spends")
+        if self.intervalSeconds is None or self.intervalSeconds < MIN_RECURRING_INTERVAL_SECONDS:
+            raise ValueError(f"a recurring order needs intervalSeconds of at least {MIN_RECURRING_INTERVAL_SECONDS}")
+        if (self.runs is None) == (self.endsAt is None):
+            raise ValueError("a recurring order needs runs or endsAt (one of them)")
+        if self.minPrice is not None and self.maxPrice is not None and self.minPrice > self.maxPrice:
+            raise ValueError("minPrice must not be above maxPrice")
+
+    @property
+    def twap_slices(self) -> int:
+        if self.slices is not None:
+            return self.slices
+        assert self.sliceAmount is not None
+        return int((self.amountIn / self.sliceAmount).to_integral_value(rounding=ROUND_CEILING))  # the last slice spends what is left
+
+    @property
+    def interval_seconds(self) -> int:
+        if self.intervalSeconds is not None:
+            return self.intervalSeconds
+        return (self.durationSeconds or 0) // self.twap_slices
+
+    def recurring_runs(self, now_ms: int) -> int:
+        """How many runs a recurring order makes: ``runs``, or those that start by ``endsAt``.
+        Raises InvalidRequest when endsAt leaves none, or more than the most."""
+        from solroute.models.errors import InvalidRequest
+
+        if self.runs is not None:
+            return self.runs
+        assert self.endsAt is not None and self.intervalSeconds is not None
+        ends_ms = _instant_ms(self.endsAt)
+        if ends_ms <= now_ms:
+            raise InvalidRequest("invalid request: endsAt: has already passed", [{"field": "endsAt", "message": "has already passed"}])
+        runs = (ends_ms - now_ms) // (self.intervalSeconds * 1000) + 1
+        if runs > MAX_SLOTS:
+            problem = f"leaves room for {runs} runs; a recurring order makes at most {MAX_SLOTS}"
+            raise InvalidRequest(f"invalid request: endsAt: {problem}", [{"field": "endsAt", "message": problem}])
+        return int(runs)
+
     @field_validator("quoteId")
     @classmethod
     def _quote_id(cls, value: str | None) -> str | None:
@@ -301,7 +412,7 @@ class ExecuteOrderRequest(TradeRequest):
     @classmethod
     def _market_only(cls, value: str) -> str:
         if value not in SUPPORTED_ORDER_TYPES:
-            raise ValueError(f"order type '{value}' is not supported; the types are market and limit")
+            raise ValueError(f"order type '{value}' is not supported; the types are {', '.join(SUPPORTED_ORDER_TYPES)}")
         return value
 
     _webhook_url = field_validator("webhookUrl")(webhook_url)
@@ -315,6 +426,18 @@ class ExecuteOrderRequest(TradeRequest):
                 " send the same tokenIn, tokenOut and amountIn as the quote"
             )
         return self
+
+
+_STRATEGY_FIELDS = (
+    "slices", "sliceAmount", "intervalSeconds", "durationSeconds", "jitterSeconds", "maxRetries", "amountPerRun", "runs", "endsAt",
+    "minPrice", "maxPrice",
+)  # fmt: skip
+
+
+def whole(value: object) -> object:
+    if isinstance(value, (bool, float)) or (isinstance(value, str) and not value.strip().isascii()):
+        raise ValueError("must be a whole number")
+    return value
 
 
 def _instant_ms(text: str) -> int:

@@ -19,12 +19,19 @@ class OrderStatus(str, Enum):
     CONFIRMED = "confirmed"
     FAILED = "failed"
     EXPIRED = "expired"  # its deadline (or a limit order's expiry) passed before it started routing
-    CANCELLED = "cancelled"  # cancelled by its owner before it started routing
+    CANCELLED = "cancelled"  # cancelled by its owner before it started routing (a strategy: no slot starts after)
+    # A strategy order (TWAP, recurring: a parent of market orders, docs/strategies.md).
+    ACTIVE = "active"  # running its slots
+    COMPLETED = "completed"  # every slice or run filled
+    PARTIALLY_FILLED = "partially_filled"  # ended with some filled and some not (an ended strategy with none filled is expired)
 
 
-FINAL_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.CANCELLED})
+FINAL_STATUSES = frozenset({
+    OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.CANCELLED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_FILLED,
+})  # fmt: skip
 # Before routing starts: from routing on, a swap may be built and sent, and only the chain decides
 # its outcome (solroute.logic.state_machine's transitions).
-CANCELLABLE = frozenset({OrderStatus.OPEN, OrderStatus.PENDING})
+# A strategy while active: no slot starts after the cancel, and a child already routing finishes.
+CANCELLABLE = frozenset({OrderStatus.OPEN, OrderStatus.PENDING, OrderStatus.ACTIVE})
 # The final statuses as the strings the API, the WebSocket and the store write.
 FINAL_STATUS_NAMES: tuple[str, ...] = tuple(sorted(status.value for status in FINAL_STATUSES))

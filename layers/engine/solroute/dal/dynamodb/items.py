@@ -17,7 +17,7 @@ from typing import Any
 from solroute.models.amounts import plain
 from solroute.models.order import Order, OrderStatus
 from solroute.models.status import FINAL_STATUS_NAMES
-from solroute.ports import WatchedOrder
+from solroute.ports import WatchedOrder, strategy_due_ms
 
 OWNER_INDEX = "byOwner"
 # Queries one listing may make to fill a page filtered by wallet (each reads at most a page).
@@ -33,6 +33,9 @@ OPEN_INDEX = "openOrders"
 # keys were recorded on limit orders): one Query counts a key's open orders (its cap), and the
 # trigger reads every partition with a paged Scan of the index.
 OPEN_KEY, OPEN, WATCH = "openKey", "open", "watch"
+# An active strategy's parent rides in the same index, under "strategy#<keyId>" (one Query counts
+# a key's active strategies), its watch "@<kind>|<due ms>": when the trigger must next look at it.
+STRATEGY = "strategy"
 # The attributes the indexes key on or project: set and removed with the status they belong to.
 INDEX_ATTRIBUTES = ("startDeadlineMs", SWEEP_KEY, OPEN_KEY, WATCH)
 FINAL_NAMES = {f":final{i}": status for i, status in enumerate(FINAL_STATUS_NAMES)}
@@ -93,6 +96,9 @@ def order_to_item(order: Order) -> dict:
     if order.status is OrderStatus.OPEN:
         item[OPEN_KEY] = open_partition(order.keyId)
         item[WATCH] = watch_of(order)
+    elif order.status is OrderStatus.ACTIVE and order.strategy is not None:
+        item[OPEN_KEY] = open_partition(order.keyId, STRATEGY)
+        item[WATCH] = f"@{order.strategy.kind}|{strategy_due_ms(order)}"
     return item
 
 
@@ -105,13 +111,16 @@ def watch_of(order: Order) -> str:
     ])  # fmt: skip
 
 
-def open_partition(key_id: str | None) -> str:
-    return f"{OPEN}#{key_id}" if key_id else OPEN
+def open_partition(key_id: str | None, kind: str = OPEN) -> str:
+    return f"{kind}#{key_id}" if key_id else kind
 
 
 def watched_of(item: dict) -> WatchedOrder:
-    token_in, token_out, amount, limit, dexes, impact = str(item[WATCH]).split("|")
     key_id = str(item.get(OPEN_KEY, "")).partition("#")[2] or None
+    if str(item[WATCH]).startswith("@"):
+        kind, due = str(item[WATCH])[1:].split("|")
+        return WatchedOrder.of_strategy(str(item["orderId"]), kind, int(due), key_id)
+    token_in, token_out, amount, limit, dexes, impact = str(item[WATCH]).split("|")
     return WatchedOrder(
         str(item["orderId"]), int(item.get("expiresAtMs") or 0), token_in, token_out, Decimal(amount), Decimal(limit),
         tuple(dexes.split(",")) if dexes else None, Decimal(impact) if impact else None, key_id,

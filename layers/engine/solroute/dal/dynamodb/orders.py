@@ -18,6 +18,7 @@ from solroute.dal.dynamodb.items import (
     OWNER_INDEX,
     PENDING,
     START_DEADLINE_INDEX,
+    STRATEGY,
     SUBSCRIBERS,
     SWEEP_KEY,
     WATCH,
@@ -154,11 +155,17 @@ class DynamoOrderRepository:
         return OpenOrders(watched, cursor)
 
     def count_open(self, key_id: str, at_most: int) -> int:
+        return self._count(open_partition(key_id), at_most)
+
+    def count_strategies(self, key_id: str, at_most: int) -> int:
+        return self._count(open_partition(key_id, STRATEGY), at_most)
+
+    def _count(self, partition: str, at_most: int) -> int:
         result = self.table.query(
             IndexName=OPEN_INDEX,
             KeyConditionExpression="#open = :key",
             ExpressionAttributeNames={"#open": OPEN_KEY},
-            ExpressionAttributeValues={":key": open_partition(key_id)},
+            ExpressionAttributeValues={":key": partition},
             Select="COUNT",
             Limit=at_most,
         )
