@@ -16,8 +16,9 @@ from solroute_cli.durations import duration_seconds
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from solroute_cli.follow import follow
 from solroute_cli.strategy_args import Strategy
-from solroute_cli.watch import FINAL, SUCCEEDED
+from solroute_cli.watch import SUCCEEDED
 from solroute_cli.views import Offsets, final_report, order_view, orders_table, quote_view, stdout, timeline
+from solroute.models.status import FINAL_STATUS_NAMES as FINAL
 
 
 @dataclass(frozen=True)

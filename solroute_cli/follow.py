@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 
 from solroute_cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, CliError
-from solroute_cli.watch import FINAL, InOrder, updates_from
+from solroute.models.status import FINAL_STATUS_NAMES as FINAL
+from solroute_cli.watch import InOrder, updates_from
 
 QUIET_FIRST_S = 5.0
 QUIET_MAX_S = 60.0

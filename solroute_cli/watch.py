@@ -4,12 +4,8 @@ order with them."""
 
 from __future__ import annotations
 
-from solroute.models.status import FINAL_STATUS_NAMES
 from solroute_cli import strategy_view
 from solroute_cli.errors import EXIT_FAILED, CliError
-
-# A strategy's final statuses, until the strategies core adds them to FINAL_STATUS_NAMES.
-FINAL = frozenset(FINAL_STATUS_NAMES) | {"completed", "partially_filled"}
 
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
 ENDED = {"failed": "✗ failed", "expired": "⌛ expired", "cancelled": "⊘ cancelled", "partially_filled": "◐ partially filled"}

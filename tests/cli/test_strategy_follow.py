@@ -203,3 +203,32 @@ def test_list_shows_a_parents_filled_out():
     with serving(api.app()) as url:
         shown = runner.invoke(app, ["list", "--api", url])
     assert "3 SOL" in shown.stdout and "450.3 USDC" in shown.stdout
+
+
+def test_a_parent_the_engine_really_ran_is_followed_reported_and_shown_from_its_snapshot(fast):
+    """The in-memory engine's TWAP (tests/world.py), as GET and the subscription's snapshot give it."""
+    from solroute.models.requests import ExecuteOrderRequest
+
+    from tests.fakes import TEST_CALLER
+    from tests.support.stand_in import order_json, snapshot_frame
+    from tests.world import World
+
+    world = World()
+    request = ExecuteOrderRequest(tokenIn="SOL", tokenOut="USDC", type="twap", amountIn="3", slices=3, intervalSeconds=10)
+    parent_id = world.submission.submit(request, TEST_CALLER).orderId
+    world.run()
+    parent = world.orders.items[parent_id]
+    api = StandIn(orders={parent_id: order_json(parent)}, replies=[[snapshot_frame(parent)]])
+    with serving(api.app()) as url:
+        followed = runner.invoke(app, ["watch", parent_id, "--api", url])
+        got = runner.invoke(app, ["get", parent_id, "--api", url])
+    assert followed.exit_code == 0, followed.output
+    s = parent.strategy
+    totals = f"filled 3/3, {s.filledIn}/3 SOL in, {s.filledOut} USDC out, average price {s.averagePrice}"
+    assert f"  twap completed: {totals}" in followed.stdout
+    assert f"  price: average {s.averagePrice} vs arrival {s.arrivalPrice}, shortfall {s.shortfallBps} bps" in followed.stdout
+    for child in s.children:
+        assert f"slot {child.slot + 1} filled: child {child.orderId} {child.amountIn} SOL -> {child.amountOut} USDC at {child.price}" in followed.stdout
+        assert child.orderId in got.stdout
+    assert totals in line_of(followed.stdout, "Completed: 3/3 filled"), "the snapshot's last step carries its totals"
+    assert f"progress: [####################] {totals}" in got.stdout
