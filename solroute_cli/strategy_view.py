@@ -26,13 +26,19 @@ def slot_count(strategy: dict) -> int | None:
     return strategy.get("slices") or strategy.get("runs")
 
 
-def slot_label(strategy: dict, slot: int) -> str:
-    """A recurring order's run k/N; a TWAP's slot k (a slot that does not fill is retried at a later
-    one, so a TWAP's slots may outnumber its slices: "filled k/N" counts the slices)."""
+def slot_labels(strategy: dict) -> dict[int, str]:
+    """Each recorded slot's name, as the engine's messages name it: a recurring order's "run k/N";
+    a TWAP's "slice k/N", k the slice it was trying to fill (a slot that does not fill is retried
+    at a later one, so a TWAP's slots may outnumber its slices)."""
+    count = slot_count(strategy) or 0
     if strategy.get("kind") == "recurring":
-        count = slot_count(strategy)
-        return f"run {slot + 1}/{count}" if count else f"run {slot + 1}"
-    return f"slot {slot + 1}"
+        return {e["slot"]: f"run {e['slot'] + 1}/{count}" for e in [*(strategy.get("children") or []), *(strategy.get("skipped") or [])]}
+    labels, filled = {}, 0
+    events = sorted([*(strategy.get("children") or []), *(strategy.get("skipped") or [])], key=lambda e: e.get("slot", 0))
+    for event in events:
+        labels[event.get("slot", 0)] = f"slice {min(filled + 1, count)}/{count} (slot {event.get('slot', 0) + 1})"
+        filled += event.get("status") == "confirmed"
+    return labels
 
 
 def _amount(value: object, token: str | None) -> str:
@@ -50,10 +56,10 @@ def totals(strategy: dict, order: dict | None = None) -> str:
     )
 
 
-def child_line(strategy: dict, child: dict, order: dict | None = None) -> str:
-    """A child's slot as it stands: started (in flight), filled, or ended unfilled with its reason."""
+def child_line(label: str, child: dict, order: dict | None = None) -> str:
+    """A child as it stands: started (in flight), filled, or ended unfilled with its reason."""
     order = order or {}
-    label, status, child_id = slot_label(strategy, child.get("slot", 0)), child.get("status"), child.get("orderId")
+    status, child_id = child.get("status"), child.get("orderId")
     sold = _amount(child.get("amountIn"), order.get("tokenIn"))
     if status == "confirmed":
         return f"{label} filled: child {child_id} {sold} -> {_amount(child.get('amountOut'), order.get('tokenOut'))} at {child.get('price')}"
@@ -63,20 +69,12 @@ def child_line(strategy: dict, child: dict, order: dict | None = None) -> str:
 
 
 def describe_parent(update: dict, order: dict | None = None) -> str:
-    """One push of a parent: what changed (from its child or skip entry), then the running totals."""
-    data = update.get("data") or {}
-    strategy, child, skip = data.get("strategy"), data.get("child"), data.get("skip")
-    if not strategy:  # a step of a snapshot's history: the engine's words of that moment
-        return str(update.get("message", ""))
-    if skip:
-        head = f"{slot_label(strategy, skip.get('slot', 0))} skipped: {skip.get('reason')}"
-    elif child:
-        head = child_line(strategy, child, order)
-    else:
-        head = str(update.get("message", ""))
-    if strategy.get("cancelRequested") and update.get("status") == "active":
-        head += " (cancel requested: no new slot starts)"
-    return f"{head}; {totals(strategy, order)}"
+    """One status of a parent: the engine's words for it (a slot started, a child filled or not,
+    a slot skipped and why, a cancel requested, the end), the same whether it came live or in a
+    snapshot, then the running totals when the update carries the strategy."""
+    strategy = (update.get("data") or {}).get("strategy")
+    message = str(update.get("message", ""))
+    return f"{message} | {totals(strategy, order)}" if strategy else message
 
 
 def report(order: dict) -> list[str]:
@@ -85,14 +83,15 @@ def report(order: dict) -> list[str]:
     strategy = order["strategy"]
     lines = [f"  {order.get('type', strategy.get('kind'))} {order['status']}: {totals(strategy, order)}"]
     lines += price_lines(strategy, order)
+    labels = slot_labels(strategy)
     skipped = strategy.get("skipped") or []
     if skipped:
         lines.append(f"  skipped ({len(skipped)}):")
-        lines += [f"    {slot_label(strategy, s.get('slot', 0))}: {s.get('reason')}" for s in skipped]
+        lines += [f"    {labels[s['slot']]}: {s.get('reason')}" for s in skipped]
     children = strategy.get("children") or []
     if children:
         lines.append(f"  children ({len(children)}):")
-        lines += [f"    {child_line(strategy, c, order)}" for c in children]
+        lines += [f"    {child_line(labels[c['slot']], c, order)}" for c in children]
     return lines
 
 
@@ -139,7 +138,7 @@ def cancel_line(order: dict, watch_hint: str) -> str:
         return f"order {order['orderId']} {order['status']}: {totals(strategy, order)}"
     inflight = strategy.get("inflight")
     child = next((c for c in strategy.get("children") or [] if c.get("orderId") == inflight), None)
-    which = f"child {inflight}" + (f" ({slot_label(strategy, child.get('slot', 0))})" if child else "")
+    which = f"child {inflight}" + (f" of {slot_labels(strategy)[child['slot']]}" if child else "")
     return (
         f"cancel requested for order {order['orderId']}: {which} has started routing and finishes first (its fill counts); "
         f"no new slot starts, and the order ends cancelled when it lands (`{watch_hint}` follows it)"

@@ -50,8 +50,10 @@ class Parent:
             "attemptStartedAtMs": [], "quotes": None, "routing": None, "transaction": None, "execution": None,
             "failureReason": None, "strategy": strategy,
         }  # fmt: skip
-        word = "slices" if self.kind == "twap" else "runs"
-        self._step(order, f"{self.kind.upper()} accepted: {self.slices} {word} of {self.slice_amount} {self.token_in} every {self.interval_s}s")
+        pair = f"{self.token_in} -> {self.token_out}"
+        plan = (f"TWAP active: {self.amount_in} {pair} in {self.slices} slices, one every {self.interval_s} s" if self.kind == "twap"
+                else f"Recurring active: {self.slice_amount} {pair} every {self.interval_s} s, {self.slices} runs")  # fmt: skip
+        self._step(order, plan)
 
     @property
     def last(self) -> dict:
@@ -68,7 +70,13 @@ class Parent:
         return {"type": "snapshot", "orderId": PARENT_ID, "status": order["status"], "seq": seq, "history": order["history"], "order": order}
 
     def _label(self, slot: int) -> str:
-        return f"Slot {slot + 1}" if self.kind == "twap" else f"Run {slot + 1}/{self.slices}"
+        """As the engine words it (solroute.logic.strategies): a TWAP counts slices, not slots."""
+        if self.kind == "twap":
+            return f"Slice {min(self.last['strategy']['filled'] + 1, self.slices)}/{self.slices}"
+        return f"Run {slot + 1}/{self.slices}"
+
+    def _retried(self, strategy: dict) -> str:
+        return f"; retried at the next interval ({strategy['retriesUsed']} of {strategy['maxRetries']} retries used)" if self.kind == "twap" else ""
 
     def _step(self, order: dict, message: str, status: str = "active", child: dict | None = None, skip: dict | None = None) -> None:
         order = copy.deepcopy(order)
@@ -110,11 +118,12 @@ class Parent:
                             fees=str(Decimal(strategy["fees"]) + Decimal(entry["fee"])), networkFees=str(Decimal(strategy["networkFees"]) + Decimal("0.000005")),
                             averagePrice=str(average.quantize(Decimal("0.000001"))),
                             shortfallBps=str(((Decimal(strategy["arrivalPrice"]) - average) / Decimal(strategy["arrivalPrice"]) * 10000).quantize(Decimal("0.1"))))  # fmt: skip
-            message = f"{self._label(slot)} filled: {entry['amountIn']} {self.token_in} -> {entry['amountOut']} {self.token_out}; filled {strategy['filled']}/{self.slices}"
+            message = (f"{self._label(slot)} filled: {entry['amountIn']} {self.token_in} -> {entry['amountOut']} {self.token_out} at {price};"
+                       f" filled {filled_in}/{self.amount_in} {self.token_in}, average {strategy['averagePrice']}")  # fmt: skip
         else:
             entry["reason"] = reason
             strategy["retriesUsed"] += 1
-            message = f"{self._label(slot)} not filled: child {status}: {reason}"
+            message = f"{self._label(slot)} not filled: child {entry['orderId']} {status} ({reason}){self._retried(strategy)}"
         self._step(order, message, child=entry)
         return self
 
@@ -124,20 +133,21 @@ class Parent:
         entry = {"slot": slot, "atMs": self.start_ms + slot * self.interval_s * 1000, "reason": reason}
         strategy["skipped"].append(entry)
         strategy.update(nextSlot=slot + 1, nextAtMs=self.start_ms + (slot + 1) * self.interval_s * 1000, retriesUsed=strategy["retriesUsed"] + 1)
-        self._step(order, f"{self._label(slot)} skipped: {reason}", skip=entry)
+        self._step(order, f"{self._label(slot)} skipped: {reason}{self._retried(strategy)}", skip=entry)
         return self
 
     def request_cancel(self) -> Parent:
         order = copy.deepcopy(self.last)
         order["strategy"].update(cancelRequested=True, nextAtMs=None)
-        self._step(order, f"Cancel requested: child {order['strategy']['inflight']} finishes first")
+        inflight = order["strategy"]["inflight"]
+        self._step(order, f"Cancel requested: no slot starts again; child {inflight} has started and finishes truthfully (its fill counts)")
         return self
 
     def end(self, status: str) -> Parent:
         order = copy.deepcopy(self.last)
         strategy = order["strategy"]
         strategy.update(nextAtMs=None, inflight=None)
-        self._step(order, f"{status.replace('_', ' ').capitalize()}: filled {strategy['filled']}/{self.slices}", status=status)
+        self._step(order, f"Nothing left to start. {status.replace('_', ' ').capitalize()}: {strategy['filled']}/{self.slices} filled", status=status)
         return self
 
 

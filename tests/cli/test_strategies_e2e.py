@@ -33,8 +33,8 @@ def test_a_small_twap_submitted_with_the_cli_is_followed_slot_by_slot_until_it_c
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     order_id = re.search(r"^order (\S+): twap 0.3 SOL -> USDC as 3x10s \(active\)$", out, re.MULTILINE).group(1)
-    assert len(re.findall(r"slot \d started: child ", out)) == 3 and len(re.findall(r"slot \d filled: child ", out)) >= 3
-    assert re.search(r"filled 3/3, 0\.3/0\.3 SOL in, [\d.]+ USDC out, average price [\d.]+", out), out
+    assert [int(k) for k in re.findall(r"Slice (\d)/3 started: child ", out)] == [1, 2, 3], out
+    assert re.search(r"\| filled 3/3, 0\.3/0\.3 SOL in, [\d.]+ USDC out, average price [\d.]+$", out, re.MULTILINE), out
     assert "completed in " in out and "  twap completed: filled 3/3" in out and "  children (3):" in out
     assert re.search(r"  price: average [\d.]+ vs arrival [\d.]+, shortfall -?[\d.]+ bps", out), out
     shown = solroute(cloud, "get", order_id)

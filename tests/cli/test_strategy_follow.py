@@ -43,23 +43,23 @@ def test_watch_shows_each_slot_each_fill_with_the_running_totals_each_skip_and_t
     shown = watch(parent, [[parent.snapshot(1), *(parent.push(seq) for seq in range(2, 10))]])
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
-    assert f"slot 1 started: child {child_id(0)} sells 1 SOL; filled 0/3, 0/3 SOL in, 0 USDC out, average price -" in out
-    assert (f"slot 1 filled: child {child_id(0)} 1 SOL -> 150.1 USDC at 150.1; filled 1/3, 1/3 SOL in, 150.1 USDC out, "
-            "average price 150.100000") in out  # fmt: skip
-    assert "slot 2 skipped: the best price 139.8 is below the limit 140; filled 1/3" in out
-    assert "slot 3 filled: child" in out and "filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.200000" in out
-    assert "ACTIVE" in line_of(out, "slot 4 started") and "✓ completed" in line_of(out, "Completed: filled 3/3")
+    totals = "filled 1/3, 1/3 SOL in, 150.1 USDC out, average price 150.100000"
+    assert f"Slice 1/3 started: child {child_id(0)} sells 1 SOL | filled 0/3, 0/3 SOL in, 0 USDC out, average price -" in out
+    assert f"Slice 1/3 filled: 1 SOL -> 150.1 USDC at 150.1; filled 1/3 SOL, average 150.100000 | {totals}" in out
+    assert f"Slice 2/3 skipped: the best price 139.8 is below the limit 140; retried at the next interval (1 of 3 retries used) | {totals}" in out
+    assert "filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.200000" in line_of(out, "Slice 2/3 filled")
+    assert "ACTIVE" in line_of(out, "Slice 3/3 started") and "✓ completed" in line_of(out, "Completed: 3/3 filled")
     report = out[out.index("completed in "):].splitlines()
     assert report[1:] == [
         "  twap completed: filled 3/3, 3/3 SOL in, 450.3 USDC out, average price 150.100000",
         "  price: average 150.100000 vs arrival 150.2, shortfall 6.7 bps",
         "  fees: 0.009 SOL, network fees 0.000015 SOL",
         "  skipped (1):",
-        "    slot 2: the best price 139.8 is below the limit 140",
+        "    slice 2/3 (slot 2): the best price 139.8 is below the limit 140",
         "  children (3):",
-        f"    slot 1 filled: child {child_id(0)} 1 SOL -> 150.1 USDC at 150.1",
-        f"    slot 3 filled: child {child_id(2)} 1 SOL -> 150.3 USDC at 150.3",
-        f"    slot 4 filled: child {child_id(3)} 1 SOL -> 149.9 USDC at 149.9",
+        f"    slice 1/3 (slot 1) filled: child {child_id(0)} 1 SOL -> 150.1 USDC at 150.1",
+        f"    slice 2/3 (slot 3) filled: child {child_id(2)} 1 SOL -> 150.3 USDC at 150.3",
+        f"    slice 3/3 (slot 4) filled: child {child_id(3)} 1 SOL -> 149.9 USDC at 149.9",
     ]
 
 
@@ -86,14 +86,10 @@ def test_a_strategy_exits_0_only_when_completed(fast, status, code):
 def test_a_child_that_did_not_fill_is_shown_with_its_status_and_reason(fast):
     parent = _ended("partially_filled")
     shown = watch(parent, [[parent.snapshot(1), *(parent.push(seq) for seq in range(2, parent.last["seq"] + 1))]])
-    assert f"slot 2 not filled: child {child_id(1)} failed: price moved beyond the slippage; filled 1/3" in shown.stdout
+    assert f"Slice 2/3 not filled: child {child_id(1)} failed (price moved beyond the slippage)" in shown.stdout
+    assert "| filled 1/3, 1/3 SOL in" in line_of(shown.stdout, "Slice 2/3 not filled")
+    assert f"    slice 2/3 (slot 2) not filled: child {child_id(1)} failed: price moved beyond the slippage" in shown.stdout, "the report"
     assert "◐ partially filled" in shown.stdout
-
-
-def test_a_cancel_requested_while_a_child_routes_is_said_on_the_line(fast):
-    parent = _ended("cancelled")
-    shown = watch(parent, [[parent.snapshot(1), *(parent.push(seq) for seq in range(2, parent.last["seq"] + 1))]])
-    assert "(cancel requested: no new slot starts)" in line_of(shown.stdout, "Cancel requested")
 
 
 def test_when_the_pushes_are_lost_the_totals_are_the_snapshots_not_a_count_of_pushes(fast):
@@ -101,9 +97,9 @@ def test_when_the_pushes_are_lost_the_totals_are_the_snapshots_not_a_count_of_pu
     parent = completed_twap()
     shown = watch(parent, [[parent.snapshot(2), parent.push(3)]])
     assert shown.exit_code == 0, shown.output
-    assert "filled 1/3, 1/3 SOL in, 150.1 USDC out" in line_of(shown.stdout, "slot 1 filled")
-    assert "filled 3/3, 3/3 SOL in, 450.3 USDC out, average price 150.100000" in line_of(shown.stdout, "Completed: filled 3/3")
-    assert "Slot 2 skipped: the best price 139.8 is below the limit 140" in shown.stdout, "a lost step: its message from the snapshot"
+    assert "| filled 1/3, 1/3 SOL in, 150.1 USDC out" in line_of(shown.stdout, "Slice 1/3 filled")
+    assert "| filled 3/3, 3/3 SOL in, 450.3 USDC out, average price 150.100000" in line_of(shown.stdout, "Completed: 3/3 filled")
+    assert "Slice 2/3 skipped: the best price 139.8 is below the limit 140" in shown.stdout, "a lost step: its words from the read"
 
 
 def test_a_reopened_socket_s_snapshot_gives_the_totals_of_that_moment(fast):
@@ -112,9 +108,8 @@ def test_a_reopened_socket_s_snapshot_gives_the_totals_of_that_moment(fast):
     replies = [[parent.snapshot(2)], [parent.snapshot(6), *(parent.push(seq) for seq in range(7, 10))]]
     shown = watch(parent, replies, close_after={0})
     assert shown.exit_code == 0, shown.output
-    assert "filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.200000" in line_of(shown.stdout, "Slot 3 filled")
-    assert [line for line in shown.stdout.splitlines() if "Slot 3 filled" in line or "slot 3 filled" in line][:1], "shown once"
-    assert sum("Slot 3 filled" in line for line in shown.stdout.splitlines()) == 1
+    assert "| filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.200000" in line_of(shown.stdout, "Slice 2/3 filled")
+    assert sum("Slice 2/3 filled" in line for line in shown.stdout.splitlines()) == 1, "shown once"
 
 
 class _EndsAt(dict):
@@ -168,7 +163,7 @@ def test_cancel_of_a_parent_with_a_child_routing_says_the_child_finishes_first()
     with serving(Parents(parent, parent.last).app()) as url:
         shown = runner.invoke(app, ["cancel", PARENT_ID, "--api", url])
     assert shown.exit_code == 0, shown.output
-    assert shown.stdout.startswith(f"cancel requested for order {PARENT_ID}: child {child_id(1)} (slot 2) has started routing and finishes first")
+    assert shown.stdout.startswith(f"cancel requested for order {PARENT_ID}: child {child_id(1)} of slice 2/3 (slot 2) has started routing and finishes first")
     assert f"`solroute watch {PARENT_ID} --api {url}` follows it" in shown.stdout
 
 
@@ -228,7 +223,7 @@ def test_a_parent_the_engine_really_ran_is_followed_reported_and_shown_from_its_
     assert f"  twap completed: {totals}" in followed.stdout
     assert f"  price: average {s.averagePrice} vs arrival {s.arrivalPrice}, shortfall {s.shortfallBps} bps" in followed.stdout
     for child in s.children:
-        assert f"slot {child.slot + 1} filled: child {child.orderId} {child.amountIn} SOL -> {child.amountOut} USDC at {child.price}" in followed.stdout
+        assert f"slice {child.slot + 1}/3 (slot {child.slot + 1}) filled: child {child.orderId} {child.amountIn} SOL -> {child.amountOut} USDC at {child.price}" in followed.stdout
         assert child.orderId in got.stdout
-    assert totals in line_of(followed.stdout, "Completed: 3/3 filled"), "the snapshot's last step carries its totals"
+    assert f"| {totals}" in line_of(followed.stdout, "Completed: 3/3 filled"), "the snapshot's last step carries its totals"
     assert f"progress: [####################] {totals}" in got.stdout
