@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from bench import charts, cost, cpu, lifecycle
+from bench import charts, cost, cpu, lifecycle, strategy_cost
 from bench.loadgen import InFlightSampler, LoadGenerator, OrderTrace, burst, poisson
 from bench.stats import max_in_window, min_in_full_windows, percentile, rate_per_minute, sliding_log_starts, summary
 from localcloud.template import Template
@@ -450,6 +450,8 @@ PROFILES: dict[str, Profile] = {
                 [f"SimulationSeed={lifecycle.TRIGGER_SEED}"], lifecycle.run_trigger),
         Profile("openday", "limit orders that stay open: what the trigger costs a day, fixed and per order (metered)", [], lifecycle.run_openday, ("--meter",)),
         Profile("opentick", "the trigger's tick with 1,000 and 10,000 limit orders open: time, CPU and read units (metered)", [], lifecycle.run_opentick, ("--meter",)),
+        Profile("strategyday", "strategies: the trigger a day with a recurring order waiting and a sniper watching; AWS calls per TWAP child vs a market order (metered)",
+                [*ZERO_DELAYS, "RateLimitPerMinute=0"], strategy_cost.run_strategyday, ("--meter",)),
     )
 }
 
@@ -469,5 +471,6 @@ def headline(name: str, result: dict) -> list[tuple[str, Any]]:
         "trigger": ["orders", "reachedToQueuedMs", "reachedToStartedMs", "heldTickToQueuedMs"],
         "openday": ["one", "many", "fixedDollarsPerDayWhileAnyOrderIsOpen", "marginalDollarsPerOpenOrderDay"],
         "opentick": ["1000", "10000", "judgeOnlyCpuMs"],
+        "strategyday": ["nothingActive", "recurringWaiting", "sniperWatching", "restDollarsPerDay", "callsPerMarketOrder", "callsPerTwapChild", "callsPerTwapChildBesidesTicks"],
     }[name]
     return [(k, result.get(k)) for k in pick]

@@ -101,7 +101,7 @@ def test_every_metric_the_dashboard_names_is_emitted_by_a_function_or_is_an_aws_
     # The widgets: the funnel, failures by reason, latency, WebSocket, webhooks, open limit orders.
     wanted = {"OrdersSubmitted", "OrdersRouted", "OrdersConfirmed", "OrdersFailed", "OrdersExpired", "OrdersFailedByReason",
               "ExecutionLatency", "ConnectionPosts", "ConnectionsGone", "WebhooksDelivered", "WebhooksGivenUp",
-              "WebhookAttemptsFailed", "OpenLimitOrders"}  # fmt: skip
+              "WebhookAttemptsFailed", "OpenLimitOrders", "StrategiesPlaced", "StrategySlotsStarted", "StrategySlotsSkipped", "StrategiesEnded"}  # fmt: skip
     assert wanted <= {name for namespace, name in named if namespace == NAMESPACE}
 
 

@@ -35,7 +35,7 @@ from solroute.models.api import Health, OrderAccepted, OrderPage, OrderView, ord
 from solroute.models.errors import InvalidRequest, RateLimited, Unauthenticated
 from solroute.models.keys import Principal
 from solroute.models.quote_answer import QuoteAnswer
-from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
+from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, SniperRequest, TradeRequest
 from solroute.models.wallet import Funded, FundRequest, WalletAnswer
 from solroute.settings import require, settings
 
@@ -97,7 +97,7 @@ def _accepted(order_id: str, status: str) -> dict:
     return accepted.model_dump(mode="json")
 
 
-def _submit(request: dict, order_request: ExecuteOrderRequest, who: Principal) -> dict:
+def _submit(request: dict, order_request: ExecuteOrderRequest | SniperRequest, who: Principal) -> dict:
     """``request`` (JSON values) is what the idempotency record keys and checks; the request and
     caller, validated once already, come as they are."""
     try:
@@ -108,7 +108,10 @@ def _submit(request: dict, order_request: ExecuteOrderRequest, who: Principal) -
     logger.set_correlation_id(order.orderId)
     logger.info("order accepted", extra={"order_id": order.orderId, "pair": f"{order.tokenIn}->{order.tokenOut}", "amount_in": str(order.amountIn)})
     # A strategy's parent is not an order that executes: its children count as submitted when the trigger starts them.
-    metrics.add_metric(name="StrategiesPlaced" if order.strategy is not None else "OrdersSubmitted", unit=MetricUnit.Count, value=1)
+    if order.strategy is not None:
+        metrics.add_metric(name="StrategiesPlaced", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name="OrdersSubmitted", unit=MetricUnit.Count, value=1)
     return _accepted(order.orderId, order.status.value)
 
 
@@ -166,12 +169,14 @@ def _idempotency_key(event: BaseProxyEvent) -> str | None:
     return key or None
 
 
-@app.post("/api/orders/execute", summary="Submit a market or limit order", responses={
+@app.post("/api/orders/execute", summary="Submit an order: market, limit, or a strategy (twap, recurring, sniper)", responses={
     202: {"description": "Accepted: the order is pending (a limit order: open; a TWAP or recurring order: active); follow it over the WebSocket", "content": {JSON_MEDIA_TYPE: {"model": OrderAccepted}}},
     **error_responses(400, 401, 409, 415, 429, 503),
 })
 def execute_order() -> Response[dict]:
-    order = ExecuteOrderRequest.model_validate(json_object_body(app.current_event))
+    body = json_object_body(app.current_event)
+    # A sniper names a token that may not exist yet: its own model (every other type is one request).
+    order = (SniperRequest if body.get("type") == "sniper" else ExecuteOrderRequest).model_validate(body)
     key = _idempotency_key(app.current_event)
     who = caller()
     # The idempotency record is keyed by owner and key together: one client's key never
@@ -268,6 +273,9 @@ def openapi_document() -> dict:
     request_schema = ExecuteOrderRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(request_schema.pop("$defs", {}))
     schemas["ExecuteOrderRequest"] = request_schema
+    sniper_schema = SniperRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(sniper_schema.pop("$defs", {}))
+    schemas["SniperRequest"] = sniper_schema
     # Every /api/ operation needs an API key, in the x-api-key header (the HTTP API's identity
     # source); /health needs none.
     document["components"]["securitySchemes"] = {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}}
@@ -288,7 +296,9 @@ def openapi_document() -> dict:
     submit = document["paths"]["/api/orders/execute"]["post"]
     submit["requestBody"] = {
         "required": True,
-        "content": {JSON_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ExecuteOrderRequest"}}},
+        "content": {JSON_MEDIA_TYPE: {"schema": {"oneOf": [
+            {"$ref": "#/components/schemas/ExecuteOrderRequest"}, {"$ref": "#/components/schemas/SniperRequest"},
+        ]}}},  # fmt: skip
     }
     submit["parameters"] = [{
         "name": "Idempotency-Key",

@@ -40,7 +40,7 @@ from solroute.models.errors import (
     TransientError,
     Unauthenticated,
 )
-from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, TradeRequest
+from solroute.models.requests import ExecuteOrderRequest, ListOrdersQuery, SniperRequest, TradeRequest
 from solroute.models.wallet import FundRequest
 
 logger = Logger(child=True)
@@ -84,7 +84,7 @@ DESCRIPTIONS = {
 }
 
 # Models a trader fills in: their validation errors are a 400 (any other model's are our bug, a 500).
-_REQUEST_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in (ExecuteOrderRequest, ListOrdersQuery, TradeRequest, FundRequest)}
+_REQUEST_MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in (ExecuteOrderRequest, ListOrdersQuery, TradeRequest, FundRequest, SniperRequest)}
 _LOCATIONS = ("body", "query", "path", "header")
 MAX_MESSAGE_LENGTH = 600  # messages quote what was sent; a megabyte of it helps nobody
 

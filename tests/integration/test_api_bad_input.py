@@ -116,7 +116,7 @@ def test_field_messages_name_the_field_and_what_is_allowed_never_parser_wording(
         "tokenOut": "must not be empty",
         "amountIn": 'must be a decimal number, such as 1.5 or "1.5"',
         "slippage": 'must be a decimal number, such as 1.5 or "1.5"',
-        "price": "is not a field of this request; the fields are tokenIn, tokenOut, amountIn, slippage, maxPriceImpact, dexes, excludeDexes, type, wallet, quoteId, webhookUrl, limitPrice, expiresAt, timeInForceSeconds, deadline",
+        "price": "is not a field of this request; the fields are tokenIn, tokenOut, amountIn, slippage, maxPriceImpact, dexes, excludeDexes, type, wallet, quoteId, webhookUrl, limitPrice, expiresAt, timeInForceSeconds, deadline, slices, sliceAmount, intervalSeconds, durationSeconds, jitterSeconds, maxRetries, amountPerRun, runs, endsAt, minPrice, maxPrice",
     }
     assert not [w for w in PARSER_WORDING if w in json.dumps(error)]
 

@@ -199,7 +199,11 @@ def test_the_openapi_document_describes_the_order_body_and_idempotency_header(cl
     spec = body(get_path(cloud.fn("ApiFunction"), "/api/openapi.json"))
     submit = spec["paths"]["/api/orders/execute"]["post"]
     assert submit["requestBody"]["required"] is True
-    assert submit["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ExecuteOrderRequest"}
+    assert submit["requestBody"]["content"]["application/json"]["schema"] == {
+        "oneOf": [{"$ref": "#/components/schemas/ExecuteOrderRequest"}, {"$ref": "#/components/schemas/SniperRequest"}],
+    }
+    sniper = spec["components"]["schemas"]["SniperRequest"]
+    assert set(sniper["required"]) == {"type", "tokenIn", "tokenOut", "amountIn", "maxPrice"} and sniper["additionalProperties"] is False
     request = spec["components"]["schemas"]["ExecuteOrderRequest"]
     assert set(request["required"]) == {"tokenIn", "tokenOut", "amountIn"}
     assert request["additionalProperties"] is False

@@ -56,7 +56,7 @@ def test_valid_orders_are_accepted_and_normalised(body, expected):
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "0"}, "slippage", "0 < slippage"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "0.51"}, "slippage", "0 < slippage"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "slippage": "-0.1"}, "slippage", None),
-        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "stop"}, "type", "the types are market, limit, twap, recurring"),
+        ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "stop"}, "type", "the types are market, limit, twap, recurring and sniper"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit"}, None, "needs limitPrice"),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "limitPrice": "150"}, None, 'send type "limit"'),
         ({"tokenIn": "SOL", "tokenOut": "USDC", "amountIn": "1", "type": "limit", "limitPrice": "0"}, "limitPrice", "0 < limitPrice"),

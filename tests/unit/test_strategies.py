@@ -233,3 +233,104 @@ def test_a_recurring_order_until_a_time_makes_the_runs_that_fit_and_refuses_too_
         _place(world, type="recurring", tokenIn="USDC", tokenOut="SOL", amountPerRun="5", intervalSeconds=60, endsAt=at(60 * 200))
     with pytest.raises(InvalidRequest, match="already passed"):
         _place(world, type="recurring", tokenIn="USDC", tokenOut="SOL", amountPerRun="5", intervalSeconds=60, endsAt=at(-5))
+
+
+# ---------------------------------------------------------------- sniper orders
+class Launches:
+    """The launches port as the sniper sees it: a token's pools, and their depth, now."""
+
+    def __init__(self) -> None:
+        self.by_symbol: dict[str, list] = {}
+        self.reads = 0
+
+    def pools(self, symbol: str) -> list:
+        self.reads += 1
+        return list(self.by_symbol.get(symbol, []))
+
+
+def _sniper_world() -> tuple[World, Launches]:
+    world = World()
+    launches = Launches()
+    world.trigger.strategies.launches = launches
+    return world, launches
+
+
+def _snipe(world: World, **fields) -> str:
+    from solroute.models.requests import SniperRequest
+
+    body = {"type": "sniper", "tokenIn": "SOL", "tokenOut": "BONK", "amountIn": "1", "maxPrice": "1", "timeInForceSeconds": 600, **fields}
+    return world.submission.submit(SniperRequest(**body), TEST_CALLER).orderId
+
+
+def test_a_sniper_watches_writing_nothing_until_its_pool_appears_then_buys_once():
+    from solroute.ports import LaunchedPool
+
+    world, launches = _sniper_world()
+    parent_id = _snipe(world)
+    for _ in range(5):
+        world._tick()
+        world.clock.advance(1)
+    parent = world.orders.items[parent_id]
+    assert parent.seq == 1 and _children(world, parent_id) == [] and launches.reads == 5, "watching: one look a tick, no write"
+    launches.by_symbol["BONK"] = [LaunchedPool("raydium", "BONK", "SOL", Decimal(1000))]
+    world.run()
+    parent, children = world.orders.items[parent_id], _children(world, parent_id)
+    assert parent.status is S.COMPLETED and len(children) == 1 and children[0].status is S.CONFIRMED
+    assert "Snipe fired: BONK pool on raydium holds 1000 SOL" in parent.history[1].message
+    assert children[0].quote.minAmountOut == Decimal(1), "at most maxPrice SOL per BONK: at least 1 BONK for 1 SOL"
+
+
+def test_a_sniper_waits_for_its_liquidity_and_its_price_and_expires_if_neither_comes():
+    from solroute.ports import LaunchedPool
+
+    world, launches = _sniper_world()
+    deep_id = _snipe(world, minLiquidity="5000")
+    cheap_id = _snipe(world, maxPrice="0.0000000001")  # BONK never gets that cheap
+    launches.by_symbol["BONK"] = [LaunchedPool("meteora", "BONK", "SOL", Decimal(1000))]
+    for _ in range(3):
+        world._tick()
+        world.clock.advance(1)
+    assert _children(world, deep_id) == [] and _children(world, cheap_id) == [], "too shallow; too dear"
+    launches.by_symbol["BONK"] = [LaunchedPool("meteora", "BONK", "SOL", Decimal(6000))]
+    world.run()
+    assert world.orders.items[deep_id].status is S.COMPLETED
+    cheap = world.orders.items[cheap_id]
+    assert cheap.status is S.EXPIRED and _children(world, cheap_id) == [] and "nothing was bought" in cheap.history[-1].message
+
+
+def test_a_sniper_only_fires_on_its_venues():
+    from solroute.ports import LaunchedPool
+
+    world, launches = _sniper_world()
+    parent_id = _snipe(world, dexes=["meteora"], timeInForceSeconds=30)
+    launches.by_symbol["BONK"] = [LaunchedPool("raydium", "BONK", "SOL", Decimal(10**6))]
+    world.run()
+    assert world.orders.items[parent_id].status is S.EXPIRED and _children(world, parent_id) == []
+
+
+def test_a_sniper_request_may_name_a_token_not_launched_yet_but_not_a_malformed_one():
+    from solroute.models.requests import SniperRequest
+
+    body = {"type": "sniper", "tokenIn": "USDC", "amountIn": "100", "maxPrice": "0.5"}
+    assert SniperRequest(**body, tokenOut="newt").tokenOut == "NEWT"
+    for bad, fragment in (("n", "token symbol"), ("NEW-T", "token symbol"), ("USDC", "must differ")):
+        with pytest.raises(ValidationError, match=fragment):
+            SniperRequest(**body, tokenOut=bad)
+    with pytest.raises(ValidationError, match="decimal places"):
+        SniperRequest(**{**body, "amountIn": "1.0000001"}, tokenOut="NEWT")
+
+
+def test_a_run_keeps_ticking_for_a_strategy_due_soon_and_ends_when_the_next_is_far_off():
+    """An hourly run leaves the trigger to its schedule (a run a minute); a slot due within the
+    horizon keeps the run ticking so it starts on time. Neither counts as an open limit order."""
+    world = World()
+    hourly = _place(world, type="recurring", tokenIn="USDC", tokenOut="SOL", amountPerRun="5", intervalSeconds=3600, runs=2)
+    world.run(horizon_ms=10_000)  # its first run fills
+    assert world.orders.items[hourly].strategy.filled == 1
+    report = world.trigger.run(budget_ms=55_000, min_run_ms=0)
+    assert report.ran and report.ticks == 1 and report.open_orders == 0, "nothing due within the horizon: the run ends at once"
+    world.orders.items[hourly] = world.orders.items[hourly].model_copy(update={
+        "strategy": world.orders.items[hourly].strategy.model_copy(update={"nextAtMs": world.clock.now_ms() + 30_000}),
+    })  # fmt: skip
+    report = world.trigger.run(budget_ms=55_000, min_run_ms=0)
+    assert report.ticks > 30 and report.slots == 1 and report.open_orders == 0, "due in 30 s: ticked until it started"

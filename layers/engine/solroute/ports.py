@@ -330,6 +330,22 @@ class PricedVenue(Protocol):
 
 
 # ------------------------------------------------------------------ trigger
+@dataclass(frozen=True)
+class LaunchedPool:
+    """A pool of a token launched at run time (docs/strategies.md, sniper orders)."""
+
+    dex: str  # the venue holding the pool
+    token: str  # the launched token's symbol
+    quote: str  # the token it is paired with (USDC or SOL)
+    liquidity: Decimal  # the pool's depth now, in quote-token units
+
+
+class Launches(Protocol):
+    def pools(self, symbol: str) -> list[LaunchedPool]:
+        """The pools of a launched token now ([]: not launched yet, or no pool)."""
+        ...
+
+
 class Lease(Protocol):
     passed_at_ms: int | None  # when a holder last judged every open order, as the last acquire found it
 

@@ -31,11 +31,11 @@ from solroute.models import timeouts
 from solroute.models.amounts import plain, quantize_down
 from solroute.models.errors import DuplicateOrder, InvalidRequest, QueueUnavailable, StaleOrder
 from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
-from solroute.models.requests import ExecuteOrderRequest
+from solroute.models.requests import ExecuteOrderRequest, SniperRequest
 from solroute.models.route import Route
-from solroute.models.strategy import ChildFill, SkippedSlot, Strategy, child_order_id
+from solroute.models.strategy import SNIPER_RETRIES, ChildFill, SkippedSlot, Strategy, child_order_id
 from solroute.models.tokens import resolve_token
-from solroute.ports import Clock, OrderQueue, OrderRepository
+from solroute.ports import Clock, Launches, OrderQueue, OrderRepository
 
 logger = Logger(child=True)
 S = OrderStatus
@@ -49,8 +49,10 @@ STARTED, SETTLED, SKIPPED, ENDED, HELD, WAITING = "started", "settled", "skipped
 
 
 # ---------------------------------------------------------------------- placing a parent
-def new_parent(request: ExecuteOrderRequest, order_id: str, now_ms: int, clock: Clock, rate_per_minute: int, fields: dict) -> Order:
+def new_parent(request: ExecuteOrderRequest | SniperRequest, order_id: str, now_ms: int, clock: Clock, rate_per_minute: int, fields: dict) -> Order:
     """The parent as placed: active, its first slot due now."""
+    if isinstance(request, SniperRequest):
+        return _new_sniper(request, order_id, now_ms, clock, rate_per_minute, fields)
     decimals = resolve_token(request.tokenIn).decimals
     if request.type == "twap":
         slices = request.twap_slices
@@ -95,6 +97,28 @@ def new_parent(request: ExecuteOrderRequest, order_id: str, now_ms: int, clock: 
     )  # fmt: skip
 
 
+def _new_sniper(request: SniperRequest, order_id: str, now_ms: int, clock: Clock, rate_per_minute: int, fields: dict) -> Order:
+    expires_at_ms = request.expires_at_ms(now_ms)
+    venues = ", ".join(request.allowed_venues or ["any venue"])
+    depth = f" holding at least {plain(request.minLiquidity)} of its quote token" if request.minLiquidity is not None else ""
+    plan = (
+        f"Sniper active: watching {venues} for a {request.tokenOut} pool{depth} until {clock.iso(expires_at_ms)}; then buys with"
+        f" {plain(request.amountIn)} {request.tokenIn}, paying at most {plain(request.maxPrice)} {request.tokenIn} per {request.tokenOut}"
+    )
+    strategy = Strategy(
+        kind="sniper", slices=1, sliceAmount=request.amountIn, intervalSeconds=0, startMs=now_ms, maxPrice=request.maxPrice,
+        minLiquidity=request.minLiquidity, maxRetries=SNIPER_RETRIES, keyRatePerMinute=rate_per_minute, nextAtMs=now_ms,
+    )  # fmt: skip
+    stamp = clock.iso(now_ms)
+    return Order(
+        orderId=order_id, type="sniper", expiresAtMs=expires_at_ms, tokenIn=request.tokenIn, tokenOut=request.tokenOut, amountIn=request.amountIn,
+        slippage=request.slippage, wallet=request.wallet, maxPriceImpact=request.maxPriceImpact, dexes=request.allowed_venues,
+        status=S.ACTIVE, createdAt=stamp, updatedAt=stamp, statusAtMs=now_ms,
+        history=[HistoryEntry(status=S.ACTIVE, seq=1, timestamp=stamp, timestampMs=now_ms, message=plan)],
+        strategy=strategy, **fields,
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------------- the parent's arithmetic
 def child_amount(parent: Order) -> Decimal:
     """What the next child spends: a slice, or what is left (a TWAP's last slice takes the rest)."""
@@ -114,6 +138,8 @@ def _label(parent: Order, slot: int) -> str:
     s = _strategy(parent)
     if s.is_twap:
         return f"Slice {min(s.filled + 1, s.slices)}/{s.slices}"
+    if s.is_sniper:
+        return "Snipe" if slot == 0 else f"Snipe (try {slot + 1})"
     return f"Run {slot + 1}/{s.slices}"
 
 
@@ -126,7 +152,7 @@ def _outcome(parent: Order) -> OrderStatus | None:
         return S.CANCELLED
     if s.filled >= s.slices:
         return S.COMPLETED
-    out_of_slots = s.retriesUsed > s.maxRetries if s.is_twap else s.nextSlot >= s.slices
+    out_of_slots = s.retriesUsed > s.maxRetries if s.is_twap or s.is_sniper else s.nextSlot >= s.slices
     if not out_of_slots:
         return None
     return S.PARTIALLY_FILLED if s.filled else S.EXPIRED
@@ -187,7 +213,10 @@ def settled(parent: Order, child: Order, clock: Clock) -> Order:
         reason = child.failureReason or child.status.value
         done = fill.model_copy(update={"status": child.status.value, "endedAtMs": now_ms, "reason": reason})
         message = f"{label} not filled: child {child.orderId} {child.status.value} ({reason})"
-        if s.is_twap:
+        if s.is_sniper:
+            changes["retriesUsed"] = s.retriesUsed + 1
+            message += f"; it fires again while its condition holds ({s.retriesUsed + 1} of {s.maxRetries} retries used)"
+        elif s.is_twap:
             changes["retriesUsed"] = s.retriesUsed + 1
             message += f"; retried at the next interval ({s.retriesUsed + 1} of {s.maxRetries} retries used)"
     changes["children"] = [done if c.orderId == fill.orderId else c for c in s.children]
@@ -236,7 +265,9 @@ class StrategyRunner:
         quota: KeyQuota | None = None,
         margin: Decimal = Decimal(0),
         start_timeout_ms: int = timeouts.START_TIMEOUT_SECONDS * 1000,
+        launches: Launches | None = None,
     ) -> None:
+        self.launches = launches  # where a sniper watches for its pool (None: no token is ever launched)
         self.orders = orders
         self.queue = queue
         self.clock = clock
@@ -257,6 +288,8 @@ class StrategyRunner:
                 return ENDED
             if s.nextAtMs is None or self.clock.now_ms() < s.nextAtMs:
                 return WAITING
+            if s.is_sniper:
+                return self._watch(parent, price)
             return self._start_slot(parent, price)
         except StaleOrder:
             return WAITING  # moved meanwhile (a cancel, another run): the next look reads it again
@@ -287,6 +320,39 @@ class StrategyRunner:
             self.orders.save_transition(parent, skipped(parent, reason, self.clock, arrival))
             logger.info("strategy slot skipped", extra={"order_id": parent.orderId, "slot": s.nextSlot, "reason": reason})
             return SKIPPED
+        return self._begin_slot(parent, amount, f"{_label(parent, s.nextSlot)} started", arrival)
+
+    def _watch(self, parent: Order, price: Pricer) -> str:
+        """A sniper: fire once its token's pool is there (deep enough) and its price is at most
+        the sniper's; else keep watching, writing nothing. Past its expiry, it ends expired."""
+        s = _strategy(parent)
+        if parent.expiresAtMs is not None and self.clock.now_ms() >= parent.expiresAtMs:
+            reason = f"no {parent.tokenOut} pool met its condition at its price by {self.clock.iso(parent.expiresAtMs)}"
+            ended = transition(parent, S.EXPIRED, f"Expired: {reason}; nothing was bought", self.clock, strategy=s.model_copy(update={"nextAtMs": None}),
+                               failureReason=reason)  # fmt: skip
+            self.orders.save_transition(parent, ended)
+            logger.info("sniper expired", extra={"order_id": parent.orderId, "status": "expired"})
+            return ENDED
+        pools = [p for p in (self.launches.pools(parent.tokenOut) if self.launches else []) if parent.dexes is None or p.dex in parent.dexes]
+        ready = [p for p in pools if s.minLiquidity is None or p.liquidity >= s.minLiquidity]
+        if not ready:
+            return WAITING
+        route, rate = price(parent, s.sliceAmount)
+        if route is None or route.amount_out <= 0:
+            return WAITING
+        paid = (s.sliceAmount / route.amount_out).quantize(Decimal("1e-12")).normalize()
+        if s.maxPrice is not None and paid > s.maxPrice:
+            logger.debug("sniper's pool is there, its price is not", extra={"order_id": parent.orderId, "price": plain(paid)})
+            return WAITING
+        pool = max(ready, key=lambda p: p.liquidity)
+        arrival = rate.quantize(Decimal("1e-12")).normalize() if rate else None
+        why = f"{parent.tokenOut} pool on {pool.dex} holds {plain(pool.liquidity)} {pool.quote}; buying at {plain(paid)} {parent.tokenIn} per {parent.tokenOut}"
+        return self._begin_slot(parent, s.sliceAmount, f"{_label(parent, s.nextSlot)} fired: {why}", arrival)
+
+    def _begin_slot(self, parent: Order, amount: Decimal, what: str, arrival: Decimal | None) -> str:
+        """Start the next slot: its place in the key's limits, the parent's write naming its
+        child (the write a cancel races), then the child."""
+        s = _strategy(parent)
         place = None
         if self.quota is not None and parent.keyId:
             place = self.quota.admit(parent.keyId, s.keyRatePerMinute, self.clock.now_ms(), queues=True)
@@ -296,7 +362,7 @@ class StrategyRunner:
                 return HELD
         slot = s.nextSlot
         fill = ChildFill(slot=slot, orderId=child_order_id(parent.orderId, slot), amountIn=amount, status=S.PENDING.value, atMs=self.clock.now_ms())
-        message = f"{_label(parent, slot)} started: child {fill.orderId} sells {plain(amount)} {parent.tokenIn}"
+        message = f"{what}: child {fill.orderId} sells {plain(amount)} {parent.tokenIn}"
         changes: dict = {"inflight": fill.orderId, "nextSlot": slot + 1, "lastSlot": slot, "children": [*s.children, fill]}
         if s.arrivalPrice is None and arrival:
             changes["arrivalPrice"] = arrival
@@ -347,6 +413,10 @@ def child_order(parent: Order, fill: ChildFill, clock: Clock, start_timeout_ms: 
     """The market order a slot makes: the same every time it is built from the same parent."""
     s = _strategy(parent)
     floor = s.limitPrice if s.is_twap else s.minPrice
+    if s.is_sniper and s.maxPrice:
+        with localcontext() as exact:
+            exact.prec = 80
+            floor = 1 / s.maxPrice  # tokenOut per tokenIn: at most maxPrice tokenIn paid per tokenOut
     window_ms = max(MIN_CHILD_WINDOW_MS, s.intervalSeconds * 1000)
     deadline_ms = fill.atMs + window_ms
     quote = BoundQuote(minAmountOut=limit_minimum(floor, fill.amountIn, resolve_token(parent.tokenOut).decimals), expiresAtMs=deadline_ms) if floor else None

@@ -19,7 +19,7 @@ from solroute.models.amounts import plain
 from solroute.models.errors import InvalidRequest, QueueUnavailable, TooManyOpenOrders, TooManyStrategies, TransientError
 from solroute.models.keys import Principal
 from solroute.models.order import BoundQuote, HistoryEntry, Order, OrderStatus
-from solroute.models.requests import ExecuteOrderRequest
+from solroute.models.requests import ExecuteOrderRequest, SniperRequest
 from solroute.models.strategy import STRATEGY_TYPES
 from solroute.models.tokens import resolve_token
 from solroute.ports import Clock, OrderQueue, OrderRepository, Wallets
@@ -67,7 +67,7 @@ class OrderSubmission:
         # The most active strategies one key may have (0: no cap): the trigger looks at each due one every tick.
         self.max_strategies_per_key = max_strategies_per_key
 
-    def submit(self, request: ExecuteOrderRequest, caller: Principal) -> Order:
+    def submit(self, request: ExecuteOrderRequest | SniperRequest, caller: Principal) -> Order:
         """Store the order as ``caller``'s and queue it; raises RateLimited (nothing stored) when
         the caller's key is past its rate or its backlog, TooManyOpenOrders for a limit order
         past its key's cap of open ones. An order that could not be stored or queued (503) gives
@@ -103,7 +103,7 @@ class OrderSubmission:
                 self.quota.refund(caller.key_id, decision)
             raise
 
-    def _check_balance(self, request: ExecuteOrderRequest, caller: Principal) -> None:
+    def _check_balance(self, request: ExecuteOrderRequest | SniperRequest, caller: Principal) -> None:
         """The wallet must hold what the order spends now (a limit order too: it may fill at any
         moment). Funds that vanish later fail the swap on chain, atomically, with nothing moved."""
         if self.wallets is None:
@@ -139,7 +139,7 @@ class OrderSubmission:
                 {"activeStrategies": cap, "max": cap},
             )
 
-    def _accept_strategy(self, request: ExecuteOrderRequest, caller: Principal, now_ms: int) -> Order:
+    def _accept_strategy(self, request: ExecuteOrderRequest | SniperRequest, caller: Principal, now_ms: int) -> Order:
         """Store the parent as active; the trigger starts its slots (woken now for the first)."""
         parent = new_parent(request, self.new_id(), now_ms, self.clock, caller.rate_per_minute, _key_fields(request, caller) | {"owner": caller.owner})
         self.orders.create(parent)

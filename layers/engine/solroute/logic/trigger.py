@@ -46,7 +46,7 @@ from solroute.models.order import Order, OrderStatus
 from solroute.models.route import Curve, Route
 from solroute.models.tokens import resolve_token
 from solroute.models.venues import INTERMEDIATES
-from solroute.ports import Clock, Lease, OrderQueue, OrderRepository, PricedVenue, WatchedOrder
+from solroute.ports import Clock, Launches, Lease, OrderQueue, OrderRepository, PricedVenue, WatchedOrder
 
 logger = Logger(child=True)
 S = OrderStatus
@@ -118,6 +118,7 @@ class Trigger:
         wake: OrderQueue | None = None,
         quota: KeyQuota | None = None,
         max_per_tick: int = MAX_PER_TICK,
+        launches: Launches | None = None,
     ) -> None:
         self.orders = orders
         self.queue = queue
@@ -134,11 +135,12 @@ class Trigger:
         self.quota = quota  # each key's share of the shared queue (None: no per-key limits)
         self.max_per_tick = max_per_tick  # the most open orders one tick reads and judges
         self._cursor: Any = None  # where the pass over the open orders goes on (None: from the start)
-        self._pass_left = 0  # open orders the current pass has read and left open
+        self._pass_left = 0  # open orders the current pass has read and left open (and strategies due soon)
+        self._pass_strategies = 0  # of which strategies
         self._pass_started_ms = 0  # when the current pass read its first page
         self._passed_at_ms: int | None = None  # when this run's last whole pass started (every order judged since)
         self._passed_open: int | None = None  # what that pass left open
-        self.strategies = StrategyRunner(orders, queue, clock, quota, margin, start_timeout_ms)
+        self.strategies = StrategyRunner(orders, queue, clock, quota, margin, start_timeout_ms, launches)
 
     # ------------------------------------------------------------------ the loop
     def run(self, budget_ms: int, min_run_ms: int | None = None) -> RunReport:
@@ -209,13 +211,14 @@ class Trigger:
         now_ms = self.clock.now_ms()
         read = self.orders.open_orders(self.max_per_tick, self._cursor)
         if self._cursor is None:  # this read starts a pass over every open order
-            self._pass_left = 0
+            self._pass_left = self._pass_strategies = 0
             self._pass_started_ms = now_ms
         self._cursor = read.cursor
         parents = [w for w in read.orders if w.strategy is not None]
         watched = [w for w in read.orders if w.strategy is None]
         soon = [w for w in parents if w.due_at_ms <= now_ms + STRATEGY_HORIZON_MS]
-        self._pass_left += len(watched) + len(soon)
+        self._pass_left += len(watched) + len(soon)  # a strategy due soon keeps the run ticking, as an open order does
+        self._pass_strategies += len(soon)
         report = TickReport(open=len(watched) + len(soon), more=read.cursor is not None, pass_left=self._pass_left)
         self._run_strategies([w for w in soon if w.due_at_ms <= now_ms], report)
         if not watched:
@@ -286,7 +289,7 @@ class Trigger:
     def _end_of_pass(self, report: TickReport) -> None:
         """A tick that read the last page judged every open order since its pass began."""
         if not report.more:
-            self._passed_at_ms, self._passed_open = self._pass_started_ms, self._pass_left
+            self._passed_at_ms, self._passed_open = self._pass_started_ms, self._pass_left - self._pass_strategies
 
     # ------------------------------------------------------------------ judging
     def _prices(self, watched: Sequence[WatchedOrder], at_ms: int) -> dict[tuple[str, str], list[Curve]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -78,6 +78,16 @@ def bounded(high: Decimal, out_of_range: str, places: int, places_note: str = ""
         return value
 
     return AfterValidator(check)
+
+
+def amount_in_range(amount: Decimal, token_in: str | None) -> Decimal:
+    """At most MAX_AMOUNT_IN, and no more decimal places than the token has."""
+    if amount > MAX_AMOUNT_IN:
+        raise ValueError(f"must be at most {MAX_AMOUNT_IN}")
+    decimals = resolve_token(token_in).decimals if token_in else UNKNOWN_MINT_DECIMALS
+    if decimal_places(amount) > decimals:
+        raise ValueError(f"has more than {decimals} decimal places, the most {token_in} allows")
+    return amount
 
 
 def venue_names(value: object) -> list[str] | None:
@@ -177,13 +187,7 @@ class TradeRequest(RouteLimits):
     @field_validator("amountIn")
     @classmethod
     def _amount_range(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
-        if amount > MAX_AMOUNT_IN:
-            raise ValueError(f"must be at most {MAX_AMOUNT_IN}")
-        token_in = info.data.get("tokenIn")
-        decimals = resolve_token(token_in).decimals if token_in else UNKNOWN_MINT_DECIMALS
-        if decimal_places(amount) > decimals:
-            raise ValueError(f"has more than {decimals} decimal places, the most {token_in} allows")
-        return amount
+        return amount_in_range(amount, info.data.get("tokenIn"))
 
     @model_validator(mode="after")
     def _distinct_pair(self) -> "TradeRequest":
@@ -412,7 +416,7 @@ class ExecuteOrderRequest(TradeRequest):
     @classmethod
     def _market_only(cls, value: str) -> str:
         if value not in SUPPORTED_ORDER_TYPES:
-            raise ValueError(f"order type '{value}' is not supported; the types are {', '.join(SUPPORTED_ORDER_TYPES)}")
+            raise ValueError(f"order type '{value}' is not supported; the types are {', '.join(SUPPORTED_ORDER_TYPES)} and sniper")
         return value
 
     _webhook_url = field_validator("webhookUrl")(webhook_url)
@@ -460,3 +464,85 @@ class ListOrdersQuery(BaseModel):
     wallet: Wallet | None = None  # only this wallet's orders (of the caller's own)
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     cursor: str | None = None
+
+
+_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}$")
+
+
+def future_token(value: str) -> str:
+    """A known token, or one that may be launched later: a symbol (2-10 letters and digits) or a mint."""
+    try:
+        return resolve_token(value).symbol
+    except ValueError:
+        if not _SYMBOL.match(value.strip()):
+            raise ValueError("must be a token symbol (2 to 10 letters and digits, such as NEWT) or a base58 mint address") from None
+        return value.strip().upper()
+
+
+class SniperRequest(RouteLimits):
+    """Body of POST /api/orders/execute with type "sniper": buy ``tokenOut`` the moment its pool
+    appears on a venue (or its liquidity reaches ``minLiquidity``), paying at most ``maxPrice``
+    (docs/strategies.md). ``tokenOut`` may not exist yet."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["sniper"]
+    tokenIn: Annotated[str, Field(min_length=1, max_length=64, examples=["USDC"])]
+    tokenOut: Annotated[str, Field(min_length=1, max_length=64, examples=["NEWT"], description="the token to buy: it may be launched later")]
+    amountIn: Annotated[Decimal, Field(gt=0), NOT_FLOAT, Field(examples=["100"], description="what to spend, in tokenIn")]
+    maxPrice: Annotated[LimitPrice, Field(examples=["0.5"], description="the most tokenIn paid per tokenOut (the buy's worst price)")]
+    minLiquidity: Annotated[
+        Decimal | None, Field(gt=0), NOT_FLOAT,
+        Field(examples=["50000"], description="fire only once the pool holds at least this much of its quote token (default: as soon as it appears)"),
+    ] = None  # fmt: skip
+    slippage: Annotated[Slippage, Field(examples=["0.01"])] = DEFAULT_SLIPPAGE
+    maxPriceImpact: Annotated[PriceImpact | None, Field(examples=["0.05"])] = None
+    dexes: Annotated[Venues, Field(examples=[["raydium"]], description="watch only these venues")] = None
+    excludeDexes: Annotated[Venues, Field(description="never these venues")] = None
+    wallet: Annotated[Wallet | None, Field()] = None
+    webhookUrl: Annotated[str | None, Field(max_length=2048)] = None
+    expiresAt: Annotated[str | None, Field(description="when it stops watching (ISO-8601); default 24 h")] = None
+    timeInForceSeconds: Annotated[WholeSeconds | None, Field(description="instead of expiresAt, how many seconds it watches")] = None
+
+    @field_validator("tokenIn")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return resolve_token(value).symbol
+
+    @field_validator("tokenOut")
+    @classmethod
+    def _known_or_future(cls, value: str) -> str:
+        return future_token(value)
+    _webhook_url = field_validator("webhookUrl")(webhook_url)
+
+    @field_validator("expiresAt")
+    @classmethod
+    def _expires_at(cls, value: str | None) -> str | None:
+        if value is not None:
+            _instant_ms(value)
+        return value
+
+    @field_validator("amountIn")
+    @classmethod
+    def _amount(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
+        return amount_in_range(amount, info.data.get("tokenIn"))
+
+    @model_validator(mode="after")
+    def _fields(self) -> "SniperRequest":
+        if self.tokenIn == self.tokenOut:
+            raise ValueError("tokenIn and tokenOut must differ")
+        if self.expiresAt is not None and self.timeInForceSeconds is not None:
+            raise ValueError("send expiresAt or timeInForceSeconds, not both")
+        if self.allowed_venues == []:
+            raise ValueError("dexes and excludeDexes leave no venue to watch")
+        return self
+
+    @property
+    def quote_terms(self) -> None:
+        return None  # never bound to a quote: the market it buys into may not exist yet
+
+    def expires_at_ms(self, now_ms: int) -> int:
+        limit_like = ExecuteOrderRequest.model_construct(type="limit", expiresAt=self.expiresAt, timeInForceSeconds=self.timeInForceSeconds)
+        at_ms = limit_like.expires_at_ms(now_ms)
+        assert at_ms is not None
+        return at_ms

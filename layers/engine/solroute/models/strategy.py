@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from solroute.models.amounts import Amount
 
-STRATEGY_TYPES = ("twap", "recurring")
+STRATEGY_TYPES = ("twap", "recurring", "sniper")
+SNIPER_RETRIES = 2  # a sniper whose buy does not confirm fires again (while its condition holds), this many times
 MAX_SLOTS = 100  # slices or runs: the parent item is rewritten at each slot, and DynamoDB bills an update by the item's size
 MIN_TWAP_INTERVAL_SECONDS = 10
 MIN_RECURRING_INTERVAL_SECONDS = 60
@@ -48,7 +49,7 @@ class SkippedSlot(_Model):
 
 
 class Strategy(_Model):
-    kind: str  # twap | recurring
+    kind: str  # twap | recurring | sniper
     slices: int  # the fills it aims for (a TWAP's slices, a recurring order's runs)
     sliceAmount: Amount  # tokenIn a child spends (a TWAP's last slice spends what is left)
     intervalSeconds: int
@@ -56,7 +57,8 @@ class Strategy(_Model):
     jitterSeconds: int = 0
     limitPrice: Amount | None = None  # TWAP: the least tokenOut per tokenIn a slice accepts
     minPrice: Amount | None = None  # recurring: a run outside [minPrice, maxPrice] is skipped
-    maxPrice: Amount | None = None
+    maxPrice: Amount | None = None  # recurring: tokenOut per tokenIn, as minPrice; a sniper: the most tokenIn it pays per tokenOut
+    minLiquidity: Amount | None = None  # a sniper fires once the pool holds this much of its quote token (None: once it appears)
     maxRetries: int = 0  # TWAP: slots that may go unfilled (skipped, or a child not confirmed) before it ends
     keyRatePerMinute: int = 0  # the key's rate when the parent was placed: each child counts against it
     # Where it is.
@@ -85,6 +87,10 @@ class Strategy(_Model):
     @property
     def is_twap(self) -> bool:
         return self.kind == "twap"
+
+    @property
+    def is_sniper(self) -> bool:
+        return self.kind == "sniper"
 
     def child(self, order_id: str | None) -> ChildFill | None:
         return next((c for c in reversed(self.children) if c.orderId == order_id), None) if order_id else None
