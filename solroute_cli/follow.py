@@ -204,6 +204,7 @@ class OrderFollower:
             return
         slots = int(strategy.get("slices") or 0) + int(strategy.get("maxRetries") or 0)
         last_due_ms = int(strategy.get("startMs") or 0) + (slots * int(strategy.get("intervalSeconds") or 0) + int(strategy.get("jitterSeconds") or 0)) * 1000
+        last_due_ms = max(last_due_ms, order.get("expiresAtMs") or 0)  # the engine's own bound (a sniper's: its expiry)
         ends_in_s = last_due_ms / 1000 - time.time() + STRATEGY_MARGIN_S
         loop_deadline = asyncio.get_running_loop().time() + ends_in_s
         if (self._give_up.when() or 0) < loop_deadline:

@@ -110,6 +110,8 @@ def price_lines(strategy: dict, order: dict | None = None) -> list[str]:
 
 def schedule_text(strategy: dict) -> str:
     """Its terms: every how long, how many, the limit or band, retries and jitter."""
+    if strategy.get("kind") not in ("twap", "recurring"):  # a sniper: one buy, when its condition holds
+        return f"{strategy.get('kind')}, max price {strategy.get('maxPrice')}"
     terms = [f"{slot_count(strategy)} {'runs' if strategy.get('kind') == 'recurring' else 'slices'} every {strategy.get('intervalSeconds')}s"]
     if strategy.get("sliceAmount"):
         terms.append(f"{strategy['sliceAmount']} each")

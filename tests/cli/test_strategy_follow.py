@@ -227,3 +227,14 @@ def test_a_parent_the_engine_really_ran_is_followed_reported_and_shown_from_its_
         assert child.orderId in got.stdout
     assert f"| {totals}" in line_of(followed.stdout, "Completed: 3/3 filled"), "the snapshot's last step carries its totals"
     assert f"progress: [####################] {totals}" in got.stdout
+
+
+def test_a_parent_is_followed_at_least_until_the_engine_s_own_bound_on_it(fast):
+    """The parent's expiresAtMs (a TWAP's last slot due, a sniper's expiry) holds the follow too."""
+    now_ms = int(time.time() * 1000)
+    parent = Parent(slices=1, interval_s=0, start_ms=now_ms - 600_000, extra={"maxRetries": 0})
+    parent.start(0).land(0).end("completed")
+    active = {**parent.at(1), "expiresAtMs": now_ms + 1_000}
+    shown = watch(parent, [[{**parent.snapshot(1), "order": active}]], "--timeout", "0.5",
+                  orders=_EndsAt(active, parent.last, time.time() + 1.5))  # fmt: skip
+    assert shown.exit_code == 0, shown.output
