@@ -238,3 +238,9 @@ def test_a_parent_is_followed_at_least_until_the_engine_s_own_bound_on_it(fast):
     shown = watch(parent, [[{**parent.snapshot(1), "order": active}]], "--timeout", "0.5",
                   orders=_EndsAt(active, parent.last, time.time() + 1.5))  # fmt: skip
     assert shown.exit_code == 0, shown.output
+
+
+def test_a_sniper_parent_is_named_by_its_max_price_not_a_schedule():
+    from solroute_cli.strategy_view import schedule_text
+
+    assert schedule_text({"kind": "sniper", "slices": 1, "intervalSeconds": 0, "maxPrice": "0.01"}) == "sniper, max price 0.01"
