@@ -10,14 +10,14 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from solroute_cli.api import Api, hint
 from solroute_cli import strategy_view
+from solroute_cli.api import Api, hint
 from solroute_cli.durations import duration_seconds
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from solroute_cli.follow import follow
 from solroute_cli.strategy_args import Strategy
-from solroute_cli.watch import SUCCEEDED
 from solroute_cli.views import Offsets, final_report, order_view, orders_table, quote_view, stdout, timeline
+from solroute_cli.watch import SUCCEEDED
 from solroute.models.status import FINAL_STATUS_NAMES as FINAL
 
 
