@@ -10,10 +10,14 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from solroute_cli import strategy_view
 from solroute_cli.api import Api, hint
+from solroute_cli.durations import duration_seconds
 from solroute_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from solroute_cli.follow import follow
+from solroute_cli.strategy_args import Strategy
 from solroute_cli.views import Offsets, final_report, order_view, orders_table, quote_view, stdout, timeline
+from solroute_cli.watch import SUCCEEDED
 from solroute.models.status import FINAL_STATUS_NAMES as FINAL
 
 
@@ -62,6 +66,24 @@ class Placing:
     idempotency_key: str | None = None
     no_watch: bool = False
     timeout: float = 120
+    strategy: Strategy = Strategy()
+
+    def fields(self, amount: str) -> dict[str, Any]:
+        """The type and terms: a strategy's (--twap, --every), else a limit or market order's."""
+        single_order_options = {"--expires": self.expires, "--deadline": self.deadline, "--quote-id": self.quote_id}
+        return self.strategy.fields(amount, self.limit, single_order_options) or lifecycle_fields(self.limit, self.expires, self.deadline)
+
+    def terms(self, trade: Trade) -> str:
+        """What the order is, in words, for the line that names it."""
+        pair = f"{trade.amount} {trade.token_in} -> {trade.token_out}"
+        if self.strategy.twap is not None:
+            limit = f", each slice at least {self.limit} {trade.token_out} per {trade.token_in}" if self.limit else ""
+            return f"twap {pair} as {self.strategy.twap}{limit}"
+        if self.strategy.every is not None:
+            ends = f"{self.strategy.runs} runs" if self.strategy.runs is not None else f"until {self.strategy.until}"
+            return f"recurring {pair} every {self.strategy.every}, {ends}"
+        kind = f"limit {self.limit} {trade.token_out} per {trade.token_in}" if self.limit else f"slippage {trade.slippage}"
+        return f"{pair}, {kind}"
 
 
 def say(console: Console, line: str) -> None:
@@ -70,7 +92,9 @@ def say(console: Console, line: str) -> None:
 
 
 async def submit(client: Client, trade: Trade, placing: Placing) -> int:
-    body = {**trade.fields(), **lifecycle_fields(placing.limit, placing.expires, placing.deadline)}
+    body = {**trade.fields(), **placing.fields(trade.amount)}
+    if body.get("type") == "recurring":
+        del body["amountIn"]  # the total is amountPerRun x runs: the API computes it
     body.update({name: value for name, value in (("wallet", placing.wallet), ("quoteId", placing.quote_id)) if value})
     timeout = placing.timeout
     if body.get("type") == "limit":  # watch it for as long as it may stay open
@@ -83,13 +107,15 @@ async def submit(client: Client, trade: Trade, placing: Placing) -> int:
         if client.as_json:
             print(json.dumps(accepted), flush=True)
         else:
-            kind = f"limit {placing.limit} {trade.token_out} per {trade.token_in}" if placing.limit else f"slippage {trade.slippage}"
-            say(console, f"order {order_id}: {trade.amount} {trade.token_in} -> {trade.token_out}, {kind} ({accepted['status']})")
+            say(console, f"order {order_id}: {placing.terms(trade)} ({accepted['status']})")
             if placing.no_watch:
                 say(console, f"  follow it: {client.hint(f'watch {order_id}')}")
             elif accepted["status"] == "open":
                 stop = f"Ctrl-C stops watching (the order stays open: `{client.hint(f'cancel {order_id}')}`)"
                 say(console, f"  waiting for the market to reach the limit; {stop}")
+            elif accepted["status"] == "active":
+                stop = f"Ctrl-C stops watching (it keeps running: `{client.hint(f'cancel {order_id}')}` stops it)"
+                say(console, f"  each slot starts a market order on schedule; {stop}")
         if placing.no_watch:
             return EXIT_OK
         return await _follow(client, api, accepted["websocketUrl"], order_id, timeout, console)
@@ -109,7 +135,20 @@ async def _follow(client: Client, api: Api, ws_url: str, order_id: str, timeout:
     if not client.as_json:
         for line in final_report(final, offsets):
             say(console, line)
-    return EXIT_OK if final["status"] == "confirmed" else EXIT_FAILED
+        if "strategy" in (final.get("data") or {}):
+            for line in await _parent_report(api, order_id, final):
+                say(console, line)
+    return EXIT_OK if final["status"] in SUCCEEDED else EXIT_FAILED
+
+
+async def _parent_report(api: Api, order_id: str, final: dict) -> list[str]:
+    """A parent's final report, read whole (a push carries no children): else its final push's totals."""
+    try:
+        return strategy_view.report(await _read_order(api, order_id))
+    except CliError:
+        strategy = final["data"]["strategy"]
+        order = final["data"].get("order")
+        return [f"  {strategy_view.totals(strategy, order)}", *strategy_view.price_lines(strategy, order), "  (the children: could not read the order)"]
 
 
 async def _read_order(api: Api, order_id: str) -> dict:
@@ -135,25 +174,18 @@ def lifecycle_fields(limit: str | None, expires: str | None, deadline: str | Non
     return fields
 
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def duration_seconds(text: str) -> int | None:
-    """Seconds in "90", "90s", "10m", "2h" or "1d"; None when the text is not a duration (an ISO time)."""
-    text = text.strip().lower()
-    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
-    if not number.isdigit():
-        return None
-    return int(number) * _UNITS[unit]
-
-
 async def cancel(client: Client, order_id: str) -> int:
     async with client.connect() as api:
         status, answer = await api.call("DELETE", f"/api/orders/{order_id}", expected=(409,))
     if status == 409:  # too late: say where the order is, and exit non-zero
         print(json.dumps(answer) if client.as_json else f"not cancelled: {answer['error']['message']}")
         return EXIT_FAILED
-    print(json.dumps(answer, indent=2) if client.as_json else f"order {answer['orderId']} cancelled (it was {answer['history'][-2]['status']})")
+    if client.as_json:
+        print(json.dumps(answer, indent=2))
+    elif strategy_view.is_parent(answer):
+        print(strategy_view.cancel_line(answer, client.hint(f"watch {order_id}")))
+    else:
+        print(f"order {answer['orderId']} cancelled (it was {answer['history'][-2]['status']})")
     return EXIT_OK
 
 

@@ -31,6 +31,8 @@ QUIET_FIRST_S = 5.0
 QUIET_MAX_S = 60.0
 EXPIRY_READ_AFTER_S = 3.0  # the trigger expires an order at its first tick past its expiry
 KEEPALIVE_S = 300.0
+# After a strategy's last slot is due: its jitter's room, the trigger's tick, and the last child's routing.
+STRATEGY_MARGIN_S = 120.0
 RECONNECT_FIRST_S = 0.5
 RECONNECT_MAX_S = 30.0
 # Answers that no retry can change: the handshake's, and a read's (the order is not the key's, or the key is refused).
@@ -59,15 +61,18 @@ class OrderFollower:
         self.expiry_read_at: float | None = None  # when to read the order once its expiry has passed (monotonic)
         self.connects = 0  # sockets opened so far
         self._done: asyncio.Future[dict] | None = None
+        self._give_up: asyncio.Timeout | None = None
         self._opened = asyncio.Event()
         self._replan = asyncio.Event()  # a read was planned (after an expiry): the supervisor recomputes its wait
 
     async def run(self, timeout_s: float) -> dict:
-        """The final status (its update); TimeoutError when it is not final in ``timeout_s``."""
+        """The final status (its update); TimeoutError when it is not final in ``timeout_s``, or
+        after a strategy's whole schedule when that ends later."""
         self._done = asyncio.get_running_loop().create_future()
         stream = asyncio.create_task(self._guard(self._stream()))
         try:
-            return await asyncio.wait_for(self._supervise(), timeout_s)
+            async with asyncio.timeout(timeout_s) as self._give_up:
+                return await self._supervise()
         except TimeoutError:
             await asyncio.wait_for(self._read(), 10)  # one last look before saying it is not final
             if self._done.done() and not self._done.cancelled():
@@ -121,6 +126,7 @@ class OrderFollower:
             self.quiet_s = min(QUIET_MAX_S, self.quiet_s * 2)
             return
         self._note_expiry(order)
+        self._note_schedule(order)
         if self._deliver(updates_from({"type": "snapshot", "order": order, "history": order.get("history") or []})):
             if self.socket is not None:
                 await self._subscribe()  # the stream missed it, so the engine dropped this connection: back on
@@ -176,6 +182,7 @@ class OrderFollower:
                 continue
             if isinstance(payload.get("order"), dict):  # a snapshot: the whole order
                 self._note_expiry(payload["order"])
+                self._note_schedule(payload["order"])
             if self._deliver(updates_from(payload)):
                 self.quiet_s = QUIET_FIRST_S
 
@@ -188,6 +195,20 @@ class OrderFollower:
         if after_s > 0:
             self.expiry_read_at = time.monotonic() + after_s
             self._replan.set()
+
+    def _note_schedule(self, order: dict) -> None:
+        """Wait for a strategy at least until its last possible slot (every slice, and every retry
+        it may take) is due, plus a margin: it is not late before then."""
+        strategy = order.get("strategy")
+        if not isinstance(strategy, dict) or self._give_up is None or order.get("status") in FINAL:
+            return
+        slots = int(strategy.get("slices") or 0) + int(strategy.get("maxRetries") or 0)
+        last_due_ms = int(strategy.get("startMs") or 0) + (slots * int(strategy.get("intervalSeconds") or 0) + int(strategy.get("jitterSeconds") or 0)) * 1000
+        last_due_ms = max(last_due_ms, order.get("expiresAtMs") or 0)  # the engine's own bound (a sniper's: its expiry)
+        ends_in_s = last_due_ms / 1000 - time.time() + STRATEGY_MARGIN_S
+        loop_deadline = asyncio.get_running_loop().time() + ends_in_s
+        if (self._give_up.when() or 0) < loop_deadline:
+            self._give_up.reschedule(loop_deadline)
 
     # ------------------------------------------------------------ the view
     def _deliver(self, updates: list[dict]) -> bool:

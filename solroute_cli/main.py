@@ -20,6 +20,7 @@ from solroute_cli import commands, keys, market, wallet
 from solroute_cli.api import API_KEY_ENV, API_URL_ENV, DEFAULT_API, WS_URL_ENV
 from solroute_cli.commands import Client, Placing, Trade
 from solroute_cli.errors import EXIT_FAILED, EXIT_USAGE, CliError
+from solroute_cli.strategy_args import TWAP_GRAMMAR, Strategy
 
 EXAMPLES = """[bold]Examples[/bold]
 
@@ -29,7 +30,12 @@ EXAMPLES = """[bold]Examples[/bold]
   solroute submit SOL USDC 1.5 --limit 200 --expires 10m
                                     a limit order above the market: it waits open
                                     (a limit at or below the market fills at once)
-  solroute watch ORDER_ID           follow an order until it is final
+  solroute submit SOL USDC 10 --twap 10x30s
+                                    a TWAP: 10 slices of 1 SOL, one every 30 s
+  solroute submit USDC SOL 50 --every 1h --runs 24 --max-price 0.0075
+                                    a recurring order: 50 USDC an hour, 24 times,
+                                    a run skipped when SOL costs more than that
+  solroute watch ORDER_ID           follow an order (or a strategy) until it is final
   solroute cancel ORDER_ID          cancel an order still open or pending
   solroute get ORDER_ID             show one order
   solroute list                     your orders, newest first
@@ -129,6 +135,7 @@ def quote(
 
 
 ORDER = "Order"
+STRATEGY = "Strategy (a parent that runs market orders on a schedule)"
 
 
 @app.command(cls=Command)
@@ -136,23 +143,42 @@ def submit(
     token_in: TokenIn, token_out: TokenOut, amount: Amount, slippage: Slippage = "0.01", max_price_impact: MaxPriceImpact = None,
     dexes: Dexes = None, exclude_dexes: ExcludeDexes = None,
     limit: Annotated[str | None, typer.Option(metavar="PRICE", rich_help_panel=ORDER,
-                     help="A limit order: the least TOKEN_OUT per TOKEN_IN to accept; it waits open until the market reaches it.")] = None,
+                     help="A limit order: the least TOKEN_OUT per TOKEN_IN to accept; it waits open until the market reaches it. "
+                          "With --twap: each slice's limit (a slice that cannot meet it is skipped and retried at the next interval).")] = None,
     expires: Annotated[str | None, typer.Option(metavar="WHEN", rich_help_panel=ORDER,
                        help="With --limit: how long it stays open (90s, 10m, 2h, 1d) or until when (ISO time); default 1d.")] = None,
     deadline: Annotated[str | None, typer.Option(metavar="WHEN", rich_help_panel=ORDER,
                         help="A market order must start routing within this (30s, 2m) or by then (ISO time), or it expires.")] = None,
     quote_id: Annotated[str | None, typer.Option(rich_help_panel=ORDER,
                         help="The quoteId from `solroute quote`: receive at least its minimum, or fail (price moved).")] = None,
+    twap: Annotated[str | None, typer.Option(metavar="NxINTERVAL|N/DURATION", rich_help_panel=STRATEGY,
+                    help=f"A TWAP: AMOUNT sliced over time, as {TWAP_GRAMMAR}; units s, m, h, d.")] = None,
+    jitter: Annotated[str | None, typer.Option(metavar="DURATION", rich_help_panel=STRATEGY,
+                      help="With --twap: start each slice up to this much later (3s; at most a quarter of the interval).")] = None,
+    max_retries: Annotated[int | None, typer.Option(metavar="N", min=0, rich_help_panel=STRATEGY,
+                           help="With --twap: how many slots may go unfilled (skipped, or a child that did not confirm) before it ends (default: the slices).")] = None,
+    every: Annotated[str | None, typer.Option(metavar="INTERVAL", rich_help_panel=STRATEGY,
+                     help="A recurring order: AMOUNT each INTERVAL (1h, 1d; at least 1m), with --runs or --until.")] = None,
+    runs: Annotated[int | None, typer.Option(metavar="N", min=1, rich_help_panel=STRATEGY, help="With --every: how many runs.")] = None,
+    until: Annotated[str | None, typer.Option(metavar="WHEN", rich_help_panel=STRATEGY,
+                     help="With --every: runs until then (ISO time) or for that long (1d, 12h).")] = None,
+    min_price: Annotated[str | None, typer.Option(metavar="PRICE", rich_help_panel=STRATEGY,
+                         help="With --every: skip a run whose price (TOKEN_OUT per TOKEN_IN) is below this (not retried).")] = None,
+    max_price: Annotated[str | None, typer.Option(metavar="PRICE", rich_help_panel=STRATEGY,
+                         help="With --every: skip a run whose price is above this.")] = None,
     wallet: Annotated[str | None, typer.Option(help="Base58 wallet address, to list the order later.", rich_help_panel=ORDER)] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Resubmitting with the same key returns the same order.")] = None,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Print the order id and return without watching.")] = False,
     timeout: Timeout = 120, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
 ) -> None:  # fmt: skip
-    """Submit a market (or, with --limit, a limit) order and follow every status live over the WebSocket until it is final.
+    """Submit a market (or, with --limit, a limit) order, or a strategy (--twap, --every), and follow every status live over
+    the WebSocket until it is final: a strategy's each slot started, each child's fill with the running totals, each skipped slot
+    and why, then its report (average price against the arrival price, shortfall, fees, every child).
 
-    Exit 0 when it is confirmed, 1 when it failed, expired or was cancelled."""
+    Exit 0 when it is confirmed (a strategy: completed), 1 when it failed, expired or was cancelled (a strategy: also partially_filled). A strategy is followed for its whole schedule, whatever --timeout says."""
     trade = Trade(token_in, token_out, amount, slippage, max_price_impact, dexes, exclude_dexes)
-    placing = Placing(limit, expires, deadline, quote_id, wallet, idempotency_key, no_watch, timeout)
+    strategy = Strategy(twap, jitter, max_retries, every, runs, until, min_price, max_price)
+    placing = Placing(limit, expires, deadline, quote_id, wallet, idempotency_key, no_watch, timeout, strategy)
     run("submit", commands.submit(Client(api, api_key, json), trade, placing), json)
 
 
@@ -163,21 +189,24 @@ def watch(
                   help="WebSocket API URL (default: the local cloud's, from its health page).")] = None,
     timeout: Timeout = 3600, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
 ) -> None:  # fmt: skip
-    """Follow an order until it is final: its history so far, then each status as it happens.
+    """Follow an order until it is final: its history so far, then each status as it happens (a strategy: each slot, each
+    child's fill with the running totals, each skip, then its report).
 
-    Exit 0 when it is confirmed, 1 when it failed, expired or was cancelled (at once if it already was)."""
+    Exit 0 when it is confirmed (a strategy: completed), 1 when it failed, expired or was cancelled (a strategy: also partially_filled), at once if it already was. A strategy is followed for its whole schedule, whatever --timeout says."""
     run("watch", commands.watch(Client(api, api_key, json), order_id, ws, timeout), json)
 
 
 @app.command(cls=Command)
 def get(order_id: OrderId, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False) -> None:
-    """Show one order: its history, the venues' quotes, the route and its legs, the fill or why it failed."""
+    """Show one order: its history, the venues' quotes, the route and its legs, the fill or why it failed; a strategy's
+    progress, prices and children."""
     run("get", commands.get(Client(api, api_key, json), order_id), json)
 
 
 @app.command(cls=Command)
 def cancel(order_id: OrderId, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False) -> None:
-    """Cancel an order that has not started routing (open or pending); says where it is when it is too late (exit 1)."""
+    """Cancel an order that has not started routing (open or pending); says where it is when it is too late (exit 1).
+    A strategy starts no new slot: it is cancelled at once, or, when a child is already routing, once that child lands (it says which)."""
     run("cancel", commands.cancel(Client(api, api_key, json), order_id), json)
 
 

@@ -17,6 +17,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from solroute_cli import strategy_view
 from solroute_cli.report import execution_report, leg_line, pct
 from solroute_cli.watch import ENDED, describe, progress, snapshot_data
 
@@ -28,7 +29,8 @@ def stdout() -> Console:
     return console if console.is_terminal else Console(width=100_000, soft_wrap=True)
 
 
-STATUS_STYLES = {"confirmed": "bold green", "failed": "bold red", "expired": "yellow", "cancelled": "yellow", "open": "cyan"}
+STATUS_STYLES = {"confirmed": "bold green", "failed": "bold red", "expired": "yellow", "cancelled": "yellow", "open": "cyan",
+                 "active": "cyan", "completed": "bold green", "partially_filled": "yellow"}  # fmt: skip
 
 
 def status_text(status: str) -> Text:
@@ -69,9 +71,39 @@ def order_view(order: dict) -> RenderableType:
             add_row(quotes, q["dex"].capitalize(), q["amountOut"], q["price"], q["fee"], pct(q["priceImpact"]))
         parts.append(quotes)
     parts += lines(_route_and_fill(order))
+    if strategy_view.is_parent(order):
+        parts += _strategy_parts(order)
     if order.get("failureReason"):
         parts.append(Text(f"  reason: {order['failureReason']}", style="red"))
     return Group(*parts)
+
+
+def _strategy_parts(order: dict) -> list[RenderableType]:
+    """`solroute get` of a parent: its schedule, progress, prices, skipped slots and children table."""
+    strategy = order["strategy"]
+    parts: list[RenderableType] = [Text(f"strategy: {strategy_view.schedule_text(strategy)}")]
+    upcoming = ""
+    if order["status"] == "active" and strategy.get("nextSlot") is not None and not strategy.get("cancelRequested"):
+        upcoming = f", next: slot {strategy['nextSlot'] + 1}"
+    if strategy.get("cancelRequested") and order["status"] == "active":
+        upcoming += f", cancel requested (child {strategy.get('inflight')} finishes first)"
+    parts.append(Text(f"progress: {strategy_view.progress_bar(strategy)} {strategy_view.totals(strategy, order)}{upcoming}"))
+    parts += [Text(line.strip()) for line in strategy_view.price_lines(strategy, order)]
+    children = strategy.get("children") or []
+    if children:
+        shown = table("slot", "child order", "status", f"in ({order['tokenIn']})", f"out ({order['tokenOut']})", "price", "fee", "reason", title="children")
+        shown.columns[1].no_wrap = True
+        for c in children:
+            add_row(shown, c.get("slot", 0) + 1, c["orderId"], status_text(str(c.get("status"))), c.get("amountIn") or "-",
+                    c.get("amountOut") or "-", c.get("price") or "-", c.get("fee") or "-", c.get("reason") or "")  # fmt: skip
+        parts.append(shown)
+    skipped = strategy.get("skipped") or []
+    if skipped:
+        gaps = table("slot", "reason", title="skipped")
+        for s in skipped:
+            add_row(gaps, s.get("slot", 0) + 1, s.get("reason") or "")
+        parts.append(gaps)
+    return parts
 
 
 def _terms(order: dict) -> str:
@@ -125,7 +157,7 @@ def orders_table(orders: list[dict]) -> Table:
     shown = table("created", "order", "status", "in", "out")
     shown.columns[1].no_wrap = True  # an id must stay whole to be copied
     for order in orders:
-        out = (order.get("execution") or {}).get("amountOut") or "-"
+        out = (order.get("execution") or {}).get("amountOut") or (order.get("strategy") or {}).get("filledOut") or "-"
         add_row(shown, order["createdAt"], order["orderId"], status_text(order["status"]), f"{order['amountIn']} {order['tokenIn']}", f"{out} {order['tokenOut']}")
     return shown
 
@@ -157,13 +189,27 @@ class Offsets:
         return (ms - self.first_ms) / 1000
 
 
+class Describer:
+    """describe(), with the parent's pair and total remembered from its snapshot: a parent's
+    push carries its strategy only."""
+
+    def __init__(self) -> None:
+        self.order: dict | None = None
+
+    def __call__(self, update: dict) -> str:
+        self.order = (update.get("data") or {}).get("order") or self.order
+        return describe(update, self.order)
+
+
 def json_line(update: dict) -> None:
     print(json.dumps(update), flush=True)
 
 
 def plain_line(offsets: Offsets) -> Callable[[dict], None]:
+    described = Describer()
+
     def show(update: dict) -> None:
-        print(f"  +{offsets.of(update):6.2f}s  {progress(update['status']):<60} {describe(update)}", flush=True)
+        print(f"  +{offsets.of(update):6.2f}s  {progress(update['status']):<60} {described(update)}", flush=True)
 
     return show
 
@@ -173,11 +219,12 @@ def live_timeline(console: Console, offsets: Offsets) -> Iterator[Callable[[dict
     """A table that grows a row per status, in place, with a spinner while the next is awaited."""
     rows = table("status", "+s", "detail")
     waiting = Spinner("dots", text=Text("waiting for the next status…", style="dim"))
+    described = Describer()
     with Live(Group(rows, waiting), console=console, refresh_per_second=12) as live:
 
         def show(update: dict) -> None:
             status = update["status"]
-            add_row(rows, Text(ENDED.get(status, status), style=STATUS_STYLES.get(status, "")), f"{offsets.of(update):.2f}", describe(update))
+            add_row(rows, Text(ENDED.get(status, status), style=STATUS_STYLES.get(status, "")), f"{offsets.of(update):.2f}", described(update))
             live.update(Group(rows, waiting))
 
         try:

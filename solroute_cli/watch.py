@@ -4,15 +4,22 @@ order with them."""
 
 from __future__ import annotations
 
+from solroute_cli import strategy_view
 from solroute_cli.errors import EXIT_FAILED, CliError
 
 STEPS = ["pending", "routing", "building", "submitted", "confirmed"]
-ENDED = {"failed": "✗ failed", "expired": "⌛ expired", "cancelled": "⊘ cancelled"}
+ENDED = {"failed": "✗ failed", "expired": "⌛ expired", "cancelled": "⊘ cancelled", "partially_filled": "◐ partially filled"}
+# A strategy parent's own statuses (its children are orders with the STEPS above).
+PARENT = {"active": "ACTIVE", "completed": "✓ completed"}
+SUCCEEDED = ("confirmed", "completed")  # exit 0; any other final status exits 1
 
 
-def describe(update: dict) -> str:
+def describe(update: dict, order: dict | None = None) -> str:
+    """A status in words; a strategy parent's with its running totals (``order``: its pair and total)."""
     data = update.get("data") or {}
     status = update.get("status")
+    if "strategy" in data:
+        return strategy_view.describe_parent(update, order)
     if status == "building" and data.get("routing"):
         return data["routing"]["reason"]
     if status == "submitted":
@@ -27,6 +34,8 @@ def describe(update: dict) -> str:
 def progress(status: str) -> str:
     if status in ENDED:
         return ENDED[status]
+    if status in PARENT:
+        return PARENT[status]
     if status == "open":
         return "OPEN (waiting for the limit price)"
     reached = STEPS.index(status) if status in STEPS else 0
@@ -61,6 +70,8 @@ def updates_from(payload: dict) -> list[dict]:
         raise CliError(f"WebSocket error: {error.get('message')}", EXIT_FAILED, error_code=error.get("code"), details=error.get("details"))
     if payload.get("type") == "snapshot":
         order = payload["order"]
+        if strategy_view.is_parent(order):
+            return parent_updates(order, payload["history"])
         # A snapshot carries the history; show each step it has with what is known now.
         # The same fields a live status_update has, so --json prints one shape whichever way a status came.
         return [
@@ -86,3 +97,18 @@ def snapshot_data(order: dict, status: str) -> dict:
     if status in ("expired", "cancelled"):
         return {"reason": order.get("failureReason")}
     return {}
+
+
+def parent_updates(order: dict, history: list[dict]) -> list[dict]:
+    """A parent's snapshot as updates in a push's shape. An earlier step has only the engine's
+    words of that moment; the last carries the strategy's totals as the snapshot has them (the
+    totals a view shows come from the parent, never from counting pushes). Each names the pair and
+    total (``order``), which a push does not carry."""
+    summary = {name: order.get(name) for name in strategy_view.ORDER_SUMMARY}
+    last = history[-1]["seq"] if history else None
+    return [
+        {"type": "status_update", "orderId": order.get("orderId"), "status": h["status"], "seq": h["seq"], "timestamp": h.get("timestamp"),
+         "timestampMs": h.get("timestampMs"), "message": h["message"],
+         "data": {"strategy": strategy_view.without_lists(order["strategy"]) if h["seq"] == last else None, "child": None, "skip": None, "order": summary}}
+        for h in history
+    ]  # fmt: skip
