@@ -82,6 +82,9 @@ class Placing:
         if self.strategy.every is not None:
             ends = f"{self.strategy.runs} runs" if self.strategy.runs is not None else f"until {self.strategy.until}"
             return f"recurring {pair} every {self.strategy.every}, {ends}"
+        if self.strategy.snipe:
+            depth = f" once its pool holds {self.strategy.min_liquidity}" if self.strategy.min_liquidity else " once its pool appears"
+            return f"sniper {pair}{depth}, at most {self.strategy.max_price} {trade.token_in} per {trade.token_out}"
         kind = f"limit {self.limit} {trade.token_out} per {trade.token_in}" if self.limit else f"slippage {trade.slippage}"
         return f"{pair}, {kind}"
 

@@ -32,6 +32,8 @@ EXAMPLES = """[bold]Examples[/bold]
                                     (a limit at or below the market fills at once)
   solroute submit SOL USDC 10 --twap 10x30s
                                     a TWAP: 10 slices of 1 SOL, one every 30 s
+  solroute submit USDC NEWT 100 --snipe --max-price 0.5
+                                    buy NEWT the moment its pool appears (solroute market launch NEWT ...)
   solroute submit USDC SOL 50 --every 1h --runs 24 --max-price 0.0075
                                     a recurring order: 50 USDC an hour, 24 times,
                                     a run skipped when SOL costs more than that
@@ -165,19 +167,24 @@ def submit(
     min_price: Annotated[str | None, typer.Option(metavar="PRICE", rich_help_panel=STRATEGY,
                          help="With --every: skip a run whose price (TOKEN_OUT per TOKEN_IN) is below this (not retried).")] = None,
     max_price: Annotated[str | None, typer.Option(metavar="PRICE", rich_help_panel=STRATEGY,
-                         help="With --every: skip a run whose price is above this.")] = None,
+                         help="With --every: skip a run whose price is above this. With --snipe: the most TOKEN_IN it pays per TOKEN_OUT.")] = None,
+    snipe: Annotated[bool, typer.Option("--snipe", rich_help_panel=STRATEGY,
+                     help="A sniper: buy TOKEN_OUT with AMOUNT the moment its pool appears (it may not exist yet), paying at most "
+                          "--max-price; --expires says how long it watches (default 1d). See `solroute market launch`.")] = False,
+    min_liquidity: Annotated[str | None, typer.Option(metavar="AMOUNT", rich_help_panel=STRATEGY,
+                             help="With --snipe: fire only once the pool holds this much of its quote token.")] = None,
     wallet: Annotated[str | None, typer.Option(help="Base58 wallet address, to list the order later.", rich_help_panel=ORDER)] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Resubmitting with the same key returns the same order.")] = None,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Print the order id and return without watching.")] = False,
     timeout: Timeout = 120, api: ApiUrl = DEFAULT_API, api_key: ApiKey = None, json: Json = False,
 ) -> None:  # fmt: skip
-    """Submit a market (or, with --limit, a limit) order, or a strategy (--twap, --every), and follow every status live over
+    """Submit a market (or, with --limit, a limit) order, or a strategy (--twap, --every, --snipe), and follow every status live over
     the WebSocket until it is final: a strategy's each slot started, each child's fill with the running totals, each skipped slot
     and why, then its report (average price against the arrival price, shortfall, fees, every child).
 
     Exit 0 when it is confirmed (a strategy: completed), 1 when it failed, expired or was cancelled (a strategy: also partially_filled). A strategy is followed for its whole schedule, whatever --timeout says."""
     trade = Trade(token_in, token_out, amount, slippage, max_price_impact, dexes, exclude_dexes)
-    strategy = Strategy(twap, jitter, max_retries, every, runs, until, min_price, max_price)
+    strategy = Strategy(twap, jitter, max_retries, every, runs, until, min_price, max_price, snipe, min_liquidity)
     placing = Placing(limit, expires, deadline, quote_id, wallet, idempotency_key, no_watch, timeout, strategy)
     run("submit", commands.submit(Client(api, api_key, json), trade, placing), json)
 

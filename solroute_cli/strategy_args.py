@@ -1,4 +1,4 @@
-"""submit's strategy options (--twap, --every and their companions) as the API's request fields
+"""submit's strategy options (--twap, --every, --snipe and their companions) as the API's request fields
 (docs/api.md; a TWAP or a recurring order is a parent whose children are market orders).
 
 Every contradiction is a usage error (exit 2) before anything is sent: a wrong order placed on a
@@ -55,15 +55,28 @@ class Strategy:
     until: str | None = None
     min_price: str | None = None
     max_price: str | None = None
+    snipe: bool = False
+    min_liquidity: str | None = None
 
     @property
     def kind(self) -> str | None:
+        if self.snipe:
+            return "sniper"
         return "twap" if self.twap is not None else "recurring" if self.every is not None else None
 
     def fields(self, amount: str, limit: str | None, single_order_options: dict[str, object]) -> dict[str, Any]:
         """The request's strategy fields; {} for an ordinary order. ``single_order_options`` are
         submit's options that mean nothing to a strategy, by name ({"--deadline": "30s"}, ...)."""
         self._check(limit, single_order_options)
+        if self.kind == "sniper":
+            fields = {"type": "sniper", "maxPrice": self.max_price}
+            if self.min_liquidity is not None:
+                fields["minLiquidity"] = self.min_liquidity
+            expires = single_order_options.get("--expires")
+            if expires is not None:
+                seconds = duration_seconds(str(expires))
+                fields.update({"timeInForceSeconds": seconds} if seconds is not None else {"expiresAt": expires})
+            return fields
         if self.kind == "twap":
             assert self.twap is not None
             fields: dict[str, Any] = {"type": "twap", **twap_schedule(self.twap)}
@@ -87,7 +100,22 @@ class Strategy:
             raise CliError(message, EXIT_USAGE)
 
         twap_only = {"--jitter": self.jitter, "--max-retries": self.max_retries}
-        every_only = {"--runs": self.runs, "--until": self.until, "--min-price": self.min_price, "--max-price": self.max_price}
+        every_only = {"--runs": self.runs, "--until": self.until, "--min-price": self.min_price}
+        if self.min_liquidity is not None and not self.snipe:
+            refuse("--min-liquidity is for a sniper: add --snipe --max-price PRICE")
+        if self.snipe:
+            if self.twap is not None or self.every is not None:
+                refuse("--snipe is a strategy of its own (one buy when the token's pool appears); it takes no --twap or --every")
+            if self.max_price is None:
+                refuse("a sniper needs --max-price: the most TOKEN_IN it pays per TOKEN_OUT")
+            if limit is not None:
+                refuse("--limit is for limit orders and TWAP slices; a sniper pays at most --max-price TOKEN_IN per TOKEN_OUT")
+            for option, value in {**twap_only, **every_only, **single_order_options}.items():
+                if value is not None and option != "--expires":
+                    refuse(f"{option} is not for a sniper (it takes --max-price, --min-liquidity and --expires)")
+            return
+        if self.max_price is not None and self.every is None:
+            refuse("--max-price is for a recurring order (--every) or a sniper (--snipe)")
         if self.twap is not None and self.every is not None:
             refuse("--twap and --every are two strategies: a TWAP slices one amount over time, --every repeats an amount; pick one")
         for option, value in every_only.items():

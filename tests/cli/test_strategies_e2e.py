@@ -55,3 +55,17 @@ def test_a_recurring_order_cancelled_with_the_cli_says_what_happened_and_ends_ca
     assert "cancelled in " in followed.stdout and "  recurring cancelled: filled " in followed.stdout
     again = solroute(cloud, "cancel", order_id)
     assert again.returncode == 1 and "already cancelled" in again.stdout, again.stdout
+
+
+def test_a_sniper_placed_with_the_cli_fires_when_market_launch_creates_its_token(cloud):
+    placed = solroute(cloud, "submit", "USDC", "SNPC", "100", "--snipe", "--max-price", "1", "--expires", "10m", "--no-watch", "--json")
+    assert placed.returncode == 0, placed.stdout + placed.stderr
+    order_id = json.loads(placed.stdout)["orderId"]
+    launched = subprocess.run(
+        [sys.executable, "-m", "solroute_cli", "market", "launch", "SNPC", "--liquidity", "50000", "--price", "0.2", "--api", cloud.http],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert launched.returncode == 0, launched.stdout + launched.stderr
+    followed = solroute(cloud, "watch", order_id)
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    assert "Snipe fired: SNPC pool on raydium holds 50000 USDC" in followed.stdout and "completed in " in followed.stdout

@@ -91,9 +91,23 @@ def test_a_recurring_order_until_a_time_sends_ends_at():
     assert body["endsAt"] == "2027-01-31T00:00:00Z" and body["intervalSeconds"] == 86400 and "runs" not in body and "amountIn" not in body
 
 
+def test_a_sniper_is_sent_with_its_worst_price_depth_and_watch_time():
+    body, shown = sent("USDC", "NEWT", "100", "--snipe", "--max-price", "0.5", "--min-liquidity", "50000", "--expires", "1h")
+    assert body == {"tokenIn": "USDC", "tokenOut": "NEWT", "amountIn": "100", "slippage": "0.01", "type": "sniper", "maxPrice": "0.5",
+                    "minLiquidity": "50000", "timeInForceSeconds": 3600}  # fmt: skip
+    assert f"order {PARENT_ID}: sniper 100 USDC -> NEWT once its pool holds 50000, at most 0.5 USDC per NEWT (active)" in shown
+    body, _ = sent("USDC", "NEWT", "100", "--snipe", "--max-price", "0.5", "--expires", "2027-01-01T00:00:00Z")
+    assert body["expiresAt"] == "2027-01-01T00:00:00Z" and "minLiquidity" not in body
+
+
 @pytest.mark.parametrize(
     "argv, fragment",
     [
+        (["--snipe"], "a sniper needs --max-price"),
+        (["--snipe", "--max-price", "1", "--twap", "10x30s"], "--snipe is a strategy of its own"),
+        (["--snipe", "--max-price", "1", "--limit", "1"], "--limit is for limit orders and TWAP slices"),
+        (["--snipe", "--max-price", "1", "--deadline", "30s"], "--deadline is not for a sniper"),
+        (["--min-liquidity", "5"], "--min-liquidity is for a sniper"),
         (["--twap", "10x30s", "--every", "1h", "--runs", "2"], "--twap and --every are two strategies"),
         (["--runs", "24"], "--runs is for a recurring order: add --every INTERVAL"),
         (["--until", "1d"], "--until is for a recurring order"),
