@@ -34,9 +34,9 @@ EXAMPLES = """[bold]Examples[/bold]
                                     a TWAP: 10 slices of 1 SOL, one every 30 s
   solroute submit USDC NEWT 100 --snipe --max-price 0.5
                                     buy NEWT the moment its pool appears (solroute market launch NEWT ...)
-  solroute submit USDC SOL 50 --every 1h --runs 24 --max-price 0.0075
-                                    a recurring order: 50 USDC an hour, 24 times,
-                                    a run skipped when SOL costs more than that
+  solroute submit USDC SOL 50 --every 1h --runs 24 --min-price 0.006
+                                    a recurring order: 50 USDC an hour, 24 times, a run
+                                    skipped below 0.006 SOL per USDC (SOL above ~167 USDC)
   solroute watch ORDER_ID           follow an order (or a strategy) until it is final
   solroute cancel ORDER_ID          cancel an order still open or pending
   solroute get ORDER_ID             show one order

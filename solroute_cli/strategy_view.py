@@ -36,7 +36,7 @@ def slot_labels(strategy: dict) -> dict[int, str]:
     labels, filled = {}, 0
     events = sorted([*(strategy.get("children") or []), *(strategy.get("skipped") or [])], key=lambda e: e.get("slot", 0))
     for event in events:
-        labels[event.get("slot", 0)] = f"slice {min(filled + 1, count)}/{count} (slot {event.get('slot', 0) + 1})"
+        labels[event.get("slot", 0)] = f"slice {min(filled + 1, count)}/{count} (slot {event.get('slot', 0)})"
         filled += event.get("status") == "confirmed"
     return labels
 
@@ -52,7 +52,7 @@ def totals(strategy: dict, order: dict | None = None) -> str:
     filled_in = f"{strategy.get('filledIn', '0')}/{order['amountIn']}" if order.get("amountIn") else strategy.get("filledIn", "0")
     return (
         f"filled {strategy.get('filled', 0)}/{count if count else '?'}, {_amount(filled_in, order.get('tokenIn'))} in, "
-        f"{_amount(strategy.get('filledOut', '0'), order.get('tokenOut'))} out, average price {strategy.get('averagePrice') or '-'}"
+        f"{_amount(strategy.get('filledOut', '0'), order.get('tokenOut'))} out, average price {_price(strategy.get('averagePrice'), order)}"
     )
 
 
@@ -62,7 +62,7 @@ def child_line(label: str, child: dict, order: dict | None = None) -> str:
     status, child_id = child.get("status"), child.get("orderId")
     sold = _amount(child.get("amountIn"), order.get("tokenIn"))
     if status == "confirmed":
-        return f"{label} filled: child {child_id} {sold} -> {_amount(child.get('amountOut'), order.get('tokenOut'))} at {child.get('price')}"
+        return f"{label} filled: child {child_id} {sold} -> {_amount(child.get('amountOut'), order.get('tokenOut'))} at {_price(child.get('price'), order)}"
     if status in ENDED_CHILD:
         return f"{label} not filled: child {child_id} {status}: {child.get('reason') or 'no reason given'}"
     return f"{label} started: child {child_id} sells {sold}"
@@ -101,7 +101,7 @@ def price_lines(strategy: dict, order: dict | None = None) -> list[str]:
     lines = []
     if strategy.get("arrivalPrice") is not None:
         shortfall = f", shortfall {strategy['shortfallBps']} bps" if strategy.get("shortfallBps") is not None else ""
-        lines.append(f"  price: average {strategy.get('averagePrice') or '-'} vs arrival {strategy['arrivalPrice']}{shortfall}")
+        lines.append(f"  price: average {_price(strategy.get('averagePrice'), order)} vs arrival {_price(strategy['arrivalPrice'], order)}{shortfall}")
     if strategy.get("fees") is not None or strategy.get("networkFees") is not None:
         network = f", network fees {strategy['networkFees']} SOL" if strategy.get("networkFees") is not None else ""
         lines.append(f"  fees: {_amount(strategy.get('fees', '0'), order.get('tokenIn'))}{network}")
@@ -111,7 +111,7 @@ def price_lines(strategy: dict, order: dict | None = None) -> list[str]:
 def schedule_text(strategy: dict) -> str:
     """Its terms: every how long, how many, the limit or band, retries and jitter."""
     if strategy.get("kind") not in ("twap", "recurring"):  # a sniper: one buy, when its condition holds
-        return f"{strategy.get('kind')}, max price {strategy.get('maxPrice')}"
+        return f"{strategy.get('kind')}, max price {strategy.get('maxPrice')} (tokenIn per tokenOut)"
     terms = [f"{slot_count(strategy)} {'runs' if strategy.get('kind') == 'recurring' else 'slices'} every {strategy.get('intervalSeconds')}s"]
     if strategy.get("sliceAmount"):
         terms.append(f"{strategy['sliceAmount']} each")
@@ -145,3 +145,14 @@ def cancel_line(order: dict, watch_hint: str) -> str:
         f"cancel requested for order {order['orderId']}: {which} has started routing and finishes first (its fill counts); "
         f"no new slot starts, and the order ends cancelled when it lands (`{watch_hint}` follows it)"
     )
+
+
+def _price(value: object, order: dict | None) -> str:
+    """A price as the engine records every fill's: tokenOut per tokenIn, with its unit (a
+    sniper's maxPrice is the other way round, so the unit is never left to guess)."""
+    if value in (None, ""):
+        return "-"
+    text = str(value)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {order.get('tokenOut')} per {order.get('tokenIn')}" if order and order.get("tokenOut") else text

@@ -84,7 +84,7 @@ def _strategy_parts(order: dict) -> list[RenderableType]:
     parts: list[RenderableType] = [Text(f"strategy: {strategy_view.schedule_text(strategy)}")]
     upcoming = ""
     if order["status"] == "active" and strategy.get("nextSlot") is not None and not strategy.get("cancelRequested"):
-        upcoming = f", next: slot {strategy['nextSlot'] + 1}"
+        upcoming = f", next: slot {strategy['nextSlot']}"
     if strategy.get("cancelRequested") and order["status"] == "active":
         upcoming += f", cancel requested (child {strategy.get('inflight')} finishes first)"
     parts.append(Text(f"progress: {strategy_view.progress_bar(strategy)} {strategy_view.totals(strategy, order)}{upcoming}"))

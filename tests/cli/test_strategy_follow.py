@@ -7,6 +7,8 @@ parents built as the contract says (tests/cli/parents.py)."""
 import json
 import time
 
+from solroute.models.amounts import plain
+
 import pytest
 from aiohttp import web
 from typer.testing import CliRunner
@@ -43,23 +45,23 @@ def test_watch_shows_each_slot_each_fill_with_the_running_totals_each_skip_and_t
     shown = watch(parent, [[parent.snapshot(1), *(parent.push(seq) for seq in range(2, 10))]])
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
-    totals = "filled 1/3, 1/3 SOL in, 150.1 USDC out, average price 150.100000"
+    totals = "filled 1/3, 1/3 SOL in, 150.1 USDC out, average price 150.1 USDC per SOL"
     assert f"Slice 1/3 started: child {child_id(0)} sells 1 SOL | filled 0/3, 0/3 SOL in, 0 USDC out, average price -" in out
     assert f"Slice 1/3 filled: 1 SOL -> 150.1 USDC at 150.1; filled 1/3 SOL, average 150.100000 | {totals}" in out
     assert f"Slice 2/3 skipped: the best price 139.8 is below the limit 140; retried at the next interval (1 of 3 retries used) | {totals}" in out
-    assert "filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.200000" in line_of(out, "Slice 2/3 filled")
+    assert "filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.2 USDC per SOL" in line_of(out, "Slice 2/3 filled")
     assert "ACTIVE" in line_of(out, "Slice 3/3 started") and "✓ completed" in line_of(out, "Completed: 3/3 filled")
     report = out[out.index("completed in "):].splitlines()
     assert report[1:] == [
-        "  twap completed: filled 3/3, 3/3 SOL in, 450.3 USDC out, average price 150.100000",
-        "  price: average 150.100000 vs arrival 150.2, shortfall 6.7 bps",
+        "  twap completed: filled 3/3, 3/3 SOL in, 450.3 USDC out, average price 150.1 USDC per SOL",
+        "  price: average 150.1 USDC per SOL vs arrival 150.2 USDC per SOL, shortfall 6.7 bps",
         "  fees: 0.009 SOL, network fees 0.000015 SOL",
         "  skipped (1):",
-        "    slice 2/3 (slot 2): the best price 139.8 is below the limit 140",
+        "    slice 2/3 (slot 1): the best price 139.8 is below the limit 140",
         "  children (3):",
-        f"    slice 1/3 (slot 1) filled: child {child_id(0)} 1 SOL -> 150.1 USDC at 150.1",
-        f"    slice 2/3 (slot 3) filled: child {child_id(2)} 1 SOL -> 150.3 USDC at 150.3",
-        f"    slice 3/3 (slot 4) filled: child {child_id(3)} 1 SOL -> 149.9 USDC at 149.9",
+        f"    slice 1/3 (slot 0) filled: child {child_id(0)} 1 SOL -> 150.1 USDC at 150.1 USDC per SOL",
+        f"    slice 2/3 (slot 2) filled: child {child_id(2)} 1 SOL -> 150.3 USDC at 150.3 USDC per SOL",
+        f"    slice 3/3 (slot 3) filled: child {child_id(3)} 1 SOL -> 149.9 USDC at 149.9 USDC per SOL",
     ]
 
 
@@ -88,7 +90,7 @@ def test_a_child_that_did_not_fill_is_shown_with_its_status_and_reason(fast):
     shown = watch(parent, [[parent.snapshot(1), *(parent.push(seq) for seq in range(2, parent.last["seq"] + 1))]])
     assert f"Slice 2/3 not filled: child {child_id(1)} failed (price moved beyond the slippage)" in shown.stdout
     assert "| filled 1/3, 1/3 SOL in" in line_of(shown.stdout, "Slice 2/3 not filled")
-    assert f"    slice 2/3 (slot 2) not filled: child {child_id(1)} failed: price moved beyond the slippage" in shown.stdout, "the report"
+    assert f"    slice 2/3 (slot 1) not filled: child {child_id(1)} failed: price moved beyond the slippage" in shown.stdout, "the report"
     assert "◐ partially filled" in shown.stdout
 
 
@@ -98,7 +100,7 @@ def test_when_the_pushes_are_lost_the_totals_are_the_snapshots_not_a_count_of_pu
     shown = watch(parent, [[parent.snapshot(2), parent.push(3)]])
     assert shown.exit_code == 0, shown.output
     assert "| filled 1/3, 1/3 SOL in, 150.1 USDC out" in line_of(shown.stdout, "Slice 1/3 filled")
-    assert "| filled 3/3, 3/3 SOL in, 450.3 USDC out, average price 150.100000" in line_of(shown.stdout, "Completed: 3/3 filled")
+    assert "| filled 3/3, 3/3 SOL in, 450.3 USDC out, average price 150.1 USDC per SOL" in line_of(shown.stdout, "Completed: 3/3 filled")
     assert "Slice 2/3 skipped: the best price 139.8 is below the limit 140" in shown.stdout, "a lost step: its words from the read"
 
 
@@ -108,7 +110,7 @@ def test_a_reopened_socket_s_snapshot_gives_the_totals_of_that_moment(fast):
     replies = [[parent.snapshot(2)], [parent.snapshot(6), *(parent.push(seq) for seq in range(7, 10))]]
     shown = watch(parent, replies, close_after={0})
     assert shown.exit_code == 0, shown.output
-    assert "| filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.200000" in line_of(shown.stdout, "Slice 2/3 filled")
+    assert "| filled 2/3, 2/3 SOL in, 300.4 USDC out, average price 150.2 USDC per SOL" in line_of(shown.stdout, "Slice 2/3 filled")
     assert sum("Slice 2/3 filled" in line for line in shown.stdout.splitlines()) == 1, "shown once"
 
 
@@ -163,7 +165,7 @@ def test_cancel_of_a_parent_with_a_child_routing_says_the_child_finishes_first()
     with serving(Parents(parent, parent.last).app()) as url:
         shown = runner.invoke(app, ["cancel", PARENT_ID, "--api", url])
     assert shown.exit_code == 0, shown.output
-    assert shown.stdout.startswith(f"cancel requested for order {PARENT_ID}: child {child_id(1)} of slice 2/3 (slot 2) has started routing and finishes first")
+    assert shown.stdout.startswith(f"cancel requested for order {PARENT_ID}: child {child_id(1)} of slice 2/3 (slot 1) has started routing and finishes first")
     assert f"`solroute watch {PARENT_ID} --api {url}` follows it" in shown.stdout
 
 
@@ -173,7 +175,7 @@ def test_cancel_of_a_parent_with_nothing_in_flight_says_it_is_cancelled_with_its
     with serving(Parents(parent, parent.last).app()) as url:
         shown = runner.invoke(app, ["cancel", PARENT_ID, "--api", url])
     assert shown.exit_code == 0, shown.output
-    assert shown.stdout.strip() == f"order {PARENT_ID} cancelled: filled 1/3, 1/3 SOL in, 150.1 USDC out, average price 150.100000"
+    assert shown.stdout.strip() == f"order {PARENT_ID} cancelled: filled 1/3, 1/3 SOL in, 150.1 USDC out, average price 150.1 USDC per SOL"
 
 
 def test_get_of_a_parent_shows_its_schedule_progress_prices_children_and_skips():
@@ -184,8 +186,8 @@ def test_get_of_a_parent_shows_its_schedule_progress_prices_children_and_skips()
     out = shown.stdout
     assert "3 SOL -> USDC, twap, slippage 1.000%" in out
     assert "strategy: 3 slices every 10s, 1 each, limit 140, retries 1/3" in out
-    assert "progress: [#######.............] filled 1/3, 1/3 SOL in, 150.1 USDC out, average price 150.100000, next: slot 4" in out
-    assert "price: average 150.100000 vs arrival 150.2, shortfall 6.7 bps" in out
+    assert "progress: [#######.............] filled 1/3, 1/3 SOL in, 150.1 USDC out, average price 150.1 USDC per SOL, next: slot 3" in out
+    assert "price: average 150.1 USDC per SOL vs arrival 150.2 USDC per SOL, shortfall 6.7 bps" in out
     rows = {line.split()[1]: line.split() for line in out.splitlines() if line.strip()[:1].isdigit() and child_id(0)[:8] in line}
     assert rows[child_id(0)][2:5] == ["confirmed", "1", "150.1"] and rows[child_id(2)][2] == "pending"
     assert any(line.split()[:1] == ["2"] and "the best price 139.8 is below the limit 140" in line for line in out.splitlines())
@@ -219,11 +221,14 @@ def test_a_parent_the_engine_really_ran_is_followed_reported_and_shown_from_its_
         got = runner.invoke(app, ["get", parent_id, "--api", url])
     assert followed.exit_code == 0, followed.output
     s = parent.strategy
-    totals = f"filled 3/3, {s.filledIn}/3 SOL in, {s.filledOut} USDC out, average price {s.averagePrice}"
+    def price(value):
+        return f"{plain(value.normalize())} USDC per SOL"
+
+    totals = f"filled 3/3, {s.filledIn}/3 SOL in, {s.filledOut} USDC out, average price {price(s.averagePrice)}"
     assert f"  twap completed: {totals}" in followed.stdout
-    assert f"  price: average {s.averagePrice} vs arrival {s.arrivalPrice}, shortfall {s.shortfallBps} bps" in followed.stdout
+    assert f"  price: average {price(s.averagePrice)} vs arrival {price(s.arrivalPrice)}, shortfall {s.shortfallBps} bps" in followed.stdout
     for child in s.children:
-        assert f"slice {child.slot + 1}/3 (slot {child.slot + 1}) filled: child {child.orderId} {child.amountIn} SOL -> {child.amountOut} USDC at {child.price}" in followed.stdout
+        assert f"slice {child.slot + 1}/3 (slot {child.slot}) filled: child {child.orderId} {child.amountIn} SOL -> {child.amountOut} USDC at {price(child.price)}" in followed.stdout
         assert child.orderId in got.stdout
     assert f"| {totals}" in line_of(followed.stdout, "Completed: 3/3 filled"), "the snapshot's last step carries its totals"
     assert f"progress: [####################] {totals}" in got.stdout
@@ -243,4 +248,4 @@ def test_a_parent_is_followed_at_least_until_the_engine_s_own_bound_on_it(fast):
 def test_a_sniper_parent_is_named_by_its_max_price_not_a_schedule():
     from solroute_cli.strategy_view import schedule_text
 
-    assert schedule_text({"kind": "sniper", "slices": 1, "intervalSeconds": 0, "maxPrice": "0.01"}) == "sniper, max price 0.01"
+    assert schedule_text({"kind": "sniper", "slices": 1, "intervalSeconds": 0, "maxPrice": "0.01"}) == "sniper, max price 0.01 (tokenIn per tokenOut)"

@@ -245,7 +245,7 @@ def test_pushes_update_the_totals_from_their_strategy_and_put_each_child_and_ski
     # Seven steps, two of them fills, yet the totals are the last push's: filled 2 of 3, at its average.
     expect(page.locator("#strategy-progress-text")).to_have_text("2 of 3 SOL sold (66.7%) · 2 of 3 slices filled")
     expect(fact(page, "Average price")).to_have_text("150.2 USDC per SOL")
-    expect(fact(page, "Next")).to_contain_text("slot 5 at")  # the push's own nextSlot (4: one slot was skipped), as the engine has it
+    expect(fact(page, "Next")).to_contain_text("slot 4 at")  # the push's own nextSlot (4: one slot was skipped), as the engine numbers slots (from 0)
     rows = page.locator("#strategy-slots tbody tr")
     assert rows.evaluate_all("rows => rows.map(r => [r.dataset.slot, r.dataset.kind])") == [["0", "child"], ["1", "skip"], ["2", "child"], ["3", "child"]]
     expect(rows.nth(0)).to_contain_text("✓ confirmed")  # slot 0's child: started in the snapshot, filled by a push
@@ -293,7 +293,7 @@ def test_a_child_links_to_its_parent_in_its_view_and_in_my_orders(open_console):
     parent = parent_at(6)
     api = StandIn(orders={CHILDREN[2]: kid, PARENT: parent}, frames=[], page={"orders": [kid, parent], "cursor": None})
     page = open_console(api, f"#order={CHILDREN[2]}", {"quietFirstMs": 200})
-    expect(page.locator("#order-parent")).to_have_text(f"Slot 3 of parent order {PARENT[:8]}…")
+    expect(page.locator("#order-parent")).to_have_text(f"Slot 2 of parent order {PARENT[:8]}…")
     expect(page.locator("#order-strategy")).to_be_hidden()
     parent_row = page.locator(f'#orders-table tr[data-order-id="{PARENT}"]')
     expect(parent_row).to_contain_text("TWAP")

@@ -201,14 +201,17 @@ def test_a_parent_push_carries_its_totals_and_the_child_it_is_about_without_the_
         ({"type": "twap", "amountIn": "10", "sliceAmount": "0.01", "intervalSeconds": 30}, "a twap has 2 to 100"),
         ({"type": "twap", "amountIn": "10", "slices": 5, "intervalSeconds": 5}, "at least 10 s apart"),
         ({"type": "twap", "amountIn": "10", "slices": 5, "intervalSeconds": 30, "jitterSeconds": 8}, "a quarter of the interval"),
-        ({"type": "twap", "amountIn": "10", "slices": 5, "intervalSeconds": 30, "runs": 3}, "runs do not belong to a twap"),
-        ({"type": "twap", "amountIn": "10", "slices": 5, "intervalSeconds": 30, "deadline": "30"}, "deadline do not belong"),
+        ({"type": "twap", "amountIn": "10", "slices": 5, "intervalSeconds": 30, "runs": 3}, "runs does not belong to a twap"),
+        ({"type": "twap", "amountIn": "10", "slices": 5, "intervalSeconds": 30, "deadline": "30"}, "deadline does not belong"),
         ({"type": "recurring", "amountIn": "50", "intervalSeconds": 60, "runs": 3}, "send amountPerRun, not amountIn"),
         ({"type": "recurring", "amountPerRun": "50", "intervalSeconds": 59, "runs": 3}, "intervalSeconds of at least 60"),
         ({"type": "recurring", "amountPerRun": "50", "intervalSeconds": 60}, "runs or endsAt"),
-        ({"type": "recurring", "amountPerRun": "50", "intervalSeconds": 60, "runs": 3, "limitPrice": "1"}, "limitPrice do not belong"),
+        ({"type": "recurring", "amountPerRun": "50", "intervalSeconds": 60, "runs": 3, "limitPrice": "1"}, "limitPrice does not belong"),
         ({"type": "recurring", "amountPerRun": "50", "intervalSeconds": 60, "runs": 3, "minPrice": "2", "maxPrice": "1"}, "minPrice must not be above"),
-        ({"type": "recurring", "amountPerRun": "1.0000000001", "intervalSeconds": 60, "runs": 3}, "decimal places"),
+        ({"type": "recurring", "amountPerRun": "1.0000000001", "intervalSeconds": 60, "runs": 3}, "amountPerRun: has more than 9 decimal places"),
+        ({"type": "recurring", "intervalSeconds": 60, "runs": 3}, "a recurring order needs amountPerRun"),
+        ({"type": "recurring", "amountPerRun": "1e30", "intervalSeconds": 60, "runs": 3}, "amountPerRun: must be at most"),
+        ({"type": "recurring", "amountPerRun": "5", "intervalSeconds": 60, "runs": 3, "maxPrice": "0"}, "0 < price <= 1000000000000 (tokenOut per tokenIn)"),
         ({"type": "market", "amountIn": "1", "slices": 3}, "belong to strategy orders"),
         ({"type": "twap", "amountIn": "10", "slices": 5.0, "intervalSeconds": 30}, "whole number"),
     ],
@@ -318,6 +321,8 @@ def test_a_sniper_request_may_name_a_token_not_launched_yet_but_not_a_malformed_
             SniperRequest(**body, tokenOut=bad)
     with pytest.raises(ValidationError, match="decimal places"):
         SniperRequest(**{**body, "amountIn": "1.0000001"}, tokenOut="NEWT")
+    with pytest.raises(ValidationError, match="0 < maxPrice <= 1000000000000 \\(tokenIn per tokenOut"):
+        SniperRequest(**{**body, "maxPrice": "0"}, tokenOut="NEWT")
 
 
 def test_a_run_keeps_ticking_for_a_strategy_due_soon_and_ends_when_the_next_is_far_off():

@@ -81,12 +81,15 @@ function renderFacts(order) {
     ["Arrival price", s.arrivalPrice ? `${shortPrice(s.arrivalPrice)} ${per}` : "– (not judged yet)", s.arrivalPrice],
     ["Shortfall", shortfallText(s.shortfallBps)],
     ["Fees", `${s.fees} ${order.tokenIn}${s.networkFees && Number(s.networkFees) ? ` + ${s.networkFees} SOL network` : ""}`],
-    ["Unfilled slots", `${s.retriesUsed} (at most ${s.maxRetries})`],
+    // A recurring order's skipped runs are not retried (its maxRetries is 0): count them instead.
+    s.kind === "recurring"
+      ? ["Skipped runs", String((s.skipped || []).length)]
+      : ["Unfilled slots", `${s.retriesUsed} (at most ${s.maxRetries})`],
   ];
   if (order.status === "active" && s.cancelRequested) {
     facts.push(["Cancel", "requested: the slice in flight finishes, no new one starts"]);
   } else if (order.status === "active" && s.nextAtMs) {
-    facts.push(["Next", `slot ${s.nextSlot + 1} at ${new Date(s.nextAtMs).toLocaleTimeString()}`]);
+    facts.push(["Next", `slot ${s.nextSlot} at ${new Date(s.nextAtMs).toLocaleTimeString()}`]);
   }
   const list = $("#strategy-facts");
   list.replaceChildren();
@@ -111,7 +114,7 @@ function renderSlots(order) {
     const row = el("tr", null, `slot-${entry.kind}`);
     row.dataset.slot = entry.slot;
     row.dataset.kind = entry.kind;
-    row.append(el("td", String(entry.slot + 1)), el("td", entry.atMs ? new Date(entry.atMs).toLocaleTimeString() : "–"));
+    row.append(el("td", String(entry.slot)), el("td", entry.atMs ? new Date(entry.atMs).toLocaleTimeString() : "–"));
     const link = el("td");
     const state = el("td");
     const mark = el("span");
@@ -164,5 +167,5 @@ export function renderParentLink(order) {
   const to = el("a", `parent order ${shortId(order.parentId)}`);
   to.href = `#order=${order.parentId}`;
   to.setAttribute("aria-label", `Parent order ${order.parentId}`);
-  line.replaceChildren(`Slot ${order.slot === undefined || order.slot === null ? "?" : order.slot + 1} of `, to);
+  line.replaceChildren(`Slot ${order.slot === undefined || order.slot === null ? "?" : order.slot} of `, to);
 }

@@ -77,7 +77,7 @@ def new_parent(request: ExecuteOrderRequest | SniperRequest, order_id: str, now_
         plan = f"Recurring active: {plain(slice_amount)} {request.tokenIn} -> {request.tokenOut} every {interval} s, {slices} runs"
         band = [f"{name} {plain(v)}" for name, v in (("at least", request.minPrice), ("at most", request.maxPrice)) if v is not None]
         if band:
-            plan += f", each at {' and '.join(band)} {request.tokenOut} per {request.tokenIn}"
+            plan += f", each {' and '.join(band)} {request.tokenOut} per {request.tokenIn}"
     strategy = Strategy(
         kind=request.type, slices=slices, sliceAmount=slice_amount, intervalSeconds=interval, startMs=now_ms,
         jitterSeconds=request.jitterSeconds or 0, limitPrice=request.limitPrice if request.type == "twap" else None,
@@ -207,7 +207,7 @@ def settled(parent: Order, child: Order, clock: Clock) -> Order:
             changes["shortfallBps"] = ((s.arrivalPrice - average) / s.arrivalPrice * 10_000).quantize(Decimal("0.01"))
         message = (
             f"{label} filled: {plain(fill.amountIn)} {parent.tokenIn} -> {plain(result.amountOut)} {parent.tokenOut} at"
-            f" {plain(result.executedPrice)}; filled {plain(filled_in)}/{plain(parent.amountIn)} {parent.tokenIn}, average {plain(average)}"
+            f" {plain(result.executedPrice.normalize())} {parent.tokenOut} per {parent.tokenIn}; filled {plain(filled_in)}/{plain(parent.amountIn)} {parent.tokenIn}, average {plain(average)}"
         )
     else:
         reason = child.failureReason or child.status.value

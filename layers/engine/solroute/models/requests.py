@@ -80,6 +80,13 @@ def bounded(high: Decimal, out_of_range: str, places: int, places_note: str = ""
     return AfterValidator(check)
 
 
+def _known_symbol(text: object) -> str | None:
+    try:
+        return resolve_token(text).symbol if isinstance(text, str) else None
+    except ValueError:
+        return None  # tokenIn's own error says what is wrong with it
+
+
 def amount_in_range(amount: Decimal, token_in: str | None) -> Decimal:
     """At most MAX_AMOUNT_IN, and no more decimal places than the token has."""
     if amount > MAX_AMOUNT_IN:
@@ -120,6 +127,17 @@ LimitPrice = Annotated[
     bounded(MAX_LIMIT_PRICE, f"must be a price with 0 < limitPrice <= {MAX_LIMIT_PRICE} (tokenOut per tokenIn)", LIMIT_PRICE_DECIMALS),
 ]
 Venues = Annotated[list[str] | None, BeforeValidator(venue_names)]
+# A recurring order's band (tokenOut per tokenIn, as limitPrice) and a sniper's worst price (tokenIn
+# per tokenOut: the most it pays per token bought), each named in its own words when out of range.
+BandPrice = Annotated[
+    ExactDecimal,
+    bounded(MAX_LIMIT_PRICE, f"must be a price with 0 < price <= {MAX_LIMIT_PRICE} (tokenOut per tokenIn)", LIMIT_PRICE_DECIMALS),
+]
+SniperPrice = Annotated[
+    ExactDecimal,
+    bounded(MAX_LIMIT_PRICE, f"must be a price with 0 < maxPrice <= {MAX_LIMIT_PRICE} (tokenIn per tokenOut: the most paid per token bought)",
+            LIMIT_PRICE_DECIMALS),
+]
 
 
 def whole_seconds(value: object) -> object:
@@ -244,8 +262,8 @@ class ExecuteOrderRequest(TradeRequest):
     runs: Annotated[int | None, Field(ge=1, le=MAX_SLOTS), BeforeValidator(whole),
                     Field(examples=[24], description="type recurring: how many runs (or send endsAt)")] = None
     endsAt: Annotated[str | None, Field(examples=["2026-12-31T12:00:00Z"], description="type recurring: no run starts after this (ISO-8601)")] = None
-    minPrice: Annotated[LimitPrice | None, Field(description="type recurring: a run whose price (tokenOut per tokenIn) is below this is skipped")] = None
-    maxPrice: Annotated[LimitPrice | None, Field(description="type recurring: a run whose price is above this is skipped")] = None
+    minPrice: Annotated[BandPrice | None, Field(description="type recurring: a run whose price (tokenOut per tokenIn) is below this is skipped")] = None
+    maxPrice: Annotated[BandPrice | None, Field(description="type recurring: a run whose price is above this is skipped")] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -254,8 +272,16 @@ class ExecuteOrderRequest(TradeRequest):
         if isinstance(data, dict) and data.get("type") == "recurring":
             if "amountIn" in data:
                 raise ValueError("a recurring order spends amountPerRun at each run: send amountPerRun, not amountIn")
-            if data.get("amountPerRun") is not None:
-                return {**data, "amountIn": data["amountPerRun"]}
+            if data.get("amountPerRun") is None:
+                raise ValueError("a recurring order needs amountPerRun: the tokenIn each run spends")
+            try:  # checked here so that a bad one is named as itself, not as the amountIn it stands for
+                amount = Decimal(str(decimal_input(data["amountPerRun"])).strip())
+                if not amount > 0:
+                    raise ValueError("must be greater than 0")
+                amount_in_range(amount, _known_symbol(data.get("tokenIn")))
+            except (ValueError, ArithmeticError, TypeError) as error:
+                raise ValueError(f"amountPerRun: {error}" if str(error) else "amountPerRun: must be a decimal number, such as 1.5 or \"1.5\"") from None
+            return {**data, "amountIn": data["amountPerRun"]}
         return data
 
     @field_validator("expiresAt", "endsAt")
@@ -340,12 +366,12 @@ class ExecuteOrderRequest(TradeRequest):
         own = {"slices", "sliceAmount", "durationSeconds", "jitterSeconds", "maxRetries"} if twap else {"amountPerRun", "runs", "endsAt", "minPrice", "maxPrice"}
         others = sorted(given - own - {"intervalSeconds"})
         if others:
-            raise ValueError(f"{', '.join(others)} do not belong to a {self.type} order (docs/strategies.md)")
+            raise ValueError(f"{', '.join(others)} {'does' if len(others) == 1 else 'do'} not belong to a {self.type} order (docs/strategies.md)")
         foreign = [n for n in ("quoteId", "deadline", "expiresAt", "timeInForceSeconds") if getattr(self, n) is not None]
         if not twap and self.limitPrice is not None:
             foreign.insert(0, "limitPrice")
         if foreign:
-            raise ValueError(f"{', '.join(foreign)} do not belong to a {self.type} order (docs/strategies.md)")
+            raise ValueError(f"{', '.join(foreign)} {'does' if len(foreign) == 1 else 'do'} not belong to a {self.type} order (docs/strategies.md)")
         if twap:
             if (self.slices is None) == (self.sliceAmount is None):
                 raise ValueError("a twap order needs slices or sliceAmount (one of them)")
@@ -490,7 +516,7 @@ class SniperRequest(RouteLimits):
     tokenIn: Annotated[str, Field(min_length=1, max_length=64, examples=["USDC"])]
     tokenOut: Annotated[str, Field(min_length=1, max_length=64, examples=["NEWT"], description="the token to buy: it may be launched later")]
     amountIn: Annotated[Decimal, Field(gt=0), NOT_FLOAT, Field(examples=["100"], description="what to spend, in tokenIn")]
-    maxPrice: Annotated[LimitPrice, Field(examples=["0.5"], description="the most tokenIn paid per tokenOut (the buy's worst price)")]
+    maxPrice: Annotated[SniperPrice, Field(examples=["0.5"], description="the most tokenIn paid per tokenOut (the buy's worst price)")]
     minLiquidity: Annotated[
         Decimal | None, Field(gt=0), NOT_FLOAT,
         Field(examples=["50000"], description="fire only once the pool holds at least this much of its quote token (default: as soon as it appears)"),
