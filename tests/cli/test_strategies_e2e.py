@@ -34,9 +34,9 @@ def test_a_small_twap_submitted_with_the_cli_is_followed_slot_by_slot_until_it_c
     out = done.stdout
     order_id = re.search(r"^order (\S+): twap 0.3 SOL -> USDC as 3x10s \(active\)$", out, re.MULTILINE).group(1)
     assert [int(k) for k in re.findall(r"Slice (\d)/3 started: child ", out)] == [1, 2, 3], out
-    assert re.search(r"\| filled 3/3, 0\.3/0\.3 SOL in, [\d.]+ USDC out, average price [\d.]+$", out, re.MULTILINE), out
+    assert re.search(r"\| filled 3/3, 0\.3/0\.3 SOL in, [\d.]+ USDC out, average price [\d.]+ USDC per SOL$", out, re.MULTILINE), out
     assert "completed in " in out and "  twap completed: filled 3/3" in out and "  children (3):" in out
-    assert re.search(r"  price: average [\d.]+ vs arrival [\d.]+, shortfall -?[\d.]+ bps", out), out
+    assert re.search(r"  price: average [\d.]+ USDC per SOL vs arrival [\d.]+ USDC per SOL, shortfall -?[\d.]+ bps", out), out
     shown = solroute(cloud, "get", order_id)
     assert shown.returncode == 0 and "progress: [####################] filled 3/3" in shown.stdout, shown.stdout
 
