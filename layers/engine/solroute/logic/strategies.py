@@ -18,7 +18,6 @@ outcome on the parent (its fill and the running totals), and ends the parent whe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Callable
 
@@ -251,12 +250,6 @@ def cancelled(parent: Order, clock: Clock) -> Order:
 
 
 # ---------------------------------------------------------------------- the trigger's part
-@dataclass
-class StepReport:
-    outcome: str
-    order_id: str
-
-
 class StrategyRunner:
     """Looks at one active parent when the trigger finds it due: records a landed child, starts
     a due slot (or skips it), or ends the parent."""
